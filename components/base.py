@@ -1,0 +1,81 @@
+"""What every groundwork component shares: physical naming, tags, and the account context.
+
+Names: every physical name starts with `<project>-<stack>` so two environments never collide in
+one account, and is cut to AWS's limits with a short hash so that truncation never makes two
+names equal. Tags: every taggable child carries the environment's tags plus `Name` and what it
+is (tier, AZ, component): provider default tags alone miss the console's Name column and, under
+mocks, are invisible to tests (shared/reference/pulumi-offline.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+def partition_of(region: str) -> str:
+    """AWS partition of a region (aws, aws-cn, aws-us-gov)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Physical names and tags of one environment."""
+
+    prefix: str
+    """Start of every physical name, e.g. `groundwork-prod`."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags every resource carries (Project, Environment, ManagedBy, Owner...)."""
+
+    def name(self, *parts: str, max_length: int = 63, lower: bool = True) -> str:
+        """`<prefix>-<parts...>`, cut to `max_length` with a 6-hex hash of the full name so two
+        long names never collapse into one (ALB/target-group names: 32; RDS ids: 63)."""
+        full = "-".join([self.prefix, *[p for p in parts if p]])
+        full = re.sub(r"-{2,}", "-", full.lower() if lower else full).strip("-")
+        if len(full) <= max_length:
+            return full
+        digest = hashlib.sha256(full.encode()).hexdigest()[:6]
+        return f"{full[: max_length - 7].rstrip('-')}-{digest}"
+
+    def tagged(self, name: str, **extra: str) -> dict[str, str]:
+        """The environment's tags plus `Name` and any extra (Tier, AZ, Component...)."""
+        return {**self.tags, "Name": name, **{k: v for k, v in extra.items() if v}}
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """Where the stack deploys: region, partition and (as an Output) the account id."""
+
+    region: str
+    account_id: pulumi.Input[str]
+    partition: str = "aws"
+
+    @classmethod
+    def current(cls, region: str) -> AccountContext:
+        import pulumi_aws as aws
+
+        return cls(region=region, account_id=aws.get_caller_identity_output().account_id,
+                   partition=partition_of(region))
+
+    @property
+    def dns_suffix(self) -> str:
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+
+    def service_principal(self, service: str) -> str:
+        """`<service>.amazonaws.com` (regional where AWS requires it, e.g. logs)."""
+        if service == "logs":
+            return f"logs.{self.region}.{self.dns_suffix}"
+        return f"{service}.{self.dns_suffix}"
+
+
+def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    """Options for a child: parented (so tags, providers and aliases follow the component)."""
+    return pulumi.ResourceOptions(parent=parent, **kwargs)

@@ -1,0 +1,143 @@
+"""Customer-managed KMS keys, one per purpose per environment.
+
+Why one key per purpose (logs, data, notifications) rather than one per environment: each key
+policy then names only the services that need it (least privilege, FSBP KMS.5), a key can be
+disabled or rotated without touching the others, and CloudTrail shows which purpose a decrypt
+served. Why not one per resource: 3 keys cost $3/month; 20 would cost $20 and buy nothing.
+
+Every key rotates yearly (FSBP KMS.4) and has an explicit policy (CKV2_AWS_64): the account root
+(so IAM policies can grant use; without it the key becomes unmanageable) plus exactly the service
+statements its purpose needs. The service statements are the deploy-time traps of controls.md:
+CloudWatch Logs needs `logs.<region>.amazonaws.com` conditioned on the log-group ARN encryption
+context, and an SNS topic's key must let `cloudwatch.amazonaws.com` (alarms) and
+`events.rds.amazonaws.com` (RDS events) generate data keys and decrypt, or publishing fails.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import AccountContext, Naming, child_opts
+
+KeyPurpose = Literal["logs", "data", "notifications"]
+
+LOGS_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                "kms:Describe*"]
+PUBLISH_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
+DATA_SERVICES = ("rds", "elasticache", "secretsmanager")
+"""Services that use the data key on the account's behalf (storage, snapshots, secrets)."""
+
+
+def key_policy(purpose: KeyPurpose, *, account_id: str, region: str, partition: str = "aws",
+               dns_suffix: str = "amazonaws.com") -> dict[str, Any]:
+    """The key policy of a purpose (pure: the tests read it without Pulumi)."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    statements: list[dict[str, Any]] = [{
+        "Sid": "AccountRootManagesKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": "kms:*",
+        "Resource": "*",
+    }]
+    if purpose == "logs":
+        statements.append({
+            "Sid": "CloudWatchLogsUseKey",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
+            "Action": LOGS_ACTIONS,
+            "Resource": "*",
+            "Condition": {"ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn":
+                    f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}},
+        })
+    elif purpose == "data":
+        statements.append({
+            "Sid": "AccountServicesUseKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                       "kms:CreateGrant", "kms:ListGrants", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "kms:CallerAccount": account_id,
+                    "kms:ViaService": [f"{s}.{region}.{dns_suffix}" for s in DATA_SERVICES],
+                },
+            },
+        })
+    elif purpose == "notifications":
+        for sid, service in (("CloudWatchAlarmsPublish", "cloudwatch"),
+                             ("RdsEventsPublish", "events.rds")):
+            statements.append({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"Service": f"{service}.{dns_suffix}"},
+                "Action": PUBLISH_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            })
+    else:  # pragma: no cover - Literal guards it
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    return {"Version": "2012-10-17", "Id": f"groundwork-{purpose}", "Statement": statements}
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    """A rotating customer-managed key with an alias and a purpose-scoped policy.
+
+    Outputs: `arn`, `key_id`, `alias_name`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        purpose: KeyPurpose,
+        *,
+        naming: Naming,
+        account: AccountContext,
+        deletion_window_days: int = 30,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`deletion_window_days` (default 30, the maximum): a key scheduled for deletion by
+        mistake can be recovered for a month; everything it encrypted depends on it."""
+        super().__init__("groundwork:security:EncryptionKey", name, None, opts)
+        physical = naming.name(purpose)
+        policy = pulumi.Output.from_input(account.account_id).apply(
+            lambda acct: json.dumps(key_policy(purpose, account_id=acct, region=account.region,
+                                               partition=account.partition,
+                                               dns_suffix=account.dns_suffix))
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{naming.prefix} {purpose} encryption key",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
+            deletion_window_in_days=deletion_window_days,
+            policy=policy,
+            tags=naming.tagged(physical, Purpose=purpose),
+            opts=child_opts(self),
+        )
+        self.alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{physical}",
+            target_key_id=self.key.key_id,
+            opts=child_opts(self),
+        )
+        self.arn: pulumi.Output[str] = self.key.arn
+        self.key_id: pulumi.Output[str] = self.key.key_id
+        self.alias_name: pulumi.Output[str] = self.alias.name
+        self.register_outputs({"arn": self.arn, "key_id": self.key_id, "alias": self.alias_name})
+
+
+class EnvironmentKeys:
+    """The three keys of an environment (logs, data, notifications)."""
+
+    def __init__(self, *, naming: Naming, account: AccountContext,
+                 opts: pulumi.ResourceOptions | None = None):
+        self.logs = EncryptionKey("logs", "logs", naming=naming, account=account, opts=opts)
+        self.data = EncryptionKey("data", "data", naming=naming, account=account, opts=opts)
+        self.notifications = EncryptionKey("notifications", "notifications", naming=naming,
+                                           account=account, opts=opts)

@@ -1,0 +1,536 @@
+"""The offline engine: run the real `__main__.py` of a stack under Pulumi's mock engine and
+return every registered resource with its type, name, parent, inputs and options.
+
+No Pulumi CLI, no provider plugin, no AWS credentials. The tests, the `groundwork` CLI and the
+offline policy check all use this one engine, so what they see is what `pulumi preview` would
+register. The mock answers what AWS would compute (ids, ARNs, auto-names, endpoints, ALB and
+target-group `arn_suffix`, RDS identifiers, ElastiCache member clusters) so derived values such as
+alarm dimensions are real. Secrets are redacted in every record.
+
+How (see shared/reference/pulumi-offline.md): a `MockMonitor` subclass keeps the raw
+`RegisterResourceRequest` (which carries parent, protect, dependencies...; `MockResourceArgs`
+does not), and each run gets a fresh event loop and root Stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+import runpy
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacks.config import NAMESPACE, EnvironmentConfig, load_environment
+from stacks.loader import PROJECT_DIR, StackFile, read_stack_file
+
+ACCOUNT_ID = "123456789012"
+"""The account the mock pretends to be (AWS's documentation account)."""
+REDACTED = "[secret]"
+UNKNOWN = "[unknown]"
+
+# Pulumi's wire markers (pulumi.runtime.rpc): values in a serialized Struct that are not data.
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# Input names whose value is a secret even when the program forgot to mark it one.
+_SECRET_KEYS = {"authToken", "password", "secretString", "masterPassword", "result",
+                "secretBinary", "authTokenWo"}
+
+
+@dataclass
+class ResourceRecord:
+    """One registered resource, as the engine received it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    """URN of the parent ('' for the Stack itself)."""
+    custom: bool
+    """True for a cloud resource, False for a component."""
+    inputs: dict[str, Any]
+    """Inputs in engine (camelCase) names; secrets redacted; unknowns shown as [unknown]."""
+    outputs: dict[str, Any]
+    """What the mock returned (inputs plus computed ids, ARNs...); secrets redacted."""
+    id: str = ""
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    """URNs of explicit dependencies (`depends_on` and the resources inputs came from)."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    delete_before_replace: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    provider: str = ""
+    secret_inputs: list[str] = field(default_factory=list)
+    """Input names that were (or contained) secrets."""
+
+    @property
+    def component(self) -> str:
+        """Type of the nearest component ancestor (from the URN's type chain), or 'stack'."""
+        qualified = self.urn.split("::")[2] if self.urn.count("::") >= 3 else self.type
+        chain = qualified.split("$")
+        return chain[-2] if len(chain) > 1 else "stack"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PlanResult:
+    """Everything one offline run registered."""
+
+    stack: str
+    project: str
+    config: EnvironmentConfig
+    resources: list[ResourceRecord]
+    stack_outputs: dict[str, Any]
+    log: list[str]
+    """Messages the program logged (warnings, errors) during the run."""
+
+    def of_type(self, type_: str) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> ResourceRecord:
+        """The single resource of a type (and name); AssertionError if not exactly one."""
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise AssertionError(
+                f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: "
+                f"{[r.name for r in found]}"
+            )
+        return found[0]
+
+    def by_urn(self, urn: str) -> ResourceRecord:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+    def children(self, parent: ResourceRecord) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def descendants(self, parent: ResourceRecord) -> Iterator[ResourceRecord]:
+        for child in self.children(parent):
+            yield child
+            yield from self.descendants(child)
+
+    def find_by_output(self, key: str, value: Any) -> ResourceRecord | None:
+        """The resource whose output `key` equals `value` (e.g. arnSuffix), if any."""
+        for r in self.resources:
+            if r.outputs.get(key) == value:
+                return r
+        return None
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources if r.custom)
+
+    @property
+    def custom_resources(self) -> list[ResourceRecord]:
+        return [r for r in self.resources if r.custom]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "profile": self.config.profile.value,
+            "region": self.config.region,
+            "resource_count": len(self.custom_resources),
+            "resources": [r.to_json() for r in self.resources],
+            "stack_outputs": self.stack_outputs,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# decoding what the SDK sent
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(value: Any, secrets: list[str] | None = None, path: str = "") -> Any:
+    """Turn a MessageToDict'ed Struct into plain data: secrets redacted, resource references as
+    their URN, unknowns marked, whole floats as ints (the wire has only doubles)."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            if secrets is not None:
+                secrets.append(path)
+            return REDACTED
+        if sig == _RESOURCE_SIG:
+            return value.get("urn", "")
+        if sig == _OUTPUT_SIG:
+            if value.get("secret"):
+                if secrets is not None:
+                    secrets.append(path)
+                return REDACTED
+            return _decode(value.get("value", UNKNOWN), secrets, path)
+        return {
+            k: (REDACTED if k in _SECRET_KEYS and v not in (None, "") else
+                _decode(v, secrets, f"{path}.{k}" if path else k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_decode(v, secrets, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# what AWS would compute
+# --------------------------------------------------------------------------------------------
+
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/route:Route": "r",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": "acl",
+}
+
+_ARN_SERVICE = {
+    "ec2": "ec2", "vpc": "ec2", "lb": "elasticloadbalancing", "rds": "rds", "elasticache":
+    "elasticache", "ecs": "ecs", "iam": "iam", "kms": "kms", "secretsmanager": "secretsmanager",
+    "cloudwatch": "cloudwatch", "sns": "sns", "s3": "s3", "ecr": "ecr", "acm": "acm",
+    "appautoscaling": "application-autoscaling", "wafv2": "wafv2", "sqs": "sqs",
+}
+
+
+def _short(seed: str, n: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+class _AwsMocks:
+    """pulumi.runtime.Mocks that computes what AWS would (deterministically, from the name)."""
+
+    def __init__(self, region: str, stack: str):
+        self.region = region
+        self.stack = stack
+
+    # The SDK calls these two.
+    def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        typ, name = args.typ, args.name
+        if not args.custom:
+            return "", state
+        if typ.startswith("pulumi:providers:"):
+            return f"{name}-provider-id", state
+        module = typ.split(":")[1].split("/")[0]
+        kind = typ.split(":")[-1]
+        physical = state.get("name") or state.get("namePrefix", "") + f"{name}-{_short(name, 7)}"
+        if "name" not in state and kind not in {"Route", "RouteTableAssociation"}:
+            state["name"] = physical
+        prefix = _ID_PREFIX.get(typ)
+        rid = f"{prefix}-{_short(typ + name, 17)}" if prefix else physical
+        service = _ARN_SERVICE.get(module, module)
+        state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind.lower()}/{physical}")
+        state["id"] = rid
+        self._special(typ, name, state)
+        return rid, state
+
+    def _special(self, typ: str, name: str, s: dict[str, Any]) -> None:
+        region, acct = self.region, ACCOUNT_ID
+        n = s.get("name")
+        if typ == "aws:lb/loadBalancer:LoadBalancer":
+            suffix = f"app/{n}/{_short(name, 16)}"
+            s.update(arn=f"arn:aws:elasticloadbalancing:{region}:{acct}:loadbalancer/{suffix}",
+                     arnSuffix=suffix, dnsName=f"{n}-{_short(name, 9)}.{region}.elb.amazonaws.com",
+                     zoneId="Z35SXDOTRQ7X7K")
+            s["id"] = s["arn"]
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{n}/{_short(name, 16)}"
+            s.update(arn=f"arn:aws:elasticloadbalancing:{region}:{acct}:{suffix}", arnSuffix=suffix)
+            s["id"] = s["arn"]
+        elif typ == "aws:lb/listener:Listener":
+            s["arn"] = f"arn:aws:elasticloadbalancing:{region}:{acct}:listener/app/{_short(name, 12)}"
+            s["id"] = s["arn"]
+        elif typ == "aws:rds/instance:Instance":
+            ident = s.get("identifier") or f"{s.get('identifierPrefix', name)}{_short(name, 8)}"
+            port = s.get("port", 5432)
+            addr = f"{ident}.c{_short(name, 11)}.{region}.rds.amazonaws.com"
+            s.update(identifier=ident, address=addr, endpoint=f"{addr}:{int(port)}",
+                     arn=f"arn:aws:rds:{region}:{acct}:db:{ident}", resourceId=f"db-{_short(name, 26).upper()}")
+            s["id"] = ident
+            if s.get("manageMasterUserPassword"):
+                s["masterUserSecrets"] = [{
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{acct}:secret:rds!db-{_short(name, 8)}-AbCdEf",
+                    "kmsKeyId": s.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}]
+        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            rg = s.get("replicationGroupId") or f"{name}-{_short(name, 6)}"
+            count = int(s.get("numCacheClusters") or 1)
+            s.update(replicationGroupId=rg, arn=f"arn:aws:elasticache:{region}:{acct}:replicationgroup:{rg}",
+                     primaryEndpointAddress=f"master.{rg}.{_short(name, 6)}.use1.cache.amazonaws.com",
+                     readerEndpointAddress=f"replica.{rg}.{_short(name, 6)}.use1.cache.amazonaws.com",
+                     memberClusters=[f"{rg}-{i:03d}" for i in range(1, count + 1)])
+            s["id"] = rg
+        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+            fam = s.get("family", name)
+            s.update(arn=f"arn:aws:ecs:{region}:{acct}:task-definition/{fam}:1", revision=1,
+                     arnWithoutRevision=f"arn:aws:ecs:{region}:{acct}:task-definition/{fam}")
+        elif typ == "aws:ecs/cluster:Cluster":
+            s["arn"] = f"arn:aws:ecs:{region}:{acct}:cluster/{n}"
+        elif typ == "aws:ecs/service:Service":
+            s["arn"] = f"arn:aws:ecs:{region}:{acct}:service/{n}"
+        elif typ == "aws:kms/key:Key":
+            kid = f"{_short(name, 8)}-{_short(name + '1', 4)}-{_short(name + '2', 4)}-{_short(name + '3', 4)}-{_short(name + '4', 12)}"
+            s.update(keyId=kid, arn=f"arn:aws:kms:{region}:{acct}:key/{kid}")
+            s["id"] = kid
+        elif typ == "aws:kms/alias:Alias":
+            s["arn"] = f"arn:aws:kms:{region}:{acct}:{n}"
+        elif typ == "aws:iam/role:Role":
+            s.update(arn=f"arn:aws:iam::{acct}:role/{n}", uniqueId=f"AROA{_short(name, 16).upper()}")
+            s["id"] = n
+        elif typ == "aws:iam/policy:Policy":
+            s["arn"] = f"arn:aws:iam::{acct}:policy/{n}"
+        elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(s.get("url", "token.actions.githubusercontent.com")).removeprefix("https://")
+            s["arn"] = f"arn:aws:iam::{acct}:oidc-provider/{host}"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            s["arn"] = f"arn:aws:logs:{region}:{acct}:log-group:{n}"
+            s["id"] = n
+        elif typ == "aws:sns/topic:Topic":
+            s["arn"] = f"arn:aws:sns:{region}:{acct}:{n}"
+            s["id"] = s["arn"]
+        elif typ == "aws:secretsmanager/secret:Secret":
+            s["arn"] = f"arn:aws:secretsmanager:{region}:{acct}:secret:{n}-{_short(name, 6)}"
+            s["id"] = s["arn"]
+        elif typ.startswith("aws:s3/bucket") and typ.split(":")[-1] in {"Bucket", "BucketV2"}:
+            bucket = s.get("bucket") or f"{s.get('bucketPrefix', name)}{_short(name, 12)}"
+            s.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}",
+                     bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com")
+            s["id"] = bucket
+        elif typ == "aws:ec2/eip:Eip":
+            s.update(publicIp=f"203.0.113.{int(_short(name, 2), 16) % 254 + 1}", allocationId=s["id"])
+        elif typ == "aws:ec2/vpc:Vpc":
+            s.update(defaultSecurityGroupId=f"sg-{_short(name + 'default', 17)}",
+                     defaultNetworkAclId=f"acl-{_short(name + 'acl', 17)}",
+                     mainRouteTableId=f"rtb-{_short(name + 'main', 17)}")
+        elif typ == "aws:acm/certificate:Certificate":
+            domain = s.get("domainName", "example.com")
+            s["domainValidationOptions"] = [{
+                "domainName": domain, "resourceRecordName": f"_{_short(name, 32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_short(name + 'v', 32)}.acm-validations.aws."}]
+            s["arn"] = f"arn:aws:acm:{region}:{acct}:certificate/{_short(name, 8)}-0000-0000-0000-{_short(name, 12)}"
+        elif typ == "random:index/randomPassword:RandomPassword":
+            length = int(s.get("length", 32))
+            s["result"] = ("Gw0" + _short(name, 64) * 3)[:length]
+        elif typ == "aws:ecr/repository:Repository":
+            s["repositoryUrl"] = f"{acct}.dkr.ecr.{region}.amazonaws.com/{n}"
+        elif typ == "aws:appautoscaling/target:Target":
+            s["id"] = s.get("resourceId", s["id"])
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            s["arn"] = f"arn:aws:cloudwatch:{region}:{acct}:alarm:{n}"
+            s["id"] = n
+        elif typ == "aws:sqs/queue:Queue":
+            s["url"] = f"https://sqs.{region}.amazonaws.com/{acct}/{n}"
+            s["arn"] = f"arn:aws:sqs:{region}:{acct}:{n}"
+
+    def call(self, args: Any) -> dict[str, Any]:
+        tok = args.token
+        if tok == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+                    "userId": "AIDAOFFLINE", "id": ACCOUNT_ID}
+        if tok == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region,
+                    "endpoint": f"ec2.{self.region}.amazonaws.com"}
+        if tok == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if tok == "aws:elb/getServiceAccount:getServiceAccount":
+            return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}
+        return {}
+
+    def register_transform(self, transform: Any) -> None:  # pragma: no cover - SDK hook
+        pass
+
+    def register_invoke_transform(self, transform: Any) -> None:  # pragma: no cover - SDK hook
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# running a program
+# --------------------------------------------------------------------------------------------
+
+
+def _make_monitor(mocks: _AwsMocks) -> Any:
+    from google.protobuf.json_format import MessageToDict
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        """Keeps every raw request: MockResourceArgs drops parent, protect and dependencies."""
+
+        def __init__(self, m: Any):
+            super().__init__(m)
+            self.requests: list[tuple[Any, str, dict[str, Any]]] = []
+            self.stack_outputs: dict[str, Any] = {}
+
+        def RegisterResource(self, request: Any) -> Any:
+            response = super().RegisterResource(request)
+            outputs = MessageToDict(response.object) if response.object else {}
+            self.requests.append((request, response.urn, {"id": response.id, **outputs}))
+            return response
+
+        def RegisterResourceOutputs(self, request: Any) -> Any:
+            if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+                self.stack_outputs = _decode(MessageToDict(request.outputs))
+            return super().RegisterResourceOutputs(request)
+
+    return RecordingMonitor(mocks)
+
+
+def _record(request: Any, urn: str, outputs: dict[str, Any]) -> ResourceRecord:
+    from google.protobuf.json_format import MessageToDict
+
+    secrets: list[str] = []
+    inputs = _decode(MessageToDict(request.object), secrets) if request.object else {}
+    rid = outputs.pop("id", "")
+    return ResourceRecord(
+        type=request.type,
+        name=request.name,
+        urn=urn,
+        parent=request.parent,
+        custom=bool(request.custom),
+        inputs=inputs,
+        outputs=_decode(outputs),
+        id=rid or "",
+        protect=bool(request.protect) if request.HasField("protect") else False,
+        retain_on_delete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
+        ignore_changes=list(request.ignoreChanges),
+        depends_on=list(request.dependencies),
+        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+        delete_before_replace=bool(request.deleteBeforeReplace),
+        replace_on_changes=list(request.replaceOnChanges),
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        provider=request.provider,
+        secret_inputs=sorted({s.split(".")[0].split("[")[0] for s in secrets if s}),
+    )
+
+
+class ProgramError(Exception):
+    """The program failed while building resources (not a config problem)."""
+
+
+def run_program(
+    stack_file: StackFile,
+    env: EnvironmentConfig,
+    *,
+    program: Path | None = None,
+    project: str = NAMESPACE,
+) -> PlanResult:
+    """Run a Pulumi program (default: the project's `__main__.py`) for one stack under mocks."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import settings
+
+    program = program or PROJECT_DIR / "__main__.py"
+    mocks = _AwsMocks(env.region, stack_file.stack)
+    monitor = _make_monitor(mocks)
+    log: list[str] = []
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.ROOT.set(None)
+    runtime_config.set_all_config(stack_file.engine_config(), stack_file.secret_keys)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack_file.stack, preview=False,
+                             monitor=monitor, logger=_ListLogger(log))
+
+    @pulumi.runtime.test
+    def _program() -> None:
+        sys_path = list(sys.path)
+        if str(program.parent) not in sys.path:
+            sys.path.insert(0, str(program.parent))
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+            # set_mocks finished the root Stack before the program ran, so its exports were
+            # never sent; send them now so the monitor records the stack outputs.
+            root = settings.get_root_resource()
+            if root is not None and getattr(root, "outputs", None):
+                root._outputs_registered = False
+                root._finish()
+        finally:
+            sys.path[:] = sys_path
+
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            _program()
+    except pulumi.RunError as exc:
+        raise ProgramError(str(exc)) from None
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        runtime_config.set_all_config({}, [])
+
+    resources = [_record(req, urn, out) for req, urn, out in monitor.requests]
+    return PlanResult(stack=stack_file.stack, project=project, config=env, resources=resources,
+                      stack_outputs=monitor.stack_outputs, log=log)
+
+
+class _ListLogger:
+    """A logging.Logger stand-in that keeps what the program logged."""
+
+    def __init__(self, sink: list[str]):
+        self.sink = sink
+
+    def debug(self, msg: str) -> None:
+        pass
+
+    def info(self, msg: str) -> None:
+        pass
+
+    def warning(self, msg: str) -> None:
+        self.sink.append(f"warning: {msg}")
+
+    def error(self, msg: str) -> None:
+        self.sink.append(f"error: {msg}")
+
+
+def plan_stack(
+    stack: str,
+    *,
+    project_dir: Path = PROJECT_DIR,
+    overrides: dict[str, Any] | None = None,
+    program: Path | None = None,
+) -> PlanResult:
+    """Validate `Pulumi.<stack>.yaml` (plus `overrides`, namespace keys deep-merged over the
+    file) and run the program for it. Raises ConfigError for bad config, before any resource."""
+    from stacks.config import deep_merge
+
+    sf = read_stack_file(stack, project_dir)
+    if overrides:
+        prefix = f"{NAMESPACE}:"
+        merged = deep_merge(sf.namespace, overrides)
+        sf.config = {k: v for k, v in sf.config.items() if not k.startswith(prefix)}
+        sf.config.update({prefix + k: v for k, v in merged.items() if v is not None})
+    env = load_environment(sf.namespace, stack=stack, region=sf.region)
+    return run_program(sf, env, program=program)
+
+
+def write_json(result: PlanResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_json(), indent=2, sort_keys=False, default=str) + "\n")

@@ -1,0 +1,1 @@
+"""groundwork stacks: the per-environment config models and the composition."""

@@ -1,0 +1,119 @@
+"""Where an environment's config comes from: the Pulumi runtime in a real `pulumi up`, or the
+stack file `Pulumi.<stack>.yaml` when groundwork plans offline. Both end in `load_environment`,
+so a bad key fails the same way, with the same message, before any resource exists."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stacks.config import NAMESPACE, ConfigError, EnvironmentConfig, load_environment
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "offline-placeholder-secret"
+"""What a `secure:` value becomes offline: it can't be decrypted without the stack's secrets
+provider, and the plan never needs its real value."""
+
+
+@dataclass
+class StackFile:
+    """One `Pulumi.<stack>.yaml`, read for offline use."""
+
+    stack: str
+    path: Path
+    config: dict[str, Any]
+    """Every config key, fully qualified (`aws:region`, `groundwork:network`), secrets replaced."""
+    secret_keys: list[str] = field(default_factory=list)
+    """Keys that held a `secure:` value somewhere inside."""
+
+    @property
+    def namespace(self) -> dict[str, Any]:
+        """The `groundwork:` keys, without the prefix."""
+        prefix = f"{NAMESPACE}:"
+        return {k[len(prefix):]: v for k, v in self.config.items() if k.startswith(prefix)}
+
+    @property
+    def region(self) -> str | None:
+        region = self.config.get("aws:region")
+        return region if isinstance(region, str) else None
+
+    def engine_config(self) -> dict[str, str]:
+        """The config map as the Pulumi runtime holds it: strings, structured values as JSON."""
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.config.items()}
+
+
+def _replace_secure(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], hit = _replace_secure(v)
+            found |= hit
+        return out, found
+    if isinstance(value, list):
+        items = [_replace_secure(v) for v in value]
+        return [v for v, _ in items], any(h for _, h in items)
+    return value, False
+
+
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
+    """Read `Pulumi.<stack>.yaml`; ConfigError (not a traceback) if it is missing or not YAML."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise ConfigError(
+            [f"no stack file {path.name}; known stacks: {', '.join(known) or 'none'}"], stack
+        )
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError([f"{path.name} is not valid YAML{where}: {getattr(exc, 'problem', exc)}"],
+                          stack) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
+        raise ConfigError([f"{path.name}: expected a mapping with a 'config:' section"], stack)
+    config: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in (doc.get("config") or {}).items():
+        key = str(key)
+        if ":" not in key:
+            key = f"{NAMESPACE}:{key}"  # Pulumi qualifies bare keys with the project name
+        config[key], secret = _replace_secure(value)
+        if secret:
+            secret_keys.append(key)
+    return StackFile(stack=stack, path=path, config=config, secret_keys=secret_keys)
+
+
+def environment_from_file(stack: str, project_dir: Path = PROJECT_DIR) -> EnvironmentConfig:
+    """Validate a stack file offline (the CLI's first step)."""
+    sf = read_stack_file(stack, project_dir)
+    return load_environment(sf.namespace, stack=stack, region=sf.region)
+
+
+def environment_from_pulumi() -> EnvironmentConfig:
+    """Validate the running program's config (the first line of `__main__.py`)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw: dict[str, Any] = {}
+    for key, value in everything.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix):]
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value[:1] in "{[" else value
+            except json.JSONDecodeError:
+                pass
+        raw[name] = value
+    region = pulumi.Config("aws").get("region")
+    return load_environment(raw, stack=pulumi.get_stack(), region=region)

@@ -1,0 +1,69 @@
+"""The composition: one environment of groundwork, built from the components.
+
+`build_platform` is what `__main__.py` calls after the config validated. It creates the
+environment's provider (region and default tags), the KMS keys, the network, the data tier, the
+compute tier and the alarms, wires them together (security groups by intent, secrets into the
+services) and exports the outputs other stacks consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import AccountContext, Naming
+from components.kms import EnvironmentKeys
+from components.network import Network, plan_for
+from stacks.config import EnvironmentConfig
+
+
+@dataclass
+class Platform:
+    """Handles to everything `build_platform` created (for tests and for programs that extend
+    the stack)."""
+
+    env: EnvironmentConfig
+    naming: Naming
+    provider: aws.Provider
+    keys: EnvironmentKeys
+    network: Network
+
+
+def build_platform(env: EnvironmentConfig) -> Platform:
+    naming = Naming(prefix=env.name_prefix, tags=env.all_tags())
+    provider = aws.Provider(
+        "aws",
+        region=env.region,
+        default_tags={"tags": env.all_tags()},
+    )
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
+    account = AccountContext(
+        region=env.region,
+        account_id=aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
+    )
+    keys = EnvironmentKeys(naming=naming, account=account, opts=opts)
+    network = Network(
+        "network",
+        env.network,
+        naming=naming,
+        account=account,
+        logs_key_arn=keys.logs.arn,
+        plan=plan_for(env.network, env.region),
+        opts=opts,
+    )
+
+    out = network.outputs
+    pulumi.export("vpc_id", out.vpc_id)
+    pulumi.export("vpc_cidr", out.vpc_cidr)
+    pulumi.export("availability_zones", list(out.azs))
+    pulumi.export("subnet_ids", out.subnet_ids)
+    pulumi.export("route_table_ids", out.route_table_ids)
+    pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
+    pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
+    pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
+    pulumi.export("kms_key_arns", {"logs": keys.logs.arn, "data": keys.data.arn,
+                                   "notifications": keys.notifications.arn})
+    return Platform(env=env, naming=naming, provider=provider, keys=keys, network=network)
