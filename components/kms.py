@@ -137,7 +137,7 @@ class EnvironmentKeys:
 
     def __init__(self, *, naming: Naming, account: AccountContext,
                  opts: pulumi.ResourceOptions | None = None):
-        self.logs = EncryptionKey("logs", "logs", naming=naming, account=account, opts=opts)
-        self.data = EncryptionKey("data", "data", naming=naming, account=account, opts=opts)
-        self.notifications = EncryptionKey("notifications", "notifications", naming=naming,
+        self.logs = EncryptionKey("kms-logs", "logs", naming=naming, account=account, opts=opts)
+        self.data = EncryptionKey("kms-data", "data", naming=naming, account=account, opts=opts)
+        self.notifications = EncryptionKey("kms-notifications", "notifications", naming=naming,
                                            account=account, opts=opts)

@@ -174,11 +174,11 @@ def _decode(value: Any, secrets: list[str] | None = None, path: str = "") -> Any
                     secrets.append(path)
                 return REDACTED
             return _decode(value.get("value", UNKNOWN), secrets, path)
-        return {
-            k: (REDACTED if k in _SECRET_KEYS and v not in (None, "") else
-                _decode(v, secrets, f"{path}.{k}" if path else k))
-            for k, v in value.items()
-        }
+        out = {k: _decode(v, secrets, f"{path}.{k}" if path else k) for k, v in value.items()}
+        for k in _SECRET_KEYS.intersection(out):
+            if out[k] not in (None, "", REDACTED):
+                out[k] = REDACTED  # a secret the program forgot to mark as one
+        return out
     if isinstance(value, list):
         return [_decode(v, secrets, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, float) and value.is_integer():
@@ -222,6 +222,11 @@ _ARN_SERVICE = {
 
 def _short(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def _uuid(seed: str) -> str:
+    h = _short(seed, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class _AwsMocks:
@@ -273,11 +278,13 @@ class _AwsMocks:
             port = s.get("port", 5432)
             addr = f"{ident}.c{_short(name, 11)}.{region}.rds.amazonaws.com"
             s.update(identifier=ident, address=addr, endpoint=f"{addr}:{int(port)}",
-                     arn=f"arn:aws:rds:{region}:{acct}:db:{ident}", resourceId=f"db-{_short(name, 26).upper()}")
+                     arn=f"arn:aws:rds:{region}:{acct}:db:{ident}",
+                     resourceId=f"db-{_short(name, 26).upper()}")
             s["id"] = ident
             if s.get("manageMasterUserPassword"):
                 s["masterUserSecrets"] = [{
-                    "secretArn": f"arn:aws:secretsmanager:{region}:{acct}:secret:rds!db-{_short(name, 8)}-AbCdEf",
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{acct}:secret:"
+                                 f"rds!db-{_short(name, 8)}-AbCdEf",
                     "kmsKeyId": s.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}]
         elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
             rg = s.get("replicationGroupId") or f"{name}-{_short(name, 6)}"
@@ -296,7 +303,7 @@ class _AwsMocks:
         elif typ == "aws:ecs/service:Service":
             s["arn"] = f"arn:aws:ecs:{region}:{acct}:service/{n}"
         elif typ == "aws:kms/key:Key":
-            kid = f"{_short(name, 8)}-{_short(name + '1', 4)}-{_short(name + '2', 4)}-{_short(name + '3', 4)}-{_short(name + '4', 12)}"
+            kid = _uuid(name)
             s.update(keyId=kid, arn=f"arn:aws:kms:{region}:{acct}:key/{kid}")
             s["id"] = kid
         elif typ == "aws:kms/alias:Alias":
@@ -335,7 +342,7 @@ class _AwsMocks:
                 "domainName": domain, "resourceRecordName": f"_{_short(name, 32)}.{domain}.",
                 "resourceRecordType": "CNAME",
                 "resourceRecordValue": f"_{_short(name + 'v', 32)}.acm-validations.aws."}]
-            s["arn"] = f"arn:aws:acm:{region}:{acct}:certificate/{_short(name, 8)}-0000-0000-0000-{_short(name, 12)}"
+            s["arn"] = f"arn:aws:acm:{region}:{acct}:certificate/{_uuid(name)}"
         elif typ == "random:index/randomPassword:RandomPassword":
             length = int(s.get("length", 32))
             s["result"] = ("Gw0" + _short(name, 64) * 3)[:length]
@@ -528,6 +535,8 @@ def plan_stack(
         sf.config = {k: v for k, v in sf.config.items() if not k.startswith(prefix)}
         sf.config.update({prefix + k: v for k, v in merged.items() if v is not None})
     env = load_environment(sf.namespace, stack=stack, region=sf.region)
+    if program is None and (project_dir / "__main__.py").is_file():
+        program = project_dir / "__main__.py"
     return run_program(sf, env, program=program)
 
 

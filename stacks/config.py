@@ -157,6 +157,17 @@ class NetworkConfig(_Strict):
             raise ValueError(f"prefix /{net.prefixlen} is outside AWS's VPC range /16 to /28")
         return v
 
+    def plan(self, region: str) -> Any:
+        """The subnet plan of this config (pure; raises PlanError if the layout doesn't fit)."""
+        from components.network.planner import TierSpec, availability_zones, plan_subnets
+
+        azs = availability_zones(region, self.az_count, self.availability_zones)
+        return plan_subnets(self.cidr, azs, [
+            TierSpec(name=t.name, routing=t.routing, prefix_length=t.prefix_length,
+                     az_count=t.az_count, offset=t.offset, cidrs=tuple(t.cidrs))
+            for t in self.tiers
+        ])
+
     @model_validator(mode="after")
     def _tiers(self) -> NetworkConfig:
         names = [t.name for t in self.tiers]
@@ -987,17 +998,10 @@ def load_environment(
 
 def _check_subnet_plan(env: EnvironmentConfig) -> None:
     """Plan the subnets now, so a layout that doesn't fit fails as config, not mid-build."""
-    from components.network.planner import PlanError, availability_zones, plan_subnets
-
-    from components.network.planner import TierSpec
+    from components.network.planner import PlanError
 
     try:
-        azs = availability_zones(env.region, env.network.az_count, env.network.availability_zones)
-        plan_subnets(env.network.cidr, azs, [
-            TierSpec(name=t.name, routing=t.routing, prefix_length=t.prefix_length,
-                     az_count=t.az_count, offset=t.offset, cidrs=tuple(t.cidrs))
-            for t in env.network.tiers
-        ])
+        env.network.plan(env.region)
     except PlanError as exc:
         raise ConfigError([f"{NAMESPACE}:network: {exc}"], env.stack) from None
 
@@ -1018,6 +1022,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (`X | None`, `list[X]`), if any."""
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

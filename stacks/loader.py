@@ -4,6 +4,7 @@ so a bad key fails the same way, with the same message, before any resource exis
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,10 +111,8 @@ def environment_from_pulumi() -> EnvironmentConfig:
             continue
         name = key[len(prefix):]
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value) if value[:1] in "{[" else value
-            except json.JSONDecodeError:
-                pass
         raw[name] = value
     region = pulumi.Config("aws").get("region")
     return load_environment(raw, stack=pulumi.get_stack(), region=region)

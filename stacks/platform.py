@@ -1,14 +1,16 @@
 """The composition: one environment of groundwork, built from the components.
 
 `build_platform` is what `__main__.py` calls after the config validated. It creates the
-environment's provider (region and default tags), the KMS keys, the network, the data tier, the
-compute tier and the alarms, wires them together (security groups by intent, secrets into the
-services) and exports the outputs other stacks consume.
+environment's provider (region and default tags), the KMS keys, the network, the security
+groups, the data tier, the compute tier and the alarms, wires them together (security groups by
+intent, secrets into the services) and exports the outputs other stacks consume.
+Each tier has its own `_build_*` function below; they only wire components together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -26,18 +28,32 @@ class Platform:
 
     env: EnvironmentConfig
     naming: Naming
+    account: AccountContext
     provider: aws.Provider
+    opts: pulumi.ResourceOptions
     keys: EnvironmentKeys
     network: Network
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Components of the later tiers, by name (security_groups, database, cache, cluster,
+    load_balancer, services, alarms)."""
 
 
 def build_platform(env: EnvironmentConfig) -> Platform:
+    platform = _build_foundation(env)
+    _export_network(platform)
+    return platform
+
+
+# ------------------------------------------------------------------------------------------
+# foundation: provider, keys, network
+# ------------------------------------------------------------------------------------------
+
+
+def _build_foundation(env: EnvironmentConfig) -> Platform:
     naming = Naming(prefix=env.name_prefix, tags=env.all_tags())
-    provider = aws.Provider(
-        "aws",
-        region=env.region,
-        default_tags={"tags": env.all_tags()},
-    )
+    # An explicit provider carries the region and the default tags, so even a resource a
+    # component forgot to tag is tagged (tags also go on every child explicitly: see base.py).
+    provider = aws.Provider("aws", region=env.region, default_tags={"tags": env.all_tags()})
     opts = pulumi.ResourceOptions(providers={"aws": provider})
     account = AccountContext(
         region=env.region,
@@ -54,8 +70,13 @@ def build_platform(env: EnvironmentConfig) -> Platform:
         plan=plan_for(env.network, env.region),
         opts=opts,
     )
+    return Platform(env=env, naming=naming, account=account, provider=provider, opts=opts,
+                    keys=keys, network=network)
 
-    out = network.outputs
+
+def _export_network(platform: Platform) -> None:
+    out = platform.network.outputs
+    keys = platform.keys
     pulumi.export("vpc_id", out.vpc_id)
     pulumi.export("vpc_cidr", out.vpc_cidr)
     pulumi.export("availability_zones", list(out.azs))
@@ -66,4 +87,3 @@ def build_platform(env: EnvironmentConfig) -> Platform:
     pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
     pulumi.export("kms_key_arns", {"logs": keys.logs.arn, "data": keys.data.arn,
                                    "notifications": keys.notifications.arn})
-    return Platform(env=env, naming=naming, provider=provider, keys=keys, network=network)

@@ -169,9 +169,7 @@ def test_explicit_cidrs_tier_is_used_verbatim_and_wins_over_offset():
 
 
 def test_explicit_cidrs_with_az_count():
-    tier = TierSpec(
-        "mq", "isolated", prefix_length=26, az_count=2, cidrs=("10.0.0.64/26", "10.0.0.192/26")
-    )
+    tier = TierSpec("mq", "isolated", prefix_length=26, az_count=2, cidrs=("10.0.0.64/26", "10.0.0.192/26"))
     plan = plan_subnets("10.0.0.0/20", AZ3, (tier,))
     assert [(s.az, s.cidr) for s in plan.subnets] == [
         ("us-east-1a", "10.0.0.64/26"),
@@ -492,12 +490,18 @@ def vpc_cidrs(draw) -> str:
 
 
 @st.composite
-def tier_specs(draw, name: str, vpc_prefix: int, n_azs: int, explicit: bool = True) -> TierSpec:
-    """A tier that is individually valid for ``n_azs`` AZs (it may still collide)."""
+def tier_specs(
+    draw, name: str, vpc_prefix: int, n_azs: int, explicit: bool = True, spare_az: bool = False
+) -> TierSpec:
+    """A tier that is individually valid for ``n_azs`` AZs (it may still collide).
+
+    With ``spare_az`` an explicit az_count stays below ``n_azs``, so the tier is also valid
+    for the first ``n_azs - 1`` AZs (for the append-an-AZ property).
+    """
     prefix = draw(st.integers(vpc_prefix + 3, min(28, vpc_prefix + 8)))
     total = 1 << (prefix - vpc_prefix)
     routing = draw(st.sampled_from(("public", "private", "isolated")))
-    az_count = draw(st.none() | st.integers(1, n_azs))
+    az_count = draw(st.none() | st.integers(1, n_azs - 1 if spare_az else n_azs))
     used = n_azs if az_count is None else az_count
     reserved = draw(st.integers(used, 6))
     kind = draw(st.sampled_from(("auto",) * 6 + ("offset", "cidrs"))) if explicit else "auto"
@@ -509,9 +513,7 @@ def tier_specs(draw, name: str, vpc_prefix: int, n_azs: int, explicit: bool = Tr
         slots = draw(st.lists(st.integers(0, total - 1), min_size=used, max_size=used, unique=True))
         size = 1 << (32 - prefix)
         # Relative placeholders; _resolve() adds the VPC base address.
-        return TierSpec(
-            name, routing, prefix, used, None, reserved, tuple(f"@{s * size}" for s in slots)
-        )
+        return TierSpec(name, routing, prefix, used, None, reserved, tuple(f"@{s * size}" for s in slots))
     return TierSpec(name, routing, prefix, az_count, None, reserved)
 
 
@@ -521,22 +523,23 @@ def _resolve(vpc: str, tier: TierSpec) -> TierSpec:
         return tier
     net = ipaddress.IPv4Network(vpc)
     base = int(net.network_address)
-    cidrs = tuple(
-        str(ipaddress.IPv4Network((base + int(c[1:]), tier.prefix_length))) for c in tier.cidrs
-    )
+    cidrs = tuple(str(ipaddress.IPv4Network((base + int(c[1:]), tier.prefix_length))) for c in tier.cidrs)
     return replace(tier, cidrs=cidrs)
 
 
 @st.composite
-def scenarios(draw, min_azs: int = 1, explicit: bool = True):
-    """(vpc, azs, tiers, extra_tier): tiers are valid for len(azs) AZs; extra is a new name."""
+def scenarios(draw, explicit: bool = True, spare_az: bool = False):
+    """(vpc, azs, tiers, extra_tier): tiers are valid for len(azs) AZs; extra is a new name.
+
+    With ``spare_az`` there are at least 2 AZs and the tiers are also valid for ``azs[:-1]``.
+    """
     vpc = draw(vpc_cidrs())
     vpc_prefix = int(vpc.split("/")[1])
-    n_azs = draw(st.integers(min_azs, 6))
+    n_azs = draw(st.integers(2 if spare_az else 1, 6))
     azs = AZ_POOL[:n_azs]
     n_tiers = draw(st.integers(1, 5))
     names = draw(st.permutations(NAME_POOL))[: n_tiers + 1]
-    specs = [_resolve(vpc, draw(tier_specs(name, vpc_prefix, n_azs, explicit))) for name in names]
+    specs = [_resolve(vpc, draw(tier_specs(name, vpc_prefix, n_azs, explicit, spare_az))) for name in names]
     return vpc, azs, tuple(specs[:-1]), specs[-1]
 
 
@@ -620,7 +623,7 @@ def test_property_appending_a_tier_never_moves_existing_subnets(case):
 
 
 @PROPS
-@given(scenarios(min_azs=2))
+@given(scenarios(spare_az=True))
 def test_property_appending_an_az_never_moves_existing_subnets(case):
     vpc, azs, tiers, _ = case
     base = try_plan(vpc, azs[:-1], tiers)
@@ -746,9 +749,7 @@ def test_property_only_plan_error_escapes_near_valid_input(case):
 @given(
     region=st.sampled_from(sorted(REGION_AZ_SUFFIXES)) | junk_text | anything,
     count=st.integers(-1, 8) | anything,
-    explicit=st.none()
-    | st.lists(st.sampled_from(AZ_POOL) | junk_text | anything, max_size=7)
-    | anything,
+    explicit=st.none() | st.lists(st.sampled_from(AZ_POOL) | junk_text | anything, max_size=7) | anything,
 )
 def test_property_availability_zones_only_raises_plan_error(region, count, explicit):
     try:
@@ -775,8 +776,8 @@ def test_strategies_produce_mostly_plannable_cases():
     """Guard against vacuous properties: a healthy share of generated cases must plan."""
     outcomes = {"planned": 0, "refused": 0, "az_grown": 0, "tier_grown": 0}
 
-    @settings(max_examples=300, deadline=None, database=None)
-    @given(scenarios(min_azs=2))
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @given(scenarios(spare_az=True))
     def sample(case):
         vpc, azs, tiers, extra = case
         if try_plan(vpc, azs[:-1], tiers) is None:
@@ -790,6 +791,7 @@ def test_strategies_produce_mostly_plannable_cases():
 
     sample()
     total = outcomes["planned"] + outcomes["refused"]
-    assert outcomes["planned"] >= 0.4 * total, outcomes
-    assert outcomes["az_grown"] >= 0.25 * total, outcomes
-    assert outcomes["tier_grown"] >= 0.25 * total, outcomes
+    # Typically ~60% / ~58% / ~45%; the bars are low enough to survive strategy tweaks.
+    assert outcomes["planned"] >= 0.35 * total, outcomes
+    assert outcomes["az_grown"] >= 0.3 * total, outcomes
+    assert outcomes["tier_grown"] >= 0.2 * total, outcomes

@@ -16,13 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import AccountContext, Naming, child_opts
-from components.network.planner import (
-    PlannedSubnet,
-    SubnetPlan,
-    TierSpec,
-    availability_zones,
-    plan_subnets,
-)
+from components.network.planner import PlannedSubnet, SubnetPlan
 from stacks.config import NetworkConfig
 
 ENDPOINT_PORT = 443
@@ -30,13 +24,7 @@ ENDPOINT_PORT = 443
 
 def plan_for(config: NetworkConfig, region: str) -> SubnetPlan:
     """The subnet plan of a network config (pure; raises PlanError on a bad layout)."""
-    azs = availability_zones(region, config.az_count, config.availability_zones)
-    tiers = [
-        TierSpec(name=t.name, routing=t.routing, prefix_length=t.prefix_length,
-                 az_count=t.az_count, offset=t.offset, cidrs=tuple(t.cidrs))
-        for t in config.tiers
-    ]
-    return plan_subnets(config.cidr, azs, tiers)
+    return config.plan(region)
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,7 @@ _SUBNET_PREFIX_MAX = 28
 # Ranges AWS will not accept for a VPC (or that can never work as one):
 # "this network", loopback, link-local, multicast and the 240/4 reserved block.
 _FORBIDDEN_VPC_RANGES = tuple(
-    ipaddress.IPv4Network(cidr)
-    for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
+    ipaddress.IPv4Network(cidr) for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
 )
 
 _TIER_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,19}")
@@ -199,9 +198,7 @@ class SubnetPlan:
 
     def as_table(self) -> list[dict[str, str]]:
         """Rows ``{"tier", "routing", "az", "cidr"}`` (all strings) for reports."""
-        return [
-            {"tier": s.tier, "routing": s.routing, "az": s.az, "cidr": s.cidr} for s in self.subnets
-        ]
+        return [{"tier": s.tier, "routing": s.routing, "az": s.az, "cidr": s.cidr} for s in self.subnets]
 
 
 SEED_TIERS: tuple[TierSpec, ...] = (
@@ -245,9 +242,7 @@ not listed here, or accounts whose AZ set differs, set
 """
 
 
-def availability_zones(
-    region: str, count: int, explicit: Sequence[str] | None = None
-) -> tuple[str, ...]:
+def availability_zones(region: str, count: int, explicit: Sequence[str] | None = None) -> tuple[str, ...]:
     """Return the first ``count`` AZs to use in ``region``.
 
     Args:
@@ -301,8 +296,7 @@ def availability_zones(
         )
     if len(suffixes) < count:
         raise PlanError(
-            f"network.az_count={count} but {region} offers {len(suffixes)} AZs: "
-            f"{', '.join(suffixes)}"
+            f"network.az_count={count} but {region} offers {len(suffixes)} AZs: {', '.join(suffixes)}"
         )
     return tuple(region + suffix for suffix in suffixes[:count])
 
@@ -342,15 +336,12 @@ def plan_subnets(vpc_cidr: str, azs: Sequence[str], tiers: Sequence[TierSpec]) -
             size = 1 << (32 - spec.prefix_length)
             start = _first_slot(spec, vpc, used, size, high_water)
             nets = [
-                ipaddress.IPv4Network((base + (start + j) * size, spec.prefix_length))
-                for j in range(used)
+                ipaddress.IPv4Network((base + (start + j) * size, spec.prefix_length)) for j in range(used)
             ]
             end = (start + spec.reserved_azs) * size
         high_water = max(high_water, end)
         planned.extend(
-            PlannedSubnet(
-                tier=spec.name, routing=spec.routing, az=az_names[j], az_index=j, cidr=str(net)
-            )
+            PlannedSubnet(tier=spec.name, routing=spec.routing, az=az_names[j], az_index=j, cidr=str(net))
             for j, net in enumerate(nets)
         )
 
@@ -375,9 +366,7 @@ def _parse_vpc(vpc_cidr: object) -> ipaddress.IPv4Network:
         if "/" not in text:
             bare = ipaddress.ip_address(text)  # a bare address: say what is missing
             example = f"{bare}/16" if bare.version == 4 else "10.0.0.0/16"
-            raise PlanError(
-                f"VPC CIDR {vpc_cidr!r} has no prefix length; write it as e.g. {example}"
-            )
+            raise PlanError(f"VPC CIDR {vpc_cidr!r} has no prefix length; write it as e.g. {example}")
         loose = ipaddress.ip_network(text, strict=False)
     except ValueError as err:
         if isinstance(err, PlanError):
@@ -489,9 +478,7 @@ def _explicit_cidrs(
 ) -> list[ipaddress.IPv4Network]:
     cidrs = spec.cidrs
     if isinstance(cidrs, str | bytes) or not isinstance(cidrs, Sequence):
-        raise PlanError(
-            f"tier {spec.name!r} cidrs must be a list of CIDR strings, one per AZ, got {cidrs!r}"
-        )
+        raise PlanError(f"tier {spec.name!r} cidrs must be a list of CIDR strings, one per AZ, got {cidrs!r}")
     if len(cidrs) != len(az_names):
         raise PlanError(
             f"tier {spec.name!r} lists {len(cidrs)} cidrs but uses {len(az_names)} AZs "
@@ -527,9 +514,7 @@ def _safe_prefix(spec: TierSpec, vpc: ipaddress.IPv4Network) -> int:
     return prefix if _is_int(prefix) and vpc.prefixlen < prefix <= 32 else 24
 
 
-def _first_slot(
-    spec: TierSpec, vpc: ipaddress.IPv4Network, used: int, size: int, high_water: int
-) -> int:
+def _first_slot(spec: TierSpec, vpc: ipaddress.IPv4Network, used: int, size: int, high_water: int) -> int:
     total = vpc.num_addresses // size
     if spec.offset is None:
         start = -(-high_water // size)  # ceiling division: align up to the tier's size

@@ -1,0 +1,41 @@
+# groundwork: two commands, each doing its own set-up on a fresh machine (Python >= 3.11 + make).
+#   make plan STACK=dev     create .venv, install, plan the stack offline
+#   make test               create .venv, install, lint (ruff), run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.groundwork-installed
+STACK  ?= dev
+PYTEST_ARGS ?=
+
+.PHONY: plan check cost test lint bench clean venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groundwork needs Python >= 3.11; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+plan: $(STAMP)
+	$(BIN)/groundwork plan $(STACK)
+
+check: $(STAMP)
+	$(BIN)/groundwork check $(STACK)
+
+cost: $(STAMP)
+	$(BIN)/groundwork cost $(STACK)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/plan_benchmark.py --output benchmarks/RESULTS.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,202 @@
+"""What a plan says, as rows: resources by component and type, the subnet plan, the
+security-group matrix. Pure functions of a `PlanResult`; the CLI renders them as terminal tables
+and the Markdown report as GitHub tables plus a mermaid diagram."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from groundwork.engine import PlanResult, ResourceRecord
+
+SG_TYPE = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SUBNET_TYPE = "aws:ec2/subnet:Subnet"
+
+
+def component_of(plan: PlanResult, record: ResourceRecord) -> str:
+    """The name of the component a resource belongs to (`network`, `database`...), or `stack`."""
+    parent = record.parent
+    while parent:
+        try:
+            owner = plan.by_urn(parent)
+        except KeyError:
+            break
+        if not owner.custom and owner.type != "pulumi:pulumi:Stack":
+            top = owner
+            # climb to the outermost component under the stack
+            while top.parent:
+                try:
+                    above = plan.by_urn(top.parent)
+                except KeyError:
+                    break
+                if above.type == "pulumi:pulumi:Stack":
+                    break
+                top = above
+            return top.name
+        parent = owner.parent
+    return "stack"
+
+
+def resources_by_component(plan: PlanResult) -> list[tuple[str, str, int]]:
+    """(component, resource type, count), sorted."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for r in plan.custom_resources:
+        if r.type.startswith("pulumi:providers:"):
+            continue
+        counts[(component_of(plan, r), r.type)] += 1
+    return sorted((c, t, n) for (c, t), n in counts.items())
+
+
+def subnet_rows(plan: PlanResult) -> list[dict[str, str]]:
+    """Tier, routing, AZ and CIDR of every subnet, in plan order."""
+    rows = []
+    for r in plan.of_type(SUBNET_TYPE):
+        tags = r.inputs.get("tags", {})
+        rows.append({
+            "tier": tags.get("Tier", "?"),
+            "routing": tags.get("Routing", "?"),
+            "az": r.inputs.get("availabilityZone", "?"),
+            "cidr": r.inputs.get("cidrBlock", "?"),
+        })
+    return rows
+
+
+@dataclass(frozen=True)
+class SgRule:
+    """One security-group rule, with groups shown by their Name."""
+
+    direction: str
+    group: str
+    peer: str
+    ports: str
+    description: str
+
+
+def _ports(inputs: dict[str, Any]) -> str:
+    proto = str(inputs.get("ipProtocol", "?"))
+    if proto == "-1":
+        return "all"
+    lo, hi = inputs.get("fromPort"), inputs.get("toPort")
+    if lo == hi:
+        return f"{proto}/{lo}"
+    return f"{proto}/{lo}-{hi}"
+
+
+def security_group_rules(plan: PlanResult) -> list[SgRule]:
+    """Every ingress/egress rule, peers resolved to group names."""
+    names: dict[str, str] = {}
+    for sg in plan.of_type(SG_TYPE):
+        label = sg.inputs.get("tags", {}).get("Role") or sg.inputs.get("name") or sg.name
+        names[sg.id] = str(label)
+    for vpc in plan.of_type("aws:ec2/vpc:Vpc"):
+        names[str(vpc.outputs.get("defaultSecurityGroupId"))] = "default"
+    rules = []
+    for typ, direction in ((INGRESS_TYPE, "in"), (EGRESS_TYPE, "out")):
+        for r in plan.of_type(typ):
+            i = r.inputs
+            peer = (names.get(i.get("referencedSecurityGroupId", ""), None)
+                    or i.get("cidrIpv4") or i.get("cidrIpv6") or i.get("prefixListId") or "?")
+            rules.append(SgRule(direction, names.get(i.get("securityGroupId", ""), "?"), str(peer),
+                                _ports(i), str(i.get("description", ""))))
+    return sorted(rules, key=lambda x: (x.group, x.direction, x.peer, x.ports))
+
+
+def security_group_matrix(plan: PlanResult) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Ingress as a matrix: rows are destination groups, columns sources, cells ports."""
+    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    sources: list[str] = []
+    for rule in security_group_rules(plan):
+        if rule.direction != "in":
+            continue
+        cells[rule.group][rule.peer].append(rule.ports)
+        if rule.peer not in sources:
+            sources.append(rule.peer)
+    return sources, {g: {s: ", ".join(sorted(set(p))) for s, p in row.items()}
+                     for g, row in sorted(cells.items())}
+
+
+def totals(plan: PlanResult) -> dict[str, Any]:
+    """Headline numbers of a plan."""
+    custom = [r for r in plan.custom_resources if not r.type.startswith("pulumi:providers:")]
+    return {
+        "resources": len(custom),
+        "components": len([r for r in plan.resources if not r.custom
+                           and r.type != "pulumi:pulumi:Stack"]),
+        "types": len({r.type for r in custom}),
+        "protected": sum(1 for r in custom if r.protect),
+        "subnets": len(plan.of_type(SUBNET_TYPE)),
+        "nat_gateways": len(plan.of_type("aws:ec2/natGateway:NatGateway")),
+        "security_group_rules": len(plan.of_type(INGRESS_TYPE)) + len(plan.of_type(EGRESS_TYPE)),
+    }
+
+
+def mermaid(plan: PlanResult) -> str:
+    """A mermaid flowchart of the request path, drawn from what the plan holds."""
+    has = {t for t in (r.type for r in plan.custom_resources)}
+    tiers = sorted({row["tier"] for row in subnet_rows(plan)})
+    lines = ["flowchart LR", "  user([Internet])"]
+    if "aws:lb/loadBalancer:LoadBalancer" in has:
+        lines.append("  alb[ALB :443<br/>public subnets]")
+        lines.append("  user -->|HTTPS| alb")
+    services = [r for r in plan.of_type("aws:ecs/service:Service")]
+    for svc in services:
+        sid = svc.name.replace("-", "_")
+        lines.append(f"  {sid}[ECS {svc.name}<br/>compute subnets]")
+        if svc.inputs.get("loadBalancers"):
+            lines.append(f"  alb --> {sid}")
+    if "aws:rds/instance:Instance" in has:
+        lines.append("  db[(RDS PostgreSQL<br/>data subnets)]")
+        lines.extend(f"  {s.name.replace('-', '_')} -->|5432| db" for s in services)
+    if "aws:elasticache/replicationGroup:ReplicationGroup" in has:
+        lines.append("  cache[(ElastiCache<br/>data subnets)]")
+        lines.extend(f"  {s.name.replace('-', '_')} -->|6379| cache" for s in services)
+    nats = len(plan.of_type("aws:ec2/natGateway:NatGateway"))
+    if nats:
+        lines.append(f"  nat[NAT x{nats}] --> user")
+        lines.extend(f"  {s.name.replace('-', '_')} -.->|egress| nat" for s in services)
+    if len(lines) == 2:
+        lines.append(f"  vpc[VPC {plan.config.network.cidr}<br/>tiers: {', '.join(tiers)}]")
+    return "\n".join(lines)
+
+
+def markdown(plan: PlanResult, extra_sections: list[tuple[str, str]] | None = None) -> str:
+    """The plan as a GitHub-rendered Markdown report."""
+    t = totals(plan)
+    out = [
+        f"# groundwork plan: `{plan.stack}`",
+        "",
+        f"Profile **{plan.config.profile.value}**, region **{plan.config.region}**, "
+        f"{t['resources']} resources in {t['components']} components "
+        f"({t['protected']} protected from destroy). Planned offline under Pulumi mocks: no "
+        "`pulumi preview` was run.",
+        "",
+        "## Architecture",
+        "",
+        "```mermaid",
+        mermaid(plan),
+        "```",
+        "",
+        "## Subnet plan",
+        "",
+        "| tier | routing | AZ | CIDR |",
+        "|---|---|---|---|",
+        *[f"| {r['tier']} | {r['routing']} | {r['az']} | `{r['cidr']}` |" for r in subnet_rows(plan)],
+        "",
+    ]
+    sources, matrix = security_group_matrix(plan)
+    if matrix:
+        out += ["## Security groups (ingress)", "",
+                "| group \\ from | " + " | ".join(sources) + " |",
+                "|---|" + "---|" * len(sources)]
+        for group, row in matrix.items():
+            out.append(f"| {group} | " + " | ".join(row.get(s, "") for s in sources) + " |")
+        out.append("")
+    out += ["## Resources by component", "", "| component | type | count |", "|---|---|---|"]
+    out += [f"| {c} | `{t_}` | {n} |" for c, t_, n in resources_by_component(plan)]
+    out.append("")
+    for title, body in extra_sections or []:
+        out += [f"## {title}", "", body, ""]
+    return "\n".join(out)

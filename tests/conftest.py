@@ -1,0 +1,34 @@
+"""Shared fixtures: each stack is planned once per test session through the offline engine
+(the real `__main__.py`, the real stack files), and tests read the records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from groundwork.engine import PlanResult, ResourceRecord, plan_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def prod() -> PlanResult:
+    return plan_stack("prod")
+
+
+@pytest.fixture(scope="session")
+def dev() -> PlanResult:
+    return plan_stack("dev")
+
+
+def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
+    """A JSON policy input (key policy, trust policy, bucket policy) as a dict."""
+    value = record.inputs[key]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def tags_of(record: ResourceRecord) -> dict[str, str]:
+    return record.inputs.get("tags", {}) or {}
