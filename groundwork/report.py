@@ -97,7 +97,7 @@ def security_group_rules(plan: PlanResult) -> list[SgRule]:
     for typ, direction in ((INGRESS_TYPE, "in"), (EGRESS_TYPE, "out")):
         for r in plan.of_type(typ):
             i = r.inputs
-            peer = (names.get(i.get("referencedSecurityGroupId", ""), None)
+            peer = (names.get(i.get("referencedSecurityGroupId", ""))
                     or i.get("cidrIpv4") or i.get("cidrIpv6") or i.get("prefixListId") or "?")
             rules.append(SgRule(direction, names.get(i.get("securityGroupId", ""), "?"), str(peer),
                                 _ports(i), str(i.get("description", ""))))

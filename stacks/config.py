@@ -56,7 +56,7 @@ class _Strict(BaseModel):
     """Base of every config section: unknown keys are errors, values are not coerced from
     unrelated types (``"three"`` is not an int), and models are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,11 +548,26 @@ class DeploymentConfig(_Strict):
     desired-count drift on the service (default false)."""
 
 
-IMAGE_REF = re.compile(
-    r"^(?P<repo>[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*"
-    r"(\.[a-z0-9-]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+_IMAGE_PATH = re.compile(
+    r"^([a-z0-9.-]+(:\d+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
 )
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+
+
+def parse_image(ref: str) -> tuple[str, str | None, str | None]:
+    """Split `registry/repo:tag@sha256:...` into (path, tag, digest); ValueError if malformed.
+    The tag is what follows the last ':' of the last path segment (a registry port is not one)."""
+    path, _, digest = ref.partition("@")
+    if digest and not _IMAGE_DIGEST.match(digest):
+        raise ValueError(f"{ref!r} has a malformed digest (want sha256:<64 hex>)")
+    head, slash, last = path.rpartition("/")
+    name, colon, tag = last.partition(":")
+    path = f"{head}{slash}{name}"
+    if not _IMAGE_PATH.match(path) or (colon and not _IMAGE_TAG.match(tag)):
+        raise ValueError(f"{ref!r} is not an image reference like registry/name:1.2.3 or name@sha256:...")
+    return path, (tag or None), (digest or None)
+
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,27}[a-z0-9]$|^[a-z]$"
 
@@ -614,12 +629,10 @@ class ServiceConfig(_Strict):
     def _image(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        m = IMAGE_REF.match(v)
-        if not m:
-            raise ValueError(f"{v!r} is not an image reference like repo/name:1.2.3 or name@sha256:...")
-        if not m.group("digest") and not m.group("tag"):
+        _, tag, digest = parse_image(v)
+        if not digest and not tag:
             raise ValueError(f"{v!r} has no tag or digest; pin an immutable tag or a digest")
-        if m.group("tag") == "latest" and not m.group("digest"):
+        if tag == "latest" and not digest:
             raise ValueError(f"{v!r} uses the mutable tag 'latest'; pin a version tag or a digest")
         return v
 
@@ -742,14 +755,19 @@ class EnvironmentConfig(_Strict):
     profile: Profile
     """dev or prod (required): picks every other default."""
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    """The VPC and its subnet plan."""
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    """RDS PostgreSQL."""
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    """ElastiCache Valkey/Redis."""
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    """The ECS cluster."""
     load_balancer: LoadBalancerConfig | None = None
     """The shared ALB (required when a web service exists; default none)."""
     services: list[ServiceConfig] = Field(default_factory=_default_services)
     """The Fargate services (default none)."""
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
+    """CloudWatch alarms, SNS topics and the dashboard."""
     tags: dict[
         Annotated[str, Field(min_length=1, max_length=128)],
         Annotated[str, Field(max_length=256)],
@@ -758,7 +776,9 @@ class EnvironmentConfig(_Strict):
 
     # Filled by the loader from the stack, not from the namespace.
     stack: str = "dev"
+    """The Pulumi stack name (from the stack, not from config)."""
     region: str = "us-east-1"
+    """The AWS region (from `aws:region`)."""
 
     @field_validator("tags")
     @classmethod

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.base import AccountContext, Naming
 from components.kms import EnvironmentKeys
 from components.network import Network, plan_for
+from components.security_groups import SecurityGroups
 from stacks.config import EnvironmentConfig
 
 
@@ -40,6 +41,7 @@ class Platform:
 
 def build_platform(env: EnvironmentConfig) -> Platform:
     platform = _build_foundation(env)
+    _build_data(platform)
     _export_network(platform)
     return platform
 
@@ -87,3 +89,27 @@ def _export_network(platform: Platform) -> None:
     pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
     pulumi.export("kms_key_arns", {"logs": keys.logs.arn, "data": keys.data.arn,
                                    "notifications": keys.notifications.arn})
+
+
+# ------------------------------------------------------------------------------------------
+# data tier: security groups, database, cache
+# ------------------------------------------------------------------------------------------
+
+
+def _build_data(platform: Platform) -> None:
+    """The security-group matrix (every tier's groups: the compute tier takes its groups from
+    `extras["security_groups"]`), then the database and cache when enabled, and their
+    connection contract as stack outputs."""
+    env = platform.env
+    groups = SecurityGroups(
+        "security-groups",
+        vpc_id=platform.network.outputs.vpc_id,
+        vpc_cidr=platform.network.outputs.vpc_cidr,
+        services=env.services,
+        load_balancer=env.load_balancer is not None,
+        database_port=env.database.port if env.database.enabled else None,
+        cache_port=env.cache.port if env.cache.enabled else None,
+        naming=platform.naming,
+        opts=platform.opts,
+    )
+    platform.extras["security_groups"] = groups

@@ -378,6 +378,12 @@ def test_refuses_azs_given_as_a_string():
         plan_subnets("10.0.0.0/16", "us-east-1a", SEED_TIERS)
 
 
+@pytest.mark.parametrize("az", ["", "US-EAST-1A", "us east 1a", "\n", 7])
+def test_refuses_invalid_az_names(az):
+    with refused(r"AZ name .* is invalid; use an AWS AZ name like 'us-east-1a'"):
+        plan_subnets("10.0.0.0/16", ["us-east-1b", az], SEED_TIERS)
+
+
 @pytest.mark.parametrize("name", ["Public", "1st", "", "a" * 21, "data_tier", "-x", "db tier"])
 def test_refuses_invalid_tier_names(name):
     with refused(r"tier name .* is invalid; use 1-20 characters: a lowercase letter"):
@@ -464,6 +470,17 @@ def test_availability_zones_explicit_list_duplicates():
 def test_availability_zones_explicit_list_too_short():
     with refused(r"network\.az_count=3 but network\.availability_zones lists only 2: us-east-1a"):
         availability_zones("us-east-1", 3, ["us-east-1a", "us-east-1b"])
+
+
+@pytest.mark.parametrize("region", ["", "US-EAST-1", "us-east", "us-east-1a", "\n", None])
+def test_availability_zones_bad_region_name(region):
+    with refused(r"region .* is not an AWS region name like 'us-east-1'"):
+        availability_zones(region, 2, ["us-east-1a", "us-east-1b"])
+
+
+def test_availability_zones_accepts_other_partitions_with_explicit_list():
+    azs = availability_zones("us-gov-west-1", 2, ["us-gov-west-1a", "us-gov-west-1b"])
+    assert azs == ("us-gov-west-1a", "us-gov-west-1b")
 
 
 @pytest.mark.parametrize("count", [0, -2, True, 2.0])

@@ -105,6 +105,10 @@ _FORBIDDEN_VPC_RANGES = tuple(
 )
 
 _TIER_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,19}")
+# us-east-1, us-gov-west-1, ap-southeast-5, ...
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+# us-east-1a, us-west-2-lax-1a, or any simple lowercase token in offline tests.
+_AZ_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -259,8 +263,8 @@ def availability_zones(region: str, count: int, explicit: Sequence[str] | None =
             fewer AZs than asked; the region is unknown and no explicit list
             is given; or the explicit list is invalid.
     """
-    if not isinstance(region, str) or not region:
-        raise PlanError(f"region must be a non-empty string like 'us-east-1', got {region!r}")
+    if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
+        raise PlanError(f"region {region!r} is not an AWS region name like 'us-east-1'")
     if not _is_int(count) or count < 1:
         raise PlanError(f"network.az_count must be a whole number >= 1, got {count!r}")
 
@@ -398,8 +402,11 @@ def _check_azs(azs: object) -> tuple[str, ...]:
         raise PlanError("the VPC needs at least one AZ; got an empty AZ list")
     seen: set[str] = set()
     for az in azs:
-        if not isinstance(az, str) or not az:
-            raise PlanError(f"AZ names must be non-empty strings like 'us-east-1a', got {az!r}")
+        if not isinstance(az, str) or not _AZ_NAME_RE.fullmatch(az):
+            raise PlanError(
+                f"AZ name {az!r} is invalid; use an AWS AZ name like 'us-east-1a' (lowercase "
+                "letters, digits and '-')"
+            )
         if az in seen:
             raise PlanError(f"AZ {az} is listed twice; each AZ may appear only once")
         seen.add(az)

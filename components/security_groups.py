@@ -1,0 +1,339 @@
+"""`SecurityGroups`: the seed-003 security-group matrix as data, plus an intent API.
+
+The matrix (target-architecture.md, seed 003):
+
+| group    | inbound                                   | outbound                                  |
+|----------|-------------------------------------------|-------------------------------------------|
+| alb      | 443 (and 80, redirect only) from the world | each web service's port, to that service   |
+| web svc  | its port from alb                          | db / cache port to their groups; 443 out   |
+| worker   | none                                       | db / cache port to their groups; 443 out   |
+| database | its port from the services that use it     | none                                       |
+| cache    | its port from the services that use it     | none                                       |
+
+`matrix()` computes that table as a list of `Intent`s (pure, testable without Pulumi); the
+component turns each intent into resources: one `aws.vpc.SecurityGroupIngressRule` on the
+target AND the matching `aws.vpc.SecurityGroupEgressRule` on the source (so both sides say what
+they allow), each with a description. `allow()` is the same for wiring across components
+(`database.allow_from(api)`); the same (source, target, port) is only ever created once.
+
+Groups carry no inline `ingress`/`egress`. AWS gives every new VPC group an allow-all egress
+rule; the AWS provider behind pulumi-aws revokes that default rule when it creates the group
+("NOTE on Egress rules" in `ec2.SecurityGroup`'s docs), so a group with no inline rules ends up
+with exactly the rule resources below. Setting `egress=[]` would be worse, not better: it makes
+the group manage its egress inline, which the provider warns conflicts with separate rule
+resources (perpetual diffs, rules overwritten). `revoke_rules_on_delete=True` lets the alb and
+service groups, which reference each other, be deleted without a dependency deadlock.
+
+The guard: a rule that admits 0.0.0.0/0 or ::/0 anywhere but the ALB's 80/443, any rule that
+allows every protocol (`-1`) from or to the world, egress to the world on anything but 443, or
+a CIDR source outside the VPC raises `SecurityGroupError` while the stack is built, before the
+rule is registered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import Naming, child_opts
+from stacks.config import ServiceConfig
+
+WORLD = ("0.0.0.0/0", "::/0")
+ALB = "alb"
+DATABASE = "database"
+CACHE = "cache"
+HTTPS = 443
+HTTP = 80
+ALB_WORLD_PORTS = (HTTPS, HTTP)
+WORLD_EGRESS_PORTS = (HTTPS,)
+DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
+"""What EC2 accepts in a rule description (mocks accept anything; AWS refuses the call)."""
+
+
+class SecurityGroupError(ValueError):
+    """A rule the matrix forbids (world-open port, all-protocol rule, CIDR outside the VPC)."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One allowed flow. `source`/`target` are group keys (alb, database, cache, a service
+    name) or, for the edges of the VPC, a CIDR."""
+
+    source: str
+    target: str
+    port: int
+    description: str
+    protocol: Literal["tcp"] = "tcp"
+
+    @property
+    def from_cidr(self) -> bool:
+        return _is_cidr(self.source)
+
+    @property
+    def to_cidr(self) -> bool:
+        return _is_cidr(self.target)
+
+
+def _is_cidr(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return "/" in value
+
+
+def matrix(
+    *,
+    services: Sequence[ServiceConfig],
+    load_balancer: bool,
+    database_port: int | None,
+    cache_port: int | None,
+) -> list[Intent]:
+    """The seed-003 matrix for these services (pure)."""
+    web = [s for s in services if s.kind == "web"]
+    out: list[Intent] = []
+    if load_balancer and web:
+        for cidr in WORLD:
+            out.append(Intent(cidr, ALB, HTTPS, f"HTTPS from the internet ({cidr})"))
+            out.append(Intent(cidr, ALB, HTTP,
+                              f"HTTP from the internet ({cidr}); the listener only redirects to HTTPS"))
+        for svc in web:
+            out.append(Intent(ALB, svc.name, int(svc.port or 0),
+                              f"ALB to {svc.name} on its container port"))
+    for svc in services:
+        if database_port is not None and svc.use_database:
+            out.append(Intent(svc.name, DATABASE, database_port,
+                              f"{svc.name} to PostgreSQL"))
+        if cache_port is not None and svc.use_cache:
+            out.append(Intent(svc.name, CACHE, cache_port, f"{svc.name} to the cache (TLS)"))
+        out.append(Intent(svc.name, WORLD[0], HTTPS,
+                          f"{svc.name} HTTPS to AWS APIs, ECR and the internet (via NAT)"))
+    return out
+
+
+def check_intent(intent: Intent, *, vpc_cidr: str) -> None:
+    """Raise SecurityGroupError if the matrix forbids this flow (see the module docstring)."""
+    where = f"{intent.source} -> {intent.target} port {intent.port}"
+    if not DESCRIPTION_CHARS.match(intent.description):
+        raise SecurityGroupError(
+            f"security-group rule {where}: description {intent.description!r} must be 1-255 "
+            "characters of a-z A-Z 0-9 space . _ - : / ( ) # , @ [ ] + = & ; { } ! $ *"
+        )
+    if intent.protocol != "tcp":
+        raise SecurityGroupError(f"security-group rule {where}: only tcp rules are allowed")
+    if not 1 <= intent.port <= 65535:
+        raise SecurityGroupError(f"security-group rule {where}: port must be 1-65535")
+    if intent.from_cidr:
+        if intent.source in WORLD:
+            if intent.target != ALB or intent.port not in ALB_WORLD_PORTS:
+                raise SecurityGroupError(
+                    f"security-group rule {where}: ingress from {intent.source} is only allowed "
+                    f"to the ALB on ports 80 and 443 (FSBP EC2.18/EC2.19)"
+                )
+        elif not _inside(intent.source, vpc_cidr):
+            raise SecurityGroupError(
+                f"security-group rule {where}: CIDR {intent.source} is outside the VPC "
+                f"({vpc_cidr}); only the ALB faces the internet"
+            )
+    if intent.to_cidr and intent.target in WORLD and intent.port not in WORLD_EGRESS_PORTS:
+        raise SecurityGroupError(
+            f"security-group rule {where}: egress to {intent.target} is only allowed on 443"
+        )
+    if intent.from_cidr and intent.to_cidr:
+        raise SecurityGroupError(f"security-group rule {where}: one side must be a group")
+
+
+def _inside(cidr: str, vpc_cidr: str) -> bool:
+    net = ipaddress.ip_network(cidr, strict=False)
+    vpc = ipaddress.ip_network(vpc_cidr, strict=False)
+    return net.version == vpc.version and net.subnet_of(vpc)  # type: ignore[arg-type]
+
+
+def group_of(source: Any) -> aws.ec2.SecurityGroup:
+    """The security group of `source`: a group itself, or anything with `.security_group`."""
+    if isinstance(source, aws.ec2.SecurityGroup):
+        return source
+    group = getattr(source, "security_group", None)
+    if isinstance(group, aws.ec2.SecurityGroup):
+        return group
+    raise TypeError(
+        f"expected an aws.ec2.SecurityGroup or an object with .security_group, got "
+        f"{type(source).__name__}"
+    )
+
+
+class SecurityGroups(pulumi.ComponentResource):
+    """The groups of an environment: alb (when a web service sits behind the load balancer),
+    one per service, database and cache (when their port is given), with the matrix's rules."""
+
+    alb: aws.ec2.SecurityGroup | None
+    database: aws.ec2.SecurityGroup | None
+    cache: aws.ec2.SecurityGroup | None
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        vpc_id: pulumi.Input[str],
+        vpc_cidr: str,
+        services: Sequence[ServiceConfig],
+        load_balancer: bool,
+        database_port: int | None,
+        cache_port: int | None,
+        naming: Naming,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`database_port` / `cache_port`: None when that store is disabled (no group)."""
+        super().__init__("groundwork:security:SecurityGroups", name, None, opts)
+        self._prefix = name
+        self._naming = naming
+        self._vpc_id = vpc_id
+        self.vpc_cidr = vpc_cidr
+        intents = matrix(services=services, load_balancer=load_balancer,
+                         database_port=database_port, cache_port=cache_port)
+        for intent in intents:  # refuse the whole matrix before registering anything
+            check_intent(intent, vpc_cidr=vpc_cidr)
+
+        self.groups: dict[str, aws.ec2.SecurityGroup] = {}
+        self._keys: dict[str, str] = {}  # pulumi resource name -> group key
+        self._rules: set[tuple[str, str, int, str]] = set()
+        self.ingress_rules: list[aws.vpc.SecurityGroupIngressRule] = []
+        self.egress_rules: list[aws.vpc.SecurityGroupEgressRule] = []
+
+        has_web = any(s.kind == "web" for s in services)
+        self.alb = self._group(ALB, "Application load balancer: HTTPS from the internet") \
+            if load_balancer and has_web else None
+        self._services: dict[str, aws.ec2.SecurityGroup] = {
+            s.name: self._group(s.name, f"Fargate service {s.name} ({s.kind})", Service=s.name)
+            for s in services
+        }
+        self.database = self._group(DATABASE, "PostgreSQL: only from the services that use it") \
+            if database_port is not None else None
+        self.cache = self._group(CACHE, "Cache: only from the services that use it") \
+            if cache_port is not None else None
+
+        for intent in intents:
+            self._apply(intent)
+        self.register_outputs({k: g.id for k, g in self.groups.items()})
+
+    # -- public API ------------------------------------------------------------------------
+
+    def for_service(self, name: str) -> aws.ec2.SecurityGroup:
+        """The group of service `name`."""
+        try:
+            return self._services[name]
+        except KeyError:
+            raise KeyError(f"no security group for service {name!r}; have "
+                           f"{', '.join(self._services) or 'none'}") from None
+
+    def allow(self, *, source: Any, target: Any, port: int, description: str) -> None:
+        """Allow `source` to reach `target` on tcp `port`: one ingress rule on target (from
+        source's group) and the matching egress rule on source (to target's group). Sources
+        and targets are groups or objects with `.security_group`. Idempotent per
+        (source, target, port)."""
+        src, dst = group_of(source), group_of(target)
+        intent = Intent(self._key_of(src), self._key_of(dst), port, description)
+        check_intent(intent, vpc_cidr=self.vpc_cidr)
+        self._pair(intent, src, dst)
+
+    def allow_cidr(self, *, target: Any, cidr: str, port: int, description: str) -> None:
+        """Admit a CIDR to `target` on tcp `port` (the guard refuses the world except for the
+        ALB's 80/443, and any CIDR outside the VPC)."""
+        dst = group_of(target)
+        intent = Intent(cidr, self._key_of(dst), port, description)
+        check_intent(intent, vpc_cidr=self.vpc_cidr)
+        self._ingress_cidr(intent, dst)
+
+    # -- building --------------------------------------------------------------------------
+
+    def _group(self, key: str, description: str, **tags: str) -> aws.ec2.SecurityGroup:
+        physical = self._naming.name("sg", key)
+        group = aws.ec2.SecurityGroup(
+            f"{self._prefix}-{key}",
+            # name_prefix: a changed description replaces the group, and create-before-delete
+            # would collide with a fixed name.
+            name_prefix=f"{physical}-",
+            description=f"{self._naming.prefix} {description}",
+            vpc_id=self._vpc_id,
+            revoke_rules_on_delete=True,
+            tags=self._naming.tagged(physical, Component="security-groups", Group=key, **tags),
+            opts=child_opts(self),
+        )
+        self.groups[key] = group
+        self._keys[group._name] = key
+        return group
+
+    def _key_of(self, group: aws.ec2.SecurityGroup) -> str:
+        return self._keys.get(group._name, group._name)
+
+    def _apply(self, intent: Intent) -> None:
+        if intent.from_cidr:
+            self._ingress_cidr(intent, self.groups[intent.target])
+        elif intent.to_cidr:
+            self._egress_cidr(intent, self.groups[intent.source])
+        else:
+            self._pair(intent, self.groups[intent.source], self.groups[intent.target])
+
+    def _once(self, direction: str, intent: Intent) -> bool:
+        key = (direction, intent.source, intent.port, intent.target)
+        if key in self._rules:
+            return False
+        self._rules.add(key)
+        return True
+
+    def _pair(self, intent: Intent, src: aws.ec2.SecurityGroup, dst: aws.ec2.SecurityGroup) -> None:
+        if self._once("ingress", intent):
+            self._rule("ingress", intent, dst, referenced_security_group_id=src.id)
+        if self._once("egress", intent):
+            self._rule("egress", intent, src, referenced_security_group_id=dst.id)
+
+    def _ingress_cidr(self, intent: Intent, dst: aws.ec2.SecurityGroup) -> None:
+        if self._once("ingress", intent):
+            self._rule("ingress", intent, dst, **_cidr_arg(intent.source))
+
+    def _egress_cidr(self, intent: Intent, src: aws.ec2.SecurityGroup) -> None:
+        if self._once("egress", intent):
+            self._rule("egress", intent, src, **_cidr_arg(intent.target))
+
+    def _rule(self, direction: str, intent: Intent, group: aws.ec2.SecurityGroup, **peer: Any) -> None:
+        owner, other = (intent.target, intent.source) if direction == "ingress" \
+            else (intent.source, intent.target)
+        label = _label(other)
+        logical = f"{self._prefix}-{owner}-{'in' if direction == 'ingress' else 'out'}-" \
+                  f"{intent.port}-{label}"
+        cls = aws.vpc.SecurityGroupIngressRule if direction == "ingress" \
+            else aws.vpc.SecurityGroupEgressRule
+        rule = cls(
+            logical,
+            security_group_id=group.id,
+            description=intent.description,
+            ip_protocol=intent.protocol,
+            from_port=intent.port,
+            to_port=intent.port,
+            tags=self._naming.tagged(self._naming.name("sg", owner, direction, str(intent.port),
+                                                       label)),
+            opts=child_opts(self),
+            **peer,
+        )
+        (self.ingress_rules if direction == "ingress" else self.egress_rules).append(rule)
+
+
+def _label(peer: str) -> str:
+    if peer == WORLD[0]:
+        return "world-v4"
+    if peer == WORLD[1]:
+        return "world-v6"
+    if _is_cidr(peer):
+        return peer.replace("/", "-").replace(":", "-").replace(".", "-")
+    return peer
+
+
+def _cidr_arg(cidr: str) -> dict[str, str]:
+    return {"cidr_ipv6": cidr} if ipaddress.ip_network(cidr, strict=False).version == 6 \
+        else {"cidr_ipv4": cidr}
