@@ -70,3 +70,19 @@ def test_runs_are_independent():
 def test_overrides_change_the_plan():
     result = plan_stack("dev", overrides={"network": {"nat": "per_az"}})
     assert len(result.of_type("aws:ec2/natGateway:NatGateway")) == 2
+
+
+def test_real_entry_point_refuses_bad_config_without_a_traceback():
+    """Under `pulumi up` the config arrives through the runtime: __main__.py must stop with a
+    RunError (Pulumi prints it without a traceback) naming the key, before any resource."""
+    from groundwork.engine import ProgramError
+    from stacks.loader import PROJECT_DIR
+
+    sf = StackFile(stack="dev", path=PROJECT_DIR / "Pulumi.dev.yaml", config={
+        "aws:region": "us-east-1", "groundwork:profile": "dev",
+        "groundwork:tags": '{"Owner": "me"}', "groundwork:network": '{"az_count": "three"}'})
+    env = load_environment({"profile": "dev", "tags": {"Owner": "me"}}, stack="dev",
+                           region="us-east-1")
+    with pytest.raises(ProgramError) as info:
+        run_program(sf, env)
+    assert "groundwork:network.az_count" in str(info.value)

@@ -259,7 +259,8 @@ def availability_zones(region: str, count: int, explicit: Sequence[str] | None =
             ``count`` are returned in the given order.
 
     Raises:
-        PlanError: ``count`` is not a whole number >= 1; the region offers
+        PlanError: ``region`` is not a region name like ``us-east-1``;
+            ``count`` is not a whole number >= 1; the region offers
             fewer AZs than asked; the region is unknown and no explicit list
             is given; or the explicit list is invalid.
     """
