@@ -85,6 +85,9 @@ class TierConfig(_Strict):
     stable forever, which is why the seed tiers pin them."""
     cidrs: list[str] = Field(default_factory=list)
     """Explicit CIDRs, one per AZ in order (default: computed from offset)."""
+    reserved_azs: Annotated[int, Field(ge=1, le=6)] = 6
+    """Subnet slots the tier reserves so AZs can be added later without moving anything
+    (default 6: the most AZs any AWS region has)."""
 
 
 def _seed_tiers() -> list[TierConfig]:
@@ -164,7 +167,8 @@ class NetworkConfig(_Strict):
         azs = availability_zones(region, self.az_count, self.availability_zones)
         return plan_subnets(self.cidr, azs, [
             TierSpec(name=t.name, routing=t.routing, prefix_length=t.prefix_length,
-                     az_count=t.az_count, offset=t.offset, cidrs=tuple(t.cidrs))
+                     az_count=t.az_count, offset=t.offset, cidrs=tuple(t.cidrs),
+                     reserved_azs=t.reserved_azs)
             for t in self.tiers
         ])
 
@@ -197,6 +201,11 @@ class NetworkConfig(_Strict):
 
 POSTGRES_MAJOR_VERSIONS = ("14", "15", "16", "17")
 """Majors RDS still lets you create (13 reached end of standard support in Feb 2026)."""
+
+PI_RETENTION_DAYS = (7, *range(31, 714, 31), 731)
+"""Performance Insights retentions AWS accepts: 7 days, 1-23 months of 31 days, or 731."""
+ADVANCED_INSIGHTS_MIN_RETENTION = 465
+"""Database Insights advanced mode requires >= 15 months of Performance Insights retention."""
 
 RESERVED_DB_USERNAMES = {"postgres", "admin", "rdsadmin", "root", "master", "user"}
 
@@ -231,8 +240,9 @@ class DatabaseConfig(_Strict):
     Its password is generated and rotated by RDS in Secrets Manager."""
     port: Annotated[int, Field(ge=1150, le=65535)] = 5432
     """Listener port (default 5432)."""
-    performance_insights_retention_days: Literal[7, 31, 62, 93, 186, 372, 731] = 7
-    """Performance Insights retention (default 7 days: the free tier)."""
+    performance_insights_retention_days: int = 7
+    """Performance Insights retention (default 7 days: the free tier). AWS allows 7, a whole
+    number of months (31 x 1..23) or 731; Database Insights advanced mode needs >= 465."""
     monitoring_interval: Literal[1, 5, 10, 15, 30, 60] = 60
     """Enhanced monitoring interval in seconds (default 60). There is no 0: the component
     always creates the monitoring role, so the seed's 'interval without a role' can't happen."""
@@ -244,6 +254,24 @@ class DatabaseConfig(_Strict):
     """log_min_duration_statement in ms (default 1000; -1 disables)."""
     database_insights_mode: Literal["standard", "advanced"] = "standard"
     """Database Insights mode (default standard; advanced is billed per vCPU-hour)."""
+    log_retention_days: int = 365
+    """Retention of the exported postgresql/upgrade log groups (default 365 days in prod,
+    14 in dev)."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, v: int) -> int:
+        return _check_retention(v)
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, v: int) -> int:
+        if v not in PI_RETENTION_DAYS:
+            raise ValueError(
+                f"{v} is not a Performance Insights retention; use 7, a multiple of 31 up to 713 "
+                "(whole months), or 731"
+            )
+        return v
 
     @field_validator("engine_version")
     @classmethod
@@ -288,12 +316,75 @@ class DatabaseConfig(_Strict):
 
     @model_validator(mode="after")
     def _storage(self) -> DatabaseConfig:
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+        # RDS refuses a ceiling less than 10 % above the allocation ("The maximum allocated
+        # storage must be increased by at least 10 percent").
+        floor = -(-self.allocated_storage_gb * 11 // 10)
+        if self.max_allocated_storage_gb < floor:
             raise ValueError(
-                "max_allocated_storage_gb must be >= allocated_storage_gb "
-                f"({self.max_allocated_storage_gb} < {self.allocated_storage_gb})"
+                f"max_allocated_storage_gb must be at least 10 % above allocated_storage_gb "
+                f"(>= {floor} for {self.allocated_storage_gb}; got {self.max_allocated_storage_gb})"
             )
+        if (self.database_insights_mode == "advanced"
+                and self.performance_insights_retention_days < ADVANCED_INSIGHTS_MIN_RETENTION):
+            raise ValueError(
+                "database_insights_mode advanced needs performance_insights_retention_days >= "
+                f"{ADVANCED_INSIGHTS_MIN_RETENTION} (got {self.performance_insights_retention_days})"
+            )
+        _check_windows("backup_window", self.backup_window, "maintenance_window",
+                       self.maintenance_window, minimum=30)
         return self
+
+    @property
+    def major_version(self) -> str:
+        return self.engine_version.split(".")[0]
+
+    @property
+    def parameter_group_family(self) -> str:
+        """RDS parameter-group family of the engine version (postgres17...)."""
+        return f"postgres{self.major_version}"
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEK = 7 * 24 * 60
+
+
+def _window_minutes(window: str) -> tuple[int, list[tuple[int, int]]]:
+    """A window's length in minutes and its [start, end) minute ranges of the week; a daily
+    window (no day) repeats every day. Ranges that wrap the end of the week are split."""
+    def minute(part: str) -> tuple[int | None, int]:
+        bits = part.split(":")
+        day = _DAYS.index(bits[0]) if len(bits) == 3 else None
+        return day, int(bits[-2]) * 60 + int(bits[-1])
+
+    start_s, end_s = window.split("-")
+    (d1, m1), (d2, m2) = minute(start_s), minute(end_s)
+    if d1 is None or d2 is None:
+        length = (m2 - m1) % (24 * 60)
+        starts = [d * 24 * 60 + m1 for d in range(7)]
+    else:
+        a, b = d1 * 24 * 60 + m1, d2 * 24 * 60 + m2
+        length = (b - a) % _WEEK
+        starts = [a]
+    out: list[tuple[int, int]] = []
+    for a in starts:
+        b = a + length
+        if b <= _WEEK:
+            out.append((a, b))
+        else:
+            out += [(a, _WEEK), (0, b - _WEEK)]
+    return length, out
+
+
+def _check_windows(name_a: str, a: str, name_b: str, b: str, *, minimum: int) -> None:
+    """Windows must last >= `minimum` minutes and must not overlap (AWS refuses both)."""
+    for name, window in ((name_a, a), (name_b, b)):
+        length, _ = _window_minutes(window)
+        if length < minimum:
+            raise ValueError(f"{name} {window} is shorter than AWS's minimum of {minimum} minutes")
+    for s1, e1 in _window_minutes(a)[1]:
+        for s2, e2 in _window_minutes(b)[1]:
+            if s1 < e2 and s2 < e1:
+                raise ValueError(f"{name_a} {a} overlaps {name_b} {b}; AWS requires them apart")
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,6 +392,9 @@ class DatabaseConfig(_Strict):
 # --------------------------------------------------------------------------------------------
 
 CACHE_ENGINE_VERSIONS = {"valkey": ("7.2", "8.0", "8.1"), "redis": ("6.2", "7.0", "7.1")}
+"""Versions ElastiCache lets you create a replication group with, per engine."""
+CACHE_DEFAULT_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
+"""The engine_version used when only `engine` is given."""
 
 
 class CacheConfig(_Strict):
@@ -312,7 +406,7 @@ class CacheConfig(_Strict):
     engine: Literal["valkey", "redis"] = "valkey"
     """Engine (default valkey: same protocol, ~20 % cheaper nodes, open licence)."""
     engine_version: str = "8.0"
-    """Engine version (default 8.0 for valkey; redis: 7.1)."""
+    """Engine version (default 8.0 for valkey, 7.1 for redis)."""
     node_type: str = "cache.m7g.large"
     """Node type (default cache.m7g.large in prod, cache.t4g.micro in dev)."""
     num_nodes: Annotated[int, Field(ge=1, le=6)] = 2
@@ -329,6 +423,29 @@ class CacheConfig(_Strict):
     """Eviction policy (default allkeys-lru, seed 004)."""
     port: Annotated[int, Field(ge=1024, le=65535)] = 6379
     """Port (default 6379)."""
+    log_retention_days: int = 365
+    """Retention of the slow-log and engine-log groups (default 365 days in prod, 14 in dev)."""
+    final_snapshot: bool = True
+    """Snapshot the primary when the group is deleted (default true in prod, false in dev)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_version(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "engine_version" not in data:
+            engine = data.get("engine", "valkey")
+            if engine in CACHE_DEFAULT_VERSIONS:
+                data = {**data, "engine_version": CACHE_DEFAULT_VERSIONS[engine]}
+        return data
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, v: int) -> int:
+        return _check_retention(v)
+
+    @field_validator("snapshot_window", "maintenance_window")
+    @classmethod
+    def _window(cls, v: str, info: Any) -> str:
+        return DatabaseConfig._window(v, info)
 
     @field_validator("node_type")
     @classmethod
@@ -351,7 +468,17 @@ class CacheConfig(_Strict):
                 f"engine_version {self.engine_version!r} is not available for {self.engine}; "
                 f"use one of {', '.join(allowed)}"
             )
+        _check_windows("snapshot_window", self.snapshot_window, "maintenance_window",
+                       self.maintenance_window, minimum=60)
         return self
+
+    @property
+    def parameter_group_family(self) -> str:
+        """ElastiCache parameter-group family: valkey7 / valkey8, redis6.x / redis7."""
+        major = self.engine_version.split(".")[0]
+        if self.engine == "redis" and major == "6":
+            return "redis6.x"
+        return f"{self.engine}{major}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,9 +670,14 @@ class DeploymentConfig(_Strict):
     """BLUE_GREEN/CANARY: minutes the new revision serves before the old one goes (default 10)."""
     canary_percent: Annotated[float, Field(gt=0, lt=100)] = 10.0
     """CANARY: share of traffic the canary gets first (default 10 %)."""
+    canary_bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 5
+    """CANARY: minutes the canary share is held before all traffic shifts (default 5)."""
     ci_owns_image: bool = False
-    """Let CI roll images (`aws ecs update-service`): Pulumi ignores task-definition and
-    desired-count drift on the service (default false)."""
+    """Let CI roll images (`aws ecs update-service`): Pulumi ignores task-definition drift on
+    the service (default false). Desired-count drift is always ignored: autoscaling owns it."""
+    wait_for_steady_state: bool = True
+    """`pulumi up` waits until the deployment is steady, so a circuit-breaker rollback fails the
+    update instead of passing silently (default true)."""
 
 
 _IMAGE_PATH = re.compile(
@@ -570,6 +702,17 @@ def parse_image(ref: str) -> tuple[str, str | None, str | None]:
 
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,27}[a-z0-9]$|^[a-z]$"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_VALUE_FROM = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
+    r"(:[^:]*:[^:]*:[^:]*)?$"
+)
+"""A Secrets Manager ARN, optionally with ECS's `:json-key:version-stage:version-id` suffix."""
+DATABASE_VARS = ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER",
+                 "DATABASE_PASSWORD")
+"""What the stack wires into a service with use_database (the last two as secrets)."""
+CACHE_VARS = ("CACHE_HOST", "CACHE_PORT", "CACHE_TLS", "CACHE_AUTH_TOKEN")
+"""What the stack wires into a service with use_cache (the token as a secret)."""
 
 
 class ServiceConfig(_Strict):
@@ -622,7 +765,29 @@ class ServiceConfig(_Strict):
     """Deployment strategy and CI ownership of images."""
     spot: bool = False
     """Run on FARGATE_SPOT (default false in prod, true in dev: ~70 % cheaper, may be
-    interrupted)."""
+    interrupted). X86_64 only: Fargate Spot does not run ARM64 tasks."""
+    stop_timeout_seconds: Annotated[int, Field(ge=2, le=120)] = 30
+    """Seconds between SIGTERM and SIGKILL when a task stops (default 30; Fargate max 120)."""
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    """Web only: seconds the ALB drains a leaving target (default 30, not AWS's 300, so deploys
+    don't wait five minutes per batch; keep it >= your longest request)."""
+
+    @field_validator("environment", "secrets")
+    @classmethod
+    def _env_names(cls, v: dict[str, str], info: Any) -> dict[str, str]:
+        bad = [k for k in v if not ENV_NAME.match(k)]
+        if bad:
+            raise ValueError(f"{info.field_name}: {', '.join(map(repr, bad))} are not environment "
+                             "variable names (letters, digits, _; not starting with a digit)")
+        if info.field_name == "secrets":
+            wrong = [k for k, arn in v.items() if not SECRET_VALUE_FROM.match(arn)]
+            if wrong:
+                raise ValueError(
+                    f"secrets: {', '.join(wrong)} must be a Secrets Manager ARN "
+                    "(arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key::]); the "
+                    "execution role is granted exactly these ARNs"
+                )
+        return v
 
     @field_validator("image")
     @classmethod
@@ -660,6 +825,26 @@ class ServiceConfig(_Strict):
             problems.append("routing applies to web services only")
         if self.user.split(":")[0] == "0":
             problems.append("user must not be root (uid 0)")
+        if self.spot and self.architecture == "ARM64":
+            problems.append("Fargate Spot runs X86_64 tasks only; set spot: false for ARM64 "
+                            "(dev turns spot on by default)")
+        if self.kind == "worker" and self.deployment.strategy != "ROLLING":
+            problems.append(f"deployment.strategy {self.deployment.strategy} needs a load "
+                            "balancer; a worker deploys ROLLING")
+        if self.kind == "web" and self.scaling.queue_metric is not None:
+            problems.append("scaling.queue_metric applies to workers only")
+        clash = sorted(set(self.environment) & set(self.secrets))
+        if clash:
+            problems.append(f"{', '.join(clash)} set in both environment and secrets")
+        wired = [n for n in (*(DATABASE_VARS if self.use_database else ()),
+                             *(CACHE_VARS if self.use_cache else ()))
+                 if n in self.environment or n in self.secrets]
+        if wired:
+            problems.append(f"{', '.join(wired)} are wired by the stack (use_database/use_cache); "
+                            "don't set them yourself")
+        conditions = len(self.routing.host_headers) + len(self.routing.path_patterns)
+        if self.kind == "web" and not 1 <= conditions <= 5:
+            problems.append(f"routing has {conditions} host/path values; an ALB rule takes 1 to 5")
         if (
             self.desired_count is not None
             and not self.scaling.min_count <= self.desired_count <= self.scaling.max_count
@@ -810,7 +995,32 @@ class EnvironmentConfig(_Strict):
             )
         if self.profile is Profile.PROD:
             self._prod_floor()
+        self._listener_rules()
         return self
+
+    def _listener_rules(self) -> None:
+        """Web services share one listener: their rules need distinct priorities and matches,
+        or AWS refuses the second rule (priority) or it never gets a request (same match)."""
+        seen_priority: dict[int, str] = {}
+        seen_match: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        for svc, priority in self.listener_priorities().items():
+            if priority in seen_priority:
+                raise ValueError(f"services[{svc}].routing.priority {priority} is also "
+                                 f"services[{seen_priority[priority]}]'s; priorities must differ")
+            seen_priority[priority] = svc
+            r = next(s for s in self.services if s.name == svc).routing
+            match = (tuple(sorted(r.host_headers)), tuple(sorted(r.path_patterns)))
+            if match in seen_match:
+                raise ValueError(f"services[{svc}].routing matches the same hosts and paths as "
+                                 f"services[{seen_match[match]}]; give it host_headers or "
+                                 "path_patterns of its own")
+            seen_match[match] = svc
+
+    def listener_priorities(self) -> dict[str, int]:
+        """Listener-rule priority of each web service: `routing.priority`, else 100 + 10 x its
+        position among the web services (room to insert rules between them later)."""
+        return {s.name: s.routing.priority if s.routing.priority is not None else 100 + 10 * i
+                for i, s in enumerate(self.web_services)}
 
     def _prod_floor(self) -> None:
         """What prod can never relax (the dev-only escapes of the target architecture)."""
@@ -872,8 +1082,10 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, Any]] = {
             "backup_retention_days": 1,
             "deletion_protection": False,
             "final_snapshot": False,
+            "log_retention_days": 14,
         },
-        "cache": {"node_type": "cache.t4g.micro", "num_nodes": 1, "snapshot_retention_days": 1},
+        "cache": {"node_type": "cache.t4g.micro", "num_nodes": 1, "snapshot_retention_days": 1,
+                  "log_retention_days": 14, "final_snapshot": False},
         "cluster": {"log_retention_days": 14},
         "load_balancer": {"deletion_protection": False, "access_log_retention_days": 14},
         "alarms": {},

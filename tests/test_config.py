@@ -204,3 +204,20 @@ def test_loader_never_raises_anything_but_config_error(raw: dict[str, Any]):
             assert "Traceback" not in line
     else:
         assert isinstance(env, EnvironmentConfig)
+
+
+_segment = st.from_regex(r"[a-z0-9]{1,8}([._-][a-z0-9]{1,5})?", fullmatch=True)
+_tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(registry=st.sampled_from(["", "ghcr.io/", "localhost:5000/",
+                                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/"]),
+       path=st.lists(_segment, min_size=1, max_size=3),
+       tag=st.none() | _tag,
+       digest=st.none() | st.from_regex(r"[a-f0-9]{64}", fullmatch=True))
+def test_image_references_parse_back_to_their_parts(registry, path, tag, digest):
+    from stacks.config import parse_image
+
+    ref = registry + "/".join(path) + (f":{tag}" if tag else "") + (f"@sha256:{digest}" if digest else "")
+    assert parse_image(ref) == (registry + "/".join(path), tag, f"sha256:{digest}" if digest else None)
