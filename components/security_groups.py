@@ -48,6 +48,7 @@ WORLD = ("0.0.0.0/0", "::/0")
 ALB = "alb"
 DATABASE = "database"
 CACHE = "cache"
+RESERVED_KEYS = (ALB, DATABASE, CACHE)
 HTTPS = 443
 HTTP = 80
 ALB_WORLD_PORTS = (HTTPS, HTTP)
@@ -96,6 +97,12 @@ def matrix(
     cache_port: int | None,
 ) -> list[Intent]:
     """The seed-003 matrix for these services (pure)."""
+    clash = [s.name for s in services if s.name in RESERVED_KEYS]
+    if clash:
+        raise SecurityGroupError(
+            f"groundwork:services[{clash[0]}].name: {', '.join(RESERVED_KEYS)} name the "
+            "load balancer's and data stores' security groups; rename the service"
+        )
     web = [s for s in services if s.kind == "web"]
     out: list[Intent] = []
     if load_balancer and web:
@@ -238,7 +245,7 @@ class SecurityGroups(pulumi.ComponentResource):
         and targets are groups or objects with `.security_group`. Idempotent per
         (source, target, port)."""
         src, dst = group_of(source), group_of(target)
-        intent = Intent(self._key_of(src), self._key_of(dst), port, description)
+        intent = Intent(self.key_of(src), self.key_of(dst), port, description)
         check_intent(intent, vpc_cidr=self.vpc_cidr)
         self._pair(intent, src, dst)
 
@@ -246,7 +253,7 @@ class SecurityGroups(pulumi.ComponentResource):
         """Admit a CIDR to `target` on tcp `port` (the guard refuses the world except for the
         ALB's 80/443, and any CIDR outside the VPC)."""
         dst = group_of(target)
-        intent = Intent(cidr, self._key_of(dst), port, description)
+        intent = Intent(cidr, self.key_of(dst), port, description)
         check_intent(intent, vpc_cidr=self.vpc_cidr)
         self._ingress_cidr(intent, dst)
 
@@ -269,7 +276,8 @@ class SecurityGroups(pulumi.ComponentResource):
         self._keys[group._name] = key
         return group
 
-    def _key_of(self, group: aws.ec2.SecurityGroup) -> str:
+    def key_of(self, group: aws.ec2.SecurityGroup) -> str:
+        """The matrix key of a group (alb, database, a service name), else its resource name."""
         return self._keys.get(group._name, group._name)
 
     def _apply(self, intent: Intent) -> None:

@@ -254,8 +254,8 @@ class _AwsMocks:
         service = _ARN_SERVICE.get(module, module)
         state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind.lower()}/{physical}")
         state["id"] = rid
-        self._special(typ, name, state)
-        return rid, state
+        self._special(typ, name, state)  # may set the id AWS really uses (an ARN, a name)
+        return state["id"], state
 
     def _special(self, typ: str, name: str, s: dict[str, Any]) -> None:
         region, acct = self.region, ACCOUNT_ID

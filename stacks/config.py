@@ -41,6 +41,7 @@ TOP_LEVEL_KEYS = (
     "load_balancer",
     "services",
     "alarms",
+    "ci",
     "tags",
 )
 
@@ -905,15 +906,53 @@ class AlarmsConfig(_Strict):
         default_factory=list
     )
     """E-mail addresses subscribed to the warning topic (default none)."""
-    critical_https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(
-        default_factory=list
-    )
-    """HTTPS endpoints (a pager's webhook; set as a secret) for critical alarms (default none)."""
+    critical_https_endpoints: list[str] = Field(default_factory=list)
+    """HTTPS endpoints (a pager's webhook; set it with `pulumi config set --secret`) for critical
+    alarms (default none)."""
     runbook_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     """Base URL of the runbook; each alarm links `<runbook_url>#<alarm-key>` (default: the
-    repository's docs/runbook.md anchors are named in the description)."""
+    repository's docs/alarms.md, whose anchors are the alarm keys)."""
     overrides: dict[str, AlarmOverride] = Field(default_factory=dict)
-    """Per-alarm overrides keyed by alarm key, e.g. {rds-cpu: {threshold: 80}}."""
+    """Per-alarm overrides keyed by alarm key (components/alarm_names.py, docs/alarms.md), e.g.
+    {rds-cpu: {threshold: 80}}; they apply to every alarm of that key (every service, node...)."""
+
+    @field_validator("critical_https_endpoints")
+    @classmethod
+    def _https(cls, v: list[str]) -> list[str]:
+        from stacks.loader import SECRET_PLACEHOLDER  # what a secure: value reads as offline
+
+        bad = [u for u in v if u != SECRET_PLACEHOLDER and not re.match(r"^https://\S+$", u)]
+        if bad:
+            raise ValueError(f"{len(bad)} endpoint(s) are not https:// URLs (SNS https protocol)")
+        return v
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides(cls, v: dict[str, AlarmOverride]) -> dict[str, AlarmOverride]:
+        from components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
+
+        problems: list[str] = []
+        for key, o in v.items():
+            kind = ALARMS.get(key)
+            if kind is None:
+                problems.append(f"unknown alarm key {key!r} (known: {', '.join(ALARMS)})"
+                                + _suggest(key, tuple(ALARMS)))
+                continue
+            if not o.enabled and key in DEPLOYMENT_ALARMS:
+                problems.append(f"{key} gates ECS deployment rollback and can't be disabled; "
+                                "raise its threshold instead")
+            if o.threshold is not None and not (
+                    0 <= o.threshold <= (100 if kind.unit == "percent" else float("inf"))):
+                allowed = "0..100 (percent)" if kind.unit == "percent" else ">= 0"
+                problems.append(f"{key}.threshold {o.threshold:g} is outside {allowed}")
+            periods = o.evaluation_periods or kind.evaluation_periods
+            datapoints = o.datapoints_to_alarm or min(kind.datapoints_to_alarm, periods)
+            if datapoints > periods:
+                problems.append(f"{key}.datapoints_to_alarm {datapoints} exceeds "
+                                f"evaluation_periods {periods}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
 
 
 def _check_retention(v: int) -> int:
@@ -924,6 +963,66 @@ def _check_retention(v: int) -> int:
             f"{v} is not a CloudWatch Logs retention; use one of {', '.join(map(str, allowed))}"
         )
     return v
+
+
+# --------------------------------------------------------------------------------------------
+# ci: the GitHub Actions deploy role (OIDC, no static keys)
+# --------------------------------------------------------------------------------------------
+
+GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+"""`owner/name` exactly: no wildcard can reach the `sub` condition through the repository."""
+GIT_REF_PATTERN = r"^[A-Za-z0-9._/*-]{1,200}$"
+
+
+class CiConfig(_Strict):
+    """GitHub Actions deploys through OIDC: a role only workflows of one repository, on the given
+    branches or GitHub environments, can assume, for at most an hour. No access keys anywhere."""
+
+    repository: str
+    """`owner/name` of the repository whose workflows may deploy (required; no wildcards)."""
+    branches: list[Annotated[str, Field(pattern=GIT_REF_PATTERN)]] = Field(
+        default_factory=lambda: ["main"])
+    """Branches whose workflows may deploy (default main). `release/*` style patterns are allowed;
+    a bare `*` (any branch anyone can push) is not. Jobs that name a GitHub `environment` present
+    the environment instead of the branch: list it in `environments`."""
+    environments: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._ -]{1,255}$")]] = Field(
+        default_factory=list)
+    """GitHub environments whose jobs may deploy (default none). Use one with required reviewers
+    for prod: the approval gate is then enforced by AWS too."""
+    oidc_provider_arn: Annotated[
+        str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+    ] | None = None
+    """Existing GitHub OIDC provider (default: create one). An account holds one provider per
+    URL: when dev and prod share an account, create it in one stack and pass its ARN to the other."""
+    state_bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    """Pulumi state bucket the role may read and write this stack's state in (default none:
+    grant it elsewhere). See `groundwork bootstrap-state`."""
+    secrets_key_alias: Annotated[str, Field(pattern=r"^alias/[A-Za-z0-9/_-]{1,250}$")] | None = None
+    """KMS alias of the `awskms://` secrets provider the role may use (default none)."""
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, v: str) -> str:
+        if any(c in v for c in "*?[]"):
+            raise ValueError(f"{v!r} has a wildcard; name exactly one repository as owner/name")
+        if not re.match(GITHUB_REPOSITORY, v):
+            raise ValueError(f"{v!r} is not a GitHub repository as owner/name")
+        return v
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, v: list[str]) -> list[str]:
+        broad = [b for b in v if b.strip("*/") == ""]
+        if broad:
+            raise ValueError(f"{', '.join(broad)} would let any branch deploy; name the branches "
+                             "(patterns such as release/* are fine)")
+        return v
+
+    @model_validator(mode="after")
+    def _someone(self) -> CiConfig:
+        if not self.branches and not self.environments:
+            raise ValueError("set branches or environments: with neither, no workflow may deploy")
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -953,6 +1052,8 @@ class EnvironmentConfig(_Strict):
     """The Fargate services (default none)."""
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
     """CloudWatch alarms, SNS topics and the dashboard."""
+    ci: CiConfig | None = None
+    """The GitHub Actions OIDC deploy role (default none: no role is created)."""
     tags: dict[
         Annotated[str, Field(min_length=1, max_length=128)],
         Annotated[str, Field(max_length=256)],

@@ -1,0 +1,232 @@
+"""The one place a CloudWatch alarm is built (cdk-monitoring-constructs style).
+
+Family modules (load_balancer, service, database, cache, nat) only *describe* alarms as
+`AlarmSpec`s: which metric (or metric-math expression), which comparison, which derived threshold,
+what to do with missing data. `AlarmFactory.create` turns a spec into an `aws.cloudwatch.MetricAlarm`
+and is the only code that decides, for every alarm alike:
+
+- the name (`components.alarm_names.alarm_name`: environment prefix, scope, key, member);
+- the severity and so the SNS topic (from the catalog `ALARMS`), for BOTH alarm and OK actions,
+  with `actions_enabled=True` (FSBP CloudWatch.15/17);
+- the description: severity, seed rule, meaning, what it watches, the threshold, the first step
+  and a runbook link (`<runbook_url>#<key>`, default docs/alarms.md#<key>);
+- the per-key overrides from `AlarmsConfig.overrides` (threshold, evaluation_periods,
+  datapoints_to_alarm, enabled);
+- tags (Severity, AlarmKey, SeedRule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarm_names import ALARMS, Severity, alarm_name
+from components.base import Naming, child_opts
+from stacks.config import AlarmsConfig
+
+TreatMissing = Literal["missing", "notBreaching", "breaching", "ignore"]
+Comparison = Literal[">", ">=", "<", "<="]
+
+OPERATORS: dict[str, str] = {
+    ">": "GreaterThanThreshold",
+    ">=": "GreaterThanOrEqualToThreshold",
+    "<": "LessThanThreshold",
+    "<=": "LessThanOrEqualToThreshold",
+}
+
+DEFAULT_RUNBOOK = "docs/alarms.md"
+"""Where descriptions point when `alarms.runbook_url` is not set (anchors are the alarm keys)."""
+
+DESCRIPTION_LIMIT = 1024
+"""CloudWatch's limit on AlarmDescription."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One CloudWatch metric with its dimensions (dimension values may be Outputs)."""
+
+    namespace: str
+    name: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    stat: str = "Average"
+    """Average, Sum, Minimum, Maximum, SampleCount, or a percentile such as p95."""
+    period: int = 60
+    """Seconds per datapoint (default 60: AWS's recommended-alarm period)."""
+
+    @property
+    def is_percentile(self) -> bool:
+        return self.stat.startswith("p") and self.stat[1:].replace(".", "", 1).isdigit()
+
+    def query(self, query_id: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+        """This metric as one input of a metric-math expression."""
+        return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=query_id,
+            return_data=False,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace=self.namespace, metric_name=self.name, dimensions=dict(self.dimensions),
+                stat=self.stat, period=self.period,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A metric-math expression over named metrics; the alarm watches the expression."""
+
+    expression: str
+    label: str
+    metrics: Mapping[str, Metric]
+    """Query id (lowercase first letter) -> metric, as the expression names them."""
+
+    @property
+    def period(self) -> int:
+        return max(m.period for m in self.metrics.values())
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """What a family module asks the factory for: one alarm on one resource."""
+
+    key: str
+    """Catalog key (components.alarm_names.ALARMS): severity, meaning, defaults."""
+    watches: str
+    """What it watches, for the description ("service api", "cache node 2 of 2")."""
+    metric: Metric | Expression
+    comparison: Comparison
+    threshold: float
+    """Default threshold, derived from what was deployed; an override replaces it."""
+    treat_missing_data: TreatMissing
+    """Chosen per alarm by the family module, with its reason in a comment there."""
+    scope: str = ""
+    """Service name for per-service alarms, '' for environment-wide ones."""
+    member: str | None = None
+    """Index of the member for per-node alarms (cache nodes, NAT gateways)."""
+    threshold_note: str = ""
+    """How the default was derived ("80 % of 811, db.m7g.large's max_connections")."""
+
+    def __post_init__(self) -> None:
+        if self.key not in ALARMS:
+            raise KeyError(f"alarm key {self.key!r} is not in the catalog (components/alarm_names.py)")
+
+
+@dataclass(frozen=True)
+class CreatedAlarm:
+    """An alarm the factory created (for the dashboard, the services and the tests)."""
+
+    key: str
+    name: str
+    severity: Severity
+    scope: str
+    threshold: float
+    resource: aws.cloudwatch.MetricAlarm
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.resource.arn
+
+
+def format_threshold(value: float, unit: str) -> str:
+    """A threshold as a person reads it (bytes in GiB, seconds in ms below 1 s)."""
+    if unit == "bytes":
+        return f"{value / 1024**3:.1f} GiB"
+    if unit == "seconds":
+        return f"{value * 1000:g} ms" if value < 1 else f"{value:g} s"
+    if unit == "percent":
+        return f"{value:g} %"
+    return f"{value:g}"
+
+
+@dataclass
+class AlarmFactory:
+    """Builds every alarm of an environment the same way (see the module docstring)."""
+
+    parent: pulumi.Resource
+    naming: Naming
+    config: AlarmsConfig
+    topics: Mapping[Severity, pulumi.Input[str]]
+    """SNS topic ARN per severity: alarm and OK actions go to the alarm's severity's topic."""
+    created: list[CreatedAlarm] = field(default_factory=list)
+
+    def create(self, spec: AlarmSpec) -> CreatedAlarm | None:
+        """Create the alarm `spec` describes, or None when `alarms.overrides.<key>.enabled` is
+        false."""
+        kind = ALARMS[spec.key]
+        override = self.config.overrides.get(spec.key)
+        if override is not None and not override.enabled:
+            return None
+        threshold = spec.threshold
+        if override is not None and override.threshold is not None:
+            threshold = override.threshold
+        evaluation_periods = (override.evaluation_periods if override and override.evaluation_periods
+                              else kind.evaluation_periods)
+        datapoints = (override.datapoints_to_alarm if override and override.datapoints_to_alarm
+                      else min(kind.datapoints_to_alarm, evaluation_periods))
+        name = alarm_name(self.naming, spec.scope, spec.key, spec.member)
+        topic = self.topics[kind.severity]
+        metric_args = self._metric_args(spec.metric)
+        resource = aws.cloudwatch.MetricAlarm(
+            name,
+            name=name,
+            alarm_description=self._description(
+                spec, threshold, datapoints, evaluation_periods,
+                overridden=override is not None and override.threshold is not None),
+            comparison_operator=OPERATORS[spec.comparison],
+            threshold=threshold,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints,
+            treat_missing_data=spec.treat_missing_data,
+            actions_enabled=True,
+            alarm_actions=[topic],
+            ok_actions=[topic],
+            tags=self.naming.tagged(name, Severity=kind.severity, AlarmKey=spec.key,
+                                    SeedRule=kind.seed_rule or "", Component="alarms"),
+            opts=child_opts(self.parent),
+            **metric_args,
+        )
+        created = CreatedAlarm(key=spec.key, name=name, severity=kind.severity, scope=spec.scope,
+                               threshold=threshold, resource=resource)
+        self.created.append(created)
+        return created
+
+    def create_all(self, specs: list[AlarmSpec]) -> list[CreatedAlarm]:
+        return [a for a in (self.create(s) for s in specs) if a is not None]
+
+    @staticmethod
+    def _metric_args(metric: Metric | Expression) -> dict[str, object]:
+        if isinstance(metric, Metric):
+            args: dict[str, object] = {
+                "namespace": metric.namespace,
+                "metric_name": metric.name,
+                "dimensions": dict(metric.dimensions),
+                "period": metric.period,
+            }
+            if metric.is_percentile:
+                args["extended_statistic"] = metric.stat
+                # A p95 of three requests at 3 a.m. is noise: don't change state on it.
+                args["evaluate_low_sample_count_percentiles"] = "ignore"
+            else:
+                args["statistic"] = metric.stat
+            return args
+        queries = [m.query(qid) for qid, m in metric.metrics.items()]
+        queries.append(aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="result", expression=metric.expression, label=metric.label, return_data=True))
+        return {"metric_queries": queries}
+
+    def _description(self, spec: AlarmSpec, threshold: float, datapoints: int,
+                     evaluation_periods: int, *, overridden: bool) -> str:
+        kind = ALARMS[spec.key]
+        runbook = f"{self.config.runbook_url or DEFAULT_RUNBOOK}#{spec.key}"
+        how = "set in alarms.overrides" if overridden else (spec.threshold_note or "default")
+        head = f"[{kind.severity}] " + (f"{kind.seed_rule}: " if kind.seed_rule else "")
+        window = f"{datapoints} of {evaluation_periods} periods of {spec.metric.period} s"
+        text = (f"{head}{kind.meaning} Watches {spec.watches}. ALARM when "
+                f"{spec.comparison} {format_threshold(threshold, kind.unit)} ({how}) in {window}. "
+                f"First: {kind.first_step} Runbook: {runbook}")
+        if len(text) > DESCRIPTION_LIMIT:  # keep the runbook link, cut the middle
+            tail = f" Runbook: {runbook}"
+            text = text[: DESCRIPTION_LIMIT - len(tail) - 3] + "..." + tail
+        return text

@@ -1,0 +1,338 @@
+"""`GithubDeployRole`: how GitHub Actions deploys a stack without a single static AWS key.
+
+GitHub's OIDC provider signs a short-lived token for each workflow job; AWS STS trades it for a
+one-hour session of this role, and only if the token's claims match the trust policy:
+
+- `aud` is `sts.amazonaws.com` (the audience `aws-actions/configure-aws-credentials` asks for);
+- `sub` names THIS repository and one of the allowed branches (`repo:o/r:ref:refs/heads/main`)
+  or GitHub environments (`repo:o/r:environment:prod`). Never `repo:o/*`: a wildcard owner or
+  repository is refused both by config validation and here. StringEquals is used unless a branch
+  pattern (`release/*`) needs StringLike.
+
+Permissions are what `pulumi up` of this stack needs, grouped in managed policies (each under
+IAM's 6,144-character limit) and scoped as far as each AWS service allows:
+
+- by resource name, to `groundwork-<stack>-*`: IAM roles and policies, RDS, ElastiCache, ECS,
+  ELB, ECR, Secrets Manager, SNS, CloudWatch alarms and dashboards, log groups, the S3 log bucket;
+- by tag, `Environment=<stack>`: KMS keys (their ARNs carry only a UUID);
+- by region only (documented in docs/operations.md): EC2/VPC actions (VPC resources have ids, not
+  names), ACM certificates, Application Auto Scaling, the `Describe*`/`List*` reads;
+- always denied: changing this role, its own policies and the OIDC provider, so a workflow can't
+  widen its own trust or permissions (an admin applies changes to the `ci` section).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import AccountContext, Naming, child_opts
+from stacks.config import GITHUB_REPOSITORY, CiConfig
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+STS_AUDIENCE = "sts.amazonaws.com"
+MAX_SESSION_SECONDS = 3600
+"""One hour: long enough for `pulumi up` of this stack, short enough that a leaked session dies
+quickly (IAM's minimum and the OIDC default)."""
+POLICY_MAX_CHARS = 6144
+"""IAM's limit on a managed policy document, whitespace excluded."""
+
+PASSABLE_TO = ("ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "monitoring.rds.amazonaws.com",
+               "vpc-flow-logs.amazonaws.com")
+"""Services the stack hands its roles to (task/execution roles, blue/green, enhanced monitoring,
+flow logs)."""
+SELF_READS = ("iam:GetRole", "iam:GetRolePolicy", "iam:ListRoleTags", "iam:ListRolePolicies",
+              "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:GetPolicy",
+              "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListEntitiesForPolicy",
+              "iam:GetOpenIDConnectProvider")
+"""What the role may still do to itself: the reads Pulumi's refresh needs."""
+SERVICE_LINKED = ("ecs.amazonaws.com", "rds.amazonaws.com", "elasticache.amazonaws.com",
+                  "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com")
+"""Service-linked roles the first deploy in an account may have to create."""
+
+
+def _validate_repository(repository: str) -> None:
+    import re
+
+    if any(c in repository for c in "*?[]") or not re.match(GITHUB_REPOSITORY, repository):
+        raise ValueError(f"repository {repository!r} must be exactly owner/name, without wildcards")
+
+
+def subjects(repository: str, branches: list[str], environments: list[str]) -> list[str]:
+    """The `sub` claims that may assume the role."""
+    _validate_repository(repository)
+    return ([f"repo:{repository}:ref:refs/heads/{b}" for b in branches]
+            + [f"repo:{repository}:environment:{e}" for e in environments])
+
+
+def trust_policy(provider_arn: str, repository: str, branches: list[str],
+                 environments: list[str]) -> dict[str, Any]:
+    """The role's trust policy (pure: tests read it without Pulumi)."""
+    subs = subjects(repository, branches, environments)
+    if not subs:
+        raise ValueError("no branch or environment may deploy: the role would be unusable")
+    conditions: dict[str, dict[str, Any]] = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE}}
+    if any(c in s for s in subs for c in "*?"):
+        conditions["StringLike"] = {f"{GITHUB_OIDC_HOST}:sub": subs}
+    else:
+        conditions["StringEquals"][f"{GITHUB_OIDC_HOST}:sub"] = subs
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "GithubActionsOidc",
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": conditions,
+        }],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# permissions
+# --------------------------------------------------------------------------------------------
+
+
+def policy_groups(config: CiConfig) -> list[str]:
+    """Names of the managed policies the role gets (known before the account id is)."""
+    groups = ["network", "data", "compute", "observability", "iam"]
+    if config.state_bucket or config.secrets_key_alias:
+        groups.append("state")
+    return groups
+
+
+def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, role_name: str,
+                    account_id: str, region: str, partition: str = "aws", zone_id: str | None = None,
+                    waf_acl_arn: str | None = None, project: str = "groundwork") -> dict[str, dict[str, Any]]:
+    """The permission policies of the deploy role, by group (pure). `stack_prefix` is the start
+    of every physical name (`groundwork-prod`), `environment` the stack's `Environment` tag and
+    Pulumi stack name, `project` the Pulumi project (state paths, flow-log group)."""
+    p, r, a, s = partition, region, account_id, stack_prefix
+    env = environment
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+
+    def stmt(sid: str, actions: list[str], resources: list[str] | str,
+             condition: dict[str, Any] | None = None, effect: str = "Allow") -> dict[str, Any]:
+        out: dict[str, Any] = {"Sid": sid, "Effect": effect, "Action": actions, "Resource": resources}
+        if condition:
+            out["Condition"] = condition
+        return out
+
+    def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Statement": list(statements)}
+
+    policies: dict[str, dict[str, Any]] = {}
+    policies["network"] = doc(
+        stmt("Ec2Read", ["ec2:Describe*", "ec2:Get*"], "*", in_region),
+        stmt("VpcResources", [
+            "ec2:*Vpc", "ec2:*VpcAttribute", "ec2:*Subnet", "ec2:*SubnetAttribute", "ec2:*RouteTable",
+            "ec2:ReplaceRouteTableAssociation", "ec2:*Route", "ec2:*InternetGateway",
+            "ec2:*NatGateway", "ec2:*Address", "ec2:*SecurityGroup*", "ec2:*VpcEndpoint*",
+            "ec2:*FlowLogs", "ec2:*Tags", "ec2:*VpcBlockPublicAccess*"], "*", in_region),
+    )
+    rds = f"arn:{p}:rds:{r}:{a}"
+    cache = f"arn:{p}:elasticache:{r}:{a}"
+    secret = f"arn:{p}:secretsmanager:{r}:{a}:secret"
+    policies["data"] = doc(
+        stmt("RdsRead", ["rds:Describe*", "rds:List*"], "*", in_region),
+        stmt("RdsOwn", ["rds:*"], [f"{rds}:{kind}:{s}-*" for kind in (
+            "db", "subgrp", "pg", "og", "es", "snapshot")] + [f"{rds}:og:default:*", f"{rds}:pg:default.*"]),
+        stmt("CacheRead", ["elasticache:Describe*", "elasticache:List*"], "*", in_region),
+        stmt("CacheOwn", ["elasticache:*"], [f"{cache}:{kind}:{s}-*" for kind in (
+            "replicationgroup", "cluster", "subnetgroup", "parametergroup", "snapshot", "usergroup",
+            "user")] + [f"{cache}:parametergroup:default.*"]),
+        stmt("SecretsOwn", ["secretsmanager:*"], f"{secret}:{s}-*"),
+        stmt("RdsManagedSecret", ["secretsmanager:CreateSecret", "secretsmanager:TagResource",
+                                  "secretsmanager:RotateSecret", "secretsmanager:DescribeSecret",
+                                  "secretsmanager:DeleteSecret"], f"{secret}:rds!*"),
+        stmt("SecretsRead", ["secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword"], "*",
+             in_region),
+        stmt("KmsCreate", ["kms:CreateKey", "kms:ListKeys", "kms:ListAliases"], "*",
+             {**in_region, "StringEqualsIfExists": {"aws:RequestTag/Environment": env}}),
+        stmt("KmsOwnKeys", ["kms:*"], f"arn:{p}:kms:{r}:{a}:key/*",
+             {"StringEquals": {"aws:ResourceTag/Environment": env}}),
+        stmt("KmsOwnAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+             f"arn:{p}:kms:{r}:{a}:alias/{s}-*"),
+    )
+    ecs = f"arn:{p}:ecs:{r}:{a}"
+    elb = f"arn:{p}:elasticloadbalancing:{r}:{a}"
+    zone = f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"
+    compute = [
+        stmt("EcsOwn", ["ecs:*"], [f"{ecs}:cluster/{s}-*", f"{ecs}:service/{s}-*/*",
+                                   f"{ecs}:task-definition/{s}-*:*", f"{ecs}:task/{s}-*/*"]),
+        stmt("EcsUnscoped", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
+                             "ecs:Describe*", "ecs:List*", "ecs:TagResource"], "*", in_region),
+        stmt("ElbRead", ["elasticloadbalancing:Describe*"], "*", in_region),
+        stmt("ElbOwn", ["elasticloadbalancing:*"], [
+            f"{elb}:loadbalancer/app/{s}-*/*", f"{elb}:targetgroup/{s}-*/*",
+            f"{elb}:listener/app/{s}-*/*", f"{elb}:listener-rule/app/{s}-*/*"]),
+        stmt("EcrOwn", ["ecr:*"], f"arn:{p}:ecr:{r}:{a}:repository/{s}-*"),
+        stmt("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
+        stmt("Autoscaling", ["application-autoscaling:*"], "*", in_region),
+        stmt("Certificates", ["acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate",
+                              "acm:ListCertificates", "acm:AddTagsToCertificate",
+                              "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate"], "*", in_region),
+        stmt("DnsValidation", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets",
+                               "route53:GetHostedZone", "route53:ListTagsForResource"], zone),
+        stmt("DnsRead", ["route53:GetChange", "route53:ListHostedZones"], "*"),
+    ]
+    if waf_acl_arn:
+        compute.append(stmt("Waf", ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
+                                    "wafv2:GetWebACLForResource", "wafv2:GetWebACL"],
+                            [waf_acl_arn, f"{elb}:loadbalancer/app/{s}-*/*"]))
+    policies["compute"] = doc(*compute)
+    logs = f"arn:{p}:logs:{r}:{a}:log-group"
+    cw = f"arn:{p}:cloudwatch:{r}:{a}"
+    policies["observability"] = doc(
+        stmt("LogsOwn", ["logs:*"], [f"{logs}:*{s}-*", f"{logs}:/{project}/{s}/*"]),
+        stmt("LogsRead", ["logs:Describe*", "logs:List*", "logs:*LogDelivery*"], "*", in_region),
+        stmt("AlarmsOwn", ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm",
+                           "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+                           "cloudwatch:ListTagsForResource", "cloudwatch:*AlarmActions"],
+             f"{cw}:alarm:{s}-*"),
+        stmt("Dashboards", ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard",
+                            "cloudwatch:DeleteDashboards"], f"arn:{p}:cloudwatch::{a}:dashboard/{s}-*"),
+        stmt("CloudWatchRead", ["cloudwatch:Describe*", "cloudwatch:List*", "cloudwatch:Get*"], "*",
+             in_region),
+        stmt("TopicsOwn", ["sns:*"], f"arn:{p}:sns:{r}:{a}:{s}-*"),
+        stmt("TopicsRead", ["sns:ListTopics", "sns:ListSubscriptions"], "*", in_region),
+        stmt("LogBucket", ["s3:*"], f"arn:{p}:s3:::{s}-*"),
+        stmt("LogBucketEmpty", ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"],
+             f"arn:{p}:s3:::{s}-*/*"),
+    )
+    iam = f"arn:{p}:iam::{a}"
+    self_policies = f"{iam}:policy/{role_name}-*"
+    policies["iam"] = doc(
+        stmt("RolesOwn", [
+            "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+            "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
+            "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+            "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"], f"{iam}:role/{s}-*"),
+        stmt("AttachKnownPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], f"{iam}:role/{s}-*",
+             {"ArnLike": {"iam:PolicyARN": [f"arn:{p}:iam::aws:policy/service-role/*",
+                                            f"{iam}:policy/{s}-*"]}}),
+        stmt("PoliciesOwn", ["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
+                             "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+                             "iam:TagPolicy", "iam:UntagPolicy", "iam:ListEntitiesForPolicy"],
+             f"{iam}:policy/{s}-*"),
+        stmt("ReadManagedPolicies", ["iam:GetPolicy", "iam:GetPolicyVersion"], f"arn:{p}:iam::aws:policy/*"),
+        stmt("PassOwnRoles", ["iam:PassRole"], f"{iam}:role/{s}-*",
+             {"StringEquals": {"iam:PassedToService": list(PASSABLE_TO)}}),
+        stmt("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], "*",
+             {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}),
+        stmt("ReadOidcProvider", ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders"], "*"),
+        {
+            # Everything but reads on the role itself, its own policies and the OIDC provider:
+            # a workflow can't widen who may assume it or what it may do.
+            "Sid": "NeverWidenItself",
+            "Effect": "Deny",
+            "NotAction": list(SELF_READS),
+            "Resource": [f"{iam}:role/{role_name}", self_policies,
+                         f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}"],
+        },
+    )
+    if config.state_bucket or config.secrets_key_alias:
+        state: list[dict[str, Any]] = []
+        if config.state_bucket:
+            bucket = f"arn:{p}:s3:::{config.state_bucket}"
+            own = [f"{bucket}/.pulumi/*/{project}/{env}.json*", f"{bucket}/.pulumi/*/{project}/{env}/*"]
+            state += [
+                stmt("StateBucket", ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
+                     bucket),
+                stmt("StateRead", ["s3:GetObject"], [f"{bucket}/.pulumi/meta.yaml", *own]),
+                stmt("StateWrite", ["s3:PutObject", "s3:DeleteObject"], own),
+            ]
+        if config.secrets_key_alias:
+            by_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": config.secrets_key_alias}}
+            state.append(stmt("SecretsProvider", ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+                                                  "kms:DescribeKey"], f"arn:{p}:kms:{r}:{a}:key/*",
+                              by_alias))
+        policies["state"] = doc(*state)
+    return policies
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    """Characters IAM counts against the managed-policy limit (whitespace excluded)."""
+    return len("".join(json.dumps(document, separators=(",", ":")).split()))
+
+
+# --------------------------------------------------------------------------------------------
+# the component
+# --------------------------------------------------------------------------------------------
+
+
+class GithubDeployRole(pulumi.ComponentResource):
+    """OIDC provider (or an existing one), the deploy role and its scoped managed policies.
+
+    Outputs: `role_arn` (give it to `aws-actions/configure-aws-credentials` as
+    `role-to-assume`), `provider_arn`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: CiConfig,
+        *,
+        naming: Naming,
+        account: AccountContext,
+        zone_id: str | None = None,
+        waf_acl_arn: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`zone_id` narrows Route 53 to the certificate's validation zone (default: any zone,
+        only when the load balancer validates its own certificate); `waf_acl_arn` adds the
+        WAF association permissions (default none)."""
+        super().__init__("groundwork:ci:GithubDeployRole", name, None, opts)
+        environment = naming.tags.get("Environment") or naming.prefix.rsplit("-", 1)[-1]
+        # Validate before registering anything: the trust policy is the security boundary.
+        subjects(config.repository, config.branches, config.environments)
+        if config.oidc_provider_arn:
+            self.provider = None
+            provider_arn: pulumi.Input[str] = config.oidc_provider_arn
+        else:
+            self.provider = aws.iam.OpenIdConnectProvider(
+                f"{name}-oidc",
+                url=GITHUB_OIDC_URL,
+                client_id_lists=[STS_AUDIENCE],
+                tags=naming.tagged(naming.name("github-oidc")),
+                opts=child_opts(self),
+            )
+            provider_arn = self.provider.arn
+        role_name = naming.name("github-deploy", max_length=64)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            description=f"GitHub Actions deploys of {naming.prefix} from {config.repository}",
+            assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
+                lambda arn: json.dumps(trust_policy(arn, config.repository, config.branches,
+                                                    config.environments))),
+            max_session_duration=MAX_SESSION_SECONDS,
+            tags=naming.tagged(role_name, Component="ci"),
+            opts=child_opts(self),
+        )
+        documents = pulumi.Output.from_input(account.account_id).apply(
+            lambda acct: deploy_policies(config, stack_prefix=naming.prefix, environment=environment,
+                                         role_name=role_name, account_id=acct, region=account.region,
+                                         partition=account.partition, zone_id=zone_id,
+                                         waf_acl_arn=waf_acl_arn))
+        self.policies: dict[str, aws.iam.Policy] = {}
+        for group in policy_groups(config):
+            policy_name = naming.name("github-deploy", group, max_length=128)
+            policy = aws.iam.Policy(
+                f"{name}-{group}",
+                name=policy_name,
+                description=f"{naming.prefix} deploy permissions: {group}",
+                policy=documents.apply(lambda docs, g=group: json.dumps(docs[g])),
+                tags=naming.tagged(policy_name, Component="ci"),
+                opts=child_opts(self),
+            )
+            aws.iam.RolePolicyAttachment(f"{name}-{group}", role=self.role.name, policy_arn=policy.arn,
+                                         opts=child_opts(self))
+            self.policies[group] = policy
+        self.role_arn: pulumi.Output[str] = self.role.arn
+        self.provider_arn: pulumi.Output[str] = pulumi.Output.from_input(provider_arn)
+        self.register_outputs({"role_arn": self.role_arn, "provider_arn": self.provider_arn})

@@ -1,0 +1,410 @@
+"""`LoadBalancer`: the one Application Load Balancer every web service of an environment shares.
+
+N web services cost one ALB: each service attaches a listener rule (host and/or path) that
+forwards to its own target group (`add_route`); the listener's default action is a fixed 404, so
+a request no rule matches never reaches a service by accident.
+
+What the controls ask, and where it is built:
+- ELB.1: port 80 has a single action, a 301 redirect to HTTPS (`http_listener`). Only an explicit
+  `http_only: true` (dev, refused in prod by config) makes port 80 serve instead.
+- ELB.17: the HTTPS listener uses a TLS 1.3 policy; the certificate is an ACM ARN from config or
+  one the component requests and validates by DNS in the Route 53 zone.
+- ELB.4 / ELB.12: `drop_invalid_header_fields`, `desync_mitigation_mode` defensive or strictest.
+- ELB.5: access logs to an S3 bucket with SSE-S3 (ALB log delivery can't write to SSE-KMS
+  buckets), all four public-access blocks, BucketOwnerEnforced, a TLS-only Deny and lifecycle
+  expiry. Its policy lets ELB log delivery write `<bucket>/<prefix>/AWSLogs/<account>/*` only:
+  in regions opened before August 2022 the principal is the region's ELB account
+  (`ELB_ACCOUNTS`), in newer regions the service `logdelivery.elasticloadbalancing.amazonaws.com`.
+  The ALB `depends_on` that policy: AWS checks it when access logs are switched on and fails
+  with "Access Denied for bucket" if it isn't there yet.
+- ELB.6: deletion protection from config (true in prod). ELB.13: subnets in >= 2 AZs (config
+  refuses fewer).
+- Optional WAFv2 web ACL association.
+
+Names: the ALB and every target group are <= 32 characters (`Naming.name(..., max_length=32)`
+cuts long names with a hash, so two long service names never collide).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import AccountContext, Naming, child_opts
+from stacks.config import LoadBalancerConfig
+
+ALB_NAME_MAX = 32
+"""AWS's limit for load balancer and target group names."""
+ACCESS_LOG_PREFIX = "alb"
+LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+ELB_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+}
+"""The Elastic Load Balancing account of each region opened before August 2022 (AWS's
+"Enable access logs" page). Regions not listed here take the log-delivery service principal."""
+
+
+def log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str]:
+    """Who writes ALB access logs in `region`: the regional ELB account, or the log-delivery
+    service principal in regions opened since August 2022."""
+    account = ELB_ACCOUNTS.get(region)
+    if account:
+        return {"AWS": f"arn:{partition}:iam::{account}:root"}
+    return {"Service": LOG_DELIVERY_SERVICE}
+
+
+def access_log_bucket_policy(*, bucket: str, account_id: str, region: str, partition: str = "aws",
+                             prefix: str = ACCESS_LOG_PREFIX) -> dict[str, Any]:
+    """The access-log bucket's policy (pure): ELB log delivery may put objects under
+    `<prefix>/AWSLogs/<account>/` only, and every non-TLS request is denied (FSBP S3.5)."""
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowElbLogDelivery",
+                "Effect": "Allow",
+                "Principal": log_delivery_principal(region, partition),
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{prefix}/AWSLogs/{account_id}/*",
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Route:
+    """What `add_route` created for one service: the rule and the target groups it forwards to."""
+
+    rule: aws.lb.ListenerRule
+    target_group: aws.lb.TargetGroup
+    alternate_target_group: aws.lb.TargetGroup | None
+    """The second target group of a BLUE_GREEN/CANARY service (ECS shifts weight between them)."""
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """The environment's ALB, its listeners, certificate, access-log bucket and WAF association.
+
+    Outputs: `arn`, `arn_suffix` (CloudWatch's LoadBalancer dimension), `dns_name`, `zone_id`;
+    `load_balancer`, `https_listener` (None in http_only mode), `http_listener`, `listener` (the
+    one services attach to), `log_bucket`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: LoadBalancerConfig,
+        *,
+        naming: Naming,
+        account: AccountContext,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: Sequence[pulumi.Input[str]],
+        security_group_ids: Sequence[pulumi.Input[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`subnet_ids`: the public tier (>= 2 AZs). `security_group_ids`: the alb group of the
+        security-group matrix (443 and the 80 redirect from the internet, app ports to the
+        services)."""
+        super().__init__("groundwork:compute:LoadBalancer", name, None, opts)
+        self.config = config
+        self._name = name
+        self._naming = naming
+        self._vpc_id = vpc_id
+
+        self.log_bucket, log_policy = self._access_log_bucket(name, config, naming, account)
+
+        physical = naming.name("alb", max_length=ALB_NAME_MAX)
+        self.load_balancer = aws.lb.LoadBalancer(
+            name,
+            name=physical,
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            subnets=list(subnet_ids),
+            security_groups=list(security_group_ids),
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode=config.desync_mitigation_mode,
+            enable_deletion_protection=config.deletion_protection,
+            enable_http2=True,
+            idle_timeout=config.idle_timeout_seconds,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=self.log_bucket.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True),
+            tags=naming.tagged(physical, Component="load-balancer"),
+            opts=child_opts(self, depends_on=[log_policy]),
+        )
+
+        not_found = aws.lb.ListenerDefaultActionArgs(
+            type="fixed-response",
+            fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                content_type="text/plain", message_body="Not Found", status_code="404"),
+        )
+        self.https_listener: aws.lb.Listener | None = None
+        self.certificate_arn: pulumi.Output[str] | None = None
+        if config.http_only:
+            # Explicit dev mode (refused in prod by config; flagged by the policy pack).
+            self.http_listener = self._listener("http", 80, "HTTP", [not_found])
+            self.listener = self.http_listener
+        else:
+            self.certificate_arn = self._certificate(name, config, naming)
+            self.https_listener = self._listener(
+                "https", 443, "HTTPS", [not_found],
+                ssl_policy=config.ssl_policy, certificate_arn=self.certificate_arn)
+            self.http_listener = self._listener("http", 80, "HTTP", [aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    protocol="HTTPS", port="443", status_code="HTTP_301"),
+            )])
+            self.listener = self.https_listener
+
+        if config.waf_acl_arn:
+            aws.wafv2.WebAclAssociation(
+                f"{name}-waf",
+                resource_arn=self.load_balancer.arn,
+                web_acl_arn=config.waf_acl_arn,
+                opts=child_opts(self),
+            )
+
+        self.routes: dict[str, Route] = {}
+        self.arn: pulumi.Output[str] = self.load_balancer.arn
+        self.arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix
+        self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
+        self.zone_id: pulumi.Output[str] = self.load_balancer.zone_id
+        self.register_outputs({"arn": self.arn, "arn_suffix": self.arn_suffix,
+                               "dns_name": self.dns_name})
+
+    # -- services attach here --------------------------------------------------------------
+
+    def target_group_name(self, service: str, role: str = "") -> str:
+        """Physical name of a service's target group (<= 32 characters)."""
+        return self._naming.name(service, role, max_length=ALB_NAME_MAX)
+
+    def add_route(
+        self,
+        service: str,
+        *,
+        port: int,
+        priority: int,
+        host_headers: Sequence[str],
+        path_patterns: Sequence[str],
+        health_check: aws.lb.TargetGroupHealthCheckArgs,
+        deregistration_delay: int,
+        alternate: bool = False,
+    ) -> Route:
+        """A target group (type ip, for Fargate's awsvpc tasks) and a listener rule forwarding
+        to it for `host_headers` / `path_patterns` at `priority`. With `alternate` (BLUE_GREEN
+        and CANARY), a second target group and a weighted forward (100/0) that ECS re-weights
+        during deployments; Pulumi then ignores the rule's actions so it never fights ECS."""
+        groups = [self._target_group(service, "", port, health_check, deregistration_delay)]
+        if alternate:
+            groups.append(self._target_group(service, "alt", port, health_check,
+                                             deregistration_delay))
+        conditions = []
+        if host_headers:
+            conditions.append(aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(host_headers))))
+        if path_patterns:
+            conditions.append(aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))))
+        if alternate:
+            action = aws.lb.ListenerRuleActionArgs(
+                type="forward",
+                forward=aws.lb.ListenerRuleActionForwardArgs(target_groups=[
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=g.arn, weight=w)
+                    for g, w in zip(groups, (100, 0), strict=True)
+                ]),
+            )
+        else:
+            action = aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[0].arn)
+        rule_name = self._naming.name(service, "rule")
+        rule = aws.lb.ListenerRule(
+            f"{self._name}-{service}-rule",
+            listener_arn=self.listener.arn,
+            priority=priority,
+            actions=[action],
+            conditions=conditions,
+            tags=self._naming.tagged(rule_name, Component="load-balancer", Service=service),
+            opts=child_opts(self, ignore_changes=["actions"] if alternate else None),
+        )
+        route = Route(rule=rule, target_group=groups[0],
+                      alternate_target_group=groups[1] if alternate else None)
+        self.routes[service] = route
+        return route
+
+    # -- building --------------------------------------------------------------------------
+
+    def _target_group(self, service: str, role: str, port: int,
+                      health_check: aws.lb.TargetGroupHealthCheckArgs,
+                      deregistration_delay: int) -> aws.lb.TargetGroup:
+        physical = self.target_group_name(service, role)
+        return aws.lb.TargetGroup(
+            f"{self._name}-{service}{'-' + role if role else ''}-tg",
+            name=physical,
+            target_type="ip",
+            protocol="HTTP",
+            protocol_version="HTTP1",
+            port=port,
+            vpc_id=self._vpc_id,
+            deregistration_delay=deregistration_delay,
+            health_check=health_check,
+            tags=self._naming.tagged(physical, Component="load-balancer", Service=service),
+            opts=child_opts(self),
+        )
+
+    def _listener(self, key: str, port: int, protocol: str,
+                  actions: list[aws.lb.ListenerDefaultActionArgs], **extra: Any) -> aws.lb.Listener:
+        listener_name = self._naming.name("alb", key)
+        return aws.lb.Listener(
+            f"{self._name}-{key}",
+            load_balancer_arn=self.load_balancer.arn,
+            port=port,
+            protocol=protocol,
+            default_actions=actions,
+            tags=self._naming.tagged(listener_name, Component="load-balancer"),
+            opts=child_opts(self),
+            **extra,
+        )
+
+    def _certificate(self, name: str, config: LoadBalancerConfig,
+                     naming: Naming) -> pulumi.Output[str]:
+        """The listener's certificate: the configured ARN, or a DNS-validated ACM certificate
+        (the listener waits for the validation, so it never starts with a pending cert)."""
+        cert = config.certificate
+        assert cert is not None  # config: required unless http_only
+        if cert.arn:
+            return pulumi.Output.from_input(cert.arn)
+        cert_name = naming.name("cert")
+        certificate = aws.acm.Certificate(
+            f"{name}-cert",
+            domain_name=cert.domain,
+            validation_method="DNS",
+            tags=naming.tagged(cert_name, Component="load-balancer", Domain=cert.domain or ""),
+            opts=child_opts(self),
+        )
+        option = certificate.domain_validation_options.apply(lambda opts: opts[0])
+        record = aws.route53.Record(
+            f"{name}-cert-validation",
+            zone_id=cert.zone_id,
+            name=option.apply(lambda o: o.resource_record_name),
+            type=option.apply(lambda o: o.resource_record_type),
+            records=[option.apply(lambda o: o.resource_record_value)],
+            ttl=60,
+            allow_overwrite=True,
+            opts=child_opts(self),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert-validated",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child_opts(self),
+        )
+        self.certificate = certificate
+        return validation.certificate_arn
+
+    def _access_log_bucket(self, name: str, config: LoadBalancerConfig, naming: Naming,
+                           account: AccountContext) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+        """The access-log bucket: globally unique name from the account and region, SSE-S3,
+        private, owner-enforced, TLS-only, expiring. Deletable with its logs when the ALB
+        itself is (no deletion protection, i.e. dev); protected from `pulumi destroy` otherwise."""
+        bucket_name = pulumi.Output.from_input(account.account_id).apply(
+            lambda acct: naming.name("alb-logs", acct, account.region, max_length=63))
+        tags = naming.tagged(naming.name("alb-logs"), Component="load-balancer")
+        bucket = aws.s3.Bucket(
+            f"{name}-logs",
+            bucket=bucket_name,
+            force_destroy=not config.deletion_protection,
+            tags=tags,
+            # Access logs are audit evidence: in prod `pulumi destroy` must not take them along.
+            opts=child_opts(self, protect=config.deletion_protection),
+        )
+        blocks = aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs-public-access",
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child_opts(self),
+        )
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-logs-ownership",
+            bucket=bucket.bucket,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child_opts(self),
+        )
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs-encryption",
+            bucket=bucket.bucket,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3
+                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"),
+            )],
+            opts=child_opts(self),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs-lifecycle",
+            bucket=bucket.bucket,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-access-logs",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                    days=config.access_log_retention_days),
+                abort_incomplete_multipart_upload=aws.s3
+                .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=7),
+            )],
+            opts=child_opts(self),
+        )
+        document = pulumi.Output.all(bucket.bucket, account.account_id).apply(
+            lambda args: json.dumps(access_log_bucket_policy(
+                bucket=args[0], account_id=args[1], region=account.region,
+                partition=account.partition)))
+        # After the public-access block and ownership settings: S3 refuses concurrent
+        # configuration calls on one bucket (OperationAborted).
+        policy = aws.s3.BucketPolicy(
+            f"{name}-logs-policy",
+            bucket=bucket.bucket,
+            policy=document,
+            opts=child_opts(self, depends_on=[blocks, ownership, encryption]),
+        )
+        return bucket, policy

@@ -1,0 +1,506 @@
+"""Monthly cost estimate of a planned stack, at on-demand list prices for its region.
+
+Reads the PLAN RECORDS (what `groundwork.engine.plan_stack` registered), never the config, so the
+estimate follows whatever the components actually create: a NAT the network adds, a replica the
+cache adds, an alarm the alarms component adds. Each billable resource becomes one or more
+`CostLine`s (component, item, quantity x unit price = monthly), grouped by component with
+`groundwork.report.component_of`.
+
+Prices come from `groundwork/prices/<region>.json`: a dated table with its sources cited in the
+file. Usage-based charges (NAT data, ALB LCUs, log volume, backup growth) can't be read from a
+plan, so they use the stated `Assumptions`, printed with every estimate. Not included: data
+transfer out to the internet and across AZs, S3 storage for ALB access logs, ECR storage,
+Container Insights observations, SNS deliveries, API request charges (KMS, Secrets Manager,
+CloudWatch), taxes, the free tier, Savings Plans and reservations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from typing import Any
+
+from groundwork.engine import PlanResult, ResourceRecord
+from groundwork.report import component_of
+
+PRICES_PACKAGE = "groundwork"
+PRICES_DIR = "prices"
+
+NAT = "aws:ec2/natGateway:NatGateway"
+EIP = "aws:ec2/eip:Eip"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+ECS_SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+KMS_KEY = "aws:kms/key:Key"
+SECRET = "aws:secretsmanager/secret:Secret"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+class PriceError(Exception):
+    """No price table for the region (or an unreadable one)."""
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Usage a plan can't show. Every figure is printed with the estimate; change them with
+    the `groundwork cost` options."""
+
+    hours_per_month: float = 730.0
+    """Hours in a billing month (AWS's own convention: 24 x 365 / 12)."""
+    nat_gb_per_gateway: float = 100.0
+    """GB processed per NAT gateway per month (default 100: image pulls go through the S3
+    gateway endpoint, so this is app egress and AWS API calls)."""
+    alb_lcu: float = 1.0
+    """Average LCUs per ALB (default 1: about 25 new connections/s or 1 GB/h of traffic)."""
+    endpoint_gb_per_endpoint: float = 10.0
+    """GB processed per interface endpoint per month (default 10)."""
+    log_gb_per_group: float = 1.0
+    """GB ingested per CloudWatch log group per month (default 1), stored for its retention."""
+    rds_backup_daily_change: float = 0.05
+    """Share of the database that changes per day, kept in backups for the retention period
+    (default 5 %); backup storage beyond the provisioned size is billed."""
+    spot_discount: float | None = None
+    """Fargate Spot discount (default: the price table's, 70 %)."""
+
+    def describe(self, prices: dict[str, Any]) -> list[str]:
+        spot = self.spot_discount if self.spot_discount is not None else (
+            prices["fargate"]["spot_discount"])
+        return [
+            f"{self.hours_per_month:g} hours/month; on-demand list prices of {prices['region']} as of "
+            f"{prices['as_of']} (groundwork/prices/{prices['region']}.json); no free tier",
+            f"NAT: {self.nat_gb_per_gateway:g} GB processed per gateway per month",
+            f"ALB: {self.alb_lcu:g} LCU on average",
+            f"interface endpoints: {self.endpoint_gb_per_endpoint:g} GB processed each per month",
+            f"logs: {self.log_gb_per_group:g} GB ingested per log group per month, stored "
+            "uncompressed for its retention (max 12 months)",
+            f"RDS backups: {self.rds_backup_daily_change:.0%} of the storage changes per day",
+            "ECS: tasks = the autoscaling minimum (the idle floor), else desired_count; "
+            f"Fargate Spot at {spot:.0%} off on-demand",
+            "not included: data transfer out / cross-AZ, S3 and ECR storage, Container Insights, "
+            "API requests, taxes, Savings Plans",
+        ]
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One priced item: `quantity` `unit`s at `unit_price` a unit, per month."""
+
+    component: str
+    resource: str
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+
+    @property
+    def monthly(self) -> float:
+        return self.quantity * self.unit_price
+
+
+@dataclass
+class Estimate:
+    """The priced lines of one stack, plus what could not be priced."""
+
+    stack: str
+    region: str
+    as_of: str
+    assumptions: list[str]
+    lines: list[CostLine] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)
+    """Billable resources the price table has no figure for (named, never silently zero)."""
+
+    @property
+    def total(self) -> float:
+        return sum(line.monthly for line in self.lines)
+
+    def by_component(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for line in self.lines:
+            out[line.component] += line.monthly
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def by_item(self) -> list[tuple[str, str, float]]:
+        """(component, item, monthly) summed over resources, largest first."""
+        out: dict[tuple[str, str], float] = defaultdict(float)
+        for line in self.lines:
+            out[(line.component, line.item)] += line.monthly
+        return sorted(((c, i, v) for (c, i), v in out.items()), key=lambda r: (r[0], -r[2]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack, "region": self.region, "currency": "USD", "prices_as_of": self.as_of,
+            "total_monthly": round(self.total, 2),
+            "by_component": {k: round(v, 2) for k, v in self.by_component().items()},
+            "lines": [{**{f.name: getattr(line, f.name) for f in fields(line)},
+                       "monthly": round(line.monthly, 4)} for line in self.lines],
+            "assumptions": self.assumptions, "unpriced": self.unpriced,
+        }
+
+
+def load_prices(region: str) -> dict[str, Any]:
+    """The price table of a region; PriceError naming the regions that have one."""
+    folder = resources.files(PRICES_PACKAGE) / PRICES_DIR
+    path = folder / f"{region}.json"
+    if not path.is_file():
+        known = sorted(p.name.removesuffix(".json") for p in folder.iterdir()
+                       if p.name.endswith(".json"))
+        raise PriceError(f"no price table for region {region!r}; groundwork has: {', '.join(known)} "
+                         f"(add groundwork/prices/{region}.json with cited sources)")
+    return json.loads(path.read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# the model
+# --------------------------------------------------------------------------------------------
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class _Pricer:
+    """Turns records into lines. One method per billable resource type."""
+
+    def __init__(self, plan: PlanResult, prices: dict[str, Any], assumptions: Assumptions):
+        self.plan = plan
+        self.p = prices
+        self.a = assumptions
+        self.h = assumptions.hours_per_month
+        self.lines: list[CostLine] = []
+        self.unpriced: list[str] = []
+
+    def add(self, record: ResourceRecord, item: str, quantity: float, unit: str, price: float) -> None:
+        if quantity:
+            self.lines.append(CostLine(component_of(self.plan, record), record.name, item,
+                                       round(quantity, 6), unit, price))
+
+    def missing(self, record: ResourceRecord, what: str) -> None:
+        self.unpriced.append(f"{component_of(self.plan, record)}/{record.name}: {what}")
+
+    # -- network -------------------------------------------------------------------------------
+
+    def nat_gateway(self, r: ResourceRecord) -> None:
+        nat = self.p["nat_gateway"]
+        self.add(r, "NAT gateway hours", self.h, "hour", nat["hour"])
+        self.add(r, "NAT data processed (assumed)", self.a.nat_gb_per_gateway, "GB", nat["gb_processed"])
+
+    def eip(self, r: ResourceRecord) -> None:
+        self.add(r, "public IPv4 (Elastic IP)", self.h, "hour", self.p["public_ipv4"]["hour"])
+
+    def ec2_instance(self, r: ResourceRecord) -> None:
+        ec2 = self.p["ec2"]
+        itype = str(r.inputs.get("instanceType", ""))
+        price = ec2["instance_hour"].get(itype)
+        if price is None:
+            self.missing(r, f"EC2 instance type {itype}")
+            return
+        self.add(r, f"EC2 {itype} hours", self.h, "hour", price)
+        root = r.inputs.get("rootBlockDevice") or {}
+        self.add(r, "EBS gp3 root volume", _num(root.get("volumeSize"), 8), "GB-month", ec2["gp3_gb_month"])
+        if r.inputs.get("associatePublicIpAddress"):
+            self.add(r, "public IPv4 (instance)", self.h, "hour", self.p["public_ipv4"]["hour"])
+
+    def vpc_endpoint(self, r: ResourceRecord) -> None:
+        kind = str(r.inputs.get("vpcEndpointType", "Gateway"))
+        if kind != "Interface":
+            return  # gateway endpoints (S3, DynamoDB) are free
+        ep = self.p["vpc_endpoint_interface"]
+        azs = len(r.inputs.get("subnetIds") or []) or 1
+        self.add(r, "interface endpoint AZ-hours", azs * self.h, "AZ-hour", ep["az_hour"])
+        self.add(r, "endpoint data processed (assumed)", self.a.endpoint_gb_per_endpoint, "GB",
+                 ep["gb_processed"])
+
+    def load_balancer(self, r: ResourceRecord) -> None:
+        kind = str(r.inputs.get("loadBalancerType", "application"))
+        if kind != "application":
+            self.missing(r, f"{kind} load balancer")
+            return
+        alb = self.p["alb"]
+        self.add(r, "ALB hours", self.h, "hour", alb["hour"])
+        self.add(r, "ALB LCU-hours (assumed)", self.a.alb_lcu * self.h, "LCU-hour", alb["lcu_hour"])
+        if not r.inputs.get("internal"):
+            azs = len(r.inputs.get("subnets") or r.inputs.get("subnetMappings") or [])
+            self.add(r, "public IPv4 (one per ALB AZ)", azs * self.h, "IP-hour",
+                     self.p["public_ipv4"]["hour"])
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def rds_instance(self, r: ResourceRecord) -> None:
+        rds = self.p["rds_postgresql"]
+        cls = str(r.inputs.get("instanceClass", ""))
+        multi = bool(r.inputs.get("multiAz"))
+        factor = rds["multi_az_factor"] if multi else 1
+        price = rds["instance_hour"].get(cls)
+        if price is None:
+            self.missing(r, f"RDS instance class {cls}")
+        else:
+            label = f"RDS {cls} {'Multi-AZ (x2)' if multi else 'single-AZ'} hours"
+            self.add(r, label, factor * self.h, "instance-hour", price)
+        storage = _num(r.inputs.get("allocatedStorage"))
+        stype = str(r.inputs.get("storageType", "gp3"))
+        if stype != "gp3":
+            self.missing(r, f"RDS storage type {stype}")
+        else:
+            key = "gp3_gb_month_multi_az" if multi else "gp3_gb_month"
+            self.add(r, f"RDS gp3 storage{' (Multi-AZ)' if multi else ''}", storage, "GB-month", rds[key])
+        retention = _num(r.inputs.get("backupRetentionPeriod"), 1)
+        backup = storage * (1 + self.a.rds_backup_daily_change * max(retention - 1, 0))
+        self.add(r, f"RDS backup beyond free ({retention:g} days kept)", max(backup - storage, 0),
+                 "GB-month", rds["backup_gb_month"])
+        if r.inputs.get("manageMasterUserPassword"):
+            self.add(r, "master password secret (RDS-managed)", 1, "secret-month",
+                     self.p["secrets_manager"]["secret_month"])
+        if str(r.inputs.get("databaseInsightsMode", "")).lower() == "advanced":
+            from components.sizing import DB_INSTANCE_CLASSES
+
+            size = DB_INSTANCE_CLASSES.get(cls)
+            vcpu = size.vcpu if size else 0
+            self.add(r, "Database Insights advanced", vcpu * factor * self.h, "vCPU-hour",
+                     self.p["cloudwatch"]["database_insights_advanced_vcpu_hour"])
+
+    def _cache_nodes(self, r: ResourceRecord, nodes: float) -> None:
+        ec = self.p["elasticache"]
+        node_type = str(r.inputs.get("nodeType", ""))
+        engine = str(r.inputs.get("engine", "redis")).lower()
+        price = ec["node_hour_redis"].get(node_type)
+        if price is None:
+            self.missing(r, f"cache node type {node_type}")
+            return
+        if engine == "valkey":
+            price = round(price * (1 - ec["valkey_discount"]), 6)
+        self.add(r, f"ElastiCache {engine} {node_type} x{nodes:g} node-hours", nodes * self.h,
+                 "node-hour", price)
+
+    def replication_group(self, r: ResourceRecord) -> None:
+        i = r.inputs
+        if i.get("numNodeGroups") or i.get("replicasPerNodeGroup") is not None:
+            nodes = _num(i.get("numNodeGroups"), 1) * (_num(i.get("replicasPerNodeGroup"), 0) + 1)
+        else:
+            nodes = _num(i.get("numCacheClusters"), 1)
+        self._cache_nodes(r, nodes)
+
+    def cache_cluster(self, r: ResourceRecord) -> None:
+        if r.inputs.get("replicationGroupId"):
+            return  # a member of a replication group: priced there
+        self._cache_nodes(r, _num(r.inputs.get("numCacheNodes"), 1))
+
+    # -- compute -------------------------------------------------------------------------------
+
+    def ecs_service(self, r: ResourceRecord) -> None:
+        task = self._task_definition(r)
+        if task is None:
+            self.missing(r, "its task definition is not in the plan")
+            return
+        if str(r.inputs.get("launchType", "FARGATE")) not in {"FARGATE", ""} and not (
+                r.inputs.get("capacityProviderStrategies")):
+            self.missing(r, f"launch type {r.inputs.get('launchType')}")
+            return
+        fg = self.p["fargate"]
+        arch = str((task.inputs.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64")
+        rates = fg.get(arch)
+        if rates is None:
+            self.missing(r, f"Fargate architecture {arch}")
+            return
+        vcpu = _num(task.inputs.get("cpu")) / 1024
+        gib = _num(task.inputs.get("memory")) / 1024
+        count = self._task_count(r)
+        on_demand, spot = fargate_split(count, r.inputs.get("capacityProviderStrategies") or [])
+        discount = self.a.spot_discount if self.a.spot_discount is not None else fg["spot_discount"]
+        for label, tasks, factor in (("", on_demand, 1.0), (" Spot", spot, 1 - discount)):
+            if not tasks:
+                continue
+            what = f"{tasks:g} task(s) {arch}{label}"
+            self.add(r, f"Fargate vCPU ({vcpu:g} x {what})", tasks * vcpu * self.h, "vCPU-hour",
+                     round(rates["vcpu_hour"] * factor, 8))
+            self.add(r, f"Fargate memory ({gib:g} GB x {what})", tasks * gib * self.h, "GB-hour",
+                     round(rates["gb_hour"] * factor, 8))
+        ephemeral = _num((task.inputs.get("ephemeralStorage") or {}).get("sizeInGib"))
+        extra = max(ephemeral - fg["ephemeral_free_gb"], 0)
+        self.add(r, "Fargate ephemeral storage beyond 20 GB", count * extra * self.h, "GB-hour",
+                 fg["ephemeral_gb_hour"])
+
+    def _task_definition(self, service: ResourceRecord) -> ResourceRecord | None:
+        ref = str(service.inputs.get("taskDefinition", ""))
+        for td in self.plan.of_type(TASK_DEFINITION):
+            keys = {td.outputs.get("arn"), td.outputs.get("arnWithoutRevision"), td.id,
+                    td.inputs.get("family"), td.outputs.get("family")}
+            if ref in keys or ref.split(":")[-1] == td.inputs.get("family") or any(
+                    k and ref.startswith(f"{k}:") for k in keys if isinstance(k, str)):
+                return td
+        return None
+
+    def _task_count(self, service: ResourceRecord) -> float:
+        """The autoscaling minimum (what runs at idle), else desired_count, else 1."""
+        name = str(service.inputs.get("name") or service.outputs.get("name") or service.name)
+        for target in self.plan.of_type(SCALING_TARGET):
+            rid = str(target.inputs.get("resourceId", ""))
+            if target.inputs.get("serviceNamespace") == "ecs" and rid.split("/")[-1] == name:
+                return _num(target.inputs.get("minCapacity"), 1)
+        desired = service.inputs.get("desiredCount")
+        return _num(desired, 1) if desired is not None else 1.0
+
+    # -- security and observability ------------------------------------------------------------
+
+    def kms_key(self, r: ResourceRecord) -> None:
+        self.add(r, "KMS customer-managed key", 1, "key-month", self.p["kms"]["key_month"])
+
+    def secret(self, r: ResourceRecord) -> None:
+        self.add(r, "Secrets Manager secret", 1, "secret-month", self.p["secrets_manager"]["secret_month"])
+
+    def metric_alarm(self, r: ResourceRecord) -> None:
+        metrics, high_res = alarm_metric_count(r.inputs)
+        cw = self.p["cloudwatch"]
+        if high_res:
+            self.add(r, "alarm metrics (high resolution)", metrics, "alarm-metric-month",
+                     cw["alarm_metric_month_high_resolution"])
+        else:
+            kind = "metric-math alarm metrics" if r.inputs.get("metricQueries") else "standard alarms"
+            self.add(r, kind, metrics, "alarm-metric-month", cw["alarm_metric_month"])
+
+    def composite_alarm(self, r: ResourceRecord) -> None:
+        self.add(r, "composite alarm", 1, "alarm-month", self.p["cloudwatch"]["composite_alarm_month"])
+
+    def dashboard(self, r: ResourceRecord) -> None:
+        self.add(r, "CloudWatch dashboard", 1, "dashboard-month", self.p["cloudwatch"]["dashboard_month"])
+
+    def log_group(self, r: ResourceRecord) -> None:
+        cw = self.p["cloudwatch"]
+        gb = self.a.log_gb_per_group
+        self.add(r, "log ingestion (assumed)", gb, "GB", cw["logs_ingest_gb"])
+        days = _num(r.inputs.get("retentionInDays"), 0) or 365  # 0 = never expire: cap at a year
+        months = min(days, 365) * 24 / self.h
+        self.add(r, "log storage at full retention", gb * months, "GB-month", cw["logs_storage_gb_month"])
+
+
+def alarm_metric_count(inputs: dict[str, Any]) -> tuple[int, bool]:
+    """(alarm metrics billed, high resolution?) of a MetricAlarm's inputs.
+
+    CloudWatch bills per metric an alarm evaluates: a standard alarm is one, a metric-math alarm
+    is one per metric it queries (expressions are free), an anomaly-detection alarm three.
+    Periods under 60 s are high resolution.
+    """
+    queries = inputs.get("metricQueries") or []
+    if not queries:
+        return 1, _num(inputs.get("period"), 60) < 60
+    metrics = [q for q in queries if q.get("metric")]
+    count = len(metrics)
+    if any("ANOMALY_DETECTION_BAND" in str(q.get("expression", "")) for q in queries):
+        count += 2
+    high = any(_num((q.get("metric") or {}).get("period"), 60) < 60 for q in metrics)
+    return max(count, 1), high
+
+
+def fargate_split(count: float, strategies: Iterable[dict[str, Any]]) -> tuple[float, float]:
+    """(on-demand tasks, Spot tasks) of `count` tasks under a capacity-provider strategy: each
+    provider's `base` first, in order, then the rest by `weight` (ECS's own rule)."""
+    strategies = list(strategies)
+    if not strategies:
+        return count, 0.0
+    placed: dict[str, float] = defaultdict(float)
+    remaining = count
+    for s in strategies:
+        base = min(_num(s.get("base")), remaining)
+        placed[str(s.get("capacityProvider"))] += base
+        remaining -= base
+    weights = [(str(s.get("capacityProvider")), _num(s.get("weight"))) for s in strategies]
+    total = sum(w for _, w in weights)
+    if remaining and total:
+        for provider, weight in weights:
+            placed[provider] += remaining * weight / total
+    spot = sum(v for k, v in placed.items() if k == "FARGATE_SPOT")
+    return round(count - spot, 6), round(spot, 6)
+
+
+_HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
+    NAT: _Pricer.nat_gateway,
+    EIP: _Pricer.eip,
+    EC2_INSTANCE: _Pricer.ec2_instance,
+    VPC_ENDPOINT: _Pricer.vpc_endpoint,
+    LOAD_BALANCER: _Pricer.load_balancer,
+    RDS_INSTANCE: _Pricer.rds_instance,
+    REPLICATION_GROUP: _Pricer.replication_group,
+    CACHE_CLUSTER: _Pricer.cache_cluster,
+    ECS_SERVICE: _Pricer.ecs_service,
+    KMS_KEY: _Pricer.kms_key,
+    SECRET: _Pricer.secret,
+    METRIC_ALARM: _Pricer.metric_alarm,
+    COMPOSITE_ALARM: _Pricer.composite_alarm,
+    DASHBOARD: _Pricer.dashboard,
+    LOG_GROUP: _Pricer.log_group,
+}
+"""Resource types that cost money by themselves. Everything else in a plan (subnets, route
+tables, security groups, IAM, task definitions, SNS topics...) is free or usage-only."""
+
+
+def estimate(plan: PlanResult, assumptions: Assumptions | None = None,
+             prices: dict[str, Any] | None = None) -> Estimate:
+    """The monthly estimate of a plan. PriceError if its region has no price table."""
+    assumptions = assumptions or Assumptions()
+    prices = prices or load_prices(plan.config.region)
+    pricer = _Pricer(plan, prices, assumptions)
+    for record in plan.custom_resources:
+        handler = _HANDLERS.get(record.type)
+        if handler is not None:
+            handler(pricer, record)
+    return Estimate(stack=plan.stack, region=prices["region"], as_of=prices["as_of"],
+                    assumptions=assumptions.describe(prices), lines=pricer.lines,
+                    unpriced=pricer.unpriced)
+
+
+# --------------------------------------------------------------------------------------------
+# rendering (the CLI prints these)
+# --------------------------------------------------------------------------------------------
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def summary_line(plan: PlanResult) -> str:
+    """One line for `groundwork plan`: the monthly total, or why there is none."""
+    try:
+        est = estimate(plan)
+    except PriceError as exc:
+        return f"Estimated monthly cost: n/a ({exc})"
+    return (f"Estimated monthly cost: [bold]{money(est.total)}[/] (on-demand {est.region} list prices "
+            f"of {est.as_of}, usage assumptions included; `groundwork cost {plan.stack}` itemises)")
+
+
+def render(est: Estimate) -> list[Any]:
+    """Rich renderables of an estimate: per-component items, totals by component, assumptions."""
+    from rich.table import Table
+
+    items = Table(title=f"Monthly cost estimate: stack {est.stack} ({est.region})",
+                  title_justify="left", header_style="bold")
+    for col, justify in (("component", "left"), ("item", "left"), ("USD/month", "right")):
+        items.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for component, item, value in est.by_item():
+        items.add_row(component, item, money(value))
+    totals = Table(title="By component", title_justify="left", header_style="bold")
+    totals.add_column("component")
+    totals.add_column("USD/month", justify="right")
+    totals.add_column("share", justify="right")
+    for component, value in est.by_component().items():
+        totals.add_row(component, money(value), f"{value / est.total:.0%}" if est.total else "-")
+    totals.add_row("[bold]total[/]", f"[bold]{money(est.total)}[/]", "100%")
+    out: list[Any] = [items, totals, "[bold]Assumptions[/]"]
+    out += [f"  - {line}" for line in est.assumptions]
+    if est.unpriced:
+        out.append("[bold yellow]Not priced (no figure in the table; not in the total)[/]")
+        out += [f"  - {line}" for line in est.unpriced]
+    return out

@@ -1,0 +1,169 @@
+"""ECS rules (FSBP ECS.*): no public IPs, hardened containers, logs, secrets, platform, insights.
+
+Container rules read the task definition's `containerDefinitions` (a JSON string input) and
+report each offending container by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policies.rules._base import (
+    ECS_CLUSTER,
+    ECS_SERVICE,
+    ECS_TASK,
+    as_json,
+    as_list,
+    get,
+    is_true,
+    looks_secret,
+    resource_rule,
+)
+
+FARGATE_PLATFORMS = (None, "LATEST", "1.4.0")
+INSIGHTS = ("enabled", "enhanced")
+
+
+def containers(props, args) -> list[dict[str, Any]]:
+    """The container definitions of a task definition as plain dicts. Unreadable ones (a value
+    marked secret shows offline as a placeholder) make the rule not applicable, never a pass."""
+    raw = get(props, "containerDefinitions")
+    parsed = as_json(raw)
+    if raw is not None and not isinstance(parsed, list):
+        args.not_applicable("containerDefinitions is not readable JSON (marked secret?)")
+    return [c for c in parsed if isinstance(c, dict)] if isinstance(parsed, list) else []
+
+
+def _label(container: dict[str, Any]) -> str:
+    return f"container '{container.get('name', '?')}'"
+
+
+@resource_rule(
+    "ecs-no-public-ip",
+    control="ECS.2",
+    description="ECS services don't assign public IPs to tasks.",
+    fix="set network_configuration.assign_public_ip=False and run tasks in private subnets",
+    types=[ECS_SERVICE],
+)
+def ecs_no_public_ip(props, args, config) -> Iterator[str]:
+    if is_true(get(props, "networkConfiguration", "assignPublicIp")):
+        yield "assigns public IPs to its tasks"
+
+
+@resource_rule(
+    "ecs-no-host-pid",
+    control="ECS.3",
+    description="Task definitions don't share the host's process namespace.",
+    fix="remove pid_mode='host' (Fargate tasks use 'task' or nothing)",
+    types=[ECS_TASK],
+)
+def ecs_no_host_pid(props, args, config) -> Iterator[str]:
+    if get(props, "pidMode") == "host":
+        yield "shares the host's process namespace (pidMode host)"
+
+
+@resource_rule(
+    "ecs-not-privileged",
+    control="ECS.4",
+    description="Containers are not privileged.",
+    fix="remove \"privileged\": true from the container definition",
+    types=[ECS_TASK],
+)
+def ecs_not_privileged(props, args, config) -> Iterator[str]:
+    for c in containers(props, args):
+        if c.get("privileged") is True:
+            yield f"{_label(c)} runs privileged"
+
+
+@resource_rule(
+    "ecs-read-only-root",
+    control="ECS.5",
+    description="Containers have a read-only root filesystem.",
+    fix="set \"readonlyRootFilesystem\": true and mount a writable volume for scratch paths",
+    types=[ECS_TASK],
+)
+def ecs_read_only_root(props, args, config) -> Iterator[str]:
+    for c in containers(props, args):
+        if c.get("readonlyRootFilesystem") is not True:
+            yield f"{_label(c)} has a writable root filesystem"
+
+
+@resource_rule(
+    "ecs-no-secrets-in-environment",
+    control="ECS.8",
+    description="No secret-looking values in container environment variables.",
+    fix="move the value to Secrets Manager and pass it as secrets=[{name, valueFrom: <secret ARN>}]",
+    types=[ECS_TASK],
+)
+def ecs_no_secrets_in_environment(props, args, config) -> Iterator[str]:
+    for c in containers(props, args):
+        for var in c.get("environment") or []:
+            if not isinstance(var, dict):
+                continue
+            name = str(var.get("name", ""))
+            why = looks_secret(name, var.get("value"))
+            if why:
+                yield f"{_label(c)} environment variable {name} {why}"
+
+
+@resource_rule(
+    "ecs-logging",
+    control="ECS.9",
+    description="Every container sends its logs somewhere (awslogs to CloudWatch).",
+    fix="set logConfiguration {logDriver: awslogs, options: {awslogs-group, awslogs-region, "
+        "awslogs-stream-prefix}}",
+    types=[ECS_TASK],
+)
+def ecs_logging(props, args, config) -> Iterator[str]:
+    for c in containers(props, args):
+        if not (c.get("logConfiguration") or {}).get("logDriver"):
+            yield f"{_label(c)} has no logConfiguration"
+
+
+@resource_rule(
+    "ecs-non-root-user",
+    control="ECS non-root (target architecture)",
+    description="Containers run as a non-root user.",
+    fix="set \"user\": \"10001:10001\" (a numeric uid other than 0) in the container definition",
+    types=[ECS_TASK],
+)
+def ecs_non_root_user(props, args, config) -> Iterator[str]:
+    for c in containers(props, args):
+        user = str(c.get("user") or "").split(":")[0]
+        if user in ("", "0", "root"):
+            yield f"{_label(c)} runs as {'root' if user else 'the image default user (often root)'}"
+
+
+def _on_fargate(props) -> bool:
+    if get(props, "launchType") == "FARGATE":
+        return True
+    return any(str(get(s, "capacityProvider", default="")).startswith("FARGATE")
+               for s in as_list(get(props, "capacityProviderStrategies")))
+
+
+@resource_rule(
+    "ecs-fargate-latest-platform",
+    control="ECS.10",
+    description="Fargate services run on the latest platform version.",
+    fix="set platform_version='LATEST' (or leave it unset)",
+    types=[ECS_SERVICE],
+)
+def ecs_fargate_latest_platform(props, args, config) -> Iterator[str]:
+    version = get(props, "platformVersion")
+    if _on_fargate(props) and version not in FARGATE_PLATFORMS:
+        yield f"pins Fargate platform {version}"
+
+
+@resource_rule(
+    "ecs-container-insights",
+    control="ECS.12",
+    description="ECS clusters have Container Insights on.",
+    fix="set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled')",
+    types=[ECS_CLUSTER],
+)
+def ecs_container_insights(props, args, config) -> Iterator[str]:
+    values = [get(s, "value") for s in as_list(get(props, "settings"))
+              if get(s, "name") == "containerInsights"]
+    if not any(v in INSIGHTS for v in values):
+        yield "has Container Insights off"

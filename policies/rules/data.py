@@ -1,0 +1,340 @@
+"""Data-store rules: RDS instances (FSBP RDS.*) and ElastiCache replication groups
+(FSBP ElastiCache.*)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pulumi_policy import PolicyResource
+
+from policies.rules._base import (
+    CACHE_GROUP,
+    RDS_INSTANCE,
+    RDS_PARAMETER_GROUP,
+    Stack,
+    as_list,
+    get,
+    is_false,
+    is_true,
+    known,
+    number,
+    present,
+    resource_rule,
+    stack_rule,
+)
+
+LOG_EXPORTS = {"postgres": {"postgresql", "upgrade"},
+               "mysql": {"audit", "error", "general", "slowquery"},
+               "mariadb": {"audit", "error", "general", "slowquery"}}
+DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+DEFAULT_ADMIN_NAMES = {"postgres", "admin", "root", "rdsadmin", "master", "sa", "user",
+                       "administrator"}
+
+
+def _engine(props) -> str:
+    engine = str(get(props, "engine", default=""))
+    return "postgres" if engine.startswith(("postgres", "aurora-postgresql")) else engine
+
+
+# --------------------------------------------------------------------------------------------
+# RDS
+# --------------------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "rds-not-public",
+    control="RDS.2",
+    description="RDS instances are not publicly accessible.",
+    fix="set publicly_accessible=False and keep the instance in the isolated data subnets",
+    types=[RDS_INSTANCE],
+)
+def rds_not_public(props, args, config) -> Iterator[str]:
+    if is_true(get(props, "publiclyAccessible")):
+        yield "is publicly accessible"
+
+
+@resource_rule(
+    "rds-encrypted",
+    control="RDS.3",
+    description="RDS storage is encrypted with a customer-managed KMS key.",
+    fix="set storage_encrypted=True and kms_key_id=<the environment's data key ARN>",
+    types=[RDS_INSTANCE],
+)
+def rds_encrypted(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "storageEncrypted")):
+        yield "storage is not encrypted"
+    elif not present(props, "kmsKeyId"):
+        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset)"
+
+
+@resource_rule(
+    "rds-multi-az",
+    control="RDS.5",
+    description="RDS instances are Multi-AZ (prod).",
+    fix="set multi_az=True (database.multi_az)",
+    types=[RDS_INSTANCE],
+)
+def rds_multi_az(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "multiAz")):
+        yield "is single-AZ"
+
+
+@resource_rule(
+    "rds-enhanced-monitoring",
+    control="RDS.6",
+    description="Enhanced monitoring is on, with its IAM role.",
+    fix="set monitoring_interval (1-60) AND monitoring_role_arn (a role trusting "
+        "monitoring.rds.amazonaws.com with AmazonRDSEnhancedMonitoringRole)",
+    types=[RDS_INSTANCE],
+)
+def rds_enhanced_monitoring(props, args, config) -> Iterator[str]:
+    interval = number(get(props, "monitoringInterval"), 0) or 0
+    if interval <= 0:
+        yield "has enhanced monitoring off (monitoringInterval 0)"
+    elif not present(props, "monitoringRoleArn"):
+        yield f"has monitoringInterval {int(interval)} but no monitoringRoleArn"
+
+
+@resource_rule(
+    "rds-deletion-protection",
+    control="RDS.8",
+    description="RDS instances have deletion protection (prod).",
+    fix="set deletion_protection=True (database.deletion_protection)",
+    types=[RDS_INSTANCE],
+)
+def rds_deletion_protection(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "deletionProtection")):
+        yield "has no deletion protection"
+
+
+@resource_rule(
+    "rds-log-exports",
+    control="RDS.9",
+    description="RDS exports its engine logs to CloudWatch Logs.",
+    fix="set enabled_cloudwatch_logs_exports=['postgresql', 'upgrade'] (PostgreSQL)",
+    types=[RDS_INSTANCE],
+)
+def rds_log_exports(props, args, config) -> Iterator[str]:
+    wanted = LOG_EXPORTS.get(_engine(props))
+    if wanted:
+        missing = wanted - {str(x) for x in as_list(get(props, "enabledCloudwatchLogsExports"))}
+        if missing:
+            yield f"does not export {', '.join(sorted(missing))} logs"
+
+
+@resource_rule(
+    "rds-iam-auth",
+    control="RDS.10",
+    description="IAM database authentication is on.",
+    fix="set iam_database_authentication_enabled=True",
+    types=[RDS_INSTANCE],
+)
+def rds_iam_auth(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "iamDatabaseAuthenticationEnabled")):
+        yield "has IAM authentication off"
+
+
+@resource_rule(
+    "rds-backup-retention",
+    control="RDS.11",
+    description="Automated backups are kept at least `minimumDays` days (prod 7, dev 1).",
+    fix="raise backup_retention_period (database.backup_retention_days)",
+    types=[RDS_INSTANCE],
+    defaults={"minimumDays": 7},
+    properties={"minimumDays": {"type": "integer", "minimum": 1}},
+)
+def rds_backup_retention(props, args, config) -> Iterator[str]:
+    if get(props, "replicateSourceDb"):
+        return  # read replicas have no backups of their own
+    days = number(get(props, "backupRetentionPeriod"), 0) or 0
+    minimum = int(config["minimumDays"])
+    if days < minimum:
+        yield f"keeps backups {int(days)} day(s); at least {minimum} required"
+
+
+@resource_rule(
+    "rds-minor-upgrades",
+    control="RDS.13",
+    description="Minor engine upgrades are applied automatically.",
+    fix="set auto_minor_version_upgrade=True (or leave it unset: AWS defaults to true)",
+    types=[RDS_INSTANCE],
+)
+def rds_minor_upgrades(props, args, config) -> Iterator[str]:
+    if is_false(get(props, "autoMinorVersionUpgrade")):
+        yield "has automatic minor upgrades off"
+
+
+@resource_rule(
+    "rds-copy-tags-to-snapshot",
+    control="RDS.17",
+    description="Tags are copied to snapshots.",
+    fix="set copy_tags_to_snapshot=True",
+    types=[RDS_INSTANCE],
+)
+def rds_copy_tags_to_snapshot(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "copyTagsToSnapshot")):
+        yield "does not copy tags to snapshots"
+
+
+@resource_rule(
+    "rds-non-default-port",
+    control="RDS.23",
+    description="RDS listens on a non-default port (optional hardening).",
+    fix="set port to something other than the engine default (database.port), or accept the "
+        "advisory",
+    types=[RDS_INSTANCE],
+)
+def rds_non_default_port(props, args, config) -> Iterator[str]:
+    default = DEFAULT_PORTS.get(_engine(props))
+    port = number(get(props, "port"), default)
+    if default is not None and port == default:
+        yield f"listens on the engine's default port {default}"
+
+
+@resource_rule(
+    "rds-custom-admin-username",
+    control="RDS.24/RDS.25",
+    description="The master user is not a default name (postgres, admin...).",
+    fix="set username to a custom name (database.master_username, default groundwork_admin)",
+    types=[RDS_INSTANCE],
+)
+def rds_custom_admin_username(props, args, config) -> Iterator[str]:
+    name = get(props, "username")
+    if name is not None and str(name).lower() in DEFAULT_ADMIN_NAMES:
+        yield f"uses the default admin name '{name}'"
+
+
+@resource_rule(
+    "rds-managed-master-password",
+    control="SecretsManager (RDS master secret)",
+    description="The master password is generated and rotated by RDS in Secrets Manager, never "
+                "passed in.",
+    fix="set manage_master_user_password=True (+ master_user_secret_kms_key_id) and drop password",
+    types=[RDS_INSTANCE],
+)
+def rds_managed_master_password(props, args, config) -> Iterator[str]:
+    if present(props, "password") or present(props, "passwordWo"):
+        yield "is given a master password (it ends up in config and state)"
+    elif not is_true(get(props, "manageMasterUserPassword")) and not get(props, "replicateSourceDb"):
+        yield "does not let RDS manage the master password (manageMasterUserPassword not true)"
+
+
+def _force_ssl(group: PolicyResource) -> bool:
+    for param in as_list(get(group.props, "parameters")):
+        if get(param, "name") == "rds.force_ssl" and str(get(param, "value")) == "1":
+            return True
+    return False
+
+
+@stack_rule(
+    "rds-force-ssl",
+    control="RDS.38",
+    description="PostgreSQL instances use a parameter group with rds.force_ssl=1.",
+    fix="attach an rds.ParameterGroup with parameters=[{name: 'rds.force_ssl', value: '1'}]",
+    types=[RDS_INSTANCE, RDS_PARAMETER_GROUP],
+)
+def rds_force_ssl(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for db in stack.of_type(RDS_INSTANCE):
+        if _engine(db.props) != "postgres":
+            continue
+        groups = stack.referenced(db, "parameterGroupName", [RDS_PARAMETER_GROUP])
+        if not groups:
+            name = get(db.props, "parameterGroupName")
+            yield db, (f"uses parameter group {name}, not one of this stack's" if name
+                       else "uses the default parameter group")
+        elif not all(_force_ssl(g) for g in groups):
+            yield db, f"parameter group '{groups[0].name}' does not set rds.force_ssl=1"
+
+
+# --------------------------------------------------------------------------------------------
+# ElastiCache
+# --------------------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "elasticache-backups",
+    control="ElastiCache.1",
+    description="Replication groups keep automatic snapshots.",
+    fix="set snapshot_retention_limit >= 1 (cache.snapshot_retention_days)",
+    types=[CACHE_GROUP],
+)
+def elasticache_backups(props, args, config) -> Iterator[str]:
+    if (number(get(props, "snapshotRetentionLimit"), 0) or 0) < 1:
+        yield "keeps no automatic snapshots"
+
+
+@resource_rule(
+    "elasticache-minor-upgrades",
+    control="ElastiCache.2",
+    description="Minor engine upgrades are applied automatically.",
+    fix="set auto_minor_version_upgrade=True (or leave it unset)",
+    types=[CACHE_GROUP],
+)
+def elasticache_minor_upgrades(props, args, config) -> Iterator[str]:
+    if is_false(get(props, "autoMinorVersionUpgrade")):
+        yield "has automatic minor upgrades off"
+
+
+@resource_rule(
+    "elasticache-automatic-failover",
+    control="ElastiCache.3",
+    description="Replication groups fail over automatically across AZs (prod).",
+    fix="set automatic_failover_enabled=True and multi_az_enabled=True with >= 2 nodes",
+    types=[CACHE_GROUP],
+)
+def elasticache_automatic_failover(props, args, config) -> Iterator[str]:
+    off = [k for k in ("automaticFailoverEnabled", "multiAzEnabled") if not is_true(get(props, k))]
+    if off:
+        yield f"has {' and '.join(off)} off"
+
+
+@resource_rule(
+    "elasticache-encrypted-at-rest",
+    control="ElastiCache.4",
+    description="Replication groups are encrypted at rest with a customer-managed key.",
+    fix="set at_rest_encryption_enabled=True and kms_key_id=<the data key ARN>",
+    types=[CACHE_GROUP],
+)
+def elasticache_encrypted_at_rest(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "atRestEncryptionEnabled")):
+        yield "is not encrypted at rest"
+    elif not present(props, "kmsKeyId"):
+        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset)"
+
+
+@resource_rule(
+    "elasticache-encrypted-in-transit",
+    control="ElastiCache.5",
+    description="Replication groups require TLS.",
+    fix="set transit_encryption_enabled=True (and transit_encryption_mode='required' if set)",
+    types=[CACHE_GROUP],
+)
+def elasticache_encrypted_in_transit(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "transitEncryptionEnabled")):
+        yield "is not encrypted in transit"
+    elif get(props, "transitEncryptionMode") == "preferred":
+        yield "accepts plaintext connections (transitEncryptionMode preferred)"
+
+
+@resource_rule(
+    "elasticache-auth",
+    control="ElastiCache.6",
+    description="Clients must authenticate (auth token or RBAC user groups).",
+    fix="set auth_token (generated, stored in Secrets Manager) or user_group_ids",
+    types=[CACHE_GROUP],
+)
+def elasticache_auth(props, args, config) -> Iterator[str]:
+    if not any(present(props, k) for k in ("authToken", "authTokenWo", "userGroupIds")):
+        yield "has no auth token and no user groups"
+
+
+@resource_rule(
+    "elasticache-subnet-group",
+    control="ElastiCache.7",
+    description="Replication groups use a custom subnet group.",
+    fix="set subnet_group_name to the network's cache subnet group (data tier)",
+    types=[CACHE_GROUP],
+)
+def elasticache_subnet_group(props, args, config) -> Iterator[str]:
+    if not present(props, "subnetGroupName") or known(props, "subnetGroupName") == "default":
+        yield "uses the default subnet group"

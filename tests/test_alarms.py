@@ -1,0 +1,555 @@
+"""Alarms, notifications and the dashboard (issue 6), asserted on the real stacks planned
+offline. Every dimension is checked against the output of the resource it watches, read from the
+mocked records (what AWS would compute), never against a name recomputed from config."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, policy_doc, tags_of
+
+from components.alarm_names import ALARMS, DEPLOYMENT_ALARMS, SEED_RULES
+from components.sizing import DB_INSTANCE_CLASSES, GIB
+from groundwork.engine import PlanResult, ResourceRecord, plan_stack, run_program
+from stacks.config import ConfigError
+from stacks.loader import environment_from_file, read_stack_file
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+ECS_SERVICE = "aws:ecs/service:Service"
+TG = "aws:lb/targetGroup:TargetGroup"
+
+QUEUE_WORKER = {"name": "worker", "kind": "worker", "image": "ghcr.io/your-org/app:1.0.0",
+                "scaling": {"min_count": 1, "queue_metric": {"dimensions": {"QueueName": "jobs"},
+                                                             "alarm_threshold": 500}}}
+BLUE_GREEN_API = {"name": "api", "kind": "web", "image": "ghcr.io/your-org/app:1.0.0", "port": 8000,
+                  "deployment": {"strategy": "BLUE_GREEN"}}
+
+
+# ------------------------------------------------------------------------------------------
+# variants of the real stacks (planned once per module)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_variant() -> PlanResult:
+    """dev with a blue/green web service, a queue worker, subscriptions and overrides."""
+    return plan_stack("dev", overrides={
+        "services": [BLUE_GREEN_API, QUEUE_WORKER],
+        "alarms": {
+            "critical_emails": ["oncall@example.com"],
+            "warning_emails": ["team@example.com", "lead@example.com"],
+            "critical_https_endpoints": ["https://events.pager.example/integration/abc123"],
+            "runbook_url": "https://runbooks.example.com/groundwork",
+            "overrides": {
+                "rds-cpu": {"threshold": 75, "evaluation_periods": 10, "datapoints_to_alarm": 8},
+                "cache-evictions": {"enabled": False},
+                "target-5xx-rate": {"threshold": 2},
+            },
+        },
+    })
+
+
+@pytest.fixture(scope="module")
+def dev_bigger_db() -> PlanResult:
+    """dev with only the database size changed."""
+    return plan_stack("dev", overrides={"database": {"instance_class": "db.r7g.xlarge",
+                                                     "allocated_storage_gb": 200,
+                                                     "max_allocated_storage_gb": 500}})
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------
+
+
+def alarms(plan: PlanResult) -> dict[str, ResourceRecord]:
+    return {a.inputs["name"]: a for a in plan.of_type(ALARM)}
+
+
+def of_key(plan: PlanResult, key: str) -> list[ResourceRecord]:
+    return [a for a in plan.of_type(ALARM) if tags_of(a)["AlarmKey"] == key]
+
+
+def metrics_of(alarm: ResourceRecord) -> list[dict[str, Any]]:
+    """The metric(s) an alarm reads: its own, or every metric of its metric-math queries."""
+    queries = alarm.inputs.get("metricQueries")
+    if queries:
+        return [q["metric"] for q in queries if "metric" in q]
+    return [{"namespace": alarm.inputs["namespace"], "metricName": alarm.inputs["metricName"],
+             "dimensions": alarm.inputs.get("dimensions", {})}]
+
+
+def dims(alarm: ResourceRecord, name: str) -> set[str]:
+    return {m["dimensions"][name] for m in metrics_of(alarm) if name in m["dimensions"]}
+
+
+def topic_arn(plan: PlanResult, severity: str) -> str:
+    name = f"{plan.config.name_prefix}-alarms-{severity}"
+    [topic] = [t for t in plan.of_type(TOPIC) if t.inputs["name"] == name]
+    return topic.outputs["arn"]
+
+
+def target_group_suffixes(plan: PlanResult, service: ResourceRecord) -> list[str]:
+    """arnSuffix of the target group(s) the ECS service record is attached to (blue, then the
+    alternate of a blue/green pair)."""
+    arns = []
+    for lb in service.inputs.get("loadBalancers", []):
+        arns.append(lb["targetGroupArn"])
+        alt = (lb.get("advancedConfiguration") or {}).get("alternateTargetGroupArn")
+        if alt:
+            arns.append(alt)
+    return [next(t for t in plan.of_type(TG) if t.outputs["arn"] == arn).outputs["arnSuffix"]
+            for arn in arns]
+
+
+def expected_names(plan: PlanResult) -> set[str]:
+    """Every alarm the plan should hold, from its config alone."""
+    env, p = plan.config, plan.config.name_prefix
+    names = {f"{p}-alb-5xx"} if env.web_services else set()
+    for svc in env.services:
+        keys = ["ecs-cpu", "ecs-memory", "running-below-desired"]
+        if svc.kind == "web":
+            keys += ["target-5xx-rate", "target-latency-p95", "unhealthy-hosts"]
+        if svc.scaling.queue_metric:
+            keys.append("queue-backlog")
+        names |= {f"{p}-{svc.name}-{k}" for k in keys}
+    if env.database.enabled:
+        names |= {f"{p}-{k}" for k in ALARMS if ALARMS[k].family == "database"}
+    if env.cache.enabled:
+        names |= {f"{p}-{k}-{n}" for k in ALARMS if ALARMS[k].family == "cache"
+                  for n in range(1, env.cache.num_nodes + 1)}
+    names |= {f"{p}-{k}-{n}" for k in ("nat-port-allocation", "nat-packets-dropped")
+              for n in range(1, len(plan.of_type("aws:ec2/natGateway:NatGateway")) + 1)}
+    return names
+
+
+# ------------------------------------------------------------------------------------------
+# what exists
+# ------------------------------------------------------------------------------------------
+
+
+def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
+    names = set(alarms(prod))
+    assert names == expected_names(prod)
+    assert len(names) == 29  # 1 ALB + 6 api + 3 worker + 7 RDS + 3x2 cache + 2x3 NAT
+    seeds = {tags_of(a).get("SeedRule", "") for a in prod.of_type(ALARM)} - {""}
+    assert seeds == {"HighErrorRate", "HighLatency", "DatabaseConnections", "DiskSpace"}
+    assert {SEED_RULES[s] for s in seeds} <= {tags_of(a)["AlarmKey"] for a in prod.of_type(ALARM)}
+
+
+def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
+    a = alarms(prod)
+    p = "groundwork-prod"
+    rate = a[f"{p}-api-target-5xx-rate"].inputs
+    [expr] = [q for q in rate["metricQueries"] if q.get("returnData")]
+    assert "100 * (FILL(errors0, 0)) / IF((FILL(requests0, 0)) > 0" in expr["expression"]
+    queried = {q["id"]: q["metric"] for q in rate["metricQueries"] if "metric" in q}
+    assert {m["metricName"] for m in queried.values()} == {"HTTPCode_Target_5XX_Count", "RequestCount"}
+    assert {m["period"] for m in queried.values()} == {300} and rate["evaluationPeriods"] == 1
+    assert rate["threshold"] == 5 and rate["comparisonOperator"] == "GreaterThanThreshold"
+
+    latency = a[f"{p}-api-target-latency-p95"].inputs
+    assert latency["extendedStatistic"] == "p95" and "statistic" not in latency
+    assert latency["threshold"] == 2 and latency["period"] * latency["evaluationPeriods"] == 600
+    assert latency["datapointsToAlarm"] == 10
+
+    size = DB_INSTANCE_CLASSES[prod.config.database.instance_class]
+    conns = a[f"{p}-rds-connections"].inputs
+    assert conns["threshold"] == int(0.8 * size.postgres_max_connections)
+    disk = a[f"{p}-rds-free-storage"].inputs
+    assert disk["metricName"] == "FreeStorageSpace"
+    assert disk["comparisonOperator"] == "LessThanThreshold"
+    assert disk["threshold"] == prod.config.database.allocated_storage_gb * GIB * 0.10
+    assert tags_of(a[f"{p}-rds-free-storage"])["Severity"] == "critical"
+    assert tags_of(a[f"{p}-api-target-5xx-rate"])["Severity"] == "critical"
+
+
+def test_dev_has_the_same_alarm_set_scaled_to_its_size(dev):
+    assert set(alarms(dev)) == expected_names(dev)
+    assert len(of_key(dev, "cache-memory")) == 1 and len(of_key(dev, "nat-port-allocation")) == 1
+
+
+def test_queue_worker_gets_the_queue_backlog_alarm(dev_variant):
+    [backlog] = of_key(dev_variant, "queue-backlog")
+    assert backlog.inputs["name"] == "groundwork-dev-worker-queue-backlog"
+    assert backlog.inputs["namespace"] == "AWS/SQS"
+    assert backlog.inputs["dimensions"] == {"QueueName": "jobs"}
+    assert backlog.inputs["threshold"] == 500
+    assert tags_of(backlog)["SeedRule"] == "QueueBacklog"
+
+
+def test_standalone_components_on_stand_in_resources():
+    """The components also work outside build_platform, on plain pulumi-aws resources
+    (tests/programs/alarms: a rolling and a blue/green web service, a queue worker, database,
+    cache, two NATs): every alarm key of the catalog is created, and every ECS service's
+    deployment alarms exist."""
+    plan = run_program(read_stack_file("dev"), environment_from_file("dev"),
+                       program=ROOT / "tests/programs/alarms/__main__.py")
+    assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS)
+    assert len(plan.of_type(ALARM)) == 1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2
+    for svc in plan.of_type(ECS_SERVICE):
+        assert set(svc.inputs["alarms"]["alarmNames"]) <= set(alarms(plan))
+
+
+# ------------------------------------------------------------------------------------------
+# routing: severity -> topic, actions
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_every_alarm_notifies_the_topic_of_its_severity(stack, request):
+    plan = request.getfixturevalue(stack)
+    topics = {s: topic_arn(plan, s) for s in ("critical", "warning")}
+    assert topics["critical"] != topics["warning"]
+    for alarm in plan.of_type(ALARM):
+        severity = ALARMS[tags_of(alarm)["AlarmKey"]].severity
+        assert tags_of(alarm)["Severity"] == severity
+        assert alarm.inputs["alarmActions"] == [topics[severity]], alarm.name
+        assert alarm.inputs["okActions"] == [topics[severity]], alarm.name
+        assert alarm.inputs["actionsEnabled"] is True
+    used = {tags_of(a)["Severity"] for a in plan.of_type(ALARM)}
+    assert used == {"critical", "warning"}
+
+
+def test_alarm_names_share_the_prefix_and_are_children_of_the_component(prod):
+    [component] = [r for r in prod.resources if r.type == "groundwork:monitoring:EnvironmentAlarms"]
+    for alarm in prod.of_type(ALARM):
+        assert alarm.inputs["name"].startswith("groundwork-prod-")
+        assert len(alarm.inputs["name"]) <= 255
+        assert alarm.parent == component.urn
+        assert tags_of(alarm)["Name"] == alarm.inputs["name"]
+        assert tags_of(alarm)["Owner"] == "platform-team"
+
+
+def test_missing_data_never_rolls_back_a_deployment(prod):
+    """Deployment-gating alarms must not go to ALARM on a gap in metrics (no traffic, a
+    Container Insights hiccup): that would roll back a healthy revision."""
+    for alarm in prod.of_type(ALARM):
+        assert alarm.inputs["treatMissingData"] in {"missing", "notBreaching", "breaching", "ignore"}
+        if tags_of(alarm)["AlarmKey"] in DEPLOYMENT_ALARMS:
+            assert alarm.inputs["treatMissingData"] != "breaching", alarm.name
+    # counts published only when non-zero: missing must read as zero
+    for key in ("alb-5xx", "target-5xx-rate"):
+        assert {a.inputs["treatMissingData"] for a in of_key(prod, key)} == {"notBreaching"}
+
+
+# ------------------------------------------------------------------------------------------
+# dimensions == the outputs of the watched resources
+# ------------------------------------------------------------------------------------------
+
+
+def test_load_balancer_dimension_is_the_albs_arn_suffix(prod):
+    [alb] = prod.of_type("aws:lb/loadBalancer:LoadBalancer")
+    suffix = alb.outputs["arnSuffix"]
+    assert suffix.startswith("app/") and suffix != alb.outputs["arn"]
+    lb_alarms = [a for a in prod.of_type(ALARM) if ALARMS[tags_of(a)["AlarmKey"]].family
+                 == "load_balancer"]
+    assert len(lb_alarms) == 4
+    for alarm in lb_alarms:
+        assert dims(alarm, "LoadBalancer") == {suffix}, alarm.name
+
+
+@pytest.mark.parametrize("fixture", ["prod", "dev_variant"])
+def test_target_group_dimensions_are_the_services_target_groups(fixture, request):
+    plan = request.getfixturevalue(fixture)
+    for svc in plan.of_type(ECS_SERVICE):
+        tgs = target_group_suffixes(plan, svc)
+        if not tgs:
+            continue
+        scope = svc.inputs["name"]
+        for key in ("target-5xx-rate", "target-latency-p95", "unhealthy-hosts"):
+            alarm = alarms(plan)[f"{scope}-{key}"]
+            assert dims(alarm, "TargetGroup") == set(tgs), alarm.name
+            assert all(t.startswith("targetgroup/") for t in tgs)
+
+
+def test_blue_green_service_alarms_read_both_target_groups(dev_variant):
+    [api] = [s for s in dev_variant.of_type(ECS_SERVICE) if s.inputs["name"].endswith("-api")]
+    blue, green = target_group_suffixes(dev_variant, api)
+    rate = alarms(dev_variant)["groundwork-dev-api-target-5xx-rate"].inputs["metricQueries"]
+    by_id = {q["id"]: q for q in rate}
+    assert by_id["errors0"]["metric"]["dimensions"]["TargetGroup"] == blue
+    assert by_id["errors1"]["metric"]["dimensions"]["TargetGroup"] == green
+    assert "FILL(errors0, 0) + FILL(errors1, 0)" in by_id["result"]["expression"]
+    latency = alarms(dev_variant)["groundwork-dev-api-target-latency-p95"].inputs["metricQueries"]
+    assert [q["expression"] for q in latency if q.get("returnData")] == ["MAX([tg0, tg1])"]
+
+
+@pytest.mark.parametrize("fixture", ["prod", "dev", "dev_variant"])
+def test_ecs_dimensions_are_the_cluster_and_service_names(fixture, request):
+    plan = request.getfixturevalue(fixture)
+    [cluster] = plan.of_type("aws:ecs/cluster:Cluster")
+    services = {s.outputs["name"] for s in plan.of_type(ECS_SERVICE)}
+    ecs_alarms = [a for a in plan.of_type(ALARM) if dims(a, "ServiceName")]
+    assert len(ecs_alarms) == 3 * len(services)
+    for alarm in ecs_alarms:
+        assert dims(alarm, "ClusterName") == {cluster.outputs["name"]}
+        [service] = dims(alarm, "ServiceName")
+        assert service in services
+        assert alarm.inputs["name"].startswith(service + "-")  # the alarm is scoped to it
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_rds_dimension_is_the_instance_identifier(stack, request):
+    plan = request.getfixturevalue(stack)
+    [db] = plan.of_type("aws:rds/instance:Instance")
+    rds = of_family(plan, "database")
+    assert len(rds) == 7
+    for alarm in rds:
+        assert dims(alarm, "DBInstanceIdentifier") == {db.outputs["identifier"]}
+
+
+def of_family(plan: PlanResult, family: str) -> list[ResourceRecord]:
+    return [a for a in plan.of_type(ALARM) if ALARMS[tags_of(a)["AlarmKey"]].family == family]
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_cache_alarms_cover_every_member_cluster(stack, request):
+    plan = request.getfixturevalue(stack)
+    [group] = plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    members = group.outputs["memberClusters"]
+    assert len(members) == plan.config.cache.num_nodes
+    for key in ("cache-engine-cpu", "cache-memory", "cache-evictions"):
+        watched = [dims(a, "CacheClusterId") for a in of_key(plan, key)]
+        assert all(len(w) == 1 for w in watched)
+        assert sorted(w.pop() for w in watched) == sorted(members)
+    assert group.outputs["replicationGroupId"] not in {
+        v for a in of_family(plan, "cache") for v in dims(a, "CacheClusterId")}
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_nat_alarms_watch_every_gateway(stack, request):
+    plan = request.getfixturevalue(stack)
+    nat_ids = sorted(n.id for n in plan.of_type("aws:ec2/natGateway:NatGateway"))
+    for key in ("nat-port-allocation", "nat-packets-dropped"):
+        assert sorted(v for a in of_key(plan, key) for v in dims(a, "NatGatewayId")) == nat_ids
+
+
+@pytest.mark.parametrize("fixture", ["prod", "dev", "dev_variant"])
+def test_deployment_alarms_of_every_service_exist_and_watch_that_service(fixture, request):
+    plan = request.getfixturevalue(fixture)
+    by_name = alarms(plan)
+    services = plan.of_type(ECS_SERVICE)
+    assert services
+    for svc in services:
+        names = svc.inputs["alarms"]["alarmNames"]
+        assert names and svc.inputs["alarms"]["rollback"] is True
+        for name in names:
+            assert name in by_name, f"{svc.name} rolls back on {name}, which doesn't exist"
+            alarm = by_name[name]
+            assert dims(alarm, "ServiceName") <= {svc.outputs["name"]}
+            if dims(alarm, "TargetGroup"):
+                assert dims(alarm, "TargetGroup") == set(target_group_suffixes(plan, svc))
+            else:
+                assert dims(alarm, "ServiceName") == {svc.outputs["name"]}
+
+
+# ------------------------------------------------------------------------------------------
+# thresholds: derived from what was deployed, overridable per key
+# ------------------------------------------------------------------------------------------
+
+
+def test_derived_thresholds_follow_the_instance_class(dev, dev_bigger_db):
+    def thresholds(plan: PlanResult) -> dict[str, float]:
+        return {tags_of(a)["AlarmKey"]: a.inputs["threshold"] for a in of_family(plan, "database")}
+
+    small, big = thresholds(dev), thresholds(dev_bigger_db)
+    micro, xlarge = DB_INSTANCE_CLASSES["db.t4g.micro"], DB_INSTANCE_CLASSES["db.r7g.xlarge"]
+    assert small["rds-connections"] == int(micro.postgres_max_connections * 0.8) == 80
+    assert big["rds-connections"] == int(xlarge.postgres_max_connections * 0.8)
+    assert small["rds-freeable-memory"] == micro.memory_bytes * 0.25
+    assert big["rds-freeable-memory"] == xlarge.memory_bytes * 0.25 == 8 * GIB
+    assert (small["rds-db-load"], big["rds-db-load"]) == (2, 4)
+    assert (small["rds-free-storage"], big["rds-free-storage"]) == (2 * GIB, 20 * GIB)
+    changed = {k for k in small if small[k] != big[k]}
+    assert changed == {"rds-connections", "rds-freeable-memory", "rds-db-load", "rds-free-storage"}
+
+
+def test_overrides_change_threshold_and_window_or_remove_the_alarm(dev, dev_variant):
+    cpu = alarms(dev_variant)["groundwork-dev-rds-cpu"].inputs
+    assert (cpu["threshold"], cpu["evaluationPeriods"], cpu["datapointsToAlarm"]) == (75, 10, 8)
+    assert "set in alarms.overrides" in cpu["alarmDescription"]
+    default = alarms(dev)["groundwork-dev-rds-cpu"].inputs
+    assert (default["threshold"], default["evaluationPeriods"], default["datapointsToAlarm"]) == (90, 5, 5)
+    assert of_key(dev, "cache-evictions") and not of_key(dev_variant, "cache-evictions")
+    assert alarms(dev_variant)["groundwork-dev-api-target-5xx-rate"].inputs["threshold"] == 2
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"rds-cpux": {"threshold": 80}}, "unknown alarm key 'rds-cpux'"),
+    ({"rds-cpux": {"threshold": 80}}, "did you mean 'rds-cpu'?"),
+    ({"running-below-desired": {"enabled": False}}, "gates ECS deployment rollback"),
+    ({"ecs-cpu": {"threshold": 120}}, "ecs-cpu.threshold 120 is outside 0..100"),
+    ({"rds-connections": {"threshold": -1}}, "rds-connections.threshold -1 is outside >= 0"),
+    ({"rds-cpu": {"datapoints_to_alarm": 6}}, "datapoints_to_alarm 6 exceeds evaluation_periods 5"),
+    ({"rds-cpu": {"treshold": 6}}, "groundwork:alarms.overrides.rds-cpu.treshold: unknown key"),
+])
+def test_bad_overrides_are_config_errors_before_any_resource(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        plan_stack("dev", overrides={"alarms": {"overrides": overrides}})
+    assert any(message in p and p.startswith("groundwork:alarms.overrides")
+               for p in err.value.problems), err.value.problems
+
+
+def test_https_endpoint_must_be_https():
+    with pytest.raises(ConfigError) as err:
+        plan_stack("dev", overrides={"alarms": {"critical_https_endpoints": ["http://pager/x"]}})
+    assert err.value.problems[0].startswith("groundwork:alarms.critical_https_endpoints:")
+
+
+# ------------------------------------------------------------------------------------------
+# descriptions and the runbook
+# ------------------------------------------------------------------------------------------
+
+
+def test_descriptions_say_what_it_means_what_to_do_and_link_the_runbook(prod, dev_variant):
+    for alarm in prod.of_type(ALARM):
+        key = tags_of(alarm)["AlarmKey"]
+        text = alarm.inputs["alarmDescription"]
+        assert len(text) <= 1024
+        assert ALARMS[key].meaning in text and ALARMS[key].first_step in text
+        assert text.startswith(f"[{ALARMS[key].severity}]")
+        assert text.endswith(f"Runbook: docs/alarms.md#{key}")
+    for alarm in dev_variant.of_type(ALARM):
+        key = tags_of(alarm)["AlarmKey"]
+        assert alarm.inputs["alarmDescription"].endswith(
+            f"Runbook: https://runbooks.example.com/groundwork#{key}")
+
+
+def test_runbook_has_a_section_for_every_alarm_key():
+    text = (ROOT / "docs/alarms.md").read_text()
+    headings = re.findall(r"^### `?([a-z0-9-]+)`?\s*$", text, flags=re.M)
+    assert sorted(headings) == sorted(ALARMS)
+    for key in ALARMS:  # each section says what to do first
+        section = text.split(f"### {key}", 1)[1].split("\n### ", 1)[0]
+        assert "First:" in section, key
+
+
+# ------------------------------------------------------------------------------------------
+# notifications
+# ------------------------------------------------------------------------------------------
+
+
+def test_topics_are_encrypted_with_the_notifications_key(prod):
+    [key] = [k for k in prod.of_type("aws:kms/key:Key") if tags_of(k)["Purpose"] == "notifications"]
+    topics = prod.of_type(TOPIC)
+    assert {t.inputs["name"] for t in topics} == {"groundwork-prod-alarms-critical",
+                                                 "groundwork-prod-alarms-warning"}
+    for topic in topics:
+        assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+        assert tags_of(topic)["Name"] == topic.inputs["name"]
+    # ...whose key policy lets CloudWatch (and RDS events) use it, or alarms can't publish
+    services = {s["Principal"].get("Service") for s in policy_doc(key)["Statement"]
+                if isinstance(s["Principal"], dict)}
+    assert {"cloudwatch.amazonaws.com", "events.rds.amazonaws.com"} <= services
+
+
+def test_topic_policies_let_cloudwatch_publish_for_this_account_only(prod):
+    arns = {topic_arn(prod, s): s for s in ("critical", "warning")}
+    policies = prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert {p.inputs["arn"] for p in policies} == set(arns)
+    for record in policies:
+        statements = {s["Sid"]: s for s in policy_doc(record)["Statement"]}
+        cw = statements["CloudWatchAlarmsPublish"]
+        assert cw["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert cw["Action"] == "sns:Publish" and cw["Resource"] == record.inputs["arn"]
+        assert cw["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+        assert cw["Condition"]["ArnLike"]["aws:SourceArn"] == \
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"
+        deny = statements["DenyInsecureTransport"]
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {
+            "Bool": {"aws:SecureTransport": "false"}}
+        # RDS events publish only to the critical topic
+        assert ("RdsEventsPublish" in statements) == (arns[record.inputs["arn"]] == "critical")
+        assert not any(s["Principal"] == "*" and s["Effect"] == "Allow"
+                       for s in statements.values())
+
+
+def test_rds_events_go_to_the_critical_topic(prod):
+    [sub] = prod.of_type("aws:rds/eventSubscription:EventSubscription")
+    [db] = prod.of_type("aws:rds/instance:Instance")
+    [policy] = [p for p in prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+                if p.inputs["arn"] == topic_arn(prod, "critical")]
+    assert sub.inputs["snsTopic"] == topic_arn(prod, "critical")
+    assert sub.inputs["sourceType"] == "db-instance"
+    assert sub.inputs["sourceIds"] == [db.outputs["identifier"]]
+    assert {"failure", "failover", "maintenance", "configuration change",
+            "low storage"} <= set(sub.inputs["eventCategories"])
+    assert policy.urn in sub.depends_on
+
+
+def test_subscriptions_from_config(dev_variant):
+    subs = dev_variant.of_type("aws:sns/topicSubscription:TopicSubscription")
+    got = {(s.inputs["protocol"], s.inputs["topic"], s.inputs["endpoint"]) for s in subs}
+    crit, warn = topic_arn(dev_variant, "critical"), topic_arn(dev_variant, "warning")
+    assert got == {("email", crit, "oncall@example.com"), ("email", warn, "team@example.com"),
+                   ("email", warn, "lead@example.com"), ("https", crit, "[secret]")}
+    [https] = [s for s in subs if s.inputs["protocol"] == "https"]
+    assert "endpoint" in https.secret_inputs  # the pager URL embeds a token
+
+
+def test_without_a_database_there_are_no_rds_alarms_nor_event_subscription():
+    plan = plan_stack("dev", overrides={"database": {"enabled": False}})
+    assert not of_family(plan, "database")
+    assert not plan.of_type("aws:rds/eventSubscription:EventSubscription")
+    assert of_family(plan, "cache") and of_family(plan, "service")
+    critical = next(p for p in plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+                    if p.inputs["arn"] == topic_arn(plan, "critical"))
+    assert "RdsEventsPublish" not in {s["Sid"] for s in policy_doc(critical)["Statement"]}
+
+
+def test_alarms_disabled_creates_no_alarm_topic_or_dashboard():
+    plan = plan_stack("dev", overrides={"alarms": {"enabled": False}, "services": []})
+    assert not plan.of_type(ALARM) and not plan.of_type(TOPIC)
+    assert not plan.of_type("aws:cloudwatch/dashboard:Dashboard")
+
+
+# ------------------------------------------------------------------------------------------
+# dashboard
+# ------------------------------------------------------------------------------------------
+
+
+def widget_dimensions(body: dict[str, Any]) -> dict[str, set[str]]:
+    """Dimension name -> values used by the dashboard's metric widgets."""
+    out: dict[str, set[str]] = {}
+    for widget in body["widgets"]:
+        for row in widget["properties"].get("metrics", []):
+            parts = [p for p in row if not isinstance(p, dict)][2:]
+            for name, value in zip(parts[::2], parts[1::2], strict=True):
+                out.setdefault(name, set()).add(value)
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["prod", "dev_variant"])
+def test_dashboard_is_json_graphing_the_real_resources(fixture, request):
+    plan = request.getfixturevalue(fixture)
+    [dash] = plan.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dash.inputs["dashboardName"] == f"{plan.config.name_prefix}-overview"
+    body = json.loads(dash.inputs["dashboardBody"])
+    used = widget_dimensions(body)
+    [alb] = plan.of_type("aws:lb/loadBalancer:LoadBalancer")
+    [db] = plan.of_type("aws:rds/instance:Instance")
+    [group] = plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    [cluster] = plan.of_type("aws:ecs/cluster:Cluster")
+    assert used["LoadBalancer"] == {alb.outputs["arnSuffix"]}
+    assert used["TargetGroup"] == {t.outputs["arnSuffix"] for t in plan.of_type(TG)}
+    assert used["DBInstanceIdentifier"] == {db.outputs["identifier"]}
+    assert used["CacheClusterId"] == set(group.outputs["memberClusters"])
+    assert used["ClusterName"] == {cluster.outputs["name"]}
+    assert used["ServiceName"] == {s.outputs["name"] for s in plan.of_type(ECS_SERVICE)}
+    assert used["NatGatewayId"] == {n.id for n in plan.of_type("aws:ec2/natGateway:NatGateway")}
+    [status] = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert set(status["properties"]["alarms"]) == {a.outputs["arn"] for a in plan.of_type(ALARM)}
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
+        if widget["type"] == "metric":
+            assert widget["properties"]["region"] == "us-east-1"
+
+
+def test_runbook_file_exists_where_descriptions_point():
+    assert Path(ROOT / "docs/alarms.md").is_file()

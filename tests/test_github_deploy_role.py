@@ -1,0 +1,281 @@
+"""GithubDeployRole: who may assume the CI role (trust conditions) and what it may do (the
+permissions `pulumi up` of the real stack needs, and nothing that lets it widen itself)."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatchcase
+from typing import Any
+
+import pytest
+
+from components.github_deploy_role import (
+    GITHUB_OIDC_HOST,
+    POLICY_MAX_CHARS,
+    deploy_policies,
+    policy_size,
+    trust_policy,
+)
+from groundwork.engine import PlanResult, plan_stack
+from stacks.config import CiConfig, ConfigError
+
+ROLE = "aws:iam/role:Role"
+POLICY = "aws:iam/policy:Policy"
+OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+SUB = f"{GITHUB_OIDC_HOST}:sub"
+AUD = f"{GITHUB_OIDC_HOST}:aud"
+CI = {"repository": "acme/shop", "branches": ["main"], "environments": ["production"],
+      "state_bucket": "acme-pulumi-state", "secrets_key_alias": "alias/pulumi-groundwork"}
+
+
+@pytest.fixture(scope="module")
+def prod_ci() -> PlanResult:
+    return plan_stack("prod", overrides={"ci": CI})
+
+
+def deploy_role(plan: PlanResult):
+    [role] = [r for r in plan.of_type(ROLE) if r.parent.endswith("::ci")]
+    return role
+
+
+def trust_of(plan: PlanResult) -> dict[str, Any]:
+    return json.loads(deploy_role(plan).inputs["assumeRolePolicy"])
+
+
+def policies_of(plan: PlanResult) -> dict[str, dict[str, Any]]:
+    return {r.name: json.loads(r.inputs["policy"]) for r in plan.of_type(POLICY)
+            if r.parent.endswith("::ci")}
+
+
+# --------------------------------------------------------------------------------------------
+# trust
+# --------------------------------------------------------------------------------------------
+
+
+def test_trust_requires_the_sts_audience_and_exact_subjects(prod_ci):
+    [statement] = trust_of(prod_ci)["Statement"]
+    [provider] = prod_ci.of_type(OIDC)
+    assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    cond = statement["Condition"]
+    assert cond["StringEquals"][AUD] == "sts.amazonaws.com"
+    assert cond["StringEquals"][SUB] == ["repo:acme/shop:ref:refs/heads/main",
+                                         "repo:acme/shop:environment:production"]
+    assert "StringLike" not in cond  # no pattern: exact match only
+
+
+def test_the_oidc_provider_is_github_with_the_sts_audience(prod_ci):
+    [provider] = prod_ci.of_type(OIDC)
+    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+def test_sessions_last_at_most_an_hour_and_the_arn_is_exported(prod_ci):
+    role = deploy_role(prod_ci)
+    assert role.inputs["maxSessionDuration"] == 3600
+    assert prod_ci.stack_outputs["ci_deploy_role_arn"] == role.outputs["arn"]
+
+
+def test_branch_patterns_use_string_like_scoped_to_the_repository():
+    doc = trust_policy("arn:aws:iam::1:oidc-provider/x", "acme/shop", ["release/*"], [])
+    cond = doc["Statement"][0]["Condition"]
+    assert cond["StringLike"] == {SUB: ["repo:acme/shop:ref:refs/heads/release/*"]}
+    assert SUB not in cond["StringEquals"] and cond["StringEquals"][AUD] == "sts.amazonaws.com"
+
+
+@pytest.mark.parametrize("repository", ["acme/*", "*/shop", "acme/sh?p", "acme", "acme/shop/x"])
+def test_a_wildcard_or_malformed_repository_is_refused(repository):
+    with pytest.raises(ValueError, match="owner/name"):
+        trust_policy("arn:aws:iam::1:oidc-provider/x", repository, ["main"], [])
+    with pytest.raises(ConfigError) as err:
+        plan_stack("dev", overrides={"ci": {"repository": repository}})
+    assert any(p.startswith("groundwork:ci.repository:") for p in err.value.problems)
+
+
+@pytest.mark.parametrize("branches", [["*"], ["**"], ["main", "/*"]])
+def test_any_branch_is_refused(branches):
+    with pytest.raises(ConfigError) as err:
+        plan_stack("dev", overrides={"ci": {"repository": "acme/shop", "branches": branches}})
+    assert any(p.startswith("groundwork:ci.branches:") and "any branch" in p for p in err.value.problems)
+
+
+def test_no_branch_and_no_environment_is_refused():
+    with pytest.raises(ValueError, match="set branches or environments"):
+        CiConfig(repository="acme/shop", branches=[])
+
+
+def test_an_existing_provider_is_reused_not_created():
+    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    plan = plan_stack("dev", overrides={"ci": {"repository": "acme/shop", "oidc_provider_arn": arn}})
+    assert plan.of_type(OIDC) == []
+    assert trust_of(plan)["Statement"][0]["Principal"] == {"Federated": arn}
+
+
+def test_without_a_ci_section_there_is_no_role(dev):
+    assert dev.of_type(OIDC) == []
+    assert not [r for r in dev.of_type(ROLE) if "github" in r.inputs.get("name", "")]
+    assert "ci_deploy_role_arn" not in dev.stack_outputs
+
+
+# --------------------------------------------------------------------------------------------
+# permissions: a tiny IAM evaluator (actions and resources; conditions are not evaluated)
+# --------------------------------------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def allowed(policies: dict[str, dict[str, Any]], action: str, arn: str) -> bool:
+    def matches(patterns: Any, value: str, *, ci: bool = False) -> bool:
+        if ci:
+            return any(fnmatchcase(value.lower(), p.lower()) for p in _as_list(patterns))
+        return any(fnmatchcase(value, p) for p in _as_list(patterns))
+
+    statements = [s for doc in policies.values() for s in doc["Statement"]]
+    for s in statements:
+        if s["Effect"] == "Deny" and matches(s["Resource"], arn):
+            if "NotAction" in s and not matches(s["NotAction"], action, ci=True):
+                return False
+            if "Action" in s and matches(s["Action"], action, ci=True):
+                return False
+    return any(s["Effect"] == "Allow" and "Action" in s and matches(s["Action"], action, ci=True)
+               and matches(s["Resource"], arn) for s in statements)
+
+
+def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
+    """(resource, create action, real-format ARN) of every named resource the stack creates."""
+    a, r = ACCOUNT, REGION
+    cluster = plan.one("aws:ecs/cluster:Cluster").inputs["name"]
+    lb_name = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"]
+    builders = {
+        ROLE: ("iam:CreateRole", lambda i: f"arn:aws:iam::{a}:role/{i['name']}"),
+        "aws:cloudwatch/logGroup:LogGroup": (
+            "logs:CreateLogGroup", lambda i: f"arn:aws:logs:{r}:{a}:log-group:{i['name']}"),
+        "aws:ecs/cluster:Cluster": (
+            "ecs:CreateCluster", lambda i: f"arn:aws:ecs:{r}:{a}:cluster/{i['name']}"),
+        "aws:ecs/service:Service": (
+            "ecs:CreateService", lambda i: f"arn:aws:ecs:{r}:{a}:service/{cluster}/{i['name']}"),
+        "aws:lb/loadBalancer:LoadBalancer": (
+            "elasticloadbalancing:CreateLoadBalancer",
+            lambda i: f"arn:aws:elasticloadbalancing:{r}:{a}:loadbalancer/app/{i['name']}/0123abcd"),
+        "aws:lb/targetGroup:TargetGroup": (
+            "elasticloadbalancing:CreateTargetGroup",
+            lambda i: f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/{i['name']}/0123abcd"),
+        "aws:lb/listener:Listener": (
+            "elasticloadbalancing:CreateListener",
+            lambda i: f"arn:aws:elasticloadbalancing:{r}:{a}:listener/app/{lb_name}/0123abcd/4567"),
+        "aws:rds/instance:Instance": (
+            "rds:CreateDBInstance", lambda i: f"arn:aws:rds:{r}:{a}:db:{i['identifier']}"),
+        "aws:rds/parameterGroup:ParameterGroup": (
+            "rds:CreateDBParameterGroup", lambda i: f"arn:aws:rds:{r}:{a}:pg:{i['namePrefix']}x1"),
+        "aws:rds/subnetGroup:SubnetGroup": (
+            "rds:CreateDBSubnetGroup", lambda i: f"arn:aws:rds:{r}:{a}:subgrp:{i['name']}"),
+        "aws:rds/eventSubscription:EventSubscription": (
+            "rds:CreateEventSubscription", lambda i: f"arn:aws:rds:{r}:{a}:es:{i['name']}"),
+        "aws:elasticache/replicationGroup:ReplicationGroup": (
+            "elasticache:CreateReplicationGroup",
+            lambda i: f"arn:aws:elasticache:{r}:{a}:replicationgroup:{i['replicationGroupId']}"),
+        "aws:elasticache/parameterGroup:ParameterGroup": (
+            "elasticache:CreateCacheParameterGroup",
+            lambda i: f"arn:aws:elasticache:{r}:{a}:parametergroup:{i['name']}"),
+        "aws:elasticache/subnetGroup:SubnetGroup": (
+            "elasticache:CreateCacheSubnetGroup",
+            lambda i: f"arn:aws:elasticache:{r}:{a}:subnetgroup:{i['name']}"),
+        "aws:secretsmanager/secret:Secret": (
+            "secretsmanager:CreateSecret",
+            lambda i: f"arn:aws:secretsmanager:{r}:{a}:secret:{i.get('name') or i['namePrefix'] + 'x'}-Ab1"),
+        "aws:sns/topic:Topic": ("sns:CreateTopic", lambda i: f"arn:aws:sns:{r}:{a}:{i['name']}"),
+        "aws:cloudwatch/metricAlarm:MetricAlarm": (
+            "cloudwatch:PutMetricAlarm", lambda i: f"arn:aws:cloudwatch:{r}:{a}:alarm:{i['name']}"),
+        "aws:cloudwatch/dashboard:Dashboard": (
+            "cloudwatch:PutDashboard", lambda i: f"arn:aws:cloudwatch::{a}:dashboard/{i['dashboardName']}"),
+        "aws:s3/bucket:Bucket": ("s3:CreateBucket", lambda i: f"arn:aws:s3:::{i['bucket']}"),
+        "aws:s3/bucketV2:BucketV2": ("s3:CreateBucket", lambda i: f"arn:aws:s3:::{i['bucket']}"),
+        "aws:ecr/repository:Repository": (
+            "ecr:CreateRepository", lambda i: f"arn:aws:ecr:{r}:{a}:repository/{i['name']}"),
+        "aws:kms/alias:Alias": ("kms:CreateAlias", lambda i: f"arn:aws:kms:{r}:{a}:{i['name']}"),
+    }
+    out = []
+    for record in plan.custom_resources:
+        if record.type in builders and not record.parent.endswith("::ci"):
+            action, build = builders[record.type]
+            out.append((f"{record.type.split(':')[-1]} {record.name}", action, build(record.inputs)))
+    return out
+
+
+def test_the_role_may_create_every_named_resource_of_the_real_stack(prod_ci):
+    policies = policies_of(prod_ci)
+    arns = _arns(prod_ci)
+    assert len(arns) > 60  # the whole stack, not a handful
+    refused = [(what, action, arn) for what, action, arn in arns if not allowed(policies, action, arn)]
+    assert refused == []
+
+
+def test_the_role_may_not_touch_another_environment(prod_ci):
+    policies = policies_of(prod_ci)
+    for action, arn in (
+            ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/groundwork-dev-api-task"),
+            ("rds:DeleteDBInstance", f"arn:aws:rds:{REGION}:{ACCOUNT}:db:groundwork-dev-postgres"),
+            ("ecs:UpdateService", f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/groundwork-dev-cluster/x"),
+            ("secretsmanager:GetSecretValue",
+             f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:groundwork-dev-cache-auth-x"),
+            ("s3:PutObject", "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/groundwork/dev.json")):
+        assert not allowed(policies, action, arn), (action, arn)
+    assert allowed(policies, "s3:PutObject",
+                   "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/groundwork/prod.json")
+    assert allowed(policies, "s3:PutObject",
+                   "arn:aws:s3:::acme-pulumi-state/.pulumi/locks/groundwork/prod/abc.json")
+
+
+def test_the_role_can_never_widen_its_own_trust_or_permissions(prod_ci):
+    policies = policies_of(prod_ci)
+    role_arn = deploy_role(prod_ci).outputs["arn"]
+    own_policy = next(iter(r for r in prod_ci.of_type(POLICY) if r.parent.endswith("::ci"))).outputs["arn"]
+    provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}"
+    for action, arn in (("iam:UpdateAssumeRolePolicy", role_arn), ("iam:AttachRolePolicy", role_arn),
+                        ("iam:PutRolePolicy", role_arn), ("iam:CreatePolicyVersion", own_policy),
+                        ("iam:UpdateOpenIDConnectProviderThumbprint", provider),
+                        ("iam:AddClientIDToOpenIDConnectProvider", provider)):
+        assert not allowed(policies, action, arn), (action, arn)
+    assert allowed(policies, "iam:GetRole", role_arn)  # refresh still reads it
+
+
+def test_attaching_admin_to_a_stack_role_is_refused(prod_ci):
+    [attach] = [s for doc in policies_of(prod_ci).values() for s in doc["Statement"]
+                if s["Sid"] == "AttachKnownPolicies"]
+    allowed_arns = attach["Condition"]["ArnLike"]["iam:PolicyARN"]
+    assert not any(fnmatchcase("arn:aws:iam::aws:policy/AdministratorAccess", p) for p in allowed_arns)
+    assert any(fnmatchcase("arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole", p)
+               for p in allowed_arns)
+
+
+def test_passrole_only_to_the_services_the_stack_uses(prod_ci):
+    [pass_role] = [s for doc in policies_of(prod_ci).values() for s in doc["Statement"]
+                   if "iam:PassRole" in _as_list(s.get("Action", []))]
+    services = pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert set(services) == {"ecs-tasks.amazonaws.com", "ecs.amazonaws.com",
+                             "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
+    assert pass_role["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-*"
+
+
+def test_each_policy_fits_iams_size_limit(prod_ci):
+    policies = policies_of(prod_ci)
+    assert set(policies) == {"ci-network", "ci-data", "ci-compute", "ci-observability", "ci-iam",
+                             "ci-state"}
+    for name, doc in policies.items():
+        assert policy_size(doc) < POLICY_MAX_CHARS, name
+
+
+def test_no_statement_grants_a_wildcard_action_on_every_resource():
+    """`*` resources only with read actions, service-scoped actions and a region condition."""
+    docs = deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                           role_name="groundwork-prod-github-deploy", account_id=ACCOUNT, region=REGION)
+    for doc in docs.values():
+        for s in doc["Statement"]:
+            assert _as_list(s.get("Action", [])) != ["*"], s["Sid"]
+            if s["Effect"] == "Allow" and s["Resource"] == "*":
+                assert not any(a.endswith(":*") and a.split(":")[0] in {"iam", "kms", "s3", "rds"}
+                               for a in _as_list(s["Action"])), s["Sid"]

@@ -1,0 +1,282 @@
+"""The shared LoadBalancer on the real stacks (issue 5): each ELB.* control of controls.md, the
+access-log bucket and its policy (us-east-1 and a post-2022 region), one ALB for N web services,
+the explicit http_only dev mode, and names <= 32 characters."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from compute_support import ALB, LISTENER, RULE, SG, TG, doc, service, tier_subnet_ids, web, worker
+
+from components.load_balancer import ELB_ACCOUNTS, access_log_bucket_policy, log_delivery_principal
+from groundwork.engine import plan_stack
+from stacks.config import SERVICE_NAME, ConfigError
+
+BUCKET = "aws:s3/bucket:Bucket"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def listener(plan, port: int):
+    [found] = [li for li in plan.of_type(LISTENER) if li.inputs["port"] == port]
+    return found
+
+
+def test_elb_1_port_80_only_redirects_to_https(prod, dev):
+    for plan in (prod, dev):
+        http = listener(plan, 80)
+        assert http.inputs["protocol"] == "HTTP"
+        assert http.inputs["defaultActions"] == [{"type": "redirect", "redirect": {
+            "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+        # nothing is routed on port 80
+        assert not [r for r in plan.of_type(RULE) if r.inputs["listenerArn"] == http.id]
+
+
+def test_elb_17_https_with_tls13_policy_and_validated_certificate(prod):
+    https = listener(prod, 443)
+    assert https.inputs["protocol"] == "HTTPS"
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    cert = prod.one("aws:acm/certificate:Certificate")
+    assert cert.inputs["domainName"] == "app.example.com"
+    assert cert.inputs["validationMethod"] == "DNS"
+    record = prod.one("aws:route53/record:Record")
+    option = cert.outputs["domainValidationOptions"][0]
+    assert record.inputs["zoneId"] == "Z0123456789ABCDEFGHIJ"
+    assert (record.inputs["name"], record.inputs["type"], record.inputs["records"]) == (
+        option["resourceRecordName"], option["resourceRecordType"], [option["resourceRecordValue"]])
+    validation = prod.one("aws:acm/certificateValidation:CertificateValidation")
+    assert validation.inputs["certificateArn"] == cert.outputs["arn"]
+    # validated by that record (its fqdn; the mock computes no fqdn, so check the dependency)
+    assert record.urn in validation.property_dependencies["validationRecordFqdns"]
+    # the listener waits for validation: it takes the validated ARN
+    assert https.inputs["certificateArn"] == cert.outputs["arn"]
+    assert validation.urn in https.depends_on
+
+
+def test_https_default_action_is_a_fixed_404(prod):
+    assert listener(prod, 443).inputs["defaultActions"] == [{"type": "fixed-response", "fixedResponse": {
+        "contentType": "text/plain", "messageBody": "Not Found", "statusCode": "404"}}]
+
+
+def test_certificate_arn_from_config_requests_nothing():
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    plan = plan_stack("dev", overrides={"load_balancer": {"certificate": {
+        "arn": arn, "domain": None, "zone_id": None}}})
+    assert not plan.of_type("aws:acm/certificate:Certificate")
+    assert not plan.of_type("aws:route53/record:Record")
+    assert listener(plan, 443).inputs["certificateArn"] == arn
+
+
+def test_elb_4_12_6_13_load_balancer_settings(prod, dev):
+    for plan, protected, azs in ((prod, True, 3), (dev, False, 2)):
+        alb = plan.one(ALB)
+        i = alb.inputs
+        assert i["loadBalancerType"] == "application" and i["internal"] is False
+        assert i["dropInvalidHeaderFields"] is True                       # ELB.4
+        assert i["desyncMitigationMode"] in ("defensive", "strictest")    # ELB.12
+        assert i["enableDeletionProtection"] is protected                 # ELB.6 (prod)
+        assert sorted(i["subnets"]) == tier_subnet_ids(plan, "public")   # ELB.13
+        assert len(i["subnets"]) == azs >= 2
+        alb_sg = next(g for g in plan.of_type(SG) if g.inputs["tags"].get("Group") == "alb")
+        assert i["securityGroups"] == [alb_sg.id]
+
+
+def test_elb_5_access_logs_to_a_private_sse_s3_bucket(prod, dev):
+    for plan, days in ((prod, 90), (dev, 14)):
+        alb = plan.one(ALB)
+        bucket = plan.one(BUCKET)
+        assert alb.inputs["accessLogs"] == {"enabled": True, "bucket": bucket.outputs["bucket"],
+                                            "prefix": "alb"}
+        sse = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:"
+                       "BucketServerSideEncryptionConfiguration")
+        assert sse.inputs["bucket"] == bucket.outputs["bucket"]
+        # ALB log delivery can't write to SSE-KMS buckets: SSE-S3 it is
+        assert sse.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+        assert pab.inputs["bucket"] == bucket.outputs["bucket"]
+        assert all(pab.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
+                                                   "ignorePublicAcls", "restrictPublicBuckets"))
+        own = plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+        assert own.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+        [rule] = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+        assert rule["status"] == "Enabled" and rule["expiration"] == {"days": days}
+        assert len(bucket.outputs["bucket"]) <= 63 and bucket.outputs["bucket"].islower()
+        # prod keeps its logs through `pulumi destroy`; dev's go with the stack
+        assert bucket.protect is (plan is prod)
+        assert bucket.inputs["forceDestroy"] is (plan is dev)
+
+
+def test_access_log_bucket_policy_us_east_1(prod):
+    bucket = prod.one(BUCKET).outputs["bucket"]
+    by_sid = {s["Sid"]: s for s in doc(prod.one(POLICY))["Statement"]}
+    allow = by_sid["AllowElbLogDelivery"]
+    assert allow["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
+    assert allow["Action"] == "s3:PutObject"
+    assert allow["Resource"] == f"arn:aws:s3:::{bucket}/alb/AWSLogs/123456789012/*"
+    deny = by_sid["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+
+
+def test_alb_depends_on_the_log_bucket_policy(prod, dev):
+    """Without it AWS fails the ALB with 'Access Denied for bucket' (controls.md traps)."""
+    for plan in (prod, dev):
+        policy = plan.one(POLICY)
+        assert policy.urn in plan.one(ALB).depends_on
+        # and the policy waits for the public-access block (S3 refuses concurrent config calls)
+        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+        assert pab.urn in policy.depends_on
+
+
+def test_log_delivery_principal_table():
+    assert log_delivery_principal("us-east-1") == {"AWS": "arn:aws:iam::127311923021:root"}
+    assert log_delivery_principal("eu-west-1") == {"AWS": "arn:aws:iam::156460612806:root"}
+    assert log_delivery_principal("us-gov-west-1", "aws-us-gov") == {
+        "AWS": "arn:aws-us-gov:iam::048591011584:root"}
+    for newer in ("eu-central-2", "ap-southeast-4", "me-central-1", "il-central-1", "ca-west-1"):
+        assert newer not in ELB_ACCOUNTS
+        assert log_delivery_principal(newer) == {
+            "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    policy = access_log_bucket_policy(bucket="b", account_id="111122223333", region="eu-central-2")
+    assert policy["Statement"][0]["Resource"] == "arn:aws:s3:::b/alb/AWSLogs/111122223333/*"
+
+
+def test_access_log_bucket_policy_in_a_newer_region(tmp_path):
+    """A whole stack in eu-central-2 (Zurich, opened 2022-11): the service principal."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    stack["config"]["aws:region"] = "eu-central-2"
+    stack["config"]["groundwork:network"]["availability_zones"] = ["eu-central-2a", "eu-central-2b"]
+    (tmp_path / "Pulumi.zurich.yaml").write_text(yaml.safe_dump(stack))
+    plan = plan_stack("zurich", project_dir=tmp_path, program=ROOT / "__main__.py")
+    bucket = plan.one(BUCKET).outputs["bucket"]
+    assert bucket.endswith("-eu-central-2")
+    allow = doc(plan.one(POLICY))["Statement"][0]
+    assert allow["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert allow["Resource"] == f"arn:aws:s3:::{bucket}/alb/AWSLogs/123456789012/*"
+    assert plan.one(POLICY).urn in plan.one(ALB).depends_on
+
+
+def test_target_group_for_the_api(prod):
+    [tg] = prod.of_type(TG)
+    vpc = prod.one("aws:ec2/vpc:Vpc")
+    i = tg.inputs
+    assert (i["targetType"], i["protocol"], i["port"], i["vpcId"]) == ("ip", "HTTP", 8000, vpc.id)
+    assert i["deregistrationDelay"] == 30
+    hc = i["healthCheck"]
+    assert (hc["path"], hc["matcher"], hc["enabled"], hc["port"]) == (
+        "/health/ready", "200", True, "traffic-port")
+    assert hc["timeout"] < hc["interval"]
+    # the rule forwards to it, on the HTTPS listener
+    [rule] = prod.of_type(RULE)
+    assert rule.inputs["listenerArn"] == listener(prod, 443).id
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": tg.outputs["arn"]}]
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+
+
+THREE_WEB = [
+    web("api", routing={"host_headers": ["api.example.com"]}),
+    web("admin", port=9000, routing={"host_headers": ["admin.example.com"],
+                                      "path_patterns": ["/admin/*"]}),
+    web("docs", routing={"path_patterns": ["/docs/*"], "priority": 5}),
+    worker("worker"),
+]
+
+
+@pytest.fixture(scope="module")
+def three_web():
+    return plan_stack("dev", overrides={"services": THREE_WEB})
+
+
+def test_one_alb_for_all_web_services(three_web):
+    plan = three_web
+    assert len(plan.of_type(ALB)) == 1
+    assert len(plan.of_type(LISTENER)) == 2
+    https = listener(plan, 443)
+    rules = {r.name.removeprefix("load-balancer-").removesuffix("-rule"): r for r in plan.of_type(RULE)}
+    assert set(rules) == {"api", "admin", "docs"}
+    assert all(r.inputs["listenerArn"] == https.id for r in rules.values())
+    assert {n: r.inputs["priority"] for n, r in rules.items()} == {"api": 100, "admin": 110, "docs": 5}
+    assert rules["admin"].inputs["conditions"] == [
+        {"hostHeader": {"values": ["admin.example.com"]}},
+        {"pathPattern": {"values": ["/admin/*"]}}]
+    tgs = {t.name: t for t in plan.of_type(TG)}
+    assert len(tgs) == 3 and tgs["load-balancer-admin-tg"].inputs["port"] == 9000
+    for name, rule in rules.items():
+        tg = tgs[f"load-balancer-{name}-tg"]
+        assert rule.inputs["actions"][0]["targetGroupArn"] == tg.outputs["arn"]
+        svc = service(plan, name)
+        assert svc.inputs["loadBalancers"][0]["targetGroupArn"] == tg.outputs["arn"]
+        assert rule.urn in svc.depends_on
+    # the worker sits behind nothing
+    assert "loadBalancers" not in service(plan, "worker").inputs
+
+
+def test_routing_collisions_are_config_errors():
+    same = [web("a"), web("b")]
+    with pytest.raises(ConfigError) as info:
+        plan_stack("dev", overrides={"services": same})
+    assert "services[b].routing matches the same hosts and paths as services[a]" in info.value.problems[0]
+    clash = [web("a", routing={"priority": 7}),
+             web("b", routing={"priority": 7, "path_patterns": ["/b/*"]})]
+    with pytest.raises(ConfigError) as info:
+        plan_stack("dev", overrides={"services": clash})
+    assert "services[b].routing.priority 7 is also services[a]'s" in info.value.problems[0]
+
+
+def test_http_only_dev_mode_is_explicit_and_refused_in_prod():
+    plan = plan_stack("dev", overrides={"load_balancer": {"http_only": True, "certificate": None}})
+    [http] = plan.of_type(LISTENER)
+    assert http.inputs["port"] == 80 and http.inputs["defaultActions"][0]["type"] == "fixed-response"
+    [rule] = plan.of_type(RULE)
+    assert rule.inputs["listenerArn"] == http.id  # port 80 forwards only in this mode
+    assert not plan.of_type("aws:acm/certificate:Certificate")
+    with pytest.raises(ConfigError) as info:
+        plan_stack("prod", overrides={"load_balancer": {"http_only": True}})
+    assert any("load_balancer.http_only is not allowed in prod" in p for p in info.value.problems)
+
+
+def test_waf_association_when_configured():
+    acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/0123abcd"
+    plan = plan_stack("dev", overrides={"load_balancer": {"waf_acl_arn": acl}})
+    assoc = plan.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert assoc.inputs == {"resourceArn": plan.one(ALB).id, "webAclArn": acl}
+
+
+def test_no_waf_by_default(prod):
+    assert not prod.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def _longest_names() -> list[str]:
+    import re
+
+    pattern = re.compile(SERVICE_NAME)
+    longest = "a" + "b" * 27 + "c"
+    assert pattern.match(longest) and not pattern.match(longest + "d")  # 29 is the limit
+    twin = "a" + "b" * 27 + "d"  # same first 28 characters: truncation must not merge them
+    return [longest, twin]
+
+
+def test_alb_and_target_group_names_fit_32_characters():
+    long_a, long_b = _longest_names()
+    services = [
+        web(long_a, routing={"path_patterns": ["/a/*"]}),
+        web(long_b, routing={"path_patterns": ["/b/*"]},
+            deployment={"strategy": "BLUE_GREEN"}),  # two target groups
+    ]
+    plan = plan_stack("prod", overrides={"services": services})
+    names = [t.inputs["name"] for t in plan.of_type(TG)] + [plan.one(ALB).inputs["name"]]
+    assert len(plan.of_type(TG)) == 3
+    assert all(len(n) <= 32 for n in names), names
+    assert len(set(names)) == len(names)
+    assert all(n[0].isalnum() and n[-1].isalnum() for n in names)
+    # and for a long stack name too (the prefix is groundwork-<stack>)
+    from components.base import Naming
+
+    naming = Naming(prefix="groundwork-" + "s" * 40)
+    assert len(naming.name("alb", max_length=32)) == 32
+    assert naming.name(long_a, max_length=32) != naming.name(long_b, max_length=32)

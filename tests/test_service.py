@@ -1,0 +1,468 @@
+"""FargateService on the real stacks (issue 5): ECS.* controls, the api and worker as the seeds
+ask, secret wiring and least-privilege roles, deployments, autoscaling, images, and the config
+errors a bad service gets (before any resource, CLI exit 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from compute_support import (
+    ALB,
+    ATTACHMENT,
+    LOG_GROUP,
+    ROLE,
+    ROLE_POLICY,
+    RULE,
+    SCALING_POLICY,
+    SCALING_TARGET,
+    SERVICE,
+    SG,
+    TASK,
+    TG,
+    containers,
+    doc,
+    policies_of_role,
+    role_of,
+    service,
+    statements,
+    task,
+    tier_subnet_ids,
+    web,
+    worker,
+)
+from conftest import tags_of
+
+from components.alarm_names import deployment_alarm_names
+from components.base import Naming
+from groundwork.engine import plan_stack
+from stacks.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETISH = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)", re.I)
+
+
+def key_arn(plan, purpose: str) -> str:
+    return next(k for k in plan.of_type("aws:kms/key:Key")
+                if tags_of(k)["Purpose"] == purpose).outputs["arn"]
+
+
+def rds_secret(plan) -> str:
+    return plan.one("aws:rds/instance:Instance").outputs["masterUserSecrets"][0]["secretArn"]
+
+
+def cache_secret(plan) -> str:
+    [secret] = [s for s in plan.of_type("aws:secretsmanager/secret:Secret")
+                if s.component == "groundwork:data:RedisCache"]
+    return secret.outputs["arn"]
+
+
+# -- the two services the stacks run ----------------------------------------------------------
+
+
+def test_api_and_worker_in_both_stacks(prod, dev):
+    for plan in (prod, dev):
+        assert sorted(s.name for s in plan.of_type(SERVICE)) == ["api-service", "worker-service"]
+    sizes = {(p.stack, n): (task(p, n).inputs["cpu"], task(p, n).inputs["memory"])
+             for p in (prod, dev) for n in ("api", "worker")}
+    assert sizes[("prod", "api")] == ("2048", "4096")  # seed 000
+    assert sizes[("dev", "api")] == ("256", "512")
+    assert service(prod, "api").inputs["desiredCount"] == 2
+    assert service(dev, "api").inputs["desiredCount"] == 1
+
+
+def test_task_definition_is_fargate_with_an_explicit_platform(prod, dev):
+    for plan in (prod, dev):
+        for t in plan.of_type(TASK):
+            i = t.inputs
+            assert i["requiresCompatibilities"] == ["FARGATE"] and i["networkMode"] == "awsvpc"
+            assert i["runtimePlatform"] == {"operatingSystemFamily": "LINUX",
+                                            "cpuArchitecture": "X86_64"}
+            assert i["executionRoleArn"] != i["taskRoleArn"]
+
+
+def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
+    for plan in (prod, dev):
+        for t in plan.of_type(TASK):
+            name = t.name.removesuffix("-task")
+            volumes = {v["name"] for v in t.inputs["volumes"]}
+            for c in json.loads(t.inputs["containerDefinitions"]):
+                uid = c["user"].split(":")[0]
+                assert uid.isdigit() and int(uid) > 0                    # non-root
+                assert c["readonlyRootFilesystem"] is True                # ECS.5
+                assert c["privileged"] is False                           # ECS.4
+                assert "pidMode" not in t.inputs                          # ECS.3
+                assert c["linuxParameters"]["initProcessEnabled"] is True
+                assert c["stopTimeout"] == 30
+                # writable scratch: every mount point is a task volume
+                assert [m["containerPath"] for m in c["mountPoints"]] == ["/tmp"]
+                assert {m["sourceVolume"] for m in c["mountPoints"]} <= volumes
+                # ECS.9: awslogs to the service's own group
+                log = c["logConfiguration"]
+                assert log["logDriver"] == "awslogs"
+                assert log["options"]["awslogs-group"] == f"/ecs/groundwork-{plan.stack}-{name}"
+                assert log["options"]["awslogs-region"] == "us-east-1"
+                # ECS.8: nothing secret in the environment; secrets are ARNs
+                for env in c["environment"]:
+                    assert not SECRETISH.search(env["name"]), env
+                    assert not env["value"].startswith("arn:aws:secretsmanager"), env
+                assert c["secrets"]
+                for s in c["secrets"]:
+                    assert s["valueFrom"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
+
+
+def test_log_groups_are_encrypted_with_retention(prod, dev):
+    for plan, days in ((prod, 365), (dev, 14)):
+        for name in ("api", "worker"):
+            group = plan.one(LOG_GROUP, f"{name}-logs")
+            assert group.inputs["kmsKeyId"] == key_arn(plan, "logs")
+            assert group.inputs["retentionInDays"] == days
+
+
+def test_services_are_private_on_latest_platform_ecs_2_10(prod):
+    compute = tier_subnet_ids(prod, "compute")
+    for name in ("api", "worker"):
+        svc = service(prod, name)
+        net = svc.inputs["networkConfiguration"]
+        assert net["assignPublicIp"] is False                             # ECS.2
+        assert sorted(net["subnets"]) == compute
+        [sg] = [g for g in prod.of_type(SG) if tags_of(g).get("Service") == name]
+        assert net["securityGroups"] == [sg.id]
+        assert svc.inputs["platformVersion"] == "LATEST"                  # ECS.10
+        assert svc.inputs["propagateTags"] == "SERVICE"
+        assert svc.inputs["availabilityZoneRebalancing"] == "ENABLED"
+        assert "launchType" not in svc.inputs
+
+
+def test_capacity_provider_per_environment(prod, dev):
+    for name in ("api", "worker"):
+        assert service(prod, name).inputs["capacityProviderStrategies"] == [
+            {"capacityProvider": "FARGATE", "weight": 1}]
+        assert service(dev, name).inputs["capacityProviderStrategies"] == [
+            {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+
+
+def test_safe_rolling_deploys(prod):
+    naming = Naming(prefix="groundwork-prod")
+    for name, kind in (("api", "web"), ("worker", "worker")):
+        i = service(prod, name).inputs
+        assert i["deploymentMinimumHealthyPercent"] == 100
+        assert i["deploymentMaximumPercent"] == 200
+        assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert i["alarms"] == {"alarmNames": deployment_alarm_names(naming, name, kind),
+                               "enable": True, "rollback": True}
+        assert i["deploymentConfiguration"] == {"strategy": "ROLLING"}
+        assert i["waitForSteadyState"] is True
+
+
+def test_rollback_alarms_exist_in_the_plan(prod, dev):
+    """The services name their deployment alarms before they exist; the alarms component must
+    create exactly those names, or alarm-based rollback silently watches nothing."""
+    for plan in (prod, dev):
+        alarms = {a.inputs["name"] for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+        for svc in plan.of_type(SERVICE):
+            names = svc.inputs["alarms"]["alarmNames"]
+            assert names and set(names) <= alarms, (svc.name, set(names) - alarms)
+
+
+def test_web_service_sits_behind_its_rule_with_a_grace_period(prod):
+    api = service(prod, "api")
+    [tg] = prod.of_type(TG)
+    assert api.inputs["loadBalancers"] == [{"targetGroupArn": tg.outputs["arn"],
+                                            "containerName": "api", "containerPort": 8000}]
+    assert api.inputs["healthCheckGracePeriodSeconds"] == 300
+    assert prod.one(RULE).urn in api.depends_on
+    port = containers(prod, "api")[0]["portMappings"]
+    assert port == [{"name": "api", "containerPort": 8000, "protocol": "tcp"}]
+
+
+def test_worker_has_no_load_balancer(prod):
+    w = service(prod, "worker")
+    assert "loadBalancers" not in w.inputs and "healthCheckGracePeriodSeconds" not in w.inputs
+    [c] = containers(prod, "worker")
+    assert "portMappings" not in c
+    assert c["command"] == ["python", "-m", "app.worker"]
+
+
+def test_desired_count_drift_is_ignored_task_definition_only_for_ci(prod):
+    assert service(prod, "api").ignore_changes == ["desiredCount"]
+    plan = plan_stack("dev", overrides={"services": [
+        web("api", deployment={"ci_owns_image": True}), worker("worker")]})
+    assert service(plan, "api").ignore_changes == ["desiredCount", "taskDefinition"]
+    assert service(plan, "worker").ignore_changes == ["desiredCount"]
+
+
+# -- secrets and roles --------------------------------------------------------------------------
+
+
+def test_database_and_cache_are_wired_into_both_services(prod):
+    db = prod.one("aws:rds/instance:Instance")
+    rg = prod.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    for name in ("api", "worker"):
+        [c] = containers(prod, name)
+        env = {e["name"]: e["value"] for e in c["environment"]}
+        assert env == {"DATABASE_HOST": db.outputs["address"], "DATABASE_PORT": "5432",
+                       "DATABASE_NAME": "app", "CACHE_HOST": rg.outputs["primaryEndpointAddress"],
+                       "CACHE_PORT": "6379", "CACHE_TLS": "true"}
+        secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
+        assert secrets == {"DATABASE_USER": f"{rds_secret(prod)}:username::",
+                           "DATABASE_PASSWORD": f"{rds_secret(prod)}:password::",
+                           "CACHE_AUTH_TOKEN": cache_secret(prod)}
+
+
+def test_execution_role_reads_exactly_the_referenced_secrets(prod):
+    for name in ("api", "worker"):
+        role = role_of(prod, task(prod, name).inputs["executionRoleArn"])
+        trust = doc(role, "assumeRolePolicy")["Statement"][0]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+        [policy] = policies_of_role(prod, role)
+        by_sid = statements(policy)
+        assert set(by_sid) == {"WriteOwnLogGroup", "ReadReferencedSecrets",
+                               "DecryptSecretsViaSecretsManager"}
+        assert by_sid["ReadReferencedSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+        assert sorted(by_sid["ReadReferencedSecrets"]["Resource"]) == sorted(
+            [rds_secret(prod), cache_secret(prod)])
+        kms = by_sid["DecryptSecretsViaSecretsManager"]
+        assert kms["Action"] == "kms:Decrypt" and kms["Resource"] == key_arn(prod, "data")
+        assert kms["Condition"] == {"StringEquals": {
+            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+        group = prod.one(LOG_GROUP, f"{name}-logs").outputs["arn"]
+        assert by_sid["WriteOwnLogGroup"]["Resource"] == [group, f"{group}:*"]
+        for stmt in doc(policy)["Statement"]:  # no wildcard resource or action
+            assert "*" not in json.dumps(stmt["Action"])
+            assert stmt["Resource"] != "*" and "*" not in stmt["Resource"]
+
+
+def test_task_role_has_nothing_by_default(prod):
+    for name in ("api", "worker"):
+        role = role_of(prod, task(prod, name).inputs["taskRoleArn"])
+        assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {
+            "Service": "ecs-tasks.amazonaws.com"}
+        assert policies_of_role(prod, role) == []
+        assert not role.inputs.get("managedPolicyArns")
+
+
+def test_service_without_data_tier_gets_no_secrets_and_extra_secrets_are_scoped():
+    extra = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf"
+    plan = plan_stack("dev", overrides={"services": [
+        web("api"),
+        worker("worker", use_database=False, use_cache=False,
+               secrets={"STRIPE_KEY": f"{extra}:key::"}, environment={"LOG_LEVEL": "info"}),
+    ]})
+    [c] = containers(plan, "worker")
+    assert c["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
+    assert c["secrets"] == [{"name": "STRIPE_KEY", "valueFrom": f"{extra}:key::"}]
+    role = role_of(plan, task(plan, "worker").inputs["executionRoleArn"])
+    [policy] = policies_of_role(plan, role)
+    assert statements(policy)["ReadReferencedSecrets"]["Resource"] == [extra]
+
+
+def test_ecr_images_get_pull_rights_on_their_repository_only():
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:2.0.1"
+    plan = plan_stack("dev", overrides={"services": [web("api", image=image), worker("worker")]})
+    api_policy = statements(policies_of_role(
+        plan, role_of(plan, task(plan, "api").inputs["executionRoleArn"]))[0])
+    assert api_policy["PullOwnRepository"]["Resource"] == \
+        "arn:aws:ecr:us-east-1:123456789012:repository/team/app"
+    assert api_policy["EcrLogin"]["Action"] == "ecr:GetAuthorizationToken"
+    worker_policy = statements(policies_of_role(
+        plan, role_of(plan, task(plan, "worker").inputs["executionRoleArn"]))[0])
+    assert "PullOwnRepository" not in worker_policy  # ghcr.io: no ECR rights at all
+
+
+# -- blue/green and canary ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blue_green():
+    return plan_stack("dev", overrides={"services": [
+        web("api", deployment={"strategy": "BLUE_GREEN", "bake_time_minutes": 15}),
+        web("web", routing={"host_headers": ["www.example.com"]},
+            deployment={"strategy": "CANARY", "canary_percent": 20}),
+        worker("worker")]})
+
+
+def test_blue_green_has_two_target_groups_and_an_ecs_role(blue_green):
+    plan = blue_green
+    api = service(plan, "api")
+    assert api.inputs["deploymentConfiguration"] == {"strategy": "BLUE_GREEN",
+                                                     "bakeTimeInMinutes": "15"}
+    primary = plan.one(TG, "load-balancer-api-tg")
+    alternate = plan.one(TG, "load-balancer-api-alt-tg")
+    rule = plan.one(RULE, "load-balancer-api-rule")
+    [lb] = api.inputs["loadBalancers"]
+    adv = lb["advancedConfiguration"]
+    assert lb["targetGroupArn"] == primary.outputs["arn"]
+    assert adv["alternateTargetGroupArn"] == alternate.outputs["arn"]
+    assert adv["productionListenerRule"] == rule.outputs["arn"]
+    role = role_of(plan, adv["roleArn"])
+    assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {"Service": "ecs.amazonaws.com"}
+    [attachment] = policies_of_role(plan, role)
+    assert attachment.inputs["policyArn"] == \
+        "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+    assert attachment.urn in api.depends_on and rule.urn in api.depends_on
+    # the production rule forwards to both (100/0); ECS re-weights it, Pulumi leaves it be
+    assert rule.inputs["actions"] == [{"type": "forward", "forward": {"targetGroups": [
+        {"arn": primary.outputs["arn"], "weight": 100},
+        {"arn": alternate.outputs["arn"], "weight": 0}]}}]
+    assert rule.ignore_changes == ["actions"]
+
+
+def test_canary_configuration(blue_green):
+    dc = service(blue_green, "web").inputs["deploymentConfiguration"]
+    assert dc == {"strategy": "CANARY", "bakeTimeInMinutes": "10", "canaryConfiguration": {
+        "canaryPercent": 20, "canaryBakeTimeInMinutes": "5"}}
+
+
+def test_blue_green_skips_request_count_scaling(blue_green):
+    names = {p.name for p in blue_green.of_type(SCALING_POLICY)}
+    assert "api-scale-requests" not in names and "api-scale-cpu" in names
+
+
+# -- autoscaling --------------------------------------------------------------------------------
+
+
+def test_autoscaling_targets(prod, dev):
+    for plan, bounds in ((prod, (2, 10)), (dev, (1, 2))):
+        for name in ("api", "worker"):
+            target = plan.one(SCALING_TARGET, f"{name}-scaling")
+            assert target.inputs["resourceId"] == \
+                f"service/groundwork-{plan.stack}-cluster/groundwork-{plan.stack}-{name}"
+            assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
+            assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == bounds
+
+
+def test_web_scales_on_cpu_memory_and_requests_per_target(prod):
+    policies = {p.name: p.inputs for p in prod.of_type(SCALING_POLICY) if p.name.startswith("api-")}
+    assert set(policies) == {"api-scale-cpu", "api-scale-memory", "api-scale-requests"}
+    conf = {k: v["targetTrackingScalingPolicyConfiguration"] for k, v in policies.items()}
+    assert conf["api-scale-cpu"]["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ECSServiceAverageCPUUtilization"}
+    assert conf["api-scale-cpu"]["targetValue"] == 60
+    assert conf["api-scale-memory"]["targetValue"] == 75
+    requests = conf["api-scale-requests"]["predefinedMetricSpecification"]
+    alb, [tg] = prod.one(ALB), prod.of_type(TG)
+    assert requests == {"predefinedMetricType": "ALBRequestCountPerTarget",
+                        "resourceLabel": f"{alb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"}
+    assert requests["resourceLabel"].startswith("app/groundwork-prod-alb/")
+    assert "/targetgroup/groundwork-prod-api/" in requests["resourceLabel"]
+    assert conf["api-scale-requests"]["targetValue"] == 1000
+    for p in policies.values():
+        assert p["policyType"] == "TargetTrackingScaling"
+        assert p["resourceId"] == "service/groundwork-prod-cluster/groundwork-prod-api"
+
+
+def test_worker_scales_on_cpu_or_backlog_per_task():
+    plan = plan_stack("dev", overrides={"services": [web("api"), worker("worker", scaling={
+        "queue_metric": {"dimensions": {"QueueName": "jobs"}, "target_per_task": 50}})]})
+    names = {p.name for p in plan.of_type(SCALING_POLICY) if p.name.startswith("worker-")}
+    assert names == {"worker-scale-cpu", "worker-scale-memory", "worker-scale-queue"}
+    conf = plan.one(SCALING_POLICY, "worker-scale-queue").inputs[
+        "targetTrackingScalingPolicyConfiguration"]
+    assert conf["targetValue"] == 50
+    metrics = {m["id"]: m for m in conf["customizedMetricSpecification"]["metrics"]}
+    assert metrics["per_task"] == {"id": "per_task", "label": "backlog per task",
+                                   "expression": "backlog / tasks", "returnData": True}
+    backlog = metrics["backlog"]["metricStat"]["metric"]
+    assert (backlog["namespace"], backlog["metricName"], backlog["dimensions"]) == (
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{"name": "QueueName", "value": "jobs"}])
+    tasks = metrics["tasks"]["metricStat"]["metric"]
+    assert tasks["namespace"] == "ECS/ContainerInsights" and tasks["metricName"] == "RunningTaskCount"
+    assert tasks["dimensions"] == [{"name": "ClusterName", "value": "groundwork-dev-cluster"},
+                                   {"name": "ServiceName", "value": "groundwork-dev-worker"}]
+
+
+# -- images --------------------------------------------------------------------------------------
+
+
+def test_build_creates_a_hardened_ecr_repository_and_pins_the_tag(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER 10001\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    svc = worker("worker", image=None, build={"context": str(tmp_path)})
+    plan = plan_stack("dev", overrides={"services": [web("api"), svc]})
+    repo = plan.one("aws:ecr/repository:Repository")
+    assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo.inputs["encryptionConfigurations"] == [
+        {"encryptionType": "KMS", "kmsKey": key_arn(plan, "data")}]
+    rules = json.loads(plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
+    build = plan.one("awsx:ecr:Image")
+    assert build.inputs["platform"] == "linux/amd64"
+    tag = build.inputs["imageTag"]
+    assert re.fullmatch(r"ctx-[0-9a-f]{16}", tag)
+    [c] = containers(plan, "worker")
+    assert c["image"] == f"{repo.outputs['repositoryUrl']}:{tag}"
+    assert build.urn in task(plan, "worker").depends_on
+    pull = statements(policies_of_role(
+        plan, role_of(plan, task(plan, "worker").inputs["executionRoleArn"]))[0])["PullOwnRepository"]
+    assert pull["Resource"] == repo.outputs["arn"]
+    # the tag follows the context's content
+    from components.image import context_tag
+
+    before = context_tag(tmp_path, "Dockerfile")
+    (tmp_path / "app.py").write_text("print('changed')\n")
+    assert context_tag(tmp_path, "Dockerfile") != before == tag
+
+
+def test_default_stacks_use_images_and_build_nothing(prod, dev):
+    for plan in (prod, dev):
+        assert not plan.of_type("aws:ecr/repository:Repository")
+        assert not plan.of_type("awsx:ecr:Image")
+
+
+# -- bad config -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("svc,expected", [
+    (web("api", cpu=256, memory=4096), "memory 4096 MiB does not pair with cpu 256"),
+    (web("api", cpu=300), "cpu 300 is not a Fargate size"),
+    (web("api", architecture="ARM64"), "Fargate Spot runs X86_64 tasks only"),
+    (worker("api", deployment={"strategy": "BLUE_GREEN"}), "a worker deploys ROLLING"),
+    (web("api", secrets={"TOKEN": "plain-text"}), "must be a Secrets Manager ARN"),
+    (web("api", environment={"DATABASE_HOST": "x"}), "DATABASE_HOST are wired by the stack"),
+    (web("api", environment={"A": "1"},
+         secrets={"A": "arn:aws:secretsmanager:us-east-1:123456789012:secret:a"}),
+     "A set in both environment and secrets"),
+    (web("api", routing={"path_patterns": ["/a", "/b", "/c", "/d", "/e", "/f"]}),
+     "an ALB rule takes 1 to 5"),
+])
+def test_bad_service_is_refused_naming_it(svc, expected):
+    with pytest.raises(ConfigError) as info:
+        plan_stack("dev", overrides={"services": [svc]})
+    [line] = info.value.problems
+    assert line.startswith("groundwork:services[api]"), line
+    assert expected in line
+
+
+def test_invalid_fargate_size_in_the_stack_file_exits_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from groundwork.cli import app
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    stack["config"]["groundwork:services"][0]["memory"] = 2048  # 2048 CPU needs >= 4096 MiB
+    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["plan", "bad"])
+    assert result.exit_code == 2
+    out = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert "groundwork:services[api]" in out
+    assert "memory 2048 MiB does not pair with cpu 2048" in out
+    assert "Traceback" not in out
+
+
+def test_every_service_resource_is_tagged_with_its_service(prod):
+    for parent in prod.of_type("groundwork:compute:FargateService"):
+        for child in prod.descendants(parent):
+            if "tags" in child.inputs:
+                assert tags_of(child)["Service"] == parent.name, (child.type, child.name)
+    assert {r.type for r in prod.descendants(prod.one("groundwork:compute:FargateService", "api"))} >= {
+        TASK, SERVICE, ROLE, ROLE_POLICY, LOG_GROUP, SCALING_TARGET, SCALING_POLICY}
+    assert not [a for a in prod.of_type(ATTACHMENT) if a.component == "groundwork:compute:FargateService"]
