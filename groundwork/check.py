@@ -318,7 +318,8 @@ def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], 
     """Every enabled rule over the records, under `config` (a policy config object)."""
     levels = effective_levels(config)
     result = CheckResult(stack=stack, config_path=config_path, levels=levels,
-                         resources=sum(1 for r in records if r.custom))
+                         resources=sum(1 for r in records
+                                       if r.custom and not r.type.startswith("pulumi:providers:")))
     by_urn = {r.urn: r for r in records}
     custom = [r for r in records if r.custom]
     everything = stack_resources(records)

@@ -975,8 +975,10 @@ GIT_REF_PATTERN = r"^[A-Za-z0-9._/*-]{1,200}$"
 
 
 class CiConfig(_Strict):
-    """GitHub Actions deploys through OIDC: a role only workflows of one repository, on the given
-    branches or GitHub environments, can assume, for at most an hour. No access keys anywhere."""
+    """The GitHub Actions deploy role (OIDC: no static AWS keys anywhere).
+
+    Only workflows of one repository, on the given branches or GitHub environments, can assume
+    it, for at most an hour. See docs/operations.md."""
 
     repository: str
     """`owner/name` of the repository whose workflows may deploy (required; no wildcards)."""

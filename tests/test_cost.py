@@ -244,3 +244,47 @@ def test_prod_database_is_priced_multi_az(prod):
     est = cost.estimate(prod)
     [line] = [x for x in est.lines if x.item.startswith("RDS db.") and x.item.endswith("hours")]
     assert "Multi-AZ" in line.item and line.quantity == 2 * 730
+
+
+# --------------------------------------------------------------------------------------------
+# the commands
+# --------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from groundwork.cli import app
+
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def test_cost_command_prints_components_assumptions_and_the_total(tmp_path, dev):
+    out = tmp_path / "cost.json"
+    result = _cli("cost", "dev", "--nat-gb", "200", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    est = cost.estimate(dev, cost.Assumptions(nat_gb_per_gateway=200))
+    assert f"Total: {cost.money(est.total)} per month for stack dev" in result.output
+    assert "By component" in result.output and "network" in result.output
+    assert "NAT: 200 GB processed per gateway per month" in result.output
+    doc = json.loads(out.read_text())
+    assert doc["total_monthly"] == round(est.total, 2)
+    assert sum(doc["by_component"].values()) == pytest.approx(doc["total_monthly"], abs=0.05)
+
+
+def test_plan_prints_the_monthly_total(prod):
+    result = _cli("plan", "prod")
+    assert result.exit_code == 0, result.output
+    assert f"Estimated monthly cost: {cost.money(cost.estimate(prod).total)}" in result.output
+
+
+def test_cost_in_a_region_without_prices_exits_2(tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.nordic.yaml").write_text(
+        "config:\n  aws:region: eu-north-1\n  groundwork:profile: dev\n"
+        "  groundwork:tags:\n    Owner: t\n")
+    monkeypatch.chdir(tmp_path)
+    result = _cli("cost", "nordic")
+    assert result.exit_code == 2
+    assert "no price table for region 'eu-north-1'" in result.output

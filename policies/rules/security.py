@@ -275,8 +275,8 @@ STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, CACHE_GROUP, *BUCKETS, "aws:dynamodb/tabl
     control="Protect stateful resources (prod)",
     description="Stateful resources (databases, caches, buckets, tables) carry Pulumi `protect` "
                 "so `pulumi destroy` can't take them.",
-    fix="create it with opts=ResourceOptions(protect=True) in prod (database.deletion_protection "
-        "drives it for the database)",
+    fix="create it with opts=ResourceOptions(protect=True) when the stack is prod (unprotect "
+        "deliberately, with `pulumi state unprotect`, to retire it)",
     types=STATEFUL,
 )
 def prod_stateful_protected(props, args, config) -> Iterator[str]:
