@@ -9,8 +9,9 @@ subnet group (ElastiCache.7), automatic minor upgrades (ElastiCache.2), daily sn
 (retention + logs key). With two or more nodes: automatic failover and Multi-AZ
 (ElastiCache.3; the prod floor requires >= 2 nodes).
 
-The token is 64 characters from letters, digits and `-_.~` (URL-safe, none of the `@ " /`
-AWS refuses, nor `:` which breaks `rediss://:token@host` URLs). The secret's SecretString is
+The token is 64 characters from letters, digits and `-`: AWS accepts only `! & # $ ^ < > -` as
+non-alphanumerics in an AUTH token (CreateReplicationGroup refuses `_ . ~` and the rest), and of
+those only `-` is safe unquoted in a `rediss://:token@host` URL. The secret's SecretString is
 the token itself, a plain string, and it is a Pulumi secret everywhere (encrypted in state,
 redacted in output). No rotation schedule: see docs/data-tier.md.
 """
@@ -29,8 +30,9 @@ from components.security_groups import group_of
 from stacks.config import CacheConfig
 
 TOKEN_LENGTH = 64
-TOKEN_SPECIALS = "-_.~"
-"""Token symbols: URL-unreserved only (AWS forbids @ \" /; : breaks redis URLs)."""
+TOKEN_SPECIALS = "-"
+"""Token symbols: AWS allows only `!&#$^<>-` besides letters and digits; `-` is the one of those
+that is also URL-safe (`#`, `&`, `^`, `<`, `>` need quoting in a redis URL)."""
 LOG_TYPES = ("slow-log", "engine-log")
 SECRET_RECOVERY_DAYS = 7
 """Recovery window of the auth secret (default 7, AWS's minimum above 0): the secret's name is
@@ -48,6 +50,10 @@ def replication_group_id(naming: Naming) -> str:
     if not REPLICATION_GROUP_ID.match(ident):  # pragma: no cover - guaranteed above
         raise ValueError(f"cannot derive a valid replication group id from {ident!r}")
     return ident
+
+
+ROTATION_EXEMPT_REASON = "AUTH token rotates by the ROTATE then SET procedure in docs/data-tier.md"
+"""Why the auth secret has no rotation schedule (tag `RotationExempt`, read by the policy pack)."""
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -70,10 +76,13 @@ class RedisCache(pulumi.ComponentResource):
         data_key_arn: pulumi.Input[str],
         logs_key_arn: pulumi.Input[str],
         security_groups: Any = None,
+        protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         """`security_group`: the cache's group (from `SecurityGroups.cache`).
-        `security_groups`: the `SecurityGroups` component, for `allow_from` (default none)."""
+        `security_groups`: the `SecurityGroups` component, for `allow_from` (default none).
+        `protect` (default false; the stack sets it in prod): Pulumi refuses to delete the
+        replication group, so `pulumi destroy` can't drop a warm prod cache with its snapshots."""
         super().__init__("groundwork:data:RedisCache", name, None, opts)
         self.config = config
         self._groups = security_groups
@@ -97,7 +106,10 @@ class RedisCache(pulumi.ComponentResource):
             description=f"{naming.prefix} {config.engine} AUTH token (SecretString is the token)",
             kms_key_id=data_key_arn,
             recovery_window_in_days=SECRET_RECOVERY_DAYS,
-            tags=naming.tagged(secret_name, Component="cache"),
+            # No rotation schedule: rotating an ElastiCache AUTH token takes a Lambda that runs
+            # ROTATE, waits for every client to reload, then SET (docs/data-tier.md has the manual
+            # procedure). The tag records that reason for the policy pack (SecretsManager.4).
+            tags=naming.tagged(secret_name, Component="cache", RotationExempt=ROTATION_EXEMPT_REASON),
             opts=child_opts(self),
         )
         self.auth_secret_version = aws.secretsmanager.SecretVersion(
@@ -113,7 +125,10 @@ class RedisCache(pulumi.ComponentResource):
             # The family is in the name: an engine upgrade creates the new group first.
             name=pg_name,
             family=config.parameter_group_family,
-            description=f"{naming.prefix} cache: maxmemory-policy {config.maxmemory_policy}",
+            # Nothing config-dependent in the description: it is ForceNew, and a replacement
+            # under the same fixed name fails (CacheParameterGroupAlreadyExists); a policy
+            # change must be an in-place parameter update.
+            description=f"{naming.prefix} {config.engine} cache parameters",
             parameters=[{"name": "maxmemory-policy", "value": config.maxmemory_policy}],
             tags=naming.tagged(pg_name, Component="cache"),
             opts=child_opts(self),
@@ -164,7 +179,7 @@ class RedisCache(pulumi.ComponentResource):
                 for log_type, group in self.log_groups.items()
             ],
             tags=naming.tagged(rg_id, Component="cache"),
-            opts=child_opts(self),
+            opts=child_opts(self, protect=protect),
         )
 
         self.port: int = config.port

@@ -56,6 +56,11 @@ ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 """AWS-managed policy the blue/green role carries (ECS re-weights the listener rule with it)."""
 SCALE_OUT_COOLDOWN = 60
 SCALE_IN_COOLDOWN = 300
+EXEC_AGENT_PATHS = ("/var/lib/amazon", "/var/log/amazon")
+"""Where ECS Exec's SSM agent writes its state and logs inside the container. With a read-only
+root filesystem the agent can't start (AWS: readonlyRootFilesystem "isn't supported" with ECS
+Exec) and `execute-command` fails with TargetNotConnected, so when Exec is on these two paths get
+writable task volumes too (the workaround in aws/containers-roadmap#1359; ECS.5 stays on)."""
 
 
 @dataclass(frozen=True)
@@ -158,8 +163,11 @@ def container_definition(
     region: str,
     environment: Mapping[str, str],
     secrets: Mapping[str, str],
+    writable_paths: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The service's one container (pure; ECS's camelCase JSON)."""
+    """The service's one container (pure; ECS's camelCase JSON). `writable_paths` (default
+    `config.scratch_paths`) each get a task volume mounted read-write."""
+    writable = list(config.scratch_paths if writable_paths is None else writable_paths)
     definition: dict[str, Any] = {
         "name": config.name,
         "image": image,
@@ -170,7 +178,7 @@ def container_definition(
         "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
         "mountPoints": [{"sourceVolume": volume_name(i), "containerPath": path, "readOnly": False}
-                        for i, path in enumerate(config.scratch_paths)],
+                        for i, path in enumerate(writable)],
         "linuxParameters": {"initProcessEnabled": True},
         "stopTimeout": config.stop_timeout_seconds,
         "logConfiguration": {
@@ -195,6 +203,13 @@ def container_definition(
 
 def volume_name(index: int) -> str:
     return f"scratch-{index}"
+
+
+def writable_paths(config: ServiceConfig, *, execute_command: bool) -> list[str]:
+    """The container's writable paths: `scratch_paths`, plus ECS Exec's agent paths when Exec
+    is on (`EXEC_AGENT_PATHS`); each once, in that order."""
+    paths = [*config.scratch_paths, *(EXEC_AGENT_PATHS if execute_command else ())]
+    return list(dict.fromkeys(paths))
 
 
 class FargateService(pulumi.ComponentResource):
@@ -294,12 +309,13 @@ class FargateService(pulumi.ComponentResource):
 
         # -- task definition ----------------------------------------------------------------
         environment = {**config.environment, **wiring.environment}
+        writable = writable_paths(config, execute_command=cluster.config.execute_command)
         containers = pulumi.Output.all(
             image, self.log_group.name, pulumi.Output.from_input(environment),
             pulumi.Output.from_input(secrets),
         ).apply(lambda a: json.dumps([container_definition(
             config, image=a[0], log_group=a[1], region=account.region, environment=a[2],
-            secrets=a[3])]))
+            secrets=a[3], writable_paths=writable)]))
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=physical,
@@ -313,7 +329,7 @@ class FargateService(pulumi.ComponentResource):
             task_role_arn=self.task_role.arn,
             container_definitions=containers,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume_name(i))
-                     for i in range(len(config.scratch_paths))],
+                     for i in range(len(writable))],
             tags=naming.tagged(physical, Component="service", Service=svc),
             opts=child_opts(self, depends_on=list(image_depends_on)),
         )

@@ -168,7 +168,8 @@ def verify(
     except ConfigError as error:
         fail_config(error)
     except checks.OutputsError as exc:
-        fail_config(ConfigError([str(exc)], stack))
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
     verifier = checks.Verifier(stack_outputs, checks.Expectations.from_config(env), base_url=base_url)
     results = checks.verify(verifier, wait_seconds=wait)
     console.print(checks.render(stack, results))

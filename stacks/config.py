@@ -972,6 +972,8 @@ def _check_retention(v: int) -> int:
 GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 """`owner/name` exactly: no wildcard can reach the `sub` condition through the repository."""
 GIT_REF_PATTERN = r"^[A-Za-z0-9._/*-]{1,200}$"
+GITHUB_OIDC_PROVIDER_ARN = (
+    r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
 
 
 class CiConfig(_Strict):
@@ -991,9 +993,7 @@ class CiConfig(_Strict):
         default_factory=list)
     """GitHub environments whose jobs may deploy (default none). Use one with required reviewers
     for prod: the approval gate is then enforced by AWS too."""
-    oidc_provider_arn: Annotated[
-        str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
-    ] | None = None
+    oidc_provider_arn: Annotated[str, Field(pattern=GITHUB_OIDC_PROVIDER_ARN)] | None = None
     """Existing GitHub OIDC provider (default: create one). An account holds one provider per
     URL: when dev and prod share an account, create it in one stack and pass its ARN to the other."""
     state_bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None

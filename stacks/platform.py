@@ -170,9 +170,20 @@ def _build_compute(platform: Platform) -> None:
         pulumi.export("load_balancer", {"dns_name": load_balancer.dns_name,
                                         "zone_id": load_balancer.zone_id,
                                         "arn_suffix": load_balancer.arn_suffix})
-    pulumi.export("services", {name: {"service_name": s.service_name,
-                                      "log_group_name": s.log_group_name}
-                               for name, s in services.items()})
+    pulumi.export("services", {name: _service_outputs(s) for name, s in services.items()})
+
+
+def _service_outputs(service: FargateService) -> dict[str, Any]:
+    """What `groundwork verify` and other stacks read about a service."""
+    out: dict[str, Any] = {"service_name": service.service_name,
+                           "log_group_name": service.log_group_name,
+                           "kind": service.config.kind}
+    if service.target_group is not None:
+        out["target_group_arn"] = service.target_group.arn
+        out["health_check_path"] = service.config.health_check.path
+    if service.alternate_target_group is not None:
+        out["alternate_target_group_arn"] = service.alternate_target_group.arn
+    return out
 
 
 def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> ServiceWiring:
@@ -259,6 +270,7 @@ def _build_data(platform: Platform) -> None:
             security_groups=groups,
             data_key_arn=keys.data.arn,
             logs_key_arn=keys.logs.arn,
+            protect=env.profile is Profile.PROD,
             opts=platform.opts,
         )
         platform.extras["cache"] = cache
@@ -266,6 +278,7 @@ def _build_data(platform: Platform) -> None:
             "primary_endpoint": cache.primary_endpoint, "reader_endpoint": cache.reader_endpoint,
             "port": cache.port, "auth_secret_arn": cache.auth_secret_arn,
             "security_group_id": cache.security_group_id,
+            "replication_group_id": cache.replication_group.replication_group_id,
         })
 
 

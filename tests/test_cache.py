@@ -71,6 +71,11 @@ def test_elasticache_6_auth_token_is_generated_secret_and_valid(prod):
     assert pw["special"] is True
     assert not set(pw["overrideSpecial"]) & set('@"/:'), pw["overrideSpecial"]
     assert pw["overrideSpecial"] == TOKEN_SPECIALS
+    # CreateReplicationGroup's AuthToken: "The only permitted printable special characters are
+    # !, &, #, $, ^, <, >, and -" (AWS refuses `_ . ~`, which mocks accept).
+    assert set(pw["overrideSpecial"]) <= set("!&#$^<>-"), pw["overrideSpecial"]
+    # and nothing that must be percent-encoded in a rediss://:token@host URL
+    assert not set(pw["overrideSpecial"]) & set("#&^<>"), pw["overrideSpecial"]
 
 
 def test_auth_secret_holds_the_token_encrypted_and_auto_named(prod, dev):
@@ -115,6 +120,17 @@ def test_valkey_with_allkeys_lru_parameter_group(prod, dev):
         assert i["parameterGroupName"] == pg.outputs["name"]
         assert pg.inputs["family"] == "valkey8"
         assert pg.inputs["parameters"] == [{"name": "maxmemory-policy", "value": "allkeys-lru"}]
+
+
+def test_eviction_policy_change_updates_the_parameter_group_in_place(dev):
+    # name, family and description of an ElastiCache parameter group are ForceNew, and the name
+    # is fixed: if a maxmemory_policy change touched any of them, Pulumi would create the
+    # replacement under the same name first and AWS would refuse it.
+    other = plan_stack("dev", overrides={"cache": {"maxmemory_policy": "volatile-lfu"}})
+    before, after = dev.one(PARAMS).inputs, other.one(PARAMS).inputs
+    assert after["parameters"] == [{"name": "maxmemory-policy", "value": "volatile-lfu"}]
+    for key in ("name", "family", "description"):
+        assert after[key] == before[key], key
 
 
 def test_redis_engine_gets_its_own_family_and_version():
@@ -166,6 +182,7 @@ def test_connection_contract_is_exported(prod):
         "auth_secret_arn": prod.one(SECRET, "cache-auth-secret").outputs["arn"],
         "security_group_id": prod.one("aws:ec2/securityGroup:SecurityGroup",
                                       "security-groups-cache").id,
+        "replication_group_id": group["replicationGroupId"],
     }
 
 
@@ -212,3 +229,21 @@ def test_cache_config_errors_name_the_key(cache, words):
 def test_prod_floor_refuses_a_single_node():
     with pytest.raises(ConfigError, match=r"cache\.num_nodes must be >= 2 in prod"):
         _load({"num_nodes": 1}, profile="prod")
+
+
+def test_prod_cache_is_protected_from_destroy_and_dev_is_not(prod, dev):
+    assert prod.one("aws:elasticache/replicationGroup:ReplicationGroup").protect is True
+    assert dev.one("aws:elasticache/replicationGroup:ReplicationGroup").protect is False
+
+
+def test_auth_secret_records_why_it_has_no_rotation_schedule(prod):
+    import re
+
+    from components.cache import ROTATION_EXEMPT_REASON
+
+    secret = next(s for s in prod.of_type("aws:secretsmanager/secret:Secret")
+                  if s.inputs["tags"].get("Component") == "cache")
+    assert secret.inputs["tags"]["RotationExempt"] == ROTATION_EXEMPT_REASON
+    # AWS tag values: letters, digits, spaces and _ . : / = + - @ only, <= 256 characters
+    assert re.fullmatch(r"[\w .:/=+\-@]{1,256}", ROTATION_EXEMPT_REASON)
+    assert not prod.of_type("aws:secretsmanager/secretRotation:SecretRotation")

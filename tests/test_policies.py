@@ -658,6 +658,18 @@ def test_breaking_prod_world_open_all_protocols(prod, rule_name):
     assert "ALL protocols" in hit.message
 
 
+def test_world_ingress_is_allowed_only_because_the_group_is_the_albs(prod):
+    world = [r for r in prod.of_type(INGRESS) if r.inputs.get("cidrIpv4") == "0.0.0.0/0"
+             or r.inputs.get("cidrIpv6") == "::/0"]
+    assert sorted((r.inputs["fromPort"], r.inputs["ipProtocol"]) for r in world) == [
+        (80, "tcp"), (80, "tcp"), (443, "tcp"), (443, "tcp")]
+    records, lb = _mutated(prod, LB, securityGroups=[])  # detach the ALB from its group
+    lb.property_dependencies["securityGroups"] = []
+    hits = check_records(records, PROD_CONFIG).fired("ec2-no-world-ingress")
+    assert sorted(v.resource_name for v in hits) == sorted(r.name for r in world)
+    assert all("not an application load balancer's security group" in v.message for v in hits)
+
+
 def test_breaking_prod_unprotected_database(prod):
     records, target = _mutated(prod, RDS, protect=False)
     assert prod.one(RDS).protect is True
@@ -775,6 +787,9 @@ def test_deploy_workflow_gates_on_policy():
     for job, stack in ((dev_deploy, "dev"), (prod_deploy, "prod")):
         up = " ".join(next(s["run"] for s in job["steps"] if "pulumi up" in s.get("run", "")).split())
         assert f"--stack {stack}" in up and f"--policy-pack-config policies/config/{stack}.json" in up
+        runs = [s.get("run", "") for s in job["steps"]]
+        up_at = next(i for i, r in enumerate(runs) if "pulumi up" in r)
+        assert any(f"groundwork verify {stack}" in r for r in runs[up_at + 1:])
 
 
 def test_docs_list_every_rule_with_its_control_and_levels():

@@ -115,6 +115,23 @@ def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
                     assert s["valueFrom"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
 
 
+def test_ecs_exec_gets_writable_agent_paths_on_the_read_only_root():
+    # ECS Exec's SSM agent writes under /var/lib/amazon and /var/log/amazon; on a read-only root
+    # filesystem without writable volumes there it never starts (execute-command then fails with
+    # TargetNotConnected), although every API call of the deploy succeeds.
+    plan = plan_stack("dev", overrides={"cluster": {"execute_command": True}})
+    for name in ("api", "worker"):
+        t = task(plan, name)
+        [c] = containers(plan, name)
+        assert c["readonlyRootFilesystem"] is True  # ECS.5 stays on
+        mounts = {m["containerPath"]: m for m in c["mountPoints"]}
+        assert list(mounts) == ["/tmp", "/var/lib/amazon", "/var/log/amazon"]
+        assert all(m["readOnly"] is False for m in mounts.values())
+        volumes = [v["name"] for v in t.inputs["volumes"]]
+        assert sorted(m["sourceVolume"] for m in mounts.values()) == sorted(volumes)
+        assert len(set(volumes)) == len(volumes)
+
+
 def test_log_groups_are_encrypted_with_retention(prod, dev):
     for plan, days in ((prod, 365), (dev, 14)):
         for name in ("api", "worker"):
