@@ -240,13 +240,15 @@ class FargateService(pulumi.ComponentResource):
         wiring: ServiceWiring | None = None,
         load_balancer: LoadBalancer | None = None,
         listener_priority: int | None = None,
+        deployment_alarms: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ):
         """`image`: the image reference (default: `config.image`); `image_repository_arn`: the
         ECR repository it is pulled from (default: derived from `config.image` when that is a
         private ECR image, else none). `load_balancer` and `listener_priority` are required for
         a web service. `subnet_ids`: the compute tier. `security_group_ids`: the service's group
-        of the security-group matrix."""
+        of the security-group matrix. `deployment_alarms` (default true): roll deployments back
+        on the alarms `components.alarm_names` names; false when the stack creates no alarms."""
         super().__init__("groundwork:compute:FargateService", name, None, opts)
         if config.kind == "web" and (load_balancer is None or listener_priority is None):
             raise ValueError(f"service '{config.name}' is a web service: it needs the load "
@@ -380,7 +382,9 @@ class FargateService(pulumi.ComponentResource):
             depends_on.append(self.route.rule)
 
         # -- service ------------------------------------------------------------------------
-        self.alarm_names = deployment_alarm_names(naming, svc, config.kind)
+        # Alarm-based rollback names alarms the alarms component creates later; with alarms
+        # off (alarms.enabled: false) there are none to name, and ECS would wait on ghosts.
+        self.alarm_names = deployment_alarm_names(naming, svc, config.kind) if deployment_alarms else []
         deployment = aws.ecs.ServiceDeploymentConfigurationArgs(strategy=strategy)
         if strategy != "ROLLING":
             deployment = aws.ecs.ServiceDeploymentConfigurationArgs(
@@ -416,7 +420,7 @@ class FargateService(pulumi.ComponentResource):
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True),
             alarms=aws.ecs.ServiceAlarmsArgs(
-                alarm_names=self.alarm_names, enable=True, rollback=True),
+                alarm_names=self.alarm_names, enable=True, rollback=True) if self.alarm_names else None,
             deployment_configuration=deployment,
             availability_zone_rebalancing="ENABLED",
             propagate_tags="SERVICE",

@@ -161,6 +161,7 @@ def _build_compute(platform: Platform) -> None:
             wiring=_service_wiring(platform, svc.use_database, svc.use_cache),
             load_balancer=load_balancer if svc.kind == "web" else None,
             listener_priority=priorities.get(svc.name),
+            deployment_alarms=env.alarms.enabled,
             opts=platform.opts,
         )
     platform.extras["services"] = services

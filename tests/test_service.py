@@ -483,3 +483,15 @@ def test_every_service_resource_is_tagged_with_its_service(prod):
     assert {r.type for r in prod.descendants(prod.one("groundwork:compute:FargateService", "api"))} >= {
         TASK, SERVICE, ROLE, ROLE_POLICY, LOG_GROUP, SCALING_TARGET, SCALING_POLICY}
     assert not [a for a in prod.of_type(ATTACHMENT) if a.component == "groundwork:compute:FargateService"]
+
+
+def test_services_name_no_rollback_alarms_when_alarms_are_off():
+    """alarms.enabled: false creates no alarms, so no service may wait on alarm names."""
+    from groundwork.engine import plan_stack
+
+    plan = plan_stack("dev", overrides={"alarms": {"enabled": False}})
+    assert not plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    services = plan.of_type("aws:ecs/service:Service")
+    assert services and all(not s.inputs.get("alarms") for s in services)
+    assert all(s.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+               for s in services)
