@@ -213,9 +213,11 @@ class LoadBalancer(pulumi.ComponentResource):
 
     # -- services attach here --------------------------------------------------------------
 
-    def target_group_name(self, service: str, role: str = "") -> str:
-        """Physical name of a service's target group (<= 32 characters)."""
-        return self._naming.name(service, role, max_length=ALB_NAME_MAX)
+    def target_group_name(self, service: str, role: str, port: int) -> str:
+        """Physical name of a service's target group (<= 32 characters). The port is part of it
+        because a port change replaces the group, and Pulumi creates the replacement before
+        deleting the old one: under the same name AWS would refuse it as a duplicate."""
+        return self._naming.name(service, role, str(port), max_length=ALB_NAME_MAX)
 
     def add_route(
         self,
@@ -274,7 +276,7 @@ class LoadBalancer(pulumi.ComponentResource):
     def _target_group(self, service: str, role: str, port: int,
                       health_check: aws.lb.TargetGroupHealthCheckArgs,
                       deregistration_delay: int) -> aws.lb.TargetGroup:
-        physical = self.target_group_name(service, role)
+        physical = self.target_group_name(service, role, port)
         return aws.lb.TargetGroup(
             f"{self._name}-{service}{'-' + role if role else ''}-tg",
             name=physical,

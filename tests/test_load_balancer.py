@@ -280,3 +280,18 @@ def test_alb_and_target_group_names_fit_32_characters():
     naming = Naming(prefix="groundwork-" + "s" * 40)
     assert len(naming.name("alb", max_length=32)) == 32
     assert naming.name(long_a, max_length=32) != naming.name(long_b, max_length=32)
+
+
+def test_a_port_change_gives_the_target_group_a_new_name():
+    """A port change replaces the target group (create before delete): the new one needs a
+    name AWS doesn't already hold."""
+    from groundwork.engine import plan_stack
+
+    def tg_names(port: int) -> set[str]:
+        plan = plan_stack("dev", overrides={"services": [
+            {"name": "api", "kind": "web", "image": "example/api:1.0.0", "port": port}]})
+        return {t.inputs["name"] for t in plan.of_type("aws:lb/targetGroup:TargetGroup")}
+
+    before, after = tg_names(8000), tg_names(8080)
+    assert before and after and before.isdisjoint(after)
+    assert all(len(n) <= 32 for n in before | after)
