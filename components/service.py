@@ -233,7 +233,7 @@ class FargateService(pulumi.ComponentResource):
         subnet_ids: Sequence[pulumi.Input[str]],
         security_group_ids: Sequence[pulumi.Input[str]],
         logs_key_arn: pulumi.Input[str],
-        log_retention_days: int,
+        log_retention_days: int | None = None,
         image: pulumi.Input[str] | None = None,
         image_repository_arn: pulumi.Input[str] | None = None,
         image_depends_on: Sequence[pulumi.Resource] = (),
@@ -248,7 +248,8 @@ class FargateService(pulumi.ComponentResource):
         private ECR image, else none). `load_balancer` and `listener_priority` are required for
         a web service. `subnet_ids`: the compute tier. `security_group_ids`: the service's group
         of the security-group matrix. `deployment_alarms` (default true): roll deployments back
-        on the alarms `components.alarm_names` names; false when the stack creates no alarms."""
+        on the alarms `components.alarm_names` names; false when the stack creates no alarms.
+        `log_retention_days` (default: the cluster's `log_retention_days`)."""
         super().__init__("groundwork:compute:FargateService", name, None, opts)
         if config.kind == "web" and (load_balancer is None or listener_priority is None):
             raise ValueError(f"service '{config.name}' is a web service: it needs the load "
@@ -271,7 +272,7 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-logs",
             name=log_group_name,
             kms_key_id=logs_key_arn,
-            retention_in_days=log_retention_days,
+            retention_in_days=log_retention_days or cluster.config.log_retention_days,
             tags=naming.tagged(log_group_name, Component="service", Service=svc),
             opts=child_opts(self),
         )

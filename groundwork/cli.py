@@ -59,8 +59,10 @@ def project_dir() -> Path:
 def run_plan(stack: str):  # -> PlanResult
     """Plan a stack offline, turning config and program errors into clean exits."""
     from groundwork.engine import ProgramError, plan_stack
+    from stacks.loader import environment_from_file
 
     try:
+        environment_from_file(stack, project_dir())  # config + subnet lock fail here, as config
         return plan_stack(stack, project_dir=project_dir())
     except ConfigError as error:
         fail_config(error)
@@ -83,11 +85,17 @@ def plan(
     stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
     json_path: Path | None = typer.Option(None, "--json", help="Write every resource record here."),
     markdown_path: Path | None = typer.Option(None, "--markdown", help="Write a GitHub report here."),
+    lock_subnets: bool = typer.Option(
+        False, "--lock-subnets", help="Write stacks/subnets/<stack>.json from this plan (append-only)."),
+    allow_subnet_moves: bool = typer.Option(
+        False, "--allow-subnet-moves", help="With --lock-subnets: rewrite entries that would move."),
 ) -> None:
     """Plan a stack offline: run the real program under mocks and summarise what it registers."""
     from groundwork import cost, report
     from groundwork.engine import write_json
 
+    if lock_subnets or allow_subnet_moves:
+        _lock_subnets(stack, lock_subnets, allow_subnet_moves)
     result = run_plan(stack)
     t = report.totals(result)
     env = result.config
@@ -99,6 +107,7 @@ def plan(
     )
     console.print(_table("Subnet plan", ["tier", "routing", "AZ", "CIDR"],
                          [list(r.values()) for r in report.subnet_rows(result)]))
+    _subnet_lock_note(stack, result.config)
     sources, matrix = report.security_group_matrix(result)
     if matrix:
         console.print(_table("Security groups: ingress (rows: group, columns: from)",
@@ -116,6 +125,64 @@ def plan(
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(report.markdown(result, extra_sections=_policy_sections(policy)))
         console.print(f"wrote the report to {markdown_path}")
+
+
+def _lock_subnets(stack: str, lock: bool, allow_moves: bool) -> None:
+    """`plan --lock-subnets`: write the lock before the plan runs (so accepted moves pass)."""
+    from stacks import subnet_lock
+    from stacks.config import load_environment
+    from stacks.loader import read_stack_file
+
+    try:
+        if not lock:
+            raise ConfigError(["--allow-subnet-moves only works with --lock-subnets"], stack)
+        sf = read_stack_file(stack, project_dir())
+        env = load_environment(sf.namespace, stack=stack, region=sf.region)
+        done = subnet_lock.relock(env, project_dir(), allow_moves=allow_moves)
+    except ConfigError as error:
+        fail_config(error)
+    for move in done.moved:
+        err_console.print(f"[bold red]MOVING[/] {move.split('; ')[0]}", highlight=False, soft_wrap=True)
+    shown = _shown_path(done.path)
+    if done.moved:
+        err_console.print(f"[bold red]warning:[/] rewrote {shown} accepting {len(done.moved)} "
+                          "move(s): the next `pulumi up` replaces those subnets and everything in "
+                          "them", highlight=False, soft_wrap=True)
+    elif not done.written:
+        console.print(f"Subnet lock {shown}: unchanged, it already matches the plan",
+                      highlight=False, markup=False)
+    else:
+        verb = "created" if done.created else "updated"
+        console.print(f"Subnet lock {shown}: {verb}, {len(done.added)} subnet(s) added; commit it",
+                      highlight=False, markup=False)
+
+
+def _subnet_lock_note(stack: str, env) -> None:  # env: stacks.config.EnvironmentConfig
+    """One line under the subnet plan: the lock's state and any subnets it doesn't know yet."""
+    from stacks import subnet_lock
+
+    path = subnet_lock.lock_path(project_dir(), stack)
+    lock = subnet_lock.read_lock(path, stack)  # readable: run_plan already checked it
+    shown = _shown_path(path)
+    if lock is None:
+        console.print(f"Subnet lock: none ({shown}), so subnet moves are not checked; create it "
+                      f"with 'groundwork plan {stack} --lock-subnets'", highlight=False, markup=False)
+        return
+    _, added = subnet_lock.compare(lock, env.network.plan(env.region))
+    if added:
+        console.print(f"Subnet lock {shown}: no moves; {len(added)} new subnet(s) not locked yet: "
+                      f"{', '.join(added)}; re-lock with 'groundwork plan {stack} --lock-subnets'",
+                      highlight=False, markup=False, soft_wrap=True)
+    else:
+        console.print(f"Subnet lock {shown}: all {len(lock['subnets'])} subnets match",
+                      highlight=False, markup=False)
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(project_dir()))
+    except ValueError:
+        return str(path)
 
 
 @app.command("cost")

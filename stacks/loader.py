@@ -93,15 +93,29 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
 
 
 def environment_from_file(stack: str, project_dir: Path = PROJECT_DIR) -> EnvironmentConfig:
-    """Validate a stack file offline (the CLI's first step)."""
+    """Validate a stack file offline (the CLI's first step), and its subnet lock if it has one."""
+    from stacks.subnet_lock import check_environment
+
     sf = read_stack_file(stack, project_dir)
-    return load_environment(sf.namespace, stack=stack, region=sf.region)
+    env = load_environment(sf.namespace, stack=stack, region=sf.region)
+    check_environment(env, project_dir)
+    return env
+
+
+def running_project_dir() -> Path:
+    """The project of the running program, where its subnet locks are: the working directory
+    when it holds a Pulumi.yaml (what `pulumi up` runs in, and the CLI's rule for a user's own
+    stack files), else groundwork's own."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "Pulumi.yaml").is_file() else PROJECT_DIR
 
 
 def environment_from_pulumi() -> EnvironmentConfig:
     """Validate the running program's config (the first line of `__main__.py`)."""
     import pulumi
     from pulumi.runtime import config as runtime_config
+
+    from stacks.subnet_lock import check_environment
 
     everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
@@ -115,4 +129,6 @@ def environment_from_pulumi() -> EnvironmentConfig:
                 value = json.loads(value) if value[:1] in "{[" else value
         raw[name] = value
     region = pulumi.Config("aws").get("region")
-    return load_environment(raw, stack=pulumi.get_stack(), region=region)
+    env = load_environment(raw, stack=pulumi.get_stack(), region=region)
+    check_environment(env, running_project_dir())  # subnet lock: before any resource exists
+    return env

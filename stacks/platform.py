@@ -252,7 +252,7 @@ def _build_data(platform: Platform) -> None:
             security_groups=groups,
             data_key_arn=keys.data.arn,
             logs_key_arn=keys.logs.arn,
-            protect=env.profile is Profile.PROD,
+            protect=env.database.deletion_protection,  # prod forces it (stacks/config.py)
             opts=platform.opts,
         )
         platform.extras["database"] = database

@@ -42,14 +42,18 @@ def test_fargate_and_spot_capacity_providers(prod):
     assert providers.inputs["defaultCapacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
     # services wait for the association (a FARGATE_SPOT strategy fails before it exists)
-    for svc in prod.of_type(SERVICE):
+    services = prod.of_type(SERVICE)
+    assert len(services) == 2
+    for svc in services:
         assert providers.urn in svc.depends_on
 
 
 def test_ecs_exec_off_by_default(prod, dev):
     for plan in (prod, dev):
         assert "configuration" not in plan.one(CLUSTER).inputs
-        assert all(s.inputs["enableExecuteCommand"] is False for s in plan.of_type(SERVICE))
+        services = plan.of_type(SERVICE)
+        assert len(services) == 2
+        assert all(s.inputs["enableExecuteCommand"] is False for s in services)
         assert not [g for g in plan.of_type(LOG_GROUP) if g.name == "cluster-exec-logs"]
 
 
@@ -64,7 +68,9 @@ def test_ecs_exec_when_asked_is_logged_and_encrypted():
     assert exec_cfg["kmsKeyId"] == logs_key.outputs["arn"]
     assert exec_cfg["logConfiguration"] == {"cloudWatchEncryptionEnabled": True,
                                             "cloudWatchLogGroupName": group.outputs["name"]}
-    assert all(s.inputs["enableExecuteCommand"] is True for s in plan.of_type(SERVICE))
+    services = plan.of_type(SERVICE)
+    assert len(services) == 2
+    assert all(s.inputs["enableExecuteCommand"] is True for s in services)
     # the task role (only then) may open the Exec channels and write the session log
     api_task_role = role_of(plan, task(plan, "api").inputs["taskRoleArn"])
     [policy] = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == api_task_role.id]
@@ -99,12 +105,11 @@ def test_every_compute_child_is_parented_named_and_tagged(prod):
                     assert tags["Name"].startswith("/ecs/groundwork-prod") or \
                         tags["Name"].startswith("groundwork-prod"), (child.type, tags["Name"])
                     assert tags["Environment"] == "prod" and tags["Owner"] == "platform-team"
-    compute_types = {r.type for r in prod.custom_resources if r.component.startswith(
-        "groundwork:compute:")}
-    # every compute resource is a child of a compute component
-    for r in prod.custom_resources:
-        if r.type in compute_types and r.type.startswith(("aws:ecs/", "aws:lb/")):
-            assert r.component.startswith("groundwork:compute:"), r.name
+    # every ECS and ELB resource of the stack is a child of a compute component
+    ecs_and_lb = [r for r in prod.custom_resources if r.type.startswith(("aws:ecs/", "aws:lb/"))]
+    assert {CLUSTER, CAPACITY, SERVICE} <= {r.type for r in ecs_and_lb}
+    for r in ecs_and_lb:
+        assert r.component.startswith("groundwork:compute:"), (r.type, r.name, r.component)
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +136,10 @@ def test_extras_contract_for_the_alarms(contract):
     api, wrk = out["services"]["api"], out["services"]["worker"]
     assert (api["kind"], wrk["kind"]) == ("web", "worker")
     assert api["service_name"] == "groundwork-prod-api" and api["cluster_name"] == "groundwork-prod-cluster"
-    assert api["target_group_arn_suffix"].startswith("targetgroup/groundwork-prod-api/")
+    assert api["target_group_arn_suffix"].startswith("targetgroup/groundwork-prod-api-8000/")
     assert wrk["target_group_arn_suffix"] is None
-    assert api["is_service"] and wrk["is_service"]
+    assert (api["is_service"], wrk["is_service"]) == (True, True)
     assert api["log_group_name"] == "/ecs/groundwork-prod-api"
     assert api["alarm_names"] == ["groundwork-prod-api-target-5xx-rate",
                                   "groundwork-prod-api-unhealthy-hosts"]
+    assert wrk["alarm_names"] == ["groundwork-prod-worker-running-below-desired"]

@@ -269,6 +269,8 @@ def test_cost_command_prints_components_assumptions_and_the_total(tmp_path, dev)
     assert "NAT: 200 GB processed per gateway per month" in result.output
     doc = json.loads(out.read_text())
     assert doc["total_monthly"] == round(est.total, 2)
+    # --nat-gb took effect: dev's one NAT processes 100 GB more than the default, at $0.045/GB
+    assert doc["total_monthly"] == pytest.approx(cost.estimate(dev).total + 4.5, abs=0.01)
     assert sum(doc["by_component"].values()) == pytest.approx(doc["total_monthly"], abs=0.05)
 
 

@@ -44,7 +44,10 @@ def test_kms_4_every_key_rotates(stack, request):
 @pytest.mark.parametrize("stack", ["prod", "dev"])
 def test_kms_5_no_unconditioned_public_principal(stack, request):
     plan = request.getfixturevalue(stack)
-    for k in plan.of_type(KEY):
+    keys = plan.of_type(KEY)
+    assert len(keys) >= 3
+    service_grants = 0
+    for k in keys:
         doc = policy_doc(k)
         for stmt in doc["Statement"]:
             if "*" in principals(stmt) or any(p.endswith(":*") for p in principals(stmt)):
@@ -52,6 +55,8 @@ def test_kms_5_no_unconditioned_public_principal(stack, request):
             if stmt["Effect"] == "Allow" and "Service" in (stmt.get("Principal") or {}):
                 # every service grant is scoped to this account or its log groups
                 assert stmt.get("Condition"), (k.name, stmt.get("Sid"))
+                service_grants += 1
+    assert service_grants >= 3  # logs, cloudwatch and RDS events: the branch above ran
 
 
 def test_logs_key_allows_cloudwatch_logs_for_this_accounts_log_groups(prod):

@@ -86,14 +86,18 @@ def test_prod_compute_routes_to_the_nat_of_its_own_az(prod):
 
 def test_dev_compute_shares_the_single_nat(dev):
     [nat] = dev.of_type(NAT)
-    for subnet in (s for s in dev.of_type(SUBNET) if tags_of(s)["Tier"] == "compute"):
+    compute = [s for s in dev.of_type(SUBNET) if tags_of(s)["Tier"] == "compute"]
+    assert len(compute) == 2
+    for subnet in compute:
         [route] = default_routes(dev, route_table_of(dev, subnet.id))
         assert route["natGatewayId"] == nat.id
 
 
 def test_public_subnets_route_to_the_internet_gateway(prod):
     igw = prod.one("aws:ec2/internetGateway:InternetGateway")
-    for subnet in (s for s in prod.of_type(SUBNET) if tags_of(s)["Tier"] == "public"):
+    public = [s for s in prod.of_type(SUBNET) if tags_of(s)["Tier"] == "public"]
+    assert len(public) == 3
+    for subnet in public:
         [route] = default_routes(prod, route_table_of(prod, subnet.id))
         assert route["gatewayId"] == igw.id
 
@@ -193,17 +197,27 @@ def test_every_child_is_named_and_tagged(prod):
         tags = tags_of(r)
         assert tags["Name"].startswith("groundwork-prod")
         assert tags["Environment"] == "prod" and tags["Owner"] and tags["ManagedBy"] == "pulumi"
-    for r in prod.of_type(SUBNET) + prod.of_type("aws:ec2/eip:Eip"):
-        assert tags_of(r)["AZ"] in r.inputs.get("availabilityZone", tags_of(r)["AZ"])
+    for s in prod.of_type(SUBNET):
+        assert tags_of(s)["AZ"] == s.inputs["availabilityZone"], s.name
+    # an EIP has no AZ input: its AZ tag must be the AZ of the NAT (and subnet) that uses it
+    subnet_az = {s.id: s.inputs["availabilityZone"] for s in prod.of_type(SUBNET)}
+    eips = {e.id: e for e in prod.of_type("aws:ec2/eip:Eip")}
+    nats = prod.of_type(NAT)
+    assert len(nats) == len(eips) == 3
+    assert {n.inputs["allocationId"] for n in nats} == set(eips)
+    for nat in nats:
+        az = subnet_az[nat.inputs["subnetId"]]
+        assert tags_of(eips[nat.inputs["allocationId"]])["AZ"] == az == tags_of(nat)["AZ"], nat.name
 
 
 def test_every_network_resource_is_parented_to_the_component(prod):
     network = prod.one("groundwork:network:Network")
     network_types = {SUBNET, ROUTE, ASSOC, NAT, "aws:ec2/vpc:Vpc", "aws:ec2/eip:Eip",
                      "aws:ec2/flowLog:FlowLog", "aws:ec2/internetGateway:InternetGateway"}
-    for r in prod.resources:
-        if r.type in network_types:
-            assert r.parent == network.urn, r.name
+    checked = [r for r in prod.resources if r.type in network_types]
+    assert {r.type for r in checked} == network_types
+    for r in checked:
+        assert r.parent == network.urn, r.name
 
 
 def test_stack_exports_the_network_contract(prod):

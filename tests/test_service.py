@@ -37,8 +37,6 @@ from compute_support import (
 )
 from conftest import tags_of
 
-from components.alarm_names import deployment_alarm_names
-from components.base import Naming
 from groundwork.engine import plan_stack
 from stacks.config import ConfigError
 
@@ -77,7 +75,9 @@ def test_api_and_worker_in_both_stacks(prod, dev):
 
 def test_task_definition_is_fargate_with_an_explicit_platform(prod, dev):
     for plan in (prod, dev):
-        for t in plan.of_type(TASK):
+        tasks = plan.of_type(TASK)
+        assert len(tasks) == 2
+        for t in tasks:
             i = t.inputs
             assert i["requiresCompatibilities"] == ["FARGATE"] and i["networkMode"] == "awsvpc"
             assert i["runtimePlatform"] == {"operatingSystemFamily": "LINUX",
@@ -87,10 +87,14 @@ def test_task_definition_is_fargate_with_an_explicit_platform(prod, dev):
 
 def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
     for plan in (prod, dev):
-        for t in plan.of_type(TASK):
+        tasks = plan.of_type(TASK)
+        assert len(tasks) == 2
+        for t in tasks:
             name = t.name.removesuffix("-task")
             volumes = {v["name"] for v in t.inputs["volumes"]}
-            for c in json.loads(t.inputs["containerDefinitions"]):
+            defs = json.loads(t.inputs["containerDefinitions"])
+            assert defs
+            for c in defs:
                 uid = c["user"].split(":")[0]
                 assert uid.isdigit() and int(uid) > 0                    # non-root
                 assert c["readonlyRootFilesystem"] is True                # ECS.5
@@ -164,14 +168,16 @@ def test_capacity_provider_per_environment(prod, dev):
 
 
 def test_safe_rolling_deploys(prod):
-    naming = Naming(prefix="groundwork-prod")
-    for name, kind in (("api", "web"), ("worker", "worker")):
+    rollback_on = {  # web: errors and failed health checks; worker: tasks that don't stay up
+        "api": ["groundwork-prod-api-target-5xx-rate", "groundwork-prod-api-unhealthy-hosts"],
+        "worker": ["groundwork-prod-worker-running-below-desired"],
+    }
+    for name, names in rollback_on.items():
         i = service(prod, name).inputs
         assert i["deploymentMinimumHealthyPercent"] == 100
         assert i["deploymentMaximumPercent"] == 200
         assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
-        assert i["alarms"] == {"alarmNames": deployment_alarm_names(naming, name, kind),
-                               "enable": True, "rollback": True}
+        assert i["alarms"] == {"alarmNames": names, "enable": True, "rollback": True}
         assert i["deploymentConfiguration"] == {"strategy": "ROLLING"}
         assert i["waitForSteadyState"] is True
 
@@ -181,7 +187,9 @@ def test_rollback_alarms_exist_in_the_plan(prod, dev):
     create exactly those names, or alarm-based rollback silently watches nothing."""
     for plan in (prod, dev):
         alarms = {a.inputs["name"] for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-        for svc in plan.of_type(SERVICE):
+        services = plan.of_type(SERVICE)
+        assert len(services) == 2
+        for svc in services:
             names = svc.inputs["alarms"]["alarmNames"]
             assert names and set(names) <= alarms, (svc.name, set(names) - alarms)
 
@@ -367,7 +375,7 @@ def test_web_scales_on_cpu_memory_and_requests_per_target(prod):
     assert requests == {"predefinedMetricType": "ALBRequestCountPerTarget",
                         "resourceLabel": f"{alb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"}
     assert requests["resourceLabel"].startswith("app/groundwork-prod-alb/")
-    assert "/targetgroup/groundwork-prod-api/" in requests["resourceLabel"]
+    assert "/targetgroup/groundwork-prod-api-8000/" in requests["resourceLabel"]
     assert conf["api-scale-requests"]["targetValue"] == 1000
     for p in policies.values():
         assert p["policyType"] == "TargetTrackingScaling"

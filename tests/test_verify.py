@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -344,7 +345,8 @@ def test_cli_exit_codes_and_named_failures(aws, monkeypatch, alb, tmp_path: Path
     env = {"COLUMNS": "200", "NO_COLOR": "1"}
     ok = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)
     assert ok.exit_code == 0, ok.output
-    assert "PASSED" in ok.output and ok.output.count("PASS") >= 7
+    # one PASS row per check (the word alone: "PASSED" on the last line is not a row)
+    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 7, ok.output
     boto3.client("cloudwatch", region_name=REGION).set_alarm_state(
         AlarmName=f"{PREFIX}-rds-cpu", StateValue="ALARM", StateReason="busy")
     bad = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)

@@ -1,0 +1,59 @@
+"""network-only: the groundwork `Network` on its own, with a custom subnet layout.
+
+A 10.20.0.0/16 VPC over 2 AZs, three /20 tiers pinned by explicit offsets, one NAT gateway for
+both AZs, flow logs encrypted with the environment's logs key, and interface endpoints for ECR
+and CloudWatch Logs, so Fargate tasks pull images and ship logs without crossing the NAT.
+"""
+
+import pulumi
+
+from components.base import AccountContext, Naming
+from components.kms import EnvironmentKeys
+from components.network import Network
+from stacks.config import EndpointsConfig, FlowLogsConfig, NetworkConfig, TierConfig
+
+region = pulumi.Config("aws").require("region")
+project, stack = pulumi.get_project(), pulumi.get_stack()
+
+# Every physical name starts with <project>-<stack>; every resource carries these tags.
+naming = Naming(prefix=f"{project}-{stack}",
+                tags={"Owner": "platform-team", "Project": project, "Environment": stack,
+                      "ManagedBy": "pulumi"})
+account = AccountContext.current(region)
+
+# Three rotating customer-managed keys (logs, data, notifications); the network uses `logs`.
+keys = EnvironmentKeys(naming=naming, account=account)
+
+# The config model IS the component's argument: validated when constructed, before any
+# resource exists. Offsets count /20 blocks from 10.20.0.0, so each tier owns 4 blocks (room
+# for 2 more AZs) and the CIDRs never move when an AZ or a tier is added:
+#   public  offset 0 -> 10.20.0.0/20,   10.20.16.0/20
+#   compute offset 4 -> 10.20.64.0/20,  10.20.80.0/20
+#   data    offset 8 -> 10.20.128.0/20, 10.20.144.0/20   (10.20.192.0/18 stays free)
+config = NetworkConfig(
+    cidr="10.20.0.0/16",
+    az_count=2,
+    nat="single",  # one NAT for both AZs: ~1/2 the cost of per_az, but egress depends on one AZ
+    tiers=[
+        TierConfig(name="public", routing="public", prefix_length=20, offset=0, reserved_azs=4),
+        TierConfig(name="compute", routing="private", prefix_length=20, offset=4, reserved_azs=4),
+        TierConfig(name="data", routing="isolated", prefix_length=20, offset=8, reserved_azs=4),
+    ],
+    flow_logs=FlowLogsConfig(retention_days=90),
+    endpoints=EndpointsConfig(interface=["ecr.api", "ecr.dkr", "logs"]),
+)
+
+network = Network("network", config, naming=naming, account=account,
+                  logs_key_arn=keys.logs.arn)
+
+out = network.outputs
+pulumi.export("vpc_id", out.vpc_id)
+pulumi.export("vpc_cidr", out.vpc_cidr)
+pulumi.export("availability_zones", list(out.azs))
+pulumi.export("subnet_cidrs", {t: [s.cidr for s in network.plan.tier(t)]
+                               for t in network.plan.tier_names})
+pulumi.export("subnet_ids", out.subnet_ids)
+pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
+pulumi.export("interface_endpoint_ids", [e.id for e in network.interface_endpoints])
+pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
+pulumi.export("flow_logs_key_arn", keys.logs.arn)
