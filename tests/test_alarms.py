@@ -178,6 +178,7 @@ def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
 
 def test_dev_has_the_same_alarm_set_scaled_to_its_size(dev):
     assert set(alarms(dev)) == expected_names(dev)
+    assert len(alarms(dev)) == 22  # 1 ALB + 6 api + 3 worker + 7 RDS + 3x1 cache + 2x1 NAT
     assert len(of_key(dev, "cache-memory")) == 1 and len(of_key(dev, "nat-port-allocation")) == 1
 
 

@@ -221,3 +221,33 @@ def test_image_references_parse_back_to_their_parts(registry, path, tag, digest)
 
     ref = registry + "/".join(path) + (f":{tag}" if tag else "") + (f"@sha256:{digest}" if digest else "")
     assert parse_image(ref) == (registry + "/".join(path), tag, f"sha256:{digest}" if digest else None)
+
+
+_pairs = st.sampled_from([(cpu, mem) for cpu, mems in FARGATE_SIZES.items() for mem in mems])
+
+
+@settings(max_examples=200, deadline=None)
+@given(profile=st.sampled_from(["dev", "prod"]), az_count=st.integers(2, 3),
+       nat=st.sampled_from(["none", "single", "per_az"]), size=_pairs,
+       retention=st.integers(1, 35), min_count=st.integers(1, 4))
+def test_valid_configs_load_and_keep_the_prod_floor(profile, az_count, nat, size, retention,
+                                                    min_count):
+    """Within the documented ranges a config loads, or (prod only) fails naming the prod floor;
+    whatever loads in prod is Multi-AZ, backed up >= 7 days and runs >= 2 web tasks."""
+    raw = {"profile": profile, "tags": {"Owner": "t"},
+           "network": {"az_count": az_count, "nat": nat},
+           "database": {"backup_retention_days": retention},
+           "load_balancer": LB,
+           "services": [{**WEB, "cpu": size[0], "memory": size[1],
+                         "scaling": {"min_count": min_count, "max_count": 10}}]}
+    try:
+        env = load_environment(raw, stack="p", region="us-east-1")
+    except ConfigError as error:
+        assert profile == "prod", error.problems
+        assert retention < 7 or min_count < 2
+        assert all("in prod" in line for line in error.problems)
+        return
+    assert (env.services[0].cpu, env.services[0].memory) == size
+    if profile == "prod":
+        assert env.database.multi_az and env.database.backup_retention_days >= 7
+        assert env.services[0].scaling.min_count >= 2
