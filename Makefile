@@ -1,6 +1,6 @@
 # groundwork: two commands, each doing its own set-up on a fresh machine (Python >= 3.11 + make).
 #   make plan STACK=dev     create .venv, install, plan the stack offline
-#   make test               create .venv, install, lint (ruff), run the tests
+#   make test               create .venv, install, lint (ruff), type-check (mypy), run the tests
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -30,6 +30,7 @@ cost: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
@@ -38,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_benchmark.py --output benchmarks/RESULTS.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info

@@ -19,6 +19,7 @@ redacted in output). No rotation schedule: see docs/data-tier.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -98,7 +99,7 @@ class RedisCache(pulumi.ComponentResource):
             min_lower=4, min_upper=4, min_numeric=4,
             opts=child_opts(self),
         )
-        token = pulumi.Output.secret(self.auth_token.result)
+        token: pulumi.Output[str] = pulumi.Output.secret(self.auth_token.result)
         secret_name = naming.name("cache-auth")
         self.auth_secret = aws.secretsmanager.Secret(
             f"{name}-auth-secret",
@@ -186,7 +187,7 @@ class RedisCache(pulumi.ComponentResource):
         self.primary_endpoint: pulumi.Output[str] = self.replication_group.primary_endpoint_address
         self.reader_endpoint: pulumi.Output[str] = self.replication_group.reader_endpoint_address
         self.auth_secret_arn: pulumi.Output[str] = self.auth_secret.arn
-        self.member_clusters: pulumi.Output[list[str]] = self.replication_group.member_clusters
+        self.member_clusters: pulumi.Output[Sequence[str]] = self.replication_group.member_clusters
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
             "primary_endpoint": self.primary_endpoint, "reader_endpoint": self.reader_endpoint,

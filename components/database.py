@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -52,7 +53,7 @@ def rds_identifier(naming: Naming, *parts: str) -> str:
     return ident
 
 
-def parameters(config: DatabaseConfig) -> list[dict[str, str]]:
+def parameters(config: DatabaseConfig) -> list[aws.rds.ParameterGroupParameterArgsDict]:
     """The custom parameter group's parameters (all dynamic, so applied without a reboot)."""
     return [
         {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
@@ -61,6 +62,16 @@ def parameters(config: DatabaseConfig) -> list[dict[str, str]]:
         {"name": "log_connections", "value": "1", "apply_method": "immediate"},
         {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
     ]
+
+
+def _master_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
+    """ARN of the RDS-managed master secret. `manage_master_user_password` is always on, so RDS
+    reports exactly one; a missing one would otherwise surface later as a None inside the
+    DATABASE_* secret references and the execution-role policy."""
+    arn = secrets[0].secret_arn if secrets else None
+    if arn is None:
+        raise ValueError("RDS reported no master user secret although manage_master_user_password is on")
+    return arn
 
 
 def monitoring_trust_policy(account_id: str) -> dict[str, Any]:
@@ -204,8 +215,7 @@ class PostgresDatabase(pulumi.ComponentResource):
         self.identifier: pulumi.Output[str] = self.instance.identifier
         self.address: pulumi.Output[str] = self.instance.address
         self.port: pulumi.Output[int] = self.instance.port
-        self.secret_arn: pulumi.Output[str] = self.instance.master_user_secrets.apply(
-            lambda secrets: secrets[0].secret_arn if secrets else None)
+        self.secret_arn: pulumi.Output[str] = self.instance.master_user_secrets.apply(_master_secret_arn)
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
             "identifier": self.identifier, "address": self.address, "port": self.port,

@@ -322,11 +322,15 @@ class GithubDeployRole(pulumi.ComponentResource):
         self.policies: dict[str, aws.iam.Policy] = {}
         for group in policy_groups(config):
             policy_name = naming.name("github-deploy", group, max_length=128)
+
+            def group_document(docs: dict[str, dict[str, Any]], g: str = group) -> str:
+                return json.dumps(docs[g])
+
             policy = aws.iam.Policy(
                 f"{name}-{group}",
                 name=policy_name,
                 description=f"{naming.prefix} deploy permissions: {group}",
-                policy=documents.apply(lambda docs, g=group: json.dumps(docs[g])),
+                policy=documents.apply(group_document),
                 tags=naming.tagged(policy_name, Component="ci"),
                 opts=child_opts(self),
             )

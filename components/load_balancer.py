@@ -75,6 +75,14 @@ ELB_ACCOUNTS: dict[str, str] = {
 "Enable access logs" page). Regions not listed here take the log-delivery service principal."""
 
 
+def _validation_field(value: str | None) -> str:
+    """A field of ACM's DNS validation option: ACM fills all three (name, type, value) for a
+    DNS-validated certificate; the provider types them optional."""
+    if value is None:
+        raise ValueError("ACM returned a DNS validation option without its record")
+    return value
+
+
 def log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str]:
     """Who writes ALB access logs in `region`: the regional ELB account, or the log-delivery
     service principal in regions opened since August 2022."""
@@ -325,9 +333,9 @@ class LoadBalancer(pulumi.ComponentResource):
         record = aws.route53.Record(
             f"{name}-cert-validation",
             zone_id=cert.zone_id,
-            name=option.apply(lambda o: o.resource_record_name),
-            type=option.apply(lambda o: o.resource_record_type),
-            records=[option.apply(lambda o: o.resource_record_value)],
+            name=option.apply(lambda o: _validation_field(o.resource_record_name)),
+            type=option.apply(lambda o: _validation_field(o.resource_record_type)),
+            records=[option.apply(lambda o: _validation_field(o.resource_record_value))],
             ttl=60,
             allow_overwrite=True,
             opts=child_opts(self),

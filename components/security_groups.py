@@ -159,7 +159,11 @@ def check_intent(intent: Intent, *, vpc_cidr: str) -> None:
 def _inside(cidr: str, vpc_cidr: str) -> bool:
     net = ipaddress.ip_network(cidr, strict=False)
     vpc = ipaddress.ip_network(vpc_cidr, strict=False)
-    return net.version == vpc.version and net.subnet_of(vpc)  # type: ignore[arg-type]
+    if isinstance(net, ipaddress.IPv4Network) and isinstance(vpc, ipaddress.IPv4Network):
+        return net.subnet_of(vpc)
+    if isinstance(net, ipaddress.IPv6Network) and isinstance(vpc, ipaddress.IPv6Network):
+        return net.subnet_of(vpc)
+    return False  # different IP versions
 
 
 def group_of(source: Any) -> aws.ec2.SecurityGroup:
@@ -315,10 +319,7 @@ class SecurityGroups(pulumi.ComponentResource):
         label = _label(other)
         logical = f"{self._prefix}-{owner}-{'in' if direction == 'ingress' else 'out'}-" \
                   f"{intent.port}-{label}"
-        cls = aws.vpc.SecurityGroupIngressRule if direction == "ingress" \
-            else aws.vpc.SecurityGroupEgressRule
-        rule = cls(
-            logical,
+        args: dict[str, Any] = dict(
             security_group_id=group.id,
             description=intent.description,
             ip_protocol=intent.protocol,
@@ -329,7 +330,10 @@ class SecurityGroups(pulumi.ComponentResource):
             opts=child_opts(self),
             **peer,
         )
-        (self.ingress_rules if direction == "ingress" else self.egress_rules).append(rule)
+        if direction == "ingress":
+            self.ingress_rules.append(aws.vpc.SecurityGroupIngressRule(logical, **args))
+        else:
+            self.egress_rules.append(aws.vpc.SecurityGroupEgressRule(logical, **args))
 
 
 def _label(peer: str) -> str:

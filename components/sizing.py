@@ -10,6 +10,7 @@ RAM minus what RDS reserves for the OS and its agents, which we approximate as 1
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 GIB = 1024**3
@@ -33,7 +34,7 @@ class InstanceSize:
         return int(min(usable // 9531392, 5000))
 
 
-def _family(prefix: str, sizes: dict[str, tuple[int, float]]) -> dict[str, InstanceSize]:
+def _family(prefix: str, sizes: Mapping[str, tuple[int, float]]) -> dict[str, InstanceSize]:
     return {f"{prefix}.{size}": InstanceSize(v, m) for size, (v, m) in sizes.items()}
 
 

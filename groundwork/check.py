@@ -286,7 +286,11 @@ def validate_resource(
                                   resource_options(protect=protect), provider,
                                   {**rule.defaults, **(config or {})})
     found: list[str] = []
-    _run(rule.validate(args, lambda message, _urn=None: found.append(message)))
+
+    def report(message: str, _urn: str | None = None) -> None:
+        found.append(message)
+
+    _run(rule.validate(args, report))
     return found
 
 
@@ -295,7 +299,11 @@ def validate_stack(rule: StackRule, resources: Sequence[PolicyResource],
     """Run one stack rule; returns (urn, message) pairs."""
     args = StackValidationArgs(list(resources), {**rule.defaults, **(config or {})})
     found: list[tuple[str, str]] = []
-    _run(rule.validate(args, lambda message, urn=None: found.append((urn or "", message))))
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append((urn or "", message))
+
+    _run(rule.validate(args, report))
     return found
 
 
@@ -351,8 +359,13 @@ def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], 
             args = ResourceValidationArgs(record.type, props_of(record.inputs), record.urn, record.name,
                                           resource_options(record), _provider_of(record, by_urn),
                                           props_config)
+
+            # A resource rule's violation is about the record being checked, whatever urn it passes.
+            def report_resource(message: str, _urn: str | None = None, urn: str = record.urn) -> None:
+                report(message, None, current=urn)
+
             try:
-                _run(rule.validate(args, lambda m, _u=None, urn=record.urn: report(m, None, current=urn)))
+                _run(rule.validate(args, report_resource))
             except UnknownValueError as exc:
                 result.skipped.append(Skipped(rule.name, record.urn, exc.message, "unknown"))
             except _NotApplicableError as exc:

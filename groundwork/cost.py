@@ -21,10 +21,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groundwork.engine import PlanResult, ResourceRecord
 from groundwork.report import component_of
+
+if TYPE_CHECKING:  # rich is imported where it renders
+    from rich.console import JustifyMethod
 
 PRICES_PACKAGE = "groundwork"
 PRICES_DIR = "prices"
@@ -487,8 +490,10 @@ def render(est: Estimate) -> list[Any]:
 
     items = Table(title=f"Monthly cost estimate: stack {est.stack} ({est.region})",
                   title_justify="left", header_style="bold")
-    for col, justify in (("component", "left"), ("item", "left"), ("USD/month", "right")):
-        items.add_column(col, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("component", "left"), ("item", "left"), ("USD/month", "right"))
+    for col, justify in columns:
+        items.add_column(col, justify=justify)
     for component, item, value in est.by_item():
         items.add_row(component, item, money(value))
     totals = Table(title="By component", title_justify="left", header_style="bold")

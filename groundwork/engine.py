@@ -19,16 +19,22 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import runpy
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacks.config import NAMESPACE, EnvironmentConfig, load_environment
 from stacks.loader import PROJECT_DIR, StackFile, read_stack_file
+
+if TYPE_CHECKING:  # pulumi is imported lazily (the CLI starts without it); mypy sees the base
+    from pulumi.runtime.mocks import Mocks as _MocksBase
+else:
+    _MocksBase = object
 
 ACCOUNT_ID = "123456789012"
 """The account the mock pretends to be (AWS's documentation account)."""
@@ -229,7 +235,7 @@ def _uuid(seed: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class _AwsMocks:
+class _AwsMocks(_MocksBase):
     """pulumi.runtime.Mocks that computes what AWS would (deterministically, from the name)."""
 
     def __init__(self, region: str, stack: str):
@@ -357,7 +363,8 @@ class _AwsMocks:
             s["url"] = f"https://sqs.{region}.amazonaws.com/{acct}/{n}"
             s["arn"] = f"arn:aws:sqs:{region}:{acct}:{n}"
 
-    def call(self, args: Any) -> dict[str, Any]:
+    # The SDK annotates `(outputs, failures)` but MockMonitor.Invoke also takes a bare dict.
+    def call(self, args: Any) -> dict[str, Any]:  # type: ignore[override]
         tok = args.token
         if tok == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
@@ -453,6 +460,7 @@ def run_program(
     import pulumi
     from pulumi.runtime import config as runtime_config
     from pulumi.runtime import settings
+    from pulumi.runtime.stack import Stack
 
     program = program or PROJECT_DIR / "__main__.py"
     mocks = _AwsMocks(env.region, stack_file.stack)
@@ -476,7 +484,7 @@ def run_program(
             # set_mocks finished the root Stack before the program ran, so its exports were
             # never sent; send them now so the monitor records the stack outputs.
             root = settings.get_root_resource()
-            if root is not None and getattr(root, "outputs", None):
+            if isinstance(root, Stack) and root.outputs:
                 root._outputs_registered = False
                 root._finish()
         finally:
@@ -498,22 +506,24 @@ def run_program(
                       stack_outputs=monitor.stack_outputs, log=log)
 
 
-class _ListLogger:
-    """A logging.Logger stand-in that keeps what the program logged."""
+class _ListLogger(logging.Logger):
+    """The logger the mock engine writes to: keeps what the program logged (warnings and
+    errors) in `sink`; no handlers, nothing printed. Not registered with `logging`."""
 
     def __init__(self, sink: list[str]):
+        super().__init__("groundwork.offline")
         self.sink = sink
 
-    def debug(self, msg: str) -> None:
+    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
         pass
 
-    def info(self, msg: str) -> None:
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
         pass
 
-    def warning(self, msg: str) -> None:
+    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
         self.sink.append(f"warning: {msg}")
 
-    def error(self, msg: str) -> None:
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
         self.sink.append(f"error: {msg}")
 
 

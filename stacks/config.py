@@ -18,7 +18,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -101,7 +101,8 @@ def _seed_tiers() -> list[TierConfig]:
     ]
 
 
-INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms", "ssm")
+InterfaceEndpoint = Literal["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms", "ssm"]
+INTERFACE_ENDPOINTS: tuple[str, ...] = get_args(InterfaceEndpoint)
 
 
 class FlowLogsConfig(_Strict):
@@ -124,7 +125,7 @@ class EndpointsConfig(_Strict):
     s3_gateway: bool = True
     """S3 gateway endpoint on the private route tables (default on: free, and ECR layers come
     from S3)."""
-    interface: list[Literal[INTERFACE_ENDPOINTS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    interface: list[InterfaceEndpoint] = Field(default_factory=list)
     """Interface endpoints with private DNS and their own security group (443 from the VPC).
     Default none: each costs ~$7.30/month per AZ; worth it when NAT traffic is heavy or NAT is
     `none`."""
@@ -1295,6 +1296,8 @@ def load_environment(
 
     profile_raw = known.get("profile")
     try:
+        if not isinstance(profile_raw, str):  # missing, or not text: no Profile has that value
+            raise ValueError(profile_raw)
         profile = Profile(profile_raw)
     except ValueError:
         shown = "missing" if profile_raw is None else f"got {profile_raw!r}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -113,6 +113,19 @@ class AlarmSpec:
             raise KeyError(f"alarm key {self.key!r} is not in the catalog (components/alarm_names.py)")
 
 
+class _MetricArgs(TypedDict, total=False):
+    """The MetricAlarm arguments that say what it watches: one metric, or metric queries."""
+
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, pulumi.Input[str]]
+    period: int
+    statistic: str
+    extended_statistic: str
+    evaluate_low_sample_count_percentiles: str
+    metric_queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs]
+
+
 @dataclass(frozen=True)
 class CreatedAlarm:
     """An alarm the factory created (for the dashboard, the services and the tests)."""
@@ -196,9 +209,9 @@ class AlarmFactory:
         return [a for a in (self.create(s) for s in specs) if a is not None]
 
     @staticmethod
-    def _metric_args(metric: Metric | Expression) -> dict[str, object]:
+    def _metric_args(metric: Metric | Expression) -> _MetricArgs:
         if isinstance(metric, Metric):
-            args: dict[str, object] = {
+            args: _MetricArgs = {
                 "namespace": metric.namespace,
                 "metric_name": metric.name,
                 "dimensions": dict(metric.dimensions),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.alarms.base import AlarmSpec, Metric
+from components.alarms.base import AlarmSpec, Comparison, Metric, TreatMissing
 from components.alarms.targets import AlarmTargets
 from components.sizing import DB_INSTANCE_CLASSES, GIB
 from stacks.config import DatabaseConfig
@@ -60,11 +60,11 @@ def database_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
     dims = {"DBInstanceIdentifier": db.identifier}
     watches = f"the RDS instance ({t.instance_class})"
 
-    def spec(key: str, metric: str, stat: str, comparison: str, threshold: float, note: str,
-             missing: str) -> AlarmSpec:
+    def spec(key: str, metric: str, stat: str, comparison: Comparison, threshold: float, note: str,
+             missing: TreatMissing) -> AlarmSpec:
         return AlarmSpec(key=key, watches=watches, metric=Metric(NAMESPACE, metric, dims, stat),
                          comparison=comparison, threshold=threshold, threshold_note=note,
-                         treat_missing_data=missing)  # type: ignore[arg-type]
+                         treat_missing_data=missing)
 
     # RDS publishes every instance metric every minute while the instance runs; a gap means it
     # is rebooting, failing over or stopped, which the RDS event subscription reports on the

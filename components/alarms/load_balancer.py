@@ -7,6 +7,8 @@ what AWS/ApplicationELB emits, not the ARN.
 
 from __future__ import annotations
 
+import pulumi
+
 from components.alarms.base import AlarmSpec, Expression, Metric
 from components.alarms.targets import AlarmTargets, ServiceTarget
 
@@ -57,7 +59,7 @@ def load_balancer_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
     return specs
 
 
-def _per_target_group(metric: str, stat: str, lb: object, service: ServiceTarget,
+def _per_target_group(metric: str, stat: str, lb: pulumi.Input[str], service: ServiceTarget,
                       label: str) -> Metric | Expression:
     """One metric on the service's target group, or, with a blue/green pair, the MAX over both
     (whichever is serving; MAX of a p95 is the conservative reading)."""
@@ -68,7 +70,7 @@ def _per_target_group(metric: str, stat: str, lb: object, service: ServiceTarget
     return Expression(expression=f"MAX([{', '.join(metrics)}])", label=label, metrics=metrics)
 
 
-def _target_group_alarms(lb: object, service: ServiceTarget) -> list[AlarmSpec]:
+def _target_group_alarms(lb: pulumi.Input[str], service: ServiceTarget) -> list[AlarmSpec]:
     groups = service.target_groups
     watches = (f"service {service.name} (its target group)" if len(groups) == 1 else
                f"service {service.name} (both blue/green target groups)")

@@ -126,10 +126,13 @@ class Notifications(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             rds_events = severity == "critical" and database_identifier is not None
-            policy = pulumi.Output.all(topic.arn, account.account_id).apply(
-                lambda args, rds=rds_events: json.dumps(topic_policy(
+
+            def policy_json(args: list[Any], rds: bool = rds_events) -> str:
+                return json.dumps(topic_policy(
                     args[0], account_id=args[1], region=account.region,
-                    partition=account.partition, dns_suffix=account.dns_suffix, rds_events=rds)))
+                    partition=account.partition, dns_suffix=account.dns_suffix, rds_events=rds))
+
+            policy = pulumi.Output.all(topic.arn, account.account_id).apply(policy_json)
             self.policies[severity] = aws.sns.TopicPolicy(
                 f"{name}-{severity}-policy", arn=topic.arn, policy=policy, opts=child_opts(self))
             self.topics[severity] = topic

@@ -106,7 +106,7 @@ class Network(pulumi.ComponentResource):
         self.route_tables = self._route_tables()
         self._flow_logs(logs_key_arn)
         self.s3_endpoint = self._s3_endpoint() if config.endpoints.s3_gateway else None
-        self.endpoint_security_group = None
+        self.endpoint_security_group: aws.ec2.SecurityGroup | None = None
         self.interface_endpoints = self._interface_endpoints()
 
         data_ids = [s.id for s in self.subnets[data_tier]]
