@@ -89,7 +89,8 @@ def security_group_rules(plan: PlanResult) -> list[SgRule]:
     """Every ingress/egress rule, peers resolved to group names."""
     names: dict[str, str] = {}
     for sg in plan.of_type(SG_TYPE):
-        label = sg.inputs.get("tags", {}).get("Role") or sg.inputs.get("name") or sg.name
+        tags = sg.inputs.get("tags", {}) or {}
+        label = tags.get("Group") or tags.get("Role") or sg.inputs.get("name") or sg.name
         names[sg.id] = str(label)
     for vpc in plan.of_type("aws:ec2/vpc:Vpc"):
         names[str(vpc.outputs.get("defaultSecurityGroupId"))] = "default"
@@ -133,31 +134,54 @@ def totals(plan: PlanResult) -> dict[str, Any]:
     }
 
 
+def _node_id(label: str) -> str:
+    return "n_" + "".join(c if c.isalnum() else "_" for c in label)
+
+
 def mermaid(plan: PlanResult) -> str:
-    """A mermaid flowchart of the request path, drawn from what the plan holds."""
-    has = {t for t in (r.type for r in plan.custom_resources)}
-    tiers = sorted({row["tier"] for row in subnet_rows(plan)})
-    lines = ["flowchart LR", "  user([Internet])"]
-    if "aws:lb/loadBalancer:LoadBalancer" in has:
-        lines.append("  alb[ALB :443<br/>public subnets]")
-        lines.append("  user -->|HTTPS| alb")
-    services = [r for r in plan.of_type("aws:ecs/service:Service")]
-    for svc in services:
-        sid = svc.name.replace("-", "_")
-        lines.append(f"  {sid}[ECS {svc.name}<br/>compute subnets]")
-        if svc.inputs.get("loadBalancers"):
-            lines.append(f"  alb --> {sid}")
-    if "aws:rds/instance:Instance" in has:
-        lines.append("  db[(RDS PostgreSQL<br/>data subnets)]")
-        lines.extend(f"  {s.name.replace('-', '_')} -->|5432| db" for s in services)
-    if "aws:elasticache/replicationGroup:ReplicationGroup" in has:
-        lines.append("  cache[(ElastiCache<br/>data subnets)]")
-        lines.extend(f"  {s.name.replace('-', '_')} -->|6379| cache" for s in services)
+    """A mermaid flowchart of the request path, drawn from what the plan holds: one node per
+    security group (named after what sits in it), one edge per ingress rule with its ports, so the
+    picture is the security-group matrix, not a drawing of intentions."""
+    names: dict[str, str] = {}
+    for sg in plan.of_type(SG_TYPE):
+        tags = sg.inputs.get("tags", {}) or {}
+        names[sg.id] = str(tags.get("Group") or sg.inputs.get("name") or sg.name)
+    shapes: dict[str, str] = {}
+    for lb in plan.of_type("aws:lb/loadBalancer:LoadBalancer"):
+        for sg_id in lb.inputs.get("securityGroups", []):
+            shapes[names.get(sg_id, sg_id)] = "[ALB<br/>public subnets]"
+    for svc in plan.of_type("aws:ecs/service:Service"):
+        groups = (svc.inputs.get("networkConfiguration") or {}).get("securityGroups", [])
+        for sg_id in groups:
+            shapes[names.get(sg_id, sg_id)] = f"[ECS {svc.inputs.get('name', svc.name)}<br/>compute subnets]"
+    for db in plan.of_type("aws:rds/instance:Instance"):
+        for sg_id in db.inputs.get("vpcSecurityGroupIds", []):
+            shapes[names.get(sg_id, sg_id)] = "[(RDS PostgreSQL<br/>data subnets)]"
+    for rg in plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
+        for sg_id in rg.inputs.get("securityGroupIds", []):
+            engine = rg.inputs.get("engine", "")
+            shapes[names.get(sg_id, sg_id)] = f"[(ElastiCache {engine}<br/>data subnets)]"
+    lines = ["flowchart LR"]
+    edges: dict[tuple[str, str], set[str]] = defaultdict(set)
+    world = {"0.0.0.0/0", "::/0"}
+    for rule in security_group_rules(plan):
+        if rule.direction != "in":
+            continue
+        source = "internet" if rule.peer in world else rule.peer
+        edges[(source, rule.group)].add(rule.ports)
+    used = {n for pair in edges for n in pair}
+    if "internet" in used:
+        lines.append("  internet([Internet])")
+    for label in sorted(used - {"internet"}):
+        lines.append(f"  {_node_id(label)}{shapes.get(label, f'[{label}]')}")
+    for (source, target), ports in sorted(edges.items()):
+        src = "internet" if source == "internet" else _node_id(source)
+        lines.append(f"  {src} -->|{', '.join(sorted(ports))}| {_node_id(target)}")
     nats = len(plan.of_type("aws:ec2/natGateway:NatGateway"))
     if nats:
-        lines.append(f"  nat[NAT x{nats}] --> user")
-        lines.extend(f"  {s.name.replace('-', '_')} -.->|egress| nat" for s in services)
-    if len(lines) == 2:
+        lines.append(f"  nat[NAT gateway x{nats}<br/>public subnets] -->|egress| internet_out([Internet])")
+    if len(lines) == 1:
+        tiers = sorted({row["tier"] for row in subnet_rows(plan)})
         lines.append(f"  vpc[VPC {plan.config.network.cidr}<br/>tiers: {', '.join(tiers)}]")
     return "\n".join(lines)
 
