@@ -79,3 +79,22 @@ class AccountContext:
 def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options for a child: parented (so tags, providers and aliases follow the component)."""
     return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def check_subnet_source(owner: str, *, subnet_group_name: Any, subnet_ids: Any,
+                        minimum: int, why: str) -> None:
+    """A data store takes exactly one of `subnet_group_name` (an existing subnet group) and
+    `subnet_ids` (it then creates its own group). A `subnet_ids` list of known length must name
+    at least `minimum` distinct subnets (`why` says what needs them); an Output list is only
+    known at deploy time, where AWS checks it."""
+    if (subnet_group_name is None) == (subnet_ids is None):
+        raise ValueError(f"{owner}: pass exactly one of subnet_group_name (an existing subnet "
+                         "group) or subnet_ids (the component creates the subnet group)")
+    if isinstance(subnet_ids, str):
+        raise TypeError(f"{owner}: subnet_ids must be a list of subnet ids, got a string")
+    if isinstance(subnet_ids, (list, tuple)):
+        known = {s for s in subnet_ids if isinstance(s, str)}
+        count = len(known) + sum(1 for s in subnet_ids if not isinstance(s, str))
+        if count < minimum:
+            raise ValueError(f"{owner}: subnet_ids names {count} distinct subnet(s); {why} "
+                             f"needs at least {minimum}, in different AZs")

@@ -1,7 +1,8 @@
 """`PostgresDatabase`: RDS for PostgreSQL with every RDS control of controls.md built in.
 
 Always on, not configurable: storage encrypted with the environment's data key (RDS.3), private
-(RDS.2) in the network's data-tier subnet group behind the group `SecurityGroups` made for it,
+(RDS.2) in the network's data-tier subnet group (or its own group over the private subnets it
+is given) behind the group `SecurityGroups` made for it,
 TLS forced by a custom parameter group (`rds.force_ssl=1`, RDS.38) that also logs slow queries
 and connections, master password generated and rotated by RDS in Secrets Manager (encrypted
 with the data key; never in config or state), IAM database authentication (RDS.10), the
@@ -13,8 +14,12 @@ snapshots (RDS.17), automatic minor upgrades (RDS.13), the rsa2048 CA, an explic
 Insights mode, and an admin name other than `postgres` (RDS.25, validated in config).
 
 Per config (prod floor in stacks/config.py): Multi-AZ (RDS.5), backup retention (RDS.11),
-deletion protection (RDS.8), final snapshot. `protect=True` (prod) also sets Pulumi's `protect`
-on the instance, so `pulumi destroy` refuses to delete it.
+deletion protection (RDS.8), final snapshot.
+
+`config.deletion_protection` sets only RDS's own deletion protection. Pulumi's `protect` on the
+instance (`pulumi destroy` refuses to delete it) is the separate `protect` argument, default
+false: the stack passes `protect=config.deletion_protection`, so in the stacks the two always
+agree (on in prod); a program using the component directly chooses `protect` itself.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
-from components.security_groups import group_of
+from components.base import AccountContext, Naming, check_subnet_source, child_opts
+from components.security_groups import SecurityGroups, group_of, store_group
 from stacks.config import DatabaseConfig
 
 CA_CERT = "rds-ca-rsa2048-g1"
@@ -94,10 +99,12 @@ class PostgresDatabase(pulumi.ComponentResource):
 
     Outputs (the connection contract): `identifier`, `address`, `port`, `database_name`,
     `secret_arn` (RDS-managed master secret, JSON with `username` and `password`),
-    `security_group_id`.
+    `security_group_id`. `subnet_group`: the subnet group it created (None when given
+    `subnet_group_name`).
     """
 
     instance: aws.rds.Instance
+    subnet_group: aws.rds.SubnetGroup | None
 
     def __init__(
         self,
@@ -106,24 +113,48 @@ class PostgresDatabase(pulumi.ComponentResource):
         *,
         naming: Naming,
         account: AccountContext,
-        subnet_group_name: pulumi.Input[str],
-        security_group: Any,
+        security_group: SecurityGroups | aws.ec2.SecurityGroup,
         data_key_arn: pulumi.Input[str],
         logs_key_arn: pulumi.Input[str],
+        subnet_group_name: pulumi.Input[str] | None = None,
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         protect: bool = False,
-        security_groups: Any = None,
+        security_groups: SecurityGroups | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        """`security_group`: the database's group (from `SecurityGroups.database`).
-        `security_groups`: the `SecurityGroups` component, so `allow_from` goes through its
-        guard and never duplicates a rule (default none: `allow_from` then needs it).
-        `protect` (default false; true in prod): Pulumi `protect` on the instance."""
+        """`security_group`: the `SecurityGroups` component (its `database` group is used, and
+        `allow_from` goes through its guard, never duplicating a rule), or a plain
+        `aws.ec2.SecurityGroup` (then `allow_from` is unavailable: add rules yourself).
+        `security_groups`: deprecated (the component, when `security_group` was the group);
+        still accepted with a DeprecationWarning for one release.
+        Subnets: exactly one of `subnet_group_name` (an existing DB subnet group, e.g. the
+        network's) or `subnet_ids` (>= 2 private subnets in different AZs: the component then
+        creates its own `aws.rds.SubnetGroup`).
+        `protect` (default false; the stack passes `config.deletion_protection`, so true in
+        prod): Pulumi `protect` on the instance. `config.deletion_protection` alone does not set
+        it (see the module docstring)."""
         super().__init__("groundwork:data:PostgresDatabase", name, None, opts)
+        check_subnet_source("PostgresDatabase", subnet_group_name=subnet_group_name,
+                            subnet_ids=subnet_ids, minimum=2,
+                            why="an RDS subnet group (DBSubnetGroupDoesNotCoverEnoughAZs)")
         self.config = config
-        self._groups = security_groups
-        self.security_group = group_of(security_group)
+        self.security_group, self._groups = store_group(
+            "PostgresDatabase", "database", security_group, security_groups)
         ident = rds_identifier(naming, "postgres")
         self.database_name: str = config.database_name
+
+        self.subnet_group = None
+        if subnet_ids is not None:
+            group_name = naming.name("postgres", "subnets")
+            self.subnet_group = aws.rds.SubnetGroup(
+                f"{name}-subnets",
+                name=group_name,
+                description=f"{naming.prefix} PostgreSQL (private subnets)",
+                subnet_ids=subnet_ids,
+                tags=naming.tagged(group_name, Component="database"),
+                opts=child_opts(self),
+            )
+            subnet_group_name = self.subnet_group.name
 
         self.parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
@@ -227,8 +258,8 @@ class PostgresDatabase(pulumi.ComponentResource):
         """Let `source` (a security group or anything with `.security_group`) connect on the
         database port: ingress on the database group and egress on the source's."""
         if self._groups is None:
-            raise ValueError("PostgresDatabase.allow_from needs security_groups= (the "
-                             "SecurityGroups component) to create the rules")
+            raise ValueError("PostgresDatabase.allow_from needs the SecurityGroups component "
+                             "as security_group= to create the rules (it was given a plain group)")
         key = self._groups.key_of(group_of(source))
         self._groups.allow(source=source, target=self.security_group, port=self.config.port,
                            description=f"{key} to PostgreSQL")

@@ -17,8 +17,17 @@ IAM's 6,144-character limit) and scoped as far as each AWS service allows:
 - by tag, `Environment=<stack>`: KMS keys (their ARNs carry only a UUID);
 - by region only (documented in docs/operations.md): EC2/VPC actions (VPC resources have ids, not
   names), ACM certificates, Application Auto Scaling, the `Describe*`/`List*` reads;
-- always denied: changing this role, its own policies and the OIDC provider, so a workflow can't
-  widen its own trust or permissions (an admin applies changes to the `ci` section).
+- always denied: changing this role, its own policies, the preview role and the OIDC provider,
+  so a workflow can't widen its own trust or permissions (an admin applies changes to the `ci`
+  section).
+
+`GithubPreviewRole` (created with it unless `ci.preview` is false) is what pull requests assume
+for `pulumi preview`: trusted only by `repo:<repository>:pull_request` (StringEquals, the same
+audience), one-hour sessions, one inline read-only policy. Any branch pusher can assume it from
+a workflow of their own, so it never writes: Describe/List/Get on the services the stack uses
+(never the ones that return data or secrets: `secretsmanager:GetSecretValue`, `s3:GetObject`
+outside this stack's state, `logs:GetLogEvents`, `ec2:GetPasswordData`...), this stack's state
+objects and `kms:Decrypt` with the secrets-provider key. Forked pull requests get no OIDC token.
 """
 
 from __future__ import annotations
@@ -53,6 +62,12 @@ SELF_READS = ("iam:GetRole", "iam:GetRolePolicy", "iam:ListRoleTags", "iam:ListR
 SERVICE_LINKED = ("ecs.amazonaws.com", "rds.amazonaws.com", "elasticache.amazonaws.com",
                   "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com")
 """Service-linked roles the first deploy in an account may have to create."""
+INLINE_POLICY_MAX_CHARS = 10240
+"""IAM's limit on the inline policies of one role together, whitespace excluded."""
+READ_VERBS = ("Describe", "List", "Get")
+"""What every action the preview role is allowed starts with; `kms:Decrypt` (of the stack's
+secrets) is the one exception. Checked when the policy is built."""
+PREVIEW_DECRYPT = "kms:Decrypt"
 
 
 def _validate_repository(repository: str) -> None:
@@ -92,6 +107,56 @@ def trust_policy(provider_arn: str, repository: str, branches: list[str],
     }
 
 
+def preview_subject(repository: str) -> str:
+    """The one `sub` claim that may assume the preview role: a `pull_request` job of THIS
+    repository (a job that names a GitHub environment presents the environment instead)."""
+    _validate_repository(repository)
+    return f"repo:{repository}:pull_request"
+
+
+def preview_trust_policy(provider_arn: str, repository: str) -> dict[str, Any]:
+    """The preview role's trust policy (pure): the STS audience and exactly the pull_request
+    subject, both StringEquals."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "GithubPullRequestsOidc",
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                                           f"{GITHUB_OIDC_HOST}:sub": preview_subject(repository)}},
+        }],
+    }
+
+
+def _environment(naming: Naming) -> str:
+    """The stack's `Environment` tag (its Pulumi stack name)."""
+    return naming.tags.get("Environment") or naming.prefix.rsplit("-", 1)[-1]
+
+
+def deploy_role_name(naming: Naming) -> str:
+    return naming.name("github-deploy", max_length=64)
+
+
+def preview_role_name(naming: Naming) -> str:
+    return naming.name("github-preview", max_length=64)
+
+
+def _stmt(sid: str, actions: list[str], resources: list[str] | str,
+          condition: dict[str, Any] | None = None, effect: str = "Allow") -> dict[str, Any]:
+    out: dict[str, Any] = {"Sid": sid, "Effect": effect, "Action": actions, "Resource": resources}
+    if condition:
+        out["Condition"] = condition
+    return out
+
+
+def _state_objects(bucket_arn: str, project: str, environment: str) -> list[str]:
+    """This stack's objects in a DIY state bucket: its checkpoint, history, backups, locks."""
+    return [f"{bucket_arn}/.pulumi/*/{project}/{environment}.json*",
+            f"{bucket_arn}/.pulumi/*/{project}/{environment}/*"]
+
+
 # --------------------------------------------------------------------------------------------
 # permissions
 # --------------------------------------------------------------------------------------------
@@ -107,20 +172,16 @@ def policy_groups(config: CiConfig) -> list[str]:
 
 def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, role_name: str,
                     account_id: str, region: str, partition: str = "aws", zone_id: str | None = None,
-                    waf_acl_arn: str | None = None, project: str = "groundwork") -> dict[str, dict[str, Any]]:
+                    waf_acl_arn: str | None = None, project: str = "groundwork",
+                    preview_role: str | None = None) -> dict[str, dict[str, Any]]:
     """The permission policies of the deploy role, by group (pure). `stack_prefix` is the start
     of every physical name (`groundwork-prod`), `environment` the stack's `Environment` tag and
-    Pulumi stack name, `project` the Pulumi project (state paths, flow-log group)."""
+    Pulumi stack name, `project` the Pulumi project (state paths, flow-log group),
+    `preview_role` the name of the preview role (denied like the deploy role itself)."""
     p, r, a, s = partition, region, account_id, stack_prefix
     env = environment
     in_region = {"StringEquals": {"aws:RequestedRegion": region}}
-
-    def stmt(sid: str, actions: list[str], resources: list[str] | str,
-             condition: dict[str, Any] | None = None, effect: str = "Allow") -> dict[str, Any]:
-        out: dict[str, Any] = {"Sid": sid, "Effect": effect, "Action": actions, "Resource": resources}
-        if condition:
-            out["Condition"] = condition
-        return out
+    stmt = _stmt
 
     def doc(*statements: dict[str, Any]) -> dict[str, Any]:
         return {"Version": "2012-10-17", "Statement": list(statements)}
@@ -232,6 +293,7 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
             "Effect": "Deny",
             "NotAction": list(SELF_READS),
             "Resource": [f"{iam}:role/{role_name}", self_policies,
+                         *([f"{iam}:role/{preview_role}"] if preview_role else []),
                          f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}"],
         },
     )
@@ -239,7 +301,7 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
         state: list[dict[str, Any]] = []
         if config.state_bucket:
             bucket = f"arn:{p}:s3:::{config.state_bucket}"
-            own = [f"{bucket}/.pulumi/*/{project}/{env}.json*", f"{bucket}/.pulumi/*/{project}/{env}/*"]
+            own = _state_objects(bucket, project, env)
             state += [
                 stmt("StateBucket", ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
                      bucket),
@@ -255,6 +317,79 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
     return policies
 
 
+def preview_policy(config: CiConfig, *, stack_prefix: str, environment: str, account_id: str,
+                   region: str, partition: str = "aws", zone_id: str | None = None,
+                   waf_acl_arn: str | None = None, project: str = "groundwork") -> dict[str, Any]:
+    """The preview role's one inline policy (pure): what `pulumi preview` of this stack reads.
+
+    A preview runs the program and diffs it against the state: it reads the state and decrypts
+    its secrets; the Describe/List/Get below also cover the provider's reads of the stack's
+    resources, except the secret versions' values (so no `--refresh`). Wildcards only where
+    every matching action is metadata (`ec2:Describe*`, never `ec2:Get*`, which holds
+    `GetPasswordData`); explicit lists where a service's Get returns data (Secrets Manager, S3,
+    CloudWatch Logs, ECR, KMS). Raises if an allowed action is not a read.
+    """
+    p, r, a, s = partition, region, account_id, stack_prefix
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+    statements = [
+        _stmt("StackServicesRead", [
+            "ec2:Describe*",
+            "elasticloadbalancing:Describe*",
+            "ecs:Describe*", "ecs:List*",
+            "rds:Describe*", "rds:ListTagsForResource",
+            "elasticache:Describe*", "elasticache:List*",
+            "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
+            "acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate",
+            "ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:GetLifecyclePolicy",
+            "ecr:GetRepositoryPolicy",
+            "logs:Describe*", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
+            "cloudwatch:Describe*", "cloudwatch:List*", "cloudwatch:GetDashboard",
+            "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTopics",
+            "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource",
+            "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:List*",
+            "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
+            "secretsmanager:ListSecrets", "secretsmanager:ListSecretVersionIds",
+            *(["wafv2:GetWebACL", "wafv2:GetWebACLForResource"] if waf_acl_arn else []),
+        ], "*", in_region),
+        _stmt("IamRead", ["iam:Get*", "iam:List*"], [
+            f"arn:{p}:iam::{a}:role/{s}-*", f"arn:{p}:iam::{a}:policy/{s}-*",
+            f"arn:{p}:iam::aws:policy/*", f"arn:{p}:iam::{a}:oidc-provider/{GITHUB_OIDC_HOST}"]),
+        _stmt("IamListProviders", ["iam:ListOpenIDConnectProviders"], "*"),
+        # bucket-level reads only: `s3:Get*` on `<prefix>-*` would match the objects too
+        _stmt("LogBucketRead", ["s3:ListBucket", "s3:GetBucket*", "s3:GetLifecycleConfiguration",
+                                "s3:GetEncryptionConfiguration", "s3:GetReplicationConfiguration",
+                                "s3:GetAccelerateConfiguration"], f"arn:{p}:s3:::{s}-*"),
+        _stmt("DnsRead", ["route53:GetHostedZone", "route53:ListResourceRecordSets",
+                          "route53:ListTagsForResource"],
+              f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"),
+        _stmt("DnsList", ["route53:GetChange", "route53:ListHostedZones"], "*"),
+    ]
+    if config.state_bucket:
+        bucket = f"arn:{p}:s3:::{config.state_bucket}"
+        statements += [
+            _stmt("StateBucket", ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
+                  bucket),
+            _stmt("StateRead", ["s3:GetObject"], [f"{bucket}/.pulumi/meta.yaml",
+                                                  *_state_objects(bucket, project, environment)]),
+        ]
+    if config.secrets_key_alias:
+        statements.append(_stmt(
+            "SecretsProviderDecrypt", [PREVIEW_DECRYPT], f"arn:{p}:kms:{r}:{a}:key/*",
+            {"ForAnyValue:StringEquals": {"kms:ResourceAliases": config.secrets_key_alias}}))
+    # Belt and braces: even a policy attached to this role later can't read a secret value.
+    statements.append(_stmt("NeverSecretValues", ["secretsmanager:GetSecretValue",
+                                                  "secretsmanager:BatchGetSecretValue"], "*",
+                            effect="Deny"))
+    for statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        for action in statement["Action"]:
+            verb = action.split(":", 1)[1]
+            if action != PREVIEW_DECRYPT and not verb.startswith(READ_VERBS):
+                raise ValueError(f"the preview role must stay read-only, not {action}")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def policy_size(document: dict[str, Any]) -> int:
     """Characters IAM counts against the managed-policy limit (whitespace excluded)."""
     return len("".join(json.dumps(document, separators=(",", ":")).split()))
@@ -265,11 +400,62 @@ def policy_size(document: dict[str, Any]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+class GithubPreviewRole(pulumi.ComponentResource):
+    """The read-only role pull requests assume for `pulumi preview` (see the module docstring):
+    trusted only by `repo:<repository>:pull_request`, one inline policy from `preview_policy`.
+
+    Outputs: `role_arn` (the `ci_preview_role_arn` stack output: the workflow's
+    `AWS_PREVIEW_ROLE_ARN` variable).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: CiConfig,
+        *,
+        naming: Naming,
+        account: AccountContext,
+        provider_arn: pulumi.Input[str],
+        zone_id: str | None = None,
+        waf_acl_arn: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("groundwork:ci:GithubPreviewRole", name, None, opts)
+        preview_subject(config.repository)  # validate before registering anything
+        environment = _environment(naming)
+        role_name = preview_role_name(naming)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            description=f"GitHub Actions pull-request previews of {naming.prefix} from "
+                        f"{config.repository} (read-only)",
+            assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
+                lambda arn: json.dumps(preview_trust_policy(arn, config.repository))),
+            max_session_duration=MAX_SESSION_SECONDS,
+            tags=naming.tagged(role_name, Component="ci"),
+            opts=child_opts(self),
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-read",
+            name="read-only",
+            role=self.role.name,
+            policy=pulumi.Output.from_input(account.account_id).apply(
+                lambda acct: json.dumps(preview_policy(
+                    config, stack_prefix=naming.prefix, environment=environment, account_id=acct,
+                    region=account.region, partition=account.partition, zone_id=zone_id,
+                    waf_acl_arn=waf_acl_arn))),
+            opts=child_opts(self),
+        )
+        self.role_arn: pulumi.Output[str] = self.role.arn
+        self.register_outputs({"role_arn": self.role_arn})
+
+
 class GithubDeployRole(pulumi.ComponentResource):
-    """OIDC provider (or an existing one), the deploy role and its scoped managed policies.
+    """OIDC provider (or an existing one), the deploy role and its scoped managed policies, and
+    (unless `config.preview` is false) the read-only `GithubPreviewRole` as a child.
 
     Outputs: `role_arn` (give it to `aws-actions/configure-aws-credentials` as
-    `role-to-assume`), `provider_arn`.
+    `role-to-assume`), `provider_arn`, `preview_role_arn` (None without a preview role).
     """
 
     def __init__(
@@ -287,9 +473,10 @@ class GithubDeployRole(pulumi.ComponentResource):
         only when the load balancer validates its own certificate); `waf_acl_arn` adds the
         WAF association permissions (default none)."""
         super().__init__("groundwork:ci:GithubDeployRole", name, None, opts)
-        environment = naming.tags.get("Environment") or naming.prefix.rsplit("-", 1)[-1]
+        environment = _environment(naming)
         # Validate before registering anything: the trust policy is the security boundary.
         subjects(config.repository, config.branches, config.environments)
+        preview_name = preview_role_name(naming) if config.preview else None
         if config.oidc_provider_arn:
             self.provider = None
             provider_arn: pulumi.Input[str] = config.oidc_provider_arn
@@ -302,7 +489,7 @@ class GithubDeployRole(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             provider_arn = self.provider.arn
-        role_name = naming.name("github-deploy", max_length=64)
+        role_name = deploy_role_name(naming)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=role_name,
@@ -318,7 +505,7 @@ class GithubDeployRole(pulumi.ComponentResource):
             lambda acct: deploy_policies(config, stack_prefix=naming.prefix, environment=environment,
                                          role_name=role_name, account_id=acct, region=account.region,
                                          partition=account.partition, zone_id=zone_id,
-                                         waf_acl_arn=waf_acl_arn))
+                                         waf_acl_arn=waf_acl_arn, preview_role=preview_name))
         self.policies: dict[str, aws.iam.Policy] = {}
         for group in policy_groups(config):
             policy_name = naming.name("github-deploy", group, max_length=128)
@@ -337,6 +524,16 @@ class GithubDeployRole(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(f"{name}-{group}", role=self.role.name, policy_arn=policy.arn,
                                          opts=child_opts(self))
             self.policies[group] = policy
+        self.preview: GithubPreviewRole | None = None
+        if config.preview:
+            self.preview = GithubPreviewRole(
+                f"{name}-preview", config, naming=naming, account=account,
+                provider_arn=provider_arn, zone_id=zone_id, waf_acl_arn=waf_acl_arn,
+                opts=child_opts(self))
         self.role_arn: pulumi.Output[str] = self.role.arn
         self.provider_arn: pulumi.Output[str] = pulumi.Output.from_input(provider_arn)
-        self.register_outputs({"role_arn": self.role_arn, "provider_arn": self.provider_arn})
+        self.preview_role_arn: pulumi.Output[str] | None = (
+            self.preview.role_arn if self.preview is not None else None)
+        self.register_outputs({"role_arn": self.role_arn, "provider_arn": self.provider_arn,
+                               **({"preview_role_arn": self.preview_role_arn}
+                                  if self.preview_role_arn is not None else {})})

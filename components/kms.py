@@ -16,6 +16,7 @@ context, and an SNS topic's key must let `cloudwatch.amazonaws.com` (alarms) and
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import pulumi
@@ -132,12 +133,44 @@ class EncryptionKey(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn, "key_id": self.key_id, "alias": self.alias_name})
 
 
+PURPOSES: tuple[KeyPurpose, ...] = ("logs", "data", "notifications")
+"""Every key purpose, in creation order."""
+
+
 class EnvironmentKeys:
-    """The three keys of an environment (logs, data, notifications)."""
+    """The keys of an environment, one per purpose (logs, data, notifications; default all
+    three, as the stack needs). A program that needs fewer passes `purposes=`; the attribute of
+    a purpose not created is None, and `require(purpose)` returns a created key or raises."""
+
+    logs: EncryptionKey | None
+    data: EncryptionKey | None
+    notifications: EncryptionKey | None
 
     def __init__(self, *, naming: Naming, account: AccountContext,
+                 purposes: Iterable[KeyPurpose] = PURPOSES,
                  opts: pulumi.ResourceOptions | None = None):
-        self.logs = EncryptionKey("kms-logs", "logs", naming=naming, account=account, opts=opts)
-        self.data = EncryptionKey("kms-data", "data", naming=naming, account=account, opts=opts)
-        self.notifications = EncryptionKey("kms-notifications", "notifications", naming=naming,
-                                           account=account, opts=opts)
+        if isinstance(purposes, str):
+            raise TypeError(f"EnvironmentKeys: purposes must be a collection, e.g. "
+                            f"purposes=({purposes!r},), not a string")
+        wanted = set(purposes)
+        unknown = sorted(str(p) for p in wanted - set(PURPOSES))
+        if unknown:
+            raise ValueError(f"EnvironmentKeys: unknown key purpose(s) {', '.join(unknown)}; "
+                             f"use {', '.join(PURPOSES)}")
+        if not wanted:
+            raise ValueError("EnvironmentKeys: purposes is empty; name at least one of "
+                             f"{', '.join(PURPOSES)}")
+        self.purposes: tuple[KeyPurpose, ...] = tuple(p for p in PURPOSES if p in wanted)
+        keys = {p: EncryptionKey(f"kms-{p}", p, naming=naming, account=account, opts=opts)
+                for p in self.purposes}  # always in PURPOSES order, whatever order was given
+        self.logs = keys.get("logs")
+        self.data = keys.get("data")
+        self.notifications = keys.get("notifications")
+
+    def require(self, purpose: KeyPurpose) -> EncryptionKey:
+        """The key of `purpose`; ValueError if it was not created (not in `purposes`)."""
+        key: EncryptionKey | None = getattr(self, purpose, None) if purpose in PURPOSES else None
+        if key is None:
+            raise ValueError(f"EnvironmentKeys has no {purpose!r} key: created only "
+                             f"{', '.join(self.purposes)} (add it to purposes=)")
+        return key

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -177,6 +178,33 @@ def group_of(source: Any) -> aws.ec2.SecurityGroup:
         f"expected an aws.ec2.SecurityGroup or an object with .security_group, got "
         f"{type(source).__name__}"
     )
+
+
+def store_group(
+    owner: str, key: str, security_group: Any, legacy_groups: SecurityGroups | None = None,
+) -> tuple[aws.ec2.SecurityGroup, SecurityGroups | None]:
+    """The group of a data store (`key`: database or cache) and the `SecurityGroups` component
+    that `allow_from` goes through (None: `allow_from` is unavailable), from the store's one
+    `security_group=` argument: the `SecurityGroups` component (its `key` group is used), or a
+    plain group / anything with `.security_group`.
+
+    `legacy_groups` is the deprecated second keyword (`security_groups=`), still honoured with a
+    DeprecationWarning for one release."""
+    if legacy_groups is not None:
+        warnings.warn(
+            f"{owner}(security_groups=...) is deprecated and will be removed in the next release: "
+            "pass the SecurityGroups component alone as security_group=",
+            DeprecationWarning, stacklevel=3)
+    if isinstance(security_group, SecurityGroups):
+        if legacy_groups is not None and legacy_groups is not security_group:
+            raise TypeError(f"{owner}: security_group= and security_groups= name two different "
+                            "SecurityGroups components; pass one, as security_group=")
+        group = security_group.groups.get(key)
+        if group is None:
+            raise ValueError(f"{owner}: the SecurityGroups component has no {key} group; create "
+                             f"it with {key}_port=")
+        return group, security_group
+    return group_of(security_group), legacy_groups
 
 
 class SecurityGroups(pulumi.ComponentResource):

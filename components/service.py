@@ -32,7 +32,10 @@ Service:
 Autoscaling: a scalable target (min/max from config) and target-tracking policies on average CPU
 and memory; for web services also ALB requests per target (`<lb arn_suffix>/<tg arn_suffix>`;
 ROLLING only, since blue/green moves traffic between two target groups); for workers with a
-`queue_metric`, backlog per running task (metric math: queue depth / RunningTaskCount).
+`queue_metric`, backlog per running task (metric math: queue depth / RunningTaskCount). The
+queue metric's dimensions are the config's plain strings, overridden key by key by the
+`queue_dimensions` argument (Outputs allowed: `{"QueueName": queue.name}` of an auto-named queue);
+`queue_dimensions` on the component holds the result, which the QueueBacklog alarm uses too.
 """
 
 from __future__ import annotations
@@ -219,7 +222,8 @@ class FargateService(pulumi.ComponentResource):
     Outputs: `config`, `service` (aws.ecs.Service), `service_name`, `cluster_name`,
     `task_definition`, `log_group_name`, `execution_role`, `task_role`, `target_group`
     (web), `target_group_arn_suffix` (web, else None), `alternate_target_group` (BLUE_GREEN/
-    CANARY), `alarm_names` (the deployment alarms it rolls back on).
+    CANARY), `alarm_names` (the deployment alarms it rolls back on), `queue_dimensions` (the
+    queue metric's dimensions as scaled on, None without `scaling.queue_metric`).
     """
 
     def __init__(
@@ -241,6 +245,7 @@ class FargateService(pulumi.ComponentResource):
         load_balancer: LoadBalancer | None = None,
         listener_priority: int | None = None,
         deployment_alarms: bool = True,
+        queue_dimensions: Mapping[str, pulumi.Input[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         """`image`: the image reference (default: `config.image`); `image_repository_arn`: the
@@ -249,11 +254,14 @@ class FargateService(pulumi.ComponentResource):
         a web service. `subnet_ids`: the compute tier. `security_group_ids`: the service's group
         of the security-group matrix. `deployment_alarms` (default true): roll deployments back
         on the alarms `components.alarm_names` names; false when the stack creates no alarms.
-        `log_retention_days` (default: the cluster's `log_retention_days`)."""
+        `log_retention_days` (default: the cluster's `log_retention_days`).
+        `queue_dimensions`: dimensions of `scaling.queue_metric` known only at deploy time
+        (e.g. `{"QueueName": queue.name}`), merged over the config's `dimensions`."""
         super().__init__("groundwork:compute:FargateService", name, None, opts)
         if config.kind == "web" and (load_balancer is None or listener_priority is None):
             raise ValueError(f"service '{config.name}' is a web service: it needs the load "
                              "balancer and a listener priority")
+        self.queue_dimensions = _queue_dimensions(config, queue_dimensions)
         wiring = wiring or ServiceWiring()
         self.config = config
         self._name = name
@@ -523,7 +531,7 @@ class FargateService(pulumi.ComponentResource):
     def _backlog_per_task(self, config: ServiceConfig) -> Any:
         """Queue depth divided by running tasks (AWS's 'backlog per task' pattern)."""
         q = config.scaling.queue_metric
-        assert q is not None
+        assert q is not None and self.queue_dimensions is not None
         m = aws.appautoscaling
         spec = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification"
         metric = getattr(m, f"{spec}MetricArgs")
@@ -533,8 +541,8 @@ class FargateService(pulumi.ComponentResource):
         return getattr(m, f"{spec}Args")(metrics=[
             metric(id="backlog", label="queue depth", return_data=False, metric_stat=stat(
                 stat="Sum", metric=inner(namespace=q.namespace, metric_name=q.metric_name,
-                                         dimensions=[dim(name=k, value=v)
-                                                     for k, v in sorted(q.dimensions.items())]))),
+                                         dimensions=[dim(name=k, value=v) for k, v
+                                                     in sorted(self.queue_dimensions.items())]))),
             metric(id="tasks", label="running tasks", return_data=False, metric_stat=stat(
                 stat="Average", metric=inner(
                     namespace="ECS/ContainerInsights", metric_name="RunningTaskCount",
@@ -543,6 +551,23 @@ class FargateService(pulumi.ComponentResource):
             metric(id="per_task", label="backlog per task", return_data=True,
                    expression="backlog / tasks"),
         ])
+
+
+def _queue_dimensions(config: ServiceConfig, override: Mapping[str, pulumi.Input[str]] | None,
+                      ) -> dict[str, pulumi.Input[str]] | None:
+    """The queue metric's dimensions: the config's, overridden key by key by `override`; None
+    when the service scales on no queue."""
+    queue = config.scaling.queue_metric
+    if queue is None:
+        if override:
+            raise ValueError(f"service '{config.name}': queue_dimensions given, but its config has "
+                             "no scaling.queue_metric to apply them to")
+        return None
+    dims: dict[str, pulumi.Input[str]] = {**queue.dimensions, **(override or {})}
+    if not dims:
+        raise ValueError(f"service '{config.name}': scaling.queue_metric has no dimensions; set "
+                         "them in config or pass queue_dimensions (e.g. {'QueueName': queue.name})")
+    return dims
 
 
 def _predefined(kind: str, label: pulumi.Input[str] | None = None) -> Any:

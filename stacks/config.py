@@ -632,8 +632,9 @@ class QueueMetricConfig(_Strict):
     """Metric namespace (default AWS/SQS)."""
     metric_name: str = "ApproximateNumberOfMessagesVisible"
     """Metric name (default ApproximateNumberOfMessagesVisible)."""
-    dimensions: dict[str, str]
-    """Metric dimensions, e.g. {QueueName: jobs}. Required."""
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    """Metric dimensions, e.g. {QueueName: jobs}. Required in stack config; a program using
+    `FargateService` directly may instead pass `queue_dimensions` (Outputs allowed)."""
     target_per_task: Annotated[float, Field(gt=0)] = 100
     """Backlog each task should hold (default 100)."""
     alarm_threshold: Annotated[float, Field(gt=0)] = 1000
@@ -981,7 +982,8 @@ class CiConfig(_Strict):
     """The GitHub Actions deploy role (OIDC: no static AWS keys anywhere).
 
     Only workflows of one repository, on the given branches or GitHub environments, can assume
-    it, for at most an hour. See docs/operations.md."""
+    it, for at most an hour; pull requests of that repository get a separate read-only preview
+    role (`preview`). See docs/operations.md."""
 
     repository: str
     """`owner/name` of the repository whose workflows may deploy (required; no wildcards)."""
@@ -1002,6 +1004,13 @@ class CiConfig(_Strict):
     grant it elsewhere). See `groundwork bootstrap-state`."""
     secrets_key_alias: Annotated[str, Field(pattern=r"^alias/[A-Za-z0-9/_-]{1,250}$")] | None = None
     """KMS alias of the `awskms://` secrets provider the role may use (default none)."""
+    preview: bool = True
+    """Also create the read-only preview role `<prefix>-github-preview` (default true) that
+    pull-request workflows assume for `pulumi preview` (output `ci_preview_role_arn`). It trusts
+    only `repo:<repository>:pull_request`, so any branch pusher can assume it from a workflow of
+    their own: it may Describe/List/Get what the stack uses, read this stack's state and decrypt
+    with `secrets_key_alias`, never write or read a secret value. Forked pull requests get no OIDC
+    token at all. False: no preview role."""
 
     @field_validator("repository")
     @classmethod
@@ -1092,6 +1101,12 @@ class EnvironmentConfig(_Strict):
                 "network.az_count must be >= 2: ALBs and RDS/ElastiCache subnet groups need "
                 "subnets in two AZs"
             )
+        for svc in self.services:
+            queue = svc.scaling.queue_metric
+            if queue is not None and not queue.dimensions:
+                raise ValueError(f"services[{svc.name}].scaling.queue_metric.dimensions is "
+                                 "required (e.g. {QueueName: jobs}): without it the metric "
+                                 "matches no queue")
         if self.web_services and self.load_balancer is None:
             raise ValueError(
                 "load_balancer is required when a web service exists "

@@ -71,13 +71,13 @@ def _build_foundation(env: EnvironmentConfig) -> Platform:
         account_id=aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
     )
-    keys = EnvironmentKeys(naming=naming, account=account, opts=opts)
+    keys = EnvironmentKeys(naming=naming, account=account, opts=opts)  # all three purposes
     network = Network(
         "network",
         env.network,
         naming=naming,
         account=account,
-        logs_key_arn=keys.logs.arn,
+        logs_key_arn=keys.require("logs").arn,
         plan=plan_for(env.network, env.region),
         opts=opts,
     )
@@ -96,8 +96,7 @@ def _export_network(platform: Platform) -> None:
     pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
     pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
     pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
-    pulumi.export("kms_key_arns", {"logs": keys.logs.arn, "data": keys.data.arn,
-                                   "notifications": keys.notifications.arn})
+    pulumi.export("kms_key_arns", {p: keys.require(p).arn for p in keys.purposes})
 
 
 # ------------------------------------------------------------------------------------------
@@ -114,7 +113,7 @@ def _build_compute(platform: Platform) -> None:
         return
     naming, account, keys, net = platform.naming, platform.account, platform.keys, platform.network
     groups: SecurityGroups = platform.extras["security_groups"]
-    cluster = EcsCluster("cluster", env.cluster, naming=naming, logs_key_arn=keys.logs.arn,
+    cluster = EcsCluster("cluster", env.cluster, naming=naming, logs_key_arn=keys.require("logs").arn,
                          opts=platform.opts)
     platform.extras["cluster"] = cluster
 
@@ -141,7 +140,7 @@ def _build_compute(platform: Platform) -> None:
         if svc.build is not None:
             built = ServiceImage(
                 f"{svc.name}-image", service=svc.name, naming=naming, account=account,
-                kms_key_arn=keys.data.arn, build=svc.build, architecture=svc.architecture,
+                kms_key_arn=keys.require("data").arn, build=svc.build, architecture=svc.architecture,
                 force_delete=env.profile is Profile.DEV, opts=platform.opts)
             image, repository_arn = built.image_uri, built.repository_arn
             image_deps = [built.build] if built.build is not None else []
@@ -153,7 +152,7 @@ def _build_compute(platform: Platform) -> None:
             cluster=cluster,
             subnet_ids=net.outputs.subnet_ids["compute"],
             security_group_ids=[groups.for_service(svc.name).id],
-            logs_key_arn=keys.logs.arn,
+            logs_key_arn=keys.require("logs").arn,
             log_retention_days=env.cluster.log_retention_days,
             image=image,
             image_repository_arn=repository_arn,
@@ -215,7 +214,7 @@ def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> 
         secrets["CACHE_AUTH_TOKEN"] = cache.auth_secret_arn
         arns.append(cache.auth_secret_arn)
     return ServiceWiring(environment=environment, secrets=secrets, secret_arns=arns,
-                         secrets_key_arn=platform.keys.data.arn if arns else None)
+                         secrets_key_arn=platform.keys.require("data").arn if arns else None)
 
 
 # ------------------------------------------------------------------------------------------
@@ -248,10 +247,9 @@ def _build_data(platform: Platform) -> None:
             naming=platform.naming,
             account=platform.account,
             subnet_group_name=net.outputs.db_subnet_group_name,
-            security_group=groups.database,
-            security_groups=groups,
-            data_key_arn=keys.data.arn,
-            logs_key_arn=keys.logs.arn,
+            security_group=groups,  # its database group; allow_from goes through the matrix
+            data_key_arn=keys.require("data").arn,
+            logs_key_arn=keys.require("logs").arn,
             protect=env.database.deletion_protection,  # prod forces it (stacks/config.py)
             opts=platform.opts,
         )
@@ -267,10 +265,9 @@ def _build_data(platform: Platform) -> None:
             env.cache,
             naming=platform.naming,
             subnet_group_name=net.outputs.cache_subnet_group_name,
-            security_group=groups.cache,
-            security_groups=groups,
-            data_key_arn=keys.data.arn,
-            logs_key_arn=keys.logs.arn,
+            security_group=groups,  # its cache group; allow_from goes through the matrix
+            data_key_arn=keys.require("data").arn,
+            logs_key_arn=keys.require("logs").arn,
             protect=env.profile is Profile.PROD,
             opts=platform.opts,
         )
@@ -306,7 +303,7 @@ def _build_alarms(platform: Platform) -> None:
     )
     notifications = Notifications(
         "notifications", env.alarms, naming=platform.naming, account=platform.account,
-        key_arn=platform.keys.notifications.arn,
+        key_arn=platform.keys.require("notifications").arn,
         database_identifier=targets.database.identifier if targets.database else None,
         opts=platform.opts,
     )
@@ -330,8 +327,9 @@ def _build_alarms(platform: Platform) -> None:
 
 
 def _build_ci(platform: Platform) -> None:
-    """The OIDC deploy role CI assumes (no static keys); `extras["ci"]`, output
-    `ci_deploy_role_arn`."""
+    """The OIDC deploy role CI assumes (no static keys) and, unless `ci.preview` is false, the
+    read-only role pull-request previews assume; `extras["ci"]`, outputs `ci_deploy_role_arn`
+    and `ci_preview_role_arn`."""
     from components.github_deploy_role import GithubDeployRole
 
     env = platform.env
@@ -349,3 +347,5 @@ def _build_ci(platform: Platform) -> None:
     )
     platform.extras["ci"] = role
     pulumi.export("ci_deploy_role_arn", role.role_arn)
+    if role.preview_role_arn is not None:
+        pulumi.export("ci_preview_role_arn", role.preview_role_arn)

@@ -56,7 +56,7 @@ CONFIG: dict[str, dict[str, Any]] = {
 OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "network-only": set(),
     "worker-service": {(QUEUE, "jobs"), (QUEUE, "jobs-dlq"), (ROLE_POLICY, "worker-consumes-jobs")},
-    "existing-vpc-database": {(DB_SUBNETS, "database-subnets")},
+    "existing-vpc-database": set(),  # the subnet group is PostgresDatabase's (subnet_ids=)
 }
 """Cloud resources an example's `__main__.py` declares itself, at the stack's root. Everything
 else must be created, and parented, by a groundwork component."""
@@ -237,6 +237,12 @@ def test_network_only_interface_endpoints_have_private_dns(network_only):
         (443, 443, "10.20.0.0/16")
 
 
+def test_examples_create_only_the_keys_they_use(network_only, worker, database):
+    for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
+                             (database, ["data", "logs"])):
+        assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
+
+
 def test_network_only_flow_logs_use_the_logs_key(network_only):
     group = network_only.one(LOG_GROUP, "flow-logs")
     assert group.inputs["kmsKeyId"] == key_arn(network_only, "logs")
@@ -289,6 +295,11 @@ def test_worker_scales_on_the_queue_depth(worker):
     assert metrics["per_task"]["expression"] == "backlog / tasks"
     assert [m["id"] for m in metrics.values() if m["returnData"]] == ["per_task"]
     assert worker.stack_outputs["queue_name"] == queue.outputs["name"]
+
+
+def test_worker_queues_are_auto_named(worker):
+    for name in ("jobs", "jobs-dlq"):
+        assert "name" not in worker.one(QUEUE, name).inputs  # the metric reads the name output
 
 
 def test_worker_queue_is_kms_encrypted_with_a_dead_letter_queue(worker):
@@ -346,6 +357,12 @@ def test_database_lands_in_the_existing_subnets_encrypted_and_private(database):
     assert instance.inputs["manageMasterUserPassword"] is True
     assert instance.inputs["port"] == 5432
     assert instance.protect is True
+
+
+def test_database_builds_its_own_subnet_group(database):
+    subnets = database.one(DB_SUBNETS, "database-subnets")
+    assert database.by_urn(subnets.parent).type == "groundwork:data:PostgresDatabase"
+    assert subnets.inputs["tags"]["Component"] == "database"
 
 
 def test_database_exports_the_connection_contract(database):

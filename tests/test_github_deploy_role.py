@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from components.github_deploy_role import GITHUB_OIDC_HOST, deploy_policies, trust_policy
+from components.github_deploy_role import (
+    GITHUB_OIDC_HOST,
+    INLINE_POLICY_MAX_CHARS,
+    READ_VERBS,
+    deploy_policies,
+    policy_size,
+    preview_policy,
+    preview_trust_policy,
+    trust_policy,
+)
 from groundwork.engine import PlanResult, plan_stack
 from stacks.config import CiConfig, ConfigError
 
@@ -195,7 +204,7 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
     }
     out = []
     for record in plan.custom_resources:
-        if record.type in builders and not record.parent.endswith("::ci"):
+        if record.type in builders and not record.parent.endswith(("::ci", "::ci-preview")):
             action, build = builders[record.type]
             out.append((f"{record.type.split(':')[-1]} {record.name}", action, build(record.inputs)))
     return out
@@ -285,3 +294,233 @@ def test_no_statement_grants_a_wildcard_action_on_every_resource():
                 assert region == REGION or actions == ["ecr:GetAuthorizationToken"] or all(
                     a.split(":")[0] in global_services for a in actions), s["Sid"]
     assert unscoped > 0  # the branch above ran
+
+
+# --------------------------------------------------------------------------------------------
+# the preview role: what pull requests assume for `pulumi preview`
+# --------------------------------------------------------------------------------------------
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+WRITE_VERBS = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Modify", "Tag", "Untag",
+               "Run", "Start", "Stop", "Register", "Deregister", "Associate", "Disassociate",
+               "Authorize", "Revoke", "Replace", "Change", "Set", "Add", "Remove", "Pass",
+               "Encrypt", "Generate", "Rotate", "Restore", "Reboot", "Invoke", "Publish", "Send",
+               "Upload", "Import", "Enable", "Disable", "Cancel", "Request", "Copy", "Batch",
+               "Assume", "Execute")
+STATE = "arn:aws:s3:::acme-pulumi-state"
+
+
+def preview_role(plan: PlanResult):
+    [role] = [r for r in plan.of_type(ROLE) if r.parent.endswith("::ci-preview")]
+    return role
+
+
+def preview_doc(plan: PlanResult) -> dict[str, Any]:
+    [policy] = [r for r in plan.of_type(ROLE_POLICY) if r.parent.endswith("::ci-preview")]
+    assert policy.inputs["role"] == preview_role(plan).inputs["name"]
+    return json.loads(policy.inputs["policy"])
+
+
+def _preview_policy(**ci: Any) -> dict[str, Any]:
+    return preview_policy(CiConfig(**{**CI, **ci}), stack_prefix="groundwork-prod", environment="prod",
+                          account_id=ACCOUNT, region=REGION)
+
+
+def test_the_preview_role_trusts_exactly_pull_requests_of_this_repository(prod_ci):
+    role = preview_role(prod_ci)
+    assert role.inputs["name"] == "groundwork-prod-github-preview"
+    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    [provider] = prod_ci.of_type(OIDC)
+    assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {"StringEquals": {
+        AUD: "sts.amazonaws.com", SUB: "repo:acme/shop:pull_request"}}  # no StringLike, nothing else
+    # ... and pull requests can't assume the deploy role
+    assert "repo:acme/shop:pull_request" not in trust_of(prod_ci)["Statement"][0]["Condition"][
+        "StringEquals"][SUB]
+
+
+def test_preview_sessions_last_at_most_an_hour_and_the_arn_is_exported(prod_ci):
+    role = preview_role(prod_ci)
+    assert role.inputs["maxSessionDuration"] == 3600
+    assert prod_ci.stack_outputs["ci_preview_role_arn"] == role.outputs["arn"]
+    assert prod_ci.stack_outputs["ci_preview_role_arn"] != prod_ci.stack_outputs["ci_deploy_role_arn"]
+
+
+def test_an_existing_provider_is_trusted_by_the_preview_role_too():
+    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    plan = plan_stack("dev", overrides={"ci": {"repository": "acme/shop", "oidc_provider_arn": arn}})
+    statement = json.loads(preview_role(plan).inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Principal"] == {"Federated": arn}
+
+
+@pytest.mark.parametrize("repository", ["acme/*", "*/shop", "acme"])
+def test_the_preview_trust_refuses_a_wildcard_repository(repository):
+    with pytest.raises(ValueError, match="owner/name"):
+        preview_trust_policy("arn:aws:iam::1:oidc-provider/x", repository)
+
+
+def test_the_preview_role_has_no_write_action(prod_ci):
+    """Every allowed Action, wildcards included, is a Describe/List/Get (or kms:Decrypt)."""
+    doc = preview_doc(prod_ci)
+    actions = [a for s in doc["Statement"] if s["Effect"] == "Allow" for a in _as_list(s["Action"])]
+    assert len(actions) > 30
+    assert not any("NotAction" in s for s in doc["Statement"])
+    for action in actions:
+        verb = action.split(":", 1)[1]
+        assert action != "*" and verb != "*" and not verb.startswith("*"), action
+        assert not verb.startswith(WRITE_VERBS), action
+        assert verb.startswith(READ_VERBS) or action == "kms:Decrypt", action
+    # the wildcards can't reach the reads that return data or secrets
+    for sensitive in ("secretsmanager:GetSecretValue", "ec2:GetPasswordData", "logs:GetLogEvents",
+                      "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer", "s3:GetObject",
+                      "ssm:GetParameter", "kms:GenerateDataKey", "s3:PutObject", "iam:PassRole"):
+        assert not any(fnmatchcase(sensitive.lower(), a.lower()) for a in actions
+                       if a != "s3:GetObject"), sensitive
+
+
+def test_the_preview_role_never_reads_a_secret_value(prod_ci):
+    policies = {"preview": preview_doc(prod_ci)}
+    secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:groundwork-prod-cache-auth-Ab1"
+    assert not allowed(policies, "secretsmanager:GetSecretValue", secret)
+    assert allowed(policies, "secretsmanager:DescribeSecret", secret)
+    [deny] = [s for s in policies["preview"]["Statement"] if s["Effect"] == "Deny"]
+    assert "secretsmanager:GetSecretValue" in deny["Action"] and deny["Resource"] == "*"
+
+
+def test_the_preview_role_reads_only_this_stacks_state_and_never_writes_it(prod_ci):
+    policies = {"preview": preview_doc(prod_ci)}
+    own = f"{STATE}/.pulumi/stacks/groundwork/prod.json"
+    assert allowed(policies, "s3:GetObject", own)
+    assert allowed(policies, "s3:GetObject", f"{STATE}/.pulumi/meta.yaml")
+    assert allowed(policies, "s3:ListBucket", STATE)
+    for action, arn in (("s3:GetObject", f"{STATE}/.pulumi/stacks/groundwork/dev.json"),
+                        ("s3:GetObject", f"{STATE}/.pulumi/stacks/other/prod.json"),
+                        ("s3:GetObject", "arn:aws:s3:::groundwork-prod-alb-logs/AWSLogs/x.gz"),
+                        ("s3:PutObject", own), ("s3:DeleteObject", own),
+                        ("s3:PutObject", f"{STATE}/.pulumi/locks/groundwork/prod/abc.json")):
+        assert not allowed(policies, action, arn), (action, arn)
+
+
+def test_the_preview_role_decrypts_only_with_the_secrets_provider_key(prod_ci):
+    doc = preview_doc(prod_ci)
+    [kms] = [s for s in doc["Statement"] if "kms:Decrypt" in _as_list(s["Action"])]
+    assert kms["Action"] == ["kms:Decrypt"]
+    assert kms["Resource"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"
+    assert kms["Condition"] == {"ForAnyValue:StringEquals": {
+        "kms:ResourceAliases": "alias/pulumi-groundwork"}}
+    policies = {"preview": doc}
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"):
+        assert not allowed(policies, action, key), action
+
+
+def test_without_a_state_bucket_or_key_the_preview_role_reads_no_state_and_decrypts_nothing():
+    doc = _preview_policy(state_bucket=None, secrets_key_alias=None)
+    actions = [a for s in doc["Statement"] for a in _as_list(s["Action"])]
+    assert "s3:GetObject" not in actions and "kms:Decrypt" not in actions
+    assert not any(s["Sid"].startswith("State") for s in doc["Statement"])
+    with_state = _preview_policy(secrets_key_alias=None)
+    assert "kms:Decrypt" not in [a for s in with_state["Statement"] for a in _as_list(s["Action"])]
+    [read] = [s for s in with_state["Statement"] if s["Sid"] == "StateRead"]
+    assert read["Resource"] == [f"{STATE}/.pulumi/meta.yaml",
+                                f"{STATE}/.pulumi/*/groundwork/prod.json*",
+                                f"{STATE}/.pulumi/*/groundwork/prod/*"]
+
+
+def test_unscoped_preview_reads_are_pinned_to_the_region():
+    for s in _preview_policy()["Statement"]:
+        if s["Effect"] == "Allow" and s["Resource"] == "*":
+            actions = _as_list(s["Action"])
+            region = (s.get("Condition") or {}).get("StringEquals", {}).get("aws:RequestedRegion")
+            assert region == REGION or all(a.split(":")[0] in {"iam", "route53"} for a in actions), s
+
+
+# what a refresh of each kind of resource reads: every AWS module the stack uses must be here
+PREVIEW_READS = {
+    "ec2": ("ec2:DescribeVpcs", "*"),
+    "vpc": ("ec2:DescribeSecurityGroupRules", "*"),
+    "iam": ("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-api-task"),
+    "cloudwatch": ("cloudwatch:DescribeAlarms", "*"),
+    "appautoscaling": ("application-autoscaling:DescribeScalingPolicies", "*"),
+    "kms": ("kms:GetKeyPolicy", "*"),
+    "sns": ("sns:GetTopicAttributes", "*"),
+    "lb": ("elasticloadbalancing:DescribeLoadBalancers", "*"),
+    "ecs": ("ecs:DescribeServices", "*"),
+    "rds": ("rds:DescribeDBInstances", "*"),
+    "elasticache": ("elasticache:DescribeReplicationGroups", "*"),
+    "acm": ("acm:DescribeCertificate", "*"),
+    "s3": ("s3:GetBucketPolicy", "arn:aws:s3:::groundwork-prod-alb-logs"),
+    "secretsmanager": ("secretsmanager:DescribeSecret", "*"),
+    "route53": ("route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/{zone}"),
+}
+
+
+def test_the_preview_role_reads_every_service_the_stack_uses(prod_ci):
+    policies = {"preview": preview_doc(prod_ci)}
+    modules = {r.type.split(":")[1].split("/")[0] for r in prod_ci.custom_resources
+               if r.type.startswith("aws:")}
+    assert modules - set(PREVIEW_READS) == set(), "a new AWS service: add its reads"
+    zone = prod_ci.one("aws:route53/record:Record").inputs["zoneId"]
+    for module in modules:
+        action, arn = PREVIEW_READS[module]
+        assert allowed(policies, action, arn.format(zone=zone)), (module, action)
+    assert allowed(policies, "logs:DescribeLogGroups", "*")
+    assert allowed(policies, "cloudwatch:GetDashboard", "*")
+    assert allowed(policies, "iam:GetOpenIDConnectProvider",
+                   f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}")
+    assert not allowed(policies, "iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/someone-else")
+
+
+def test_the_preview_policy_fits_the_inline_limit(prod_ci):
+    assert 0 < policy_size(preview_doc(prod_ci)) <= INLINE_POLICY_MAX_CHARS
+    assert INLINE_POLICY_MAX_CHARS == 10240
+
+
+def test_the_deploy_role_can_never_widen_the_preview_role(prod_ci):
+    policies = policies_of(prod_ci)
+    arn = f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-github-preview"
+    for action in ("iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+                   "iam:DeleteRole"):
+        assert not allowed(policies, action, arn), action
+    assert allowed(policies, "iam:GetRolePolicy", arn)  # refresh still reads it
+
+
+def test_preview_false_creates_no_preview_role():
+    plan = plan_stack("prod", overrides={"ci": {**CI, "preview": False}})
+    assert plan.of_type("groundwork:ci:GithubPreviewRole") == []
+    assert [r.inputs["name"] for r in plan.of_type(ROLE) if "github" in r.inputs["name"]] == [
+        "groundwork-prod-github-deploy"]
+    assert not [r for r in plan.of_type(ROLE_POLICY) if "preview" in r.parent]
+    assert "ci_preview_role_arn" not in plan.stack_outputs
+    assert "ci_deploy_role_arn" in plan.stack_outputs
+    deny = next(s for d in policies_of(plan).values() for s in d["Statement"]
+                if s["Sid"] == "NeverWidenItself")
+    assert not any("preview" in r for r in deny["Resource"])
+
+
+def test_the_preview_role_is_on_by_default_and_must_be_a_boolean():
+    assert CiConfig(repository="acme/shop").preview is True
+    with pytest.raises(ConfigError) as err:
+        plan_stack("dev", overrides={"ci": {"repository": "acme/shop", "preview": "sometimes"}})
+    assert any(p.startswith("groundwork:ci.preview:") for p in err.value.problems)
+
+
+def test_without_a_ci_section_there_is_no_preview_role(dev):
+    assert dev.of_type("groundwork:ci:GithubPreviewRole") == []
+    assert "ci_preview_role_arn" not in dev.stack_outputs
+
+
+def test_a_write_action_in_the_preview_policy_is_refused(monkeypatch):
+    import components.github_deploy_role as module
+
+    real = module._stmt
+
+    def sneaky(sid, actions, *args, **kwargs):
+        if sid == "StackServicesRead":
+            actions = [*actions, "ec2:CreateTags"]
+        return real(sid, actions, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_stmt", sneaky)
+    with pytest.raises(ValueError, match="read-only, not ec2:CreateTags"):
+        _preview_policy()

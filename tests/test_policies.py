@@ -770,11 +770,13 @@ def test_deploy_workflow_gates_on_policy():
     assert any(s.get("run") == ".venv/bin/groundwork check ${{ matrix.stack }}" for s in offline["steps"])
 
     preview = jobs["policy-preview"]
-    assert "vars.AWS_DEPLOY_ROLE_ARN != ''" in preview["if"] and "pull_request" in preview["if"]
+    assert "vars.AWS_PREVIEW_ROLE_ARN != ''" in preview["if"] and "pull_request" in preview["if"]
     assert preview["permissions"]["id-token"] == "write"
     steps = preview["steps"]
     creds = next(s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
-    assert "vars.AWS_DEPLOY_ROLE_ARN" in creds["with"]["role-to-assume"]
+    # the read-only preview role (ci_preview_role_arn): the deploy role never trusts pull requests
+    assert "vars.AWS_PREVIEW_ROLE_ARN" in creds["with"]["role-to-assume"]
+    assert "AWS_DEPLOY_ROLE_ARN" not in creds["with"]["role-to-assume"]
     assert not any("aws-access-key-id" in s.get("with", {}) for s in steps)
     command = " ".join(next(s["run"] for s in steps if "pulumi preview" in s.get("run", "")).split())
     assert command.startswith("pulumi preview --stack ${{ matrix.stack }}")

@@ -59,7 +59,9 @@ def _service_alarms(service: ServiceTarget) -> list[AlarmSpec]:
             key="queue-backlog",
             scope=service.name,
             watches=f"the queue of worker {service.name} ({queue.namespace} {queue.metric_name})",
-            metric=Metric(queue.namespace, queue.metric_name, dict(queue.dimensions), "Maximum"),
+            # the scaling policy's own dimension values (Outputs of an auto-named queue too)
+            metric=Metric(queue.namespace, queue.metric_name, service.backlog_dimensions,
+                          "Maximum"),
             comparison=">",
             threshold=queue.alarm_threshold,
             threshold_note="scaling.queue_metric.alarm_threshold",

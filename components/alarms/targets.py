@@ -34,10 +34,22 @@ class ServiceTarget:
     alternate_target_group_arn_suffix: pulumi.Input[str] | None = None
     """BLUE_GREEN / CANARY services: the second target group. ECS swaps which of the two serves
     production on every deployment, so the target-group alarms watch both."""
+    queue_dimensions: Mapping[str, pulumi.Input[str]] | None = None
+    """A queue worker's queue-metric dimensions as its scaling policy uses them (the service's
+    `queue_dimensions`); None: the config's `scaling.queue_metric.dimensions`."""
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def backlog_dimensions(self) -> dict[str, pulumi.Input[str]]:
+        """Dimensions of the queue backlog metric: the same values the scaling policy tracks
+        (empty when the service scales on no queue)."""
+        if self.queue_dimensions is not None:
+            return dict(self.queue_dimensions)
+        queue = self.config.scaling.queue_metric
+        return dict(queue.dimensions) if queue is not None else {}
 
     @property
     def target_groups(self) -> list[pulumi.Input[str]]:
@@ -108,6 +120,7 @@ class AlarmTargets:
                     target_group_arn_suffix=getattr(svc, "target_group_arn_suffix", None),
                     alternate_target_group_arn_suffix=_arn_suffix(
                         getattr(svc, "alternate_target_group", None)),
+                    queue_dimensions=getattr(svc, "queue_dimensions", None),
                 )
                 for svc in (services or {}).values()
             ),

@@ -1,10 +1,11 @@
 """existing-vpc-database: a hardened RDS PostgreSQL in a VPC you already have, reachable only
 from your application's security group.
 
-`SecurityGroups` makes the database's group (no rules); `database.allow_from(app)` then adds
-exactly one flow, app -> database on 5432, as an ingress rule on the database's group and the
-matching egress rule on the app's. The connection contract is exported for your application's
-stack (`pulumi.StackReference`).
+`SecurityGroups` makes the database's group (no rules); the database takes that component as
+its `security_group` and builds its own subnet group over the subnets you name. Then
+`database.allow_from(app)` adds exactly one flow, app -> database on 5432, as an ingress rule
+on the database's group and the matching egress rule on the app's. The connection contract is
+exported for your application's stack (`pulumi.StackReference`).
 """
 
 import pulumi
@@ -22,23 +23,18 @@ naming = Naming(prefix=f"{project}-{stack}",
                 tags={"Owner": "platform-team", "Project": project, "Environment": stack,
                       "ManagedBy": "pulumi"})
 account = AccountContext.current(region)
-keys = EnvironmentKeys(naming=naming, account=account)  # data: storage, secret; logs: log groups
+# Only the two keys a database uses: data (storage, secret, Performance Insights) and logs (log
+# groups). No notifications key: this program has no alarm topics.
+keys = EnvironmentKeys(naming=naming, account=account, purposes=("data", "logs"))
+data_key, logs_key = keys.require("data"), keys.require("logs")
 
 # What already exists (see Pulumi.yaml): the VPC, private subnets in >= 2 AZs, and the security
 # group your application runs in.
 config = pulumi.Config()
 vpc_id = config.require("vpcId")
 vpc_cidr = config.require("vpcCidr")  # the intent guard refuses CIDR sources outside it
-subnet_ids = config.require_object("databaseSubnetIds")
+subnet_ids = config.require_object("databaseSubnetIds")  # >= 2, checked before anything is built
 app = aws.ec2.SecurityGroup.get("app", config.require("appSecurityGroupId"))
-
-subnet_group = aws.rds.SubnetGroup(
-    "database-subnets",
-    name=naming.name("db"),
-    description=f"{naming.prefix} PostgreSQL (existing private subnets)",
-    subnet_ids=subnet_ids,
-    tags=naming.tagged(naming.name("db")),
-)
 
 # Only the database's group: no services, no load balancer, no cache.
 groups = SecurityGroups("security-groups", vpc_id=vpc_id, vpc_cidr=vpc_cidr, services=[],
@@ -54,12 +50,13 @@ database = PostgresDatabase(
                    log_retention_days=30),
     naming=naming,
     account=account,
-    subnet_group_name=subnet_group.name,
-    security_group=groups.database,
-    security_groups=groups,
-    data_key_arn=keys.data.arn,
-    logs_key_arn=keys.logs.arn,
-    protect=True,  # `pulumi destroy` refuses to delete the instance until you unprotect it
+    subnet_ids=subnet_ids,  # the component creates (and tags) the DB subnet group over them
+    security_group=groups,  # the component: its database group, and allow_from below
+    data_key_arn=data_key.arn,
+    logs_key_arn=logs_key.arn,
+    # Pulumi `protect`: `pulumi destroy` refuses to delete the instance until you unprotect it.
+    # Separate from DatabaseConfig.deletion_protection, which is only RDS's own flag.
+    protect=True,
 )
 
 # The intent: the app reaches the database on its port, and nothing else does.

@@ -21,8 +21,10 @@ naming = Naming(prefix=f"{project}-{stack}",
                       "ManagedBy": "pulumi"})
 account = AccountContext.current(region)
 
-# Three rotating customer-managed keys (logs, data, notifications); the network uses `logs`.
-keys = EnvironmentKeys(naming=naming, account=account)
+# Rotating customer-managed keys, one per purpose; the network uses only `logs`, so only that
+# one is created (the default is all three: logs, data, notifications).
+keys = EnvironmentKeys(naming=naming, account=account, purposes=("logs",))
+logs_key = keys.require("logs")
 
 # The config model IS the component's argument: validated when constructed, before any
 # resource exists. Offsets count /20 blocks from 10.20.0.0, so each tier owns 4 blocks (room
@@ -44,7 +46,7 @@ config = NetworkConfig(
 )
 
 network = Network("network", config, naming=naming, account=account,
-                  logs_key_arn=keys.logs.arn)
+                  logs_key_arn=logs_key.arn)
 
 out = network.outputs
 pulumi.export("vpc_id", out.vpc_id)
@@ -56,4 +58,4 @@ pulumi.export("subnet_ids", out.subnet_ids)
 pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
 pulumi.export("interface_endpoint_ids", [e.id for e in network.interface_endpoints])
 pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
-pulumi.export("flow_logs_key_arn", keys.logs.arn)
+pulumi.export("flow_logs_key_arn", logs_key.arn)

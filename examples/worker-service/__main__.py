@@ -31,38 +31,38 @@ naming = Naming(prefix=f"{project}-{stack}",
                 tags={"Owner": "platform-team", "Project": project, "Environment": stack,
                       "ManagedBy": "pulumi"})
 account = AccountContext.current(region)
-keys = EnvironmentKeys(naming=naming, account=account)
+# The two keys this program uses: logs (log groups, flow logs) and data (the queues).
+keys = EnvironmentKeys(naming=naming, account=account, purposes=("logs", "data"))
+logs_key, data_key = keys.require("logs"), keys.require("data")
 
 # The default seed layout (public / compute / data / messaging /24 tiers) over 2 AZs, one NAT.
 network = Network("network",
                   NetworkConfig(cidr="10.30.0.0/16", az_count=2, nat="single",
                                 flow_logs=FlowLogsConfig(retention_days=30)),
-                  naming=naming, account=account, logs_key_arn=keys.logs.arn)
+                  naming=naming, account=account, logs_key_arn=logs_key.arn)
 
-# The work queue, encrypted with the environment's data key. Its name is fixed here (not
-# auto-named) because the scaling metric below needs it as a plain string.
-queue_name = naming.name("jobs", max_length=80)
+# The work queue, encrypted with the environment's data key, and its dead-letter queue. Both are
+# auto-named (`jobs-<random>`): the scaling metric reads the name from the queue's output below.
 dead_letters = aws.sqs.Queue(
     "jobs-dlq",
-    name=naming.name("jobs-dlq", max_length=80),
-    kms_master_key_id=keys.data.arn,
+    kms_master_key_id=data_key.arn,
     message_retention_seconds=14 * 24 * 3600,
     tags=naming.tagged(naming.name("jobs-dlq")),
 )
 queue = aws.sqs.Queue(
     "jobs",
-    name=queue_name,
-    kms_master_key_id=keys.data.arn,
+    kms_master_key_id=data_key.arn,
     kms_data_key_reuse_period_seconds=300,  # fewer KMS calls (and a smaller KMS bill)
     visibility_timeout_seconds=300,  # longer than the slowest job, or it runs twice
     redrive_policy=dead_letters.arn.apply(
         lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})),
-    tags=naming.tagged(queue_name),
+    tags=naming.tagged(naming.name("jobs")),
 )
 
 # The service's config model: a worker has no port and no load balancer. Scaling holds about
 # 50 visible messages per running task, between 1 and 10 tasks (at least 1: the backlog-per-task
-# math divides by the running task count).
+# math divides by the running task count). The metric's QueueName is known only at deploy time,
+# so the config leaves `dimensions` out and FargateService gets it as `queue_dimensions`.
 worker = ServiceConfig(
     name="worker",
     kind="worker",
@@ -75,7 +75,7 @@ worker = ServiceConfig(
     scaling=ScalingConfig(
         min_count=1,
         max_count=10,
-        queue_metric=QueueMetricConfig(dimensions={"QueueName": queue_name}, target_per_task=50),
+        queue_metric=QueueMetricConfig(target_per_task=50),
     ),
 )
 
@@ -85,7 +85,7 @@ groups = SecurityGroups("security-groups", vpc_id=network.outputs.vpc_id,
                         load_balancer=False, database_port=None, cache_port=None, naming=naming)
 
 cluster = EcsCluster("cluster", ClusterConfig(log_retention_days=30), naming=naming,
-                     logs_key_arn=keys.logs.arn)
+                     logs_key_arn=logs_key.arn)
 
 service = FargateService(
     "worker",
@@ -95,8 +95,10 @@ service = FargateService(
     cluster=cluster,
     subnet_ids=network.outputs.subnet_ids["compute"],
     security_group_ids=[groups.for_service("worker").id],
-    logs_key_arn=keys.logs.arn,
+    logs_key_arn=logs_key.arn,
     log_retention_days=30,
+    # The queue's auto-generated name, as the scaling metric's dimension (an Output).
+    queue_dimensions={"QueueName": queue.name},
     # Values known only at deploy time reach the container through the wiring.
     wiring=ServiceWiring(environment={"QUEUE_URL": queue.url}),
     # No EnvironmentAlarms in this program, so no deployment alarms to roll back on (the
@@ -108,7 +110,7 @@ service = FargateService(
 aws.iam.RolePolicy(
     "worker-consumes-jobs",
     role=service.task_role.id,
-    policy=pulumi.Output.all(queue.arn, keys.data.arn).apply(lambda a: json.dumps({
+    policy=pulumi.Output.all(queue.arn, data_key.arn).apply(lambda a: json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "ConsumeJobs", "Effect": "Allow",
