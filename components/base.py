@@ -98,3 +98,20 @@ def check_subnet_source(owner: str, *, subnet_group_name: Any, subnet_ids: Any,
         if count < minimum:
             raise ValueError(f"{owner}: subnet_ids names {count} distinct subnet(s); {why} "
                              f"needs at least {minimum}, in different AZs")
+
+
+def own_subnet_group(parent: pulumi.Resource, name: str, resource: Any, *, naming: Naming,
+                     key: str, component: str, description: str,
+                     subnet_ids: Any) -> Any:
+    """The subnet group a data store creates for itself when given `subnet_ids`:
+    `resource` is `aws.rds.SubnetGroup` or `aws.elasticache.SubnetGroup`; named
+    `<prefix>-<key>-subnets`, tagged and parented to the store."""
+    group_name = naming.name(key, "subnets")
+    return resource(
+        f"{name}-subnets",
+        name=group_name,
+        description=description,
+        subnet_ids=subnet_ids,
+        tags=naming.tagged(group_name, Component=component),
+        opts=child_opts(parent),
+    )

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.base import Naming, check_subnet_source, child_opts
+from components.base import Naming, check_subnet_source, child_opts, own_subnet_group
 from components.security_groups import SecurityGroups, group_of, store_group
 from stacks.config import CacheConfig
 
@@ -106,15 +106,10 @@ class RedisCache(pulumi.ComponentResource):
 
         self.subnet_group = None
         if subnet_ids is not None:
-            group_name = naming.name("cache", "subnets")
-            self.subnet_group = aws.elasticache.SubnetGroup(
-                f"{name}-subnets",
-                name=group_name,
-                description=f"{naming.prefix} {config.engine} cache (private subnets)",
-                subnet_ids=subnet_ids,
-                tags=naming.tagged(group_name, Component="cache"),
-                opts=child_opts(self),
-            )
+            self.subnet_group = own_subnet_group(
+                self, name, aws.elasticache.SubnetGroup, naming=naming, key="cache",
+                component="cache", subnet_ids=subnet_ids,
+                description=f"{naming.prefix} {config.engine} cache (private subnets)")
             subnet_group_name = self.subnet_group.name
 
         self.auth_token = random.RandomPassword(

@@ -32,7 +32,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, check_subnet_source, child_opts
+from components.base import (
+    AccountContext,
+    Naming,
+    check_subnet_source,
+    child_opts,
+    own_subnet_group,
+)
 from components.security_groups import SecurityGroups, group_of, store_group
 from stacks.config import DatabaseConfig
 
@@ -145,15 +151,10 @@ class PostgresDatabase(pulumi.ComponentResource):
 
         self.subnet_group = None
         if subnet_ids is not None:
-            group_name = naming.name("postgres", "subnets")
-            self.subnet_group = aws.rds.SubnetGroup(
-                f"{name}-subnets",
-                name=group_name,
-                description=f"{naming.prefix} PostgreSQL (private subnets)",
-                subnet_ids=subnet_ids,
-                tags=naming.tagged(group_name, Component="database"),
-                opts=child_opts(self),
-            )
+            self.subnet_group = own_subnet_group(
+                self, name, aws.rds.SubnetGroup, naming=naming, key="postgres",
+                component="database", subnet_ids=subnet_ids,
+                description=f"{naming.prefix} PostgreSQL (private subnets)")
             subnet_group_name = self.subnet_group.name
 
         self.parameter_group = aws.rds.ParameterGroup(

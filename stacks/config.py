@@ -291,13 +291,7 @@ class DatabaseConfig(_Strict):
     def _class(cls, v: str) -> str:
         from components.sizing import DB_INSTANCE_CLASSES
 
-        if v not in DB_INSTANCE_CLASSES:
-            families = sorted({c.rsplit(".", 1)[0] for c in DB_INSTANCE_CLASSES})
-            raise ValueError(
-                f"unknown or unsupported instance class {v!r}; families: {', '.join(families)} "
-                "(e.g. db.t4g.micro, db.m7g.large)"
-            )
-        return v
+        return _known_size(v, DB_INSTANCE_CLASSES, "instance class", "db.t4g.micro, db.m7g.large")
 
     @field_validator("master_username")
     @classmethod
@@ -454,13 +448,7 @@ class CacheConfig(_Strict):
     def _node(cls, v: str) -> str:
         from components.sizing import CACHE_NODE_TYPES
 
-        if v not in CACHE_NODE_TYPES:
-            families = sorted({c.rsplit(".", 1)[0] for c in CACHE_NODE_TYPES})
-            raise ValueError(
-                f"unknown or unsupported node type {v!r}; families: {', '.join(families)} "
-                "(e.g. cache.t4g.micro, cache.m7g.large)"
-            )
-        return v
+        return _known_size(v, CACHE_NODE_TYPES, "node type", "cache.t4g.micro, cache.m7g.large")
 
     @model_validator(mode="after")
     def _version(self) -> CacheConfig:
@@ -955,6 +943,15 @@ class AlarmsConfig(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return v
+
+
+def _known_size(value: str, table: Mapping[str, Any], what: str, examples: str) -> str:
+    """`value` if `table` (components/sizing.py) lists it, else the families it does list."""
+    if value not in table:
+        families = sorted({c.rsplit(".", 1)[0] for c in table})
+        raise ValueError(f"unknown or unsupported {what} {value!r}; families: "
+                         f"{', '.join(families)} (e.g. {examples})")
+    return value
 
 
 def _check_retention(v: int) -> int:
