@@ -193,7 +193,7 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
             "ec2:*Vpc", "ec2:*VpcAttribute", "ec2:*Subnet", "ec2:*SubnetAttribute", "ec2:*RouteTable",
             "ec2:ReplaceRouteTableAssociation", "ec2:*Route", "ec2:*InternetGateway",
             "ec2:*NatGateway", "ec2:*Address", "ec2:*SecurityGroup*", "ec2:*VpcEndpoint*",
-            "ec2:*FlowLogs", "ec2:*Tags", "ec2:*VpcBlockPublicAccess*"], "*", in_region),
+            "ec2:*FlowLogs", "ec2:*Tags"], "*", in_region),
     )
     rds = f"arn:{p}:rds:{r}:{a}"
     cache = f"arn:{p}:elasticache:{r}:{a}"

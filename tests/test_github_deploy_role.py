@@ -524,3 +524,18 @@ def test_a_write_action_in_the_preview_policy_is_refused(monkeypatch):
     monkeypatch.setattr(module, "_stmt", sneaky)
     with pytest.raises(ValueError, match="read-only, not ec2:CreateTags"):
         _preview_policy()
+
+
+def test_deploy_role_cannot_change_account_wide_vpc_settings():
+    """VPC Block Public Access is account-wide and not managed by the stack: CI must not be able
+    to change it (nor anything else account-wide in EC2)."""
+    from components.github_deploy_role import deploy_policies
+
+    docs = deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                           role_name="groundwork-prod-github-deploy", account_id="123456789012",
+                           region="us-east-1")
+    actions = [a for doc in docs.values()
+               for st in doc["Statement"] if st["Effect"] == "Allow"
+               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+    assert actions
+    assert not [a for a in actions if "BlockPublicAccess" in a or a in ("ec2:*", "*")]
