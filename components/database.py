@@ -13,7 +13,7 @@ interval without a role cannot be expressed), gp3 with storage autoscaling, copy
 snapshots (RDS.17), automatic minor upgrades (RDS.13), the rsa2048 CA, an explicit Database
 Insights mode, and an admin name other than `postgres` (RDS.25, validated in config).
 
-Per config (prod floor in stacks/config.py): Multi-AZ (RDS.5), backup retention (RDS.11),
+Per config (prod floor in stacks/config/environment.py): Multi-AZ (RDS.5), backup retention (RDS.11),
 deletion protection (RDS.8), final snapshot.
 
 `config.deletion_protection` sets only RDS's own deletion protection. Pulumi's `protect` on the

@@ -1,6 +1,6 @@
 """Render the configuration reference (docs/configuration.md) from the config models.
 
-Every key's description is the docstring under the field in `stacks/config.py`, and its prod and
+Every key's description is the docstring under the field in `stacks/config/`, and its prod and
 dev defaults are computed by validating an empty config under each profile, so the reference can't
 drift from the code (a test compares the file with this output).
 
@@ -105,7 +105,7 @@ def render() -> str:
         f"full key (`{NAMESPACE}:network.az_count`) before any resource exists. `profile` picks the",
         "defaults: the prod column is the field default, the dev column what the dev profile changes.",
         "Encryption, private placement and least privilege are not keys at all: no profile can turn",
-        "them off. Generated from `stacks/config.py` by `python -m groundwork.config_docs`.",
+        "them off. Generated from `stacks/config/` by `python -m groundwork.config_docs`.",
         "",
     ]
     seen: set[type[BaseModel]] = set()

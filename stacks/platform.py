@@ -250,7 +250,7 @@ def _build_data(platform: Platform) -> None:
             security_group=groups,  # its database group; allow_from goes through the matrix
             data_key_arn=keys.require("data").arn,
             logs_key_arn=keys.require("logs").arn,
-            protect=env.database.deletion_protection,  # prod forces it (stacks/config.py)
+            protect=env.database.deletion_protection,  # prod forces it (stacks/config/environment.py)
             opts=platform.opts,
         )
         platform.extras["database"] = database

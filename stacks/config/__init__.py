@@ -1,0 +1,130 @@
+"""Typed configuration of one groundwork environment (the `groundwork:` config namespace).
+
+Every key is snake_case, every field has a documented default, and unknown keys are refused.
+`profile` (dev | prod) picks the defaults: the field defaults below are the *prod* (secure,
+highly available) values and `PROFILE_DEFAULTS["dev"]` relaxes only what the target architecture
+allows dev to relax (Multi-AZ, deletion protection, retention, sizes, NAT count). Nothing about
+encryption, exposure or least privilege is a config knob at all, so no profile can switch it off.
+
+Validation happens before any resource is registered: `load_environment` returns an
+`EnvironmentConfig` or raises `ConfigError`, whose `problems` are one line each, naming the full
+key (`groundwork:network.az_count`) and what is allowed.
+
+One module per section; import from `stacks.config`, which re-exports all of them:
+
+    _base.py        the strict base model, NAMESPACE, validators shared by several sections
+    network.py      network (VPC, tiers, flow logs, endpoints)
+    data.py         database and cache (and their window checks)
+    compute.py      cluster, load_balancer, services (Fargate sizes, image references)
+    alarms.py       alarms
+    ci.py           ci (the GitHub Actions deploy role)
+    environment.py  EnvironmentConfig, its cross-section rules and prod floor, the profiles
+    loader.py       load_environment and ConfigError
+"""
+
+from __future__ import annotations
+
+from stacks.config._base import NAMESPACE
+from stacks.config.alarms import AlarmOverride, AlarmsConfig
+from stacks.config.ci import GIT_REF_PATTERN, GITHUB_OIDC_PROVIDER_ARN, GITHUB_REPOSITORY, CiConfig
+from stacks.config.compute import (
+    CACHE_VARS,
+    DATABASE_VARS,
+    ENV_NAME,
+    FARGATE_SIZES,
+    SECRET_VALUE_FROM,
+    SERVICE_NAME,
+    CertificateConfig,
+    ClusterConfig,
+    DeploymentConfig,
+    HealthCheckConfig,
+    ImageBuildConfig,
+    LoadBalancerConfig,
+    QueueMetricConfig,
+    RoutingConfig,
+    ScalingConfig,
+    ServiceConfig,
+    parse_image,
+)
+from stacks.config.data import (
+    ADVANCED_INSIGHTS_MIN_RETENTION,
+    CACHE_DEFAULT_VERSIONS,
+    CACHE_ENGINE_VERSIONS,
+    PI_RETENTION_DAYS,
+    POSTGRES_MAJOR_VERSIONS,
+    RESERVED_DB_USERNAMES,
+    CacheConfig,
+    DatabaseConfig,
+)
+from stacks.config.environment import (
+    PROFILE_DEFAULTS,
+    REQUIRED_TAGS,
+    SERVICE_PROFILE_DEFAULTS,
+    TOP_LEVEL_KEYS,
+    EnvironmentConfig,
+    Profile,
+    deep_merge,
+)
+from stacks.config.loader import ConfigError, load_environment
+from stacks.config.network import (
+    INTERFACE_ENDPOINTS,
+    REQUIRED_TIERS,
+    TIER_NAME,
+    EndpointsConfig,
+    FlowLogsConfig,
+    InterfaceEndpoint,
+    NetworkConfig,
+    TierConfig,
+)
+
+__all__ = [
+    "ADVANCED_INSIGHTS_MIN_RETENTION",
+    "CACHE_DEFAULT_VERSIONS",
+    "CACHE_ENGINE_VERSIONS",
+    "CACHE_VARS",
+    "DATABASE_VARS",
+    "ENV_NAME",
+    "FARGATE_SIZES",
+    "GITHUB_OIDC_PROVIDER_ARN",
+    "GITHUB_REPOSITORY",
+    "GIT_REF_PATTERN",
+    "INTERFACE_ENDPOINTS",
+    "NAMESPACE",
+    "PI_RETENTION_DAYS",
+    "POSTGRES_MAJOR_VERSIONS",
+    "PROFILE_DEFAULTS",
+    "REQUIRED_TAGS",
+    "REQUIRED_TIERS",
+    "RESERVED_DB_USERNAMES",
+    "SECRET_VALUE_FROM",
+    "SERVICE_NAME",
+    "SERVICE_PROFILE_DEFAULTS",
+    "TIER_NAME",
+    "TOP_LEVEL_KEYS",
+    "AlarmOverride",
+    "AlarmsConfig",
+    "CacheConfig",
+    "CertificateConfig",
+    "CiConfig",
+    "ClusterConfig",
+    "ConfigError",
+    "DatabaseConfig",
+    "DeploymentConfig",
+    "EndpointsConfig",
+    "EnvironmentConfig",
+    "FlowLogsConfig",
+    "HealthCheckConfig",
+    "ImageBuildConfig",
+    "InterfaceEndpoint",
+    "LoadBalancerConfig",
+    "NetworkConfig",
+    "Profile",
+    "QueueMetricConfig",
+    "RoutingConfig",
+    "ScalingConfig",
+    "ServiceConfig",
+    "TierConfig",
+    "deep_merge",
+    "load_environment",
+    "parse_image",
+]
