@@ -70,7 +70,7 @@ def alb() -> Iterator[HealthServer]:
             self.wfile.write(b"ok")
 
         def log_message(self, *args: Any) -> None:
-            pass
+            """Keep the request log out of the test output."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
