@@ -156,6 +156,14 @@ _KINDS = (
               "Check the AWS Health dashboard for the NAT's AZ and the gateway's bandwidth "
               "metrics.",
               evaluation_periods=5, datapoints_to_alarm=3),
+    # --- the NAT instance of `network.nat: instance` (one) ---------------------------------
+    AlarmKind("nat-instance-status-check", "nat", "critical", "count",
+              "The NAT instance fails its EC2 system status check (its host is impaired): the "
+              "private subnets have no internet egress; the alarm's recover action moves it to "
+              "healthy hardware.",
+              "Watch the instance recover (same id, Elastic IP and ENI, so the routes hold); if "
+              "it does not within 15 minutes, stop and start it, or `pulumi up --replace` it.",
+              evaluation_periods=2, datapoints_to_alarm=2),
 )
 
 ALARMS: dict[str, AlarmKind] = {k.key: k for k in _KINDS}

@@ -336,6 +336,10 @@ class _AwsMocks(_MocksBase):
             s.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}",
                      bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com")
             s["id"] = bucket
+        elif typ == "aws:ec2/instance:Instance":
+            s.update(arn=f"arn:aws:ec2:{region}:{acct}:instance/{s['id']}",
+                     primaryNetworkInterfaceId=f"eni-{_short(name + 'eni', 17)}",
+                     instanceState="running")
         elif typ == "aws:ec2/eip:Eip":
             s.update(publicIp=f"203.0.113.{int(_short(name, 2), 16) % 254 + 1}", allocationId=s["id"])
         elif typ == "aws:ec2/vpc:Vpc":
@@ -377,6 +381,15 @@ class _AwsMocks(_MocksBase):
                     "reverseDnsPrefix": "com.amazonaws"}
         if tok == "aws:elb/getServiceAccount:getServiceAccount":
             return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}
+        if tok == "aws:ssm/getParameter:getParameter":
+            # Public parameters such as /aws/service/ami-amazon-linux-latest/<image> (the NAT
+            # instance's AMI): an ami-... id per (region, name), stable between runs.
+            name = str(dict(args.args).get("name", ""))
+            value = (f"ami-0{_short(self.region + name, 16)}" if "/ami-" in name
+                     else f"offline-{_short(name, 12)}")
+            return {"name": name, "id": name, "type": "String", "value": value,
+                    "insecureValue": value, "version": 1, "withDecryption": True,
+                    "arn": f"arn:aws:ssm:{self.region}::parameter{name}"}
         return {}
 
     def register_transform(self, transform: Any) -> None:  # pragma: no cover - SDK hook

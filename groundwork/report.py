@@ -161,6 +161,14 @@ def mermaid(plan: PlanResult) -> str:
         for sg_id in rg.inputs.get("securityGroupIds", []):
             engine = rg.inputs.get("engine", "")
             shapes[names.get(sg_id, sg_id)] = f"[(ElastiCache {engine}<br/>data subnets)]"
+    nat_instance_groups: set[str] = set()
+    for instance in plan.of_type("aws:ec2/instance:Instance"):
+        if (instance.inputs.get("tags") or {}).get("Role") != "nat-instance":
+            continue
+        for sg_id in instance.inputs.get("vpcSecurityGroupIds", []):
+            label = names.get(sg_id, sg_id)
+            nat_instance_groups.add(label)
+            shapes[label] = f"[NAT instance {instance.inputs.get('instanceType', '')}<br/>public subnet]"
     lines = ["flowchart LR"]
     edges: dict[tuple[str, str], set[str]] = defaultdict(set)
     world = {"0.0.0.0/0", "::/0"}
@@ -180,6 +188,8 @@ def mermaid(plan: PlanResult) -> str:
     nats = len(plan.of_type("aws:ec2/natGateway:NatGateway"))
     if nats:
         lines.append(f"  nat[NAT gateway x{nats}<br/>public subnets] -->|egress| internet_out([Internet])")
+    for label in sorted(nat_instance_groups & used):
+        lines.append(f"  {_node_id(label)} -->|egress| internet_out([Internet])")
     if len(lines) == 1:
         tiers = sorted({row["tier"] for row in subnet_rows(plan)})
         lines.append(f"  vpc[VPC {plan.config.network.cidr}<br/>tiers: {', '.join(tiers)}]")

@@ -43,6 +43,8 @@ PolicyPack(
         rules.compute.ecs_non_root_user,
         rules.compute.ecs_fargate_latest_platform,
         rules.compute.ecs_container_insights,
+        rules.compute.ec2_imdsv2_required,
+        rules.compute.ec2_ebs_encrypted,
         rules.data.rds_not_public,
         rules.data.rds_encrypted,
         rules.data.rds_multi_az,

@@ -94,6 +94,7 @@ def _export_network(platform: Platform) -> None:
     pulumi.export("subnet_ids", out.subnet_ids)
     pulumi.export("route_table_ids", out.route_table_ids)
     pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
+    pulumi.export("nat_instance_ids", out.nat_instance_ids)
     pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
     pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
     pulumi.export("kms_key_arns", {p: keys.require(p).arn for p in keys.purposes})
@@ -300,6 +301,7 @@ def _build_alarms(platform: Platform) -> None:
         database=extras.get("database"),
         cache=extras.get("cache"),
         nat_gateways=platform.network.nat_gateways,
+        nat_instances=platform.network.nat_instances,
     )
     notifications = Notifications(
         "notifications", env.alarms, naming=platform.naming, account=platform.account,

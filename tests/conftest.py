@@ -24,6 +24,16 @@ def dev() -> PlanResult:
     return plan_stack("dev")
 
 
+NAT_INSTANCE = {"network": {"nat": "instance"}}
+"""The dev override that swaps the NAT gateway for a NAT instance (issue 8)."""
+
+
+@pytest.fixture(scope="session")
+def dev_nat_instance() -> PlanResult:
+    """dev with `network.nat: instance`."""
+    return plan_stack("dev", overrides=NAT_INSTANCE)
+
+
 def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     """A JSON policy input (key policy, trust policy, bucket policy) as a dict."""
     value = record.inputs[key]

@@ -194,12 +194,12 @@ def test_queue_worker_gets_the_queue_backlog_alarm(dev_variant):
 def test_standalone_components_on_stand_in_resources():
     """The components also work outside build_platform, on plain pulumi-aws resources
     (tests/programs/alarms: a rolling and a blue/green web service, a queue worker, database,
-    cache, two NATs): every alarm key of the catalog is created, and every ECS service's
-    deployment alarms exist."""
+    cache, two NAT gateways, a NAT instance): every alarm key of the catalog is created, and
+    every ECS service's deployment alarms exist."""
     plan = run_program(read_stack_file("dev"), environment_from_file("dev"),
                        program=ROOT / "tests/programs/alarms/__main__.py")
     assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS)
-    assert len(plan.of_type(ALARM)) == 1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2
+    assert len(plan.of_type(ALARM)) == 1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1
     services = plan.of_type(ECS_SERVICE)
     assert len(services) == 3  # rolling web, blue/green web, queue worker
     for svc in services:

@@ -89,6 +89,25 @@ def test_nat_gateway_hours_data_and_its_public_ip():
     assert _monthly(plan, nat_gb_per_gateway=1000) == 81.5
 
 
+def test_nat_instance_hours_root_volume_and_its_public_ip():
+    """`network.nat: instance`: instance hours by type, its gp3 root volume, its Elastic IP; no
+    per-GB processing charge (only data transfer out, which no estimate includes)."""
+    root = {"volumeSize": 8, "volumeType": "gp3", "encrypted": True}
+    plan = _plan(("network", cost.EC2_INSTANCE, "nat-instance-a",
+                  {"instanceType": "t4g.nano", "rootBlockDevice": root}),
+                 ("network", cost.EIP, "nat-eip-a", {"domain": "vpc", "instance": "i-1"}))
+    # 730 h x 0.0042 = 3.066; 8 GB x 0.08 = 0.64; IPv4 730 h x 0.005 = 3.65
+    assert _monthly(plan) == 7.356
+    assert _monthly(plan, nat_gb_per_gateway=1000) == 7.356
+    # t3.micro: 730 x 0.0104 = 7.592 (+ the same volume)
+    t3 = _plan(("network", cost.EC2_INSTANCE, "nat", {"instanceType": "t3.micro", "rootBlockDevice": root}))
+    assert _monthly(t3) == 8.232
+    # a type the table lacks is named under "not priced", never counted as zero
+    big = cost.estimate(_plan(("network", cost.EC2_INSTANCE, "nat", {"instanceType": "c7g.16xlarge"})))
+    assert big.unpriced == ["network/nat: EC2 instance type c7g.16xlarge"]
+    assert big.total == 0.0
+
+
 def test_alb_hours_lcus_and_one_public_ip_per_az():
     public = _plan(("lb", cost.LOAD_BALANCER, "alb", {
         "loadBalancerType": "application", "internal": False, "subnets": ["a", "b", "c"]}))

@@ -55,6 +55,7 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KEY = "aws:kms/key:Key"
 BUCKET = "aws:s3/bucket:Bucket"
 SECRET = "aws:secretsmanager/secret:Secret"
+INSTANCE = "aws:ec2/instance:Instance"
 TAGS = {"Project": "groundwork", "Environment": "prod", "ManagedBy": "pulumi", "Owner": "team"}
 
 
@@ -84,6 +85,9 @@ GOOD_DB = {"engine": "postgres", "publiclyAccessible": False, "storageEncrypted"
 GOOD_CACHE = {"snapshotRetentionLimit": 7, "automaticFailoverEnabled": True, "multiAzEnabled": True,
               "atRestEncryptionEnabled": True, "kmsKeyId": "arn:aws:kms:us-east-1:1:key/k",
               "transitEncryptionEnabled": True, "authToken": "[secret]", "subnetGroupName": "cache"}
+GOOD_INSTANCE = {"instanceType": "t4g.nano", "metadataOptions": {"httpTokens": "required"},
+                 "rootBlockDevice": {"encrypted": True, "volumeType": "gp3"},
+                 "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": True}]}
 GOOD_LB = {"loadBalancerType": "application", "dropInvalidHeaderFields": True,
            "accessLogs": {"bucket": "logs", "enabled": True}, "enableDeletionProtection": True,
            "desyncMitigationMode": "defensive", "subnets": ["subnet-a", "subnet-b"]}
@@ -125,6 +129,10 @@ RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("ecs-container-insights", "aws:ecs/cluster:Cluster",
      {"settings": [{"name": "containerInsights", "value": "enhanced"}]},
      {"settings": [{"name": "containerInsights", "value": "disabled"}]}, "Container Insights off"),
+    ("ec2-imdsv2-required", INSTANCE, GOOD_INSTANCE,
+     {**GOOD_INSTANCE, "metadataOptions": {"httpTokens": "optional"}}, "accepts IMDSv1"),
+    ("ec2-ebs-encrypted", INSTANCE, GOOD_INSTANCE,
+     {**GOOD_INSTANCE, "rootBlockDevice": {"volumeType": "gp3"}}, "unencrypted root volume"),
     ("rds-not-public", RDS, GOOD_DB, {**GOOD_DB, "publiclyAccessible": True}, "publicly accessible"),
     ("rds-encrypted", RDS, GOOD_DB, {**GOOD_DB, "storageEncrypted": False}, "not encrypted"),
     ("rds-multi-az", RDS, GOOD_DB, {**GOOD_DB, "multiAz": False}, "single-AZ"),
@@ -198,6 +206,22 @@ def test_stateful_resources_must_be_protected(rule, kind):
 
 def test_rules_skip_other_types():
     assert validate_resource(RULES["rds-encrypted"], CACHE, {"storageEncrypted": False}) == []
+
+
+def test_ec2_rules_read_every_volume_and_the_metadata_endpoint():
+    imds, ebs = RULES["ec2-imdsv2-required"], RULES["ec2-ebs-encrypted"]
+    # no metadata options at all: the AMI's default decides, so it fails
+    [message] = validate_resource(imds, INSTANCE, {"instanceType": "t4g.nano"})
+    assert "unset" in message
+    # no metadata endpoint at all: nothing to steal credentials from
+    assert validate_resource(imds, INSTANCE, {"metadataOptions": {"httpEndpoint": "disabled"}}) == []
+    # an attached volume is checked like the root one
+    attached = {**GOOD_INSTANCE, "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": False}]}
+    [message] = validate_resource(ebs, INSTANCE, attached)
+    assert "/dev/sdf" in message
+    # no root_block_device: the account default may encrypt it, but the rule can't know
+    [message] = validate_resource(ebs, INSTANCE, {"instanceType": "t4g.nano"})
+    assert "unencrypted root volume" in message
 
 
 def test_required_tags_come_from_the_provider_default_tags():
@@ -579,11 +603,34 @@ def test_dev_has_no_mandatory_violation(dev):
     assert result.mandatory == [], _report(result)
 
 
-def test_the_rules_see_the_real_resources(prod):
-    """Guard against rules passing vacuously: the prod plan holds what every rule looks at."""
+def test_dev_with_a_nat_instance_has_no_mandatory_violation(dev, dev_nat_instance):
+    """`groundwork check dev` with `network.nat: instance`: the instance, its security group,
+    role, EIP and recovery alarm pass every rule; the advisories are dev's own, no new one."""
+    result = check_plan(dev_nat_instance)
+    assert result.mandatory == [], _report(result)
+    assert {v.message for v in result.advisory} == {v.message for v in check_plan(dev).advisory}
+    assert [v for v in result.violations if "nat" in v.message.lower()] == []
+
+
+@pytest.mark.parametrize(("rule", "changes"), [
+    ("ec2-imdsv2-required", {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "optional"}}),
+    ("ec2-ebs-encrypted", {"rootBlockDevice": {"volumeType": "gp3", "volumeSize": 8}}),
+])
+def test_breaking_the_nat_instance_fires_the_mandatory_ec2_rule(dev_nat_instance, rule, changes):
+    records, target = _mutated(dev_nat_instance, INSTANCE, **changes)
+    assert [v for v in check_records(dev_nat_instance.resources, DEV_CONFIG).fired(rule)] == []
+    hits = [v for v in check_records(records, DEV_CONFIG).fired(rule) if v.urn == target.urn]
+    assert hits and all(v.level == "mandatory" for v in hits)
+
+
+def test_the_rules_see_the_real_resources(prod, dev_nat_instance):
+    """Guard against rules passing vacuously: the prod plan holds what every rule looks at,
+    except the EC2 instance rules, whose only instance is dev's NAT instance (refused in prod)."""
     types = {r.type for r in prod.resources}
     blind = [rule.name for rule in rules.ALL if rule.types and not types & set(rule.types)]
-    assert blind == []
+    assert blind == ["ec2-imdsv2-required", "ec2-ebs-encrypted"]
+    nat_types = {r.type for r in dev_nat_instance.resources}
+    assert all(nat_types & set(RULES[name].types) for name in blind)
 
 
 def _mutated(plan: PlanResult, kind: str, name: str | None = None, *, protect: bool | None = None,
@@ -748,7 +795,7 @@ def test_groundwork_plan_shows_the_policy_summary(tmp_path):
     report = tmp_path / "plan.md"
     result = _cli("plan", "dev", "--markdown", str(report))
     assert result.returncode == 0, result.stderr
-    assert "Policy (dev.json): 56 rules over" in result.stdout
+    assert "Policy (dev.json): 58 rules over" in result.stdout
     assert "Policy violations" in result.stdout and "rds-multi-az" in result.stdout
     assert "## Policy" in report.read_text() and "| `rds-multi-az` | RDS.5 | advisory |" in report.read_text()
 

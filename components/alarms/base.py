@@ -7,7 +7,8 @@ and is the only code that decides, for every alarm alike:
 
 - the name (`components.alarm_names.alarm_name`: environment prefix, scope, key, member);
 - the severity and so the SNS topic (from the catalog `ALARMS`), for BOTH alarm and OK actions,
-  with `actions_enabled=True` (FSBP CloudWatch.15/17);
+  with `actions_enabled=True` (FSBP CloudWatch.15/17); a spec may add EC2 actions on ALARM
+  (`extra_alarm_actions`: the NAT instance's recover action), never replace the topic;
 - the description: severity, seed rule, meaning, what it watches, the threshold, the first step
   and a runbook link (`<runbook_url>#<key>`, default docs/alarms.md#<key>);
 - the per-key overrides from `AlarmsConfig.overrides` (threshold, evaluation_periods,
@@ -107,6 +108,9 @@ class AlarmSpec:
     """Index of the member for per-node alarms (cache nodes, NAT gateways)."""
     threshold_note: str = ""
     """How the default was derived ("80 % of 811, db.m7g.large's max_connections")."""
+    extra_alarm_actions: tuple[pulumi.Input[str], ...] = ()
+    """Actions on ALARM besides the severity's topic: an EC2 action such as
+    `arn:aws:automate:<region>:ec2:recover` (the NAT instance's auto-recovery)."""
 
     def __post_init__(self) -> None:
         if self.key not in ALARMS:
@@ -193,7 +197,7 @@ class AlarmFactory:
             datapoints_to_alarm=datapoints,
             treat_missing_data=spec.treat_missing_data,
             actions_enabled=True,
-            alarm_actions=[topic],
+            alarm_actions=[topic, *spec.extra_alarm_actions],
             ok_actions=[topic],
             tags=self.naming.tagged(name, Severity=kind.severity, AlarmKey=spec.key,
                                     SeedRule=kind.seed_rule or "", Component="alarms"),

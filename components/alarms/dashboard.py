@@ -126,6 +126,15 @@ def dashboard_body(prefix: str, targets: AlarmTargets,
                 _metric("AWS/NATGateway", "PacketsDropCount", {"NatGatewayId": gw},
                         label=f"NAT {n} drops"),
             )], stat="Sum")
+    for instance_id in targets.nat_instance_ids:
+        dims = {"InstanceId": instance_id}
+        # basic monitoring: CPU and network every 5 minutes, status checks every minute
+        graph("NAT instance: CPU %, bytes out and system status check", [
+            _metric("AWS/EC2", "CPUUtilization", dims, label="CPU %"),
+            _metric("AWS/EC2", "NetworkOut", dims, label="bytes out", stat="Sum", yAxis="right"),
+            _metric("AWS/EC2", "StatusCheckFailed_System", dims, label="status check failed",
+                    stat="Maximum"),
+        ], period=300)
     return {"start": "-PT6H", "periodOverride": "inherit", "widgets": grid.widgets}
 
 

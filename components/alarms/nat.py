@@ -1,14 +1,26 @@
-"""NAT gateway alarms, one pair per gateway: port allocation errors and dropped packets.
+"""NAT alarms.
 
-Dimension: NatGatewayId, the gateway's `id` output.
+- NAT gateways, one pair per gateway: port allocation errors and dropped packets. Dimension:
+  NatGatewayId, the gateway's `id` output. None with `network.nat: none` or `instance`.
+- The NAT instance (`network.nat: instance`): its EC2 system status check, with EC2's recover
+  action besides the topic, so a failed host moves the instance (same id, ENI, Elastic IP, and so
+  the same routes) to healthy hardware. Dimension: InstanceId, the instance's `id` output. The
+  gateway alarms don't apply to it (no AWS/NATGateway metrics).
 """
 
 from __future__ import annotations
 
 from components.alarms.base import AlarmSpec, Metric
 from components.alarms.targets import AlarmTargets
+from components.base import partition_of
 
 NAMESPACE = "AWS/NATGateway"
+EC2_NAMESPACE = "AWS/EC2"
+
+
+def recover_action(region: str) -> str:
+    """The CloudWatch alarm action that recovers an EC2 instance in `region`."""
+    return f"arn:{partition_of(region)}:automate:{region}:ec2:recover"
 
 
 def nat_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
@@ -27,4 +39,13 @@ def nat_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
                       metric=Metric(NAMESPACE, "PacketsDropCount", dims, "Sum"),
                       comparison=">", threshold=0, treat_missing_data="notBreaching"),
         ]
+    for instance_id in targets.nat_instance_ids:
+        # Status checks report every minute at no charge (no detailed monitoring needed). A
+        # stopped instance reports nothing: keep the last state rather than guess.
+        specs.append(AlarmSpec(
+            key="nat-instance-status-check", watches="the NAT instance",
+            metric=Metric(EC2_NAMESPACE, "StatusCheckFailed_System", {"InstanceId": instance_id},
+                          "Maximum"),
+            comparison=">", threshold=0, treat_missing_data="missing",
+            extra_alarm_actions=(recover_action(targets.region),)))
     return specs

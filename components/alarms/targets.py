@@ -2,8 +2,9 @@
 families depend on no other component's class, and a test program can hand in stand-ins.
 
 `AlarmTargets.from_components` reads the platform's components (duck-typed: PostgresDatabase,
-RedisCache, EcsCluster, LoadBalancer, FargateService, the network's NAT gateways); any of them may
-be absent (database disabled, no web service...), and then that family creates nothing.
+RedisCache, EcsCluster, LoadBalancer, FargateService, the network's NAT gateways or NAT
+instance); any of them may be absent (database disabled, no web service, no NAT gateway...),
+and then that family creates nothing.
 Every dimension value is the *output* of the watched resource (arn_suffix, identifier, member
 cluster id, cluster/service name), never a name recomputed from config: a dimension that is off
 by one character is an alarm that never fires.
@@ -92,6 +93,8 @@ class AlarmTargets:
     database: DatabaseTarget | None = None
     cache: CacheTarget | None = None
     nat_gateway_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    nat_instance_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """InstanceId of the NAT instance (`network.nat: instance`), if any."""
 
     @property
     def web_services(self) -> list[ServiceTarget]:
@@ -107,6 +110,7 @@ class AlarmTargets:
         database: Any = None,
         cache: Any = None,
         nat_gateways: Sequence[Any] = (),
+        nat_instances: Sequence[Any] = (),
     ) -> AlarmTargets:
         """Targets from the platform's components (each may be None)."""
         return cls(
@@ -128,6 +132,7 @@ class AlarmTargets:
                       if database is not None else None),
             cache=CacheTarget(cache.member_clusters, cache.config) if cache is not None else None,
             nat_gateway_ids=tuple(n.id for n in nat_gateways),
+            nat_instance_ids=tuple(i.id for i in nat_instances),
         )
 
 

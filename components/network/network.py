@@ -1,16 +1,17 @@
 """`Network`: the VPC, built from a pure subnet plan (`components.network.planner`).
 
 Routing is by purpose, not by position: a `public` tier routes to the internet gateway, a
-`private` tier to the NAT of its own AZ (or the single NAT), an `isolated` tier nowhere off the
-VPC. One route table per (tier, AZ) for private tiers, so an AZ's egress follows its own NAT and a
-NAT strategy change only rewrites routes, never subnets. Everything is a pulumi-aws resource
-parented to the component, so tests and offline policies see every child (awsx hides them).
+`private` tier to the NAT of its own AZ (or the single NAT gateway, or the NAT instance's network
+interface), an `isolated` tier nowhere off the VPC. One route table per (tier, AZ) for private
+tiers, so an AZ's egress follows its own NAT and a NAT strategy change only rewrites routes,
+never subnets. Everything is a pulumi-aws resource parented to the component, so tests and
+offline policies see every child (awsx hides them).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +21,62 @@ from components.network.planner import PlannedSubnet, SubnetPlan
 from stacks.config import NetworkConfig
 
 ENDPOINT_PORT = 443
+NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+"""Public SSM parameter holding the latest Amazon Linux 2023 AMI id of an architecture."""
+NAT_ROOT_VOLUME_GB = 8
+"""Root volume of the NAT instance: the AL2023 AMI's snapshot size, the smallest it boots from."""
+NAT_INSTANCE_POLICY = "AmazonSSMManagedInstanceCore"
+"""The one managed policy of the NAT instance's role: Session Manager for break-glass access
+(no SSH, no key pair, no inbound port)."""
+
+NAT_USER_DATA = r"""#!/bin/bash
+# groundwork NAT instance (network.nat: instance): forward the VPC's IPv4 egress and masquerade
+# it behind this instance's address on its primary interface. cloud-init runs this once, at
+# first boot; everything it sets is persistent, so a reboot or an EC2 recovery comes back as a
+# NAT without running it again.
+set -euo pipefail
+
+# 1. Forwarding, persistent: /etc/sysctl.d is applied at every boot. No ICMP redirects: the
+#    private subnets must keep sending through this instance, not be told to go around it.
+cat > /etc/sysctl.d/90-groundwork-nat.conf <<'SYSCTL'
+net.ipv4.ip_forward = 1
+net.ipv4.conf.all.send_redirects = 0
+net.ipv4.conf.default.send_redirects = 0
+SYSCTL
+sysctl -p /etc/sysctl.d/90-groundwork-nat.conf
+
+# 2. The primary interface, from the default route: AL2023 names it ens5 on Nitro, not eth0.
+IFACE=$(ip -o -4 route show to default | awk '{print $5; exit}')
+[ -n "$IFACE" ] || { echo "groundwork-nat: no default route" >&2; exit 1; }
+
+# 3. Masquerade, persistent. AL2023 ships neither an iptables service nor a firewall;
+#    iptables-services adds iptables.service, which loads /etc/sysconfig/iptables at every boot
+#    (AWS's "Create a NAT AMI" steps for AL2023). The package comes from the AL2023 repositories
+#    over the internet, so retry until the Elastic IP is associated (Pulumi associates it once
+#    the instance runs). Then replace the package's default rules, whose FORWARD chain rejects
+#    everything, with exactly these: the security group is the firewall.
+for _ in $(seq 1 60); do
+  dnf install -y iptables-services && break
+  sleep 10
+done
+cat > /etc/sysconfig/iptables <<RULES
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o ${IFACE} -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+COMMIT
+RULES
+systemctl enable iptables
+systemctl restart iptables
+"""
+"""User data of the NAT instance (the comments in it say why each step)."""
 
 
 def plan_for(config: NetworkConfig, region: str) -> SubnetPlan:
@@ -38,14 +95,17 @@ class NetworkOutputs:
     """Subnet ids per tier, ordered by AZ."""
     route_table_ids: dict[str, list[pulumi.Output[str]]]
     nat_gateway_ids: list[pulumi.Output[str]]
+    """NAT gateways only (empty for `nat: instance` and `nat: none`)."""
     db_subnet_group_name: pulumi.Output[str]
     cache_subnet_group_name: pulumi.Output[str]
+    nat_instance_ids: list[pulumi.Output[str]] = field(default_factory=list)
+    """The NAT instance of `nat: instance` (one), else empty."""
 
 
 class Network(pulumi.ComponentResource):
-    """VPC, subnets per tier and AZ, IGW, NAT per strategy, route tables by purpose, a closed
-    default security group, flow logs to a KMS-encrypted log group, VPC endpoints, and RDS /
-    ElastiCache subnet groups on the data tier."""
+    """VPC, subnets per tier and AZ, IGW, NAT per strategy (gateways, or one NAT instance),
+    route tables by purpose, a closed default security group, flow logs to a KMS-encrypted log
+    group, VPC endpoints, and RDS / ElastiCache subnet groups on the data tier."""
 
     def __init__(
         self,
@@ -103,6 +163,7 @@ class Network(pulumi.ComponentResource):
             ))
 
         self.nat_gateways = self._nat_gateways()
+        self.nat_instances = self._nat_instances()
         self.route_tables = self._route_tables()
         self._flow_logs(logs_key_arn)
         self.s3_endpoint = self._s3_endpoint() if config.endpoints.s3_gateway else None
@@ -136,11 +197,13 @@ class Network(pulumi.ComponentResource):
             nat_gateway_ids=[n.id for n in self.nat_gateways],
             db_subnet_group_name=self.db_subnet_group.name,
             cache_subnet_group_name=self.cache_subnet_group.name,
+            nat_instance_ids=[i.id for i in self.nat_instances],
         )
         self.register_outputs({
             "vpc_id": self.vpc.id,
             "subnet_ids": self.outputs.subnet_ids,
             "nat_gateway_ids": self.outputs.nat_gateway_ids,
+            "nat_instance_ids": self.outputs.nat_instance_ids,
         })
 
     # ---------------------------------------------------------------------------------------
@@ -148,16 +211,22 @@ class Network(pulumi.ComponentResource):
     def _public_subnets(self) -> list[PlannedSubnet]:
         return [s for s in self.plan.subnets if s.routing == "public"]
 
-    def _nat_gateways(self) -> list[aws.ec2.NatGateway]:
-        """NATs in the first public tier: one per AZ (per_az), one in the first AZ (single), or
-        none. Each with its own Elastic IP, named and tagged by AZ."""
-        strategy = self.config.nat
-        if strategy == "none":
-            return []
+    def _nat_home_tier(self) -> str:
+        """The first public tier: where NAT gateways and the NAT instance live."""
         public = self._public_subnets()
         if not public:
-            raise ValueError("network.nat needs a tier with routing public for the NAT gateways")
-        tier = public[0].tier
+            raise ValueError(f"network.nat {self.config.nat} needs a tier with routing public "
+                             "for the NAT")
+        return public[0].tier
+
+    def _nat_gateways(self) -> list[aws.ec2.NatGateway]:
+        """NAT gateways in the first public tier: one per AZ (per_az), one in the first AZ
+        (single), or none (`none`, and `instance`, which builds `_nat_instances` instead). Each
+        with its own Elastic IP, named and tagged by AZ."""
+        strategy = self.config.nat
+        if strategy not in ("per_az", "single"):
+            return []
+        tier = self._nat_home_tier()
         homes = self.plan.tier(tier) if strategy == "per_az" else self.plan.tier(tier)[:1]
         gateways = []
         subnets_by_az = {s.az: sub for s, sub in zip(self.plan.tier(tier), self.subnets[tier],
@@ -180,7 +249,8 @@ class Network(pulumi.ComponentResource):
         return gateways
 
     def nat_for(self, az: str) -> aws.ec2.NatGateway | None:
-        """The NAT a private subnet in `az` uses: its own AZ's if there is one, else the first."""
+        """The NAT gateway a private subnet in `az` uses: its own AZ's if there is one, else the
+        first (None without NAT gateways; see `nat_instances` for `nat: instance`)."""
         if not self.nat_gateways:
             return None
         for gw, az_name in zip(self.nat_gateways, self._nat_azs(), strict=True):
@@ -193,6 +263,131 @@ class Network(pulumi.ComponentResource):
         tier = public[0].tier
         azs = [s.az for s in self.plan.tier(tier)]
         return azs if self.config.nat == "per_az" else azs[:1]
+
+    def _nat_instances(self) -> list[aws.ec2.Instance]:
+        """`nat: instance`: ONE NAT instance (fck-nat style) in the first AZ's public subnet, for
+        dev/test (the prod floor refuses it). Amazon Linux 2023 for the instance type's
+        architecture, source/destination check off (it forwards other hosts' packets), IMDSv2
+        only, an encrypted gp3 root volume, no key pair (Session Manager through a role with
+        only AmazonSSMManagedInstanceCore), user data that turns on forwarding and masquerade
+        persistently, a security group admitting only the VPC, and an Elastic IP. EC2 recovers
+        it on a host failure (the `nat-instance-status-check` alarm's recover action)."""
+        if self.config.nat != "instance":
+            return []
+        tier = self._nat_home_tier()
+        home = self.plan.tier(tier)[0]
+        subnet = self.subnets[tier][0]
+        n = self._naming
+        name = n.name("nat", home.az)
+        arch = self.config.nat_instance_architecture
+
+        sg_name = n.name("nat-instance")
+        sg = aws.ec2.SecurityGroup(
+            "nat-instance-sg",
+            name=sg_name,
+            description="NAT instance: forwards egress from inside the VPC only",
+            vpc_id=self.vpc.id,
+            tags=n.tagged(sg_name, AZ=home.az, Group="nat-instance"),
+            opts=child_opts(self),
+        )
+        # Ingress: whatever the private subnets send out (TCP, UDP, and ICMP for ping and path
+        # MTU discovery), from the VPC CIDR only: nothing from the internet reaches it.
+        for proto, lo, hi, what in (("tcp", 0, 65535, "TCP"), ("udp", 0, 65535, "UDP"),
+                                    ("icmp", -1, -1, "ICMP")):
+            aws.vpc.SecurityGroupIngressRule(
+                f"nat-instance-{proto}-from-vpc",
+                security_group_id=sg.id,
+                description=f"{what} from inside the VPC, to be forwarded to the internet",
+                ip_protocol=proto,
+                from_port=lo,
+                to_port=hi,
+                cidr_ipv4=self.config.cidr,
+                opts=child_opts(self),
+            )
+        # Egress: anywhere, any protocol. The security group also filters the forwarded
+        # packets leaving the instance, so this is the VPC's egress policy, as with a gateway.
+        aws.vpc.SecurityGroupEgressRule(
+            "nat-instance-egress",
+            security_group_id=sg.id,
+            description="Forwarded VPC egress and the instance OS updates, to the internet",
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            opts=child_opts(self),
+        )
+
+        role_name = n.name("nat-instance", max_length=64)
+        role = aws.iam.Role(
+            "nat-instance-role",
+            name=role_name,
+            description=f"{n.prefix} NAT instance: Session Manager only",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": self._account.service_principal("ec2")}}],
+            }),
+            tags=n.tagged(role_name),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            "nat-instance-ssm",
+            role=role.name,
+            policy_arn=f"arn:{self._account.partition}:iam::aws:policy/{NAT_INSTANCE_POLICY}",
+            opts=child_opts(self),
+        )
+        profile = aws.iam.InstanceProfile(
+            "nat-instance-profile",
+            name=role_name,
+            role=role.name,
+            tags=n.tagged(role_name),
+            opts=child_opts(self),
+        )
+
+        # The AMI is resolved here, not with ami="resolve:ssm:...": the AWS provider looks up
+        # the root device of `ami` with DescribeImages when root_block_device is set, which
+        # fails on a resolve:ssm: string (terraform-provider-aws #43488), and it would plan a
+        # replacement on every run, the instance reading back its real ami-... id (#43364).
+        ami = aws.ssm.get_parameter_output(
+            name=NAT_AMI_PARAMETER.format(arch=arch),
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        ).insecure_value  # a public, non-secret value: `value` would mark the AMI id secret
+        instance = aws.ec2.Instance(
+            f"nat-instance-{home.az}",
+            ami=ami,
+            instance_type=self.config.nat_instance_type,
+            subnet_id=subnet.id,
+            vpc_security_group_ids=[sg.id],
+            iam_instance_profile=profile.name,
+            source_dest_check=False,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
+            ),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                volume_type="gp3",
+                volume_size=NAT_ROOT_VOLUME_GB,
+                encrypted=True,
+                delete_on_termination=True,
+            ),
+            user_data=NAT_USER_DATA,
+            # user data runs at first boot only: a changed script needs a new instance
+            user_data_replace_on_change=True,
+            volume_tags=n.tagged(name, AZ=home.az),
+            tags=n.tagged(name, AZ=home.az, Role="nat-instance"),
+            # A newer AL2023 AMI must not replace the NAT (an egress outage) on an unrelated
+            # `pulumi up`: roll it on purpose, `pulumi up --replace <urn>` (docs/network.md).
+            opts=child_opts(self, depends_on=[self.igw], ignore_changes=["ami"]),
+        )
+        # Not the gateway's `nat-eip-<az>`: switching `single` <-> `instance` creates one address
+        # and releases the other, instead of moving an address the gateway still holds.
+        aws.ec2.Eip(
+            f"nat-instance-eip-{home.az}",
+            domain="vpc",
+            instance=instance.id,
+            tags=n.tagged(name, AZ=home.az),
+            opts=child_opts(self, depends_on=[self.igw]),
+        )
+        return [instance]
 
     def _route_tables(self) -> dict[str, list[aws.ec2.RouteTable]]:
         """Public tiers: one table to the IGW. Private tiers: one table per AZ to that AZ's NAT.
@@ -224,6 +419,14 @@ class Network(pulumi.ComponentResource):
                     if nat is not None:
                         aws.ec2.Route(f"rt-{suffix}-default", route_table_id=rt.id,
                                       destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id,
+                                      opts=child_opts(self))
+                    elif self.nat_instances:
+                        # A NAT instance is a next hop by its network interface (a route
+                        # to instance_id is rewritten by AWS to the ENI anyway).
+                        aws.ec2.Route(f"rt-{suffix}-default", route_table_id=rt.id,
+                                      destination_cidr_block="0.0.0.0/0",
+                                      network_interface_id=self.nat_instances[0]
+                                      .primary_network_interface_id,
                                       opts=child_opts(self))
                 subnets_by_az = dict(zip([p.az for p in planned], self.subnets[tier], strict=True))
                 for p in group:

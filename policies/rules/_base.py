@@ -50,6 +50,7 @@ LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
 SUBNET = "aws:ec2/subnet:Subnet"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"

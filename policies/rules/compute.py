@@ -1,4 +1,6 @@
-"""ECS rules (FSBP ECS.*): no public IPs, hardened containers, logs, secrets, platform, insights.
+"""Compute rules. ECS (FSBP ECS.*): no public IPs, hardened containers, logs, secrets, platform,
+insights. EC2 instances (the NAT instance of `network.nat: instance`; FSBP EC2.8, EC2.3): IMDSv2
+only, encrypted EBS volumes.
 
 Container rules read the task definition's `containerDefinitions` (a JSON string input) and
 report each offending container by name.
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies.rules._base import (
+    EC2_INSTANCE,
     ECS_CLUSTER,
     ECS_SERVICE,
     ECS_TASK,
@@ -167,3 +170,41 @@ def ecs_container_insights(props, args, config) -> Iterator[str]:
               if get(s, "name") == "containerInsights"]
     if not any(v in INSIGHTS for v in values):
         yield "has Container Insights off"
+
+
+# --------------------------------------------------------------------------------------------
+# EC2 instances
+# --------------------------------------------------------------------------------------------
+
+
+@resource_rule(
+    "ec2-imdsv2-required",
+    control="EC2.8",
+    description="EC2 instances require IMDSv2 session tokens (or have no metadata endpoint).",
+    fix="set metadata_options={'http_tokens': 'required'} (the NAT instance does)",
+    types=[EC2_INSTANCE],
+)
+def ec2_imdsv2_required(props, args, config) -> Iterator[str]:
+    options = get(props, "metadataOptions", default={})
+    if get(options, "httpEndpoint") == "disabled":
+        return
+    tokens = get(options, "httpTokens")
+    if tokens != "required":
+        shown = f"'{tokens}'" if tokens else "unset, so the AMI's default decides"
+        yield f"accepts IMDSv1 (metadataOptions.httpTokens {shown})"
+
+
+@resource_rule(
+    "ec2-ebs-encrypted",
+    control="EC2.3",
+    description="EC2 instances' EBS volumes (root and attached) are encrypted at rest.",
+    fix="set root_block_device={'encrypted': True, ...} and encrypted=True on every "
+        "ebs_block_devices entry (EC2.7, encryption by default, is an account setting)",
+    types=[EC2_INSTANCE],
+)
+def ec2_ebs_encrypted(props, args, config) -> Iterator[str]:
+    if not is_true(get(props, "rootBlockDevice", "encrypted")):
+        yield "has an unencrypted root volume (rootBlockDevice.encrypted not true)"
+    for device in as_list(get(props, "ebsBlockDevices")):
+        if not is_true(get(device, "encrypted")):
+            yield f"has an unencrypted EBS volume {get(device, 'deviceName', default='?')}"

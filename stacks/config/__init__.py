@@ -68,6 +68,7 @@ from stacks.config.environment import (
 from stacks.config.loader import ConfigError, load_environment
 from stacks.config.network import (
     INTERFACE_ENDPOINTS,
+    NAT_INSTANCE_FAMILIES,
     REQUIRED_TIERS,
     TIER_NAME,
     EndpointsConfig,
@@ -90,6 +91,7 @@ __all__ = [
     "GIT_REF_PATTERN",
     "INTERFACE_ENDPOINTS",
     "NAMESPACE",
+    "NAT_INSTANCE_FAMILIES",
     "PI_RETENTION_DAYS",
     "POSTGRES_MAJOR_VERSIONS",
     "PROFILE_DEFAULTS",

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from stacks.config._base import NAMESPACE, _Strict
 from stacks.config.alarms import AlarmsConfig
@@ -160,7 +161,24 @@ class EnvironmentConfig(_Strict):
                 svc.kind != "web" or svc.scaling.min_count >= 2,
                 f"services[{svc.name}].scaling.min_count must be >= 2 for a web service in prod",
             ))
+        # Floor rules about one key are reported on that key (`groundwork:network.nat: ...`).
+        keyed: list[tuple[bool, tuple[str, ...], str]] = [
+            (self.network.nat != "instance", ("network", "nat"),
+             "'instance' is not allowed in prod: one NAT instance is a single point of failure "
+             "for every private subnet's egress and its throughput is capped by its instance "
+             "type; use per_az (the prod default)"),
+        ]
         broken = [msg for ok, msg in rules if not ok]
+        keyed_broken = [(loc, msg) for ok, loc, msg in keyed if not ok]
+        if keyed_broken:
+            def error(reason: str) -> PydanticCustomError:  # the reason as data, not a template
+                return PydanticCustomError("prod_floor", "{reason}", {"reason": reason})
+
+            details = [InitErrorDetails(type=error(msg), loc=loc, input=None)
+                       for loc, msg in keyed_broken]
+            if broken:
+                details.append(InitErrorDetails(type=error("; ".join(broken)), loc=(), input=None))
+            raise ValidationError.from_exception_data(type(self).__name__, details)
         if broken:
             raise ValueError("; ".join(broken))
 

@@ -20,7 +20,8 @@ class TierConfig(_Strict):
     """Tier name; `public`, `compute` and `data` are required and hold the ALB/NAT, the tasks
     and the databases."""
     routing: Literal["public", "private", "isolated"]
-    """public -> internet gateway; private -> NAT gateway; isolated -> no route off the VPC."""
+    """public -> internet gateway; private -> the NAT (gateway or instance, per `network.nat`);
+    isolated -> no route off the VPC."""
     prefix_length: Annotated[int, Field(ge=16, le=28)] = 24
     """Size of each subnet of the tier (default /24: 251 usable addresses per AZ)."""
     az_count: Annotated[int, Field(ge=1, le=6)] | None = None
@@ -44,6 +45,25 @@ def _seed_tiers() -> list[TierConfig]:
         TierConfig(name="data", routing="isolated", offset=20),
         TierConfig(name="messaging", routing="isolated", offset=30, az_count=2),
     ]
+
+
+NAT_INSTANCE_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "t4g": ("arm64", ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")),
+    "t3": ("x86_64", ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")),
+    "t3a": ("x86_64", ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge")),
+    "c7g": ("arm64", ("medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+                      "16xlarge")),
+    "c6gn": ("arm64", ("medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+                       "16xlarge")),
+}
+"""Instance families a NAT instance may use -> (AMI architecture, sizes): burstable t4g/t3/t3a for
+light egress, compute-optimised c7g and network-optimised c6gn for sustained bandwidth. Graviton
+families (the `g`) boot the arm64 Amazon Linux 2023 AMI, the others x86_64."""
+
+
+def nat_instance_architecture(instance_type: str) -> str:
+    """AMI architecture of a NAT instance type (`arm64` for Graviton families, else `x86_64`)."""
+    return NAT_INSTANCE_FAMILIES[instance_type.split(".", 1)[0]][0]
 
 
 InterfaceEndpoint = Literal["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms", "ssm"]
@@ -86,15 +106,41 @@ class NetworkConfig(_Strict):
     availability_zones: list[str] | None = None
     """Explicit AZ names (default: the region's first `az_count` AZs, from a static table so
     the order never changes under an existing plan)."""
-    nat: Literal["none", "single", "per_az"] = "per_az"
+    nat: Literal["none", "single", "per_az", "instance"] = "per_az"
     """NAT strategy: per_az (default in prod: an AZ outage does not cut egress), single (dev:
-    one NAT, ~$33/month instead of three), none (no egress; needs interface endpoints)."""
+    one NAT gateway, ~$33/month instead of three), none (no egress; needs interface endpoints),
+    instance (dev/test only, refused in prod: one NAT instance, fck-nat style, in the first AZ's
+    public subnet, ~$3/month for a t4g.nano instead of ~$33 for a NAT gateway; it is a single
+    point of failure for every private subnet's egress, recovered by EC2 but not redundant, and
+    its throughput is limited by `nat_instance_type`)."""
+    nat_instance_type: str = "t4g.nano"
+    """Instance type of the NAT instance when `nat` is `instance` (default t4g.nano: bursts up to
+    5 Gbps, sustains far less): a t4g, t3, t3a, c7g or c6gn size. The Amazon Linux 2023 AMI
+    follows the family: arm64 for Graviton (t4g, c7g, c6gn), x86_64 for t3/t3a."""
     tiers: list[TierConfig] = Field(default_factory=_seed_tiers)
     """Subnet tiers (default: the seed's public/compute/data/messaging /24 layout)."""
     flow_logs: FlowLogsConfig = Field(default_factory=FlowLogsConfig)
     """VPC flow logs to a KMS-encrypted log group (always on)."""
     endpoints: EndpointsConfig = Field(default_factory=EndpointsConfig)
     """VPC endpoints (default: S3 gateway only)."""
+
+    @field_validator("nat_instance_type")
+    @classmethod
+    def _nat_instance_type(cls, v: str) -> str:
+        family, _, size = v.partition(".")
+        if family not in NAT_INSTANCE_FAMILIES:
+            raise ValueError(f"must be a {', '.join(NAT_INSTANCE_FAMILIES)} instance type such as "
+                             f"t4g.nano or c7g.medium (got {v!r})")
+        sizes = NAT_INSTANCE_FAMILIES[family][1]
+        if size not in sizes:
+            raise ValueError(f"{family} has no size {size!r}; sizes: {', '.join(sizes)} "
+                             f"(got {v!r})")
+        return v
+
+    @property
+    def nat_instance_architecture(self) -> str:
+        """arm64 or x86_64: the architecture of `nat_instance_type` (and so of its AMI)."""
+        return nat_instance_architecture(self.nat_instance_type)
 
     @field_validator("cidr")
     @classmethod

@@ -1,7 +1,7 @@
 """Stand-in program for the alarm components: plain pulumi-aws resources in place of the data
 and compute tiers (ALB + target group, RDS instance, replication group, ECS cluster and two
-services, two NAT gateways), then Notifications, EnvironmentAlarms and Dashboard wired to their
-outputs exactly as stacks/platform.py wires the real components.
+services, two NAT gateways, a NAT instance), then Notifications, EnvironmentAlarms and Dashboard
+wired to their outputs exactly as stacks/platform.py wires the real components.
 
 It exists so the alarm families can be tested against shapes the real stacks don't have (a queue
 worker, subscriptions) without touching Pulumi.<stack>.yaml.
@@ -59,6 +59,8 @@ for svc in env.services:
             alarm_names=deployment_alarm_names(naming, svc.name, svc.kind), enable=True,
             rollback=True))
 nats = [aws.ec2.NatGateway(f"nat-{i}", subnet_id=f"subnet-{i}") for i in range(2)]
+nat_instance = aws.ec2.Instance("nat-instance", ami="ami-0123456789abcdef0",
+                                instance_type="t4g.nano", source_dest_check=False)
 
 
 class _Svc:
@@ -94,6 +96,7 @@ targets = AlarmTargets.from_components(
     database=_Db(),
     cache=_Cache(),
     nat_gateways=nats,
+    nat_instances=[nat_instance],
 )
 notifications = Notifications("notifications", env.alarms, naming=naming, account=account,
                               key_arn=key.arn, database_identifier=db.identifier)
