@@ -24,6 +24,7 @@ from stacks.config import (
     deep_merge,
     load_environment,
 )
+from stacks.config.loader import model_in
 
 HIDDEN = {"stack", "region"}
 
@@ -55,16 +56,6 @@ def _show(value: Any) -> str:
     return f"`{text}`" if len(text) <= 40 else f"`{text[:37]}...`"
 
 
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _nested_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _defaults(profile: Profile) -> EnvironmentConfig:
     """An empty config under a profile: every value is that profile's default."""
     return load_environment({"profile": profile.value, "tags": {"Owner": "x"}}, stack=profile.value)
@@ -85,7 +76,7 @@ def _section(title: str, model: type[BaseModel], prod: Any, dev: Any, out: list[
         d_show = "**required**" if required else _show(d)
         desc = " ".join((field.description or "").split()).replace("|", "\\|")
         out.append(f"| `{name}` | {_type_name(field.annotation)} | {p_show} | {d_show} | {desc} |")
-        sub = _nested_model(field.annotation)
+        sub = model_in(field.annotation)
         if sub is not None and sub not in seen:
             nested.append((f"{title}.{name}", sub, p if isinstance(p, BaseModel) else None,
                            d if isinstance(d, BaseModel) else None))

@@ -150,20 +150,21 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         field = model.model_fields.get(item)
         if field is None:
             return []
-        model = _model_of(field.annotation)
+        model = model_in(field.annotation)
         if model is None:
             return []
     return [k for k in model.model_fields if k not in {"stack", "region"}]
 
 
-def _model_of(annotation: Any) -> Any:
-    """The pydantic model inside an annotation (`X | None`, `list[X]`), if any."""
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (`X | None`, `list[X]`), if any (also used by the
+    configuration reference generator)."""
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_of(arg)
+        found = model_in(arg)
         if found is not None:
             return found
     return None
