@@ -6,9 +6,9 @@ problem, naming the key and what is allowed (pulumi.RunError prints no traceback
 
 import pulumi
 
-from stacks.config import ConfigError
-from stacks.loader import environment_from_pulumi
-from stacks.platform import build_platform
+from groundwork.stacks.config import ConfigError
+from groundwork.stacks.loader import environment_from_pulumi
+from groundwork.stacks.platform import build_platform
 
 try:
     environment = environment_from_pulumi()

@@ -26,9 +26,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.base import Naming, check_subnet_source, child_opts, own_subnet_group
-from components.security_groups import SecurityGroups, group_of, store_group
-from stacks.config import CacheConfig
+from groundwork.components.base import Naming, check_subnet_source, child_opts, own_subnet_group
+from groundwork.components.security_groups import SecurityGroups, group_of, store_group
+from groundwork.stacks.config import CacheConfig
 
 TOKEN_LENGTH = 64
 TOKEN_SPECIALS = "-"

@@ -15,8 +15,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.base import Naming, child_opts
-from stacks.config import ClusterConfig
+from groundwork.components.base import Naming, child_opts
+from groundwork.stacks.config import ClusterConfig
 
 CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 

@@ -32,15 +32,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import (
+from groundwork.components.base import (
     AccountContext,
     Naming,
     check_subnet_source,
     child_opts,
     own_subnet_group,
 )
-from components.security_groups import SecurityGroups, group_of, store_group
-from stacks.config import DatabaseConfig
+from groundwork.components.security_groups import SecurityGroups, group_of, store_group
+from groundwork.stacks.config import DatabaseConfig
 
 CA_CERT = "rds-ca-rsa2048-g1"
 """Server CA (the current default for new instances; pinned so it never changes under us)."""

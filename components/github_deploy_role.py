@@ -38,8 +38,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
-from stacks.config import GITHUB_REPOSITORY, CiConfig
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.stacks.config import GITHUB_REPOSITORY, CiConfig
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"

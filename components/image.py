@@ -23,8 +23,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
-from stacks.config import ImageBuildConfig
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.stacks.config import ImageBuildConfig
 
 ALWAYS_IGNORED = (".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache",
                   ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
+from groundwork.components.base import AccountContext, Naming, child_opts
 
 KeyPurpose = Literal["logs", "data", "notifications"]
 

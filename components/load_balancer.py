@@ -35,8 +35,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
-from stacks.config import LoadBalancerConfig
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.stacks.config import LoadBalancerConfig
 
 ALB_NAME_MAX = 32
 """AWS's limit for load balancer and target group names."""

@@ -42,8 +42,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import Naming, child_opts
-from stacks.config import ServiceConfig
+from groundwork.components.base import Naming, child_opts
+from groundwork.stacks.config import ServiceConfig
 
 WORLD = ("0.0.0.0/0", "::/0")
 ALB = "alb"

@@ -48,12 +48,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_names import deployment_alarm_names
-from components.base import AccountContext, Naming, child_opts
-from components.cluster import EcsCluster
-from components.image import ecr_repository_arn
-from components.load_balancer import LoadBalancer, Route
-from stacks.config import ServiceConfig
+from groundwork.components.alarm_names import deployment_alarm_names
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.components.cluster import EcsCluster
+from groundwork.components.image import ecr_repository_arn
+from groundwork.components.load_balancer import LoadBalancer, Route
+from groundwork.stacks.config import ServiceConfig
 
 ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 """AWS-managed policy the blue/green role carries (ECS re-weights the listener rule with it)."""

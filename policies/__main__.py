@@ -4,7 +4,7 @@
 
 The CLI starts this file from inside `policies/` with the pack's own virtualenv (pulumi,
 pulumi-policy; see requirements.txt). It only builds the pack: every rule lives in
-`policies.rules` (importable from the repository root, which is put on sys.path here), where
+`rules/` beside this file (put on sys.path here), where
 `groundwork check` and the tests use the same objects. `PolicyPack()` starts a gRPC server and
 blocks: never import this module.
 """
@@ -12,11 +12,13 @@ blocks: never import this module.
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The pack runs in its own virtualenv, where groundwork is not installed: the rules are a
+# self-contained package next to this file (relative imports only), importable as `rules` here
+# and as `groundwork.policies.rules` in-process.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import rules  # type: ignore[import-not-found]
 from pulumi_policy import PolicyPack
-
-from policies import rules
 
 PolicyPack(
     name="groundwork",

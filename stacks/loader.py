@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from stacks.config import NAMESPACE, ConfigError, EnvironmentConfig, load_environment
+from groundwork.stacks.config import NAMESPACE, ConfigError, EnvironmentConfig, load_environment
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "offline-placeholder-secret"
@@ -94,7 +94,7 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
 
 def environment_from_file(stack: str, project_dir: Path = PROJECT_DIR) -> EnvironmentConfig:
     """Validate a stack file offline (the CLI's first step), and its subnet lock if it has one."""
-    from stacks.subnet_lock import check_environment
+    from groundwork.stacks.subnet_lock import check_environment
 
     sf = read_stack_file(stack, project_dir)
     env = load_environment(sf.namespace, stack=stack, region=sf.region)
@@ -115,7 +115,7 @@ def environment_from_pulumi() -> EnvironmentConfig:
     import pulumi
     from pulumi.runtime import config as runtime_config
 
-    from stacks.subnet_lock import check_environment
+    from groundwork.stacks.subnet_lock import check_environment
 
     everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"

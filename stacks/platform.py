@@ -15,17 +15,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming
-from components.cache import RedisCache
-from components.cluster import EcsCluster
-from components.database import PostgresDatabase
-from components.image import ServiceImage
-from components.kms import EnvironmentKeys
-from components.load_balancer import LoadBalancer
-from components.network import Network, plan_for
-from components.security_groups import SecurityGroups
-from components.service import FargateService, ServiceWiring
-from stacks.config import EnvironmentConfig, Profile
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.cache import RedisCache
+from groundwork.components.cluster import EcsCluster
+from groundwork.components.database import PostgresDatabase
+from groundwork.components.image import ServiceImage
+from groundwork.components.kms import EnvironmentKeys
+from groundwork.components.load_balancer import LoadBalancer
+from groundwork.components.network import Network, plan_for
+from groundwork.components.security_groups import SecurityGroups
+from groundwork.components.service import FargateService, ServiceWiring
+from groundwork.stacks.config import EnvironmentConfig, Profile
 
 
 @dataclass
@@ -289,7 +289,7 @@ def _build_data(platform: Platform) -> None:
 def _build_alarms(platform: Platform) -> None:
     """Topics, alarms and the dashboard over whatever the tiers put in `extras` (each of
     database, cache, load_balancer, services may be absent). `extras["alarms"]`."""
-    from components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
+    from groundwork.components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
 
     env, extras = platform.env, platform.extras
     if not env.alarms.enabled:
@@ -332,7 +332,7 @@ def _build_ci(platform: Platform) -> None:
     """The OIDC deploy role CI assumes (no static keys) and, unless `ci.preview` is false, the
     read-only role pull-request previews assume; `extras["ci"]`, outputs `ci_deploy_role_arn`
     and `ci_preview_role_arn`."""
-    from components.github_deploy_role import GithubDeployRole
+    from groundwork.components.github_deploy_role import GithubDeployRole
 
     env = platform.env
     if env.ci is None:

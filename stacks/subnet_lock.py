@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacks.config import NAMESPACE, ConfigError, EnvironmentConfig
+from groundwork.stacks.config import NAMESPACE, ConfigError, EnvironmentConfig
 
 LOCK_DIR = Path("stacks") / "subnets"
 """Where the locks live, relative to the project directory (the one holding `Pulumi.yaml`)."""

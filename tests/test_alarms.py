@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from conftest import ROOT, policy_doc, tags_of
 
-from components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
-from components.sizing import GIB
+from groundwork.components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
+from groundwork.components.sizing import GIB
 from groundwork.engine import PlanResult, ResourceRecord, plan_stack, run_program
-from stacks.config import ConfigError
-from stacks.loader import environment_from_file, read_stack_file
+from groundwork.stacks.config import ConfigError
+from groundwork.stacks.loader import environment_from_file, read_stack_file
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"

@@ -8,10 +8,10 @@ import re
 import pytest
 from conftest import tags_of
 
-from components.base import Naming
-from components.cache import replication_group_id
+from groundwork.components.base import Naming
+from groundwork.components.cache import replication_group_id
 from groundwork.engine import REDACTED, PlanResult, plan_stack
-from stacks.config import CacheConfig, ConfigError, load_environment
+from groundwork.stacks.config import CacheConfig, ConfigError, load_environment
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
@@ -251,7 +251,7 @@ def test_prod_cache_is_protected_from_destroy_and_dev_is_not(prod, dev):
 def test_auth_secret_records_why_it_has_no_rotation_schedule(prod):
     import re
 
-    from components.cache import ROTATION_EXEMPT_REASON
+    from groundwork.components.cache import ROTATION_EXEMPT_REASON
 
     secret = next(s for s in prod.of_type("aws:secretsmanager/secret:Secret")
                   if s.inputs["tags"].get("Component") == "cache")

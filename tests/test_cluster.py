@@ -20,7 +20,7 @@ from compute_support import (
 from conftest import tags_of
 
 from groundwork.engine import plan_stack
-from stacks.loader import read_stack_file
+from groundwork.stacks.loader import read_stack_file
 
 CONTRACT = Path(__file__).parent / "programs" / "compute_contract" / "__main__.py"
 
@@ -115,7 +115,7 @@ def test_every_compute_child_is_parented_named_and_tagged(prod):
 @pytest.fixture(scope="module")
 def contract():
     from groundwork.engine import run_program
-    from stacks.config import load_environment
+    from groundwork.stacks.config import load_environment
 
     sf = read_stack_file("prod")
     env = load_environment(sf.namespace, stack="prod", region=sf.region)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacks.config import (
+from groundwork.stacks.config import (
     FARGATE_SIZES,
     PROFILE_DEFAULTS,
     ConfigError,
@@ -17,7 +17,7 @@ from stacks.config import (
     Profile,
     load_environment,
 )
-from stacks.loader import environment_from_file, read_stack_file
+from groundwork.stacks.loader import environment_from_file, read_stack_file
 
 BASE: dict[str, Any] = {"profile": "dev", "tags": {"Owner": "team"}}
 WEB = {"name": "api", "kind": "web", "image": "repo/api:1.2.3", "port": 8000}
@@ -217,7 +217,7 @@ _tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
        tag=st.none() | _tag,
        digest=st.none() | st.from_regex(r"[a-f0-9]{64}", fullmatch=True))
 def test_image_references_parse_back_to_their_parts(registry, path, tag, digest):
-    from stacks.config import parse_image
+    from groundwork.stacks.config import parse_image
 
     ref = registry + "/".join(path) + (f":{tag}" if tag else "") + (f"@sha256:{digest}" if digest else "")
     assert parse_image(ref) == (registry + "/".join(path), tag, f"sha256:{digest}" if digest else None)

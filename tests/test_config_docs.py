@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-import stacks.config as config_module
+import groundwork.stacks.config as config_module
 from groundwork.config_docs import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 
 from groundwork import cost
 from groundwork.engine import PlanResult, ResourceRecord
-from stacks.config import load_environment
+from groundwork.stacks.config import load_environment
 
 PRICES = Path(cost.__file__).parent / "prices"
 STACK_URN = "urn:pulumi:t::groundwork::pulumi:pulumi:Stack::groundwork-t"

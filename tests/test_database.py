@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import policy_doc, tags_of
 
-from components.base import Naming
-from components.database import CA_CERT, rds_identifier
+from groundwork.components.base import Naming
+from groundwork.components.database import CA_CERT, rds_identifier
 from groundwork.engine import PlanResult, plan_stack
-from stacks.config import ConfigError, load_environment
+from groundwork.stacks.config import ConfigError, load_environment
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMS = "aws:rds/parameterGroup:ParameterGroup"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from groundwork.engine import REDACTED, plan_stack, run_program, write_json
-from stacks.config import load_environment
-from stacks.loader import StackFile
+from groundwork.stacks.config import load_environment
+from groundwork.stacks.loader import StackFile
 
 PROBE = Path(__file__).parent / "programs" / "probe" / "__main__.py"
 
@@ -76,7 +76,7 @@ def test_real_entry_point_refuses_bad_config_without_a_traceback():
     """Under `pulumi up` the config arrives through the runtime: __main__.py must stop with a
     RunError (Pulumi prints it without a traceback) naming the key, before any resource."""
     from groundwork.engine import ProgramError
-    from stacks.loader import PROJECT_DIR
+    from groundwork.stacks.loader import PROJECT_DIR
 
     sf = StackFile(stack="dev", path=PROJECT_DIR / "Pulumi.dev.yaml", config={
         "aws:region": "us-east-1", "groundwork:profile": "dev",

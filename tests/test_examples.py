@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from groundwork.engine import PlanResult, ResourceRecord, run_program
-from stacks.config import load_environment
-from stacks.loader import StackFile
+from groundwork.stacks.config import load_environment
+from groundwork.stacks.loader import StackFile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGION = "us-east-1"
@@ -143,7 +143,7 @@ def test_example_is_a_standalone_pulumi_project(example):
     assert project["runtime"]["name"] == "python"
     assert (root / "requirements.txt").is_file()
     main = (root / "__main__.py").read_text()
-    assert "from components." in main and "from stacks.config import" in main
+    assert "from groundwork.components" in main
     assert "stacks.platform" not in main  # the components themselves, not the whole platform
     readme = (root / "README.md").read_text()
     for phrase in ("pulumi stack init", "pulumi up", "offline"):

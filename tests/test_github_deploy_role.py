@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.github_deploy_role import (
+from groundwork.components.github_deploy_role import (
     GITHUB_OIDC_HOST,
     INLINE_POLICY_MAX_CHARS,
     READ_VERBS,
@@ -20,7 +20,7 @@ from components.github_deploy_role import (
     trust_policy,
 )
 from groundwork.engine import PlanResult, plan_stack
-from stacks.config import CiConfig, ConfigError
+from groundwork.stacks.config import CiConfig, ConfigError
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -512,7 +512,7 @@ def test_without_a_ci_section_there_is_no_preview_role(dev):
 
 
 def test_a_write_action_in_the_preview_policy_is_refused(monkeypatch):
-    import components.github_deploy_role as module
+    import groundwork.components.github_deploy_role as module
 
     real = module._stmt
 
@@ -529,7 +529,7 @@ def test_a_write_action_in_the_preview_policy_is_refused(monkeypatch):
 def test_deploy_role_cannot_change_account_wide_vpc_settings():
     """VPC Block Public Access is account-wide and not managed by the stack: CI must not be able
     to change it (nor anything else account-wide in EC2)."""
-    from components.github_deploy_role import deploy_policies
+    from groundwork.components.github_deploy_role import deploy_policies
 
     docs = deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
                            role_name="groundwork-prod-github-deploy", account_id="123456789012",

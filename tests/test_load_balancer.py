@@ -11,9 +11,9 @@ import pytest
 import yaml
 from compute_support import ALB, LISTENER, RULE, SG, TG, doc, service, tier_subnet_ids, web, worker
 
-from components.load_balancer import ELB_ACCOUNTS, access_log_bucket_policy, log_delivery_principal
+from groundwork.components.load_balancer import ELB_ACCOUNTS, access_log_bucket_policy, log_delivery_principal
 from groundwork.engine import plan_stack
-from stacks.config import SERVICE_NAME, ConfigError
+from groundwork.stacks.config import SERVICE_NAME, ConfigError
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -275,7 +275,7 @@ def test_alb_and_target_group_names_fit_32_characters():
     assert len(set(names)) == len(names)
     assert all(n[0].isalnum() and n[-1].isalnum() for n in names)
     # and for a long stack name too (the prefix is groundwork-<stack>)
-    from components.base import Naming
+    from groundwork.components.base import Naming
 
     naming = Naming(prefix="groundwork-" + "s" * 40)
     assert len(naming.name("alb", max_length=32)) == 32

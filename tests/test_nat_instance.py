@@ -11,11 +11,11 @@ import subprocess
 import pytest
 from conftest import NAT_INSTANCE, tags_of
 
-from components.alarms.nat import recover_action
-from components.network.network import NAT_AMI_PARAMETER, NAT_USER_DATA
 from groundwork import cost
+from groundwork.components.alarms.nat import recover_action
+from groundwork.components.network.network import NAT_AMI_PARAMETER, NAT_USER_DATA
 from groundwork.engine import PlanResult, ResourceRecord, plan_stack
-from stacks.config import ConfigError, load_environment
+from groundwork.stacks.config import ConfigError, load_environment
 
 INSTANCE = "aws:ec2/instance:Instance"
 SUBNET = "aws:ec2/subnet:Subnet"

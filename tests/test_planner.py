@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from components.network.planner import (
+from groundwork.components.network.planner import (
     REGION_AZ_SUFFIXES,
     SEED_TIERS,
     PlanError,

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import tags_of
 
-from components.security_groups import (
+from groundwork.components.security_groups import (
     Intent,
     SecurityGroupError,
     check_intent,
     matrix,
 )
 from groundwork.engine import PlanResult, ProgramError, plan_stack
-from stacks.config import ServiceConfig
-from stacks.loader import read_stack_file
+from groundwork.stacks.config import ServiceConfig
+from groundwork.stacks.loader import read_stack_file
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

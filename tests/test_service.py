@@ -38,7 +38,7 @@ from compute_support import (
 from conftest import tags_of
 
 from groundwork.engine import plan_stack
-from stacks.config import ConfigError
+from groundwork.stacks.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETISH = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)", re.I)
@@ -428,7 +428,7 @@ def test_build_creates_a_hardened_ecr_repository_and_pins_the_tag(tmp_path):
         plan, role_of(plan, task(plan, "worker").inputs["executionRoleArn"]))[0])["PullOwnRepository"]
     assert pull["Resource"] == repo.outputs["arn"]
     # the tag follows the context's content
-    from components.image import context_tag
+    from groundwork.components.image import context_tag
 
     before = context_tag(tmp_path, "Dockerfile")
     (tmp_path / "app.py").write_text("print('changed')\n")

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import tags_of
 
-from components.base import AccountContext, Naming
-from components.kms import EnvironmentKeys
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.kms import EnvironmentKeys
 from groundwork.engine import PlanResult, ProgramError, run_program
-from stacks.config import ConfigError, load_environment
-from stacks.loader import StackFile
+from groundwork.stacks.config import ConfigError, load_environment
+from groundwork.stacks.loader import StackFile
 
 PROGRAM = Path(__file__).parent / "programs" / "standalone" / "__main__.py"
 REFUSED = (ValueError, TypeError, ProgramError)

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from components.network.planner import PlanError, TierSpec, plan_subnets
-from stacks import subnet_lock
-from stacks.config import ConfigError, load_environment
-from stacks.loader import environment_from_file, read_stack_file
-from stacks.subnet_lock import compare, lock_from_plan, read_lock, relock
+from groundwork.components.network.planner import PlanError, TierSpec, plan_subnets
+from groundwork.stacks import subnet_lock
+from groundwork.stacks.config import ConfigError, load_environment
+from groundwork.stacks.loader import environment_from_file, read_stack_file
+from groundwork.stacks.subnet_lock import compare, lock_from_plan, read_lock, relock
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUNDWORK = Path(sys.executable).parent / "groundwork"

@@ -31,8 +31,8 @@ from typer.testing import CliRunner
 
 from groundwork import verify
 from groundwork.cli import app
-from stacks.config import load_environment
-from stacks.loader import read_stack_file
+from groundwork.stacks.config import load_environment
+from groundwork.stacks.loader import read_stack_file
 
 REGION = "us-east-1"
 PREFIX = "groundwork-dev"

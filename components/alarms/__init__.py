@@ -8,10 +8,10 @@
 - `AlarmTargets`: what they watch (outputs of the platform's resources).
 """
 
-from components.alarms.dashboard import Dashboard
-from components.alarms.environment import EnvironmentAlarms, alarm_specs
-from components.alarms.notifications import Notifications
-from components.alarms.targets import AlarmTargets, CacheTarget, DatabaseTarget, ServiceTarget
+from groundwork.components.alarms.dashboard import Dashboard
+from groundwork.components.alarms.environment import EnvironmentAlarms, alarm_specs
+from groundwork.components.alarms.notifications import Notifications
+from groundwork.components.alarms.targets import AlarmTargets, CacheTarget, DatabaseTarget, ServiceTarget
 
 __all__ = [
     "AlarmTargets",

@@ -25,9 +25,9 @@ from typing import Literal, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_names import ALARMS, Severity, alarm_name
-from components.base import Naming, child_opts
-from stacks.config import AlarmsConfig
+from groundwork.components.alarm_names import ALARMS, Severity, alarm_name
+from groundwork.components.base import Naming, child_opts
+from groundwork.stacks.config import AlarmsConfig
 
 TreatMissing = Literal["missing", "notBreaching", "breaching", "ignore"]
 Comparison = Literal[">", ">=", "<", "<="]

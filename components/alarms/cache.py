@@ -9,8 +9,8 @@ apply).
 
 from __future__ import annotations
 
-from components.alarms.base import AlarmSpec, Metric
-from components.alarms.targets import AlarmTargets
+from groundwork.components.alarms.base import AlarmSpec, Metric
+from groundwork.components.alarms.targets import AlarmTargets
 
 NAMESPACE = "AWS/ElastiCache"
 ENGINE_CPU_PERCENT = 90.0

@@ -14,10 +14,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms.base import CreatedAlarm
-from components.alarms.load_balancer import LATENCY_SECONDS
-from components.alarms.targets import AlarmTargets, ServiceTarget
-from components.base import Naming, child_opts
+from groundwork.components.alarms.base import CreatedAlarm
+from groundwork.components.alarms.load_balancer import LATENCY_SECONDS
+from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
+from groundwork.components.base import Naming, child_opts
 
 WIDTH, HEIGHT = 12, 6
 ALARM_WIDGET_LIMIT = 100

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.alarms.base import AlarmSpec, Comparison, Metric, TreatMissing
-from components.alarms.targets import AlarmTargets
-from components.sizing import DB_INSTANCE_CLASSES, GIB
-from stacks.config import DatabaseConfig
+from groundwork.components.alarms.base import AlarmSpec, Comparison, Metric, TreatMissing
+from groundwork.components.alarms.targets import AlarmTargets
+from groundwork.components.sizing import DB_INSTANCE_CLASSES, GIB
+from groundwork.stacks.config import DatabaseConfig
 
 NAMESPACE = "AWS/RDS"
 CPU_PERCENT = 90.0

@@ -6,16 +6,16 @@ from collections.abc import Callable, Mapping
 
 import pulumi
 
-from components.alarm_names import Severity
-from components.alarms.base import AlarmFactory, AlarmSpec, CreatedAlarm
-from components.alarms.cache import cache_alarms
-from components.alarms.database import database_alarms
-from components.alarms.load_balancer import load_balancer_alarms
-from components.alarms.nat import nat_alarms
-from components.alarms.service import service_alarms
-from components.alarms.targets import AlarmTargets
-from components.base import Naming
-from stacks.config import AlarmsConfig
+from groundwork.components.alarm_names import Severity
+from groundwork.components.alarms.base import AlarmFactory, AlarmSpec, CreatedAlarm
+from groundwork.components.alarms.cache import cache_alarms
+from groundwork.components.alarms.database import database_alarms
+from groundwork.components.alarms.load_balancer import load_balancer_alarms
+from groundwork.components.alarms.nat import nat_alarms
+from groundwork.components.alarms.service import service_alarms
+from groundwork.components.alarms.targets import AlarmTargets
+from groundwork.components.base import Naming
+from groundwork.stacks.config import AlarmsConfig
 
 FAMILIES: tuple[Callable[[AlarmTargets], list[AlarmSpec]], ...] = (
     load_balancer_alarms,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.alarms.base import AlarmSpec, Expression, Metric
-from components.alarms.targets import AlarmTargets, ServiceTarget
+from groundwork.components.alarms.base import AlarmSpec, Expression, Metric
+from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
 
 NAMESPACE = "AWS/ApplicationELB"
 

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from components.alarms.base import AlarmSpec, Metric
-from components.alarms.targets import AlarmTargets
-from components.base import partition_of
+from groundwork.components.alarms.base import AlarmSpec, Metric
+from groundwork.components.alarms.targets import AlarmTargets
+from groundwork.components.base import partition_of
 
 NAMESPACE = "AWS/NATGateway"
 EC2_NAMESPACE = "AWS/EC2"

@@ -17,9 +17,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_names import SEVERITIES, Severity
-from components.base import AccountContext, Naming, child_opts
-from stacks.config import AlarmsConfig
+from groundwork.components.alarm_names import SEVERITIES, Severity
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.stacks.config import AlarmsConfig
 
 RDS_EVENT_CATEGORIES = (
     "availability",

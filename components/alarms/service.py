@@ -6,8 +6,8 @@ Dimensions: ClusterName and ServiceName, the cluster's and the service's `name` 
 
 from __future__ import annotations
 
-from components.alarms.base import AlarmSpec, Metric
-from components.alarms.targets import AlarmTargets, ServiceTarget
+from groundwork.components.alarms.base import AlarmSpec, Metric
+from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
 
 UTILIZATION_PERCENT = 90.0
 """AWS's recommended ECS CPU/memory threshold."""

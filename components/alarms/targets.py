@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from stacks.config import CacheConfig, DatabaseConfig, ServiceConfig
+from groundwork.stacks.config import CacheConfig, DatabaseConfig, ServiceConfig
 
 
 @dataclass(frozen=True)

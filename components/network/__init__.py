@@ -1,7 +1,7 @@
 """Network: the pure subnet planner and the `Network` component built from its plan."""
 
-from components.network.network import Network, NetworkOutputs, plan_for
-from components.network.planner import (
+from groundwork.components.network.network import Network, NetworkOutputs, plan_for
+from groundwork.components.network.planner import (
     PlanError,
     PlannedSubnet,
     SubnetPlan,

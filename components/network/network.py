@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming, child_opts
-from components.network.planner import PlannedSubnet, SubnetPlan
-from stacks.config import NetworkConfig
+from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.components.network.planner import PlannedSubnet, SubnetPlan
+from groundwork.stacks.config import NetworkConfig
 
 ENDPOINT_PORT = 443
 NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"

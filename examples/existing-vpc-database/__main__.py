@@ -11,11 +11,11 @@ exported for your application's stack (`pulumi.StackReference`).
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming
-from components.database import PostgresDatabase
-from components.kms import EnvironmentKeys
-from components.security_groups import SecurityGroups
-from stacks.config import DatabaseConfig
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.database import PostgresDatabase
+from groundwork.components.kms import EnvironmentKeys
+from groundwork.components.security_groups import SecurityGroups
+from groundwork.stacks.config import DatabaseConfig
 
 region = pulumi.Config("aws").require("region")
 project, stack = pulumi.get_project(), pulumi.get_stack()

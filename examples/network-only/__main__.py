@@ -7,10 +7,10 @@ and CloudWatch Logs, so Fargate tasks pull images and ship logs without crossing
 
 import pulumi
 
-from components.base import AccountContext, Naming
-from components.kms import EnvironmentKeys
-from components.network import Network
-from stacks.config import EndpointsConfig, FlowLogsConfig, NetworkConfig, TierConfig
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.kms import EnvironmentKeys
+from groundwork.components.network import Network
+from groundwork.stacks.config import EndpointsConfig, FlowLogsConfig, NetworkConfig, TierConfig
 
 region = pulumi.Config("aws").require("region")
 project, stack = pulumi.get_project(), pulumi.get_stack()

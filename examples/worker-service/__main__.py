@@ -10,13 +10,13 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components.base import AccountContext, Naming
-from components.cluster import EcsCluster
-from components.kms import EnvironmentKeys
-from components.network import Network
-from components.security_groups import SecurityGroups
-from components.service import FargateService, ServiceWiring
-from stacks.config import (
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.cluster import EcsCluster
+from groundwork.components.kms import EnvironmentKeys
+from groundwork.components.network import Network
+from groundwork.components.security_groups import SecurityGroups
+from groundwork.components.service import FargateService, ServiceWiring
+from groundwork.stacks.config import (
     ClusterConfig,
     FlowLogsConfig,
     NetworkConfig,

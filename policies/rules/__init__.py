@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from policies.rules import compute, data, load_balancer, network, observability, security
-from policies.rules._base import REGISTRY, ResourceRule, StackRule
+from . import compute, data, load_balancer, network, observability, security
+from ._base import REGISTRY, ResourceRule, StackRule
 
 PACK_NAME = "groundwork"
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY

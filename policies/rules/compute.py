@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.rules._base import (
+from ._base import (
     EC2_INSTANCE,
     ECS_CLUSTER,
     ECS_SERVICE,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
 
-from policies.rules._base import (
+from ._base import (
     CACHE_GROUP,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
 
-from policies.rules._base import (
+from ._base import (
     LISTENERS,
     LOAD_BALANCERS,
     SUBNET,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies.rules._base import (
+from ._base import (
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     LOAD_BALANCERS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.rules._base import (
+from ._base import (
     ALARMS,
     LOG_GROUP,
     get,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies.rules._base import (
+from ._base import (
     AWS_ACCESS_KEY,
     BUCKET_OWNERSHIP,
     BUCKET_PAB,

@@ -24,10 +24,10 @@ One module per section; import from `stacks.config`, which re-exports all of the
 
 from __future__ import annotations
 
-from stacks.config._base import NAMESPACE
-from stacks.config.alarms import AlarmOverride, AlarmsConfig
-from stacks.config.ci import GIT_REF_PATTERN, GITHUB_OIDC_PROVIDER_ARN, GITHUB_REPOSITORY, CiConfig
-from stacks.config.compute import (
+from groundwork.stacks.config._base import NAMESPACE
+from groundwork.stacks.config.alarms import AlarmOverride, AlarmsConfig
+from groundwork.stacks.config.ci import GIT_REF_PATTERN, GITHUB_OIDC_PROVIDER_ARN, GITHUB_REPOSITORY, CiConfig
+from groundwork.stacks.config.compute import (
     CACHE_VARS,
     DATABASE_VARS,
     ENV_NAME,
@@ -46,7 +46,7 @@ from stacks.config.compute import (
     ServiceConfig,
     parse_image,
 )
-from stacks.config.data import (
+from groundwork.stacks.config.data import (
     ADVANCED_INSIGHTS_MIN_RETENTION,
     CACHE_DEFAULT_VERSIONS,
     CACHE_ENGINE_VERSIONS,
@@ -56,7 +56,7 @@ from stacks.config.data import (
     CacheConfig,
     DatabaseConfig,
 )
-from stacks.config.environment import (
+from groundwork.stacks.config.environment import (
     PROFILE_DEFAULTS,
     REQUIRED_TAGS,
     SERVICE_PROFILE_DEFAULTS,
@@ -65,8 +65,8 @@ from stacks.config.environment import (
     Profile,
     deep_merge,
 )
-from stacks.config.loader import ConfigError, load_environment
-from stacks.config.network import (
+from groundwork.stacks.config.loader import ConfigError, load_environment
+from groundwork.stacks.config.network import (
     INTERFACE_ENDPOINTS,
     NAT_INSTANCE_FAMILIES,
     REQUIRED_TIERS,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from stacks.config._base import _Strict, _suggest
+from groundwork.stacks.config._base import _Strict, _suggest
 
 
 class AlarmOverride(_Strict):
@@ -49,7 +49,7 @@ class AlarmsConfig(_Strict):
     @field_validator("critical_https_endpoints")
     @classmethod
     def _https(cls, v: list[str]) -> list[str]:
-        from stacks.loader import SECRET_PLACEHOLDER  # what a secure: value reads as offline
+        from groundwork.stacks.loader import SECRET_PLACEHOLDER  # what a secure: value reads as offline
 
         bad = [u for u in v if u != SECRET_PLACEHOLDER and not re.match(r"^https://\S+$", u)]
         if bad:
@@ -59,7 +59,7 @@ class AlarmsConfig(_Strict):
     @field_validator("overrides")
     @classmethod
     def _overrides(cls, v: dict[str, AlarmOverride]) -> dict[str, AlarmOverride]:
-        from components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
+        from groundwork.components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
 
         problems: list[str] = []
         for key, o in v.items():

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.config._base import _Strict
+from groundwork.stacks.config._base import _Strict
 
 GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 """`owner/name` exactly: no wildcard can reach the `sub` condition through the repository."""

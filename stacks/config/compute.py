@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.config._base import _check_retention, _Strict
+from groundwork.stacks.config._base import _check_retention, _Strict
 
 
 class ClusterConfig(_Strict):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.config._base import _check_retention, _known_size, _Strict
+from groundwork.stacks.config._base import _check_retention, _known_size, _Strict
 
 # --------------------------------------------------------------------------------------------
 # database
@@ -103,7 +103,7 @@ class DatabaseConfig(_Strict):
     @field_validator("instance_class")
     @classmethod
     def _class(cls, v: str) -> str:
-        from components.sizing import DB_INSTANCE_CLASSES
+        from groundwork.components.sizing import DB_INSTANCE_CLASSES
 
         return _known_size(v, DB_INSTANCE_CLASSES, "instance class", "db.t4g.micro, db.m7g.large")
 
@@ -260,7 +260,7 @@ class CacheConfig(_Strict):
     @field_validator("node_type")
     @classmethod
     def _node(cls, v: str) -> str:
-        from components.sizing import CACHE_NODE_TYPES
+        from groundwork.components.sizing import CACHE_NODE_TYPES
 
         return _known_size(v, CACHE_NODE_TYPES, "node type", "cache.t4g.micro, cache.m7g.large")
 

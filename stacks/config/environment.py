@@ -11,12 +11,17 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from stacks.config._base import NAMESPACE, _Strict
-from stacks.config.alarms import AlarmsConfig
-from stacks.config.ci import CiConfig
-from stacks.config.compute import ClusterConfig, LoadBalancerConfig, ServiceConfig, _default_services
-from stacks.config.data import CacheConfig, DatabaseConfig
-from stacks.config.network import NetworkConfig
+from groundwork.stacks.config._base import NAMESPACE, _Strict
+from groundwork.stacks.config.alarms import AlarmsConfig
+from groundwork.stacks.config.ci import CiConfig
+from groundwork.stacks.config.compute import (
+    ClusterConfig,
+    LoadBalancerConfig,
+    ServiceConfig,
+    _default_services,
+)
+from groundwork.stacks.config.data import CacheConfig, DatabaseConfig
+from groundwork.stacks.config.network import NetworkConfig
 
 # Keys of the namespace, in the order reports show them.
 TOP_LEVEL_KEYS = (

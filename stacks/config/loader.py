@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from stacks.config._base import NAMESPACE, _suggest
-from stacks.config.environment import (
+from groundwork.stacks.config._base import NAMESPACE, _suggest
+from groundwork.stacks.config.environment import (
     PROFILE_DEFAULTS,
     SERVICE_PROFILE_DEFAULTS,
     TOP_LEVEL_KEYS,
@@ -133,7 +133,7 @@ def load_environment(
 
 def _check_subnet_plan(env: EnvironmentConfig) -> None:
     """Plan the subnets now, so a layout that doesn't fit fails as config, not mid-build."""
-    from components.network.planner import PlanError
+    from groundwork.components.network.planner import PlanError
 
     try:
         env.network.plan(env.region)

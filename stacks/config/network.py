@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.config._base import _check_retention, _Strict
+from groundwork.stacks.config._base import _check_retention, _Strict
 
 TIER_NAME = r"^[a-z][a-z0-9-]{0,19}$"
 REQUIRED_TIERS = {"public": "public", "compute": "private", "data": "isolated"}
@@ -155,7 +155,7 @@ class NetworkConfig(_Strict):
 
     def plan(self, region: str) -> Any:
         """The subnet plan of this config (pure; raises PlanError if the layout doesn't fit)."""
-        from components.network.planner import TierSpec, availability_zones, plan_subnets
+        from groundwork.components.network.planner import TierSpec, availability_zones, plan_subnets
 
         azs = availability_zones(region, self.az_count, self.availability_zones)
         return plan_subnets(self.cidr, azs, [

@@ -10,10 +10,10 @@ worker, subscriptions) without touching Pulumi.<stack>.yaml.
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_names import deployment_alarm_names
-from components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
-from components.base import AccountContext, Naming
-from stacks.config import load_environment
+from groundwork.components.alarm_names import deployment_alarm_names
+from groundwork.components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
+from groundwork.components.base import AccountContext, Naming
+from groundwork.stacks.config import load_environment
 
 RAW = {
     "profile": "prod",

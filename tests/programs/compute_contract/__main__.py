@@ -4,8 +4,8 @@
 import pulumi
 import pulumi_aws as aws
 
-from stacks.loader import environment_from_pulumi
-from stacks.platform import build_platform
+from groundwork.stacks.loader import environment_from_pulumi
+from groundwork.stacks.platform import build_platform
 
 platform = build_platform(environment_from_pulumi())
 cluster = platform.extras["cluster"]

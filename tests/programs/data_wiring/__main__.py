@@ -3,8 +3,8 @@ GROUNDWORK_WIRING environment variable (tests/test_security_groups.py)."""
 
 import os
 
-from stacks.loader import environment_from_pulumi
-from stacks.platform import build_platform
+from groundwork.stacks.loader import environment_from_pulumi
+from groundwork.stacks.platform import build_platform
 
 platform = build_platform(environment_from_pulumi())
 groups = platform.extras["security_groups"]

@@ -17,15 +17,15 @@ Cases:
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import AlarmTargets, EnvironmentAlarms
-from components.base import AccountContext, Naming
-from components.cache import RedisCache
-from components.cluster import EcsCluster
-from components.database import PostgresDatabase
-from components.kms import EnvironmentKeys
-from components.security_groups import SecurityGroups
-from components.service import FargateService
-from stacks.config import (
+from groundwork.components.alarms import AlarmTargets, EnvironmentAlarms
+from groundwork.components.base import AccountContext, Naming
+from groundwork.components.cache import RedisCache
+from groundwork.components.cluster import EcsCluster
+from groundwork.components.database import PostgresDatabase
+from groundwork.components.kms import EnvironmentKeys
+from groundwork.components.security_groups import SecurityGroups
+from groundwork.components.service import FargateService
+from groundwork.stacks.config import (
     AlarmsConfig,
     CacheConfig,
     ClusterConfig,

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from stacks.config import ConfigError
+from groundwork.stacks.config import ConfigError
 
 app = typer.Typer(
     name="groundwork",
@@ -50,7 +50,7 @@ def fail_config(error: ConfigError) -> None:
 def project_dir() -> Path:
     """The Pulumi project to read stack files from: the current directory when it holds a
     Pulumi.yaml (so users can keep their own stack files), else groundwork's own."""
-    from stacks.loader import PROJECT_DIR
+    from groundwork.stacks.loader import PROJECT_DIR
 
     cwd = Path.cwd()
     return cwd if (cwd / "Pulumi.yaml").is_file() else PROJECT_DIR
@@ -59,7 +59,7 @@ def project_dir() -> Path:
 def run_plan(stack: str):  # -> PlanResult
     """Plan a stack offline, turning config and program errors into clean exits."""
     from groundwork.engine import ProgramError, plan_stack
-    from stacks.loader import environment_from_file
+    from groundwork.stacks.loader import environment_from_file
 
     try:
         environment_from_file(stack, project_dir())  # config + subnet lock fail here, as config
@@ -129,9 +129,9 @@ def plan(
 
 def _lock_subnets(stack: str, lock: bool, allow_moves: bool) -> None:
     """`plan --lock-subnets`: write the lock before the plan runs (so accepted moves pass)."""
-    from stacks import subnet_lock
-    from stacks.config import load_environment
-    from stacks.loader import read_stack_file
+    from groundwork.stacks import subnet_lock
+    from groundwork.stacks.config import load_environment
+    from groundwork.stacks.loader import read_stack_file
 
     try:
         if not lock:
@@ -159,7 +159,7 @@ def _lock_subnets(stack: str, lock: bool, allow_moves: bool) -> None:
 
 def _subnet_lock_note(stack: str, env) -> None:  # env: stacks.config.EnvironmentConfig
     """One line under the subnet plan: the lock's state and any subnets it doesn't know yet."""
-    from stacks import subnet_lock
+    from groundwork.stacks import subnet_lock
 
     path = subnet_lock.lock_path(project_dir(), stack)
     lock = subnet_lock.read_lock(path, stack)  # readable: run_plan already checked it
@@ -225,8 +225,8 @@ def verify(
     """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, alarms, HTTP) with
     boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs."""
     from groundwork import verify as checks
-    from stacks.config import load_environment
-    from stacks.loader import read_stack_file
+    from groundwork.stacks.config import load_environment
+    from groundwork.stacks.loader import read_stack_file
 
     try:
         sf = read_stack_file(stack, project_dir())

@@ -269,7 +269,7 @@ class _Pricer:
             self.add(r, "master password secret (RDS-managed)", 1, "secret-month",
                      self.p["secrets_manager"]["secret_month"])
         if str(r.inputs.get("databaseInsightsMode", "")).lower() == "advanced":
-            from components.sizing import DB_INSTANCE_CLASSES
+            from groundwork.components.sizing import DB_INSTANCE_CLASSES
 
             size = DB_INSTANCE_CLASSES.get(cls)
             vcpu = size.vcpu if size else 0

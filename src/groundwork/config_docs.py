@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from stacks.config import (
+from groundwork.stacks.config import (
     NAMESPACE,
     SERVICE_PROFILE_DEFAULTS,
     EnvironmentConfig,
@@ -24,7 +24,7 @@ from stacks.config import (
     deep_merge,
     load_environment,
 )
-from stacks.config.loader import model_in
+from groundwork.stacks.config.loader import model_in
 
 HIDDEN = {"stack", "region"}
 

@@ -40,8 +40,8 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from groundwork.engine import UNKNOWN, PlanResult, ResourceRecord
-from policies import rules as pack
-from policies.rules import ResourceRule, StackRule
+from groundwork.policies import rules as pack
+from groundwork.policies.rules import ResourceRule, StackRule
 
 Rule = ResourceRule | StackRule
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")

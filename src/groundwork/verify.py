@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from stacks.config import EnvironmentConfig
+from groundwork.stacks.config import EnvironmentConfig
 
 Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]

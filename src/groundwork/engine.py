@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stacks.config import NAMESPACE, EnvironmentConfig, load_environment
-from stacks.loader import PROJECT_DIR, StackFile, read_stack_file
+from groundwork.stacks.config import NAMESPACE, EnvironmentConfig, load_environment
+from groundwork.stacks.loader import PROJECT_DIR, StackFile, read_stack_file
 
 if TYPE_CHECKING:  # pulumi is imported lazily (the CLI starts without it); mypy sees the base
     from pulumi.runtime.mocks import Mocks as _MocksBase
@@ -549,7 +549,7 @@ def plan_stack(
 ) -> PlanResult:
     """Validate `Pulumi.<stack>.yaml` (plus `overrides`, namespace keys deep-merged over the
     file) and run the program for it. Raises ConfigError for bad config, before any resource."""
-    from stacks.config import deep_merge
+    from groundwork.stacks.config import deep_merge
 
     sf = read_stack_file(stack, project_dir)
     if overrides:
