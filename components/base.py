@@ -1,10 +1,11 @@
 """What every groundwork component shares: physical naming, tags, and the account context.
 
-Names: every physical name starts with `<project>-<stack>` so two environments never collide in
-one account, and is cut to AWS's limits with a short hash so that truncation never makes two
-names equal. Tags: every taggable child carries the environment's tags plus `Name` and what it
-is (tier, AZ, component): provider default tags alone miss the console's Name column and, under
-mocks, are invisible to tests (shared/reference/pulumi-offline.md).
+Names: every physical name is `<name_prefix>-<component name>-<part>` (the prefix defaults to
+`<project>-<stack>`), so two environments never collide in one account and two components of one
+kind never collide in a stack; each is cut to AWS's limits with a short hash so that truncation
+never makes two names equal (docs/library.md). Tags: every taggable child carries the Args'
+tags plus `Name` and what it is (tier, AZ, component): provider default tags alone miss the
+console's Name column and, under mocks, are invisible to tests (docs/library.md).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+
+from groundwork.components.args import Input
 
 
 def partition_of(region: str) -> str:
@@ -55,7 +58,7 @@ class AccountContext:
     """Where the stack deploys: region, partition and (as an Output) the account id."""
 
     region: str
-    account_id: pulumi.Input[str]
+    account_id: Input[str]
     partition: str = "aws"
 
     @classmethod
@@ -74,6 +77,47 @@ class AccountContext:
         if service == "logs":
             return f"logs.{self.region}.{self.dns_suffix}"
         return f"{service}.{self.dns_suffix}"
+
+
+COMPONENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+"""A component's name: it starts every child's logical name and every AWS name it derives."""
+
+
+def check_component_name(kind: str, name: str) -> None:
+    """Refuse a name that can't start AWS names (before anything is registered)."""
+    if not isinstance(name, str) or not COMPONENT_NAME.match(name) or "--" in name or name.endswith("-"):
+        raise ValueError(f"{kind}: name {name!r} must be 1-40 characters of lowercase letters, "
+                         "digits and single hyphens, starting with a letter (it starts every "
+                         "AWS name the component derives)")
+
+
+def default_prefix() -> str:
+    """`<project>-<stack>`: the name prefix when the Args give none."""
+    return f"{pulumi.get_project()}-{pulumi.get_stack()}".lower()
+
+
+def component_naming(kind: str, name: str, args: Any) -> Naming:
+    """The naming of component `name`: physical names `<prefix>-<name>-...` and the Args' tags.
+    `args` is any `ComponentArgs` (name_prefix, tags)."""
+    check_component_name(kind, name)
+    prefix = Naming(prefix=args.name_prefix or default_prefix()).name(name, max_length=48)
+    return Naming(prefix=prefix, tags=dict(args.tags))
+
+
+def account_for(account: AccountContext | None, parent: pulumi.Resource) -> AccountContext:
+    """`account` when the Args give one; otherwise looked up through the parent's provider
+    (region and caller identity)."""
+    if account is not None:
+        return account
+    import pulumi_aws as aws
+
+    region = aws.get_region(opts=pulumi.InvokeOptions(parent=parent)).region
+    return AccountContext(
+        region=region,
+        account_id=aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=parent)).account_id,
+        partition=partition_of(region),
+    )
 
 
 def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
@@ -101,12 +145,12 @@ def check_subnet_source(owner: str, *, subnet_group_name: Any, subnet_ids: Any,
 
 
 def own_subnet_group(parent: pulumi.Resource, name: str, resource: Any, *, naming: Naming,
-                     key: str, component: str, description: str,
+                     component: str, description: str,
                      subnet_ids: Any) -> Any:
     """The subnet group a data store creates for itself when given `subnet_ids`:
     `resource` is `aws.rds.SubnetGroup` or `aws.elasticache.SubnetGroup`; named
-    `<prefix>-<key>-subnets`, tagged and parented to the store."""
-    group_name = naming.name(key, "subnets")
+    `<prefix>-<name>-subnets`, tagged and parented to the store."""
+    group_name = naming.name("subnets")
     return resource(
         f"{name}-subnets",
         name=group_name,

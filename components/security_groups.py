@@ -37,13 +37,12 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from groundwork.components.base import Naming, child_opts
-from groundwork.stacks.config import ServiceConfig
 
 WORLD = ("0.0.0.0/0", "::/0")
 ALB = "alb"
@@ -56,6 +55,9 @@ ALB_WORLD_PORTS = (HTTPS, HTTP)
 WORLD_EGRESS_PORTS = (HTTPS,)
 DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
 """What EC2 accepts in a rule description (mocks accept anything; AWS refuses the call)."""
+
+if TYPE_CHECKING:  # transition: the Args replace this
+    from groundwork.stacks.config import ServiceConfig
 
 
 class SecurityGroupError(ValueError):

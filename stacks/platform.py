@@ -18,7 +18,11 @@ import pulumi_aws as aws
 from groundwork.components.base import AccountContext, Naming
 from groundwork.components.cache import RedisCache
 from groundwork.components.cluster import EcsCluster
-from groundwork.components.database import PostgresDatabase
+from groundwork.components.database import (
+    PostgresDatabase,
+    PostgresDatabaseArgs,
+    PostgresDatabaseSettings,
+)
 from groundwork.components.image import ServiceImage
 from groundwork.components.kms import EnvironmentKeys
 from groundwork.components.load_balancer import LoadBalancer
@@ -41,6 +45,12 @@ class Platform:
     keys: EnvironmentKeys
     network: Network
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def common(self) -> dict[str, Any]:
+        """The arguments every component's Args takes from the environment: the name prefix
+        and the required tags."""
+        return {"name_prefix": self.naming.prefix, "tags": dict(self.naming.tags)}
     """Components of the later tiers, by name (security_groups, database, cache, cluster,
     load_balancer, services, alarms)."""
 
@@ -242,18 +252,18 @@ def _build_data(platform: Platform) -> None:
     platform.extras["security_groups"] = groups
     net, keys = platform.network, platform.keys
     if env.database.enabled:
-        database = PostgresDatabase(
-            "database",
-            env.database,
-            naming=platform.naming,
+        database = PostgresDatabase("database", PostgresDatabaseArgs(
+            **env.database.settings(PostgresDatabaseSettings),
+            **platform.common,
             account=platform.account,
             subnet_group_name=net.outputs.db_subnet_group_name,
             security_group=groups,  # its database group; allow_from goes through the matrix
             data_key_arn=keys.require("data").arn,
             logs_key_arn=keys.require("logs").arn,
+            # The name recorded before 0.2.0 (stacks/names/): an RDS rename renames its logs.
+            identifier=platform.naming.name("postgres"),
             protect=env.database.deletion_protection,  # prod forces it (stacks/config/environment.py)
-            opts=platform.opts,
-        )
+        ), opts=platform.opts)
         platform.extras["database"] = database
         pulumi.export("database", {
             "endpoint": database.address, "port": database.port,

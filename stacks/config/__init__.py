@@ -24,6 +24,12 @@ One module per section; import from `stacks.config`, which re-exports all of the
 
 from __future__ import annotations
 
+from groundwork.components.database import (
+    ADVANCED_INSIGHTS_MIN_RETENTION,
+    PI_RETENTION_DAYS,
+    POSTGRES_MAJOR_VERSIONS,
+    RESERVED_DB_USERNAMES,
+)
 from groundwork.stacks.config._base import NAMESPACE
 from groundwork.stacks.config.alarms import AlarmOverride, AlarmsConfig
 from groundwork.stacks.config.ci import GIT_REF_PATTERN, GITHUB_OIDC_PROVIDER_ARN, GITHUB_REPOSITORY, CiConfig
@@ -47,12 +53,8 @@ from groundwork.stacks.config.compute import (
     parse_image,
 )
 from groundwork.stacks.config.data import (
-    ADVANCED_INSIGHTS_MIN_RETENTION,
     CACHE_DEFAULT_VERSIONS,
     CACHE_ENGINE_VERSIONS,
-    PI_RETENTION_DAYS,
-    POSTGRES_MAJOR_VERSIONS,
-    RESERVED_DB_USERNAMES,
     CacheConfig,
     DatabaseConfig,
 )

@@ -1,0 +1,163 @@
+"""What every component's `<Component>Args` shares (docs/library.md).
+
+- `ArgsModel`: typed, frozen, strict. Unknown arguments are errors naming the argument; values
+  are validated when the Args are built, so a bad value stops the program before any resource
+  is registered.
+- `ComponentArgs`: adds the two arguments every component takes, `name_prefix` and `tags`.
+- `<Component>Settings` (one per component, in its own module) holds the plain tunables; the
+  `<Component>Args` adds what it connects to. The stacks' config sections extend the settings,
+  so one type carries each concept from YAML to the component.
+- `Input[X]`: what a field that comes from another resource is annotated with. Type checkers
+  see `pulumi.Input[X]`; at run time pydantic sees `Any` (pulumi.Input's forward references
+  can't be evaluated), so an Output passes through untouched.
+
+The validators here are pure (no pulumi) and shared by several components.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from pulumi import Input as Input
+else:
+    class _InputMarker:
+        """Marks a field as a `pulumi.Input` (the Args reference shows it as such)."""
+
+        def __init__(self, item: Any):
+            self.item = item
+
+        def __repr__(self) -> str:
+            return f"Input[{getattr(self.item, '__name__', self.item)}]"
+
+    class Input:
+        """`Input[X]`: `pulumi.Input[X]` for type checkers, `Any` for pydantic at run time."""
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return Annotated[Any, _InputMarker(item)]
+
+
+class ArgsModel(BaseModel):
+    """Base of every settings and Args model: unknown keys are errors, values are not coerced
+    from unrelated types, and a model is immutable once validated. Field docstrings are the
+    descriptions (the generated references read them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              arbitrary_types_allowed=True)
+
+    def settings(self, settings_class: type[ArgsModel]) -> dict[str, Any]:
+        """The values of `settings_class`'s fields (objects, not dumps): how the stacks hand a
+        validated config section to a component's Args."""
+        return {key: getattr(self, key) for key in settings_class.model_fields}
+
+
+class ComponentArgs(ArgsModel):
+    """The arguments every component takes besides its own."""
+
+    name_prefix: str = ""
+    """Start of every AWS name (default "": `<project>-<stack>`, so two stacks of one project
+    never collide in an account). The component's own name follows it."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Tags on every taggable child besides Name and Component (default none: the provider's
+    default_tags add the rest)."""
+
+
+def doc_of(model: type[BaseModel], field: str) -> str:
+    """A field's one-line description."""
+    info = model.model_fields[field]
+    return " ".join((info.description or "").split())
+
+
+def annotation_of(model: type[BaseModel], field: str) -> str:
+    """A field's annotation as written in the source (`Input[str] | None`, `int`...)."""
+    for klass in model.__mro__:
+        raw = inspect.get_annotations(klass).get(field) if isinstance(klass, type) else None
+        if raw is not None:
+            return raw if isinstance(raw, str) else getattr(raw, "__name__", repr(raw))
+    return "Any"
+
+
+# --------------------------------------------------------------------------------------------
+# validators shared by several components (pure)
+# --------------------------------------------------------------------------------------------
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+"""The retentions CloudWatch Logs accepts."""
+
+
+def check_retention(v: int) -> int:
+    if v not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{v} is not a CloudWatch Logs retention; use one of "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    return v
+
+
+def known_size(value: str, table: Mapping[str, Any], what: str, examples: str) -> str:
+    """`value` if `table` (components/sizing.py) lists it, else the families it does list."""
+    if value not in table:
+        families = sorted({c.rsplit(".", 1)[0] for c in table})
+        raise ValueError(f"unknown or unsupported {what} {value!r}; families: "
+                         f"{', '.join(families)} (e.g. {examples})")
+    return value
+
+
+def check_window(value: str, *, weekly: bool) -> str:
+    """A UTC window, `03:00-04:00` (daily) or `sun:04:30-sun:05:30` (weekly)."""
+    import re
+
+    day = r"(mon|tue|wed|thu|fri|sat|sun):" if weekly else ""
+    pattern = rf"^{day}([01]\d|2[0-3]):[0-5]\d-{day}([01]\d|2[0-3]):[0-5]\d$"
+    if not re.match(pattern, value):
+        example = "sun:04:30-sun:05:30" if weekly else "03:00-04:00"
+        raise ValueError(f"must look like {example} (UTC)")
+    return value
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEK = 7 * 24 * 60
+
+
+def window_minutes(window: str) -> tuple[int, list[tuple[int, int]]]:
+    """A window's length in minutes and its [start, end) minute ranges of the week; a daily
+    window (no day) repeats every day. Ranges that wrap the end of the week are split."""
+    def minute(part: str) -> tuple[int | None, int]:
+        bits = part.split(":")
+        day = _DAYS.index(bits[0]) if len(bits) == 3 else None
+        return day, int(bits[-2]) * 60 + int(bits[-1])
+
+    start_s, end_s = window.split("-")
+    (d1, m1), (d2, m2) = minute(start_s), minute(end_s)
+    if d1 is None or d2 is None:
+        length = (m2 - m1) % (24 * 60)
+        starts = [d * 24 * 60 + m1 for d in range(7)]
+    else:
+        a, b = d1 * 24 * 60 + m1, d2 * 24 * 60 + m2
+        length = (b - a) % _WEEK
+        starts = [a]
+    out: list[tuple[int, int]] = []
+    for a in starts:
+        b = a + length
+        if b <= _WEEK:
+            out.append((a, b))
+        else:
+            out += [(a, _WEEK), (0, b - _WEEK)]
+    return length, out
+
+
+def check_windows(name_a: str, a: str, name_b: str, b: str, *, minimum: int) -> None:
+    """Windows must last >= `minimum` minutes and must not overlap (AWS refuses both)."""
+    for name, window in ((name_a, a), (name_b, b)):
+        length, _ = window_minutes(window)
+        if length < minimum:
+            raise ValueError(f"{name} {window} is shorter than AWS's minimum of {minimum} minutes")
+    for s1, e1 in window_minutes(a)[1]:
+        for s2, e2 in window_minutes(b)[1]:
+            if s1 < e2 and s2 < e1:
+                raise ValueError(f"{name_a} {a} overlaps {name_b} {b}; AWS requires them apart")
