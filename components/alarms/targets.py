@@ -128,7 +128,7 @@ class AlarmTargets:
                 )
                 for svc in (services or {}).values()
             ),
-            database=(DatabaseTarget(database.identifier, database.config)
+            database=(DatabaseTarget(database.identifier, database.args)
                       if database is not None else None),
             cache=CacheTarget(cache.member_clusters, cache.config) if cache is not None else None,
             nat_gateway_ids=tuple(n.id for n in nat_gateways),
