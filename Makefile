@@ -1,6 +1,7 @@
 # groundwork: two commands, each doing its own set-up on a fresh machine (Python >= 3.11 + make).
 #   make plan STACK=dev     create .venv, install, plan the stack offline
 #   make test               create .venv, install, lint (ruff), type-check (mypy), run the tests
+#   make docs               regenerate docs/configuration.md and docs/reference/ from the code
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.groundwork-installed
 STACK  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: plan check cost test lint bench clean venv
+.PHONY: plan check cost test lint docs bench clean venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groundwork needs Python >= 3.11; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
@@ -34,6 +35,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# The tests fail when these files differ from what the code generates (tests/test_config_docs.py).
+docs: $(STAMP)
+	$(BIN)/python -m groundwork.config_docs --write docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_benchmark.py --output benchmarks/RESULTS.md

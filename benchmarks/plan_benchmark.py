@@ -1,32 +1,45 @@
-"""Benchmark of `groundwork plan`: wall time and resources per second, offline.
+"""Benchmark of `groundwork plan`: wall time against its floor, offline.
 
-Cases: the dev and prod stacks as committed, and synthetic stacks (dev plus 1, 10, 50 web
-services). Each case runs `--repeat` times in this process (median reported), and the prod
-stack once more as a fresh `groundwork plan prod` process, which is what a user waits for
-(interpreter start and imports included).
+Cases: the dev and prod stacks as committed, and synthetic stacks (dev plus 1, 10, 50 and 60 web
+services, the last about 1,500 resources). Each case runs `--repeat` times in this process
+(median reported), and `groundwork plan prod` runs as a fresh process, which is what a user
+waits for (interpreter start and imports included).
+
+The floor beside each case is what any Pulumi Python program of that size pays under mocks:
+- per resource: the Pulumi SDK's own cost of registering one bare pulumi-aws resource (a
+  `aws.cloudwatch.LogGroup` with no inputs) under plain `pulumi.runtime.Mocks`, measured here
+  as the median of programs of N bare resources;
+- per process (fresh-process case only): the time a fresh interpreter takes to import `pulumi`
+  and the pulumi-aws resource classes the plan registers (pulumi-aws loads its modules lazily,
+  so each class is touched).
+Floor = imports + N x per-resource cost; the ratio is wall / floor. Targets (issue 11): the
+fresh-process plan within 1.25x of its floor, and the cost per resource at ~1,500 resources
+within 10 % of the cost at ~150.
 
     .venv/bin/python benchmarks/plan_benchmark.py --output benchmarks/RESULTS.md
 
-Not a test: numbers depend on the machine. The README quotes the last recorded run.
+Not a test: numbers depend on the machine. The README links the last recorded run.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from groundwork.engine import PlanResult, plan_stack
 
-from groundwork.engine import plan_stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def synthetic_services(count: int) -> dict[str, Any]:
@@ -41,30 +54,98 @@ def synthetic_services(count: int) -> dict[str, Any]:
     }
 
 
+def counted(result: PlanResult) -> int:
+    """Resources as `groundwork plan` counts them: cloud resources, not the provider."""
+    return len([r for r in result.custom_resources if not r.type.startswith("pulumi:providers:")])
+
+
 def time_case(stack: str, overrides: dict[str, Any] | None, repeat: int) -> dict[str, Any]:
-    walls, resources = [], 0
+    walls, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = plan_stack(stack, overrides=overrides)
+        result = plan_stack(stack, overrides=overrides, project_dir=ROOT)
         walls.append(time.perf_counter() - start)
-        # counted as `groundwork plan` counts them: cloud resources, not the provider
-        resources = len([r for r in result.custom_resources
-                         if not r.type.startswith("pulumi:providers:")])
+    assert result is not None
     wall = statistics.median(walls)
-    return {"wall_s": wall, "resources": resources, "per_s": resources / wall,
-            "min_s": min(walls), "max_s": max(walls)}
+    n = counted(result)
+    types = sorted({r.type for r in result.custom_resources if r.type.startswith("aws:")})
+    return {"wall_s": wall, "resources": n, "per_resource_ms": wall / n * 1000,
+            "min_s": min(walls), "max_s": max(walls), "types": types}
 
 
-def time_cli(stack: str) -> float:
-    exe = Path(sys.executable).parent / "groundwork"
+# --------------------------------------------------------------------------------------------
+# the floor
+# --------------------------------------------------------------------------------------------
+
+
+def bare_resource_cost(n: int = 300, repeat: int = 5) -> float:
+    """Seconds the Pulumi SDK spends per bare pulumi-aws resource under plain mocks."""
+    import pulumi
+    import pulumi_aws as aws
+    from pulumi.runtime import settings
+
+    class _Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            return f"{args.name}-id", dict(args.inputs)
+
+        def call(self, args: Any) -> dict[str, Any]:  # type: ignore[override]
+            return {}
+
+    def once() -> float:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(_Mocks(), project="floor", stack="floor", preview=False)
+
+        @pulumi.runtime.test
+        def program() -> None:
+            for i in range(n):
+                aws.cloudwatch.LogGroup(f"bare-{i}")
+
+        start = time.perf_counter()
+        program()
+        elapsed = time.perf_counter() - start
+        loop.close()
+        asyncio.set_event_loop(None)
+        return elapsed / n
+
+    return statistics.median(once() for _ in range(repeat))
+
+
+_IMPORT_PROBE = textwrap.dedent("""
+    import importlib, json, sys, time
     start = time.perf_counter()
-    subprocess.run([str(exe), "plan", stack], cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "COLUMNS": "160"})
-    return time.perf_counter() - start
+    import pulumi, pulumi_aws
+    for token in json.loads(sys.argv[1]):
+        module, cls = token.split(":")[1].split("/")[0], token.split(":")[2]
+        getattr(importlib.import_module("pulumi_aws." + module), cls)
+    print(time.perf_counter() - start)
+""")
+
+
+def import_floor(types: list[str], repeat: int = 3) -> float:
+    """Seconds a fresh interpreter takes to import pulumi and the resource classes `types`."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, json.dumps(types)],
+                             check=True, capture_output=True, text=True, cwd="/")
+        runs.append(float(out.stdout.strip()))
+    return statistics.median(runs)
+
+
+def time_cli(stack: str, repeat: int = 3) -> float:
+    exe = Path(sys.executable).parent / "groundwork"
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([str(exe), "plan", stack], cwd=ROOT, check=True, capture_output=True,
+                       env={**os.environ, "COLUMNS": "160"})
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", type=Path, help="write a Markdown table here")
     args = parser.parse_args()
@@ -75,15 +156,27 @@ def main() -> None:
         ("dev + 1 web service", "dev", synthetic_services(1)),
         ("dev + 10 web services", "dev", synthetic_services(10)),
         ("dev + 50 web services", "dev", synthetic_services(50)),
+        ("dev + 60 web services", "dev", synthetic_services(60)),
     ]
+    per_bare = bare_resource_cost()
+    print(f"floor: {per_bare * 1000:.2f} ms per bare resource", flush=True)
     rows = []
     for label, stack, overrides in cases:
         r = time_case(stack, overrides, args.repeat)
+        r["floor_s"] = r["resources"] * per_bare
+        r["ratio"] = r["wall_s"] / r["floor_s"]
         rows.append((label, r))
-        print(f"{label:28s} {r['resources']:5d} resources  {r['wall_s']:6.2f} s  "
-              f"{r['per_s']:6.0f} res/s", flush=True)
-    cli = time_cli("prod")
-    print(f"{'groundwork plan prod (CLI)':28s} {'':5s}            {cli:6.2f} s (fresh process)")
+        print(f"{label:28s} {r['resources']:5d} resources  {r['wall_s']:6.2f} s  floor "
+              f"{r['floor_s']:5.2f} s  x{r['ratio']:.2f}  {r['per_resource_ms']:.2f} ms/resource",
+              flush=True)
+    prod = dict(rows)["prod (as committed)"]
+    imports = import_floor(prod["types"])
+    cli = time_cli("prod", args.repeat)
+    cli_floor = imports + prod["floor_s"]
+    print(f"{'groundwork plan prod (CLI)':28s} {prod['resources']:5d} resources  {cli:6.2f} s  floor "
+          f"{cli_floor:5.2f} s  x{cli / cli_floor:.2f} (imports {imports:.2f} s)")
+    small, large = dict(rows)["prod (as committed)"], dict(rows)["dev + 60 web services"]
+    growth = large["per_resource_ms"] / small["per_resource_ms"] - 1
 
     if args.output:
         lines = [
@@ -91,13 +184,25 @@ def main() -> None:
             "",
             f"Recorded {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}; median of "
-            f"{args.repeat} in-process runs per case. Offline (Pulumi mocks): no AWS, no CLI.",
+            f"{args.repeat} runs per case. Offline (Pulumi mocks): no AWS, no CLI.",
             "",
-            "| case | resources | wall (s) | min-max (s) | resources/s |",
-            "|---|---:|---:|---:|---:|",
+            "Floor: what any Pulumi Python program of the same size pays under mocks, "
+            f"{per_bare * 1000:.2f} ms per bare pulumi-aws resource (a no-input "
+            "`aws.cloudwatch.LogGroup` under plain `pulumi.runtime.Mocks`), plus, for the fresh "
+            f"process, {imports:.2f} s to import pulumi and the {len(prod['types'])} pulumi-aws "
+            "resource classes prod registers. Ratio = wall / floor (see the module docstring).",
+            "",
+            "| case | resources | wall (s) | min-max (s) | ms/resource | floor (s) | ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|",
             *[f"| {label} | {r['resources']} | {r['wall_s']:.2f} | {r['min_s']:.2f}-{r['max_s']:.2f} "
-              f"| {r['per_s']:.0f} |" for label, r in rows],
-            f"| `groundwork plan prod` as a fresh process | | {cli:.2f} | | |",
+              f"| {r['per_resource_ms']:.2f} | {r['floor_s']:.2f} | {r['ratio']:.2f} |"
+              for label, r in rows],
+            f"| `groundwork plan prod`, fresh process | {prod['resources']} | {cli:.2f} | | "
+            f"| {cli_floor:.2f} | {cli / cli_floor:.2f} |",
+            "",
+            f"Cost per resource at {large['resources']} resources vs {small['resources']}: "
+            f"{large['per_resource_ms']:.2f} vs {small['per_resource_ms']:.2f} ms "
+            f"({growth:+.0%}; target within 10 %).",
             "",
             "Regenerate: `make bench` (or `.venv/bin/python benchmarks/plan_benchmark.py "
             "--output benchmarks/RESULTS.md`).",

@@ -1,5 +1,169 @@
 """groundwork components: reusable Pulumi components for a production AWS baseline.
 
-Every component is a `pulumi.ComponentResource` whose children are plain pulumi-aws resources
-parented to it, so Pulumi's mocks, the tests and the offline policy check see all of them.
+    from groundwork.components import Network, NetworkArgs, PostgresDatabase, PostgresDatabaseArgs
+
+Every component is `Component(name, <Component>Args(...), opts=None)`, a
+`pulumi.ComponentResource` whose children are plain pulumi-aws resources parented to it, named
+after it (so any number of each fits in one stack), and visible to Pulumi's mocks, the tests
+and the offline policy check. See docs/library.md and docs/reference/.
+
+The names below load on first use, so importing one component (or the config models) does not
+import every pulumi-aws module.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from groundwork.components.alarms import (
+        AlarmOverride,
+        AlarmTargets,
+        Dashboard,
+        DashboardArgs,
+        EnvironmentAlarms,
+        EnvironmentAlarmsArgs,
+        EnvironmentAlarmsSettings,
+        Notifications,
+        NotificationsArgs,
+        NotificationsSettings,
+    )
+    from groundwork.components.base import AccountContext, Naming
+    from groundwork.components.cache import RedisCache, RedisCacheArgs, RedisCacheSettings
+    from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
+    from groundwork.components.database import (
+        PostgresDatabase,
+        PostgresDatabaseArgs,
+        PostgresDatabaseSettings,
+    )
+    from groundwork.components.github_deploy_role import (
+        GithubDeployRole,
+        GithubDeployRoleArgs,
+        GithubDeployRoleSettings,
+        GithubPreviewRole,
+        GithubPreviewRoleArgs,
+        GithubPreviewRoleSettings,
+    )
+    from groundwork.components.image import ImageBuildSettings, ServiceImage, ServiceImageArgs
+    from groundwork.components.kms import (
+        EncryptionKey,
+        EncryptionKeyArgs,
+        EncryptionKeySettings,
+        EnvironmentKeys,
+        EnvironmentKeysArgs,
+        EnvironmentKeysSettings,
+    )
+    from groundwork.components.load_balancer import (
+        CertificateSettings,
+        LoadBalancer,
+        LoadBalancerArgs,
+        LoadBalancerSettings,
+    )
+    from groundwork.components.network import (
+        EndpointsSettings,
+        FlowLogsSettings,
+        Network,
+        NetworkArgs,
+        NetworkOutputs,
+        NetworkSettings,
+        TierSpec,
+        plan_subnets,
+    )
+    from groundwork.components.security_groups import (
+        SecurityGroups,
+        SecurityGroupsArgs,
+        SecurityGroupsSettings,
+        ServicePeer,
+    )
+    from groundwork.components.service import (
+        DeploymentSettings,
+        FargateService,
+        FargateServiceArgs,
+        FargateServiceSettings,
+        HealthCheckSettings,
+        QueueMetricSettings,
+        RoutingSettings,
+        ScalingSettings,
+        ServiceWiring,
+    )
+
+_HOME = {
+    "AccountContext": "base",
+    "Naming": "base",
+    "Network": "network",
+    "NetworkArgs": "network",
+    "NetworkSettings": "network",
+    "NetworkOutputs": "network",
+    "FlowLogsSettings": "network",
+    "EndpointsSettings": "network",
+    "TierSpec": "network",
+    "plan_subnets": "network",
+    "SecurityGroups": "security_groups",
+    "SecurityGroupsArgs": "security_groups",
+    "SecurityGroupsSettings": "security_groups",
+    "ServicePeer": "security_groups",
+    "EncryptionKey": "kms",
+    "EncryptionKeyArgs": "kms",
+    "EncryptionKeySettings": "kms",
+    "EnvironmentKeys": "kms",
+    "EnvironmentKeysArgs": "kms",
+    "EnvironmentKeysSettings": "kms",
+    "PostgresDatabase": "database",
+    "PostgresDatabaseArgs": "database",
+    "PostgresDatabaseSettings": "database",
+    "RedisCache": "cache",
+    "RedisCacheArgs": "cache",
+    "RedisCacheSettings": "cache",
+    "EcsCluster": "cluster",
+    "EcsClusterArgs": "cluster",
+    "EcsClusterSettings": "cluster",
+    "LoadBalancer": "load_balancer",
+    "LoadBalancerArgs": "load_balancer",
+    "LoadBalancerSettings": "load_balancer",
+    "CertificateSettings": "load_balancer",
+    "FargateService": "service",
+    "FargateServiceArgs": "service",
+    "FargateServiceSettings": "service",
+    "ScalingSettings": "service",
+    "QueueMetricSettings": "service",
+    "HealthCheckSettings": "service",
+    "RoutingSettings": "service",
+    "DeploymentSettings": "service",
+    "ServiceWiring": "service",
+    "ServiceImage": "image",
+    "ServiceImageArgs": "image",
+    "ImageBuildSettings": "image",
+    "Notifications": "alarms",
+    "NotificationsArgs": "alarms",
+    "NotificationsSettings": "alarms",
+    "EnvironmentAlarms": "alarms",
+    "EnvironmentAlarmsArgs": "alarms",
+    "EnvironmentAlarmsSettings": "alarms",
+    "AlarmOverride": "alarms",
+    "Dashboard": "alarms",
+    "DashboardArgs": "alarms",
+    "AlarmTargets": "alarms",
+    "GithubDeployRole": "github_deploy_role",
+    "GithubDeployRoleArgs": "github_deploy_role",
+    "GithubDeployRoleSettings": "github_deploy_role",
+    "GithubPreviewRole": "github_deploy_role",
+    "GithubPreviewRoleArgs": "github_deploy_role",
+    "GithubPreviewRoleSettings": "github_deploy_role",
+}
+"""Public name -> the module (under groundwork.components) that defines it."""
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'groundwork.components' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"groundwork.components.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

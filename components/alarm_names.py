@@ -2,11 +2,16 @@
 
 The alarms component creates the alarms and the services reference some of them (ECS
 alarm-based rollback) before they exist, so both sides must compute the same string: that is
-`alarm_name` / `deployment_alarm_names`. The catalog `ALARMS` is the other half of "one place":
-every alarm key groundwork knows, with its severity (which SNS topic it notifies), what it means,
-what to do first, and its default evaluation window. Config validation checks
-`alarms.overrides` keys against it, the alarm descriptions are written from it, and
-docs/alarms.md has one section per key (a test keeps the three in step).
+`alarm_name` / `deployment_alarm_names`. An alarm's name is
+`<name_prefix>-<alarms component>-<watched component>-<key>[-<member>]`
+(`groundwork-prod-alarms-api-target-5xx-rate`, `groundwork-prod-alarms-cache-cache-memory-2`):
+the alarms component's name keeps two `EnvironmentAlarms` apart, the watched component's name
+(service, database, cache, load balancer, network) two databases or two caches.
+
+The catalog `ALARMS` is the other half of "one place": every alarm key groundwork knows, with
+its severity (which SNS topic it notifies), what it means, what to do first, and its default
+evaluation window. Override validation checks keys against it, the alarm descriptions are
+written from it, and docs/alarms.md has one section per key (a test keeps the three in step).
 
 This module imports nothing heavier than `components.base`, so config validation can use it.
 """
@@ -16,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from groundwork.components.base import Naming
+from groundwork.components.args import ComponentArgs
+from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
 Family = Literal["load_balancer", "service", "database", "cache", "nat"]
@@ -176,13 +182,41 @@ DEPLOYMENT_ALARMS = frozenset(WEB_DEPLOYMENT_ALARMS + WORKER_DEPLOYMENT_ALARMS)
 """Keys that gate ECS deployments: they can be tuned but not disabled."""
 
 
+SERVICE_SCOPED = frozenset(
+    [k.key for k in _KINDS if k.family == "service"]
+    + ["target-5xx-rate", "target-latency-p95", "unhealthy-hosts"])
+"""Keys created once per ECS service (the rest: once per database, cache node, load balancer or
+NAT). Before 0.2.0 only these carried a scope in their name (see `legacy_alarm_name`)."""
+
+DEFAULT_ALARMS_NAME = "alarms"
+"""The name the stacks give their `EnvironmentAlarms` (and what a service assumes by default)."""
+
+
+def alarms_naming(name: str = DEFAULT_ALARMS_NAME, name_prefix: str = "") -> Naming:
+    """The naming of the `EnvironmentAlarms` component `name` built with `name_prefix` (exactly
+    what the component itself derives: `<name_prefix or project-stack>-<name>`)."""
+    return component_naming("EnvironmentAlarms", name, ComponentArgs(name_prefix=name_prefix))
+
+
 def alarm_name(naming: Naming, scope: str, key: str, member: str | None = None) -> str:
-    """`<prefix>-<scope>-<key>[-<member>]`, e.g. groundwork-prod-api-target-5xx-rate or
-    groundwork-prod-cache-memory-2 (scope '' for environment-wide alarms; <= 255 chars)."""
+    """`<alarms prefix>-<scope>-<key>[-<member>]`: `naming` is the alarms component's naming,
+    `scope` the watched component's name, `member` the node or gateway number (<= 255 chars),
+    e.g. groundwork-prod-alarms-api-target-5xx-rate or groundwork-prod-alarms-cache-cache-memory-2."""
     return naming.name(scope, key, member or "", max_length=255)
 
 
-def deployment_alarm_names(naming: Naming, service: str, kind: str) -> list[str]:
-    """Names of the alarms that gate a service's deployments (alarm-based rollback)."""
+def deployment_alarm_names(service: str, kind: str, *, name_prefix: str = "",
+                           alarms: str = DEFAULT_ALARMS_NAME) -> list[str]:
+    """Names of the alarms that gate the deployments of service `service` (its component name;
+    `kind` web or worker): the ones the `EnvironmentAlarms` named `alarms`, built with the same
+    `name_prefix`, creates for it. The service references them before they exist."""
     keys = WEB_DEPLOYMENT_ALARMS if kind == "web" else WORKER_DEPLOYMENT_ALARMS
+    naming = alarms_naming(alarms, name_prefix)
     return [alarm_name(naming, service, key) for key in keys]
+
+
+def legacy_alarm_name(prefix: str, scope: str, key: str, member: str | None = None) -> str:
+    """The name (and Pulumi name) an alarm had before 0.2.0: `<prefix>-[<service>-]<key>[-<member>]`
+    with the environment's prefix, the scope only for per-service keys."""
+    return Naming(prefix=prefix).name(scope if key in SERVICE_SCOPED else "", key, member or "",
+                                      max_length=255)

@@ -133,15 +133,17 @@ def check_subnet_source(owner: str, *, subnet_group_name: Any, subnet_ids: Any,
     known at deploy time, where AWS checks it."""
     if (subnet_group_name is None) == (subnet_ids is None):
         raise ValueError(f"{owner}: pass exactly one of subnet_group_name (an existing subnet "
-                         "group) or subnet_ids (the component creates the subnet group)")
+                         "group) or subnet_ids (the component creates the subnet group) in "
+                         f"{owner}Args")
     if isinstance(subnet_ids, str):
-        raise TypeError(f"{owner}: subnet_ids must be a list of subnet ids, got a string")
+        raise TypeError(f"{owner}: {owner}Args.subnet_ids must be a list of subnet ids, got a "
+                        "string")
     if isinstance(subnet_ids, (list, tuple)):
         known = {s for s in subnet_ids if isinstance(s, str)}
         count = len(known) + sum(1 for s in subnet_ids if not isinstance(s, str))
         if count < minimum:
             raise ValueError(f"{owner}: subnet_ids names {count} distinct subnet(s); {why} "
-                             f"needs at least {minimum}, in different AZs")
+                             f"needs at least {minimum}, in different AZs ({owner}Args.subnet_ids)")
 
 
 def own_subnet_group(parent: pulumi.Resource, name: str, resource: Any, *, naming: Naming,

@@ -6,22 +6,28 @@ one-hour session of this role, and only if the token's claims match the trust po
 - `aud` is `sts.amazonaws.com` (the audience `aws-actions/configure-aws-credentials` asks for);
 - `sub` names THIS repository and one of the allowed branches (`repo:o/r:ref:refs/heads/main`)
   or GitHub environments (`repo:o/r:environment:prod`). Never `repo:o/*`: a wildcard owner or
-  repository is refused both by config validation and here. StringEquals is used unless a branch
-  pattern (`release/*`) needs StringLike.
+  repository is refused when the Args are validated and again here. StringEquals is used unless
+  a branch pattern (`release/*`) needs StringLike.
 
 Permissions are what `pulumi up` of this stack needs, grouped in managed policies (each under
 IAM's 6,144-character limit) and scoped as far as each AWS service allows:
 
-- by resource name, to `groundwork-<stack>-*`: IAM roles and policies, RDS, ElastiCache, ECS,
-  ELB, ECR, Secrets Manager, SNS, CloudWatch alarms and dashboards, log groups, the S3 log bucket;
-- by tag, `Environment=<stack>`: KMS keys (their ARNs carry only a UUID);
+- by resource name, to `<name_prefix>-*` (the stack's prefix, e.g. `groundwork-prod-*`): IAM
+  roles and policies, RDS, ElastiCache, ECS, ELB, ECR, Secrets Manager, SNS, CloudWatch alarms
+  and dashboards, log groups, the S3 log bucket;
+- by tag, `Environment=<environment>` (the Args' `Environment` tag, else the stack name): KMS
+  keys (their ARNs carry only a UUID);
 - by region only (documented in docs/operations.md): EC2/VPC actions (VPC resources have ids, not
   names), ACM certificates, Application Auto Scaling, the `Describe*`/`List*` reads;
 - always denied: changing this role, its own policies, the preview role and the OIDC provider,
-  so a workflow can't widen its own trust or permissions (an admin applies changes to the `ci`
-  section).
+  so a workflow can't widen its own trust or permissions (an admin applies changes to them).
 
-`GithubPreviewRole` (created with it unless `ci.preview` is false) is what pull requests assume
+`GithubDeployRole(name, GithubDeployRoleArgs(repository=..., ...), opts)`: the role is
+`<prefix>-<name>-deploy` (or `role_name`), its policies `<role name>-<group>`.
+
+`GithubPreviewRole` (created with it unless `preview` is false; also usable on its own as
+`GithubPreviewRole(name, GithubPreviewRoleArgs(...))`, role `<prefix>-<name>` or `role_name`)
+is what pull requests assume
 for `pulumi preview`: trusted only by `repo:<repository>:pull_request` (StringEquals, the same
 audience), one-hour sessions, one inline read-only policy. Any branch pusher can assume it from
 a workflow of their own, so it never writes: Describe/List/Get on the services the stack uses
@@ -33,13 +39,30 @@ objects and `kms:Decrypt` with the secrets-provider key. Forked pull requests ge
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
 
-from groundwork.components.base import AccountContext, Naming, child_opts
-from groundwork.stacks.config import GITHUB_REPOSITORY, CiConfig
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import (
+    AccountContext,
+    Naming,
+    account_for,
+    child_opts,
+    component_naming,
+    default_prefix,
+)
+
+GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+"""`owner/name` exactly: no wildcard can reach the `sub` condition through the repository."""
+GIT_REF_PATTERN = r"^[A-Za-z0-9._/*-]{1,200}$"
+GITHUB_OIDC_PROVIDER_ARN = (
+    r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+IAM_ROLE_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
+"""IAM's role-name rule."""
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -71,8 +94,6 @@ PREVIEW_DECRYPT = "kms:Decrypt"
 
 
 def _validate_repository(repository: str) -> None:
-    import re
-
     if any(c in repository for c in "*?[]") or not re.match(GITHUB_REPOSITORY, repository):
         raise ValueError(f"repository {repository!r} must be exactly owner/name, without wildcards")
 
@@ -130,17 +151,24 @@ def preview_trust_policy(provider_arn: str, repository: str) -> dict[str, Any]:
     }
 
 
-def _environment(naming: Naming) -> str:
-    """The stack's `Environment` tag (its Pulumi stack name)."""
-    return naming.tags.get("Environment") or naming.prefix.rsplit("-", 1)[-1]
+def _environment(tags: dict[str, str]) -> str:
+    """The stack's `Environment` tag, else its Pulumi stack name."""
+    return tags.get("Environment") or pulumi.get_stack()
 
 
 def deploy_role_name(naming: Naming) -> str:
-    return naming.name("github-deploy", max_length=64)
+    """The deploy role's default name: `<prefix>-<name>-deploy`."""
+    return naming.name("deploy", max_length=64)
 
 
 def preview_role_name(naming: Naming) -> str:
-    return naming.name("github-preview", max_length=64)
+    """The preview role's default name: `<prefix>-<name>`."""
+    return naming.name(max_length=64)
+
+
+def policy_name(role_name: str, group: str) -> str:
+    """A deploy policy's name, `<role name>-<group>` (the role's self-deny covers them all)."""
+    return Naming(prefix=role_name).name(group, max_length=128, lower=False)
 
 
 def _stmt(sid: str, actions: list[str], resources: list[str] | str,
@@ -162,21 +190,22 @@ def _state_objects(bucket_arn: str, project: str, environment: str) -> list[str]
 # --------------------------------------------------------------------------------------------
 
 
-def policy_groups(config: CiConfig) -> list[str]:
+def policy_groups(settings: GithubPreviewRoleSettings) -> list[str]:
     """Names of the managed policies the role gets (known before the account id is)."""
     groups = ["network", "data", "compute", "observability", "iam"]
-    if config.state_bucket or config.secrets_key_alias:
+    if settings.state_bucket or settings.secrets_key_alias:
         groups.append("state")
     return groups
 
 
-def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, role_name: str,
+def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, environment: str,
+                    role_name: str,
                     account_id: str, region: str, partition: str = "aws", zone_id: str | None = None,
                     waf_acl_arn: str | None = None, project: str = "groundwork",
                     preview_role: str | None = None) -> dict[str, dict[str, Any]]:
     """The permission policies of the deploy role, by group (pure). `stack_prefix` is the start
     of every physical name (`groundwork-prod`), `environment` the stack's `Environment` tag and
-    Pulumi stack name, `project` the Pulumi project (state paths, flow-log group),
+    Pulumi stack name, `project` the Pulumi project (its state paths),
     `preview_role` the name of the preview role (denied like the deploy role itself)."""
     p, r, a, s = partition, region, account_id, stack_prefix
     env = environment
@@ -249,7 +278,8 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
     logs = f"arn:{p}:logs:{r}:{a}:log-group"
     cw = f"arn:{p}:cloudwatch:{r}:{a}"
     policies["observability"] = doc(
-        stmt("LogsOwn", ["logs:*"], [f"{logs}:*{s}-*", f"{logs}:/{project}/{s}/*"]),
+        # the network's flow-log group lives under /groundwork/<prefix>/, whatever the project
+        stmt("LogsOwn", ["logs:*"], [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*"]),
         stmt("LogsRead", ["logs:Describe*", "logs:List*", "logs:*LogDelivery*"], "*", in_region),
         stmt("AlarmsOwn", ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm",
                            "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
@@ -297,10 +327,10 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
                          f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}"],
         },
     )
-    if config.state_bucket or config.secrets_key_alias:
+    if settings.state_bucket or settings.secrets_key_alias:
         state: list[dict[str, Any]] = []
-        if config.state_bucket:
-            bucket = f"arn:{p}:s3:::{config.state_bucket}"
+        if settings.state_bucket:
+            bucket = f"arn:{p}:s3:::{settings.state_bucket}"
             own = _state_objects(bucket, project, env)
             state += [
                 stmt("StateBucket", ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
@@ -308,8 +338,8 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
                 stmt("StateRead", ["s3:GetObject"], [f"{bucket}/.pulumi/meta.yaml", *own]),
                 stmt("StateWrite", ["s3:PutObject", "s3:DeleteObject"], own),
             ]
-        if config.secrets_key_alias:
-            by_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": config.secrets_key_alias}}
+        if settings.secrets_key_alias:
+            by_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.secrets_key_alias}}
             state.append(stmt("SecretsProvider", ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
                                                   "kms:DescribeKey"], f"arn:{p}:kms:{r}:{a}:key/*",
                               by_alias))
@@ -317,7 +347,8 @@ def deploy_policies(config: CiConfig, *, stack_prefix: str, environment: str, ro
     return policies
 
 
-def preview_policy(config: CiConfig, *, stack_prefix: str, environment: str, account_id: str,
+def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, environment: str,
+                   account_id: str,
                    region: str, partition: str = "aws", zone_id: str | None = None,
                    waf_acl_arn: str | None = None, project: str = "groundwork") -> dict[str, Any]:
     """The preview role's one inline policy (pure): what `pulumi preview` of this stack reads.
@@ -364,18 +395,18 @@ def preview_policy(config: CiConfig, *, stack_prefix: str, environment: str, acc
               f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"),
         _stmt("DnsList", ["route53:GetChange", "route53:ListHostedZones"], "*"),
     ]
-    if config.state_bucket:
-        bucket = f"arn:{p}:s3:::{config.state_bucket}"
+    if settings.state_bucket:
+        bucket = f"arn:{p}:s3:::{settings.state_bucket}"
         statements += [
             _stmt("StateBucket", ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
                   bucket),
             _stmt("StateRead", ["s3:GetObject"], [f"{bucket}/.pulumi/meta.yaml",
                                                   *_state_objects(bucket, project, environment)]),
         ]
-    if config.secrets_key_alias:
+    if settings.secrets_key_alias:
         statements.append(_stmt(
             "SecretsProviderDecrypt", [PREVIEW_DECRYPT], f"arn:{p}:kms:{r}:{a}:key/*",
-            {"ForAnyValue:StringEquals": {"kms:ResourceAliases": config.secrets_key_alias}}))
+            {"ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.secrets_key_alias}}))
     # Belt and braces: even a policy attached to this role later can't read a secret value.
     statements.append(_stmt("NeverSecretValues", ["secretsmanager:GetSecretValue",
                                                   "secretsmanager:BatchGetSecretValue"], "*",
@@ -400,37 +431,157 @@ def policy_size(document: dict[str, Any]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+class GithubPreviewRoleSettings(ArgsModel):
+    """What the preview role trusts and may read besides the stack: the repository, the state
+    bucket and the secrets-provider key."""
+
+    repository: str = ""
+    """`owner/name` of the repository whose workflows may assume the role (required; no
+    wildcards)."""
+    state_bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    """Pulumi state bucket the role may read and write this stack's state in (default none:
+    grant it elsewhere). See `groundwork bootstrap-state`."""
+    secrets_key_alias: Annotated[str, Field(pattern=r"^alias/[A-Za-z0-9/_-]{1,250}$")] | None = None
+    """KMS alias of the `awskms://` secrets provider the role may use (default none)."""
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, v: str) -> str:
+        if any(c in v for c in "*?[]"):
+            raise ValueError(f"{v!r} has a wildcard; name exactly one repository as owner/name")
+        if not re.match(GITHUB_REPOSITORY, v):
+            raise ValueError(f"{v!r} is not a GitHub repository as owner/name")
+        return v
+
+
+class GithubDeployRoleSettings(GithubPreviewRoleSettings):
+    """The GitHub Actions deploy role (OIDC: no static AWS keys anywhere).
+
+    Only workflows of one repository, on the given branches or GitHub environments, can assume
+    it, for at most an hour; pull requests of that repository get a separate read-only preview
+    role (`preview`). See docs/operations.md."""
+
+    branches: list[Annotated[str, Field(pattern=GIT_REF_PATTERN)]] = Field(
+        default_factory=lambda: ["main"])
+    """Branches whose workflows may deploy (default main). `release/*` style patterns are allowed;
+    a bare `*` (any branch anyone can push) is not. Jobs that name a GitHub `environment` present
+    the environment instead of the branch: list it in `environments`."""
+    environments: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._ -]{1,255}$")]] = Field(
+        default_factory=list)
+    """GitHub environments whose jobs may deploy (default none). Use one with required reviewers
+    for prod: the approval gate is then enforced by AWS too."""
+    oidc_provider_arn: str | None = None
+    """Existing GitHub OIDC provider (default: create one). An account holds one provider per
+    URL: when dev and prod share an account, create it in one stack and pass its ARN to the other."""
+    preview: bool = True
+    """Also create the read-only preview role (default true) that pull-request workflows
+    assume for `pulumi preview` (output `preview_role_arn`). It trusts only
+    `repo:<repository>:pull_request`, so any branch pusher can assume it from a workflow of their
+    own: it may Describe/List/Get what the stack uses, read this stack's state and decrypt with
+    `secrets_key_alias`, never write or read a secret value. Forked pull requests get no OIDC
+    token at all. False: no preview role."""
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, v: list[str]) -> list[str]:
+        broad = [b for b in v if b.strip("*/") == ""]
+        if broad:
+            raise ValueError(f"{', '.join(broad)} would let any branch deploy; name the branches "
+                             "(patterns such as release/* are fine)")
+        return v
+
+    @field_validator("oidc_provider_arn")
+    @classmethod
+    def _provider(cls, v: Any) -> Any:
+        if isinstance(v, str) and not re.match(GITHUB_OIDC_PROVIDER_ARN, v):
+            raise ValueError(f"{v!r} is not the ARN of a GitHub OIDC provider "
+                             "(arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)")
+        return v
+
+    @model_validator(mode="after")
+    def _someone(self) -> GithubDeployRoleSettings:
+        if not self.branches and not self.environments:
+            raise ValueError("set branches or environments: with neither, no workflow may deploy")
+        return self
+
+
+class _RoleArgs(ComponentArgs):
+    """What both roles take besides their settings."""
+
+    role_name: str = ""
+    """The IAM role's name (default "": derived from the component's name). Set it only to keep
+    the name of a role created before: its ARN is what the workflows are given."""
+    zone_id: str | None = None
+    """Route 53 zone the load balancer's certificate is validated in (default none: any zone,
+    only needed when the stack validates its own certificate)."""
+    waf_acl_arn: str | None = None
+    """WAF web ACL the stack associates with its load balancer (default none: no WAF
+    permissions)."""
+    account: AccountContext | None = None
+    """Region, partition and account id (default none: looked up through the provider)."""
+
+
+class GithubPreviewRoleArgs(_RoleArgs, GithubPreviewRoleSettings):
+    """Everything `GithubPreviewRole` takes: its settings plus the OIDC provider it trusts."""
+
+    provider_arn: Input[str] | None = None
+    """ARN of the GitHub OIDC provider the role trusts (required, e.g.
+    `GithubDeployRole.provider_arn`)."""
+
+
+class GithubDeployRoleArgs(_RoleArgs, GithubDeployRoleSettings):
+    """Everything `GithubDeployRole` takes: its settings plus what it must not collide with."""
+
+    # Widens the setting (a plain ARN in config) to an Input: another role's provider_arn.
+    oidc_provider_arn: Input[str] | None = None  # type: ignore[assignment]
+    """Existing GitHub OIDC provider, an ARN or another GithubDeployRole's `provider_arn`
+    (default: create one). An account holds one provider per URL."""
+    preview_role_name: str = ""
+    """Name of the preview role (default "": `<prefix>-<name>-preview`); see `role_name`."""
+
+
+def _check_role_name(kind: str, name: str, role_name: str) -> None:
+    if not IAM_ROLE_NAME.match(role_name):
+        raise ValueError(f"{kind} {name!r}: {kind}Args.role_name {role_name!r} is not an IAM role "
+                         "name (1-64 letters, digits and +=,.@_-)")
+
+
 class GithubPreviewRole(pulumi.ComponentResource):
     """The read-only role pull requests assume for `pulumi preview` (see the module docstring):
     trusted only by `repo:<repository>:pull_request`, one inline policy from `preview_policy`.
 
+    `GithubPreviewRole(name, GithubPreviewRoleArgs(repository=..., provider_arn=...), opts)`.
     Outputs: `role_arn` (the `ci_preview_role_arn` stack output: the workflow's
     `AWS_PREVIEW_ROLE_ARN` variable).
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: CiConfig,
-        *,
-        naming: Naming,
-        account: AccountContext,
-        provider_arn: pulumi.Input[str],
-        zone_id: str | None = None,
-        waf_acl_arn: str | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: GithubPreviewRoleArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else GithubPreviewRoleArgs()
+        naming = component_naming("GithubPreviewRole", name, args)
+        # Validate before registering anything: the trust policy is the security boundary.
+        if not args.repository:
+            raise ValueError(f"GithubPreviewRole {name!r}: GithubPreviewRoleArgs.repository is "
+                             "required (owner/name of the repository whose pull requests preview)")
+        if args.provider_arn is None:
+            raise ValueError(f"GithubPreviewRole {name!r}: GithubPreviewRoleArgs.provider_arn is "
+                             "required (the GitHub OIDC provider's ARN)")
+        preview_subject(args.repository)
+        role_name = args.role_name or preview_role_name(naming)
+        _check_role_name("GithubPreviewRole", name, role_name)
         super().__init__("groundwork:ci:GithubPreviewRole", name, None, opts)
-        preview_subject(config.repository)  # validate before registering anything
-        environment = _environment(naming)
-        role_name = preview_role_name(naming)
+        self.args = args
+        account = account_for(args.account, self)
+        stack_prefix = args.name_prefix or default_prefix()
+        environment = _environment(args.tags)
+        repository = args.repository
         self.role = aws.iam.Role(
             f"{name}-role",
             name=role_name,
-            description=f"GitHub Actions pull-request previews of {naming.prefix} from "
-                        f"{config.repository} (read-only)",
-            assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: json.dumps(preview_trust_policy(arn, config.repository))),
+            description=f"GitHub Actions pull-request previews of {stack_prefix} from "
+                        f"{repository} (read-only)",
+            assume_role_policy=pulumi.Output.from_input(args.provider_arn).apply(
+                lambda arn: json.dumps(preview_trust_policy(arn, repository))),
             max_session_duration=MAX_SESSION_SECONDS,
             tags=naming.tagged(role_name, Component="ci"),
             opts=child_opts(self),
@@ -441,45 +592,50 @@ class GithubPreviewRole(pulumi.ComponentResource):
             role=self.role.name,
             policy=pulumi.Output.from_input(account.account_id).apply(
                 lambda acct: json.dumps(preview_policy(
-                    config, stack_prefix=naming.prefix, environment=environment, account_id=acct,
-                    region=account.region, partition=account.partition, zone_id=zone_id,
-                    waf_acl_arn=waf_acl_arn))),
+                    args, stack_prefix=stack_prefix, environment=environment, account_id=acct,
+                    region=account.region, partition=account.partition, zone_id=args.zone_id,
+                    waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project()))),
             opts=child_opts(self),
         )
+        self.role_name: str = role_name
         self.role_arn: pulumi.Output[str] = self.role.arn
         self.register_outputs({"role_arn": self.role_arn})
 
 
 class GithubDeployRole(pulumi.ComponentResource):
     """OIDC provider (or an existing one), the deploy role and its scoped managed policies, and
-    (unless `config.preview` is false) the read-only `GithubPreviewRole` as a child.
+    (unless `preview` is false) the read-only `GithubPreviewRole` `<name>-preview` as a child.
 
-    Outputs: `role_arn` (give it to `aws-actions/configure-aws-credentials` as
-    `role-to-assume`), `provider_arn`, `preview_role_arn` (None without a preview role).
+    `GithubDeployRole(name, GithubDeployRoleArgs(repository=..., ...), opts)`. Outputs:
+    `role_arn` (give it to `aws-actions/configure-aws-credentials` as `role-to-assume`),
+    `provider_arn`, `preview_role_arn` (None without a preview role).
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: CiConfig,
-        *,
-        naming: Naming,
-        account: AccountContext,
-        zone_id: str | None = None,
-        waf_acl_arn: str | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`zone_id` narrows Route 53 to the certificate's validation zone (default: any zone,
-        only when the load balancer validates its own certificate); `waf_acl_arn` adds the
-        WAF association permissions (default none)."""
-        super().__init__("groundwork:ci:GithubDeployRole", name, None, opts)
-        environment = _environment(naming)
+    def __init__(self, name: str, args: GithubDeployRoleArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else GithubDeployRoleArgs()
+        naming = component_naming("GithubDeployRole", name, args)
         # Validate before registering anything: the trust policy is the security boundary.
-        subjects(config.repository, config.branches, config.environments)
-        preview_name = preview_role_name(naming) if config.preview else None
-        if config.oidc_provider_arn:
+        if not args.repository:
+            raise ValueError(f"GithubDeployRole {name!r}: GithubDeployRoleArgs.repository is "
+                             "required (owner/name of the repository whose workflows deploy)")
+        subjects(args.repository, args.branches, args.environments)
+        role_name = args.role_name or deploy_role_name(naming)
+        _check_role_name("GithubDeployRole", name, role_name)
+        preview_name: str | None = None
+        if args.preview:
+            preview_name = args.preview_role_name or preview_role_name(
+                component_naming("GithubPreviewRole", f"{name}-preview", args))
+            _check_role_name("GithubPreviewRole", f"{name}-preview", preview_name)
+        super().__init__("groundwork:ci:GithubDeployRole", name, None, opts)
+        self.args = args
+        account = account_for(args.account, self)
+        stack_prefix = args.name_prefix or default_prefix()
+        environment = _environment(args.tags)
+        repository, branches, environments = args.repository, args.branches, args.environments
+        if args.oidc_provider_arn is not None:
             self.provider = None
-            provider_arn: pulumi.Input[str] = config.oidc_provider_arn
+            provider_arn: pulumi.Input[str] = args.oidc_provider_arn
         else:
             self.provider = aws.iam.OpenIdConnectProvider(
                 f"{name}-oidc",
@@ -489,47 +645,51 @@ class GithubDeployRole(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             provider_arn = self.provider.arn
-        role_name = deploy_role_name(naming)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=role_name,
-            description=f"GitHub Actions deploys of {naming.prefix} from {config.repository}",
+            description=f"GitHub Actions deploys of {stack_prefix} from {repository}",
             assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: json.dumps(trust_policy(arn, config.repository, config.branches,
-                                                    config.environments))),
+                lambda arn: json.dumps(trust_policy(arn, repository, branches, environments))),
             max_session_duration=MAX_SESSION_SECONDS,
             tags=naming.tagged(role_name, Component="ci"),
             opts=child_opts(self),
         )
         documents = pulumi.Output.from_input(account.account_id).apply(
-            lambda acct: deploy_policies(config, stack_prefix=naming.prefix, environment=environment,
+            lambda acct: deploy_policies(args, stack_prefix=stack_prefix, environment=environment,
                                          role_name=role_name, account_id=acct, region=account.region,
-                                         partition=account.partition, zone_id=zone_id,
-                                         waf_acl_arn=waf_acl_arn, preview_role=preview_name))
+                                         partition=account.partition, zone_id=args.zone_id,
+                                         waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project(),
+                                         preview_role=preview_name))
         self.policies: dict[str, aws.iam.Policy] = {}
-        for group in policy_groups(config):
-            policy_name = naming.name("github-deploy", group, max_length=128)
+        for group in policy_groups(args):
+            physical = policy_name(role_name, group)
 
             def group_document(docs: dict[str, dict[str, Any]], g: str = group) -> str:
                 return json.dumps(docs[g])
 
             policy = aws.iam.Policy(
                 f"{name}-{group}",
-                name=policy_name,
-                description=f"{naming.prefix} deploy permissions: {group}",
+                name=physical,
+                description=f"{stack_prefix} deploy permissions: {group}",
                 policy=documents.apply(group_document),
-                tags=naming.tagged(policy_name, Component="ci"),
+                tags=naming.tagged(physical, Component="ci"),
                 opts=child_opts(self),
             )
             aws.iam.RolePolicyAttachment(f"{name}-{group}", role=self.role.name, policy_arn=policy.arn,
                                          opts=child_opts(self))
             self.policies[group] = policy
         self.preview: GithubPreviewRole | None = None
-        if config.preview:
+        if preview_name is not None:
             self.preview = GithubPreviewRole(
-                f"{name}-preview", config, naming=naming, account=account,
-                provider_arn=provider_arn, zone_id=zone_id, waf_acl_arn=waf_acl_arn,
+                f"{name}-preview",
+                GithubPreviewRoleArgs(
+                    **args.settings(GithubPreviewRoleSettings),
+                    name_prefix=args.name_prefix, tags=args.tags, role_name=preview_name,
+                    zone_id=args.zone_id, waf_acl_arn=args.waf_acl_arn, account=account,
+                    provider_arn=provider_arn),
                 opts=child_opts(self))
+        self.role_name: str = role_name
         self.role_arn: pulumi.Output[str] = self.role.arn
         self.provider_arn: pulumi.Output[str] = pulumi.Output.from_input(provider_arn)
         self.preview_role_arn: pulumi.Output[str] | None = (

@@ -1,9 +1,10 @@
-"""`ServiceImage`: a private ECR repository and, when the config asks, the image built into it.
+"""`ServiceImage`: a private ECR repository and, when `build` asks, the image built into it.
 
 The repository: scan on push, IMMUTABLE tags (a tag can never be moved to other bits, so a task
 definition always runs what was reviewed), a lifecycle policy (untagged images expire after
 7 days, only the newest `keep_images` tagged images are kept), encrypted with the environment's
-data key (KMS), and deletable with its images only where the stack itself is disposable (dev).
+data key (KMS), and deletable with its images only when `force_delete` says the stack is
+disposable.
 
 The build: `awsx.ecr.Image` runs `docker build` + push during `pulumi up` (Docker is needed on
 the deploying machine). Under Pulumi's mocks awsx registers only the component itself, so the
@@ -19,12 +20,14 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field
 
-from groundwork.components.base import AccountContext, Naming, child_opts
-from groundwork.stacks.config import ImageBuildConfig
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import child_opts, component_naming
 
 ALWAYS_IGNORED = (".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache",
                   ".mypy_cache", ".ruff_cache", ".hypothesis", ".tox")
@@ -34,6 +37,40 @@ ECR_IMAGE = re.compile(
     r"(?P<repo>[^:@]+)"
 )
 PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+ECR_REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+"""ECR's repository-name rule (2-256 characters; mocks accept anything, AWS refuses the call)."""
+
+
+class ImageBuildSettings(ArgsModel):
+    """Build the image from a Dockerfile during `pulumi up` (awsx.ecr.Image, needs Docker)."""
+
+    context: str = "."
+    """Docker build context, relative to the project (default .: the project directory)."""
+    dockerfile: str = "Dockerfile"
+    """Dockerfile path inside the context (default Dockerfile, docker's own default)."""
+
+
+class ServiceImageArgs(ComponentArgs):
+    """Everything `ServiceImage` takes: the build, the repository's retention and its key."""
+
+    build: ImageBuildSettings | None = None
+    """Build from this Dockerfile (default none: only the repository; CI pushes the images)."""
+    architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """CPU architecture the image is built for (default X86_64, what Fargate runs by default;
+    match the service's `architecture`)."""
+    project_dir: Path | None = None
+    """What `build.context` is relative to (default none: the working directory, which
+    `pulumi up` sets to the project)."""
+    keep_images: Annotated[int, Field(ge=1, le=10000)] = 50
+    """Tagged images kept for rollbacks (default 50; older ones expire)."""
+    force_delete: bool = False
+    """Let `pulumi destroy` delete the repository while it still holds images (default false:
+    images are what the services run; set true for throwaway stacks)."""
+    kms_key_arn: Input[str] | None = None
+    """KMS key the repository encrypts images with (required, e.g. `EnvironmentKeys.data`)."""
+    repository_name: str = ""
+    """ECR repository name (default "": `<prefix>-<name>`). Set it only to keep the name of a
+    repository created before: a rename replaces the repository and loses its images."""
 
 
 def ecr_repository_arn(image: str, partition: str = "aws") -> str | None:
@@ -88,33 +125,31 @@ def context_tag(context: Path, dockerfile: str) -> str:
 class ServiceImage(pulumi.ComponentResource):
     """ECR repository (+ optional awsx build) for one service.
 
-    Outputs: `repository` (aws.ecr.Repository), `repository_arn`, `repository_url`,
-    `image_uri` (`<repository_url>:<context tag>` when built, else None), `build` (the
-    awsx.ecr.Image, or None).
+    `ServiceImage(name, ServiceImageArgs(...), opts)`. Outputs: `repository`
+    (aws.ecr.Repository), `repository_arn`, `repository_url`, `image_uri`
+    (`<repository_url>:<context tag>` when built, else None), `build` (the awsx.ecr.Image, or
+    None).
     """
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        service: str,
-        naming: Naming,
-        account: AccountContext,
-        kms_key_arn: pulumi.Input[str],
-        build: ImageBuildConfig | None,
-        architecture: str = "X86_64",
-        project_dir: Path | None = None,
-        keep_images: int = 50,
-        force_delete: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`build`: build from this Dockerfile (None: only the repository; push from CI).
-        `project_dir`: what `build.context` is relative to (default: the working directory,
-        which `pulumi up` sets to the project). `keep_images` (default 50): tagged images kept
-        for rollbacks. `force_delete` (default false): let `pulumi destroy` delete a repository
-        that still holds images (dev)."""
+    def __init__(self, name: str, args: ServiceImageArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else ServiceImageArgs()
+        # Everything is checked before the component registers anything.
+        naming = component_naming("ServiceImage", name, args)
+        if args.kms_key_arn is None:
+            raise ValueError(f"ServiceImage {name!r}: ServiceImageArgs.kms_key_arn is required "
+                             "(a KMS key ARN that encrypts the repository's images)")
+        physical = args.repository_name or naming.name(max_length=256)
+        if not 2 <= len(physical) <= 256 or not ECR_REPOSITORY_NAME.match(physical):
+            raise ValueError(f"ServiceImage {name!r}: ServiceImageArgs.repository_name "
+                             f"{physical!r} is not an ECR repository name (lowercase letters, "
+                             "digits, single . _ - or / between them, 2-256 characters)")
+        build, tag, context = args.build, None, None
+        if build is not None:
+            context = (args.project_dir or Path.cwd()) / build.context
+            tag = context_tag(context, build.dockerfile)  # FileNotFoundError naming the path
         super().__init__("groundwork:compute:ServiceImage", name, None, opts)
-        physical = naming.name(service)
+        self.args = args
         self.repository = aws.ecr.Repository(
             f"{name}-repo",
             name=physical,
@@ -122,32 +157,30 @@ class ServiceImage(pulumi.ComponentResource):
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=True),
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                encryption_type="KMS", kms_key=kms_key_arn)],
-            force_delete=force_delete,
-            tags=naming.tagged(physical, Component="image", Service=service),
+                encryption_type="KMS", kms_key=args.kms_key_arn)],
+            force_delete=args.force_delete,
+            tags=naming.tagged(physical, Component="image"),
             opts=child_opts(self),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
             repository=self.repository.name,
-            policy=json.dumps(lifecycle_policy(keep_images)),
+            policy=json.dumps(lifecycle_policy(args.keep_images)),
             opts=child_opts(self),
         )
         self.repository_arn: pulumi.Output[str] = self.repository.arn
         self.repository_url: pulumi.Output[str] = self.repository.repository_url
         self.build = None
         self.image_uri: pulumi.Output[str] | None = None
-        if build is not None:
+        if build is not None and tag is not None and context is not None:
             import pulumi_awsx as awsx
 
-            context = (project_dir or Path.cwd()) / build.context
-            tag = context_tag(context, build.dockerfile)
             self.build = awsx.ecr.Image(
                 f"{name}-build",
                 repository_url=self.repository.repository_url,
                 context=str(context),
                 dockerfile=str(context / build.dockerfile),
-                platform=PLATFORMS[architecture],
+                platform=PLATFORMS[args.architecture],
                 image_tag=tag,
                 opts=child_opts(self),
             )

@@ -1,4 +1,4 @@
-"""`LoadBalancer`: the one Application Load Balancer every web service of an environment shares.
+"""`LoadBalancer`: an Application Load Balancer that any number of web services share.
 
 N web services cost one ALB: each service attaches a listener rule (host and/or path) that
 forwards to its own target group (`add_route`); the listener's default action is a fixed 404, so
@@ -6,9 +6,9 @@ a request no rule matches never reaches a service by accident.
 
 What the controls ask, and where it is built:
 - ELB.1: port 80 has a single action, a 301 redirect to HTTPS (`http_listener`). Only an explicit
-  `http_only: true` (dev, refused in prod by config) makes port 80 serve instead.
-- ELB.17: the HTTPS listener uses a TLS 1.3 policy; the certificate is an ACM ARN from config or
-  one the component requests and validates by DNS in the Route 53 zone.
+  `http_only=True` (for throwaway stacks; the policy pack flags it) makes port 80 serve instead.
+- ELB.17: the HTTPS listener uses a TLS 1.3 policy; the certificate is a given ACM ARN or one
+  the component requests and validates by DNS in the Route 53 zone.
 - ELB.4 / ELB.12: `drop_invalid_header_fields`, `desync_mitigation_mode` defensive or strictest.
 - ELB.5: access logs to an S3 bucket with SSE-S3 (ALB log delivery can't write to SSE-KMS
   buckets), all four public-access blocks, BucketOwnerEnforced, a TLS-only Deny and lifecycle
@@ -17,29 +17,34 @@ What the controls ask, and where it is built:
   (`ELB_ACCOUNTS`), in newer regions the service `logdelivery.elasticloadbalancing.amazonaws.com`.
   The ALB `depends_on` that policy: AWS checks it when access logs are switched on and fails
   with "Access Denied for bucket" if it isn't there yet.
-- ELB.6: deletion protection from config (true in prod). ELB.13: subnets in >= 2 AZs (config
-  refuses fewer).
+- ELB.6: deletion protection (default on). ELB.13: subnets in >= 2 AZs (fewer are refused).
 - Optional WAFv2 web ACL association.
 
-Names: the ALB and every target group are <= 32 characters (`Naming.name(..., max_length=32)`
-cuts long names with a hash, so two long service names never collide).
+Names: the ALB is `<prefix>-<name>` and every target group `<service prefix>-<port>`, both
+<= 32 characters (`Naming.name(..., max_length=32)` cuts long names with a hash, so two long
+names never collide); the access-log bucket `<prefix>-<name>-logs-<account>-<region>`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
 
-from groundwork.components.base import AccountContext, Naming, child_opts
-from groundwork.stacks.config import LoadBalancerConfig
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import AccountContext, Naming, account_for, child_opts, component_naming
 
 ALB_NAME_MAX = 32
 """AWS's limit for load balancer and target group names."""
+ELB_NAME = re.compile(r"^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
+"""ELBv2's rule for load balancer and target group names: <= 32 letters, digits and hyphens,
+no hyphen first or last, not starting with `internal-`."""
 ACCESS_LOG_PREFIX = "alb"
 LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
@@ -119,6 +124,94 @@ def access_log_bucket_policy(*, bucket: str, account_id: str, region: str, parti
     }
 
 
+class CertificateSettings(ArgsModel):
+    """Either an existing ACM certificate, or a domain whose certificate the component requests
+    and validates by DNS in a Route 53 zone."""
+
+    arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$")] | None = None
+    """ARN of an issued ACM certificate in the stack's region (default none: give `domain`
+    and `zone_id` instead)."""
+    domain: str | None = None
+    """Domain to request a certificate for, with `zone_id` (default none: give `arn`)."""
+    zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,31}$")] | None = None
+    """Route 53 hosted zone that validates `domain` (default none: give `arn`)."""
+
+    @model_validator(mode="after")
+    def _one(self) -> CertificateSettings:
+        if self.arn and (self.domain or self.zone_id):
+            raise ValueError("set either arn, or domain and zone_id, not both")
+        if not self.arn and not (self.domain and self.zone_id):
+            raise ValueError("set arn, or both domain and zone_id")
+        return self
+
+
+class LoadBalancerSettings(ArgsModel):
+    """The load balancer's tunables. TLS 1.3, invalid-header dropping, access logs and the
+    80-to-443 redirect are always on and not settings."""
+
+    certificate: CertificateSettings | None = None
+    """TLS certificate (default none; required unless `http_only` is true)."""
+    http_only: bool = False
+    """Serve plain HTTP without a certificate (default false; an escape hatch for throwaway
+    stacks only: the policy pack flags it, FSBP ELB.1)."""
+    ssl_policy: Literal[
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    ] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """TLS policy (default TLS 1.3 + 1.2: FSBP ELB.17, and every current client connects)."""
+    deletion_protection: bool = True
+    """ALB deletion protection, and Pulumi `protect` on the access logs (default true: a stray
+    delete takes neither the entry point nor the audit trail)."""
+    desync_mitigation_mode: Literal["defensive", "strictest"] = "defensive"
+    """HTTP desync mitigation (default defensive: FSBP ELB.12 without refusing odd but harmless
+    requests)."""
+    idle_timeout_seconds: Annotated[int, Field(ge=1, le=4000)] = 60
+    """Connection idle timeout (default 60 s, AWS's own default)."""
+    access_log_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """Days before access-log objects expire (default 90: a quarter of request history)."""
+    waf_acl_arn: str | None = None
+    """WAFv2 web ACL to associate (default none: no WAF, it is billed per rule and request)."""
+
+    @model_validator(mode="after")
+    def _tls(self) -> LoadBalancerSettings:
+        if not self.http_only and self.certificate is None:
+            raise ValueError(
+                "certificate is required (arn, or domain + zone_id); "
+                "set http_only: true only for a throwaway stack"
+            )
+        return self
+
+
+class LoadBalancerArgs(ComponentArgs, LoadBalancerSettings):
+    """Everything `LoadBalancer` takes: its settings plus where it sits."""
+
+    vpc_id: Input[str] | None = None
+    """VPC of the target groups (required, e.g. `Network.outputs.vpc_id`)."""
+    subnet_ids: Input[Sequence[Input[str]]] | None = None
+    """Public subnets in >= 2 AZs (required: FSBP ELB.13, and AWS refuses fewer)."""
+    security_group_ids: Input[Sequence[Input[str]]] | None = None
+    """Security groups of the ALB (required, e.g. `[SecurityGroups.alb.id]`: 443 and the 80
+    redirect from the internet, the app ports to the services)."""
+    load_balancer_name: str = ""
+    """ALB name (default "": `<prefix>-<name>`, <= 32 characters). Set it only to keep an ALB
+    created before: a rename replaces the ALB and changes its DNS name."""
+    access_log_bucket_name: Input[str] | None = None
+    """Access-log bucket name (default none: `<prefix>-<name>-logs-<account>-<region>`). Set it
+    only to keep a bucket created before: a rename replaces the bucket and its logs."""
+    account: AccountContext | None = None
+    """Region, partition and account id (default none: looked up through the provider)."""
+
+    @field_validator("load_balancer_name")
+    @classmethod
+    def _check_alb_name(cls, v: str) -> str:
+        if v and not ELB_NAME.match(v):
+            raise ValueError(f"{v!r} is not an ALB name: <= 32 letters, digits and hyphens, no "
+                             "hyphen first or last, not starting with internal-")
+        return v
+
+
 @dataclass(frozen=True)
 class Route:
     """What `add_route` created for one service: the rule and the target groups it forwards to."""
@@ -129,51 +222,72 @@ class Route:
     """The second target group of a BLUE_GREEN/CANARY service (ECS shifts weight between them)."""
 
 
-class LoadBalancer(pulumi.ComponentResource):
-    """The environment's ALB, its listeners, certificate, access-log bucket and WAF association.
+_REQUIRED = {
+    "vpc_id": "the VPC id of the target groups",
+    "subnet_ids": "public subnet ids in >= 2 AZs",
+    "security_group_ids": "the ALB's security group ids",
+}
 
-    Outputs: `arn`, `arn_suffix` (CloudWatch's LoadBalancer dimension), `dns_name`, `zone_id`;
-    `load_balancer`, `https_listener` (None in http_only mode), `http_listener`, `listener` (the
-    one services attach to), `log_bucket`.
+
+class LoadBalancer(pulumi.ComponentResource):
+    """An ALB, its listeners, certificate, access-log bucket and WAF association.
+
+    `LoadBalancer(name, LoadBalancerArgs(...), opts)`. Outputs: `arn`, `arn_suffix`
+    (CloudWatch's LoadBalancer dimension), `dns_name`, `zone_id`; `load_balancer`,
+    `https_listener` (None in http_only mode), `http_listener`, `listener` (the one services
+    attach to), `log_bucket`, `routes` (by service). `args`: the Args it was built with.
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: LoadBalancerConfig,
-        *,
-        naming: Naming,
-        account: AccountContext,
-        vpc_id: pulumi.Input[str],
-        subnet_ids: Sequence[pulumi.Input[str]],
-        security_group_ids: Sequence[pulumi.Input[str]],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`subnet_ids`: the public tier (>= 2 AZs). `security_group_ids`: the alb group of the
-        security-group matrix (443 and the 80 redirect from the internet, app ports to the
-        services)."""
+    def __init__(self, name: str, args: LoadBalancerArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else LoadBalancerArgs()
+        # Everything is checked before the component registers anything.
+        naming = component_naming("LoadBalancer", name, args)
+        for key, what in _REQUIRED.items():
+            if getattr(args, key) is None:
+                raise ValueError(f"LoadBalancer {name!r}: LoadBalancerArgs.{key} is required ({what})")
+        for key in ("subnet_ids", "security_group_ids"):
+            if isinstance(getattr(args, key), str):
+                raise TypeError(f"LoadBalancer {name!r}: LoadBalancerArgs.{key} must be a list "
+                                "of ids, got a string")
+        if isinstance(args.subnet_ids, (list, tuple)):
+            # Outputs count as distinct (only known at deploy time, where AWS checks them).
+            count = len({s for s in args.subnet_ids if isinstance(s, str)}) + sum(
+                1 for s in args.subnet_ids if not isinstance(s, str))
+            if count < 2:
+                raise ValueError(f"LoadBalancer {name!r}: LoadBalancerArgs.subnet_ids names "
+                                 f"{count} distinct subnet(s); an ALB needs subnets in at least "
+                                 "2 AZs (FSBP ELB.13)")
+        physical = args.load_balancer_name or naming.name(max_length=ALB_NAME_MAX)
+        if not ELB_NAME.match(physical):
+            raise ValueError(f"LoadBalancer {name!r}: the ALB name {physical!r} is not valid; set "
+                             "LoadBalancerArgs.load_balancer_name (<= 32 letters, digits and "
+                             "hyphens, no hyphen first or last)")
         super().__init__("groundwork:compute:LoadBalancer", name, None, opts)
-        self.config = config
+        self.args = args
         self._name = name
         self._naming = naming
-        self._vpc_id = vpc_id
+        self._vpc_id = args.vpc_id
+        self._alb_name = physical
+        account = account_for(args.account, self)
 
-        self.log_bucket, log_policy = self._access_log_bucket(name, config, naming, account)
+        self.log_bucket, log_policy = self._access_log_bucket(name, args, naming, account)
 
-        physical = naming.name("alb", max_length=ALB_NAME_MAX)
+        # The ALB's logical name is the component's own (unique per component; its URN predates
+        # the Args API).
         self.load_balancer = aws.lb.LoadBalancer(
             name,
             name=physical,
             load_balancer_type="application",
             internal=False,
             ip_address_type="ipv4",
-            subnets=list(subnet_ids),
-            security_groups=list(security_group_ids),
+            subnets=args.subnet_ids,
+            security_groups=args.security_group_ids,
             drop_invalid_header_fields=True,
-            desync_mitigation_mode=config.desync_mitigation_mode,
-            enable_deletion_protection=config.deletion_protection,
+            desync_mitigation_mode=args.desync_mitigation_mode,
+            enable_deletion_protection=args.deletion_protection,
             enable_http2=True,
-            idle_timeout=config.idle_timeout_seconds,
+            idle_timeout=args.idle_timeout_seconds,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=self.log_bucket.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True),
             tags=naming.tagged(physical, Component="load-balancer"),
@@ -187,15 +301,15 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.https_listener: aws.lb.Listener | None = None
         self.certificate_arn: pulumi.Output[str] | None = None
-        if config.http_only:
-            # Explicit dev mode (refused in prod by config; flagged by the policy pack).
+        if args.http_only:
+            # Explicit escape hatch (flagged by the policy pack).
             self.http_listener = self._listener("http", 80, "HTTP", [not_found])
             self.listener = self.http_listener
         else:
-            self.certificate_arn = self._certificate(name, config, naming)
+            self.certificate_arn = self._certificate(name, args, naming)
             self.https_listener = self._listener(
                 "https", 443, "HTTPS", [not_found],
-                ssl_policy=config.ssl_policy, certificate_arn=self.certificate_arn)
+                ssl_policy=args.ssl_policy, certificate_arn=self.certificate_arn)
             self.http_listener = self._listener("http", 80, "HTTP", [aws.lb.ListenerDefaultActionArgs(
                 type="redirect",
                 redirect=aws.lb.ListenerDefaultActionRedirectArgs(
@@ -203,15 +317,16 @@ class LoadBalancer(pulumi.ComponentResource):
             )])
             self.listener = self.https_listener
 
-        if config.waf_acl_arn:
+        if args.waf_acl_arn:
             aws.wafv2.WebAclAssociation(
                 f"{name}-waf",
                 resource_arn=self.load_balancer.arn,
-                web_acl_arn=config.waf_acl_arn,
+                web_acl_arn=args.waf_acl_arn,
                 opts=child_opts(self),
             )
 
         self.routes: dict[str, Route] = {}
+        self._priorities: dict[str, int] = {}
         self.arn: pulumi.Output[str] = self.load_balancer.arn
         self.arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix
         self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
@@ -221,11 +336,18 @@ class LoadBalancer(pulumi.ComponentResource):
 
     # -- services attach here --------------------------------------------------------------
 
-    def target_group_name(self, service: str, role: str, port: int) -> str:
-        """Physical name of a service's target group (<= 32 characters). The port is part of it
-        because a port change replaces the group, and Pulumi creates the replacement before
-        deleting the old one: under the same name AWS would refuse it as a duplicate."""
-        return self._naming.name(service, role, str(port), max_length=ALB_NAME_MAX)
+    def target_group_name(self, service: str, role: str, port: int,
+                          name_prefix: str | None = None) -> str:
+        """Physical name of a service's target group (<= 32 characters):
+        `<name_prefix>[-<role>]-<port>`, where `name_prefix` is the service's own name prefix
+        (FargateService passes `<prefix>-<service>`; default `<this load balancer's
+        prefix>-<service>`). Two services never share one, on this load balancer or another.
+        The port is part of it because a port change replaces the group, and Pulumi creates the
+        replacement before deleting the old one: under the same name AWS would refuse it as a
+        duplicate."""
+        owner = Naming(prefix=name_prefix) if name_prefix else Naming(
+            prefix=self._naming.name(service, max_length=255))
+        return owner.name(role, str(port), max_length=ALB_NAME_MAX)
 
     def add_route(
         self,
@@ -238,15 +360,32 @@ class LoadBalancer(pulumi.ComponentResource):
         health_check: aws.lb.TargetGroupHealthCheckArgs,
         deregistration_delay: int,
         alternate: bool = False,
+        name_prefix: str | None = None,
     ) -> Route:
         """A target group (type ip, for Fargate's awsvpc tasks) and a listener rule forwarding
         to it for `host_headers` / `path_patterns` at `priority`. With `alternate` (BLUE_GREEN
         and CANARY), a second target group and a weighted forward (100/0) that ECS re-weights
-        during deployments; Pulumi then ignores the rule's actions so it never fights ECS."""
-        groups = [self._target_group(service, "", port, health_check, deregistration_delay)]
+        during deployments; Pulumi then ignores the rule's actions so it never fights ECS.
+        `service` keys the route (logical names `<load balancer>-<service>-...`); `name_prefix`
+        starts the target groups' AWS names (see `target_group_name`)."""
+        if service in self.routes:
+            raise ValueError(f"LoadBalancer {self._name!r} already routes to {service!r}")
+        if not 1 <= priority <= 50000:
+            raise ValueError(f"LoadBalancer {self._name!r}: listener priority {priority} for "
+                             f"{service!r} is outside 1..50000")
+        taken = {p: s for s, p in self._priorities.items()}
+        if priority in taken:
+            raise ValueError(f"LoadBalancer {self._name!r}: listener priority {priority} for "
+                             f"{service!r} is already {taken[priority]!r}'s; priorities must differ")
+        if not 1 <= len(host_headers) + len(path_patterns) <= 5:
+            raise ValueError(f"LoadBalancer {self._name!r}: the rule for {service!r} has "
+                             f"{len(host_headers) + len(path_patterns)} host/path values; an ALB "
+                             "rule takes 1 to 5")
+        groups = [self._target_group(service, "", port, health_check, deregistration_delay,
+                                     name_prefix)]
         if alternate:
             groups.append(self._target_group(service, "alt", port, health_check,
-                                             deregistration_delay))
+                                             deregistration_delay, name_prefix))
         conditions = []
         if host_headers:
             conditions.append(aws.lb.ListenerRuleConditionArgs(
@@ -264,7 +403,9 @@ class LoadBalancer(pulumi.ComponentResource):
             )
         else:
             action = aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[0].arn)
-        rule_name = self._naming.name(service, "rule")
+        owner = Naming(prefix=name_prefix) if name_prefix else Naming(
+            prefix=self._naming.name(service, max_length=255))
+        rule_name = owner.name("rule")
         rule = aws.lb.ListenerRule(
             f"{self._name}-{service}-rule",
             listener_arn=self.listener.arn,
@@ -277,14 +418,15 @@ class LoadBalancer(pulumi.ComponentResource):
         route = Route(rule=rule, target_group=groups[0],
                       alternate_target_group=groups[1] if alternate else None)
         self.routes[service] = route
+        self._priorities[service] = priority
         return route
 
     # -- building --------------------------------------------------------------------------
 
     def _target_group(self, service: str, role: str, port: int,
                       health_check: aws.lb.TargetGroupHealthCheckArgs,
-                      deregistration_delay: int) -> aws.lb.TargetGroup:
-        physical = self.target_group_name(service, role, port)
+                      deregistration_delay: int, name_prefix: str | None) -> aws.lb.TargetGroup:
+        physical = self.target_group_name(service, role, port, name_prefix)
         return aws.lb.TargetGroup(
             f"{self._name}-{service}{'-' + role if role else ''}-tg",
             name=physical,
@@ -301,7 +443,7 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def _listener(self, key: str, port: int, protocol: str,
                   actions: list[aws.lb.ListenerDefaultActionArgs], **extra: Any) -> aws.lb.Listener:
-        listener_name = self._naming.name("alb", key)
+        listener_name = f"{self._alb_name}-{key}"
         return aws.lb.Listener(
             f"{self._name}-{key}",
             load_balancer_arn=self.load_balancer.arn,
@@ -313,12 +455,12 @@ class LoadBalancer(pulumi.ComponentResource):
             **extra,
         )
 
-    def _certificate(self, name: str, config: LoadBalancerConfig,
+    def _certificate(self, name: str, args: LoadBalancerArgs,
                      naming: Naming) -> pulumi.Output[str]:
-        """The listener's certificate: the configured ARN, or a DNS-validated ACM certificate
+        """The listener's certificate: the given ARN, or a DNS-validated ACM certificate
         (the listener waits for the validation, so it never starts with a pending cert)."""
-        cert = config.certificate
-        assert cert is not None  # config: required unless http_only
+        cert = args.certificate
+        assert cert is not None  # LoadBalancerSettings: required unless http_only
         if cert.arn:
             return pulumi.Output.from_input(cert.arn)
         cert_name = naming.name("cert")
@@ -349,21 +491,23 @@ class LoadBalancer(pulumi.ComponentResource):
         self.certificate = certificate
         return validation.certificate_arn
 
-    def _access_log_bucket(self, name: str, config: LoadBalancerConfig, naming: Naming,
+    def _access_log_bucket(self, name: str, args: LoadBalancerArgs, naming: Naming,
                            account: AccountContext) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
         """The access-log bucket: globally unique name from the account and region, SSE-S3,
         private, owner-enforced, TLS-only, expiring. Deletable with its logs when the ALB
-        itself is (no deletion protection, i.e. dev); protected from `pulumi destroy` otherwise."""
-        bucket_name = pulumi.Output.from_input(account.account_id).apply(
-            lambda acct: naming.name("alb-logs", acct, account.region, max_length=63))
-        tags = naming.tagged(naming.name("alb-logs"), Component="load-balancer")
+        itself is (no deletion protection); protected from `pulumi destroy` otherwise."""
+        bucket_name: Input[str] = args.access_log_bucket_name or pulumi.Output.from_input(
+            account.account_id).apply(
+            lambda acct: naming.name("logs", acct, account.region, max_length=63))
+        tags = naming.tagged(f"{self._alb_name}-logs", Component="load-balancer")
         bucket = aws.s3.Bucket(
             f"{name}-logs",
             bucket=bucket_name,
-            force_destroy=not config.deletion_protection,
+            force_destroy=not args.deletion_protection,
             tags=tags,
-            # Access logs are audit evidence: in prod `pulumi destroy` must not take them along.
-            opts=child_opts(self, protect=config.deletion_protection),
+            # Access logs are audit evidence: with deletion protection `pulumi destroy` must not
+            # take them along.
+            opts=child_opts(self, protect=args.deletion_protection),
         )
         blocks = aws.s3.BucketPublicAccessBlock(
             f"{name}-logs-public-access",
@@ -398,7 +542,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                 expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                    days=config.access_log_retention_days),
+                    days=args.access_log_retention_days),
                 abort_incomplete_multipart_upload=aws.s3
                 .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                     days_after_initiation=7),

@@ -28,21 +28,27 @@ The guard: a rule that admits 0.0.0.0/0 or ::/0 anywhere but the ALB's 80/443, a
 allows every protocol (`-1`) from or to the world, egress to the world on anything but 443, or
 a CIDR source outside the VPC raises `SecurityGroupError` while the stack is built, before the
 rule is registered.
+
+Who talks to whom is plain data the component owns: `SecurityGroupsArgs.services` is a list of
+`ServicePeer` (name, kind, port, use_database, use_cache). Group names derive from the
+component's name: `<prefix>-<name>-<key>-` (a name_prefix, so a changed description can create
+the new group before deleting the old one).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
 
-from groundwork.components.base import Naming, child_opts
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import child_opts, component_naming
 
 WORLD = ("0.0.0.0/0", "::/0")
 ALB = "alb"
@@ -56,8 +62,8 @@ WORLD_EGRESS_PORTS = (HTTPS,)
 DESCRIPTION_CHARS = re.compile(r"^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{1,255}$")
 """What EC2 accepts in a rule description (mocks accept anything; AWS refuses the call)."""
 
-if TYPE_CHECKING:  # transition: the Args replace this
-    from groundwork.stacks.config import ServiceConfig
+PEER_NAME = r"^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+"""A service's name in the matrix: it names its group's logical and AWS names."""
 
 
 class SecurityGroupError(ValueError):
@@ -92,20 +98,56 @@ def _is_cidr(value: str) -> bool:
     return "/" in value
 
 
+class ServicePeer(ArgsModel):
+    """One service of the matrix: what its group admits and what it may reach."""
+
+    name: Annotated[str, Field(pattern=PEER_NAME)]
+    """The service's name (no default: it names the group `<prefix>-<component>-<name>-`);
+    lowercase letters, digits and hyphens, <= 40 characters, not alb, database or cache."""
+    kind: Literal["web", "worker"] = "worker"
+    """web: behind the load balancer, which may reach it on `port`; worker: admits nothing
+    (default worker: nothing reaches a service that does not say it listens)."""
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Container port the load balancer reaches (web: required; default none: a worker listens
+    on nothing)."""
+    use_database: bool = False
+    """May reach the database group on its port (default false: least privilege, a service
+    reaches a store only when it says so)."""
+    use_cache: bool = False
+    """May reach the cache group on its port (default false, as `use_database`)."""
+
+    @model_validator(mode="after")
+    def _web_port(self) -> ServicePeer:
+        if self.kind == "web" and self.port is None:
+            raise ValueError(f"service {self.name!r} is web: port (the container port the load "
+                             "balancer reaches) is required")
+        return self
+
+
+def _check_peers(services: Sequence[ServicePeer]) -> None:
+    """Service names must be unique and must not take the alb/database/cache keys."""
+    seen: set[str] = set()
+    for i, svc in enumerate(services):
+        if svc.name in RESERVED_KEYS:
+            raise SecurityGroupError(
+                f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is reserved: "
+                f"{', '.join(RESERVED_KEYS)} name the load balancer's and data stores' security "
+                "groups; rename the service")
+        if svc.name in seen:
+            raise SecurityGroupError(f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is "
+                                     "listed twice; each service has one group")
+        seen.add(svc.name)
+
+
 def matrix(
     *,
-    services: Sequence[ServiceConfig],
+    services: Sequence[ServicePeer],
     load_balancer: bool,
     database_port: int | None,
     cache_port: int | None,
 ) -> list[Intent]:
     """The seed-003 matrix for these services (pure)."""
-    clash = [s.name for s in services if s.name in RESERVED_KEYS]
-    if clash:
-        raise SecurityGroupError(
-            f"groundwork:services[{clash[0]}].name: {', '.join(RESERVED_KEYS)} name the "
-            "load balancer's and data stores' security groups; rename the service"
-        )
+    _check_peers(services)
     web = [s for s in services if s.kind == "web"]
     out: list[Intent] = []
     if load_balancer and web:
@@ -182,31 +224,66 @@ def group_of(source: Any) -> aws.ec2.SecurityGroup:
     )
 
 
-def store_group(
-    owner: str, key: str, security_group: Any, legacy_groups: SecurityGroups | None = None,
-) -> tuple[aws.ec2.SecurityGroup, SecurityGroups | None]:
+def store_group(owner: str, key: str, security_group: Any,
+                ) -> tuple[aws.ec2.SecurityGroup, SecurityGroups | None]:
     """The group of a data store (`key`: database or cache) and the `SecurityGroups` component
     that `allow_from` goes through (None: `allow_from` is unavailable), from the store's one
-    `security_group=` argument: the `SecurityGroups` component (its `key` group is used), or a
-    plain group / anything with `.security_group`.
-
-    `legacy_groups` is the deprecated second keyword (`security_groups=`), still honoured with a
-    DeprecationWarning for one release."""
-    if legacy_groups is not None:
-        warnings.warn(
-            f"{owner}(security_groups=...) is deprecated and will be removed in the next release: "
-            "pass the SecurityGroups component alone as security_group=",
-            DeprecationWarning, stacklevel=3)
+    `security_group` argument: the `SecurityGroups` component (its `key` group is used), or a
+    plain group / anything with `.security_group`."""
     if isinstance(security_group, SecurityGroups):
-        if legacy_groups is not None and legacy_groups is not security_group:
-            raise TypeError(f"{owner}: security_group= and security_groups= name two different "
-                            "SecurityGroups components; pass one, as security_group=")
         group = security_group.groups.get(key)
         if group is None:
             raise ValueError(f"{owner}: the SecurityGroups component has no {key} group; create "
-                             f"it with {key}_port=")
+                             f"it with SecurityGroupsArgs.{key}_port")
         return group, security_group
-    return group_of(security_group), legacy_groups
+    return group_of(security_group), None
+
+
+class SecurityGroupsSettings(ArgsModel):
+    """Who talks to whom: the plain description the matrix is computed from."""
+
+    services: tuple[ServicePeer, ...] = ()
+    """The services, each with its own group (default none: only the alb, database and cache
+    groups asked for below)."""
+    load_balancer: bool = True
+    """Create the alb group (443 and 80 from the world, each web service's port out) when a
+    service is web (default true: web services are reached through the load balancer; without
+    a web service there is no alb group either way)."""
+    database_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Create the database group, admitting this port from the services with use_database
+    (default none: no database group)."""
+    cache_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Create the cache group, admitting this port from the services with use_cache (default
+    none: no cache group)."""
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, v: tuple[ServicePeer, ...]) -> tuple[ServicePeer, ...]:
+        _check_peers(v)
+        return v
+
+
+class SecurityGroupsArgs(ComponentArgs, SecurityGroupsSettings):
+    """Everything `SecurityGroups` takes: the matrix's description plus the VPC."""
+
+    vpc_id: Input[str] | None = None
+    """The VPC of the groups (required, e.g. `Network.outputs.vpc_id`)."""
+    vpc_cidr: str | None = None
+    """The VPC's IPv4 CIDR as a plain string (required, e.g. `Network.outputs.vpc_cidr`): the
+    guard refuses a CIDR rule outside it while the program runs."""
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not isinstance(v, str) or "/" not in v:
+            raise ValueError(f"must be a CIDR string such as 10.0.0.0/16, got {v!r}")
+        try:
+            ipaddress.ip_network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a network CIDR ({exc})") from None
+        return v
 
 
 class SecurityGroups(pulumi.ComponentResource):
@@ -217,29 +294,29 @@ class SecurityGroups(pulumi.ComponentResource):
     database: aws.ec2.SecurityGroup | None
     cache: aws.ec2.SecurityGroup | None
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        vpc_id: pulumi.Input[str],
-        vpc_cidr: str,
-        services: Sequence[ServiceConfig],
-        load_balancer: bool,
-        database_port: int | None,
-        cache_port: int | None,
-        naming: Naming,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`database_port` / `cache_port`: None when that store is disabled (no group)."""
-        super().__init__("groundwork:security:SecurityGroups", name, None, opts)
-        self._prefix = name
-        self._naming = naming
-        self._vpc_id = vpc_id
-        self.vpc_cidr = vpc_cidr
-        intents = matrix(services=services, load_balancer=load_balancer,
-                         database_port=database_port, cache_port=cache_port)
+    def __init__(self, name: str, args: SecurityGroupsArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        """`SecurityGroups(name, SecurityGroupsArgs(vpc_id=..., vpc_cidr=..., services=[...],
+        database_port=..., cache_port=...), opts)`."""
+        args = args if args is not None else SecurityGroupsArgs()
+        # Everything is checked before the component registers anything.
+        naming = component_naming("SecurityGroups", name, args)
+        for key in ("vpc_id", "vpc_cidr"):
+            if getattr(args, key) is None:
+                raise ValueError(f"SecurityGroups {name!r}: SecurityGroupsArgs.{key} is required "
+                                 f"({_REQUIRED[key]})")
+        vpc_cidr: str = args.vpc_cidr  # type: ignore[assignment]  # checked just above
+        services = args.services
+        intents = matrix(services=services, load_balancer=args.load_balancer,
+                         database_port=args.database_port, cache_port=args.cache_port)
         for intent in intents:  # refuse the whole matrix before registering anything
             check_intent(intent, vpc_cidr=vpc_cidr)
+        super().__init__("groundwork:security:SecurityGroups", name, None, opts)
+        self.args = args
+        self.vpc_cidr = vpc_cidr
+        self._naming = naming
+        self._prefix = name
+        self._vpc_id = args.vpc_id
 
         self.groups: dict[str, aws.ec2.SecurityGroup] = {}
         self._keys: dict[str, str] = {}  # pulumi resource name -> group key
@@ -249,15 +326,15 @@ class SecurityGroups(pulumi.ComponentResource):
 
         has_web = any(s.kind == "web" for s in services)
         self.alb = self._group(ALB, "Application load balancer: HTTPS from the internet") \
-            if load_balancer and has_web else None
+            if args.load_balancer and has_web else None
         self._services: dict[str, aws.ec2.SecurityGroup] = {
             s.name: self._group(s.name, f"Fargate service {s.name} ({s.kind})", Service=s.name)
             for s in services
         }
         self.database = self._group(DATABASE, "PostgreSQL: only from the services that use it") \
-            if database_port is not None else None
+            if args.database_port is not None else None
         self.cache = self._group(CACHE, "Cache: only from the services that use it") \
-            if cache_port is not None else None
+            if args.cache_port is not None else None
 
         for intent in intents:
             self._apply(intent)
@@ -294,7 +371,7 @@ class SecurityGroups(pulumi.ComponentResource):
     # -- building --------------------------------------------------------------------------
 
     def _group(self, key: str, description: str, **tags: str) -> aws.ec2.SecurityGroup:
-        physical = self._naming.name("sg", key)
+        physical = self._naming.name(key)
         group = aws.ec2.SecurityGroup(
             f"{self._prefix}-{key}",
             # name_prefix: a changed description replaces the group, and create-before-delete
@@ -355,8 +432,7 @@ class SecurityGroups(pulumi.ComponentResource):
             ip_protocol=intent.protocol,
             from_port=intent.port,
             to_port=intent.port,
-            tags=self._naming.tagged(self._naming.name("sg", owner, direction, str(intent.port),
-                                                       label)),
+            tags=self._naming.tagged(self._naming.name(owner, direction, str(intent.port), label)),
             opts=child_opts(self),
             **peer,
         )
@@ -379,3 +455,9 @@ def _label(peer: str) -> str:
 def _cidr_arg(cidr: str) -> dict[str, str]:
     return {"cidr_ipv6": cidr} if ipaddress.ip_network(cidr, strict=False).version == 6 \
         else {"cidr_ipv4": cidr}
+
+
+_REQUIRED = {
+    "vpc_id": "the VPC id, e.g. Network.outputs.vpc_id",
+    "vpc_cidr": "the VPC's CIDR as a plain string, e.g. Network.outputs.vpc_cidr",
+}

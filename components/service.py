@@ -1,25 +1,26 @@
-"""`FargateService`: one ECS service on Fargate, kind `web` (behind the shared ALB) or `worker`.
+"""`FargateService`: one ECS service on Fargate, kind `web` (behind a `LoadBalancer`) or `worker`.
 
 Task definition (FSBP ECS.2-ECS.10):
-- cpu/memory from config (validated against Fargate's pairs before anything is registered),
-  `runtime_platform` explicit (LINUX + X86_64 or ARM64).
+- cpu/memory validated against Fargate's pairs before anything is registered, `runtime_platform`
+  explicit (LINUX + X86_64 or ARM64).
 - One container: numeric non-root `user`, `readonlyRootFilesystem`, a writable volume per
   `scratch_paths` entry (Fargate task storage), not privileged, no host PID (awsvpc), tini as
   PID 1 (`initProcessEnabled`: signals reach the app, zombies are reaped), `stopTimeout`, awslogs
   to a per-service log group encrypted with the logs key and with retention, plain settings in
   `environment`, secrets only as `secrets[].valueFrom` ARNs.
 - Two roles. The execution role (used by ECS to start the task) may write its own log group,
-  read exactly the secret ARNs the container references, decrypt them with the data key only via
-  Secrets Manager, and pull from its own ECR repository when the image lives in ECR. The task
+  read exactly the secret ARNs the container references, decrypt them with the secrets' key only
+  via Secrets Manager, and pull from its own ECR repository when the image lives in ECR. The task
   role (the application's identity) gets nothing by default (ECS Exec's channel and log
-  permissions when Exec is on).
+  permissions when the cluster has Exec on).
 
 Service:
-- compute-tier subnets, no public IP (ECS.2), platform LATEST (ECS.10), FARGATE or FARGATE_SPOT
-  (`spot`), AZ rebalancing on, tags propagated from the service.
+- the given (private) subnets, no public IP (ECS.2), platform LATEST (ECS.10), FARGATE or
+  FARGATE_SPOT (`spot`), AZ rebalancing on, tags propagated from the service.
 - Deploys: min healthy 100 % / max 200 % (a full new set starts before any old task stops),
-  circuit breaker with rollback, and alarm-based rollback on the alarms named by
-  `components.alarm_names.deployment_alarm_names` (the alarms component creates them).
+  circuit breaker with rollback, and alarm-based rollback on `deployment_alarm_names` (by default
+  the names `components.alarm_names.deployment_alarm_names` gives, which EnvironmentAlarms
+  creates).
   `deployment.strategy` ROLLING (default), BLUE_GREEN or CANARY: the latter two get a second
   target group, a weighted production listener rule and an IAM role ECS assumes to re-weight it.
 - A web service `depends_on` its listener rule (otherwise ECS races the ALB with "target group
@@ -29,31 +30,43 @@ Service:
   `taskDefinition` when `deployment.ci_owns_image` (CI registers revisions and updates the
   service; Pulumi keeps owning everything else).
 
-Autoscaling: a scalable target (min/max from config) and target-tracking policies on average CPU
-and memory; for web services also ALB requests per target (`<lb arn_suffix>/<tg arn_suffix>`;
-ROLLING only, since blue/green moves traffic between two target groups); for workers with a
-`queue_metric`, backlog per running task (metric math: queue depth / RunningTaskCount). The
-queue metric's dimensions are the config's plain strings, overridden key by key by the
-`queue_dimensions` argument (Outputs allowed: `{"QueueName": queue.name}` of an auto-named queue);
-`queue_dimensions` on the component holds the result, which the QueueBacklog alarm uses too.
+Autoscaling: a scalable target (min/max from `scaling`) and target-tracking policies on average
+CPU and memory; for web services also ALB requests per target (`<lb arn_suffix>/<tg
+arn_suffix>`; ROLLING only, since blue/green moves traffic between two target groups); for
+workers with a `queue_metric`, backlog per running task (metric math: queue depth /
+RunningTaskCount). The queue metric's dimensions are the settings' plain strings, overridden key
+by key by `FargateServiceArgs.queue_dimensions` (Outputs allowed: `{"QueueName": queue.name}` of
+an auto-named queue); `queue_dimensions` on the component holds the result, which the
+QueueBacklog alarm uses too.
+
+Names: the component's name is the service's name. Service, task family and roles are
+`<prefix>-<name>[-<part>]` (`groundwork-prod-api`, `groundwork-prod-api-execution`), the log group
+`/ecs/<prefix>-<name>`, the target groups `<prefix>-<name>[-alt]-<port>` (<= 32 characters).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator, model_validator
 
 from groundwork.components.alarm_names import deployment_alarm_names
-from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.components.args import ArgsModel, ComponentArgs, Input, check_retention
+from groundwork.components.base import (
+    AccountContext,
+    account_for,
+    child_opts,
+    component_naming,
+    default_prefix,
+)
 from groundwork.components.cluster import EcsCluster
-from groundwork.components.image import ecr_repository_arn
+from groundwork.components.image import ServiceImage, ecr_repository_arn
 from groundwork.components.load_balancer import LoadBalancer, Route
-from groundwork.stacks.config import ServiceConfig
 
 ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 """AWS-managed policy the blue/green role carries (ECS re-weights the listener rule with it)."""
@@ -66,20 +79,377 @@ Exec) and `execute-command` fails with TargetNotConnected, so when Exec is on th
 writable task volumes too (the workaround in aws/containers-roadmap#1359; ECS.5 stays on)."""
 
 
-@dataclass(frozen=True)
-class ServiceWiring:
-    """What the stack hands a service besides its own config: settings and secrets of the data
-    tier, and the keys that decrypt them."""
+# --------------------------------------------------------------------------------------------
+# value domains (pure)
+# --------------------------------------------------------------------------------------------
 
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Extra plain settings (DATABASE_HOST...), merged over the config's `environment`."""
-    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Extra secrets: env var -> valueFrom (`<arn>` or `<arn>:<json-key>::`)."""
-    secret_arns: Sequence[pulumi.Input[str]] = ()
+
+def _fargate_pairs() -> dict[int, tuple[int, ...]]:
+    """Fargate's fixed CPU/memory pairs (MiB), from AWS's task-size table."""
+    gib = 1024
+    return {
+        256: (512, 1024, 2048),
+        512: tuple(range(1 * gib, 4 * gib + 1, gib)),
+        1024: tuple(range(2 * gib, 8 * gib + 1, gib)),
+        2048: tuple(range(4 * gib, 16 * gib + 1, gib)),
+        4096: tuple(range(8 * gib, 30 * gib + 1, gib)),
+        8192: tuple(range(16 * gib, 60 * gib + 1, 4 * gib)),
+        16384: tuple(range(32 * gib, 120 * gib + 1, 8 * gib)),
+    }
+
+
+FARGATE_SIZES: dict[int, tuple[int, ...]] = _fargate_pairs()
+"""Task CPU units -> the memory sizes (MiB) Fargate pairs with them."""
+
+_IMAGE_PATH = re.compile(
+    r"^([a-z0-9.-]+(:\d+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+)
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_IMAGE_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+
+
+def parse_image(ref: str) -> tuple[str, str | None, str | None]:
+    """Split `registry/repo:tag@sha256:...` into (path, tag, digest); ValueError if malformed.
+    The tag is what follows the last ':' of the last path segment (a registry port is not one)."""
+    path, _, digest = ref.partition("@")
+    if digest and not _IMAGE_DIGEST.match(digest):
+        raise ValueError(f"{ref!r} has a malformed digest (want sha256:<64 hex>)")
+    head, slash, last = path.rpartition("/")
+    name, colon, tag = last.partition(":")
+    path = f"{head}{slash}{name}"
+    if not _IMAGE_PATH.match(path) or (colon and not _IMAGE_TAG.match(tag)):
+        raise ValueError(f"{ref!r} is not an image reference like registry/name:1.2.3 or name@sha256:...")
+    return path, (tag or None), (digest or None)
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_VALUE_FROM = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
+    r"(:[^:]*:[^:]*:[^:]*)?$"
+)
+"""A Secrets Manager ARN, optionally with ECS's `:json-key:version-stage:version-id` suffix."""
+
+
+def _ranges(values: tuple[int, ...]) -> str:
+    if len(values) <= 3:
+        return ", ".join(str(v) for v in values)
+    step = values[1] - values[0]
+    return f"{values[0]}-{values[-1]} in steps of {step}"
+
+
+# --------------------------------------------------------------------------------------------
+# settings
+# --------------------------------------------------------------------------------------------
+
+
+class HealthCheckSettings(ArgsModel):
+    """Target-group health check of a web service."""
+
+    path: Annotated[str, Field(pattern=r"^/\S*$")] = "/health/ready"
+    """Path the ALB probes (default /health/ready: traffic-ready, not just alive)."""
+    matcher: Annotated[str, Field(pattern=r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")] = "200"
+    """HTTP codes that mean healthy (default 200: a redirect or error page is not healthy)."""
+    interval_seconds: Annotated[int, Field(ge=5, le=300)] = 15
+    """Probe interval (default 15 s: a dead task leaves rotation within a minute)."""
+    timeout_seconds: Annotated[int, Field(ge=2, le=120)] = 5
+    """Probe timeout (default 5 s, AWS's own default)."""
+    healthy_threshold: Annotated[int, Field(ge=2, le=10)] = 2
+    """Successes before a target is healthy (default 2: new tasks take traffic quickly)."""
+    unhealthy_threshold: Annotated[int, Field(ge=2, le=10)] = 3
+    """Failures before a target is unhealthy (default 3: one slow probe doesn't evict a task)."""
+    grace_period_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 300
+    """ECS ignores failing health checks this long after a task starts (default 300 s, room
+    for migrations and warm-up)."""
+
+    @model_validator(mode="after")
+    def _timeout(self) -> HealthCheckSettings:
+        if self.timeout_seconds >= self.interval_seconds:
+            raise ValueError("timeout_seconds must be less than interval_seconds")
+        return self
+
+
+class QueueMetricSettings(ArgsModel):
+    """A CloudWatch metric that measures a worker's backlog (e.g. SQS ApproximateNumberOfMessagesVisible)."""
+
+    namespace: str = "AWS/SQS"
+    """Metric namespace (default AWS/SQS, the usual job queue)."""
+    metric_name: str = "ApproximateNumberOfMessagesVisible"
+    """Metric name (default ApproximateNumberOfMessagesVisible: messages waiting)."""
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    """Metric dimensions, e.g. {QueueName: jobs} (default none: then give them, Outputs
+    allowed, as `FargateServiceArgs.queue_dimensions`; without any the metric matches no
+    queue)."""
+    target_per_task: Annotated[float, Field(gt=0)] = 100
+    """Backlog each task should hold (default 100 messages)."""
+    alarm_threshold: Annotated[float, Field(gt=0)] = 1000
+    """QueueBacklog alarm threshold (default 1000: ten tasks' worth of backlog)."""
+
+
+class ScalingSettings(ArgsModel):
+    """Target-tracking autoscaling of a service's task count."""
+
+    min_count: Annotated[int, Field(ge=0, le=1000)] = 2
+    """Fewest tasks (default 2: one per AZ, so an AZ loss leaves one serving)."""
+    max_count: Annotated[int, Field(ge=1, le=1000)] = 10
+    """Most tasks (default 10: a ceiling on the bill during a traffic spike or a loop)."""
+    cpu_target: Annotated[int, Field(ge=10, le=95)] = 60
+    """Average CPU % to hold (default 60: headroom while new tasks start)."""
+    memory_target: Annotated[int, Field(ge=10, le=95)] = 75
+    """Average memory % to hold (default 75: headroom before OOM kills)."""
+    requests_per_target: Annotated[int, Field(ge=1)] | None = 1000
+    """Web only: ALB requests per task per minute to hold (default 1000; null disables)."""
+    queue_metric: QueueMetricSettings | None = None
+    """Worker only: scale on a queue-depth metric as well as CPU and memory (default none)."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ScalingSettings:
+        if self.max_count < self.min_count:
+            raise ValueError(f"max_count ({self.max_count}) must be >= min_count ({self.min_count})")
+        return self
+
+
+class RoutingSettings(ArgsModel):
+    """How the load balancer's listener sends requests to a web service."""
+
+    host_headers: list[str] = Field(default_factory=list)
+    """Host names routed to the service (default none: any host)."""
+    path_patterns: list[str] = Field(default_factory=lambda: ["/*"])
+    """Path patterns routed to the service (default /*: every path)."""
+    priority: Annotated[int, Field(ge=1, le=50000)] | None = None
+    """Listener-rule priority, unique per listener (default none: `FargateServiceArgs.
+    listener_priority`; the stacks number web services by their position in `services`, lower
+    first)."""
+
+
+class DeploymentSettings(ArgsModel):
+    """How ECS replaces tasks."""
+
+    strategy: Literal["ROLLING", "BLUE_GREEN", "CANARY"] = "ROLLING"
+    """Deployment strategy (default ROLLING, with circuit breaker and alarm rollback)."""
+    bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    """BLUE_GREEN/CANARY: minutes the new revision serves before the old one goes (default 10)."""
+    canary_percent: Annotated[float, Field(gt=0, lt=100)] = 10.0
+    """CANARY: share of traffic the canary gets first (default 10 %)."""
+    canary_bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 5
+    """CANARY: minutes the canary share is held before all traffic shifts (default 5)."""
+    ci_owns_image: bool = False
+    """Let CI roll images (`aws ecs update-service`): Pulumi ignores task-definition drift on
+    the service (default false). Desired-count drift is always ignored: autoscaling owns it."""
+    wait_for_steady_state: bool = True
+    """`pulumi up` waits until the deployment is steady, so a circuit-breaker rollback fails the
+    update instead of passing silently (default true)."""
+
+
+class FargateServiceSettings(ArgsModel):
+    """One Fargate service's tunables: kind web (behind a load balancer) or worker (none). The
+    service's name is the component's name."""
+
+    kind: Literal["web", "worker"] = "worker"
+    """web: behind the load balancer, with a port; worker: no load balancer, no port (queue
+    consumers, schedulers). Default worker: it needs nothing else."""
+    image: str | None = None
+    """Immutable image reference: a tag other than `latest`, or a digest (default none: then
+    `FargateServiceArgs.service_image` gives it)."""
+    port: Annotated[int, Field(ge=1024, le=65535)] | None = None
+    """Container port (default none; a web service needs one, workers listen on nothing).
+    >= 1024 so the container can run as non-root."""
+    cpu: int = 256
+    """Task CPU units (default 256, the smallest Fargate size); must pair with `memory` in
+    Fargate's table."""
+    memory: int = 512
+    """Task memory in MiB (default 512, the smallest that pairs with 256 CPU)."""
+    architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """CPU architecture (default X86_64: every image runs; ARM64 is ~20 % cheaper)."""
+    command: list[str] | None = None
+    """Container command override (default none: the image's)."""
+    environment: dict[str, str] = Field(default_factory=dict)
+    """Plain settings (default none; never secrets: the policy pack flags secret-looking
+    values)."""
+    secrets: dict[str, str] = Field(default_factory=dict)
+    """Secrets: env var name -> Secrets Manager ARN (default none; the execution role may read
+    only these and the wiring's)."""
+    user: Annotated[str, Field(pattern=r"^[1-9]\d*(:\d+)?$")] = "10001:10001"
+    """Numeric uid[:gid] the container runs as (default 10001:10001; never 0/root)."""
+    scratch_paths: list[Annotated[str, Field(pattern=r"^/\S+$")]] = Field(
+        default_factory=lambda: ["/tmp"]
+    )
+    """Writable paths (default /tmp; the root filesystem is read-only, FSBP ECS.5)."""
+    desired_count: Annotated[int, Field(ge=0, le=1000)] | None = None
+    """Initial task count (default none: scaling.min_count)."""
+    scaling: ScalingSettings = Field(default_factory=ScalingSettings)
+    """Autoscaling bounds and targets (defaults: 2 to 10 tasks)."""
+    health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
+    """Web only: the target-group health check and grace period (default: /health/ready every
+    15 s, 300 s grace)."""
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    """Web only: listener-rule match (default: every host and path)."""
+    deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
+    """Deployment strategy and CI ownership of images (default ROLLING, Pulumi owns images)."""
+    spot: bool = False
+    """Run on FARGATE_SPOT (default false: Spot tasks can be reclaimed with two minutes'
+    notice; ~70 % cheaper). X86_64 only: Fargate Spot does not run ARM64 tasks."""
+    stop_timeout_seconds: Annotated[int, Field(ge=2, le=120)] = 30
+    """Seconds between SIGTERM and SIGKILL when a task stops (default 30; Fargate max 120)."""
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    """Web only: seconds the ALB drains a leaving target (default 30, not AWS's 300, so deploys
+    don't wait five minutes per batch; keep it >= your longest request)."""
+
+    @field_validator("environment", "secrets")
+    @classmethod
+    def _env_names(cls, v: dict[str, str], info: Any) -> dict[str, str]:
+        bad = [k for k in v if not ENV_NAME.match(k)]
+        if bad:
+            raise ValueError(f"{info.field_name}: {', '.join(map(repr, bad))} are not environment "
+                             "variable names (letters, digits, _; not starting with a digit)")
+        if info.field_name == "secrets":
+            wrong = [k for k, arn in v.items() if not SECRET_VALUE_FROM.match(arn)]
+            if wrong:
+                raise ValueError(
+                    f"secrets: {', '.join(wrong)} must be a Secrets Manager ARN "
+                    "(arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key::]); the "
+                    "execution role is granted exactly these ARNs"
+                )
+        return v
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        _, tag, digest = parse_image(v)
+        if not digest and not tag:
+            raise ValueError(f"{v!r} has no tag or digest; pin an immutable tag or a digest")
+        if tag == "latest" and not digest:
+            raise ValueError(f"{v!r} uses the mutable tag 'latest'; pin a version tag or a digest")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> FargateServiceSettings:
+        problems = self._problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _problems(self) -> list[str]:
+        problems = []
+        allowed = FARGATE_SIZES.get(self.cpu)
+        if allowed is None:
+            problems.append(
+                f"cpu {self.cpu} is not a Fargate size; use one of "
+                f"{', '.join(str(c) for c in FARGATE_SIZES)}"
+            )
+        elif self.memory not in allowed:
+            problems.append(
+                f"memory {self.memory} MiB does not pair with cpu {self.cpu}; Fargate allows "
+                f"{_ranges(allowed)} MiB"
+            )
+        if self.kind == "web" and self.port is None:
+            problems.append("a web service needs a port")
+        if self.kind == "worker" and self.port is not None:
+            problems.append("a worker has no port (it sits behind no load balancer)")
+        if self.kind == "worker" and self.routing != RoutingSettings():
+            problems.append("routing applies to web services only")
+        if self.user.split(":")[0] == "0":
+            problems.append("user must not be root (uid 0)")
+        if self.spot and self.architecture == "ARM64":
+            problems.append("Fargate Spot runs X86_64 tasks only; set spot: false for ARM64")
+        if self.kind == "worker" and self.deployment.strategy != "ROLLING":
+            problems.append(f"deployment.strategy {self.deployment.strategy} needs a load "
+                            "balancer; a worker deploys ROLLING")
+        if self.kind == "web" and self.scaling.queue_metric is not None:
+            problems.append("scaling.queue_metric applies to workers only")
+        clash = sorted(set(self.environment) & set(self.secrets))
+        if clash:
+            problems.append(f"{', '.join(clash)} set in both environment and secrets")
+        conditions = len(self.routing.host_headers) + len(self.routing.path_patterns)
+        if self.kind == "web" and not 1 <= conditions <= 5:
+            problems.append(f"routing has {conditions} host/path values; an ALB rule takes 1 to 5")
+        if (
+            self.desired_count is not None
+            and not self.scaling.min_count <= self.desired_count <= self.scaling.max_count
+        ):
+            problems.append(
+                f"desired_count {self.desired_count} is outside scaling "
+                f"{self.scaling.min_count}..{self.scaling.max_count}"
+            )
+        return problems
+
+    @property
+    def initial_count(self) -> int:
+        """Task count at creation: `desired_count`, else the scaling minimum."""
+        return self.desired_count if self.desired_count is not None else self.scaling.min_count
+
+
+# --------------------------------------------------------------------------------------------
+# args
+# --------------------------------------------------------------------------------------------
+
+
+class ServiceWiring(ArgsModel):
+    """What a program hands a service besides its settings: settings and secrets of the data
+    tier, and the key that decrypts them."""
+
+    environment: Mapping[str, Input[str]] = Field(default_factory=dict)
+    """Extra plain settings (DATABASE_HOST...), merged over the settings' `environment`
+    (default none)."""
+    secrets: Mapping[str, Input[str]] = Field(default_factory=dict)
+    """Extra secrets: env var -> valueFrom (`<arn>` or `<arn>:<json-key>::`) (default none)."""
+    secret_arns: Sequence[Input[str]] = ()
     """Secret ARNs (without JSON-key suffix) behind `secrets`; the execution role reads exactly
-    these plus the config's own `secrets`."""
-    secrets_key_arn: pulumi.Input[str] | None = None
-    """KMS key the secrets are encrypted with (kms:Decrypt via Secrets Manager only)."""
+    these plus the settings' own `secrets` (default none)."""
+    secrets_key_arn: Input[str] | None = None
+    """KMS key the secrets are encrypted with (kms:Decrypt via Secrets Manager only; default
+    none: AWS-managed keys need no grant)."""
+
+
+class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
+    """Everything `FargateService` takes: its settings plus what it runs in and connects to."""
+
+    cluster: EcsCluster | None = None
+    """The `EcsCluster` it runs in (required)."""
+    subnet_ids: Input[Sequence[Input[str]]] | None = None
+    """Private subnets of the tasks (required, e.g. the compute tier's; no public IP, ECS.2)."""
+    security_group_ids: Input[Sequence[Input[str]]] | None = None
+    """Security groups of the tasks (required, e.g. `[SecurityGroups.for_service(name).id]`)."""
+    logs_key_arn: Input[str] | None = None
+    """KMS key of the service's log group (required, e.g. `EnvironmentKeys.logs`)."""
+    load_balancer: LoadBalancer | None = None
+    """The `LoadBalancer` a web service sits behind (required for kind web, refused for a
+    worker)."""
+    listener_priority: Annotated[int, Field(ge=1, le=50000)] | None = None
+    """The web service's listener-rule priority (default none: `routing.priority`; a web
+    service needs one of the two)."""
+    wiring: ServiceWiring | None = None
+    """Data-tier settings, secrets and their key (default none: only the settings' own)."""
+    service_image: ServiceImage | None = None
+    """A `ServiceImage` to run (default none: `image`): its built image (over `image`), pull
+    rights on its repository, and the task definition waits for its build."""
+    log_retention_days: int | None = None
+    """Retention of the service's log group (default none: the cluster's
+    `log_retention_days`)."""
+    deployment_alarm_names: Sequence[str] | None = None
+    """Alarms that roll a deployment back (default none: the names an `EnvironmentAlarms`
+    named "alarms" with the same name_prefix gives this service's deployment alarms,
+    `components.alarm_names.deployment_alarm_names`; [] when no such alarms exist, or ECS waits
+    on alarms that never come)."""
+    queue_dimensions: Mapping[str, Input[str]] | None = None
+    """Dimensions of `scaling.queue_metric` known only at deploy time (e.g. `{"QueueName":
+    queue.name}`), merged over its `dimensions` (default none)."""
+    account: AccountContext | None = None
+    """Region, partition and account id (default none: looked up through the provider)."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int | None) -> int | None:
+        return v if v is None else check_retention(v)
+
+
+_REQUIRED = {
+    "cluster": "the EcsCluster it runs in",
+    "subnet_ids": "the tasks' private subnet ids",
+    "security_group_ids": "the tasks' security group ids",
+    "logs_key_arn": "a KMS key ARN for the service's log group",
+}
 
 
 def secret_resource_arn(value_from: str) -> str:
@@ -159,8 +529,9 @@ def exec_policy(*, log_group_arn: str, key_arn: str) -> dict[str, Any]:
 
 
 def container_definition(
-    config: ServiceConfig,
+    settings: FargateServiceSettings,
     *,
+    name: str,
     image: str,
     log_group: str,
     region: str,
@@ -168,14 +539,14 @@ def container_definition(
     secrets: Mapping[str, str],
     writable_paths: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The service's one container (pure; ECS's camelCase JSON). `writable_paths` (default
-    `config.scratch_paths`) each get a task volume mounted read-write."""
-    writable = list(config.scratch_paths if writable_paths is None else writable_paths)
+    """The service's one container, named `name` (pure; ECS's camelCase JSON). `writable_paths`
+    (default `settings.scratch_paths`) each get a task volume mounted read-write."""
+    writable = list(settings.scratch_paths if writable_paths is None else writable_paths)
     definition: dict[str, Any] = {
-        "name": config.name,
+        "name": name,
         "image": image,
         "essential": True,
-        "user": config.user,
+        "user": settings.user,
         "readonlyRootFilesystem": True,
         "privileged": False,
         "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
@@ -183,24 +554,24 @@ def container_definition(
         "mountPoints": [{"sourceVolume": volume_name(i), "containerPath": path, "readOnly": False}
                         for i, path in enumerate(writable)],
         "linuxParameters": {"initProcessEnabled": True},
-        "stopTimeout": config.stop_timeout_seconds,
+        "stopTimeout": settings.stop_timeout_seconds,
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
                 "awslogs-group": log_group,
                 "awslogs-region": region,
-                "awslogs-stream-prefix": config.name,
+                "awslogs-stream-prefix": name,
                 # Never block the app on a slow log API; 25 MiB buffer, then drop.
                 "mode": "non-blocking",
                 "max-buffer-size": "25m",
             },
         },
     }
-    if config.port is not None:
-        definition["portMappings"] = [{"name": config.name, "containerPort": config.port,
+    if settings.port is not None:
+        definition["portMappings"] = [{"name": name, "containerPort": settings.port,
                                        "protocol": "tcp"}]
-    if config.command:
-        definition["command"] = list(config.command)
+    if settings.command:
+        definition["command"] = list(settings.command)
     return definition
 
 
@@ -208,95 +579,120 @@ def volume_name(index: int) -> str:
     return f"scratch-{index}"
 
 
-def writable_paths(config: ServiceConfig, *, execute_command: bool) -> list[str]:
+def writable_paths(settings: FargateServiceSettings, *, execute_command: bool) -> list[str]:
     """The container's writable paths: `scratch_paths`, plus ECS Exec's agent paths when Exec
     is on (`EXEC_AGENT_PATHS`); each once, in that order."""
-    paths = [*config.scratch_paths, *(EXEC_AGENT_PATHS if execute_command else ())]
+    paths = [*settings.scratch_paths, *(EXEC_AGENT_PATHS if execute_command else ())]
     return list(dict.fromkeys(paths))
+
+
+def _check(name: str, args: FargateServiceArgs) -> None:
+    """What the Args can't check alone (connections): before anything is registered."""
+    where = f"FargateService {name!r}"
+    for key, what in _REQUIRED.items():
+        if getattr(args, key) is None:
+            raise ValueError(f"{where}: FargateServiceArgs.{key} is required ({what})")
+    for key in ("subnet_ids", "security_group_ids"):
+        if isinstance(getattr(args, key), str):
+            raise TypeError(f"{where}: FargateServiceArgs.{key} must be a list of ids, got a string")
+    if args.kind == "web":
+        if args.load_balancer is None:
+            raise ValueError(f"{where}: FargateServiceArgs.load_balancer is required for a web "
+                             "service (the LoadBalancer it sits behind)")
+        if args.listener_priority is None and args.routing.priority is None:
+            raise ValueError(f"{where}: FargateServiceArgs.listener_priority is required for a web "
+                             "service (1-50000, unique on the listener), or set routing.priority")
+    elif args.load_balancer is not None or args.listener_priority is not None:
+        raise ValueError(f"{where}: FargateServiceArgs.load_balancer and listener_priority are for "
+                         "web services; a worker sits behind no load balancer")
+    if args.image is None and (args.service_image is None or args.service_image.image_uri is None):
+        raise ValueError(f"{where}: FargateServiceArgs.image is required (an immutable image "
+                         "reference), unless service_image is a ServiceImage that builds one")
+
+
+def _queue_dimensions(name: str, args: FargateServiceArgs) -> dict[str, Input[str]] | None:
+    """The queue metric's dimensions: the settings', overridden key by key by
+    `args.queue_dimensions`; None when the service scales on no queue."""
+    queue, override = args.scaling.queue_metric, args.queue_dimensions
+    if queue is None:
+        if override:
+            raise ValueError(f"FargateService {name!r}: FargateServiceArgs.queue_dimensions given, "
+                             "but there is no scaling.queue_metric to apply them to")
+        return None
+    dims: dict[str, Input[str]] = {**queue.dimensions, **(override or {})}
+    if not dims:
+        raise ValueError(f"FargateService {name!r}: scaling.queue_metric has no dimensions; set "
+                         "them there or pass FargateServiceArgs.queue_dimensions (e.g. "
+                         "{'QueueName': queue.name})")
+    return dims
 
 
 class FargateService(pulumi.ComponentResource):
     """One Fargate service with its task definition, roles, log group, (web) target group and
-    listener rule, and autoscaling.
+    listener rule, and autoscaling. Its name is the service's name (container name, names).
 
-    Outputs: `config`, `service` (aws.ecs.Service), `service_name`, `cluster_name`,
-    `task_definition`, `log_group_name`, `execution_role`, `task_role`, `target_group`
-    (web), `target_group_arn_suffix` (web, else None), `alternate_target_group` (BLUE_GREEN/
-    CANARY), `alarm_names` (the deployment alarms it rolls back on), `queue_dimensions` (the
-    queue metric's dimensions as scaled on, None without `scaling.queue_metric`).
+    `FargateService(name, FargateServiceArgs(...), opts)`. Outputs: `args` (the Args: `kind`,
+    `scaling`, `health_check`... as given), `service` (aws.ecs.Service), `service_name`,
+    `cluster_name`, `task_definition`, `log_group_name`, `execution_role`, `task_role`,
+    `target_group` (web), `target_group_arn_suffix` (web, else None), `alternate_target_group`
+    (BLUE_GREEN/CANARY), `alarm_names` (the deployment alarms it rolls back on),
+    `queue_dimensions` (the queue metric's dimensions as scaled on, None without
+    `scaling.queue_metric`).
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: ServiceConfig,
-        *,
-        naming: Naming,
-        account: AccountContext,
-        cluster: EcsCluster,
-        subnet_ids: Sequence[pulumi.Input[str]],
-        security_group_ids: Sequence[pulumi.Input[str]],
-        logs_key_arn: pulumi.Input[str],
-        log_retention_days: int | None = None,
-        image: pulumi.Input[str] | None = None,
-        image_repository_arn: pulumi.Input[str] | None = None,
-        image_depends_on: Sequence[pulumi.Resource] = (),
-        wiring: ServiceWiring | None = None,
-        load_balancer: LoadBalancer | None = None,
-        listener_priority: int | None = None,
-        deployment_alarms: bool = True,
-        queue_dimensions: Mapping[str, pulumi.Input[str]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`image`: the image reference (default: `config.image`); `image_repository_arn`: the
-        ECR repository it is pulled from (default: derived from `config.image` when that is a
-        private ECR image, else none). `load_balancer` and `listener_priority` are required for
-        a web service. `subnet_ids`: the compute tier. `security_group_ids`: the service's group
-        of the security-group matrix. `deployment_alarms` (default true): roll deployments back
-        on the alarms `components.alarm_names` names; false when the stack creates no alarms.
-        `log_retention_days` (default: the cluster's `log_retention_days`).
-        `queue_dimensions`: dimensions of `scaling.queue_metric` known only at deploy time
-        (e.g. `{"QueueName": queue.name}`), merged over the config's `dimensions`."""
+    def __init__(self, name: str, args: FargateServiceArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else FargateServiceArgs()
+        # Everything is checked before the component registers anything.
+        naming = component_naming("FargateService", name, args)
+        _check(name, args)
+        queue_dimensions = _queue_dimensions(name, args)
+        cluster, subnet_ids = args.cluster, args.subnet_ids
+        assert cluster is not None and subnet_ids is not None  # _check
         super().__init__("groundwork:compute:FargateService", name, None, opts)
-        if config.kind == "web" and (load_balancer is None or listener_priority is None):
-            raise ValueError(f"service '{config.name}' is a web service: it needs the load "
-                             "balancer and a listener priority")
-        self.queue_dimensions = _queue_dimensions(config, queue_dimensions)
-        wiring = wiring or ServiceWiring()
-        self.config = config
+        self.args = args
+        self.queue_dimensions = queue_dimensions
         self._name = name
         self._naming = naming
-        svc = config.name
-        physical = naming.name(svc)
-        image = image if image is not None else config.image
-        if image is None:
-            raise ValueError(f"service '{svc}': no image (set image, or build)")
-        if image_repository_arn is None and config.image:
-            image_repository_arn = ecr_repository_arn(config.image, account.partition)
+        self._describe = f"{args.name_prefix or default_prefix()} {name}"
+        account = account_for(args.account, self)
+        wiring = args.wiring or ServiceWiring()
+        physical = naming.name()
+        built = args.service_image
+        image: Input[str] | None = args.image
+        image_repository_arn: Input[str] | None = None
+        image_depends_on: list[pulumi.Resource] = []
+        if built is not None:
+            image = built.image_uri if built.image_uri is not None else args.image
+            image_repository_arn = built.repository_arn
+            image_depends_on = [built.build] if built.build is not None else []
+        elif args.image:
+            image_repository_arn = ecr_repository_arn(args.image, account.partition)
+        execute_command = cluster.args.execute_command
 
         # -- logs ---------------------------------------------------------------------------
         log_group_name = f"/ecs/{physical}"
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=log_group_name,
-            kms_key_id=logs_key_arn,
-            retention_in_days=log_retention_days or cluster.config.log_retention_days,
-            tags=naming.tagged(log_group_name, Component="service", Service=svc),
+            kms_key_id=args.logs_key_arn,
+            retention_in_days=args.log_retention_days or cluster.args.log_retention_days,
+            tags=naming.tagged(log_group_name, Component="service", Service=name),
             opts=child_opts(self),
         )
         self.log_group_name: pulumi.Output[str] = self.log_group.name
 
         # -- roles --------------------------------------------------------------------------
-        secrets: dict[str, pulumi.Input[str]] = {**config.secrets, **wiring.secrets}
-        secret_arns: list[pulumi.Input[str]] = [
-            *(secret_resource_arn(v) for v in config.secrets.values()), *wiring.secret_arns]
+        secrets: dict[str, Input[str]] = {**args.secrets, **wiring.secrets}
+        secret_arns: list[Input[str]] = [
+            *(secret_resource_arn(v) for v in args.secrets.values()), *wiring.secret_arns]
         source_arn = pulumi.Output.from_input(account.account_id).apply(
             lambda a: f"arn:{account.partition}:ecs:{account.region}:{a}:*")
         tasks_trust = pulumi.Output.all(account.account_id, source_arn).apply(
             lambda a: trust_policy(account.service_principal("ecs-tasks"), account_id=a[0],
                                    source_arn=a[1]))
-        self.execution_role = self._role("execution", tasks_trust, svc)
-        self.task_role = self._role("task", tasks_trust, svc)
+        self.execution_role = self._role("execution", tasks_trust)
+        self.task_role = self._role("task", tasks_trust)
         policy_doc = pulumi.Output.all(
             self.log_group.arn, pulumi.Output.all(*secret_arns), wiring.secrets_key_arn,
             image_repository_arn,
@@ -309,7 +705,7 @@ class FargateService(pulumi.ComponentResource):
             policy=policy_doc,
             opts=child_opts(self),
         )
-        if cluster.config.execute_command and cluster.exec_log_group is not None:
+        if execute_command and cluster.exec_log_group is not None:
             aws.iam.RolePolicy(
                 f"{name}-task-exec-policy",
                 role=self.task_role.id,
@@ -319,30 +715,30 @@ class FargateService(pulumi.ComponentResource):
             )
 
         # -- task definition ----------------------------------------------------------------
-        environment = {**config.environment, **wiring.environment}
-        writable = writable_paths(config, execute_command=cluster.config.execute_command)
+        environment = {**args.environment, **wiring.environment}
+        writable = writable_paths(args, execute_command=execute_command)
         containers = pulumi.Output.all(
             image, self.log_group.name, pulumi.Output.from_input(environment),
             pulumi.Output.from_input(secrets),
         ).apply(lambda a: json.dumps([container_definition(
-            config, image=a[0], log_group=a[1], region=account.region, environment=a[2],
-            secrets=a[3], writable_paths=writable)]))
+            args, name=name, image=a[0], log_group=a[1], region=account.region,
+            environment=a[2], secrets=a[3], writable_paths=writable)]))
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=physical,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(config.cpu),
-            memory=str(config.memory),
+            cpu=str(args.cpu),
+            memory=str(args.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture=config.architecture),
+                operating_system_family="LINUX", cpu_architecture=args.architecture),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
             container_definitions=containers,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume_name(i))
                      for i in range(len(writable))],
-            tags=naming.tagged(physical, Component="service", Service=svc),
-            opts=child_opts(self, depends_on=list(image_depends_on)),
+            tags=naming.tagged(physical, Component="service", Service=name),
+            opts=child_opts(self, depends_on=image_depends_on),
         )
 
         # -- load balancer (web) ------------------------------------------------------------
@@ -352,30 +748,33 @@ class FargateService(pulumi.ComponentResource):
         self.target_group_arn_suffix: pulumi.Output[str] | None = None
         load_balancers = None
         depends_on: list[pulumi.Resource] = [cluster.capacity_providers]
-        strategy = config.deployment.strategy
-        if config.kind == "web":
-            assert load_balancer is not None and listener_priority is not None
-            hc = config.health_check
+        strategy = args.deployment.strategy
+        load_balancer = args.load_balancer
+        if args.kind == "web" and load_balancer is not None:
+            hc = args.health_check
+            priority = args.listener_priority or args.routing.priority
+            assert priority is not None  # _check
             self.route = load_balancer.add_route(
-                svc,
-                port=int(config.port or 0),
-                priority=listener_priority,
-                host_headers=config.routing.host_headers,
-                path_patterns=config.routing.path_patterns,
+                name,
+                port=int(args.port or 0),
+                priority=priority,
+                host_headers=args.routing.host_headers,
+                path_patterns=args.routing.path_patterns,
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
                     enabled=True, path=hc.path, matcher=hc.matcher, protocol="HTTP",
                     port="traffic-port", interval=hc.interval_seconds,
                     timeout=hc.timeout_seconds, healthy_threshold=hc.healthy_threshold,
                     unhealthy_threshold=hc.unhealthy_threshold),
-                deregistration_delay=config.deregistration_delay_seconds,
+                deregistration_delay=args.deregistration_delay_seconds,
                 alternate=strategy != "ROLLING",
+                name_prefix=naming.prefix,
             )
             self.target_group = self.route.target_group
             self.alternate_target_group = self.route.alternate_target_group
             self.target_group_arn_suffix = self.target_group.arn_suffix
             advanced = None
             if self.alternate_target_group is not None:
-                role = self._blue_green_role(svc)
+                role = self._blue_green_role()
                 advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                     alternate_target_group_arn=self.alternate_target_group.arn,
                     production_listener_rule=self.route.rule.arn,
@@ -384,46 +783,48 @@ class FargateService(pulumi.ComponentResource):
                 depends_on.append(self._blue_green_attachment)
             load_balancers = [aws.ecs.ServiceLoadBalancerArgs(
                 target_group_arn=self.target_group.arn,
-                container_name=svc,
-                container_port=int(config.port or 0),
+                container_name=name,
+                container_port=int(args.port or 0),
                 advanced_configuration=advanced,
             )]
             depends_on.append(self.route.rule)
 
         # -- service ------------------------------------------------------------------------
-        # Alarm-based rollback names alarms the alarms component creates later; with alarms
-        # off (alarms.enabled: false) there are none to name, and ECS would wait on ghosts.
-        self.alarm_names = deployment_alarm_names(naming, svc, config.kind) if deployment_alarms else []
+        # Alarm-based rollback names alarms EnvironmentAlarms creates later; with no alarms
+        # (deployment_alarm_names=[]) there are none to name, and ECS would wait on ghosts.
+        self.alarm_names: list[str] = (
+            list(args.deployment_alarm_names) if args.deployment_alarm_names is not None
+            else deployment_alarm_names(name, args.kind, name_prefix=args.name_prefix))
         deployment = aws.ecs.ServiceDeploymentConfigurationArgs(strategy=strategy)
         if strategy != "ROLLING":
             deployment = aws.ecs.ServiceDeploymentConfigurationArgs(
                 strategy=strategy,
-                bake_time_in_minutes=str(config.deployment.bake_time_minutes),
+                bake_time_in_minutes=str(args.deployment.bake_time_minutes),
                 canary_configuration=aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
-                    canary_percent=config.deployment.canary_percent,
-                    canary_bake_time_in_minutes=str(config.deployment.canary_bake_time_minutes),
+                    canary_percent=args.deployment.canary_percent,
+                    canary_bake_time_in_minutes=str(args.deployment.canary_bake_time_minutes),
                 ) if strategy == "CANARY" else None,
             )
         ignore = ["desiredCount"]
-        if config.deployment.ci_owns_image:
+        if args.deployment.ci_owns_image:
             ignore.append("taskDefinition")
         self.service = aws.ecs.Service(
             f"{name}-service",
             name=physical,
             cluster=cluster.arn,
             task_definition=self.task_definition.arn,
-            desired_count=config.initial_count,
+            desired_count=args.initial_count,
             capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
-                capacity_provider="FARGATE_SPOT" if config.spot else "FARGATE", weight=1)],
+                capacity_provider="FARGATE_SPOT" if args.spot else "FARGATE", weight=1)],
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=list(subnet_ids),
-                security_groups=list(security_group_ids),
+                subnets=subnet_ids,
+                security_groups=args.security_group_ids,
                 assign_public_ip=False,
             ),
             load_balancers=load_balancers,
             health_check_grace_period_seconds=(
-                config.health_check.grace_period_seconds if config.kind == "web" else None),
+                args.health_check.grace_period_seconds if args.kind == "web" else None),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
@@ -434,40 +835,40 @@ class FargateService(pulumi.ComponentResource):
             availability_zone_rebalancing="ENABLED",
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            enable_execute_command=cluster.config.execute_command,
-            wait_for_steady_state=config.deployment.wait_for_steady_state,
-            tags=naming.tagged(physical, Component="service", Service=svc, Kind=config.kind),
+            enable_execute_command=execute_command,
+            wait_for_steady_state=args.deployment.wait_for_steady_state,
+            tags=naming.tagged(physical, Component="service", Service=name, Kind=args.kind),
             opts=child_opts(self, depends_on=depends_on, ignore_changes=ignore),
         )
         self.service_name: pulumi.Output[str] = self.service.name
         self.cluster_name: pulumi.Output[str] = cluster.name
 
-        self._autoscaling(name, config, load_balancer)
+        self._autoscaling(load_balancer)
         self.register_outputs({"service_name": self.service_name,
                                "log_group_name": self.log_group_name})
 
     # ---------------------------------------------------------------------------------------
 
-    def _role(self, purpose: str, trust: pulumi.Input[str], svc: str) -> aws.iam.Role:
-        physical = self._naming.name(svc, purpose, max_length=64)
+    def _role(self, purpose: str, trust: Input[str]) -> aws.iam.Role:
+        physical = self._naming.name(purpose, max_length=64)
         return aws.iam.Role(
             f"{self._name}-{purpose}-role",
             name=physical,
-            description=f"{self._naming.prefix} {svc}: ECS {purpose} role",
+            description=f"{self._describe}: ECS {purpose} role",
             assume_role_policy=trust,
-            tags=self._naming.tagged(physical, Component="service", Service=svc),
+            tags=self._naming.tagged(physical, Component="service", Service=self._name),
             opts=child_opts(self),
         )
 
-    def _blue_green_role(self, svc: str) -> aws.iam.Role:
+    def _blue_green_role(self) -> aws.iam.Role:
         """The role ECS assumes to re-weight the production listener rule (BLUE_GREEN/CANARY)."""
-        physical = self._naming.name(svc, "deploy", max_length=64)
+        physical = self._naming.name("deploy", max_length=64)
         role = aws.iam.Role(
             f"{self._name}-deploy-role",
             name=physical,
-            description=f"{self._naming.prefix} {svc}: ECS shifts traffic between target groups",
+            description=f"{self._describe}: ECS shifts traffic between target groups",
             assume_role_policy=trust_policy("ecs.amazonaws.com"),
-            tags=self._naming.tagged(physical, Component="service", Service=svc),
+            tags=self._naming.tagged(physical, Component="service", Service=self._name),
             opts=child_opts(self),
         )
         self._blue_green_attachment = aws.iam.RolePolicyAttachment(
@@ -479,10 +880,9 @@ class FargateService(pulumi.ComponentResource):
         )
         return role
 
-    def _autoscaling(self, name: str, config: ServiceConfig,
-                     load_balancer: LoadBalancer | None) -> None:
-        scaling = config.scaling
-        svc = config.name
+    def _autoscaling(self, load_balancer: LoadBalancer | None) -> None:
+        args, name = self.args, self._name
+        scaling = args.scaling
         self.scaling_target = aws.appautoscaling.Target(
             f"{name}-scaling",
             service_namespace="ecs",
@@ -490,30 +890,29 @@ class FargateService(pulumi.ComponentResource):
             resource_id=pulumi.Output.concat("service/", self.cluster_name, "/", self.service_name),
             min_capacity=scaling.min_count,
             max_capacity=scaling.max_count,
-            tags=self._naming.tagged(self._naming.name(svc, "scaling"), Component="service",
-                                     Service=svc),
+            tags=self._naming.tagged(self._naming.name("scaling"), Component="service",
+                                     Service=name),
             opts=child_opts(self),
         )
         policies: dict[str, tuple[float, Any]] = {
             "cpu": (scaling.cpu_target, _predefined("ECSServiceAverageCPUUtilization")),
             "memory": (scaling.memory_target, _predefined("ECSServiceAverageMemoryUtilization")),
         }
-        if (config.kind == "web" and scaling.requests_per_target and load_balancer is not None
+        if (args.kind == "web" and scaling.requests_per_target and load_balancer is not None
                 and self.target_group is not None and self.alternate_target_group is None):
             label = pulumi.Output.concat(load_balancer.arn_suffix, "/",
                                          self.target_group.arn_suffix)
             policies["requests"] = (scaling.requests_per_target,
                                     _predefined("ALBRequestCountPerTarget", label))
-        if config.kind == "worker" and scaling.queue_metric is not None:
-            policies["queue"] = (scaling.queue_metric.target_per_task,
-                                 self._backlog_per_task(config))
+        if args.kind == "worker" and scaling.queue_metric is not None:
+            policies["queue"] = (scaling.queue_metric.target_per_task, self._backlog_per_task())
         self.scaling_policies: dict[str, aws.appautoscaling.Policy] = {}
         for key, (target, metric) in policies.items():
             spec = {"customized_metric_specification": metric} if key == "queue" \
                 else {"predefined_metric_specification": metric}
             self.scaling_policies[key] = aws.appautoscaling.Policy(
                 f"{name}-scale-{key}",
-                name=self._naming.name(svc, "scale", key),
+                name=self._naming.name("scale", key),
                 policy_type="TargetTrackingScaling",
                 service_namespace=self.scaling_target.service_namespace,
                 scalable_dimension=self.scaling_target.scalable_dimension,
@@ -528,9 +927,9 @@ class FargateService(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
-    def _backlog_per_task(self, config: ServiceConfig) -> Any:
+    def _backlog_per_task(self) -> Any:
         """Queue depth divided by running tasks (AWS's 'backlog per task' pattern)."""
-        q = config.scaling.queue_metric
+        q = self.args.scaling.queue_metric
         assert q is not None and self.queue_dimensions is not None
         m = aws.appautoscaling
         spec = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification"
@@ -553,23 +952,6 @@ class FargateService(pulumi.ComponentResource):
         ])
 
 
-def _queue_dimensions(config: ServiceConfig, override: Mapping[str, pulumi.Input[str]] | None,
-                      ) -> dict[str, pulumi.Input[str]] | None:
-    """The queue metric's dimensions: the config's, overridden key by key by `override`; None
-    when the service scales on no queue."""
-    queue = config.scaling.queue_metric
-    if queue is None:
-        if override:
-            raise ValueError(f"service '{config.name}': queue_dimensions given, but its config has "
-                             "no scaling.queue_metric to apply them to")
-        return None
-    dims: dict[str, pulumi.Input[str]] = {**queue.dimensions, **(override or {})}
-    if not dims:
-        raise ValueError(f"service '{config.name}': scaling.queue_metric has no dimensions; set "
-                         "them in config or pass queue_dimensions (e.g. {'QueueName': queue.name})")
-    return dims
-
-
-def _predefined(kind: str, label: pulumi.Input[str] | None = None) -> Any:
+def _predefined(kind: str, label: Input[str] | None = None) -> Any:
     return aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
         predefined_metric_type=kind, resource_label=label)

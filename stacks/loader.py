@@ -63,11 +63,22 @@ def _replace_secure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
-    """Read `Pulumi.<stack>.yaml`; ConfigError (not a traceback) if it is missing or not YAML."""
+def known_stacks(project_dir: Path) -> list[str]:
+    """The stacks that have a `Pulumi.<stack>.yaml` in the project directory."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR, *, project: str = NAMESPACE,
+                    missing_ok: bool = False) -> StackFile:
+    """Read `Pulumi.<stack>.yaml`; ConfigError (not a traceback) if it is missing or not YAML.
+
+    Bare keys are qualified with `project` (the project's name), as Pulumi does. With
+    `missing_ok`, a missing file is an empty config (a stack that sets no config)."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        if missing_ok:
+            return StackFile(stack=stack, path=path, config={})
+        known = known_stacks(project_dir)
         raise ConfigError(
             [f"no stack file {path.name}; known stacks: {', '.join(known) or 'none'}"], stack
         )
@@ -85,11 +96,77 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
     for key, value in (doc.get("config") or {}).items():
         key = str(key)
         if ":" not in key:
-            key = f"{NAMESPACE}:{key}"  # Pulumi qualifies bare keys with the project name
+            key = f"{project}:{key}"  # Pulumi qualifies bare keys with the project name
         config[key], secret = _replace_secure(value)
         if secret:
             secret_keys.append(key)
     return StackFile(stack=stack, path=path, config=config, secret_keys=secret_keys)
+
+
+DEFAULT_REGION = "us-east-1"
+"""The region of an offline plan whose stack sets no `aws:region`."""
+
+
+@dataclass(frozen=True)
+class PulumiProject:
+    """A Pulumi Python project directory, as its `Pulumi.yaml` describes it."""
+
+    dir: Path
+    name: str
+    """The project name (`name:`): the namespace of its bare config keys and part of every URN."""
+    program: Path
+    """The entry point: `<main>/__main__.py` (or the `main:` file), default `__main__.py`."""
+    config: dict[str, Any] = field(default_factory=dict)
+    """Project-level config values (`config:` of Pulumi.yaml with a `value` or `default`),
+    fully qualified; a stack file's values win over them."""
+
+    @property
+    def is_groundwork(self) -> bool:
+        """groundwork's own program: its `groundwork:` namespace is an EnvironmentConfig. Any
+        other project's config is passed through to its program unvalidated."""
+        return self.name == NAMESPACE
+
+
+def read_project(project_dir: Path = PROJECT_DIR) -> PulumiProject:
+    """Read `<project_dir>/Pulumi.yaml`; ConfigError (one line) if it is missing, not YAML, not
+    a Python project, or its program is missing. A folder that holds only groundwork's
+    Pulumi.yaml and stack files runs groundwork's own program."""
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():
+        raise ConfigError([f"no Pulumi.yaml in {project_dir}: run groundwork in a Pulumi project "
+                           "directory, or pass --project-dir"])
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path} is not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str) or not doc["name"]:
+        raise ConfigError([f"{path}: expected a mapping with a 'name:'"])
+    name = doc["name"]
+    runtime = doc.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name not in (None, "python"):
+        raise ConfigError([f"{path}: runtime {runtime_name!r}: groundwork plans Python programs only"])
+    main = doc.get("main")
+    program = project_dir / str(main) if main else project_dir
+    if program.is_dir() or not main:
+        program = program / "__main__.py"
+    if not program.is_file():
+        if name != NAMESPACE:
+            raise ConfigError([f"{path}: no program at {program} (the 'main:' of Pulumi.yaml, "
+                               "default __main__.py)"])
+        program = PROJECT_DIR / "__main__.py"  # groundwork's stack files kept in another folder
+    config: dict[str, Any] = {}
+    for key, value in (doc.get("config") or {}).items():
+        key = str(key) if ":" in str(key) else f"{name}:{key}"
+        if isinstance(value, dict):
+            if "value" in value:
+                value = value["value"]
+            elif "default" in value:
+                value = value["default"]
+            else:
+                continue
+        config[key], _ = _replace_secure(value)
+    return PulumiProject(dir=project_dir, name=name, program=program, config=config)
 
 
 def environment_from_file(stack: str, project_dir: Path = PROJECT_DIR) -> EnvironmentConfig:

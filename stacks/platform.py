@@ -3,39 +3,51 @@
 `build_platform` is what `__main__.py` calls after the config validated. It creates the
 environment's provider (region and default tags), the KMS keys, the network, the security
 groups, the data tier, the compute tier and the alarms, wires them together (security groups by
-intent, secrets into the services) and exports the outputs other stacks consume.
-Each tier has its own `_build_*` function below; they only wire components together.
+intent, secrets into the services) and exports the outputs other stacks consume
+(`PlatformOutputs`, stacks/outputs.py: one contract, exported in one place).
+Each tier has its own `_build_*` function below; they only map validated config onto the
+components' Args and wire components together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 
 from groundwork.components.base import AccountContext, Naming
-from groundwork.components.cache import RedisCache
-from groundwork.components.cluster import EcsCluster
+from groundwork.components.cache import RedisCache, RedisCacheArgs, RedisCacheSettings
+from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
 from groundwork.components.database import (
     PostgresDatabase,
     PostgresDatabaseArgs,
     PostgresDatabaseSettings,
 )
-from groundwork.components.image import ServiceImage
-from groundwork.components.kms import EnvironmentKeys
-from groundwork.components.load_balancer import LoadBalancer
-from groundwork.components.network import Network, plan_for
-from groundwork.components.security_groups import SecurityGroups
-from groundwork.components.service import FargateService, ServiceWiring
+from groundwork.components.image import ServiceImage, ServiceImageArgs
+from groundwork.components.kms import EnvironmentKeys, EnvironmentKeysArgs
+from groundwork.components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
+from groundwork.components.network import Network, NetworkArgs, NetworkSettings
+from groundwork.components.security_groups import SecurityGroups, SecurityGroupsArgs, ServicePeer
+from groundwork.components.service import (
+    FargateService,
+    FargateServiceArgs,
+    FargateServiceSettings,
+    ServiceWiring,
+)
 from groundwork.stacks.config import EnvironmentConfig, Profile
+from groundwork.stacks.outputs import PlatformOutputs, outputs_of
+
+if TYPE_CHECKING:
+    from groundwork.components.alarms import Dashboard, EnvironmentAlarms, Notifications
+    from groundwork.components.github_deploy_role import GithubDeployRole
 
 
 @dataclass
 class Platform:
     """Handles to everything `build_platform` created (for tests and for programs that extend
-    the stack)."""
+    the stack). A component of a disabled tier is None (services: empty)."""
 
     env: EnvironmentConfig
     naming: Naming
@@ -44,24 +56,45 @@ class Platform:
     opts: pulumi.ResourceOptions
     keys: EnvironmentKeys
     network: Network
-    extras: dict[str, Any] = field(default_factory=dict)
+    security_groups: SecurityGroups | None = None
+    """Every tier's groups and the rules between them (always built after the foundation)."""
+    database: PostgresDatabase | None = None
+    cache: RedisCache | None = None
+    cluster: EcsCluster | None = None
+    """None without services."""
+    load_balancer: LoadBalancer | None = None
+    """None without a web service."""
+    services: dict[str, FargateService] = field(default_factory=dict)
+    images: dict[str, ServiceImage] = field(default_factory=dict)
+    """Images built from source, by service name."""
+    notifications: Notifications | None = None
+    alarms: EnvironmentAlarms | None = None
+    dashboard: Dashboard | None = None
+    ci: GithubDeployRole | None = None
+    outputs: PlatformOutputs | None = None
+    """The exported outputs (set last)."""
 
     @property
     def common(self) -> dict[str, Any]:
         """The arguments every component's Args takes from the environment: the name prefix
         and the required tags."""
         return {"name_prefix": self.naming.prefix, "tags": dict(self.naming.tags)}
-    """Components of the later tiers, by name (security_groups, database, cache, cluster,
-    load_balancer, services, alarms)."""
+
+    @property
+    def groups(self) -> SecurityGroups:
+        if self.security_groups is None:  # pragma: no cover - _build_data always runs first
+            raise RuntimeError("the security groups are built before the tiers that use them")
+        return self.security_groups
 
 
 def build_platform(env: EnvironmentConfig) -> Platform:
     platform = _build_foundation(env)
     _build_data(platform)
     _build_compute(platform)
-    _export_network(platform)
-    _build_alarms(platform)  # last: it watches everything the tiers above created
+    _build_alarms(platform)  # after the tiers: it watches everything they created
     _build_ci(platform)
+    platform.outputs = outputs_of(platform)
+    platform.outputs.export()
     return platform
 
 
@@ -81,33 +114,28 @@ def _build_foundation(env: EnvironmentConfig) -> Platform:
         account_id=aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
     )
-    keys = EnvironmentKeys(naming=naming, account=account, opts=opts)  # all three purposes
-    network = Network(
-        "network",
-        env.network,
-        naming=naming,
+    # All three purposes. "kms" names the keys kms-<purpose> as before 0.2.0 (they carry an alias
+    # to their old top-level place); alias_prefix keeps their aliases alias/<prefix>-<purpose>.
+    keys = EnvironmentKeys("kms", EnvironmentKeysArgs(
+        name_prefix=naming.prefix, tags=dict(naming.tags), account=account,
+        alias_prefix=naming.prefix), opts=opts)
+    network = Network("network", NetworkArgs(
+        **env.network.settings(NetworkSettings),
+        name_prefix=naming.prefix,
+        tags=dict(naming.tags),
         account=account,
         logs_key_arn=keys.require("logs").arn,
-        plan=plan_for(env.network, env.region),
-        opts=opts,
-    )
+        subnet_plan=env.network.plan(env.region),
+        database_tier="data",  # the seed tier the stacks require (stacks/config/network.py)
+        # The names recorded before 0.2.0 (stacks/names/): the flow-log group holds the
+        # records, and a new cache subnet group would replace the cache.
+        flow_log_group_name=f"/groundwork/{naming.prefix}/vpc-flow-logs",
+        db_subnet_group_name=naming.name("db"),
+        cache_subnet_group_name=naming.name("cache"),
+        legacy_child_aliases=True,  # children were `vpc`, `igw`...: move them, never replace
+    ), opts=opts)
     return Platform(env=env, naming=naming, account=account, provider=provider, opts=opts,
                     keys=keys, network=network)
-
-
-def _export_network(platform: Platform) -> None:
-    out = platform.network.outputs
-    keys = platform.keys
-    pulumi.export("vpc_id", out.vpc_id)
-    pulumi.export("vpc_cidr", out.vpc_cidr)
-    pulumi.export("availability_zones", list(out.azs))
-    pulumi.export("subnet_ids", out.subnet_ids)
-    pulumi.export("route_table_ids", out.route_table_ids)
-    pulumi.export("nat_gateway_ids", out.nat_gateway_ids)
-    pulumi.export("nat_instance_ids", out.nat_instance_ids)
-    pulumi.export("db_subnet_group_name", out.db_subnet_group_name)
-    pulumi.export("cache_subnet_group_name", out.cache_subnet_group_name)
-    pulumi.export("kms_key_arns", {p: keys.require(p).arn for p in keys.purposes})
 
 
 # ------------------------------------------------------------------------------------------
@@ -118,90 +146,75 @@ def _export_network(platform: Platform) -> None:
 def _build_compute(platform: Platform) -> None:
     """The ECS cluster, the one ALB every web service shares, and each service with the data
     tier's settings and secrets wired in. Nothing is built without services; no ALB without a
-    web service. Fills extras cluster / load_balancer / services for the alarms."""
+    web service."""
     env = platform.env
     if not env.services:
         return
     naming, account, keys, net = platform.naming, platform.account, platform.keys, platform.network
-    groups: SecurityGroups = platform.extras["security_groups"]
-    cluster = EcsCluster("cluster", env.cluster, naming=naming, logs_key_arn=keys.require("logs").arn,
-                         opts=platform.opts)
-    platform.extras["cluster"] = cluster
+    groups = platform.groups
+    logs_key = keys.require("logs").arn
+    cluster = EcsCluster("cluster", EcsClusterArgs(
+        **env.cluster.settings(EcsClusterSettings),
+        **platform.common,
+        logs_key_arn=logs_key,
+        # The name recorded before 0.2.0: the Exec log group holds the session logs.
+        exec_log_group_name=f"/ecs/{naming.name('exec')}",
+    ), opts=platform.opts)
+    platform.cluster = cluster
 
     load_balancer = None
     if env.load_balancer is not None and env.web_services:
         assert groups.alb is not None  # the matrix has an alb group whenever a web service does
-        load_balancer = LoadBalancer(
-            "load-balancer",
-            env.load_balancer,
-            naming=naming,
+        load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
+            **env.load_balancer.settings(LoadBalancerSettings),
+            **platform.common,
             account=account,
             vpc_id=net.outputs.vpc_id,
             subnet_ids=net.outputs.subnet_ids["public"],
             security_group_ids=[groups.alb.id],
-            opts=platform.opts,
-        )
-        platform.extras["load_balancer"] = load_balancer
+            # The names recorded before 0.2.0: a new ALB name replaces the ALB and its DNS name
+            # (records point at it); the access-log bucket holds the logs.
+            load_balancer_name=naming.name("alb", max_length=32),
+            access_log_bucket_name=pulumi.Output.from_input(account.account_id).apply(
+                lambda acct: naming.name("alb-logs", acct, account.region, max_length=63)),
+        ), opts=platform.opts)
+        platform.load_balancer = load_balancer
 
     priorities = env.listener_priorities()
-    services: dict[str, FargateService] = {}
+    services = platform.services
     for svc in env.services:
-        image = repository_arn = None
-        image_deps: list[pulumi.Resource] = []
+        built = None
         if svc.build is not None:
-            built = ServiceImage(
-                f"{svc.name}-image", service=svc.name, naming=naming, account=account,
-                kms_key_arn=keys.require("data").arn, build=svc.build, architecture=svc.architecture,
-                force_delete=env.profile is Profile.DEV, opts=platform.opts)
-            image, repository_arn = built.image_uri, built.repository_arn
-            image_deps = [built.build] if built.build is not None else []
-        services[svc.name] = FargateService(
-            svc.name,
-            svc,
-            naming=naming,
+            built = ServiceImage(f"{svc.name}-image", ServiceImageArgs(
+                name_prefix=naming.prefix, tags={**naming.tags, "Service": svc.name},
+                kms_key_arn=keys.require("data").arn, build=svc.build,
+                architecture=svc.architecture, force_delete=env.profile is Profile.DEV,
+                # The name recorded before 0.2.0: a new name replaces the repository's images.
+                repository_name=naming.name(svc.name),
+            ), opts=platform.opts)
+            platform.images[svc.name] = built
+        services[svc.name] = FargateService(svc.name, FargateServiceArgs(
+            **svc.settings(FargateServiceSettings),
+            **platform.common,
             account=account,
             cluster=cluster,
             subnet_ids=net.outputs.subnet_ids["compute"],
             security_group_ids=[groups.for_service(svc.name).id],
-            logs_key_arn=keys.require("logs").arn,
-            log_retention_days=env.cluster.log_retention_days,
-            image=image,
-            image_repository_arn=repository_arn,
-            image_depends_on=image_deps,
+            logs_key_arn=logs_key,
+            service_image=built,
             wiring=_service_wiring(platform, svc.use_database, svc.use_cache),
             load_balancer=load_balancer if svc.kind == "web" else None,
             listener_priority=priorities.get(svc.name),
-            deployment_alarms=env.alarms.enabled,
-            opts=platform.opts,
-        )
-    platform.extras["services"] = services
-
-    pulumi.export("cluster_name", cluster.name)
-    if load_balancer is not None:
-        pulumi.export("load_balancer", {"dns_name": load_balancer.dns_name,
-                                        "zone_id": load_balancer.zone_id,
-                                        "arn_suffix": load_balancer.arn_suffix})
-    pulumi.export("services", {name: _service_outputs(s) for name, s in services.items()})
-
-
-def _service_outputs(service: FargateService) -> dict[str, Any]:
-    """What `groundwork verify` and other stacks read about a service."""
-    out: dict[str, Any] = {"service_name": service.service_name,
-                           "log_group_name": service.log_group_name,
-                           "kind": service.config.kind}
-    if service.target_group is not None:
-        out["target_group_arn"] = service.target_group.arn
-        out["health_check_path"] = service.config.health_check.path
-    if service.alternate_target_group is not None:
-        out["alternate_target_group_arn"] = service.alternate_target_group.arn
-    return out
+            # No alarms, no alarm-based rollback (ECS would wait on alarms that never come).
+            deployment_alarm_names=None if env.alarms.enabled else [],
+        ), opts=platform.opts)
 
 
 def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> ServiceWiring:
     """Database and cache connection settings (environment) and credentials (secrets), and
     exactly the secret ARNs the execution role may read."""
-    database = platform.extras.get("database") if use_database else None
-    cache = platform.extras.get("cache") if use_cache else None
+    database = platform.database if use_database else None
+    cache = platform.cache if use_cache else None
     environment: dict[str, pulumi.Input[str]] = {}
     secrets: dict[str, pulumi.Input[str]] = {}
     arns: list[pulumi.Input[str]] = []
@@ -235,21 +248,20 @@ def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> 
 
 def _build_data(platform: Platform) -> None:
     """The security-group matrix (every tier's groups: the compute tier takes its groups from
-    `extras["security_groups"]`), then the database and cache when enabled, and their
-    connection contract as stack outputs."""
+    `platform.security_groups`), then the database and cache when enabled."""
     env = platform.env
-    groups = SecurityGroups(
-        "security-groups",
+    groups = SecurityGroups("security-groups", SecurityGroupsArgs(
+        **platform.common,
         vpc_id=platform.network.outputs.vpc_id,
         vpc_cidr=platform.network.outputs.vpc_cidr,
-        services=env.services,
+        services=tuple(ServicePeer(name=s.name, kind=s.kind, port=s.port,
+                                   use_database=s.use_database, use_cache=s.use_cache)
+                       for s in env.services),
         load_balancer=env.load_balancer is not None,
         database_port=env.database.port if env.database.enabled else None,
         cache_port=env.cache.port if env.cache.enabled else None,
-        naming=platform.naming,
-        opts=platform.opts,
-    )
-    platform.extras["security_groups"] = groups
+    ), opts=platform.opts)
+    platform.security_groups = groups
     net, keys = platform.network, platform.keys
     if env.database.enabled:
         database = PostgresDatabase("database", PostgresDatabaseArgs(
@@ -264,31 +276,20 @@ def _build_data(platform: Platform) -> None:
             identifier=platform.naming.name("postgres"),
             protect=env.database.deletion_protection,  # prod forces it (stacks/config/environment.py)
         ), opts=platform.opts)
-        platform.extras["database"] = database
-        pulumi.export("database", {
-            "endpoint": database.address, "port": database.port,
-            "name": database.database_name, "secret_arn": database.secret_arn,
-            "security_group_id": database.security_group_id, "identifier": database.identifier,
-        })
+        platform.database = database
     if env.cache.enabled:
-        cache = RedisCache(
-            "cache",
-            env.cache,
-            naming=platform.naming,
+        # "cache" derives the replication group id <prefix>-cache, its log groups and the
+        # parameter group exactly as before 0.2.0 (stacks/names/).
+        cache = RedisCache("cache", RedisCacheArgs(
+            **env.cache.settings(RedisCacheSettings),
+            **platform.common,
             subnet_group_name=net.outputs.cache_subnet_group_name,
             security_group=groups,  # its cache group; allow_from goes through the matrix
             data_key_arn=keys.require("data").arn,
             logs_key_arn=keys.require("logs").arn,
             protect=env.profile is Profile.PROD,
-            opts=platform.opts,
-        )
-        platform.extras["cache"] = cache
-        pulumi.export("cache", {
-            "primary_endpoint": cache.primary_endpoint, "reader_endpoint": cache.reader_endpoint,
-            "port": cache.port, "auth_secret_arn": cache.auth_secret_arn,
-            "security_group_id": cache.security_group_id,
-            "replication_group_id": cache.replication_group.replication_group_id,
-        })
+        ), opts=platform.opts)
+        platform.cache = cache
 
 
 # ------------------------------------------------------------------------------------------
@@ -297,40 +298,58 @@ def _build_data(platform: Platform) -> None:
 
 
 def _build_alarms(platform: Platform) -> None:
-    """Topics, alarms and the dashboard over whatever the tiers put in `extras` (each of
-    database, cache, load_balancer, services may be absent). `extras["alarms"]`."""
-    from groundwork.components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
+    """Topics, alarms and the dashboard over whatever the tiers built (each of database,
+    cache, load_balancer, services may be absent)."""
+    from groundwork.components.alarms import (
+        AlarmTargets,
+        Dashboard,
+        DashboardArgs,
+        EnvironmentAlarms,
+        EnvironmentAlarmsArgs,
+        EnvironmentAlarmsSettings,
+        Notifications,
+        NotificationsArgs,
+        NotificationsSettings,
+    )
 
-    env, extras = platform.env, platform.extras
+    env = platform.env
     if not env.alarms.enabled:
         return
+    naming = platform.naming
     targets = AlarmTargets.from_components(
         region=env.region,
-        load_balancer=extras.get("load_balancer"),
-        services=extras.get("services"),
-        database=extras.get("database"),
-        cache=extras.get("cache"),
-        nat_gateways=platform.network.nat_gateways,
-        nat_instances=platform.network.nat_instances,
+        load_balancers=[platform.load_balancer] if platform.load_balancer is not None else [],
+        services=platform.services,
+        databases=[platform.database] if platform.database is not None else [],
+        caches=[platform.cache] if platform.cache is not None else [],
+        networks=[platform.network],
     )
-    notifications = Notifications(
-        "notifications", env.alarms, naming=platform.naming, account=platform.account,
+    notifications = Notifications("notifications", NotificationsArgs(
+        **env.alarms.settings(NotificationsSettings),
+        **platform.common,
+        account=platform.account,
         key_arn=platform.keys.require("notifications").arn,
-        database_identifier=targets.database.identifier if targets.database else None,
-        opts=platform.opts,
-    )
-    alarms = EnvironmentAlarms("alarms", env.alarms, naming=platform.naming, targets=targets,
-                               topic_arns=notifications.topic_arns, opts=platform.opts)
-    dashboard = Dashboard("dashboard", naming=platform.naming, targets=targets,
-                          alarms=alarms.alarms, opts=platform.opts)
-    extras["alarms"] = alarms
-    extras["notifications"] = notifications
-    pulumi.export("alarms", {
-        "critical_topic_arn": notifications.critical.arn,
-        "warning_topic_arn": notifications.warning.arn,
-        "dashboard": dashboard.name,
-        "alarm_names": alarms.names,
-    })
+        database_identifiers=[db.identifier for db in targets.databases],
+        # The names before 0.2.0: a new topic would need its subscriptions confirmed again.
+        critical_topic_name=naming.name("alarms", "critical"),
+        warning_topic_name=naming.name("alarms", "warning"),
+        rds_events_name=naming.name("rds-events"),
+    ), opts=platform.opts)
+    alarms = EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+        **env.alarms.settings(EnvironmentAlarmsSettings),
+        **platform.common,
+        targets=targets,
+        critical_topic_arn=notifications.critical.arn,
+        warning_topic_arn=notifications.warning.arn,
+        legacy_alias_prefix=naming.prefix,  # alarms were named <prefix>-[<service>-]<key> in 0.1
+    ), opts=platform.opts)
+    dashboard = Dashboard("dashboard", DashboardArgs(
+        **platform.common,
+        alarms=alarms,
+        notifications=notifications,
+        dashboard_name=naming.name("overview"),  # the name before 0.2.0
+    ), opts=platform.opts)
+    platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
 
 
 # ------------------------------------------------------------------------------------------
@@ -340,24 +359,26 @@ def _build_alarms(platform: Platform) -> None:
 
 def _build_ci(platform: Platform) -> None:
     """The OIDC deploy role CI assumes (no static keys) and, unless `ci.preview` is false, the
-    read-only role pull-request previews assume; `extras["ci"]`, outputs `ci_deploy_role_arn`
-    and `ci_preview_role_arn`."""
-    from groundwork.components.github_deploy_role import GithubDeployRole
+    read-only role pull-request previews assume (outputs `ci_deploy_role_arn` and
+    `ci_preview_role_arn`)."""
+    from groundwork.components.github_deploy_role import (
+        GithubDeployRole,
+        GithubDeployRoleArgs,
+        GithubDeployRoleSettings,
+    )
 
     env = platform.env
     if env.ci is None:
         return
     lb = env.load_balancer
-    role = GithubDeployRole(
-        "ci",
-        env.ci,
-        naming=platform.naming,
+    role = GithubDeployRole("ci", GithubDeployRoleArgs(
+        **env.ci.settings(GithubDeployRoleSettings),
+        **platform.common,
         account=platform.account,
         zone_id=lb.certificate.zone_id if lb is not None and lb.certificate is not None else None,
         waf_acl_arn=lb.waf_acl_arn if lb is not None else None,
-        opts=platform.opts,
-    )
-    platform.extras["ci"] = role
-    pulumi.export("ci_deploy_role_arn", role.role_arn)
-    if role.preview_role_arn is not None:
-        pulumi.export("ci_preview_role_arn", role.preview_role_arn)
+        # The names before 0.2.0: the workflows hold the roles' ARNs.
+        role_name=platform.naming.name("github-deploy", max_length=64),
+        preview_role_name=platform.naming.name("github-preview", max_length=64),
+    ), opts=platform.opts)
+    platform.ci = role

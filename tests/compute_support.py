@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from groundwork.engine import PlanResult, ResourceRecord
+from groundwork.testing import plan_program
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
@@ -23,6 +26,12 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
+BUCKET = "aws:s3/bucket:Bucket"
+REPOSITORY = "aws:ecr/repository:Repository"
+COMPUTE_COMPONENTS = ("groundwork:compute:EcsCluster", "groundwork:compute:LoadBalancer",
+                      "groundwork:compute:FargateService", "groundwork:compute:ServiceImage")
+
+STANDALONE = Path(__file__).parent / "programs" / "standalone" / "__main__.py"
 
 IMAGE = "ghcr.io/your-org/app:1.0.0"
 
@@ -70,3 +79,30 @@ def statements(record: ResourceRecord) -> dict[str, dict[str, Any]]:
 
 def tier_subnet_ids(plan: PlanResult, tier: str) -> list[str]:
     return sorted(s.id for s in plan.of_type(SUBNET) if s.inputs["tags"]["Tier"] == tier)
+
+
+def run_standalone(case: str, stack: str = "test", **config: object) -> PlanResult:
+    """Run one case of tests/programs/standalone (components on their own, project
+    `standalone`, so names start `standalone-<stack>-`)."""
+    return plan_program(STANDALONE, stack=stack, project="standalone",
+                        config={"aws:region": "us-east-1", "case": case, **config})
+
+
+def physical_name(record: ResourceRecord) -> str | None:
+    """The AWS name a resource is created under, if it names itself."""
+    for key in ("name", "bucket", "family", "identifier", "replicationGroupId"):
+        value = record.inputs.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def duplicate_names(plan: PlanResult) -> dict[tuple[str, str], int]:
+    """(type, AWS name) pairs that more than one resource of the plan uses."""
+    seen = Counter((r.type, n) for r in plan.custom_resources if (n := physical_name(r)))
+    return {k: c for k, c in seen.items() if c > 1}
+
+
+def duplicate_urns(plan: PlanResult) -> dict[str, int]:
+    seen = Counter(r.urn for r in plan.resources)
+    return {k: c for k, c in seen.items() if c > 1}

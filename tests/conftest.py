@@ -1,5 +1,6 @@
 """Shared fixtures: each stack is planned once per test session through the offline engine
-(the real `__main__.py`, the real stack files), and tests read the records."""
+(the real `__main__.py`, the real stack files) with `groundwork.testing`, the helper users
+plan their own programs with, and tests read the records."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from groundwork.engine import PlanResult, ResourceRecord, plan_stack
+from groundwork.testing import PlanResult, ResourceRecord, plan_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

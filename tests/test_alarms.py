@@ -1,6 +1,7 @@
 """Alarms, notifications and the dashboard (issue 6), asserted on the real stacks planned
-offline. Every dimension is checked against the output of the resource it watches, read from the
-mocked records (what AWS would compute), never against a name recomputed from config."""
+offline and on tests/programs/alarms (stand-ins, two of each, refused Args). Every dimension is
+checked against the output of the resource it watches, read from the mocked records (what AWS
+would compute), never against a name recomputed from config."""
 
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ from typing import Any
 import pytest
 from conftest import ROOT, policy_doc, tags_of
 
-from groundwork.components.alarm_names import ALARMS, DEPLOYMENT_ALARMS
+from groundwork.components.alarm_names import ALARMS, DEPLOYMENT_ALARMS, SERVICE_SCOPED
 from groundwork.components.sizing import GIB
-from groundwork.engine import PlanResult, ResourceRecord, plan_stack, run_program
+from groundwork.engine import PHYSICAL_NAMES, PlanResult, ResourceRecord, plan_stack
 from groundwork.stacks.config import ConfigError
-from groundwork.stacks.loader import environment_from_file, read_stack_file
+from groundwork.testing import plan_program
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 ECS_SERVICE = "aws:ecs/service:Service"
 TG = "aws:lb/targetGroup:TargetGroup"
+PROGRAM = ROOT / "tests" / "programs" / "alarms" / "__main__.py"
 
 QUEUE_WORKER = {"name": "worker", "kind": "worker", "image": "ghcr.io/your-org/app:1.0.0",
                 "scaling": {"min_count": 1, "queue_metric": {"dimensions": {"QueueName": "jobs"},
@@ -52,6 +54,22 @@ def dev_variant() -> PlanResult:
             },
         },
     })
+
+
+def run_alarms_program(case: str, **config: str) -> PlanResult:
+    """tests/programs/alarms (project `alarms`, stack `test`, name prefix `alarms-test`)."""
+    return plan_program(PROGRAM, stack="test", project="alarms",
+                        config={"aws:region": "us-east-1", "case": case, **config})
+
+
+@pytest.fixture(scope="module")
+def standin() -> PlanResult:
+    return run_alarms_program("standin")
+
+
+@pytest.fixture(scope="module")
+def two_of_each() -> PlanResult:
+    return run_alarms_program("two_of_each")
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +126,12 @@ def target_group_suffixes(plan: PlanResult, service: ResourceRecord) -> list[str
 
 
 def expected_names(plan: PlanResult) -> set[str]:
-    """Every alarm the plan should hold, from its config alone."""
-    env, p = plan.config, plan.config.name_prefix
-    names = {f"{p}-alb-5xx"} if env.web_services else set()
+    """Every alarm the plan should hold, from its config alone: `<prefix>-alarms-<watched
+    component>-<key>[-<n>]`, the stacks' components being load-balancer, database, cache,
+    network and one per service."""
+    env = plan.config
+    p = f"{env.name_prefix}-alarms"
+    names = {f"{p}-load-balancer-alb-5xx"} if env.web_services else set()
     for svc in env.services:
         keys = ["ecs-cpu", "ecs-memory", "running-below-desired"]
         if svc.kind == "web":
@@ -119,13 +140,22 @@ def expected_names(plan: PlanResult) -> set[str]:
             keys.append("queue-backlog")
         names |= {f"{p}-{svc.name}-{k}" for k in keys}
     if env.database.enabled:
-        names |= {f"{p}-{k}" for k in ALARMS if ALARMS[k].family == "database"}
+        names |= {f"{p}-database-{k}" for k in ALARMS if ALARMS[k].family == "database"}
     if env.cache.enabled:
-        names |= {f"{p}-{k}-{n}" for k in ALARMS if ALARMS[k].family == "cache"
+        names |= {f"{p}-cache-{k}-{n}" for k in ALARMS if ALARMS[k].family == "cache"
                   for n in range(1, env.cache.num_nodes + 1)}
-    names |= {f"{p}-{k}-{n}" for k in ("nat-port-allocation", "nat-packets-dropped")
+    names |= {f"{p}-network-{k}-{n}" for k in ("nat-port-allocation", "nat-packets-dropped")
               for n in range(1, len(plan.of_type("aws:ec2/natGateway:NatGateway")) + 1)}
     return names
+
+
+def legacy_name(plan: PlanResult, alarm: ResourceRecord) -> str:
+    """The alarm's name (and Pulumi name) before 0.2.0: `<prefix>-[<service>-]<key>[-<n>]`."""
+    key, name = tags_of(alarm)["AlarmKey"], alarm.inputs["name"]
+    scope, _, member = name.removeprefix(f"{plan.config.name_prefix}-alarms-").partition(key)
+    parts = [plan.config.name_prefix, scope.rstrip("-") if key in SERVICE_SCOPED else "", key,
+             member.lstrip("-")]
+    return "-".join(p for p in parts if p)
 
 
 # ------------------------------------------------------------------------------------------
@@ -141,16 +171,32 @@ def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
     seeds = {(tags_of(a)["SeedRule"], tags_of(a)["AlarmKey"], a.inputs["name"])
              for a in prod.of_type(ALARM) if tags_of(a).get("SeedRule")}
     assert seeds == {
-        ("HighErrorRate", "target-5xx-rate", "groundwork-prod-api-target-5xx-rate"),
-        ("HighLatency", "target-latency-p95", "groundwork-prod-api-target-latency-p95"),
-        ("DatabaseConnections", "rds-connections", "groundwork-prod-rds-connections"),
-        ("DiskSpace", "rds-free-storage", "groundwork-prod-rds-free-storage"),
+        ("HighErrorRate", "target-5xx-rate", "groundwork-prod-alarms-api-target-5xx-rate"),
+        ("HighLatency", "target-latency-p95", "groundwork-prod-alarms-api-target-latency-p95"),
+        ("DatabaseConnections", "rds-connections", "groundwork-prod-alarms-database-rds-connections"),
+        ("DiskSpace", "rds-free-storage", "groundwork-prod-alarms-database-rds-free-storage"),
     }
+
+
+@pytest.mark.parametrize("stack", ["prod", "dev"])
+def test_alarms_keep_their_0_1_urns_as_aliases(stack, request):
+    """0.2.0 renames every alarm once (`<prefix>-rds-cpu` -> `<prefix>-alarms-database-rds-cpu`);
+    each answers to its old URN, `...EnvironmentAlarms$...MetricAlarm::<old name>`, so a
+    deployed stack replaces it in place instead of creating and deleting."""
+    plan = request.getfixturevalue(stack)
+    component = plan.one("groundwork:monitoring:EnvironmentAlarms", "alarms")
+    for alarm in plan.of_type(ALARM):
+        assert alarm.parent == component.urn
+        assert alarm.name == alarm.inputs["name"].replace(f"{plan.config.name_prefix}-", "", 1)
+        old = legacy_name(plan, alarm)
+        assert alarm.aliases == [alarm.urn.rsplit("::", 1)[0] + f"::{old}"], alarm.name
+    olds = [a.aliases[0] for a in plan.of_type(ALARM)]
+    assert len(set(olds)) == len(olds)
 
 
 def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
     a = alarms(prod)
-    p = "groundwork-prod"
+    p = "groundwork-prod-alarms"
     rate = a[f"{p}-api-target-5xx-rate"].inputs
     [expr] = [q for q in rate["metricQueries"] if q.get("returnData")]
     assert "100 * (FILL(errors0, 0)) / IF((FILL(requests0, 0)) > 0" in expr["expression"]
@@ -165,14 +211,14 @@ def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
     assert latency["datapointsToAlarm"] == 10
 
     # db.m7g.large, 8 GiB: max_connections = 8 GiB x 0.9 // 9531392 = 811; 80 % of it = 648
-    conns = a[f"{p}-rds-connections"].inputs
+    conns = a[f"{p}-database-rds-connections"].inputs
     assert conns["metricName"] == "DatabaseConnections"
     assert conns["threshold"] == 648 and conns["comparisonOperator"] == "GreaterThanThreshold"
-    disk = a[f"{p}-rds-free-storage"].inputs
+    disk = a[f"{p}-database-rds-free-storage"].inputs
     assert disk["metricName"] == "FreeStorageSpace"
     assert disk["comparisonOperator"] == "LessThanThreshold"
     assert disk["threshold"] == 10 * GIB  # 10 % of prod's 100 GB
-    assert tags_of(a[f"{p}-rds-free-storage"])["Severity"] == "critical"
+    assert tags_of(a[f"{p}-database-rds-free-storage"])["Severity"] == "critical"
     assert tags_of(a[f"{p}-api-target-5xx-rate"])["Severity"] == "critical"
 
 
@@ -184,26 +230,33 @@ def test_dev_has_the_same_alarm_set_scaled_to_its_size(dev):
 
 def test_queue_worker_gets_the_queue_backlog_alarm(dev_variant):
     [backlog] = of_key(dev_variant, "queue-backlog")
-    assert backlog.inputs["name"] == "groundwork-dev-worker-queue-backlog"
+    assert backlog.inputs["name"] == "groundwork-dev-alarms-worker-queue-backlog"
     assert backlog.inputs["namespace"] == "AWS/SQS"
     assert backlog.inputs["dimensions"] == {"QueueName": "jobs"}
     assert backlog.inputs["threshold"] == 500
     assert tags_of(backlog)["SeedRule"] == "QueueBacklog"
 
 
-def test_standalone_components_on_stand_in_resources():
+def test_standalone_components_on_stand_in_resources(standin):
     """The components also work outside build_platform, on plain pulumi-aws resources
     (tests/programs/alarms: a rolling and a blue/green web service, a queue worker, database,
     cache, two NAT gateways, a NAT instance): every alarm key of the catalog is created, and
     every ECS service's deployment alarms exist."""
-    plan = run_program(read_stack_file("dev"), environment_from_file("dev"),
-                       program=ROOT / "tests/programs/alarms/__main__.py")
+    plan = standin
     assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS)
     assert len(plan.of_type(ALARM)) == 1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1
     services = plan.of_type(ECS_SERVICE)
     assert len(services) == 3  # rolling web, blue/green web, queue worker
     for svc in services:
+        assert svc.inputs["alarms"]["alarmNames"]
         assert set(svc.inputs["alarms"]["alarmNames"]) <= set(alarms(plan))
+    # without legacy_alias_prefix an alarm has no alias; its Pulumi name starts with the
+    # component's name, its AWS name with the component's prefix
+    for alarm in plan.of_type(ALARM):
+        assert alarm.aliases == [] and alarm.name.startswith("alarms-")
+        assert alarm.inputs["name"] == f"alarms-test-{alarm.name}"
+    assert plan.one(ALARM, "alarms-network-nat-instance-status-check").inputs["alarmActions"][1] \
+        == "arn:aws:automate:us-east-1:ec2:recover"
 
 
 # ------------------------------------------------------------------------------------------
@@ -230,7 +283,7 @@ def test_alarm_names_share_the_prefix_and_are_children_of_the_component(prod):
     [component] = [r for r in prod.resources if r.type == "groundwork:monitoring:EnvironmentAlarms"]
     assert len(prod.of_type(ALARM)) == 29
     for alarm in prod.of_type(ALARM):
-        assert alarm.inputs["name"].startswith("groundwork-prod-")
+        assert alarm.inputs["name"].startswith("groundwork-prod-alarms-")
         assert len(alarm.inputs["name"]) <= 255
         assert alarm.parent == component.urn
         assert tags_of(alarm)["Name"] == alarm.inputs["name"]
@@ -278,9 +331,9 @@ def test_target_group_dimensions_are_the_services_target_groups(fixture, request
         if not tgs:
             continue
         web += 1
-        scope = svc.inputs["name"]
+        component = plan.by_urn(svc.parent).name  # the FargateService the alarms are scoped to
         for key in ("target-5xx-rate", "target-latency-p95", "unhealthy-hosts"):
-            alarm = alarms(plan)[f"{scope}-{key}"]
+            alarm = alarms(plan)[f"{plan.config.name_prefix}-alarms-{component}-{key}"]
             assert dims(alarm, "TargetGroup") == set(tgs), alarm.name
             assert all(t.startswith("targetgroup/") for t in tgs)
     assert web == 1  # the api (the worker sits behind no target group)
@@ -289,12 +342,12 @@ def test_target_group_dimensions_are_the_services_target_groups(fixture, request
 def test_blue_green_service_alarms_read_both_target_groups(dev_variant):
     [api] = [s for s in dev_variant.of_type(ECS_SERVICE) if s.inputs["name"].endswith("-api")]
     blue, green = target_group_suffixes(dev_variant, api)
-    rate = alarms(dev_variant)["groundwork-dev-api-target-5xx-rate"].inputs["metricQueries"]
+    rate = alarms(dev_variant)["groundwork-dev-alarms-api-target-5xx-rate"].inputs["metricQueries"]
     by_id = {q["id"]: q for q in rate}
     assert by_id["errors0"]["metric"]["dimensions"]["TargetGroup"] == blue
     assert by_id["errors1"]["metric"]["dimensions"]["TargetGroup"] == green
     assert "FILL(errors0, 0) + FILL(errors1, 0)" in by_id["result"]["expression"]
-    latency = alarms(dev_variant)["groundwork-dev-api-target-latency-p95"].inputs["metricQueries"]
+    latency = alarms(dev_variant)["groundwork-dev-alarms-api-target-latency-p95"].inputs["metricQueries"]
     assert [q["expression"] for q in latency if q.get("returnData")] == ["MAX([tg0, tg1])"]
 
 
@@ -310,7 +363,11 @@ def test_ecs_dimensions_are_the_cluster_and_service_names(fixture, request):
         assert dims(alarm, "ClusterName") == {cluster.outputs["name"]}
         [service] = dims(alarm, "ServiceName")
         assert service in services
-        assert alarm.inputs["name"].startswith(service + "-")  # the alarm is scoped to it
+        # the alarm is scoped to the FargateService component whose ECS service it watches
+        [ecs] = [s for s in plan.of_type(ECS_SERVICE) if s.outputs["name"] == service]
+        component = plan.by_urn(ecs.parent).name
+        assert alarm.inputs["name"] == \
+            f"{plan.config.name_prefix}-alarms-{component}-{tags_of(alarm)['AlarmKey']}"
 
 
 @pytest.mark.parametrize("stack", ["prod", "dev"])
@@ -390,13 +447,13 @@ def test_derived_thresholds_follow_the_instance_class(dev, dev_bigger_db):
 
 
 def test_overrides_change_threshold_and_window_or_remove_the_alarm(dev, dev_variant):
-    cpu = alarms(dev_variant)["groundwork-dev-rds-cpu"].inputs
+    cpu = alarms(dev_variant)["groundwork-dev-alarms-database-rds-cpu"].inputs
     assert (cpu["threshold"], cpu["evaluationPeriods"], cpu["datapointsToAlarm"]) == (75, 10, 8)
-    assert "set in alarms.overrides" in cpu["alarmDescription"]
-    default = alarms(dev)["groundwork-dev-rds-cpu"].inputs
+    assert "(set in overrides)" in cpu["alarmDescription"]
+    default = alarms(dev)["groundwork-dev-alarms-database-rds-cpu"].inputs
     assert (default["threshold"], default["evaluationPeriods"], default["datapointsToAlarm"]) == (90, 5, 5)
     assert of_key(dev, "cache-evictions") and not of_key(dev_variant, "cache-evictions")
-    assert alarms(dev_variant)["groundwork-dev-api-target-5xx-rate"].inputs["threshold"] == 2
+    assert alarms(dev_variant)["groundwork-dev-alarms-api-target-5xx-rate"].inputs["threshold"] == 2
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -574,3 +631,158 @@ def test_dashboard_is_json_graphing_the_real_resources(fixture, request):
 
 def test_runbook_file_exists_where_descriptions_point():
     assert Path(ROOT / "docs/alarms.md").is_file()
+
+
+# ------------------------------------------------------------------------------------------
+# two of each in one program (tests/programs/alarms two_of_each), refused Args
+# ------------------------------------------------------------------------------------------
+
+MONITORING = ("groundwork:monitoring:Notifications", "groundwork:monitoring:EnvironmentAlarms",
+              "groundwork:monitoring:Dashboard")
+
+
+def test_two_of_each_have_distinct_urns_and_aws_names(two_of_each):
+    plan = two_of_each
+    urns = [r.urn for r in plan.resources]
+    assert len(urns) == len(set(urns))
+    assert plan.name_clashes == []
+    for kind in MONITORING:
+        assert {c.name for c in plan.of_type(kind)} == {
+            f"{kind.rsplit(':', 1)[1].lower().replace('environmentalarms', 'alarms')}{s}"
+            for s in ("", "-b")}
+    # AWS names unique per account and region (a role policy's name is unique per role only)
+    names = [(r.type, physical) for r in plan.custom_resources
+             if (physical := r.physical_name) is not None and len(PHYSICAL_NAMES[r.type]) == 1]
+    assert len(names) > 100 and len(names) == len(set(names))
+    # each component's children carry its name (Pulumi) and its prefix (AWS)
+    topics = {t.name: t.inputs["name"] for t in plan.of_type(TOPIC)}
+    assert topics == {"notifications-critical": "alarms-test-notifications-critical",
+                      "notifications-warning": "alarms-test-notifications-warning",
+                      "notifications-b-critical": "alarms-test-notifications-b-critical",
+                      "notifications-b-warning": "alarms-test-notifications-b-warning"}
+    dashboards = {d.name: d.inputs["dashboardName"]
+                  for d in plan.of_type("aws:cloudwatch/dashboard:Dashboard")}
+    assert dashboards == {"dashboard-dashboard": "alarms-test-dashboard",
+                          "dashboard-b-dashboard": "alarms-test-dashboard-b"}
+    events = {e.name: e.inputs["name"]
+              for e in plan.of_type("aws:rds/eventSubscription:EventSubscription")}
+    assert events == {"notifications-rds-events": "alarms-test-notifications-rds-events",
+                      "notifications-b-rds-events": "alarms-test-notifications-b-rds-events"}
+    first, second = (plan.stack_outputs["alarm_names"][k] for k in ("alarms", "alarms-b"))
+    assert len(first) == len(second) == len(set(first)) == 43
+    assert all(n.startswith("alarms-test-alarms-") for n in first)
+    assert all(n.startswith("alarms-test-alarms-b-") for n in second)
+    assert not set(first) & set(second)
+
+
+def test_each_alarms_component_notifies_its_own_topics(two_of_each):
+    plan = two_of_each
+    for suffix in ("", "-b"):
+        component = plan.one("groundwork:monitoring:EnvironmentAlarms", f"alarms{suffix}")
+        arns = {t.outputs["arn"] for t in plan.of_type(TOPIC)
+                if t.name.startswith(f"notifications{suffix}-")
+                and t.name.removeprefix(f"notifications{suffix}-") in ("critical", "warning")}
+        mine = [a for a in plan.of_type(ALARM) if a.parent == component.urn]
+        assert len(mine) == 43
+        assert {arn for a in mine for arn in a.inputs["alarmActions"]} == arns
+
+
+def test_two_databases_get_alarms_of_their_own(two_of_each):
+    """main (db.m7g.large, 100 GiB) and analytics (db.r7g.xlarge, 200 GiB): one set each, named
+    after the database, watching its identifier, with thresholds from its own size; one RDS
+    event subscription per Notifications covers both."""
+    plan = two_of_each
+    identifiers = {d.name: d.outputs["identifier"] for d in plan.of_type("aws:rds/instance:Instance")}
+    assert set(identifiers) == {"main", "analytics"}
+    component = plan.one("groundwork:monitoring:EnvironmentAlarms", "alarms")
+    by_db: dict[str, dict[str, ResourceRecord]] = {}
+    for alarm in of_family(plan, "database"):
+        if alarm.parent != component.urn:
+            continue
+        [identifier] = dims(alarm, "DBInstanceIdentifier")
+        db = next(n for n, i in identifiers.items() if i == identifier)
+        key = tags_of(alarm)["AlarmKey"]
+        assert alarm.inputs["name"] == f"alarms-test-alarms-{db}-{key}"
+        by_db.setdefault(db, {})[key] = alarm
+    assert {db: len(keys) for db, keys in by_db.items()} == {"main": 7, "analytics": 7}
+    main, analytics = by_db["main"], by_db["analytics"]
+    assert main["rds-connections"].inputs["threshold"] == 648  # 80 % of 811 (8 GiB)
+    assert analytics["rds-connections"].inputs["threshold"] == 2595  # 80 % of 3244 (32 GiB)
+    assert main["rds-free-storage"].inputs["threshold"] == 10 * GIB
+    assert analytics["rds-free-storage"].inputs["threshold"] == 20 * GIB
+    assert (main["rds-db-load"].inputs["threshold"], analytics["rds-db-load"].inputs["threshold"]) \
+        == (2, 4)
+    for sub in plan.of_type("aws:rds/eventSubscription:EventSubscription"):
+        assert sorted(sub.inputs["sourceIds"]) == sorted(identifiers.values())
+
+
+def test_two_caches_load_balancers_networks_and_services_are_scoped_by_name(two_of_each):
+    plan = two_of_each
+    names = set(plan.stack_outputs["alarm_names"]["alarms"])
+    p = "alarms-test-alarms"
+    assert {f"{p}-sessions-cache-memory-1", f"{p}-sessions-cache-memory-2",
+            f"{p}-jobs-cache-memory-1"} <= names
+    assert f"{p}-jobs-cache-memory-2" not in names  # jobs has one node
+    members = {g.name: set(g.outputs["memberClusters"])
+               for g in plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup")}
+    for alarm in of_key(plan, "cache-memory"):
+        cache = alarm.inputs["name"].split("-alarms-b-" if "-alarms-b-" in alarm.inputs["name"]
+                                           else "-alarms-")[1].split("-cache-memory")[0]
+        assert dims(alarm, "CacheClusterId") <= members[cache]
+    suffixes = {lb.name: lb.outputs["arnSuffix"] for lb in plan.of_type("aws:lb/loadBalancer:LoadBalancer")}
+    for lb in ("public", "internal"):
+        assert dims(alarms(plan)[f"{p}-{lb}-alb-5xx"], "LoadBalancer") == {suffixes[lb]}
+    # each web service's target-group alarms use the load balancer it sits behind
+    assert dims(alarms(plan)[f"{p}-api-target-5xx-rate"], "LoadBalancer") == {suffixes["public"]}
+    assert dims(alarms(plan)[f"{p}-admin-target-5xx-rate"], "LoadBalancer") == {suffixes["internal"]}
+    gateways = {g.name: g.id for g in plan.of_type("aws:ec2/natGateway:NatGateway")}
+    assert dims(alarms(plan)[f"{p}-network-nat-port-allocation-1"], "NatGatewayId") == {
+        gateways["network-nat-0"]}
+    assert dims(alarms(plan)[f"{p}-analytics-net-nat-port-allocation-2"], "NatGatewayId") == {
+        gateways["analytics-net-nat-1"]}
+
+
+def test_a_dashboard_graphs_every_target_and_names_its_topics(two_of_each):
+    plan = two_of_each
+    dash = plan.one("aws:cloudwatch/dashboard:Dashboard", "dashboard-b-dashboard")
+    body = json.loads(dash.inputs["dashboardBody"])
+    used = widget_dimensions(body)
+    assert used["DBInstanceIdentifier"] == {d.outputs["identifier"]
+                                            for d in plan.of_type("aws:rds/instance:Instance")}
+    assert used["LoadBalancer"] == {lb.outputs["arnSuffix"]
+                                    for lb in plan.of_type("aws:lb/loadBalancer:LoadBalancer")}
+    [header] = [w for w in body["widgets"] if w["type"] == "text"]
+    assert header["properties"]["markdown"].startswith("# alarms-test\n")
+    assert "`alarms-test-notifications-b-critical` and `alarms-test-notifications-b-warning`" in \
+        header["properties"]["markdown"]
+    [status] = [w for w in body["widgets"] if w["type"] == "alarm"]
+    component = plan.one("groundwork:monitoring:EnvironmentAlarms", "alarms-b")
+    assert set(status["properties"]["alarms"]) == {
+        a.outputs["arn"] for a in plan.of_type(ALARM) if a.parent == component.urn}
+
+
+def test_a_service_rolling_back_on_alarms_nobody_creates_is_reported():
+    plan = run_alarms_program("misnamed_rollback")
+    [warning] = [m for m in plan.log if "rolls its deployments back" in m]
+    assert "alarms-test-monitoring-api-target-5xx-rate" in warning
+    assert "alarms-test-alarms-api-target-5xx-rate" in warning
+
+
+@pytest.mark.parametrize(("what", "message", "component"), [
+    ("alarms_without_targets", "EnvironmentAlarmsArgs.targets is required", "EnvironmentAlarms"),
+    ("alarms_without_warning_topic", "EnvironmentAlarmsArgs.warning_topic_arn is required",
+     "EnvironmentAlarms"),
+    ("alarms_with_two_databases_named_alike", "two targets named database db",
+     "EnvironmentAlarms"),
+    ("alarms_with_an_unknown_override", "did you mean 'rds-cpu'?", "EnvironmentAlarms"),
+    ("notifications_without_key", "NotificationsArgs.key_arn is required", "Notifications"),
+    ("notifications_with_http_endpoint", "critical_https_endpoints", "Notifications"),
+    ("dashboard_without_targets", "DashboardArgs.alarms or DashboardArgs.targets is required",
+     "Dashboard"),
+])
+def test_bad_args_are_refused_before_anything_registers(what, message, component):
+    plan = run_alarms_program("refuse", refuse=what)
+    assert "error" in plan.stack_outputs, f"{what}: the constructor accepted it"
+    assert message in plan.stack_outputs["error"]
+    assert not plan.of_type(f"groundwork:monitoring:{component}")
+    assert not plan.of_type(ALARM) and not plan.of_type(TOPIC)

@@ -1,5 +1,6 @@
 """RedisCache on the real prod and dev plans: every ElastiCache row of controls.md, the auth
-token and its secret, logs, and the connection contract."""
+token and its secret, logs, and the connection contract; and `RedisCache(name, RedisCacheArgs)`
+as a library component (two caches in one program, the Args it refuses)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import re
 
 import pytest
 from conftest import tags_of
+from pydantic import ValidationError
+from test_security_groups import physical_names, plan_pairs, refused
 
-from groundwork.components.base import Naming
-from groundwork.components.cache import replication_group_id
+from groundwork.components.args import doc_of
+from groundwork.components.base import component_naming
+from groundwork.components.cache import (
+    RedisCacheArgs,
+    RedisCacheSettings,
+    replication_group_id,
+)
 from groundwork.engine import REDACTED, PlanResult, plan_stack
 from groundwork.stacks.config import CacheConfig, ConfigError, load_environment
 
@@ -167,12 +175,33 @@ def test_replication_group_id_is_valid(prod, dev):
                 and "--" not in ident and not ident.endswith("-"))
 
     assert rg(prod).inputs["replicationGroupId"] == "groundwork-prod-cache"
-    for prefix, expected in (("groundwork-dev", "groundwork-dev-cache"),
-                             ("Groundwork_Stage--2", "groundwork-stage-2-cache"),
-                             ("y" * 70, None), ("1abc", "c-1abc-cache")):
-        ident = replication_group_id(Naming(prefix=prefix))
+    assert rg(dev).inputs["replicationGroupId"] == "groundwork-dev-cache"
+    for prefix, name, expected in (("groundwork-dev", "cache", "groundwork-dev-cache"),
+                                   ("Groundwork_Stage--2", "cache", "groundwork-stage-2-cache"),
+                                   ("y" * 70, "cache", None), ("1abc", "cache", "c-1abc-cache"),
+                                   ("groundwork-prod", "sessions", "groundwork-prod-sessions"),
+                                   ("groundwork-prod", "s" * 40, None)):
+        naming = component_naming("RedisCache", name, RedisCacheArgs(name_prefix=prefix))
+        ident = replication_group_id(naming)
         assert valid(ident), ident
         assert expected is None or ident == expected
+
+
+def test_the_stacks_cache_keeps_its_pre_0_2_names(prod, dev):
+    """The stack's cache is named "cache": every AWS name derived from it is what 0.1 had, and
+    the parameter group's description (ForceNew under a fixed name) did not change either."""
+    for plan in (prod, dev):
+        env = f"groundwork-{plan.stack}"
+        assert plan.one(COMPONENT).name == "cache"
+        pg = plan.one(PARAMS)
+        assert pg.name == "cache-params"
+        assert pg.inputs["name"] == f"{env}-cache-valkey8"
+        assert pg.inputs["description"] == f"{env} valkey cache parameters"
+        assert rg(plan).inputs["description"] == f"{env} valkey cache"
+        assert plan.one(SECRET).inputs["description"] == (
+            f"{env} valkey AUTH token (SecretString is the token)")
+        assert {g.name for g in plan.of_type(LOG_GROUP) if g.parent == plan.one(COMPONENT).urn} \
+            == {"cache-log-slow-log", "cache-log-engine-log"}
 
 
 def test_children_are_parented_and_tagged(prod):
@@ -259,3 +288,100 @@ def test_auth_secret_records_why_it_has_no_rotation_schedule(prod):
     # AWS tag values: letters, digits, spaces and _ . : / = + - @ only, <= 256 characters
     assert re.fullmatch(r"[\w .:/=+\-@]{1,256}", ROTATION_EXEMPT_REASON)
     assert not prod.of_type("aws:secretsmanager/secretRotation:SecretRotation")
+
+
+# --- RedisCache(name, RedisCacheArgs) as a library component ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def pairs() -> PlanResult:
+    return plan_pairs("two_of_each")
+
+
+def test_two_caches_in_one_program_have_distinct_urns_and_aws_names(pairs):
+    caches = {c.name: c for c in pairs.of_type(COMPONENT)}
+    assert set(caches) == {"sessions", "jobs"}
+    assert not [k for k, n in physical_names(pairs).items() if n > 1]
+    for name, comp in caches.items():
+        kids = {c.type: c for c in pairs.children(comp) if c.type != LOG_GROUP}
+        group = kids[GROUP].inputs
+        assert group["replicationGroupId"] == f"pairs-test-{name}"
+        assert kids[PARAMS].inputs["name"].startswith(f"pairs-test-{name}-")
+        assert kids[SECRET].inputs["namePrefix"] == f"pairs-test-{name}-auth-"
+        subnets = kids["aws:elasticache/subnetGroup:SubnetGroup"]
+        assert subnets.inputs["name"] == f"pairs-test-{name}-subnets"
+        assert group["subnetGroupName"] == subnets.outputs["name"]
+        logs = {g.inputs["name"] for g in pairs.children(comp) if g.type == LOG_GROUP}
+        assert logs == {f"/aws/elasticache/pairs-test-{name}/{t}" for t in ("slow-log", "engine-log")}
+        for child in pairs.children(comp):
+            assert child.name.startswith(f"{name}-"), child.name
+    sessions, jobs = (caches[n] for n in ("sessions", "jobs"))
+    by = {c: {r.type: r for r in pairs.children(caches[c])} for c in caches}
+    # each on its own security-group set's cache group and with its own keys
+    sg = {g.id: g for g in pairs.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    assert [sg[i].name for i in by["sessions"][GROUP].inputs["securityGroupIds"]] == ["security-groups-cache"]
+    assert [sg[i].name for i in by["jobs"][GROUP].inputs["securityGroupIds"]] == ["jobs-groups-cache"]
+    keys = {k.outputs["arn"]: k.name for k in pairs.of_type("aws:kms/key:Key")}
+    assert keys[by["sessions"][GROUP].inputs["kmsKeyId"]] == "kms-data-key"
+    assert keys[by["jobs"][GROUP].inputs["kmsKeyId"]] == "jobs-kms-data-key"
+    # the settings are per cache: protect, engine, nodes
+    assert by["sessions"][GROUP].protect is True  # RedisCacheArgs.protect defaults to true
+    assert by["jobs"][GROUP].protect is False
+    assert by["jobs"][PARAMS].inputs["family"] == "redis7"
+    assert by["jobs"][GROUP].inputs["automaticFailoverEnabled"] is False
+    assert by["sessions"][GROUP].inputs["multiAzEnabled"] is True
+    assert sessions.urn != jobs.urn
+
+
+def test_what_the_alarms_read_from_a_cache(pairs):
+    """`args.node_type`, `args.num_nodes` and `member_clusters` (CacheTarget) per cache."""
+    out = pairs.stack_outputs["caches"]
+    assert out["sessions"]["node_type"] == "cache.m7g.large" and out["sessions"]["num_nodes"] == 2
+    assert out["sessions"]["member_clusters"] == ["pairs-test-sessions-001", "pairs-test-sessions-002"]
+    assert out["jobs"]["num_nodes"] == 1 and out["jobs"]["member_clusters"] == ["pairs-test-jobs-001"]
+    assert out["jobs"]["port"] == 6379
+
+
+@pytest.mark.parametrize("what, words", [
+    ("cache_without_data_key", "RedisCacheArgs.data_key_arn is required"),
+    ("cache_without_logs_key", "RedisCacheArgs.logs_key_arn is required"),
+    ("cache_without_security_group", "RedisCacheArgs.security_group is required"),
+    ("cache_without_subnets", "pass exactly one of subnet_group_name"),
+    ("cache_bad_replication_group_id", "replication_group_id 'Bad--Id' is not a valid"),
+    ("cache_bad_name", "RedisCache: name 'Bad_Name' must be"),
+    ("cache_group_set_without_cache", "has no cache group; create it with SecurityGroupsArgs.cache_port"),
+])
+def test_missing_or_bad_wiring_is_refused_before_anything_registers(what, words):
+    plan, error = refused(what)
+    assert words in error
+    assert not plan.of_type(COMPONENT)
+    assert not [r for r in plan.resources if r.name.lower().startswith("bad")]
+    assert plan.one("aws:ec2/securityGroup:SecurityGroup", "after")  # the program went on
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"num_nodes": 7}, "num_nodes"),
+    ({"port": 80}, "port"),
+    ({"node_type": "cache.x1.large"}, "node_type"),
+    ({"engine": "memcached"}, "engine"),
+    ({"engine_version": "7.1"}, "not available for valkey"),
+    ({"log_retention_days": 2}, "log_retention_days"),
+    ({"snapshot_window": "2am"}, "snapshot_window"),
+    ({"auth_token": "hunter2"}, "auth_token"),
+    ({"protect": "maybe"}, "protect"),
+])
+def test_bad_args_name_the_field(args, field):
+    with pytest.raises(ValidationError) as err:
+        RedisCacheArgs(**args)
+    assert field in str(err.value)
+
+
+def test_settings_are_documented_with_their_default():
+    for key, info in RedisCacheSettings.model_fields.items():
+        doc = doc_of(RedisCacheSettings, key)
+        assert "default" in doc, key
+        assert "dev" not in doc and "prod" not in doc, (key, doc)  # profiles live in stacks/
+        assert not info.is_required(), key
+    # one type per concept: the stacks' section is the component's settings plus `enabled`
+    assert set(CacheConfig.model_fields) == set(RedisCacheSettings.model_fields) | {"enabled"}
+    assert RedisCacheArgs(engine="redis").engine_version == "7.1"

@@ -1,5 +1,6 @@
 """EcsCluster on the real stacks (issue 5): Container Insights, capacity providers, ECS Exec,
-and the contract the alarms read from `platform.extras`."""
+and the contract the alarms read from the typed `Platform`; on its own (issue 11): two clusters in
+one program, and Args refused before anything registers."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ import pytest
 from compute_support import (
     CAPACITY,
     CLUSTER,
+    COMPUTE_COMPONENTS,
     LOG_GROUP,
     ROLE_POLICY,
     SERVICE,
     doc,
+    duplicate_names,
+    duplicate_urns,
     role_of,
+    run_standalone,
     service,
     task,
 )
-from conftest import tags_of
+from conftest import ROOT, tags_of
+from pydantic import ValidationError
 
+from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
 from groundwork.engine import plan_stack
-from groundwork.stacks.loader import read_stack_file
+from groundwork.testing import plan_program
 
 CONTRACT = Path(__file__).parent / "programs" / "compute_contract" / "__main__.py"
 
@@ -61,6 +68,7 @@ def test_ecs_exec_when_asked_is_logged_and_encrypted():
     plan = plan_stack("dev", overrides={"cluster": {"execute_command": True}})
     logs_key = next(k for k in plan.of_type("aws:kms/key:Key") if tags_of(k)["Purpose"] == "logs")
     group = plan.one(LOG_GROUP, "cluster-exec-logs")
+    assert group.inputs["name"] == "/ecs/groundwork-dev-exec"  # the name before 0.2.0 (stateful)
     assert group.inputs["kmsKeyId"] == logs_key.outputs["arn"]
     assert group.inputs["retentionInDays"] == 14
     exec_cfg = plan.one(CLUSTER).inputs["configuration"]["executeCommandConfiguration"]
@@ -114,15 +122,10 @@ def test_every_compute_child_is_parented_named_and_tagged(prod):
 
 @pytest.fixture(scope="module")
 def contract():
-    from groundwork.engine import run_program
-    from groundwork.stacks.config import load_environment
-
-    sf = read_stack_file("prod")
-    env = load_environment(sf.namespace, stack="prod", region=sf.region)
-    return run_program(sf, env, program=CONTRACT)
+    return plan_program(CONTRACT, stack="prod", project_dir=ROOT)
 
 
-def test_extras_contract_for_the_alarms(contract):
+def test_platform_contract_for_the_alarms(contract):
     """What the alarms read: cluster name, ALB arn_suffix, each service's names, target-group
     arn_suffix (web only) and deployment alarm names, as the values AWS dimensions take."""
     out = contract.stack_outputs["contract"]
@@ -140,6 +143,84 @@ def test_extras_contract_for_the_alarms(contract):
     assert wrk["target_group_arn_suffix"] is None
     assert (api["is_service"], wrk["is_service"]) == (True, True)
     assert api["log_group_name"] == "/ecs/groundwork-prod-api"
-    assert api["alarm_names"] == ["groundwork-prod-api-target-5xx-rate",
-                                  "groundwork-prod-api-unhealthy-hosts"]
-    assert wrk["alarm_names"] == ["groundwork-prod-worker-running-below-desired"]
+    assert api["alarm_names"] == ["groundwork-prod-alarms-api-target-5xx-rate",
+                                  "groundwork-prod-alarms-api-unhealthy-hosts"]
+    assert wrk["alarm_names"] == ["groundwork-prod-alarms-worker-running-below-desired"]
+
+
+# -- the component on its own (tests/programs/standalone) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def twins():
+    return run_standalone("compute_twins")
+
+
+@pytest.fixture(scope="module")
+def bad_args():
+    return run_standalone("compute_bad_args")
+
+
+def test_two_clusters_in_one_program_have_their_own_urns_and_names(twins):
+    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
+    clusters = {c.name: c for c in twins.of_type(CLUSTER)}
+    assert {n: c.inputs["name"] for n, c in clusters.items()} == {
+        "blue-cluster": "standalone-test-blue-cluster",
+        "green-cluster": "standalone-test-green-cluster"}
+    providers = {p.name: p for p in twins.of_type(CAPACITY)}
+    assert providers["blue-cluster-capacity"].inputs["clusterName"] == \
+        clusters["blue-cluster"].outputs["name"]
+    assert providers["green-cluster-capacity"].inputs["clusterName"] == \
+        clusters["green-cluster"].outputs["name"]
+    # only green has ECS Exec, with its own session log group and the logs key
+    [group] = [g for g in twins.of_type(LOG_GROUP) if g.name.endswith("-exec-logs")]
+    assert (group.name, group.inputs["name"]) == (
+        "green-cluster-exec-logs", "/ecs/standalone-test-green-cluster-exec")
+    assert group.inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/logs"
+    assert "configuration" not in clusters["blue-cluster"].inputs
+    assert clusters["green-cluster"].inputs["configuration"]["executeCommandConfiguration"][
+        "logConfiguration"]["cloudWatchLogGroupName"] == group.outputs["name"]
+    # each service runs in its own cluster, and Exec follows the cluster
+    for name, cluster in (("api", "blue-cluster"), ("api-jobs", "blue-cluster"),
+                          ("shop", "green-cluster"), ("shop-jobs", "green-cluster")):
+        svc = service(twins, name)
+        assert svc.inputs["cluster"] == clusters[cluster].outputs["arn"]
+        assert svc.inputs["enableExecuteCommand"] is (cluster == "green-cluster")
+        assert providers[f"{cluster}-capacity"].urn in svc.depends_on
+    # retention: the cluster's, which the services default to
+    assert twins.one(LOG_GROUP, "api-logs").inputs["retentionInDays"] == 30
+    assert twins.one(LOG_GROUP, "shop-logs").inputs["retentionInDays"] == 365
+    assert tags_of(clusters["blue-cluster"]) == {"Owner": "tests", "Environment": "test",
+                                                 "Name": "standalone-test-blue-cluster",
+                                                 "Component": "cluster"}
+
+
+def test_exec_without_a_logs_key_is_refused_before_anything_registers(bad_args):
+    error = bad_args.stack_outputs["errors"]["cluster_exec_without_key"]
+    assert error.startswith("EcsCluster 'bad-cluster': EcsClusterArgs.logs_key_arn is required "
+                            "when execute_command is true")
+    assert [c.name for c in bad_args.of_type("groundwork:compute:EcsCluster")] == ["ok-cluster"]
+    assert not [r for r in bad_args.resources if r.name.startswith("bad-")]
+    assert {c.type for c in bad_args.resources if not c.custom} <= {
+        *COMPUTE_COMPONENTS, "pulumi:pulumi:Stack"}
+
+
+@pytest.mark.parametrize("kwargs, field, words", [
+    ({"log_retention_days": 13}, "log_retention_days", "13 is not a CloudWatch Logs retention"),
+    ({"container_insights": "disabled"}, "container_insights", "'enhanced' or 'enabled'"),
+    ({"execute_comand": True}, "execute_comand", "Extra inputs are not permitted"),
+])
+def test_bad_cluster_args_name_the_field(kwargs, field, words):
+    with pytest.raises(ValidationError) as err:
+        EcsClusterArgs(**kwargs)
+    assert field in str(err.value) and words in str(err.value)
+
+
+def test_cluster_names_are_checked_before_registering():
+    with pytest.raises(ValueError, match=r"EcsCluster: name 'Blue_Cluster' must be 1-40 characters"):
+        EcsCluster("Blue_Cluster", EcsClusterArgs())
+
+
+def test_settings_defaults_are_the_secure_ones():
+    d = EcsClusterSettings()
+    assert (d.container_insights, d.execute_command, d.log_retention_days) == ("enhanced", False, 365)

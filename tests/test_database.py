@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import policy_doc, tags_of
+from test_security_groups import physical_names, plan_pairs, refused
 
 from groundwork.components.base import Naming
 from groundwork.components.database import CA_CERT, rds_identifier
@@ -318,3 +319,36 @@ def test_valid_settings_pass():
     env = _load({"performance_insights_retention_days": 465, "database_insights_mode": "advanced",
                  "engine_version": "16", "maintenance_window": "sat:23:30-sun:00:30"})
     assert env.database.parameter_group_family == "postgres16"
+
+
+# --- PostgresDatabase(name, PostgresDatabaseArgs) as a library component ----------------------
+
+
+@pytest.fixture(scope="module")
+def pairs() -> PlanResult:
+    return plan_pairs("two_of_each")
+
+
+def test_two_databases_in_one_program_have_distinct_urns_and_aws_names(pairs):
+    comps = {c.name: c for c in pairs.of_type(COMPONENT)}
+    assert set(comps) == {"main", "analytics"}
+    assert not [k for k, n in physical_names(pairs).items() if n > 1]
+    sg = {g.id: g.name for g in pairs.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    for name, groups in (("main", "security-groups"), ("analytics", "jobs-groups")):
+        kids = {c.type: c for c in pairs.children(comps[name]) if c.type != LOG_GROUP}
+        inst = kids[INSTANCE].inputs
+        assert inst["identifier"] == f"pairs-test-{name}"
+        assert kids[ROLE].inputs["name"] == f"pairs-test-{name}-monitoring"
+        assert kids[PARAMS].inputs["namePrefix"] == f"pairs-test-{name}-postgres17-"
+        assert kids["aws:rds/subnetGroup:SubnetGroup"].inputs["name"] == f"pairs-test-{name}-subnets"
+        logs = {g.inputs["name"] for g in pairs.children(comps[name]) if g.type == LOG_GROUP}
+        assert logs == {f"/aws/rds/instance/pairs-test-{name}/{e}" for e in ("postgresql", "upgrade")}
+        assert [sg[i] for i in inst["vpcSecurityGroupIds"]] == [f"{groups}-database"]
+        assert kids[INSTANCE].protect is True  # PostgresDatabaseArgs.protect defaults to true
+    assert pairs.stack_outputs["databases"] == ["pairs-test-main", "pairs-test-analytics"]
+
+
+def test_missing_logs_key_is_refused_before_anything_registers():
+    plan, error = refused("database_without_logs_key")
+    assert "PostgresDatabaseArgs.logs_key_arn is required" in error
+    assert not plan.of_type(COMPONENT) and not plan.of_type(INSTANCE)

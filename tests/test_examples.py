@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from groundwork.engine import PlanResult, ResourceRecord, run_program
-from groundwork.stacks.config import load_environment
-from groundwork.stacks.loader import StackFile
+from groundwork.engine import PlanResult, ResourceRecord
+from groundwork.testing import plan_program
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGION = "us-east-1"
@@ -69,13 +68,8 @@ def project_of(example: str) -> dict[str, Any]:
 def plan_example(example: str) -> PlanResult:
     """Run examples/<example>/__main__.py as stack `dev` of its own project, offline."""
     project = project_of(example)["name"]
-    program = EXAMPLES / example / "__main__.py"
-    config = {"aws:region": REGION, **{f"{project}:{k}": v for k, v in CONFIG[example].items()}}
-    stack_file = StackFile(stack=STACK, path=program.parent / f"Pulumi.{STACK}.yaml", config=config)
-    # The engine takes an EnvironmentConfig for its region and report; the examples read none.
-    env = load_environment({"profile": "dev", "tags": {"Owner": "examples"}}, stack=STACK,
-                           region=REGION)
-    return run_program(stack_file, env, program=program, project=project)
+    return plan_program(EXAMPLES / example / "__main__.py", stack=STACK, project=project,
+                        config={"aws:region": REGION, **CONFIG[example]})
 
 
 _PLANS: dict[str, PlanResult] = {}

@@ -13,6 +13,9 @@ from groundwork.components.github_deploy_role import (
     GITHUB_OIDC_HOST,
     INLINE_POLICY_MAX_CHARS,
     READ_VERBS,
+    GithubDeployRoleArgs,
+    GithubDeployRoleSettings,
+    GithubPreviewRoleArgs,
     deploy_policies,
     policy_size,
     preview_policy,
@@ -539,3 +542,85 @@ def test_deploy_role_cannot_change_account_wide_vpc_settings():
                for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
     assert actions
     assert not [a for a in actions if "BlockPublicAccess" in a or a in ("ec2:*", "*")]
+
+
+# --------------------------------------------------------------------------------------------
+# the library API: two roles in one program, Args refused before anything registers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_roles() -> PlanResult:
+    from test_alarms import run_alarms_program
+
+    return run_alarms_program("two_of_each")
+
+
+def test_two_deploy_roles_have_distinct_urns_and_names(two_roles):
+    """`ci` (acme/shop) creates the OIDC provider, `ci-b` (acme/admin) trusts it: one provider
+    per account and URL; every role and policy is named after its component."""
+    plan = two_roles
+    assert {c.name for c in plan.of_type("groundwork:ci:GithubDeployRole")} == {"ci", "ci-b"}
+    assert {c.name for c in plan.of_type("groundwork:ci:GithubPreviewRole")} == {
+        "ci-preview", "ci-b-preview"}
+    assert plan.name_clashes == []
+    [provider] = plan.of_type(OIDC)
+    roles = {r.name: r for r in plan.of_type(ROLE)}
+    assert {n: r.inputs["name"] for n, r in roles.items()} == {
+        "ci-role": "alarms-test-ci-deploy", "ci-preview-role": "alarms-test-ci-preview",
+        "ci-b-role": "alarms-test-ci-b-deploy", "ci-b-preview-role": "alarms-test-ci-b-preview"}
+    for name, repository in (("ci", "acme/shop"), ("ci-b", "acme/admin")):
+        for role in (roles[f"{name}-role"], roles[f"{name}-preview-role"]):
+            [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+            assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
+            subs = statement["Condition"]["StringEquals"][SUB]
+            assert all(sub.startswith(f"repo:{repository}:") for sub in _as_list(subs))
+        component = plan.one("groundwork:ci:GithubDeployRole", name)
+        policies = {p.inputs["name"]: json.loads(p.inputs["policy"]) for p in plan.of_type(POLICY)
+                    if p.parent == component.urn}
+        assert set(policies) == {f"alarms-test-{name}-deploy-{g}"
+                                 for g in ("network", "data", "compute", "observability", "iam")}
+        # each role denies changes to itself, its own policies and its own preview role
+        [deny] = [st for doc in policies.values() for st in doc["Statement"]
+                  if st["Sid"] == "NeverWidenItself"]
+        assert deny["Resource"][:3] == [
+            f"arn:aws:iam::{ACCOUNT}:role/alarms-test-{name}-deploy",
+            f"arn:aws:iam::{ACCOUNT}:policy/alarms-test-{name}-deploy-*",
+            f"arn:aws:iam::{ACCOUNT}:role/alarms-test-{name}-preview"]
+        # and manages what carries the program's name prefix, in the program's environment
+        [roles_own] = [st for doc in policies.values() for st in doc["Statement"]
+                       if st["Sid"] == "RolesOwn"]
+        assert roles_own["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/alarms-test-*"
+        [kms] = [st for doc in policies.values() for st in doc["Statement"]
+                 if st["Sid"] == "KmsOwnKeys"]
+        assert kms["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "test"}}
+
+
+@pytest.mark.parametrize(("what", "message"), [
+    ("deploy_role_without_repository", "GithubDeployRoleArgs.repository is required"),
+    ("deploy_role_with_wildcard_repository", "repository\n  Value error, 'acme/*' has a wildcard"),
+    ("deploy_role_for_any_branch", "branches\n  Value error, * would let any branch deploy"),
+])
+def test_bad_args_are_refused_before_anything_registers(what, message):
+    from test_alarms import run_alarms_program
+
+    plan = run_alarms_program("refuse", refuse=what)
+    assert message in plan.stack_outputs.get("error", ""), plan.stack_outputs
+    assert not plan.of_type("groundwork:ci:GithubDeployRole")
+    assert not plan.of_type(ROLE) and not plan.of_type(OIDC)
+
+
+def test_the_args_own_the_settings_the_ci_section_extends():
+    assert issubclass(CiConfig, GithubDeployRoleSettings)
+    assert issubclass(GithubDeployRoleArgs, GithubDeployRoleSettings)
+    # the component's own default is unset (it refuses to build without one); the section
+    # requires it
+    assert GithubDeployRoleArgs().repository == ""
+    with pytest.raises(ValueError, match="repository"):
+        CiConfig()
+    with pytest.raises(ValueError, match="oidc_provider_arn"):
+        GithubDeployRoleArgs(repository="acme/shop", oidc_provider_arn="arn:aws:iam::1:oidc/x")
+    with pytest.raises(ValueError, match="set branches or environments"):
+        GithubDeployRoleArgs(repository="acme/shop", branches=[])
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        GithubPreviewRoleArgs(repository="acme/shop", branches=["main"])  # a deploy-role setting

@@ -1,6 +1,8 @@
 """The shared LoadBalancer on the real stacks (issue 5): each ELB.* control of controls.md, the
 access-log bucket and its policy (us-east-1 and a post-2022 region), one ALB for N web services,
-the explicit http_only dev mode, and names <= 32 characters."""
+the explicit http_only dev mode, and names <= 32 characters; on its own (issue 11): two load
+balancers in one program, the legacy names the stacks keep, and Args refused before anything
+registers."""
 
 from __future__ import annotations
 
@@ -9,9 +11,30 @@ from pathlib import Path
 
 import pytest
 import yaml
-from compute_support import ALB, LISTENER, RULE, SG, TG, doc, service, tier_subnet_ids, web, worker
+from compute_support import (
+    ALB,
+    LISTENER,
+    RULE,
+    SG,
+    TG,
+    doc,
+    duplicate_names,
+    duplicate_urns,
+    run_standalone,
+    service,
+    tier_subnet_ids,
+    web,
+    worker,
+)
+from pydantic import ValidationError
 
-from groundwork.components.load_balancer import ELB_ACCOUNTS, access_log_bucket_policy, log_delivery_principal
+from groundwork.components.load_balancer import (
+    ELB_ACCOUNTS,
+    CertificateSettings,
+    LoadBalancerArgs,
+    access_log_bucket_policy,
+    log_delivery_principal,
+)
 from groundwork.engine import plan_stack
 from groundwork.stacks.config import SERVICE_NAME, ConfigError
 
@@ -104,6 +127,10 @@ def test_elb_5_access_logs_to_a_private_sse_s3_bucket(prod, dev):
         [rule] = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
         assert rule["status"] == "Enabled" and rule["expiration"] == {"days": days}
         assert len(bucket.outputs["bucket"]) <= 63 and bucket.outputs["bucket"].islower()
+        # the names before 0.2.0, which the stacks keep: the bucket holds the logs, DNS
+        # records point at the ALB
+        assert bucket.inputs["bucket"] == f"groundwork-{plan.stack}-alb-logs-123456789012-us-east-1"
+        assert alb.inputs["name"] == f"groundwork-{plan.stack}-alb"
         # prod keeps its logs through `pulumi destroy`; dev's go with the stack
         assert bucket.protect is (plan is prod)
         assert bucket.inputs["forceDestroy"] is (plan is dev)
@@ -295,3 +322,96 @@ def test_a_port_change_gives_the_target_group_a_new_name():
     before, after = tg_names(8000), tg_names(8080)
     assert before and after and before.isdisjoint(after)
     assert all(len(n) <= 32 for n in before | after)
+
+
+def test_target_group_names_are_the_services_own(prod, three_web):
+    """`<prefix>-<service>[-alt]-<port>`: the names before 0.2.0, derived from the service."""
+    assert [t.inputs["name"] for t in prod.of_type(TG)] == ["groundwork-prod-api-8000"]
+    assert {t.name: t.inputs["name"] for t in three_web.of_type(TG)} == {
+        "load-balancer-api-tg": "groundwork-dev-api-8000",
+        "load-balancer-admin-tg": "groundwork-dev-admin-9000",
+        "load-balancer-docs-tg": "groundwork-dev-docs-8000"}
+
+
+# -- the component on its own (tests/programs/standalone) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def twins():
+    return run_standalone("compute_twins")
+
+
+@pytest.fixture(scope="module")
+def bad_args():
+    return run_standalone("compute_bad_args")
+
+
+def test_two_load_balancers_in_one_program_have_their_own_urns_and_names(twins):
+    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
+    albs = {a.name: a for a in twins.of_type(ALB)}
+    assert {n: a.inputs["name"] for n, a in albs.items()} == {
+        "public-lb": "standalone-test-public-lb", "partner-lb": "standalone-test-partner-lb"}
+    buckets = {b.name: b.inputs["bucket"] for b in twins.of_type("aws:s3/bucket:Bucket")}
+    assert buckets == {"public-lb-logs": "standalone-test-public-lb-logs-123456789012-us-east-1",
+                       "partner-lb-logs": "standalone-test-partner-lb-logs-123456789012-us-east-1"}
+    names = [t.inputs["name"] for t in twins.of_type(TG)] + [a.inputs["name"] for a in albs.values()]
+    assert all(len(n) <= 32 for n in names) and len(set(names)) == len(names)
+    # each load balancer has its own listeners; public serves HTTPS, partner (http_only) HTTP
+    listeners = {li.name: li for li in twins.of_type(LISTENER)}
+    assert set(listeners) == {"public-lb-https", "public-lb-http", "partner-lb-http"}
+    for li in listeners.values():
+        assert li.inputs["loadBalancerArn"] == albs[li.name.rsplit("-", 1)[0]].id
+    # the same priority on two listeners is fine: each rule is on its own load balancer's
+    rules = {r.name: r for r in twins.of_type(RULE)}
+    assert set(rules) == {"public-lb-api-rule", "partner-lb-shop-rule"}
+    assert rules["public-lb-api-rule"].inputs["listenerArn"] == listeners["public-lb-https"].id
+    assert rules["partner-lb-shop-rule"].inputs["listenerArn"] == listeners["partner-lb-http"].id
+    assert {r.inputs["priority"] for r in rules.values()} == {100}
+    tgs = {t.name: t for t in twins.of_type(TG)}
+    assert {n: t.inputs["name"] for n, t in tgs.items()} == {
+        "public-lb-api-tg": "standalone-test-api-8000",
+        "partner-lb-shop-tg": "standalone-test-shop-8000",
+        "partner-lb-shop-alt-tg": "standalone-test-shop-alt-8000"}
+    assert service(twins, "api").inputs["loadBalancers"][0]["targetGroupArn"] == \
+        tgs["public-lb-api-tg"].outputs["arn"]
+    assert service(twins, "shop").inputs["loadBalancers"][0]["targetGroupArn"] == \
+        tgs["partner-lb-shop-tg"].outputs["arn"]
+    for name in albs:
+        parents = {twins.by_urn(r.parent).name for r in twins.of_type(TG) + twins.of_type(RULE)
+                   if r.name.startswith(name)}
+        assert parents == {name}
+    # the deletion protection follows the Args (partner: off, its logs deletable)
+    assert albs["public-lb"].inputs["enableDeletionProtection"] is True
+    assert albs["partner-lb"].inputs["enableDeletionProtection"] is False
+
+
+def test_bad_load_balancer_args_are_refused_before_anything_registers(bad_args):
+    errors = bad_args.stack_outputs["errors"]
+    assert errors["lb_without_vpc"].startswith(
+        "LoadBalancer 'bad-lb': LoadBalancerArgs.vpc_id is required")
+    assert errors["lb_one_subnet"].startswith(
+        "LoadBalancer 'bad-lb': LoadBalancerArgs.subnet_ids names 1 distinct subnet(s); an ALB "
+        "needs subnets in at least 2 AZs")
+    assert not [r for r in bad_args.resources if r.name.startswith("bad-lb")]
+
+
+@pytest.mark.parametrize("kwargs, field, words", [
+    ({"http_only": True, "load_balancer_name": "a" * 33}, "load_balancer_name",
+     "is not an ALB name"),
+    ({"http_only": True, "load_balancer_name": "internal-web"}, "load_balancer_name",
+     "not starting with internal-"),
+    ({}, "certificate", "certificate is required (arn, or domain + zone_id)"),
+    ({"http_only": True, "idle_timeout_seconds": 0}, "idle_timeout_seconds", "greater than or equal to 1"),
+    ({"http_only": True, "ssl_policy": "ELBSecurityPolicy-2016-08"}, "ssl_policy", "TLS13"),
+])
+def test_bad_load_balancer_args_name_the_field(kwargs, field, words):
+    with pytest.raises(ValidationError) as err:
+        LoadBalancerArgs(**kwargs)
+    assert field in str(err.value) and words in str(err.value)
+
+
+def test_certificate_is_an_arn_or_a_domain_and_zone():
+    with pytest.raises(ValidationError, match="set either arn, or domain and zone_id, not both"):
+        CertificateSettings(arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+                            domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ")
+    assert CertificateSettings(domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ").arn is None

@@ -55,7 +55,7 @@ def test_no_nat_gateway_one_instance_in_the_first_public_subnet(dev_nat_instance
     assert nat.inputs["subnetId"] == first_public.id
     assert first_public.inputs["availabilityZone"] == "us-east-1a"
     assert nat.inputs["instanceType"] == "t4g.nano"
-    assert tags_of(nat)["Name"] == "groundwork-dev-nat-us-east-1a"
+    assert tags_of(nat)["Name"] == "groundwork-dev-network-nat-us-east-1a"  # <prefix>-<component>-...
     assert tags_of(nat)["AZ"] == "us-east-1a"
     assert nat.parent == plan.one("groundwork:network:Network").urn
 
@@ -110,6 +110,7 @@ def test_ssm_only_instance_profile(dev_nat_instance):
     attached = [a.inputs["policyArn"] for a in plan.of_type(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["role"] == role.inputs["name"]]
     assert attached == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    assert role.inputs["name"] == profile.inputs["name"] == "groundwork-dev-network-nat-instance"
     assert [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy")
             if p.inputs["role"] in (role.inputs["name"], role.id)] == []
 
@@ -179,7 +180,7 @@ def test_the_security_group_admits_only_the_vpc(dev_nat_instance):
     nat = instance_of(plan)
     [sg_id] = nat.inputs["vpcSecurityGroupIds"]
     sg = next(g for g in plan.of_type(SG) if g.id == sg_id)
-    assert sg.inputs["name"] == "groundwork-dev-nat-instance"
+    assert sg.inputs["name"] == "groundwork-dev-network-nat-instance"
     assert "ingress" not in sg.inputs and "egress" not in sg.inputs  # rules are resources
     ingress = [r.inputs for r in plan.of_type(INGRESS) if r.inputs["securityGroupId"] == sg_id]
     assert sorted(r["ipProtocol"] for r in ingress) == ["icmp", "tcp", "udp"]
@@ -210,7 +211,8 @@ def test_the_recovery_alarm_watches_the_instance_and_recovers_it(dev_nat_instanc
     nat = instance_of(plan)
     [alarm] = [a for a in plan.of_type(ALARM) if tags_of(a)["AlarmKey"] == "nat-instance-status-check"]
     i = alarm.inputs
-    assert i["name"] == "groundwork-dev-nat-instance-status-check"
+    # <prefix>-<alarms component>-<watched component>-<key> (components/alarms)
+    assert i["name"] == "groundwork-dev-alarms-network-nat-instance-status-check"
     assert (i["namespace"], i["metricName"], i["statistic"]) == (
         "AWS/EC2", "StatusCheckFailed_System", "Maximum")
     assert i["dimensions"] == {"InstanceId": nat.id}

@@ -1,12 +1,40 @@
-"""The Network component, asserted on the real stacks planned offline (issue: network)."""
+"""The Network component, asserted on the real stacks planned offline (issue: network), and as
+a library: two networks in one program (tests/programs/networks), its Args and their errors."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
+from pathlib import Path
 
+import pytest
 from conftest import tags_of
+from pydantic import ValidationError
 
-from groundwork.engine import PlanResult
+from groundwork.components.network import (
+    SEED_TIERS,
+    EndpointsSettings,
+    FlowLogsSettings,
+    NetworkArgs,
+    NetworkSettings,
+    PlanError,
+    TierSpec,
+    plan_subnets,
+)
+from groundwork.engine import PlanResult, ResourceRecord
+from groundwork.stacks.config import (
+    EndpointsConfig,
+    FlowLogsConfig,
+    NetworkConfig,
+    TierConfig,
+    load_environment,
+)
+from groundwork.testing import plan_program
+
+PROGRAM = Path(__file__).parent / "programs" / "networks" / "__main__.py"
+COMPONENT = "groundwork:network:Network"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
@@ -130,7 +158,7 @@ def test_default_security_group_is_closed(prod):
 
 def test_flow_logs_all_traffic_to_an_encrypted_log_group(prod):
     flow = prod.one("aws:ec2/flowLog:FlowLog")
-    group = prod.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs")
+    group = prod.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["vpcId"] == prod.one("aws:ec2/vpc:Vpc").id
     assert flow.inputs["logDestination"] == group.outputs["arn"]
@@ -141,18 +169,19 @@ def test_flow_logs_all_traffic_to_an_encrypted_log_group(prod):
 
 
 def test_flow_log_role_is_least_privilege(prod):
-    role = next(r for r in prod.of_type("aws:iam/role:Role") if r.name == "flow-logs-role")
+    role = next(r for r in prod.of_type("aws:iam/role:Role") if r.name == "network-flow-logs-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
-    policy = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy", "flow-logs-write").inputs["policy"])
+    write = prod.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-write")
+    policy = json.loads(write.inputs["policy"])
     [stmt] = policy["Statement"]
-    group_arn = prod.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").outputs["arn"]
+    group_arn = prod.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").outputs["arn"]
     assert stmt["Resource"] == [group_arn, f"{group_arn}:*"]
     assert "*" not in json.dumps(stmt["Action"])
 
 
 def test_s3_gateway_endpoint_on_every_private_route_table(prod):
-    endpoint = prod.one("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint")
+    endpoint = prod.one("aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3-endpoint")
     assert endpoint.inputs["vpcEndpointType"] == "Gateway"
     assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
     public_rt = {route_table_of(prod, s.id) for s in prod.of_type(SUBNET)
@@ -170,7 +199,7 @@ def test_interface_endpoints_by_config():
                  if e.inputs["vpcEndpointType"] == "Interface"]
     assert sorted(e.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1.")
                   for e in endpoints) == ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
-    sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "endpoints-sg")
+    sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "network-endpoints-sg")
     for e in endpoints:
         assert e.inputs["privateDnsEnabled"] is True
         assert e.inputs["securityGroupIds"] == [sg.id]
@@ -237,3 +266,213 @@ def test_dev_is_two_azs(dev):
     assert {t: [c for _, c in v] for t, v in tiers.items()} == {
         "public": ["10.0.1.0/24", "10.0.2.0/24"], "compute": ["10.0.10.0/24", "10.0.11.0/24"],
         "data": ["10.0.20.0/24", "10.0.21.0/24"], "messaging": ["10.0.30.0/24", "10.0.31.0/24"]}
+
+
+def test_stack_keeps_the_stateful_names_and_renames_the_rest(prod, dev):
+    """The flow-log group (its records) and the subnet groups (a new cache subnet group
+    replaces the cache) keep their pre-0.2.0 names; the flow-log role moves under the
+    component's prefix."""
+    for plan, env in ((prod, "prod"), (dev, "dev")):
+        assert plan.one(LOG_GROUP, "network-flow-logs").inputs["name"] == (
+            f"/groundwork/groundwork-{env}/vpc-flow-logs")
+        assert plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["name"] == f"groundwork-{env}-db"
+        assert plan.one("aws:elasticache/subnetGroup:SubnetGroup").inputs["name"] == (
+            f"groundwork-{env}-cache")
+        role = plan.one("aws:iam/role:Role", "network-flow-logs-role")
+        assert role.inputs["name"] == f"groundwork-{env}-network-flow-logs"
+        assert tags_of(plan.one("aws:ec2/vpc:Vpc"))["Name"] == f"groundwork-{env}-network-vpc"
+
+
+# --------------------------------------------------------------------------------------------
+# logical names: derived from the component's name, aliased to the pre-0.2.0 names
+# --------------------------------------------------------------------------------------------
+
+
+def _old_urn(record: ResourceRecord, old_name: str) -> str:
+    return f"{record.urn.rsplit('::', 1)[0]}::{old_name}"
+
+
+def test_stack_network_children_alias_their_old_names(prod, dev_nat_instance):
+    """Every child of the stacks' network is `network-<old name>` with exactly one alias, the
+    URN it had before 0.2.0 (same type, same parent), so `pulumi up` moves the VPC and the
+    subnets instead of replacing them."""
+    for plan in (prod, dev_nat_instance):
+        network = plan.one(COMPONENT, "network")
+        assert network.aliases == []  # the component's own URN did not change
+        children = list(plan.descendants(network))
+        assert len(children) >= 36
+        for child in children:
+            assert child.name.startswith("network-"), child.name
+            old = child.name.removeprefix("network-")
+            assert child.aliases == [_old_urn(child, old)], child.name
+        by_name = {c.name: c for c in children}
+        assert by_name["network-vpc"].aliases == [_old_urn(by_name["network-vpc"], "vpc")]
+        assert by_name["network-vpc"].aliases[0].endswith(
+            "::groundwork:network:Network$aws:ec2/vpc:Vpc::vpc")
+        subnet = by_name["network-public-us-east-1a"]
+        assert subnet.aliases[0].endswith("$aws:ec2/subnet:Subnet::public-us-east-1a")
+    nat = {c.name for c in dev_nat_instance.descendants(dev_nat_instance.one(COMPONENT))}
+    assert {"network-nat-instance-us-east-1a", "network-nat-instance-sg",
+            "network-nat-instance-role", "network-nat-instance-eip-us-east-1a"} <= nat
+
+
+# --------------------------------------------------------------------------------------------
+# the component as a library: two networks in one program, free tier names, Args errors
+# --------------------------------------------------------------------------------------------
+
+
+def run_case(case: str) -> PlanResult:
+    return plan_program(PROGRAM, stack="test", project="networks",
+                        config={"aws:region": "us-east-1", "case": case})
+
+
+@pytest.fixture(scope="module")
+def two() -> PlanResult:
+    return run_case("two")
+
+
+def _aws_names(record: ResourceRecord) -> list[str]:
+    """The names AWS keeps for a resource: its `name` (role, group, log group...) and its
+    Name tag."""
+    return [n for n in (record.inputs.get("name"), tags_of(record).get("Name")) if n]
+
+
+def test_two_networks_have_distinct_urns_and_aws_names(two):
+    main, analytics = two.one(COMPONENT, "main"), two.one(COMPONENT, "analytics")
+    children = {"main": list(two.descendants(main)), "analytics": list(two.descendants(analytics))}
+    assert len(children["main"]) == 36 and len(children["analytics"]) == 34
+    urns = [r.urn for r in two.resources]
+    assert [u for u, n in Counter(urns).items() if n > 1] == []
+    for owner, records in children.items():
+        for r in records:
+            assert r.name.startswith(f"{owner}-"), r.name  # logical names follow the component
+            assert r.aliases == []  # a library network has no old names
+            for name in _aws_names(r):
+                assert f"networks-test-{owner}" in name, (r.name, name)  # <project>-<stack>-<name>
+    by_type = Counter((r.type, n) for rs in children.values() for r in rs
+                      for n in set(_aws_names(r)))
+    assert [k for k, n in by_type.items() if n > 1] == []
+    groups = sorted(r.inputs["name"] for r in two.of_type(LOG_GROUP))
+    assert groups == ["/groundwork/networks-test-analytics/vpc-flow-logs",
+                      "/groundwork/networks-test-main/vpc-flow-logs"]
+    assert sorted(r.inputs["name"] for r in two.of_type("aws:rds/subnetGroup:SubnetGroup")) == [
+        "networks-test-analytics-db", "networks-test-main-db"]
+    assert sorted(r.inputs["cidrBlock"] for r in two.of_type("aws:ec2/vpc:Vpc")) == [
+        "10.0.0.0/16", "10.40.0.0/16"]
+
+
+def test_a_library_network_names_its_tiers_freely(two):
+    """No `public`/`compute`/`data` tier needed: the NAT goes to the public-routed tier, the
+    endpoints to the private one, the subnet groups to `database_tier`."""
+    analytics = two.one(COMPONENT, "analytics")
+    own = list(two.descendants(analytics))
+    tiers = {tags_of(r)["Tier"] for r in own if r.type == "aws:ec2/subnet:Subnet"}
+    assert tiers == {"edge", "workers", "warehouse"}
+    subnet_tier = {r.id: tags_of(r)["Tier"] for r in own if r.type == "aws:ec2/subnet:Subnet"}
+    [nat] = [r for r in own if r.type == "aws:ec2/natGateway:NatGateway"]
+    assert subnet_tier[nat.inputs["subnetId"]] == "edge"
+    [endpoint] = [r for r in own if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+                  and r.inputs["vpcEndpointType"] == "Interface"]
+    assert {subnet_tier[i] for i in endpoint.inputs["subnetIds"]} == {"workers"}
+    for typ in ("aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"):
+        [group] = [r for r in own if r.type == typ]
+        assert {subnet_tier[i] for i in group.inputs["subnetIds"]} == {"warehouse"}
+        assert tags_of(group)["Tier"] == "warehouse"
+    assert two.stack_outputs["analytics"]["tiers"] == ["edge", "workers", "warehouse"]
+
+
+def test_bad_args_name_the_field_before_anything_registers():
+    result = run_case("bad_args")
+    assert [r.type for r in result.resources if r.type != "pulumi:pulumi:Stack"] == []
+    errors = result.stack_outputs["errors"]
+    assert errors["cidr"].splitlines()[1] == "cidr"  # pydantic names the field on its own line
+    assert "10.0.0.0/33" in errors["cidr"]
+    assert "not a valid IPv4 CIDR" in errors["cidr"]
+    assert "cidr_block" in errors["unknown"] and "Extra inputs are not permitted" in errors["unknown"]
+    assert "NetworkArgs.database_tier 'db' is not a tier" in errors["database_tier"]
+    assert errors["logs_key"].startswith("Network 'main': NetworkArgs.logs_key_arn is required")
+
+
+@pytest.mark.parametrize(("values", "field", "fragment"), [
+    ({"cidr": "10.0.0.1/16"}, "cidr", "host bits set; did you mean 10.0.0.0/16?"),
+    ({"cidr": "10.0.0.0/8"}, "cidr", "AWS allows /16 to /28"),
+    ({"nat": "two"}, "nat", "Input should be"),
+    ({"nat_instance_type": "m5.large"}, "nat_instance_type", "must be a t4g"),
+    ({"az_count": 7}, "az_count", "less than or equal to 6"),
+    ({"flow_logs": {"retention_days": 42}}, "flow_logs.retention_days", "not a CloudWatch Logs"),
+    ({"endpoints": {"interface": ["s3"]}}, "endpoints.interface.0", "Input should be"),
+    ({"tiers": [{"name": "Public", "routing": "public"}]}, "tiers.0.name", "pattern"),
+    ({"flow_log_group_name": "has spaces"}, "flow_log_group_name", "not a CloudWatch Logs group"),
+    ({"db_subnet_group_name": "default"}, "db_subnet_group_name", "not an RDS subnet group"),
+    ({"cache_subnet_group_name": "Cache"}, "cache_subnet_group_name", "not an ElastiCache"),
+    ({"vpc_cidr": "10.0.0.0/16"}, "vpc_cidr", "Extra inputs are not permitted"),
+])
+def test_network_args_refuse_a_bad_value_naming_the_field(values, field, fragment):
+    with pytest.raises(ValidationError) as info:
+        NetworkArgs(**values)
+    [error] = info.value.errors()
+    assert ".".join(map(str, error["loc"])) == field
+    assert fragment in error["msg"]
+
+
+@pytest.mark.parametrize(("values", "fragment"), [
+    ({"tiers": [{"name": "a", "routing": "private"}, {"name": "a", "routing": "isolated"}]},
+     "tier 'a' is defined twice"),
+    ({"tiers": [{"name": "app", "routing": "private"}], "database_tier": "app"},
+     "nat per_az needs a tier with routing public"),
+    ({"database_tier": "public"}, "NetworkArgs.database_tier 'public' has routing public"),
+    ({"availability_zones": ["us-east-1a"], "az_count": 2}, "lists 1 AZs but az_count is 2"),
+])
+def test_network_args_refuse_a_layout_the_component_cannot_build(values, fragment):
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        NetworkArgs(**values)
+
+
+def test_only_the_stacks_require_the_seed_tier_names():
+    tiers = [TierSpec(name="app", routing="private"), TierSpec(name="db", routing="isolated")]
+    args = NetworkArgs(tiers=tiers, nat="none", database_tier="db")
+    assert [t.name for t in args.tiers] == ["app", "db"]
+    assert NetworkArgs(tiers=tiers, nat="none", database_tier=None).database_tier is None
+    with pytest.raises(ValidationError, match="a tier named 'public'"):
+        NetworkConfig(tiers=tiers, nat="none")
+
+
+def test_one_type_per_concept():
+    assert TierConfig is TierSpec
+    assert FlowLogsConfig is FlowLogsSettings and EndpointsConfig is EndpointsSettings
+    assert issubclass(NetworkConfig, NetworkSettings) and issubclass(NetworkArgs, NetworkSettings)
+    env = load_environment({"profile": "prod", "tags": {"Owner": "t"}}, stack="p",
+                           region="us-east-1")
+    assert env.network.tiers == list(SEED_TIERS)
+    assert all(isinstance(t, TierSpec) for t in env.network.tiers)
+    # the settings the stack hands the component are the same objects
+    args = NetworkArgs(**env.network.settings(NetworkSettings))
+    assert args.tiers == env.network.tiers and args.flow_logs is env.network.flow_logs
+    # one CIDR check: the planner's, whether config, Args or plan_subnets sees the value
+    with pytest.raises(PlanError) as planned:
+        plan_subnets("10.0.0.1/16", ["us-east-1a"], SEED_TIERS)
+    with pytest.raises(ValidationError) as configured:
+        NetworkConfig(cidr="10.0.0.1/16")
+    assert str(planned.value) in str(configured.value)
+
+
+def test_defaults_are_production_grade():
+    args = NetworkArgs()
+    assert (args.nat, args.az_count, args.cidr) == ("per_az", 3, "10.0.0.0/16")
+    assert (args.flow_logs.retention_days, args.flow_logs.traffic_type) == (365, "ALL")
+    assert args.endpoints.s3_gateway is True and args.legacy_child_aliases is False
+    assert args.tiers == list(SEED_TIERS) and args.database_tier == "data"
+    for model in (NetworkSettings, NetworkArgs, FlowLogsSettings, EndpointsSettings, TierSpec):
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no description"
+            assert "dev" not in info.description.split() and "prod" not in info.description.split()
+
+
+def test_a_precomputed_plan_must_be_the_settings_plan():
+    settings = NetworkSettings(az_count=2)
+    plan = settings.plan("us-east-1")
+    assert NetworkArgs(az_count=2, subnet_plan=plan).subnet_plan is plan
+    with pytest.raises(ValidationError, match="not a plan of these settings"):
+        NetworkArgs(az_count=2, cidr="10.1.0.0/16", subnet_plan=plan)
+    with pytest.raises(ValidationError, match="covers 2 AZs but az_count is 3"):
+        NetworkArgs(subnet_plan=plan)

@@ -9,12 +9,12 @@ append-only guarantees (appending a tier or an AZ never moves an existing CIDR).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import fields, replace
 from itertools import combinations
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from groundwork.components.network.planner import (
     REGION_AZ_SUFFIXES,
@@ -44,6 +44,12 @@ def by_key(plan: SubnetPlan) -> dict[tuple[str, str], str]:
 
 def refused(match: str):
     return pytest.raises(PlanError, match=match)
+
+
+def unchecked(**values) -> TierSpec:
+    """A tier built without TierSpec's own field checks (`model_construct`): the planner must
+    refuse bad values itself, with PlanError."""
+    return TierSpec.model_construct(**{**TierSpec(name="x", routing="public").model_dump(), **values})
 
 
 # --------------------------------------------------------------------------- exact layouts
@@ -108,9 +114,9 @@ def test_seed_tiers_definition():
 
 def test_slash20_tiers_with_explicit_offsets():
     tiers = (
-        TierSpec("public", "public", offset=1),
-        TierSpec("compute", "private", prefix_length=20, offset=4),
-        TierSpec("data", "isolated", prefix_length=22, offset=40),
+        TierSpec(name="public", routing="public", offset=1),
+        TierSpec(name="compute", routing="private", prefix_length=20, offset=4),
+        TierSpec(name="data", routing="isolated", prefix_length=22, offset=40),
     )
     plan = plan_subnets("10.0.0.0/16", AZ3, tiers)
     assert cidrs_of(plan, "public") == ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
@@ -120,9 +126,9 @@ def test_slash20_tiers_with_explicit_offsets():
 
 def test_auto_placement_aligns_to_each_tiers_size_after_reserved_blocks():
     tiers = (
-        TierSpec("public", "public"),  # slots 0..5 of /24 reserved -> high water 10.0.6.0
-        TierSpec("compute", "private", prefix_length=20),  # aligned up to 10.0.16.0/20
-        TierSpec("data", "isolated"),  # after compute's 6 reserved /20s: 10.0.112.0
+        TierSpec(name="public", routing="public"),  # slots 0..5 of /24 reserved -> high water 10.0.6.0
+        TierSpec(name="compute", routing="private", prefix_length=20),  # aligned up to 10.0.16.0/20
+        TierSpec(name="data", routing="isolated"),  # after compute's 6 reserved /20s: 10.0.112.0
     )
     plan = plan_subnets("10.0.0.0/16", AZ3, tiers)
     assert cidrs_of(plan, "public") == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
@@ -131,7 +137,7 @@ def test_auto_placement_aligns_to_each_tiers_size_after_reserved_blocks():
 
 
 def test_auto_tier_appended_to_seed_lands_after_messaging_reservation():
-    plan = plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, TierSpec("cache", "isolated")))
+    plan = plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, TierSpec(name="cache", routing="isolated")))
     # messaging reserves slots 30..35, so the next free /24 is 10.0.36.0.
     assert cidrs_of(plan, "cache") == ["10.0.36.0/24", "10.0.37.0/24", "10.0.38.0/24"]
     assert plan.subnets[:11] == plan_subnets("10.0.0.0/16", AZ3, SEED_TIERS).subnets
@@ -139,9 +145,9 @@ def test_auto_tier_appended_to_seed_lands_after_messaging_reservation():
 
 def test_auto_placement_uses_high_water_mark_of_all_earlier_tiers():
     tiers = (
-        TierSpec("data", "isolated", offset=20),
-        TierSpec("public", "public", offset=1),
-        TierSpec("cache", "isolated"),
+        TierSpec(name="data", routing="isolated", offset=20),
+        TierSpec(name="public", routing="public", offset=1),
+        TierSpec(name="cache", routing="isolated"),
     )
     plan = plan_subnets("10.0.0.0/16", AZ2, tiers)
     # Not squeezed in after 'public' (slot 7): earlier 'data' reserves up to slot 25.
@@ -149,7 +155,10 @@ def test_auto_placement_uses_high_water_mark_of_all_earlier_tiers():
 
 
 def test_reserved_azs_controls_spacing_of_auto_tiers():
-    tiers = (TierSpec("a", "public", reserved_azs=3), TierSpec("b", "private", reserved_azs=2))
+    tiers = (
+        TierSpec(name="a", routing="public", reserved_azs=3),
+        TierSpec(name="b", routing="private", reserved_azs=2),
+    )
     plan = plan_subnets("10.1.0.0/16", AZ2, tiers)
     assert cidrs_of(plan, "a") == ["10.1.0.0/24", "10.1.1.0/24"]
     assert cidrs_of(plan, "b") == ["10.1.3.0/24", "10.1.4.0/24"]
@@ -157,19 +166,20 @@ def test_reserved_azs_controls_spacing_of_auto_tiers():
 
 def test_explicit_cidrs_tier_is_used_verbatim_and_wins_over_offset():
     legacy = TierSpec(
-        "legacy",
-        "private",
+        name="legacy",
+        routing="private",
         offset=50,
         cidrs=("10.0.200.0/24", "10.0.201.0/24", "10.0.205.0/24"),
     )
-    plan = plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, legacy, TierSpec("edge", "public")))
+    plan = plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, legacy, TierSpec(name="edge", routing="public")))
     assert cidrs_of(plan, "legacy") == ["10.0.200.0/24", "10.0.201.0/24", "10.0.205.0/24"]
     # The reserved block of an explicit-cidrs tier ends at its highest address.
     assert cidrs_of(plan, "edge") == ["10.0.206.0/24", "10.0.207.0/24", "10.0.208.0/24"]
 
 
 def test_explicit_cidrs_with_az_count():
-    tier = TierSpec("mq", "isolated", prefix_length=26, az_count=2, cidrs=("10.0.0.64/26", "10.0.0.192/26"))
+    tier = TierSpec(name="mq", routing="isolated", prefix_length=26, az_count=2,
+                    cidrs=("10.0.0.64/26", "10.0.0.192/26"))
     plan = plan_subnets("10.0.0.0/20", AZ3, (tier,))
     assert [(s.az, s.cidr) for s in plan.subnets] == [
         ("us-east-1a", "10.0.0.64/26"),
@@ -178,7 +188,10 @@ def test_explicit_cidrs_with_az_count():
 
 
 def test_small_vpc_and_smallest_subnets():
-    tiers = (TierSpec("a", "public", prefix_length=28), TierSpec("b", "isolated", prefix_length=28))
+    tiers = (
+        TierSpec(name="a", routing="public", prefix_length=28),
+        TierSpec(name="b", routing="isolated", prefix_length=28),
+    )
     plan = plan_subnets("10.0.0.0/24", AZ2, tiers)
     assert cidrs_of(plan, "a") == ["10.0.0.0/28", "10.0.0.16/28"]
     assert cidrs_of(plan, "b") == ["10.0.0.96/28", "10.0.0.112/28"]
@@ -219,7 +232,7 @@ def test_refuses_non_string_vpc_cidr():
 
 @pytest.mark.parametrize("prefix", [16, 15, 29, 32])
 def test_refuses_prefix_length_outside_vpc_prefix_to_28(prefix):
-    tiers = (TierSpec("data", "isolated", prefix_length=prefix),)
+    tiers = (unchecked(name="data", routing="isolated", prefix_length=prefix),)
     with refused(rf"tier 'data' has prefix_length={prefix}; .* allowed /17 to /28"):
         plan_subnets("10.0.0.0/16", AZ3, tiers)
 
@@ -231,11 +244,14 @@ def test_refuses_any_tier_in_a_slash28_vpc():
 
 def test_refuses_non_int_prefix_length():
     with refused(r"tier 'data' has prefix_length=True"):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec("data", "isolated", prefix_length=True),))
+        plan_subnets("10.0.0.0/16", AZ3, (unchecked(name="data", routing="isolated", prefix_length=True),))
 
 
 def test_refuses_tier_outside_vpc_with_explicit_offset():
-    tiers = (TierSpec("public", "public", offset=1), TierSpec("data", "isolated", offset=20))
+    tiers = (
+        TierSpec(name="public", routing="public", offset=1),
+        TierSpec(name="data", routing="isolated", offset=20),
+    )
     with refused(
         r"^tier 'data' needs 3 subnets of /24 from offset 20 but the VPC 10\.0\.0\.0/20 "
         r"holds only 16; allowed offsets: 0 to 13$"
@@ -244,7 +260,7 @@ def test_refuses_tier_outside_vpc_with_explicit_offset():
 
 
 def test_refuses_auto_placed_tier_that_does_not_fit():
-    tiers = tuple(TierSpec(name, "private", prefix_length=28) for name in ("a", "b", "c", "d"))
+    tiers = tuple(TierSpec(name=name, routing="private", prefix_length=28) for name in ("a", "b", "c", "d"))
     with refused(
         r"^tier 'd' is placed automatically at offset 18 \(after the slots reserved by earlier "
         r"tiers\) and needs 2 subnets of /28, but the VPC 10\.0\.0\.0/24 holds only 16; set an "
@@ -254,7 +270,10 @@ def test_refuses_auto_placed_tier_that_does_not_fit():
 
 
 def test_refuses_overlap_naming_both_tiers_and_cidrs():
-    tiers = (TierSpec("public", "public", offset=1), TierSpec("compute", "private", offset=3))
+    tiers = (
+        TierSpec(name="public", routing="public", offset=1),
+        TierSpec(name="compute", routing="private", offset=3),
+    )
     with refused(
         r"tier 'public' subnet 10\.0\.3\.0/24 \(us-east-1c\) overlaps tier 'compute' subnet "
         r"10\.0\.3\.0/24 \(us-east-1a\); every subnet needs its own range"
@@ -264,28 +283,28 @@ def test_refuses_overlap_naming_both_tiers_and_cidrs():
 
 def test_refuses_overlap_between_nested_sizes():
     tiers = (
-        TierSpec("big", "private", prefix_length=20, offset=0),
-        TierSpec("small", "public", offset=5),
+        TierSpec(name="big", routing="private", prefix_length=20, offset=0),
+        TierSpec(name="small", routing="public", offset=5),
     )
     with refused(r"tier 'big' subnet 10\.0\.0\.0/20 .* overlaps tier 'small' subnet 10\.0\.5"):
         plan_subnets("10.0.0.0/16", AZ2, tiers)
 
 
 def test_refuses_explicit_cidr_overlapping_another_tier():
-    legacy = TierSpec("legacy", "private", cidrs=("10.0.2.0/24", "10.0.40.0/24", "10.0.41.0/24"))
+    legacy = TierSpec(name="legacy", routing="private", cidrs=("10.0.2.0/24", "10.0.40.0/24", "10.0.41.0/24"))
     with refused(r"tier 'public' subnet 10\.0\.2\.0/24 .* overlaps tier 'legacy'"):
         plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, legacy))
 
 
 def test_refuses_duplicate_explicit_cidrs_within_a_tier():
-    tier = TierSpec("legacy", "private", cidrs=("10.0.2.0/24", "10.0.2.0/24"))
+    tier = TierSpec(name="legacy", routing="private", cidrs=("10.0.2.0/24", "10.0.2.0/24"))
     with refused(r"tier 'legacy' subnet 10\.0\.2\.0/24 .* overlaps tier 'legacy'"):
         plan_subnets("10.0.0.0/16", AZ2, (tier,))
 
 
 def test_refuses_duplicate_tier_names():
     with refused(r"tier 'data' is defined twice; tier names must be unique"):
-        plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, TierSpec("data", "isolated")))
+        plan_subnets("10.0.0.0/16", AZ3, (*SEED_TIERS, TierSpec(name="data", routing="isolated")))
 
 
 def test_refuses_empty_tier_list():
@@ -309,7 +328,7 @@ def test_refuses_az_count_larger_than_vpc_azs():
 @pytest.mark.parametrize("count", [0, -1])
 def test_refuses_az_count_below_one(count):
     with refused(rf"tier 'data' has az_count={count} .* allowed: 1 to 3"):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec("data", "isolated", az_count=count),))
+        plan_subnets("10.0.0.0/16", AZ3, (unchecked(name="data", routing="isolated", az_count=count),))
 
 
 def test_refuses_more_azs_than_reserved_slots():
@@ -317,7 +336,7 @@ def test_refuses_more_azs_than_reserved_slots():
         r"tier 'data' uses 3 AZs but reserved_azs=2; reserved_azs must be a whole number >= "
         r"the AZs the tier uses \(3\)"
     ):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec("data", "isolated", reserved_azs=2),))
+        plan_subnets("10.0.0.0/16", AZ3, (TierSpec(name="data", routing="isolated", reserved_azs=2),))
 
 
 def test_refuses_seven_azs_with_default_reservation():
@@ -327,7 +346,7 @@ def test_refuses_seven_azs_with_default_reservation():
 
 
 def test_refuses_wrong_number_of_explicit_cidrs():
-    tier = TierSpec("legacy", "private", cidrs=("10.0.200.0/24", "10.0.201.0/24"))
+    tier = TierSpec(name="legacy", routing="private", cidrs=("10.0.200.0/24", "10.0.201.0/24"))
     with refused(
         r"tier 'legacy' lists 2 cidrs but uses 3 AZs \(us-east-1a, us-east-1b, us-east-1c\); "
         r"give exactly one CIDR per AZ"
@@ -336,7 +355,7 @@ def test_refuses_wrong_number_of_explicit_cidrs():
 
 
 def test_refuses_explicit_cidr_with_wrong_prefix():
-    tier = TierSpec("legacy", "private", cidrs=("10.0.200.0/24", "10.0.202.0/23"))
+    tier = TierSpec(name="legacy", routing="private", cidrs=("10.0.200.0/24", "10.0.202.0/23"))
     with refused(
         r"tier 'legacy' cidr 10\.0\.202\.0/23 for us-east-1b is /23 but the tier's "
         r"prefix_length is 24; every cidr must be /24"
@@ -346,19 +365,19 @@ def test_refuses_explicit_cidr_with_wrong_prefix():
 
 @pytest.mark.parametrize("bad", ["10.0.200.1/24", "banana", "10.0.200.0", "fd00::/24"])
 def test_refuses_invalid_explicit_cidr(bad):
-    tier = TierSpec("legacy", "private", cidrs=("10.0.100.0/24", bad))
+    tier = TierSpec(name="legacy", routing="private", cidrs=("10.0.100.0/24", bad))
     with refused(r"tier 'legacy' cidr .* for us-east-1b (is not a valid IPv4 CIDR|must be IPv4)"):
         plan_subnets("10.0.0.0/16", AZ2, (tier,))
 
 
 def test_refuses_explicit_cidr_outside_vpc():
-    tier = TierSpec("legacy", "private", cidrs=("10.0.1.0/24", "10.1.1.0/24"))
+    tier = TierSpec(name="legacy", routing="private", cidrs=("10.0.1.0/24", "10.1.1.0/24"))
     with refused(r"tier 'legacy' cidr 10\.1\.1\.0/24 for us-east-1b is outside the VPC"):
         plan_subnets("10.0.0.0/16", AZ2, (tier,))
 
 
 def test_refuses_cidrs_given_as_a_single_string():
-    tier = TierSpec("legacy", "private", cidrs="10.0.1.0/24")  # type: ignore[arg-type]
+    tier = unchecked(name="legacy", routing="private", cidrs="10.0.1.0/24")
     with refused(r"tier 'legacy' cidrs must be a list of CIDR strings"):
         plan_subnets("10.0.0.0/16", ["us-east-1a"], (tier,))
 
@@ -387,23 +406,47 @@ def test_refuses_invalid_az_names(az):
 @pytest.mark.parametrize("name", ["Public", "1st", "", "a" * 21, "data_tier", "-x", "db tier"])
 def test_refuses_invalid_tier_names(name):
     with refused(r"tier name .* is invalid; use 1-20 characters: a lowercase letter"):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec(name, "public"),))
+        plan_subnets("10.0.0.0/16", AZ3, (unchecked(name=name, routing="public"),))
 
 
 def test_accepts_longest_valid_tier_name():
     name = "a" + "b-9" * 6 + "z"  # 20 characters
-    assert plan_subnets("10.0.0.0/16", AZ2, (TierSpec(name, "public"),)).tier_names == (name,)
+    assert plan_subnets("10.0.0.0/16", AZ2, (TierSpec(name=name, routing="public"),)).tier_names == (name,)
 
 
 def test_refuses_unknown_routing():
     with refused(r"tier 'data' has routing 'nat'; allowed: public, private, isolated"):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec("data", "nat"),))  # type: ignore[arg-type]
+        plan_subnets("10.0.0.0/16", AZ3, (unchecked(name="data", routing="nat"),))
 
 
 @pytest.mark.parametrize("offset", [-1, 2.0, "3"])
 def test_refuses_bad_offset(offset):
     with refused(r"tier 'data' has offset=.*; allowed: a whole number >= 0"):
-        plan_subnets("10.0.0.0/16", AZ3, (TierSpec("data", "isolated", offset=offset),))
+        plan_subnets("10.0.0.0/16", AZ3, (unchecked(name="data", routing="isolated", offset=offset),))
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("name", "Public"), ("name", "a" * 21), ("name", "data_tier"), ("routing", "nat"),
+    ("prefix_length", 15), ("prefix_length", 29), ("az_count", 0), ("az_count", 7),
+    ("offset", -1), ("reserved_azs", 0), ("reserved_azs", 7), ("cidrs", "10.0.1.0/24"),
+])
+def test_tier_spec_refuses_a_bad_field_when_built(field, value):
+    """Built normally, a TierSpec checks each field on its own and names the one at fault (the
+    config's `network.tiers[i].<field>` errors come from here)."""
+    with pytest.raises(ValidationError) as info:
+        TierSpec(**{"name": "data", "routing": "isolated", field: value})
+    assert [e["loc"] for e in info.value.errors()] == [(field,)]
+
+
+def test_tier_spec_is_keyword_only_frozen_and_strict_about_keys():
+    tier = TierSpec(name="data", routing="isolated", cidrs=["10.0.20.0/24"])
+    assert tier.cidrs == ("10.0.20.0/24",)  # a YAML list becomes the tuple the planner wants
+    with pytest.raises(ValidationError):
+        tier.offset = 3  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="prefix"):
+        TierSpec(name="data", routing="isolated", prefix=20)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        TierSpec("data", "isolated")  # type: ignore[misc]
 
 
 def test_unknown_tier_lookup_raises_plan_error_not_key_error():
@@ -524,14 +567,19 @@ def tier_specs(
     kind = draw(st.sampled_from(("auto",) * 6 + ("offset", "cidrs"))) if explicit else "auto"
     if kind == "offset":
         offset = draw(st.integers(0, total - used))
-        return TierSpec(name, routing, prefix, az_count, offset, reserved)
+        return TierSpec(name=name, routing=routing, prefix_length=prefix, az_count=az_count,
+                        offset=offset, reserved_azs=reserved)
     if kind == "cidrs":
         # Explicit cidrs are pinned to a fixed AZ count, as they would be in real config.
         slots = draw(st.lists(st.integers(0, total - 1), min_size=used, max_size=used, unique=True))
         size = 1 << (32 - prefix)
         # Relative placeholders; _resolve() adds the VPC base address.
-        return TierSpec(name, routing, prefix, used, None, reserved, tuple(f"@{s * size}" for s in slots))
-    return TierSpec(name, routing, prefix, az_count, None, reserved)
+        # (model_construct: the placeholders are not CIDRs yet)
+        return TierSpec.model_construct(name=name, routing=routing, prefix_length=prefix,
+                                        az_count=used, offset=None, reserved_azs=reserved,
+                                        cidrs=tuple(f"@{s * size}" for s in slots))
+    return TierSpec(name=name, routing=routing, prefix_length=prefix, az_count=az_count,
+                    reserved_azs=reserved)
 
 
 def _resolve(vpc: str, tier: TierSpec) -> TierSpec:
@@ -541,7 +589,7 @@ def _resolve(vpc: str, tier: TierSpec) -> TierSpec:
     net = ipaddress.IPv4Network(vpc)
     base = int(net.network_address)
     cidrs = tuple(str(ipaddress.IPv4Network((base + int(c[1:]), tier.prefix_length))) for c in tier.cidrs)
-    return replace(tier, cidrs=cidrs)
+    return TierSpec(**{**tier.model_dump(), "cidrs": cidrs})
 
 
 @st.composite
@@ -683,7 +731,7 @@ def test_property_pinning_a_tier_to_its_cidrs_keeps_the_layout(case, data):
     assume(plan is not None)
     i = data.draw(st.integers(0, len(tiers) - 1))
     got = plan.tier(tiers[i].name)
-    pinned = replace(tiers[i], az_count=len(got), cidrs=tuple(s.cidr for s in got))
+    pinned = tiers[i].model_copy(update={"az_count": len(got), "cidrs": tuple(s.cidr for s in got)})
     replanned = plan_subnets(vpc, azs, (*tiers[:i], pinned))
     assert replanned.subnets == plan.subnets[: len(replanned.subnets)]
 
@@ -700,8 +748,9 @@ cidrish = st.builds(
     st.integers(-1, 40),
 )
 anything = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats() | junk_text
+# model_construct: a tier built from unchecked values (the planner still refuses them itself).
 fuzz_tiers = st.builds(
-    TierSpec,
+    TierSpec.model_construct,
     name=st.sampled_from(NAME_POOL) | junk_text | anything,
     routing=st.sampled_from(("public", "private", "isolated")) | anything,
     prefix_length=st.integers(-2, 40) | anything,
@@ -738,8 +787,8 @@ def near_valid_inputs(draw):
     junk = anything | st.integers(-3, 40) | cidrish
     if target == "tier":
         i = draw(st.integers(0, len(tiers) - 1))
-        field = draw(st.sampled_from(tuple(f.name for f in fields(TierSpec))))
-        tiers[i] = replace(tiers[i], **{field: draw(junk)})
+        field = draw(st.sampled_from(tuple(TierSpec.model_fields)))
+        tiers[i] = tiers[i].model_copy(update={field: draw(junk)})  # unchecked, on purpose
     elif target == "azs":
         azs = list(azs)
         azs[draw(st.integers(0, len(azs) - 1))] = draw(junk | st.sampled_from(AZ_POOL))

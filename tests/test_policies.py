@@ -798,7 +798,7 @@ def test_groundwork_plan_shows_the_policy_summary(tmp_path):
     result = _cli("plan", "dev", "--markdown", str(report))
     assert result.returncode == 0, result.stderr
     assert "Policy (dev.json): 58 rules over" in result.stdout
-    assert "Policy violations" in result.stdout and "rds-multi-az" in result.stdout
+    assert "rds-multi-az" in result.stdout and "Details: groundwork check dev" in result.stdout
     assert "## Policy" in report.read_text() and "| `rds-multi-az` | RDS.5 | advisory |" in report.read_text()
 
 

@@ -1,4 +1,6 @@
-"""The security-group matrix (seed 003) on the real stacks, and the construction-time guard.
+"""The security-group matrix (seed 003) on the real stacks, the construction-time guard, and
+`SecurityGroups(name, SecurityGroupsArgs(...))` as a library component (two sets in one program,
+the Args it refuses).
 
 The stack files may not list services yet, so the app plans add the target architecture's two
 services (api: web on 8000; worker) by override; everything else is the real stack file."""
@@ -6,20 +8,27 @@ services (api: web on 8000; worker) by override; everything else is the real sta
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import tags_of
+from pydantic import ValidationError
 
+from groundwork.components.cache import RedisCacheArgs
+from groundwork.components.database import PostgresDatabaseArgs
 from groundwork.components.security_groups import (
     Intent,
     SecurityGroupError,
+    SecurityGroupsArgs,
+    ServicePeer,
     check_intent,
     matrix,
+    store_group,
 )
 from groundwork.engine import PlanResult, ProgramError, plan_stack
-from groundwork.stacks.config import ServiceConfig
 from groundwork.stacks.loader import read_stack_file
+from groundwork.testing import plan_program
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -32,6 +41,7 @@ SERVICES = [
     {"name": "worker", "kind": "worker", "image": "example/api:1.0.0"},
 ]
 WIRING = Path(__file__).parent / "programs" / "data_wiring" / "__main__.py"
+PAIRS = Path(__file__).parent / "programs" / "data_wiring" / "pairs.py"
 # EC2's rule-description constraint, as AWS documents it (written out here, not imported from the
 # code under test): up to 255 of a-z A-Z 0-9, space and ._-:/()#,@[]+=&;{}!$*
 AWS_RULE_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
@@ -171,7 +181,11 @@ def test_groups_have_no_inline_rules_and_revoke_on_delete(prod_app):
         assert "egress" not in g.inputs and "ingress" not in g.inputs
         assert g.inputs["revokeRulesOnDelete"] is True
         assert g.inputs["vpcId"] == prod_app.one("aws:ec2/vpc:Vpc").id
-        assert g.inputs["namePrefix"].startswith("groundwork-prod-sg-")
+        # <prefix>-<component name>-<key>- (0.2.0; before: groundwork-prod-sg-<key>-)
+        key = tags_of(g)["Group"]
+        assert g.inputs["namePrefix"] == f"groundwork-prod-security-groups-{key}-"
+        assert tags_of(g)["Name"] == f"groundwork-prod-security-groups-{key}"
+        assert g.name == f"security-groups-{key}"  # logical names as before 0.2.0
         assert tags_of(g)["Environment"] == "prod" and tags_of(g)["Name"]
     for r in prod_app.of_type(INGRESS) + prod_app.of_type(EGRESS):
         if r.inputs["securityGroupId"] in group_keys(prod_app):
@@ -271,8 +285,15 @@ def test_check_intent_refuses(intent, words):
         check_intent(intent, vpc_cidr="10.0.0.0/16")
 
 
+def peers(services: list[dict]) -> list[ServicePeer]:
+    """The stack's mapping (stacks/platform.py): a service's config -> its ServicePeer."""
+    return [ServicePeer(name=s["name"], kind=s["kind"], port=s.get("port"),
+                        use_database=s.get("use_database", True),
+                        use_cache=s.get("use_cache", True)) for s in services]
+
+
 def test_matrix_is_pure_data():
-    services = [ServiceConfig(**s) for s in SERVICES]
+    services = peers(SERVICES)
     got = matrix(services=services, load_balancer=True, database_port=5432, cache_port=None)
     assert {(i.source, i.target, i.port) for i in got} == {
         ("0.0.0.0/0", "alb", 443), ("::/0", "alb", 443), ("0.0.0.0/0", "alb", 80),
@@ -284,6 +305,107 @@ def test_matrix_is_pure_data():
 
 
 def test_a_service_may_not_take_a_data_store_groups_name():
-    services = [ServiceConfig(name="cache", kind="worker", image="example/api:1.0.0")]
-    with pytest.raises(SecurityGroupError, match=r"groundwork:services\[cache\]\.name"):
+    services = [ServicePeer(name="cache")]
+    with pytest.raises(SecurityGroupError,
+                       match=r"SecurityGroupsArgs\.services\[0\]\.name: 'cache' is reserved"):
         matrix(services=services, load_balancer=False, database_port=5432, cache_port=6379)
+
+
+# --- SecurityGroups(name, SecurityGroupsArgs) as a library component -------------------------
+
+
+def plan_pairs(case: str, **config: str) -> PlanResult:
+    """tests/programs/data_wiring/pairs.py (project `pairs`, stack `test`): two of each
+    data-tier component, or one refused Args (`refuse=`). Shared by the data-tier tests."""
+    return plan_program(PAIRS, stack="test", project="pairs",
+                        config={"aws:region": "us-east-1", "case": case, **config})
+
+
+def refused(what: str) -> tuple[PlanResult, str]:
+    """The pairs program's `refuse` case: the plan and the error the constructor raised."""
+    plan = plan_pairs("refuse", refuse=what)
+    assert "error" in plan.stack_outputs, f"{what}: the constructor accepted it"
+    return plan, plan.stack_outputs["error"]
+
+
+def physical_names(plan: PlanResult) -> Counter[tuple[str, str, str]]:
+    """(type, field, value) of every AWS name or name prefix the program set."""
+    return Counter((r.type, k, v) for r in plan.resources if r.custom
+                   for k in ("name", "namePrefix", "identifier", "replicationGroupId")
+                   if isinstance(v := r.inputs.get(k), str) and v)
+
+
+@pytest.fixture(scope="module")
+def pairs() -> PlanResult:
+    return plan_pairs("two_of_each")
+
+
+def test_two_sets_in_one_program_have_distinct_urns_and_names(pairs):
+    urns = Counter(r.urn for r in pairs.resources)
+    assert not [u for u, n in urns.items() if n > 1]
+    clashes = [k for k, n in physical_names(pairs).items() if n > 1]
+    assert not clashes
+    comps = {c.name: c for c in pairs.of_type(COMPONENT)}
+    assert set(comps) == {"security-groups", "jobs-groups"}
+    for name, comp in comps.items():
+        groups = [g for g in pairs.of_type(SG) if g.parent == comp.urn]
+        assert {tags_of(g)["Group"] for g in groups} == {"alb", "api", "worker", "database", "cache"}
+        for g in groups:
+            key = tags_of(g)["Group"]
+            assert g.name == f"{name}-{key}"
+            assert g.inputs["namePrefix"] == f"pairs-test-{name}-{key}-"
+        # each set's rules are its own children and join only its own groups
+        ids = {g.id for g in groups}
+        rules = [r for t in (INGRESS, EGRESS) for r in pairs.of_type(t) if r.parent == comp.urn]
+        assert len(rules) == len(SEED_003)  # allow_from(worker) on its cache added nothing
+        for r in rules:
+            assert r.name.startswith(f"{name}-")
+            assert r.inputs["securityGroupId"] in ids
+            assert r.inputs.get("referencedSecurityGroupId", next(iter(ids))) in ids
+
+
+@pytest.mark.parametrize("what, words", [
+    ("groups_without_vpc_cidr", "SecurityGroupsArgs.vpc_cidr is required"),
+    ("groups_without_vpc_id", "SecurityGroupsArgs.vpc_id is required"),
+])
+def test_missing_wiring_is_refused_before_anything_registers(what, words):
+    plan, error = refused(what)
+    assert words in error
+    assert not [r for r in plan.of_type(COMPONENT) if r.name == "bad"]
+    assert not [r for r in plan.of_type(SG) if r.name.startswith("bad-")]
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr"),  # host bits set
+    ({"vpc_cidr": "10.0.0.0"}, "vpc_cidr"),
+    ({"database_port": 0}, "database_port"),
+    ({"cache_port": 70000}, "cache_port"),
+    ({"services": [{"name": "api", "kind": "web"}]}, "port"),  # a web service needs its port
+    ({"services": [{"name": "API"}]}, "name"),
+    ({"services": [{"name": "api", "port": 0}]}, "port"),
+    ({"services": [{"name": "database"}]}, "services"),
+    ({"services": [{"name": "api"}, {"name": "api"}]}, "listed twice"),
+    ({"services": [{"name": "api", "kind": "daemon"}]}, "kind"),
+    ({"service": []}, "service"),  # unknown argument
+])
+def test_bad_args_name_the_field(args, field):
+    with pytest.raises(ValidationError) as err:
+        SecurityGroupsArgs(**{"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", **args})
+    assert field in str(err.value)
+
+
+def test_service_peer_defaults_are_least_privilege():
+    peer = ServicePeer(name="jobs")
+    assert (peer.kind, peer.port, peer.use_database, peer.use_cache) == ("worker", None, False, False)
+    got = matrix(services=[peer], load_balancer=True, database_port=5432, cache_port=6379)
+    assert [(i.source, i.target, i.port) for i in got] == [("jobs", "0.0.0.0/0", 443)]
+
+
+def test_the_deprecated_security_groups_keyword_is_gone():
+    """0.2.0 breaking change: `security_groups=` (the component next to a plain group) was
+    deprecated in 0.1; the stores take the component alone as `security_group`."""
+    for args in (RedisCacheArgs, PostgresDatabaseArgs):
+        with pytest.raises(ValidationError, match="security_groups"):
+            args(security_groups=object())
+    with pytest.raises(TypeError):
+        store_group("RedisCache", "cache", None, None)  # type: ignore[call-arg]

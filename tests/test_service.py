@@ -1,6 +1,8 @@
 """FargateService on the real stacks (issue 5): ECS.* controls, the api and worker as the seeds
 ask, secret wiring and least-privilege roles, deployments, autoscaling, images, and the config
-errors a bad service gets (before any resource, CLI exit 2)."""
+errors a bad service gets (before any resource, CLI exit 2); on its own (issue 11): two of each
+service kind in one program, one name in two programs, and Args refused before anything
+registers."""
 
 from __future__ import annotations
 
@@ -26,8 +28,12 @@ from compute_support import (
     TG,
     containers,
     doc,
+    duplicate_names,
+    duplicate_urns,
+    physical_name,
     policies_of_role,
     role_of,
+    run_standalone,
     service,
     statements,
     task,
@@ -36,7 +42,9 @@ from compute_support import (
     worker,
 )
 from conftest import tags_of
+from pydantic import ValidationError
 
+from groundwork.components.service import FargateServiceArgs, FargateServiceSettings, ServiceWiring
 from groundwork.engine import plan_stack
 from groundwork.stacks.config import ConfigError
 
@@ -169,8 +177,8 @@ def test_capacity_provider_per_environment(prod, dev):
 
 def test_safe_rolling_deploys(prod):
     rollback_on = {  # web: errors and failed health checks; worker: tasks that don't stay up
-        "api": ["groundwork-prod-api-target-5xx-rate", "groundwork-prod-api-unhealthy-hosts"],
-        "worker": ["groundwork-prod-worker-running-below-desired"],
+        "api": ["groundwork-prod-alarms-api-target-5xx-rate", "groundwork-prod-alarms-api-unhealthy-hosts"],
+        "worker": ["groundwork-prod-alarms-worker-running-below-desired"],
     }
     for name, names in rollback_on.items():
         i = service(prod, name).inputs
@@ -503,3 +511,112 @@ def test_services_name_no_rollback_alarms_when_alarms_are_off():
     assert services and all(not s.inputs.get("alarms") for s in services)
     assert all(s.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
                for s in services)
+
+
+# -- the component on its own (tests/programs/standalone) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def twins():
+    return run_standalone("compute_twins")
+
+
+@pytest.fixture(scope="module")
+def bad_args():
+    return run_standalone("compute_bad_args")
+
+
+def test_two_web_and_two_worker_services_in_one_program(twins):
+    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
+    names = {"api", "shop", "api-jobs", "shop-jobs"}
+    assert {c.name for c in twins.of_type("groundwork:compute:FargateService")} == names
+    for name in names:
+        prefix = f"standalone-test-{name}"
+        svc, t = service(twins, name), task(twins, name)
+        assert svc.inputs["name"] == prefix and t.inputs["family"] == prefix
+        assert twins.one(LOG_GROUP, f"{name}-logs").inputs["name"] == f"/ecs/{prefix}"
+        roles = {r.name: r.inputs["name"] for r in twins.of_type(ROLE) if r.name.startswith(f"{name}-")
+                 and twins.by_urn(r.parent).name == name}
+        assert roles[f"{name}-execution-role"] == f"{prefix}-execution"
+        assert roles[f"{name}-task-role"] == f"{prefix}-task"
+        assert all(len(n) <= 64 for n in roles.values())
+        [c] = containers(twins, name)
+        assert c["name"] == name and c["logConfiguration"]["options"]["awslogs-group"] == f"/ecs/{prefix}"
+        policies = {p.name: p.inputs["name"] for p in twins.of_type(SCALING_POLICY)
+                    if twins.by_urn(p.parent).name == name}
+        assert policies[f"{name}-scale-cpu"] == f"{prefix}-scale-cpu"
+        assert twins.one(SCALING_TARGET, f"{name}-scaling").inputs["resourceId"] == \
+            f"service/standalone-test-{'blue' if name.startswith('api') else 'green'}-cluster/{prefix}"
+    # the blue/green service has its own deploy role and both target groups on its LB
+    [lb] = service(twins, "shop").inputs["loadBalancers"]
+    assert lb["advancedConfiguration"]["alternateTargetGroupArn"] == \
+        twins.one(TG, "partner-lb-shop-alt-tg").outputs["arn"]
+    assert role_of(twins, lb["advancedConfiguration"]["roleArn"]).inputs["name"] == \
+        "standalone-test-shop-deploy"
+    # deployment alarms default to the names EnvironmentAlarms "alarms" gives them
+    alarms = twins.stack_outputs["twins"]["alarm_names"]
+    assert alarms["api"] == ["standalone-test-alarms-api-target-5xx-rate",
+                             "standalone-test-alarms-api-unhealthy-hosts"]
+    assert alarms["shop-jobs"] == ["standalone-test-alarms-shop-jobs-running-below-desired"]
+    assert service(twins, "api").inputs["alarms"]["alarmNames"] == alarms["api"]
+
+
+def test_one_service_name_in_two_programs_gets_two_sets_of_names(twins):
+    staging = run_standalone("compute_twins", stack="staging")
+    for name in ("api", "shop-jobs"):
+        a, b = service(twins, name), service(staging, name)
+        assert a.name == b.name  # the same logical name: each program has its own stack
+        assert (a.inputs["name"], b.inputs["name"]) == (f"standalone-test-{name}",
+                                                        f"standalone-staging-{name}")
+    test_names = {(r.type, physical_name(r)) for r in twins.custom_resources if physical_name(r)}
+    staging_names = {(r.type, physical_name(r)) for r in staging.custom_resources
+                     if physical_name(r)}
+    assert test_names.isdisjoint(staging_names)
+
+
+def test_service_image_repositories_are_their_own(twins):
+    repos = {r.name: r.inputs["name"] for r in twins.of_type("aws:ecr/repository:Repository")}
+    assert repos == {"api-image-repo": "standalone-test-api-image",
+                     "shop-image-repo": "standalone-test-shop-image"}
+
+
+@pytest.mark.parametrize("case, words", [
+    ("service_without_cluster", "FargateService 'bad-service': FargateServiceArgs.cluster is required"),
+    ("web_without_load_balancer",
+     "FargateService 'bad-service': FargateServiceArgs.load_balancer is required for a web service"),
+    ("worker_with_load_balancer",
+     "FargateService 'bad-service': FargateServiceArgs.load_balancer and listener_priority are "
+     "for web services"),
+    ("service_without_image", "FargateService 'bad-service': FargateServiceArgs.image is required"),
+    ("image_without_key", "ServiceImage 'bad-image': ServiceImageArgs.kms_key_arn is required"),
+])
+def test_bad_service_args_are_refused_before_anything_registers(bad_args, case, words):
+    assert bad_args.stack_outputs["errors"][case].startswith(words)
+    assert not [r for r in bad_args.resources if r.name.startswith(("bad-service", "bad-image"))]
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"cpu": 300}, "cpu 300 is not a Fargate size"),
+    ({"cpu": 256, "memory": 4096}, "memory 4096 MiB does not pair with cpu 256"),
+    ({"kind": "web"}, "a web service needs a port"),
+    ({"port": 8000}, "a worker has no port"),
+    ({"routing": {"path_patterns": ["/a/*"]}}, "routing applies to web services only"),
+    ({"image": "example/app:latest"}, "uses the mutable tag 'latest'"),
+    ({"user": "0"}, "user"),
+    ({"secrets": {"TOKEN": "plain"}}, "must be a Secrets Manager ARN"),
+    ({"log_retention_days": 13}, "13 is not a CloudWatch Logs retention"),
+    ({"listener_priority": 0}, "listener_priority"),
+    ({"clusterr": None}, "clusterr"),
+])
+def test_bad_service_args_name_the_problem(kwargs, words):
+    with pytest.raises(ValidationError) as err:
+        FargateServiceArgs(**kwargs)
+    assert words in str(err.value)
+
+
+def test_service_settings_have_no_name_and_secure_defaults():
+    assert "name" not in FargateServiceSettings.model_fields
+    d = FargateServiceSettings()
+    assert (d.kind, d.spot, d.user, d.scaling.min_count, d.deployment.strategy) == (
+        "worker", False, "10001:10001", 2, "ROLLING")
+    assert ServiceWiring().secret_arns == ()

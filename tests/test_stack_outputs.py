@@ -30,3 +30,42 @@ def test_load_balancer_outputs(prod):
     lb = prod.one("aws:lb/loadBalancer:LoadBalancer")
     assert prod.stack_outputs["load_balancer"]["dns_name"] == lb.outputs["dnsName"]
     assert prod.stack_outputs["load_balancer"]["arn_suffix"] == lb.outputs["arnSuffix"]
+
+
+# --------------------------------------------------------------------------------------------
+# one contract: PlatformOutputs (stacks/outputs.py), listed in docs/outputs.md
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_exported_output_is_in_the_contract(dev, prod):
+    from groundwork.stacks.outputs import OUTPUT_NAMES
+
+    for plan in (dev, prod):
+        assert plan.stack_outputs, "the stack exported nothing"
+        assert set(plan.stack_outputs) <= set(OUTPUT_NAMES), set(plan.stack_outputs) - set(OUTPUT_NAMES)
+    # prod builds every tier but ci: everything else is exported
+    assert set(OUTPUT_NAMES) - set(prod.stack_outputs) == {"ci_deploy_role_arn", "ci_preview_role_arn"}
+
+
+def test_outputs_are_exported_in_one_place():
+    """Only stacks/outputs.py calls pulumi.export (the builders return components)."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "stacks"
+    exporting = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                       if "pulumi.export(" in p.read_text())
+    assert exporting == ["outputs.py"]
+
+
+def test_the_outputs_reference_is_generated_and_complete():
+    import pathlib
+
+    from groundwork.stacks.outputs import OUTPUT_NAMES, field_docs, outputs_reference
+
+    docs = field_docs()
+    assert set(docs) == set(OUTPUT_NAMES), "every output has a description"
+    assert all(len(d) > 10 for d in docs.values())
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "outputs.md").read_text()
+    assert text == outputs_reference(), "docs/outputs.md drifted: run `make docs`"
+    for name in OUTPUT_NAMES:
+        assert f"| `{name}` |" in text

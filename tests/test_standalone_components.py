@@ -1,22 +1,19 @@
 """The data, key and worker components used on their own, outside the stacks (what the examples
 do): one `security_group` argument for a data store, `subnet_ids` instead of a subnet group,
-`EnvironmentKeys(purposes=...)`, and a worker scaled on an auto-named queue whose QueueBacklog
-alarm watches the same dimensions (tests/programs/standalone)."""
+`EnvironmentKeysArgs(purposes=...)`, and a worker scaled on an auto-named queue whose
+QueueBacklog alarm watches the same dimensions (tests/programs/standalone; the compute tier's
+two-of-each cases are in test_cluster/test_load_balancer/test_service)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from compute_support import run_standalone
 from conftest import tags_of
 
-from groundwork.components.base import AccountContext, Naming
-from groundwork.components.kms import EnvironmentKeys
-from groundwork.engine import PlanResult, ProgramError, run_program
+from groundwork.components.kms import EnvironmentKeysArgs
+from groundwork.engine import PlanResult, ProgramError
 from groundwork.stacks.config import ConfigError, load_environment
-from groundwork.stacks.loader import StackFile
 
-PROGRAM = Path(__file__).parent / "programs" / "standalone" / "__main__.py"
 REFUSED = (ValueError, TypeError, ProgramError)
 """A constructor's error surfaces as itself (raised while the program runs) or as ProgramError."""
 REGION = "us-east-1"
@@ -35,12 +32,7 @@ SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 
 
 def run(case: str, **config: object) -> PlanResult:
-    values = {"aws:region": REGION, "standalone:case": case,
-              **{f"standalone:{k}": v for k, v in config.items()}}
-    stack_file = StackFile(stack="test", path=PROGRAM.parent / "Pulumi.test.yaml", config=values)
-    env = load_environment({"profile": "dev", "tags": {"Owner": "tests"}}, stack="test",
-                           region=REGION)
-    return run_program(stack_file, env, program=PROGRAM, project="standalone")
+    return run_standalone(case, **config)
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +61,6 @@ def test_the_security_groups_component_alone_places_the_stores_and_allows_from(d
                                 ("out", 6379, app.id, cache_sg.id)}
 
 
-def test_the_deprecated_keyword_pair_still_works_with_a_warning():
-    with pytest.warns(DeprecationWarning, match=r"security_groups=\.\.\.\) is deprecated") as seen:
-        legacy = run("legacy_keywords")
-    owners = sorted(str(w.message).split("(")[0] for w in seen
-                    if issubclass(w.category, DeprecationWarning))
-    assert owners == ["PostgresDatabase", "RedisCache"]
-    db_sg = legacy.one(SG, "security-groups-database")
-    assert legacy.one(DB).inputs["vpcSecurityGroupIds"] == [db_sg.id]
-    assert legacy.one(DB).inputs["dbSubnetGroupName"] == "existing-db-subnets"
-    app = legacy.one(SG, "app")
-    assert ("in", 5432, db_sg.id, app.id) in flows(legacy)
-    assert ("in", 6379, legacy.one(SG, "security-groups-cache").id, app.id) in flows(legacy)
-
-
 def test_a_plain_group_is_accepted_but_cannot_allow_from():
     plain = run("plain_group")
     group = plain.one(SG, "db")
@@ -93,7 +71,8 @@ def test_a_plain_group_is_accepted_but_cannot_allow_from():
 
 
 def test_a_security_groups_component_without_the_stores_group_is_refused():
-    with pytest.raises(REFUSED, match="has no database group; create it with database_port="):
+    with pytest.raises(REFUSED, match=r"has no database group; create it with "
+                                      r"SecurityGroupsArgs\.database_port"):
         run("group_without_database")
 
 
@@ -102,7 +81,7 @@ def test_a_security_groups_component_without_the_stores_group_is_refused():
 
 def test_subnet_ids_give_each_store_its_own_parented_tagged_subnet_group(data_tier):
     for store, group_type, component, name in (
-            (DB, DB_SUBNETS, "groundwork:data:PostgresDatabase", "standalone-test-postgres-subnets"),
+            (DB, DB_SUBNETS, "groundwork:data:PostgresDatabase", "standalone-test-database-subnets"),
             (CACHE, CACHE_SUBNETS, "groundwork:data:RedisCache", "standalone-test-cache-subnets")):
         group = data_tier.one(group_type)
         assert group.inputs["subnetIds"] == SUBNETS
@@ -131,7 +110,7 @@ def test_a_single_node_cache_may_sit_in_one_subnet():
     assert plan.one(CACHE_SUBNETS).inputs["subnetIds"] == SUBNETS[:1]
 
 
-# --- EnvironmentKeys(purposes=...) -----------------------------------------------------------
+# --- EnvironmentKeysArgs(purposes=...) -------------------------------------------------------
 
 
 def test_environment_keys_creates_only_the_purposes_asked_for(data_tier):
@@ -142,16 +121,15 @@ def test_environment_keys_creates_only_the_purposes_asked_for(data_tier):
     assert "has no 'notifications' key: created only logs, data" in keys["require_missing"]
 
 
-@pytest.mark.parametrize("purposes, error, words", [
-    (("logs", "secrets"), ValueError, "unknown key purpose(s) secrets"),
-    ((), ValueError, "purposes is empty"),
-    ("logs", TypeError, "purposes=('logs',)"),
+@pytest.mark.parametrize("purposes, words", [
+    (("logs", "secrets"), "Input should be 'logs', 'data' or 'notifications'"),
+    ((), "is empty; name at least one of logs, data, notifications"),
+    ("logs", "must be a collection, e.g. purposes=('logs',)"),
 ])
-def test_environment_keys_refuses_bad_purposes_before_creating_anything(purposes, error, words):
-    with pytest.raises(error) as err:
-        EnvironmentKeys(naming=Naming(prefix="t"), account=AccountContext("us-east-1", "1"),
-                        purposes=purposes)
-    assert words in str(err.value)
+def test_environment_keys_refuses_bad_purposes_before_creating_anything(purposes, words):
+    with pytest.raises(ValueError) as err:  # pydantic's ValidationError, naming the field
+        EnvironmentKeysArgs(purposes=purposes)
+    assert "purposes" in str(err.value) and words in str(err.value)
 
 
 # --- a worker scaled on an auto-named queue --------------------------------------------------

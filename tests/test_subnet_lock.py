@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUNDWORK = Path(sys.executable).parent / "groundwork"
 AZ_POOL = tuple(f"us-east-1{c}" for c in "abcdef")
 SEED = (
-    TierSpec("public", "public", offset=1),
-    TierSpec("compute", "private", offset=10),
-    TierSpec("data", "isolated", offset=20),
-    TierSpec("messaging", "isolated", offset=30, az_count=2),
+    TierSpec(name="public", routing="public", offset=1),
+    TierSpec(name="compute", routing="private", offset=10),
+    TierSpec(name="data", routing="isolated", offset=20),
+    TierSpec(name="messaging", routing="isolated", offset=30, az_count=2),
 )
 FIX = "keep the old layout (pin the tier's offset or cidrs) or accept with " \
       "'groundwork plan lab --lock-subnets --allow-subnet-moves'"
@@ -56,7 +56,7 @@ def test_same_plan_no_moves_no_additions():
 
 
 def test_moved_subnet_names_old_and_new_cidr():
-    moved_tiers = (SEED[0], TierSpec("compute", "private", offset=40), *SEED[2:])
+    moved_tiers = (SEED[0], TierSpec(name="compute", routing="private", offset=40), *SEED[2:])
     moved, added = compare(lock_from_plan(seed_plan()), seed_plan(tiers=moved_tiers))
     assert added == []
     assert moved[0] == ("subnet compute/us-east-1a would move from 10.0.10.0/24 to 10.0.40.0/24, "
@@ -88,13 +88,13 @@ def test_added_az_and_tier_are_additions_only():
     assert moved == []
     assert added == ["compute/us-east-1c 10.0.12.0/24", "data/us-east-1c 10.0.22.0/24",
                      "public/us-east-1c 10.0.3.0/24"]
-    grown = (*SEED, TierSpec("batch", "private"))
+    grown = (*SEED, TierSpec(name="batch", routing="private"))
     moved, added = compare(lock_from_plan(seed_plan()), seed_plan(tiers=grown))
     assert moved == [] and len(added) == 3 and all(a.startswith("batch/") for a in added)
 
 
 def test_problems_are_config_lines_with_the_fix():
-    moved_tiers = (SEED[0], TierSpec("compute", "private", offset=40), *SEED[2:])
+    moved_tiers = (SEED[0], TierSpec(name="compute", routing="private", offset=40), *SEED[2:])
     moved, _ = compare(lock_from_plan(seed_plan()), seed_plan(tiers=moved_tiers))
     lines = subnet_lock.problems("lab", moved)
     assert lines[0] == ("groundwork:network: subnet compute/us-east-1a would move from "
@@ -132,8 +132,9 @@ def plans_and_growth(draw):
         prefix = draw(st.integers(20, 26))
         az_count = draw(st.none() | st.integers(1, n_azs))
         offset = draw(st.none() | st.integers(0, 40))
-        tiers.append(TierSpec(name, draw(st.sampled_from(("public", "private", "isolated"))),
-                              prefix, az_count, offset))
+        tiers.append(TierSpec(name=name,
+                              routing=draw(st.sampled_from(("public", "private", "isolated"))),
+                              prefix_length=prefix, az_count=az_count, offset=offset))
     return tuple(tiers[:-1]), n_azs, tiers[-1]
 
 
@@ -222,16 +223,14 @@ def test_environment_from_file_checks_the_lock_of_its_project(tmp_path: Path):
 
 def test_pulumi_program_path_checks_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """`__main__.py` -> environment_from_pulumi: a move stops the program before any resource."""
-    from groundwork.engine import ProgramError, run_program
+    from groundwork.testing import ProgramError, plan_program
 
     project = _project(tmp_path, offset=10)
     relock(environment_from_file("lab", project), project)
     _project(tmp_path, offset=40)
     monkeypatch.chdir(project)  # a pulumi run's working directory is its project
-    sf = read_stack_file("lab", project)
-    env = load_environment(sf.namespace, stack="lab", region=sf.region)  # no lock check here
     with pytest.raises(ProgramError, match="subnet compute/us-east-1a would move"):
-        run_program(sf, env, program=ROOT / "__main__.py")
+        plan_program(ROOT / "__main__.py", stack="lab", project_dir=project)
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -298,5 +297,6 @@ def test_cli_plan_notes_additions(tmp_path: Path):
     stack_file.write_text(stack_file.read_text().replace("az_count: 2", "az_count: 3"))
     grown = run("plan", "lab", cwd=project)
     assert grown.returncode == 0, grown.stderr
-    assert "no moves; 3 new subnet(s) not locked yet: compute/us-east-1c 10.0.12.0/24" in grown.stdout
-    assert "re-lock with 'groundwork plan lab --lock-subnets'" in grown.stdout
+    text = " ".join(grown.stdout.split())  # the report wraps long lines
+    assert "no moves; 3 new subnet(s) not locked yet: compute/us-east-1c 10.0.12.0/24" in text
+    assert "re-lock with 'groundwork plan lab --lock-subnets'" in text

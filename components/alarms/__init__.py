@@ -1,25 +1,53 @@
-"""Alarms, notifications and the dashboard of an environment.
+"""Alarms, notifications and the dashboard.
 
-- `Notifications`: the `critical` and `warning` SNS topics (KMS-encrypted), subscriptions, RDS
-  event subscription.
-- `EnvironmentAlarms`: every alarm, one factory module per family (load_balancer, service,
-  database, cache, nat), all built by `base.AlarmFactory`.
-- `Dashboard`: one CloudWatch dashboard per environment.
-- `AlarmTargets`: what they watch (outputs of the platform's resources).
+- `Notifications(name, NotificationsArgs)`: the `critical` and `warning` SNS topics
+  (KMS-encrypted), subscriptions, the RDS event subscription.
+- `EnvironmentAlarms(name, EnvironmentAlarmsArgs)`: every alarm, one factory module per family
+  (load_balancer, service, database, cache, nat), all built by `base.AlarmFactory`.
+- `Dashboard(name, DashboardArgs)`: one CloudWatch dashboard over the same targets.
+- `AlarmTargets`: what they watch (outputs of the watched resources, each named after its
+  component).
 """
 
-from groundwork.components.alarms.dashboard import Dashboard
-from groundwork.components.alarms.environment import EnvironmentAlarms, alarm_specs
-from groundwork.components.alarms.notifications import Notifications
-from groundwork.components.alarms.targets import AlarmTargets, CacheTarget, DatabaseTarget, ServiceTarget
+from groundwork.components.alarms.base import AlarmOverride
+from groundwork.components.alarms.dashboard import Dashboard, DashboardArgs
+from groundwork.components.alarms.environment import (
+    AlarmsSettings,
+    EnvironmentAlarms,
+    EnvironmentAlarmsArgs,
+    EnvironmentAlarmsSettings,
+    alarm_specs,
+)
+from groundwork.components.alarms.notifications import (
+    Notifications,
+    NotificationsArgs,
+    NotificationsSettings,
+)
+from groundwork.components.alarms.targets import (
+    AlarmTargets,
+    CacheTarget,
+    DatabaseTarget,
+    LoadBalancerTarget,
+    NatTarget,
+    ServiceTarget,
+)
 
 __all__ = [
+    "AlarmOverride",
     "AlarmTargets",
+    "AlarmsSettings",
     "CacheTarget",
     "Dashboard",
+    "DashboardArgs",
     "DatabaseTarget",
     "EnvironmentAlarms",
+    "EnvironmentAlarmsArgs",
+    "EnvironmentAlarmsSettings",
+    "LoadBalancerTarget",
+    "NatTarget",
     "Notifications",
+    "NotificationsArgs",
+    "NotificationsSettings",
     "ServiceTarget",
     "alarm_specs",
 ]

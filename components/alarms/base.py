@@ -5,13 +5,14 @@ Family modules (load_balancer, service, database, cache, nat) only *describe* al
 what to do with missing data. `AlarmFactory.create` turns a spec into an `aws.cloudwatch.MetricAlarm`
 and is the only code that decides, for every alarm alike:
 
-- the name (`components.alarm_names.alarm_name`: environment prefix, scope, key, member);
+- the name (`components.alarm_names.alarm_name`: the alarms component's prefix, the watched
+  component's name, key, member) and the Pulumi name (`<component>-<scope>-<key>[-<member>]`);
 - the severity and so the SNS topic (from the catalog `ALARMS`), for BOTH alarm and OK actions,
   with `actions_enabled=True` (FSBP CloudWatch.15/17); a spec may add EC2 actions on ALARM
   (`extra_alarm_actions`: the NAT instance's recover action), never replace the topic;
 - the description: severity, seed rule, meaning, what it watches, the threshold, the first step
   and a runbook link (`<runbook_url>#<key>`, default docs/alarms.md#<key>);
-- the per-key overrides from `AlarmsConfig.overrides` (threshold, evaluation_periods,
+- the per-key overrides (`EnvironmentAlarmsArgs.overrides`: threshold, evaluation_periods,
   datapoints_to_alarm, enabled);
 - tags (Severity, AlarmKey, SeedRule).
 """
@@ -20,14 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypedDict
+from typing import Annotated, Literal, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field
 
-from groundwork.components.alarm_names import ALARMS, Severity, alarm_name
+from groundwork.components.alarm_names import ALARMS, Severity, alarm_name, legacy_alarm_name
+from groundwork.components.args import ArgsModel
 from groundwork.components.base import Naming, child_opts
-from groundwork.stacks.config import AlarmsConfig
 
 TreatMissing = Literal["missing", "notBreaching", "breaching", "ignore"]
 Comparison = Literal[">", ">=", "<", "<="]
@@ -40,10 +42,23 @@ OPERATORS: dict[str, str] = {
 }
 
 DEFAULT_RUNBOOK = "docs/alarms.md"
-"""Where descriptions point when `alarms.runbook_url` is not set (anchors are the alarm keys)."""
+"""Where descriptions point when `runbook_url` is not set (anchors are the alarm keys)."""
 
 DESCRIPTION_LIMIT = 1024
 """CloudWatch's limit on AlarmDescription."""
+
+
+class AlarmOverride(ArgsModel):
+    """Per-alarm override of the derived defaults."""
+
+    enabled: bool = True
+    """Create this alarm (default true)."""
+    threshold: float | None = None
+    """Threshold in the alarm's unit (default: derived from the deployed sizes)."""
+    evaluation_periods: Annotated[int, Field(ge=1, le=100)] | None = None
+    """Periods evaluated (default: per alarm)."""
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=100)] | None = None
+    """Breaching periods needed (default: per alarm)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,9 @@ class AlarmSpec:
 
     key: str
     """Catalog key (components.alarm_names.ALARMS): severity, meaning, defaults."""
+    scope: str
+    """The watched component's name (service, database, cache, load balancer, network): it
+    scopes the alarm's name."""
     watches: str
     """What it watches, for the description ("service api", "cache node 2 of 2")."""
     metric: Metric | Expression
@@ -102,8 +120,6 @@ class AlarmSpec:
     """Default threshold, derived from what was deployed; an override replaces it."""
     treat_missing_data: TreatMissing
     """Chosen per alarm by the family module, with its reason in a comment there."""
-    scope: str = ""
-    """Service name for per-service alarms, '' for environment-wide ones."""
     member: str | None = None
     """Index of the member for per-node alarms (cache nodes, NAT gateways)."""
     threshold_note: str = ""
@@ -162,17 +178,23 @@ class AlarmFactory:
     """Builds every alarm of an environment the same way (see the module docstring)."""
 
     parent: pulumi.Resource
+    name: str
+    """The alarms component's name: it starts every alarm's Pulumi name."""
     naming: Naming
-    config: AlarmsConfig
+    """The alarms component's naming: it starts every alarm's AWS name."""
     topics: Mapping[Severity, pulumi.Input[str]]
     """SNS topic ARN per severity: alarm and OK actions go to the alarm's severity's topic."""
+    overrides: Mapping[str, AlarmOverride] = field(default_factory=dict)
+    runbook_url: str | None = None
+    legacy_alias_prefix: str = ""
+    """Alias each alarm to its pre-0.2.0 Pulumi name with this prefix ('' for none)."""
     created: list[CreatedAlarm] = field(default_factory=list)
+    _aliased: set[str] = field(default_factory=set, init=False, repr=False)
 
     def create(self, spec: AlarmSpec) -> CreatedAlarm | None:
-        """Create the alarm `spec` describes, or None when `alarms.overrides.<key>.enabled` is
-        false."""
+        """Create the alarm `spec` describes, or None when `overrides.<key>.enabled` is false."""
         kind = ALARMS[spec.key]
-        override = self.config.overrides.get(spec.key)
+        override = self.overrides.get(spec.key)
         if override is not None and not override.enabled:
             return None
         threshold = spec.threshold
@@ -185,8 +207,9 @@ class AlarmFactory:
         name = alarm_name(self.naming, spec.scope, spec.key, spec.member)
         topic = self.topics[kind.severity]
         metric_args = self._metric_args(spec.metric)
+        logical = "-".join([self.name, spec.scope, spec.key, *([spec.member] if spec.member else [])])
         resource = aws.cloudwatch.MetricAlarm(
-            name,
+            logical,
             name=name,
             alarm_description=self._description(
                 spec, threshold, datapoints, evaluation_periods,
@@ -201,7 +224,7 @@ class AlarmFactory:
             ok_actions=[topic],
             tags=self.naming.tagged(name, Severity=kind.severity, AlarmKey=spec.key,
                                     SeedRule=kind.seed_rule or "", Component="alarms"),
-            opts=child_opts(self.parent),
+            opts=child_opts(self.parent, aliases=self._aliases(spec)),
             **metric_args,
         )
         created = CreatedAlarm(key=spec.key, name=name, severity=kind.severity, scope=spec.scope,
@@ -211,6 +234,17 @@ class AlarmFactory:
 
     def create_all(self, specs: list[AlarmSpec]) -> list[CreatedAlarm]:
         return [a for a in (self.create(s) for s in specs) if a is not None]
+
+    def _aliases(self, spec: AlarmSpec) -> list[pulumi.Alias]:
+        """The pre-0.2.0 Pulumi name of the alarm, once: the first database's (cache's, load
+        balancer's, network's) alarms take the old names, a second one's have none to take."""
+        if not self.legacy_alias_prefix:
+            return []
+        old = legacy_alarm_name(self.legacy_alias_prefix, spec.scope, spec.key, spec.member)
+        if old in self._aliased:
+            return []
+        self._aliased.add(old)
+        return [pulumi.Alias(name=old)]
 
     @staticmethod
     def _metric_args(metric: Metric | Expression) -> _MetricArgs:
@@ -236,8 +270,8 @@ class AlarmFactory:
     def _description(self, spec: AlarmSpec, threshold: float, datapoints: int,
                      evaluation_periods: int, *, overridden: bool) -> str:
         kind = ALARMS[spec.key]
-        runbook = f"{self.config.runbook_url or DEFAULT_RUNBOOK}#{spec.key}"
-        how = "set in alarms.overrides" if overridden else (spec.threshold_note or "default")
+        runbook = f"{self.runbook_url or DEFAULT_RUNBOOK}#{spec.key}"
+        how = "set in overrides" if overridden else (spec.threshold_note or "default")
         head = f"[{kind.severity}] " + (f"{kind.seed_rule}: " if kind.seed_rule else "")
         window = f"{datapoints} of {evaluation_periods} periods of {spec.metric.period} s"
         text = (f"{head}{kind.meaning} Watches {spec.watches}. ALARM when "

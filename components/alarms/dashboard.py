@@ -1,13 +1,18 @@
-"""One CloudWatch dashboard per environment: alarm status first, then requests, errors and
-latency per web service, ECS CPU / memory / tasks per service, database, cache and NAT health.
+"""A CloudWatch dashboard over what the alarms watch: alarm status first, then requests, errors
+and latency per load balancer and web service, ECS CPU / memory / tasks per service, then each
+database, cache and NAT.
 
 The body is built from the same targets the alarms watch (the resources' outputs), so a widget
 graphs exactly the series its alarm evaluates. Layout: a 24-column grid, two 12-wide widgets a row.
+
+`Dashboard(name, DashboardArgs(alarms=..., notifications=...), opts)`; its name is
+`<prefix>-<name>` (or `dashboard_name`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,13 +20,18 @@ import pulumi
 import pulumi_aws as aws
 
 from groundwork.components.alarms.base import CreatedAlarm
+from groundwork.components.alarms.environment import EnvironmentAlarms
 from groundwork.components.alarms.load_balancer import LATENCY_SECONDS
+from groundwork.components.alarms.notifications import Notifications
 from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
-from groundwork.components.base import Naming, child_opts
+from groundwork.components.args import ComponentArgs
+from groundwork.components.base import child_opts, component_naming, default_prefix
 
 WIDTH, HEIGHT = 12, 6
 ALARM_WIDGET_LIMIT = 100
 """An alarm-status widget shows at most 100 alarms."""
+DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+"""CloudWatch's dashboard-name rule."""
 
 
 def _metric(namespace: str, name: str, dims: Mapping[str, Any], **options: Any) -> list[Any]:
@@ -51,8 +61,9 @@ class _Grid:
             self.x, self.y = 0, self.y + HEIGHT
 
 
-def dashboard_body(prefix: str, targets: AlarmTargets,
-                   alarm_arns: Sequence[pulumi.Input[str]]) -> dict[str, Any]:
+def dashboard_body(title: str, targets: AlarmTargets,
+                   alarm_arns: Sequence[pulumi.Input[str]],
+                   topic_names: Sequence[pulumi.Input[str]] = ()) -> dict[str, Any]:
     """The dashboard as a dict whose leaves may be Outputs (resolved by `Dashboard`)."""
     region = targets.region
     grid = _Grid()
@@ -66,70 +77,71 @@ def dashboard_body(prefix: str, targets: AlarmTargets,
             props["annotations"] = {"horizontal": horizontal}
         grid.half({"type": "metric", "properties": props})
 
-    grid.full({"type": "text", "properties": {"markdown": (
-        f"# {prefix}\nAlarms notify the `{prefix}-alarms-critical` and `{prefix}-alarms-warning` "
-        "SNS topics. What each alarm means and what to do first: docs/alarms.md.")}}, 2)
+    topics = (pulumi.Output.format("the `{0}` and `{1}` SNS topics", *topic_names)
+              if len(topic_names) == 2 else "their severity's SNS topic")
+    grid.full({"type": "text", "properties": {"markdown": pulumi.Output.format(
+        "# {0}\nAlarms notify {1}. What each alarm means and what to do first: docs/alarms.md.",
+        title, topics)}}, 2)
     for start in range(0, len(alarm_arns), ALARM_WIDGET_LIMIT):
         chunk = list(alarm_arns[start:start + ALARM_WIDGET_LIMIT])
         grid.full({"type": "alarm", "properties": {
             "title": "Alarms", "alarms": chunk, "sortBy": "stateUpdatedTimestamp"}}, 6)
 
-    lb = targets.load_balancer_arn_suffix
-    if lb is not None:
-        graph("Load balancer: requests and 5xx", [
-            _metric("AWS/ApplicationELB", "RequestCount", {"LoadBalancer": lb}, label="requests"),
-            _metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb},
+    for lb in targets.load_balancers:
+        graph(f"Load balancer {lb.name}: requests and 5xx", [
+            _metric("AWS/ApplicationELB", "RequestCount", {"LoadBalancer": lb.arn_suffix},
+                    label="requests"),
+            _metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb.arn_suffix},
                     label="ELB 5xx", yAxis="right"),
         ], stat="Sum")
-        for svc in targets.web_services:
-            _web_widgets(graph, lb, svc)
+    for svc in targets.web_services:
+        _web_widgets(graph, svc.load_balancer_arn_suffix, svc)
     for svc in targets.services:
         _service_widgets(graph, svc)
-    if targets.database is not None:
-        dims = {"DBInstanceIdentifier": targets.database.identifier}
-        graph("Database: CPU % and connections", [
+    for db in targets.databases:
+        dims = {"DBInstanceIdentifier": db.identifier}
+        graph(f"Database {db.name}: CPU % and connections", [
             _metric("AWS/RDS", "CPUUtilization", dims, label="CPU %"),
             _metric("AWS/RDS", "DatabaseConnections", dims, label="connections", yAxis="right"),
         ])
-        graph("Database: free storage and freeable memory (bytes)", [
+        graph(f"Database {db.name}: free storage and freeable memory (bytes)", [
             _metric("AWS/RDS", "FreeStorageSpace", dims, label="free storage", stat="Minimum"),
             _metric("AWS/RDS", "FreeableMemory", dims, label="freeable memory"),
         ])
-        graph("Database: DBLoad and p90 latency", [
+        graph(f"Database {db.name}: DBLoad and p90 latency", [
             _metric("AWS/RDS", "DBLoad", dims, label="DBLoad (sessions)"),
             _metric("AWS/RDS", "ReadLatency", dims, label="read p90 (s)", stat="p90",
                     yAxis="right"),
             _metric("AWS/RDS", "WriteLatency", dims, label="write p90 (s)", stat="p90",
                     yAxis="right"),
         ])
-    if targets.cache is not None:
-        members = [(i + 1, {"CacheClusterId": targets.cache.member(i)})
-                   for i in range(targets.cache.count)]
-        graph("Cache: engine CPU % and memory %", [
+    for cache in targets.caches:
+        members = [(i + 1, {"CacheClusterId": cache.member(i)}) for i in range(cache.count)]
+        graph(f"Cache {cache.name}: engine CPU % and memory %", [
             row for n, dims in members for row in (
                 _metric("AWS/ElastiCache", "EngineCPUUtilization", dims, label=f"node {n} CPU"),
                 _metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", dims,
                         label=f"node {n} memory"),
             )])
-        graph("Cache: evictions and connections", [
+        graph(f"Cache {cache.name}: evictions and connections", [
             row for n, dims in members for row in (
                 _metric("AWS/ElastiCache", "Evictions", dims, label=f"node {n} evictions",
                         stat="Sum"),
                 _metric("AWS/ElastiCache", "CurrConnections", dims,
                         label=f"node {n} connections", yAxis="right"),
             )])
-    if targets.nat_gateway_ids:
-        graph("NAT gateways: port allocation errors and dropped packets", [
-            row for n, gw in enumerate(targets.nat_gateway_ids, 1) for row in (
+    for nat in (n for n in targets.nats if n.gateway_ids):
+        graph(f"NAT gateways of {nat.name}: port allocation errors and dropped packets", [
+            row for n, gw in enumerate(nat.gateway_ids, 1) for row in (
                 _metric("AWS/NATGateway", "ErrorPortAllocation", {"NatGatewayId": gw},
                         label=f"NAT {n} port errors"),
                 _metric("AWS/NATGateway", "PacketsDropCount", {"NatGatewayId": gw},
                         label=f"NAT {n} drops"),
             )], stat="Sum")
-    for instance_id in targets.nat_instance_ids:
+    for nat, instance_id in ((n, i) for n in targets.nats for i in n.instance_ids):
         dims = {"InstanceId": instance_id}
         # basic monitoring: CPU and network every 5 minutes, status checks every minute
-        graph("NAT instance: CPU %, bytes out and system status check", [
+        graph(f"NAT instance of {nat.name}: CPU %, bytes out and system status check", [
             _metric("AWS/EC2", "CPUUtilization", dims, label="CPU %"),
             _metric("AWS/EC2", "NetworkOut", dims, label="bytes out", stat="Sum", yAxis="right"),
             _metric("AWS/EC2", "StatusCheckFailed_System", dims, label="status check failed",
@@ -163,19 +175,52 @@ def _service_widgets(graph: Any, svc: ServiceTarget) -> None:
     graph(f"{svc.name}: tasks", [
         _metric("ECS/ContainerInsights", "RunningTaskCount", dims, label="running"),
         _metric("ECS/ContainerInsights", "DesiredTaskCount", dims, label="desired"),
-    ], horizontal=[{"label": "scaling.min_count", "value": svc.config.scaling.min_count}])
+    ], horizontal=[{"label": "scaling.min_count", "value": svc.settings.scaling.min_count}])
+
+
+class DashboardArgs(ComponentArgs):
+    """Everything `Dashboard` takes: what it graphs and whose status it shows."""
+
+    alarms: EnvironmentAlarms | None = None
+    """The alarms whose status it shows; their targets are what it graphs unless `targets` is
+    given (one of the two is required)."""
+    targets: AlarmTargets | None = None
+    """What to graph (default none: the targets of `alarms`)."""
+    notifications: Notifications | None = None
+    """The topics the header names (default none: the header names no topic)."""
+    dashboard_name: str = ""
+    """The dashboard's name (default "": `<prefix>-<name>`). Set it only to keep the name of a
+    dashboard created before."""
+    title: str = ""
+    """Heading of the dashboard (default "": the name prefix, i.e. the environment)."""
 
 
 class Dashboard(pulumi.ComponentResource):
-    """The environment's CloudWatch dashboard. Output: `name`."""
+    """A CloudWatch dashboard over the alarms' targets. Output: `name`."""
 
-    def __init__(self, name: str, *, naming: Naming, targets: AlarmTargets,
-                 alarms: Sequence[CreatedAlarm] = (), opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: DashboardArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else DashboardArgs()
+        naming = component_naming("Dashboard", name, args)
+        targets = args.targets or (args.alarms.args.targets if args.alarms is not None else None)
+        if targets is None:
+            raise ValueError(f"Dashboard {name!r}: DashboardArgs.alarms or DashboardArgs.targets "
+                             "is required (what the dashboard graphs)")
+        dashboard_name = args.dashboard_name or naming.name(max_length=255)
+        if not DASHBOARD_NAME.match(dashboard_name):
+            raise ValueError(f"Dashboard {name!r}: DashboardArgs.dashboard_name "
+                             f"{dashboard_name!r} is not a dashboard name (1-255 letters, digits, "
+                             "hyphens and underscores)")
         super().__init__("groundwork:monitoring:Dashboard", name, None, opts)
-        body = dashboard_body(naming.prefix, targets, [a.arn for a in alarms])
+        self.args = args
+        alarms: Sequence[CreatedAlarm] = args.alarms.alarms if args.alarms is not None else ()
+        topics = ([args.notifications.critical.name, args.notifications.warning.name]
+                  if args.notifications is not None else [])
+        body = dashboard_body(args.title or args.name_prefix or default_prefix(), targets,
+                              [a.arn for a in alarms], topics)
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=naming.name("overview"),
+            dashboard_name=dashboard_name,
             dashboard_body=pulumi.Output.from_input(body).apply(
                 lambda resolved: json.dumps(resolved, separators=(",", ":"))),
             opts=child_opts(self),

@@ -1,21 +1,36 @@
-"""EnvironmentAlarms: every alarm of one environment, from every family, through one factory."""
+"""`EnvironmentAlarms`: every alarm over what it is given to watch, from every family, through one
+factory.
+
+`EnvironmentAlarms(name, EnvironmentAlarmsArgs(targets=..., critical_topic_arn=...,
+warning_topic_arn=...), opts)`. Alarm names are
+`<prefix>-<name>-<watched component>-<key>[-<member>]` (components/alarm_names.py), so two
+`EnvironmentAlarms`, or two databases watched by one, never share an alarm name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import Annotated
 
 import pulumi
+from pydantic import Field, field_validator
 
-from groundwork.components.alarm_names import Severity
-from groundwork.components.alarms.base import AlarmFactory, AlarmSpec, CreatedAlarm
+from groundwork.components.alarm_names import (
+    ALARMS,
+    DEPLOYMENT_ALARMS,
+    Severity,
+    deployment_alarm_names,
+)
+from groundwork.components.alarms.base import AlarmFactory, AlarmOverride, AlarmSpec, CreatedAlarm
 from groundwork.components.alarms.cache import cache_alarms
 from groundwork.components.alarms.database import database_alarms
 from groundwork.components.alarms.load_balancer import load_balancer_alarms
 from groundwork.components.alarms.nat import nat_alarms
+from groundwork.components.alarms.notifications import NotificationsSettings
 from groundwork.components.alarms.service import service_alarms
 from groundwork.components.alarms.targets import AlarmTargets
-from groundwork.components.base import Naming
-from groundwork.stacks.config import AlarmsConfig
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import component_naming
 
 FAMILIES: tuple[Callable[[AlarmTargets], list[AlarmSpec]], ...] = (
     load_balancer_alarms,
@@ -32,27 +47,121 @@ def alarm_specs(targets: AlarmTargets) -> list[AlarmSpec]:
     return [spec for family in FAMILIES for spec in family(targets)]
 
 
+def _suggest(key: str, allowed: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class EnvironmentAlarmsSettings(ArgsModel):
+    """How the alarms are tuned and where their descriptions point."""
+
+    runbook_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    """Base URL of the runbook; each alarm links `<runbook_url>#<alarm-key>` (default: the
+    repository's docs/alarms.md, whose anchors are the alarm keys)."""
+    overrides: dict[str, AlarmOverride] = Field(default_factory=dict)
+    """Per-alarm overrides keyed by alarm key (components/alarm_names.py, docs/alarms.md), e.g.
+    {rds-cpu: {threshold: 80}}; they apply to every alarm of that key (every service, node...)
+    (default none: every alarm on, with the thresholds derived from what it watches)."""
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides(cls, v: dict[str, AlarmOverride]) -> dict[str, AlarmOverride]:
+        problems: list[str] = []
+        for key, o in v.items():
+            kind = ALARMS.get(key)
+            if kind is None:
+                problems.append(f"unknown alarm key {key!r} (known: {', '.join(ALARMS)})"
+                                + _suggest(key, list(ALARMS)))
+                continue
+            if not o.enabled and key in DEPLOYMENT_ALARMS:
+                problems.append(f"{key} gates ECS deployment rollback and can't be disabled; "
+                                "raise its threshold instead")
+            if o.threshold is not None and not (
+                    0 <= o.threshold <= (100 if kind.unit == "percent" else float("inf"))):
+                allowed = "0..100 (percent)" if kind.unit == "percent" else ">= 0"
+                problems.append(f"{key}.threshold {o.threshold:g} is outside {allowed}")
+            periods = o.evaluation_periods or kind.evaluation_periods
+            datapoints = o.datapoints_to_alarm or min(kind.datapoints_to_alarm, periods)
+            if datapoints > periods:
+                problems.append(f"{key}.datapoints_to_alarm {datapoints} exceeds "
+                                f"evaluation_periods {periods}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+
+class AlarmsSettings(EnvironmentAlarmsSettings, NotificationsSettings):
+    """The settings of an environment's monitoring: who hears the alarms (`Notifications`) and
+    how they are tuned (`EnvironmentAlarms`). The stacks' `alarms` section extends it."""
+
+
+class EnvironmentAlarmsArgs(ComponentArgs, EnvironmentAlarmsSettings):
+    """Everything `EnvironmentAlarms` takes: its settings plus what it watches and notifies."""
+
+    targets: AlarmTargets | None = None
+    """What to watch (required): `AlarmTargets.from_components(...)` or targets built by hand
+    from any resources' outputs."""
+    critical_topic_arn: Input[str] | None = None
+    """SNS topic of the critical alarms (required, e.g. `Notifications.critical.arn`)."""
+    warning_topic_arn: Input[str] | None = None
+    """SNS topic of the warning alarms (required, e.g. `Notifications.warning.arn`)."""
+    legacy_alias_prefix: str = ""
+    """Alias each alarm to its Pulumi name before groundwork 0.2.0,
+    `<legacy_alias_prefix>-[<service>-]<key>[-<member>]` (default "": no aliases; a program
+    started on 0.2.0 has none). Only the first database, cache, load balancer and network of a
+    kind take the old names."""
+
+
+_REQUIRED = {
+    "targets": "AlarmTargets: what the alarms watch",
+    "critical_topic_arn": "the SNS topic ARN critical alarms notify",
+    "warning_topic_arn": "the SNS topic ARN warning alarms notify",
+}
+
+
 class EnvironmentAlarms(pulumi.ComponentResource):
-    """CloudWatch alarms on everything the environment runs, on by default, with thresholds
-    derived from the deployed sizes and overridable per key (`alarms.overrides`).
+    """CloudWatch alarms on everything it is given, on by default, with thresholds derived from
+    the deployed sizes and overridable per key (`overrides`).
 
     Outputs: `alarms` (CreatedAlarm list), `by_name`, `names`.
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: AlarmsConfig,
-        *,
-        naming: Naming,
-        targets: AlarmTargets,
-        topic_arns: Mapping[Severity, pulumi.Input[str]],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`topic_arns`: the Notifications topics; each alarm notifies its severity's topic."""
+    def __init__(self, name: str, args: EnvironmentAlarmsArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else EnvironmentAlarmsArgs()
+        naming = component_naming("EnvironmentAlarms", name, args)
+        for key, what in _REQUIRED.items():
+            if getattr(args, key) is None:
+                raise ValueError(f"EnvironmentAlarms {name!r}: EnvironmentAlarmsArgs.{key} is "
+                                 f"required ({what})")
+        assert args.targets is not None
+        assert args.critical_topic_arn is not None and args.warning_topic_arn is not None
+        topics: dict[Severity, Input[str]] = {"critical": args.critical_topic_arn,
+                                              "warning": args.warning_topic_arn}
+        duplicates = args.targets.duplicate_names()
+        if duplicates:
+            raise ValueError(f"EnvironmentAlarms {name!r}: EnvironmentAlarmsArgs.targets has two "
+                             f"targets named {', '.join(duplicates)}; their alarms would share "
+                             "names (give each component its own name)")
+        specs = alarm_specs(args.targets)
         super().__init__("groundwork:monitoring:EnvironmentAlarms", name, None, opts)
-        factory = AlarmFactory(parent=self, naming=naming, config=config, topics=topic_arns)
-        self.alarms: list[CreatedAlarm] = factory.create_all(alarm_specs(targets))
+        self.args = args
+        factory = AlarmFactory(parent=self, name=name, naming=naming, topics=topics,
+                               overrides=args.overrides, runbook_url=args.runbook_url,
+                               legacy_alias_prefix=args.legacy_alias_prefix)
+        self.alarms: list[CreatedAlarm] = factory.create_all(specs)
         self.by_name: dict[str, CreatedAlarm] = {a.name: a for a in self.alarms}
         self.names: list[str] = list(self.by_name)
+        for service in args.targets.services:
+            missing = [n for n in service.deployment_alarm_names or () if n not in self.by_name]
+            if missing:
+                ours = deployment_alarm_names(service.name, service.settings.kind,
+                                              name_prefix=args.name_prefix, alarms=name)
+                pulumi.log.warn(
+                    f"EnvironmentAlarms {name!r}: service {service.name} rolls its deployments "
+                    f"back on {', '.join(missing)}, which this component does not create (it "
+                    f"names them {', '.join(ours)}): a failed deployment would not roll back",
+                    resource=self)
         self.register_outputs({"alarm_names": self.names})

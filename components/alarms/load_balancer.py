@@ -1,5 +1,6 @@
 """Load balancer and target-group alarms: the seed's HighErrorRate and HighLatency per web
-service, unhealthy targets per web service, and the ALB's own 5xx.
+service, unhealthy targets per web service (scoped by the service's name), and each ALB's own
+5xx (scoped by the load balancer's name).
 
 Dimensions are the `arn_suffix` outputs (`app/<name>/<id>`, `targetgroup/<name>/<id>`): that is
 what AWS/ApplicationELB emits, not the ARN.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pulumi
 
 from groundwork.components.alarms.base import AlarmSpec, Expression, Metric
-from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
+from groundwork.components.alarms.targets import AlarmTargets, LoadBalancerTarget, ServiceTarget
 
 NAMESPACE = "AWS/ApplicationELB"
 
@@ -41,22 +42,25 @@ def error_rate_expression(count: int) -> str:
 
 
 def load_balancer_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
-    """The ALB's 5xx alarm plus, per web service, 5xx rate, p95 latency and unhealthy hosts."""
-    lb = targets.load_balancer_arn_suffix
-    if lb is None:
-        return []
-    specs = [AlarmSpec(
+    """Each ALB's 5xx alarm plus, per web service, 5xx rate, p95 latency and unhealthy hosts."""
+    specs = [_alb_alarm(lb) for lb in targets.load_balancers]
+    for service in targets.web_services:
+        assert service.load_balancer_arn_suffix is not None  # is_web
+        specs.extend(_target_group_alarms(service.load_balancer_arn_suffix, service))
+    return specs
+
+
+def _alb_alarm(lb: LoadBalancerTarget) -> AlarmSpec:
+    return AlarmSpec(
         key="alb-5xx",
-        watches="the shared load balancer",
-        metric=Metric(NAMESPACE, "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb}, "Sum"),
+        scope=lb.name,
+        watches=f"load balancer {lb.name}",
+        metric=Metric(NAMESPACE, "HTTPCode_ELB_5XX_Count", {"LoadBalancer": lb.arn_suffix}, "Sum"),
         comparison=">",
         threshold=ELB_5XX_PER_MINUTE,
         # The ALB publishes HTTPCode_* counts only when they are non-zero: missing means 0.
         treat_missing_data="notBreaching",
-    )]
-    for service in targets.web_services:
-        specs.extend(_target_group_alarms(lb, service))
-    return specs
+    )
 
 
 def _per_target_group(metric: str, stat: str, lb: pulumi.Input[str], service: ServiceTarget,

@@ -1,6 +1,10 @@
-"""Where alarms go: two SNS topics per environment, `critical` (pages) and `warning` (read during
-working hours), encrypted with the environment's notifications key, plus the subscriptions from
-`alarms` config and the RDS event subscription.
+"""Where alarms go: two SNS topics, `critical` (pages) and `warning` (read during working hours),
+encrypted with the given notifications key, plus the subscriptions of the settings and the RDS
+event subscription of the given databases.
+
+`Notifications(name, NotificationsArgs(...), opts)`. Names: `<prefix>-<name>-critical` and
+`-warning` (or the `critical_topic_name` / `warning_topic_name` given: renaming a topic drops
+its confirmed subscriptions), `<prefix>-<name>-rds-events`.
 
 Deploy-time traps handled here (controls.md): an SNS topic encrypted with a customer key only
 receives alarms if the KEY policy lets `cloudwatch.amazonaws.com` use it (components/kms.py does,
@@ -12,14 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import re
+from collections.abc import Collection, Sequence
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field, field_validator
 
 from groundwork.components.alarm_names import SEVERITIES, Severity
-from groundwork.components.base import AccountContext, Naming, child_opts
-from groundwork.stacks.config import AlarmsConfig
+from groundwork.components.args import ArgsModel, ComponentArgs, Input
+from groundwork.components.base import AccountContext, account_for, child_opts, component_naming
 
 RDS_EVENT_CATEGORIES = (
     "availability",
@@ -88,48 +95,114 @@ def topic_policy(topic_arn: str, *, account_id: str, region: str, partition: str
     return {"Version": "2012-10-17", "Id": "groundwork-alarm-topic", "Statement": statements}
 
 
+TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+"""SNS's topic-name rule (standard topics)."""
+EVENT_SUBSCRIPTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,254}$")
+"""RDS's event-subscription-name rule."""
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def check_https_endpoints(urls: list[str], *, unknown: Collection[str] = ()) -> list[str]:
+    """Every endpoint is an https:// URL (SNS's https protocol); `unknown` values (a secret the
+    caller can't read yet) pass."""
+    bad = [u for u in urls if u not in unknown and not re.match(r"^https://\S+$", u)]
+    if bad:
+        raise ValueError(f"{len(bad)} endpoint(s) are not https:// URLs (SNS https protocol)")
+    return urls
+
+
+class NotificationsSettings(ArgsModel):
+    """Who hears the alarms."""
+
+    critical_emails: list[Annotated[str, Field(pattern=EMAIL)]] = Field(default_factory=list)
+    """E-mail addresses subscribed to the critical topic (default none)."""
+    warning_emails: list[Annotated[str, Field(pattern=EMAIL)]] = Field(default_factory=list)
+    """E-mail addresses subscribed to the warning topic (default none)."""
+    critical_https_endpoints: list[str] = Field(default_factory=list)
+    """HTTPS endpoints (a pager's webhook; set it with `pulumi config set --secret`) for critical
+    alarms (default none)."""
+
+    @field_validator("critical_https_endpoints")
+    @classmethod
+    def _https(cls, v: list[str]) -> list[str]:
+        return check_https_endpoints(v)
+
+
+class NotificationsArgs(ComponentArgs, NotificationsSettings):
+    """Everything `Notifications` takes: its settings plus the key and the databases."""
+
+    key_arn: Input[str] | None = None
+    """KMS key of the topics (required, e.g. `EnvironmentKeys.notifications`): its policy must
+    let cloudwatch.amazonaws.com (and events.rds.amazonaws.com) use it; `alias/aws/sns` never
+    works for CloudWatch."""
+    database_identifiers: Sequence[Input[str]] = ()
+    """RDS instance identifiers whose events go to the critical topic (default none: no event
+    subscription), e.g. `[database.identifier]`."""
+    critical_topic_name: str = ""
+    """Name of the critical topic (default "": `<prefix>-<name>-critical`). Set it only to keep
+    a topic created before: a new topic's subscriptions must be confirmed again."""
+    warning_topic_name: str = ""
+    """Name of the warning topic (default "": `<prefix>-<name>-warning`); see
+    `critical_topic_name`."""
+    rds_events_name: str = ""
+    """Name of the RDS event subscription (default "": `<prefix>-<name>-rds-events`)."""
+    account: AccountContext | None = None
+    """Region, partition and account id (default none: looked up through the provider)."""
+
+
 def _short(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 class Notifications(pulumi.ComponentResource):
-    """The environment's alarm topics and who hears them.
+    """The alarm topics and who hears them.
 
-    Outputs: `topic_arns` (severity -> ARN), `critical`, `warning` (the aws.sns.Topic resources).
+    `Notifications(name, NotificationsArgs(key_arn=..., ...), opts)`. Outputs: `topic_arns`
+    (severity -> ARN), `critical`, `warning` (the aws.sns.Topic resources), `topic_names`.
     """
 
-    def __init__(
-        self,
-        name: str,
-        config: AlarmsConfig,
-        *,
-        naming: Naming,
-        account: AccountContext,
-        key_arn: pulumi.Input[str],
-        database_identifier: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        """`key_arn`: the environment's notifications key (EnvironmentKeys.notifications.arn),
-        whose policy already lets CloudWatch and RDS events publish. `database_identifier`: the
-        RDS instance whose events go to the critical topic (default none: no database)."""
+    def __init__(self, name: str, args: NotificationsArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        args = args if args is not None else NotificationsArgs()
+        naming = component_naming("Notifications", name, args)
+        if args.key_arn is None:
+            raise ValueError(f"Notifications {name!r}: NotificationsArgs.key_arn is required (a "
+                             "customer-managed KMS key whose policy lets CloudWatch use it)")
+        topic_names: dict[Severity, str] = {
+            "critical": args.critical_topic_name or naming.name("critical", max_length=256),
+            "warning": args.warning_topic_name or naming.name("warning", max_length=256),
+        }
+        for severity, topic_name in topic_names.items():
+            if not TOPIC_NAME.match(topic_name):
+                raise ValueError(f"Notifications {name!r}: NotificationsArgs.{severity}_topic_name "
+                                 f"{topic_name!r} is not an SNS topic name (1-256 letters, digits, "
+                                 "hyphens and underscores)")
+        events_name = args.rds_events_name or naming.name("rds-events", max_length=255)
+        if not EVENT_SUBSCRIPTION_NAME.match(events_name):
+            raise ValueError(f"Notifications {name!r}: NotificationsArgs.rds_events_name "
+                             f"{events_name!r} is not an RDS event subscription name (a letter, "
+                             "then letters, digits and hyphens, <= 255)")
         super().__init__("groundwork:monitoring:Notifications", name, None, opts)
+        self.args = args
+        account = account_for(args.account, self)
+        databases = list(args.database_identifiers)
         self.topics: dict[Severity, aws.sns.Topic] = {}
         self.policies: dict[Severity, aws.sns.TopicPolicy] = {}
         for severity in SEVERITIES:
-            physical = naming.name("alarms", severity)
+            physical = topic_names[severity]
             topic = aws.sns.Topic(
                 f"{name}-{severity}",
                 name=physical,
-                display_name=f"{naming.prefix} {severity} alarms",
-                kms_master_key_id=key_arn,
+                display_name=f"{naming.prefix} {severity} alarms"[:100],
+                kms_master_key_id=args.key_arn,
                 tags=naming.tagged(physical, Severity=severity, Component="notifications"),
                 opts=child_opts(self),
             )
-            rds_events = severity == "critical" and database_identifier is not None
+            rds_events = severity == "critical" and bool(databases)
 
-            def policy_json(args: list[Any], rds: bool = rds_events) -> str:
+            def policy_json(values: list[Any], rds: bool = rds_events) -> str:
                 return json.dumps(topic_policy(
-                    args[0], account_id=args[1], region=account.region,
+                    values[0], account_id=values[1], region=account.region,
                     partition=account.partition, dns_suffix=account.dns_suffix, rds_events=rds))
 
             policy = pulumi.Output.all(topic.arn, account.account_id).apply(policy_json)
@@ -137,19 +210,18 @@ class Notifications(pulumi.ComponentResource):
                 f"{name}-{severity}-policy", arn=topic.arn, policy=policy, opts=child_opts(self))
             self.topics[severity] = topic
 
-        self.subscriptions = self._subscriptions(name, config)
+        self.subscriptions = self._subscriptions(name, args)
         self.rds_events: aws.rds.EventSubscription | None = None
-        if database_identifier is not None:
-            physical = naming.name("rds-events")
+        if databases:
             self.rds_events = aws.rds.EventSubscription(
                 f"{name}-rds-events",
-                name=physical,
+                name=events_name,
                 sns_topic=self.topics["critical"].arn,
                 source_type="db-instance",
-                source_ids=[database_identifier],
+                source_ids=databases,
                 event_categories=list(RDS_EVENT_CATEGORIES),
                 enabled=True,
-                tags=naming.tagged(physical, Component="notifications"),
+                tags=naming.tagged(events_name, Component="notifications"),
                 # RDS must be allowed to publish before its first event.
                 opts=child_opts(self, depends_on=[self.policies["critical"]]),
             )
@@ -158,16 +230,17 @@ class Notifications(pulumi.ComponentResource):
         self.warning = self.topics["warning"]
         self.topic_arns: dict[Severity, pulumi.Output[str]] = {
             s: t.arn for s, t in self.topics.items()}
+        self.topic_names: dict[Severity, str] = topic_names
         self.register_outputs({"critical_topic_arn": self.critical.arn,
                                "warning_topic_arn": self.warning.arn})
 
-    def _subscriptions(self, name: str, config: AlarmsConfig) -> list[aws.sns.TopicSubscription]:
+    def _subscriptions(self, name: str, args: NotificationsSettings) -> list[aws.sns.TopicSubscription]:
         """E-mail subscriptions per severity (they stay 'pending confirmation' until each
         recipient clicks the link AWS mails), HTTPS endpoints on the critical topic (a pager's
         webhook: the URL is treated as a secret, it usually embeds a token)."""
         subs: list[aws.sns.TopicSubscription] = []
-        emails: dict[Severity, list[str]] = {"critical": config.critical_emails,
-                                             "warning": config.warning_emails}
+        emails: dict[Severity, list[str]] = {"critical": args.critical_emails,
+                                             "warning": args.warning_emails}
         for severity, addresses in emails.items():
             for address in addresses:
                 # Named by a hash of the address: reordering the list replaces nothing.
@@ -175,7 +248,7 @@ class Notifications(pulumi.ComponentResource):
                     f"{name}-{severity}-email-{_short(address.lower())}",
                     topic=self.topics[severity].arn, protocol="email", endpoint=address,
                     opts=child_opts(self)))
-        for index, url in enumerate(config.critical_https_endpoints):
+        for index, url in enumerate(args.critical_https_endpoints):
             subs.append(aws.sns.TopicSubscription(
                 f"{name}-critical-https-{index}",
                 topic=self.topics["critical"].arn, protocol="https",

@@ -24,7 +24,7 @@ def service_alarms(targets: AlarmTargets) -> list[AlarmSpec]:
 def _service_alarms(service: ServiceTarget) -> list[AlarmSpec]:
     dims = {"ClusterName": service.cluster_name, "ServiceName": service.service_name}
     watches = f"ECS service {service.name}"
-    min_count = service.config.scaling.min_count
+    min_count = service.settings.scaling.min_count
     specs = [
         AlarmSpec(
             key=key,
@@ -53,7 +53,7 @@ def _service_alarms(service: ServiceTarget) -> list[AlarmSpec]:
         # where a gap must not roll a healthy revision back. Keep the last state.
         treat_missing_data="missing",
     ))
-    queue = service.config.scaling.queue_metric
+    queue = service.settings.scaling.queue_metric
     if queue is not None:
         specs.append(AlarmSpec(
             key="queue-backlog",

@@ -1,31 +1,48 @@
-"""What the alarms watch: plain handles (Outputs plus the config that sized them), so the alarm
-families depend on no other component's class, and a test program can hand in stand-ins.
+"""What the alarms watch: plain handles (Outputs plus the settings that sized them), so the alarm
+families depend on no other component's class, and a program can hand in its own resources.
 
-`AlarmTargets.from_components` reads the platform's components (duck-typed: PostgresDatabase,
-RedisCache, EcsCluster, LoadBalancer, FargateService, the network's NAT gateways or NAT
-instance); any of them may be absent (database disabled, no web service, no NAT gateway...),
-and then that family creates nothing.
+Each target carries a `name`, the watched component's name: it scopes the alarm names
+(`<alarms prefix>-<name>-<key>`), so two databases, caches, load balancers, services or networks
+in one stack get alarms of their own. `AlarmTargets.from_components` reads the components
+(duck-typed: PostgresDatabase, RedisCache, LoadBalancer, FargateService, Network) and takes the
+name each was created with; any family may be empty, and then it creates nothing.
 Every dimension value is the *output* of the watched resource (arn_suffix, identifier, member
-cluster id, cluster/service name), never a name recomputed from config: a dimension that is off
-by one character is an alarm that never fires.
+cluster id, cluster/service name), never a name recomputed from settings: a dimension that is
+off by one character is an alarm that never fires.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from groundwork.stacks.config import CacheConfig, DatabaseConfig, ServiceConfig
+if TYPE_CHECKING:
+    from groundwork.components.cache import RedisCacheSettings
+    from groundwork.components.database import PostgresDatabaseSettings
+    from groundwork.components.service import FargateServiceSettings
+
+
+@dataclass(frozen=True)
+class LoadBalancerTarget:
+    """One application load balancer."""
+
+    name: str
+    """The load balancer's component name (scopes its alb-5xx alarm)."""
+    arn_suffix: pulumi.Input[str]
+    """LoadBalancer dimension: the ALB's `arn_suffix` output (`app/<name>/<id>`)."""
 
 
 @dataclass(frozen=True)
 class ServiceTarget:
     """One ECS service (web or worker)."""
 
-    config: ServiceConfig
+    name: str
+    """The service's component name (scopes its alarms)."""
+    settings: FargateServiceSettings
+    """What sized it: `scaling.min_count`, `scaling.queue_metric`."""
     cluster_name: pulumi.Input[str]
     """ClusterName dimension: the ECS cluster's `name` output."""
     service_name: pulumi.Input[str]
@@ -35,13 +52,19 @@ class ServiceTarget:
     alternate_target_group_arn_suffix: pulumi.Input[str] | None = None
     """BLUE_GREEN / CANARY services: the second target group. ECS swaps which of the two serves
     production on every deployment, so the target-group alarms watch both."""
+    load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    """LoadBalancer dimension of the ALB a web service sits behind (None for workers)."""
     queue_dimensions: Mapping[str, pulumi.Input[str]] | None = None
     """A queue worker's queue-metric dimensions as its scaling policy uses them (the service's
-    `queue_dimensions`); None: the config's `scaling.queue_metric.dimensions`."""
+    `queue_dimensions`); None: the settings' `scaling.queue_metric.dimensions`."""
+    deployment_alarm_names: Sequence[str] | None = None
+    """The alarms the ECS service rolls back on (the service's `alarm_names`), checked against
+    the alarms created for it; None: not checked."""
 
     @property
-    def name(self) -> str:
-        return self.config.name
+    def is_web(self) -> bool:
+        """Behind a load balancer: it gets the target-group alarms."""
+        return self.target_group_arn_suffix is not None and self.load_balancer_arn_suffix is not None
 
     @property
     def backlog_dimensions(self) -> dict[str, pulumi.Input[str]]:
@@ -49,7 +72,7 @@ class ServiceTarget:
         (empty when the service scales on no queue)."""
         if self.queue_dimensions is not None:
             return dict(self.queue_dimensions)
-        queue = self.config.scaling.queue_metric
+        queue = self.settings.scaling.queue_metric
         return dict(queue.dimensions) if queue is not None else {}
 
     @property
@@ -61,18 +84,26 @@ class ServiceTarget:
 
 @dataclass(frozen=True)
 class DatabaseTarget:
-    """The RDS instance: its identifier output and the config that sized it."""
+    """One RDS instance: its identifier output and the settings that sized it."""
 
+    name: str
+    """The database's component name (scopes its alarms)."""
     identifier: pulumi.Input[str]
-    config: DatabaseConfig
+    """DBInstanceIdentifier dimension: the instance's `identifier` output."""
+    settings: PostgresDatabaseSettings
+    """What sized it: `instance_class` and `allocated_storage_gb` give the thresholds."""
 
 
 @dataclass(frozen=True)
 class CacheTarget:
-    """The replication group: its member cluster ids and the config that sized it."""
+    """One replication group: its member cluster ids and the settings that sized it."""
 
+    name: str
+    """The cache's component name (scopes its alarms)."""
     member_clusters: pulumi.Input[Sequence[str]]
-    config: CacheConfig
+    """The replication group's `member_clusters` output (one CacheClusterId per node)."""
+    settings: RedisCacheSettings
+    """What sized it: `node_type` and `num_nodes` (one set of alarms per node)."""
 
     def member(self, index: int) -> pulumi.Output[str]:
         """CacheClusterId of the index-th node (0-based): `member_clusters[index]`."""
@@ -80,7 +111,19 @@ class CacheTarget:
 
     @property
     def count(self) -> int:
-        return self.config.num_nodes
+        return self.settings.num_nodes
+
+
+@dataclass(frozen=True)
+class NatTarget:
+    """The NAT of one network: its NAT gateways, or its NAT instance."""
+
+    name: str
+    """The network's component name (scopes its NAT alarms)."""
+    gateway_ids: Sequence[pulumi.Input[str]] = ()
+    """NatGatewayId of each NAT gateway."""
+    instance_ids: Sequence[pulumi.Input[str]] = ()
+    """InstanceId of the network's NAT instance, if it has one instead of gateways."""
 
 
 @dataclass(frozen=True)
@@ -88,53 +131,84 @@ class AlarmTargets:
     """Everything an environment's alarms and dashboard watch."""
 
     region: str
-    load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    load_balancers: Sequence[LoadBalancerTarget] = field(default_factory=tuple)
     services: Sequence[ServiceTarget] = field(default_factory=tuple)
-    database: DatabaseTarget | None = None
-    cache: CacheTarget | None = None
-    nat_gateway_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
-    nat_instance_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
-    """InstanceId of the NAT instance (`network.nat: instance`), if any."""
+    databases: Sequence[DatabaseTarget] = field(default_factory=tuple)
+    caches: Sequence[CacheTarget] = field(default_factory=tuple)
+    nats: Sequence[NatTarget] = field(default_factory=tuple)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """In an Args model, an instance check (its fields hold Outputs, not data to validate)."""
+        from pydantic_core import core_schema
+
+        return core_schema.is_instance_schema(cls)
 
     @property
     def web_services(self) -> list[ServiceTarget]:
-        return [s for s in self.services if s.target_group_arn_suffix is not None]
+        return [s for s in self.services if s.is_web]
+
+    def duplicate_names(self) -> list[str]:
+        """`family name` of every target whose name another target of its family has (their
+        alarms would get the same names)."""
+        out: list[str] = []
+        families: dict[str, Sequence[Any]] = {
+            "load balancer": self.load_balancers, "service": self.services,
+            "database": self.databases, "cache": self.caches, "network": self.nats}
+        for family, targets in families.items():
+            names = [t.name for t in targets]
+            out += [f"{family} {n}" for n in sorted(set(names)) if names.count(n) > 1]
+        return out
 
     @classmethod
     def from_components(
         cls,
         *,
         region: str,
-        load_balancer: Any = None,
-        services: Mapping[str, Any] | None = None,
-        database: Any = None,
-        cache: Any = None,
-        nat_gateways: Sequence[Any] = (),
-        nat_instances: Sequence[Any] = (),
+        load_balancers: Sequence[Any] = (),
+        services: Mapping[str, Any] | Sequence[Any] = (),
+        databases: Sequence[Any] = (),
+        caches: Sequence[Any] = (),
+        networks: Sequence[Any] = (),
     ) -> AlarmTargets:
-        """Targets from the platform's components (each may be None)."""
+        """Targets from groundwork components (LoadBalancer, FargateService, PostgresDatabase,
+        RedisCache, Network; each family may be empty). A web service is watched behind the
+        load balancer its Args name, else behind the only one given."""
+        lbs = tuple(LoadBalancerTarget(component_name(lb), lb.arn_suffix) for lb in load_balancers)
+        only_lb = lbs[0].arn_suffix if len(lbs) == 1 else None
+        svcs: Iterable[Any] = services.values() if isinstance(services, Mapping) else services
         return cls(
             region=region,
-            load_balancer_arn_suffix=load_balancer.arn_suffix if load_balancer is not None else None,
-            services=tuple(
-                ServiceTarget(
-                    config=svc.config,
-                    cluster_name=svc.cluster_name,
-                    service_name=svc.service_name,
-                    target_group_arn_suffix=getattr(svc, "target_group_arn_suffix", None),
-                    alternate_target_group_arn_suffix=_arn_suffix(
-                        getattr(svc, "alternate_target_group", None)),
-                    queue_dimensions=getattr(svc, "queue_dimensions", None),
-                )
-                for svc in (services or {}).values()
-            ),
-            database=(DatabaseTarget(database.identifier, database.args)
-                      if database is not None else None),
-            cache=CacheTarget(cache.member_clusters, cache.config) if cache is not None else None,
-            nat_gateway_ids=tuple(n.id for n in nat_gateways),
-            nat_instance_ids=tuple(i.id for i in nat_instances),
+            load_balancers=lbs,
+            services=tuple(_service_target(svc, only_lb) for svc in svcs),
+            databases=tuple(DatabaseTarget(component_name(db), db.identifier, db.args)
+                            for db in databases),
+            caches=tuple(CacheTarget(component_name(c), c.member_clusters, c.args) for c in caches),
+            nats=tuple(
+                NatTarget(component_name(n), gateway_ids=tuple(g.id for g in n.nat_gateways),
+                          instance_ids=tuple(i.id for i in n.nat_instances))
+                for n in networks if n.nat_gateways or n.nat_instances),
         )
 
 
-def _arn_suffix(target_group: Any) -> pulumi.Input[str] | None:
-    return target_group.arn_suffix if target_group is not None else None
+def component_name(component: Any) -> str:
+    """The name a component was created with (`pulumi_resource_name`)."""
+    return str(component.pulumi_resource_name)
+
+
+def _service_target(svc: Any, only_lb: pulumi.Input[str] | None) -> ServiceTarget:
+    tg_suffix = getattr(svc, "target_group_arn_suffix", None)
+    lb = getattr(svc.args, "load_balancer", None)
+    lb_suffix = getattr(lb, "arn_suffix", None) if lb is not None else only_lb
+    alternate = getattr(svc, "alternate_target_group", None)
+    return ServiceTarget(
+        name=component_name(svc),
+        settings=svc.args,
+        cluster_name=svc.cluster_name,
+        service_name=svc.service_name,
+        target_group_arn_suffix=tg_suffix,
+        alternate_target_group_arn_suffix=alternate.arn_suffix if alternate is not None else None,
+        load_balancer_arn_suffix=lb_suffix if tg_suffix is not None else None,
+        queue_dimensions=getattr(svc, "queue_dimensions", None),
+        deployment_alarm_names=getattr(svc, "alarm_names", None),
+    )

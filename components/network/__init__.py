@@ -1,9 +1,24 @@
 """Network: the pure subnet planner and the `Network` component built from its plan."""
 
-from groundwork.components.network.network import Network, NetworkOutputs, plan_for
+from groundwork.components.network.network import (
+    INTERFACE_ENDPOINTS,
+    NAT_INSTANCE_FAMILIES,
+    EndpointsSettings,
+    FlowLogsSettings,
+    InterfaceEndpoint,
+    Network,
+    NetworkArgs,
+    NetworkOutputs,
+    NetworkSettings,
+    nat_instance_architecture,
+    plan_for,
+)
 from groundwork.components.network.planner import (
+    SEED_TIERS,
+    TIER_NAME,
     PlanError,
     PlannedSubnet,
+    Routing,
     SubnetPlan,
     TierSpec,
     availability_zones,
@@ -11,13 +26,24 @@ from groundwork.components.network.planner import (
 )
 
 __all__ = [
+    "INTERFACE_ENDPOINTS",
+    "NAT_INSTANCE_FAMILIES",
+    "SEED_TIERS",
+    "TIER_NAME",
+    "EndpointsSettings",
+    "FlowLogsSettings",
+    "InterfaceEndpoint",
     "Network",
+    "NetworkArgs",
     "NetworkOutputs",
+    "NetworkSettings",
     "PlanError",
     "PlannedSubnet",
+    "Routing",
     "SubnetPlan",
     "TierSpec",
     "availability_zones",
+    "nat_instance_architecture",
     "plan_for",
     "plan_subnets",
 ]

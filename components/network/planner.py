@@ -50,6 +50,13 @@ pin them with ``offset`` (or ``cidrs``) first if a plan is already deployed.
 Everything the planner refuses raises :class:`PlanError` with a one-line
 message naming the tier/AZ/CIDR at fault and what is allowed; no other
 exception type escapes :func:`plan_subnets` or :func:`availability_zones`.
+
+:class:`TierSpec` is the one tier type: the `Network` component's `tiers`, the
+stacks' `network.tiers` config (`TierConfig` there is this class) and the
+planner's input. Built normally it validates each field on its own (name,
+routing, sizes); what depends on the VPC and the other tiers (does it fit, does
+it overlap) is checked here, when planning, so the planner also refuses a tier
+built with ``model_construct`` from unchecked values.
 """
 
 from __future__ import annotations
@@ -58,17 +65,24 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
+
+from pydantic import Field
+
+from groundwork.components.args import ArgsModel
 
 __all__ = [
     "REGION_AZ_SUFFIXES",
     "SEED_TIERS",
+    "TIER_NAME",
     "PlanError",
     "PlannedSubnet",
     "Routing",
     "SubnetPlan",
     "TierSpec",
     "availability_zones",
+    "check_tiers",
+    "parse_vpc_cidr",
     "plan_subnets",
 ]
 
@@ -104,49 +118,44 @@ _FORBIDDEN_VPC_RANGES = tuple(
     ipaddress.IPv4Network(cidr) for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
 )
 
-_TIER_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,19}")
+TIER_NAME = r"^[a-z][a-z0-9-]{0,19}$"
+"""A tier name: it ends up in resource names and tags (the one rule, for config and planner)."""
+_TIER_NAME_RE = re.compile(TIER_NAME)
 # us-east-1, us-gov-west-1, ap-southeast-5, ...
 _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 # us-east-1a, us-west-2-lax-1a, or any simple lowercase token in offline tests.
 _AZ_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
-@dataclass(frozen=True)
-class TierSpec:
-    """One subnet tier: a set of same-sized subnets, one per AZ it uses.
+class TierSpec(ArgsModel):
+    """One subnet tier: one subnet per AZ it uses, all of one size, routed by purpose.
 
-    Attributes:
-        name: Tier name, e.g. ``"public"``, ``"compute"``, ``"data"``. Must
-            match ``^[a-z][a-z0-9-]{0,19}$`` because it ends up in resource
-            names and tags; unique within a plan.
-        routing: :data:`Routing` of the tier's route tables.
-        prefix_length: Size of each subnet in the tier. Default ``24`` (251
-            usable addresses per AZ) is a sane size for most tiers; must be
-            longer than the VPC prefix and at most ``28`` (AWS minimum).
-        az_count: ``None`` (default) puts one subnet in every AZ of the VPC, so
-            the tier grows when AZs are added; ``N`` uses only the first ``N``
-            AZs (e.g. a messaging tier that only needs two).
-        offset: Index of the tier's first subnet, counted in subnets of the
-            tier's own size from the VPC base address. ``None`` (default)
-            places the tier automatically after the reserved blocks of the
-            tiers before it; set it to pin a layout (the seed tiers do, so the
-            addresses read nicely: ``10.0.1.x``, ``10.0.10.x``, ...).
-        reserved_azs: Slots reserved for the tier so AZs can be added later
-            without moving anything. Default ``6`` because AWS regions have up
-            to 6 AZs. Must be at least the number of AZs the tier uses.
-        cidrs: Explicit CIDRs, one per AZ the tier uses, in AZ order. Default
-            ``()`` (none). When given they win over ``offset``; use them to
-            adopt subnets that already exist. Each must be ``/prefix_length``
-            and inside the VPC.
+    Keyword arguments only, e.g. ``TierSpec(name="public", routing="public", offset=1)``;
+    each field is checked when the tier is built (a bad value raises a validation error
+    naming the field); the checks that need the VPC and the other tiers run when planning.
     """
 
-    name: str
+    name: Annotated[str, Field(pattern=TIER_NAME)]
+    """Tier name (required): 1-20 characters, a lowercase letter then lowercase letters,
+    digits or '-', unique within the network; it ends up in resource names and tags."""
     routing: Routing
-    prefix_length: int = 24
-    az_count: int | None = None
-    offset: int | None = None
-    reserved_azs: int = 6
+    """How the tier leaves the VPC (required): public -> internet gateway; private -> the
+    NAT (gateway or instance, per `nat`); isolated -> no route off the VPC."""
+    prefix_length: Annotated[int, Field(ge=_VPC_PREFIX_MIN, le=_SUBNET_PREFIX_MAX)] = 24
+    """Size of each subnet of the tier (default /24: 251 usable addresses per AZ); longer
+    than the VPC's prefix and at most /28 (AWS's smallest subnet)."""
+    az_count: Annotated[int, Field(ge=1, le=6)] | None = None
+    """Use only the first N AZs (default: every AZ of the VPC, so the tier grows with it)."""
+    offset: Annotated[int, Field(ge=0)] | None = None
+    """Index of the tier's first subnet, in subnets of its own size from the VPC base.
+    Default: placed after the previous tiers' reserved blocks. Explicit offsets keep CIDRs
+    stable forever, which is why the seed tiers pin them."""
     cidrs: tuple[str, ...] = ()
+    """Explicit CIDRs, one per AZ in order (default none: computed from offset); they win
+    over offset, e.g. to adopt subnets that already exist."""
+    reserved_azs: Annotated[int, Field(ge=1, le=6)] = 6
+    """Subnet slots the tier reserves so AZs can be added later without moving anything
+    (default 6: the most AZs any AWS region has)."""
 
 
 @dataclass(frozen=True)
@@ -323,9 +332,9 @@ def plan_subnets(vpc_cidr: str, azs: Sequence[str], tiers: Sequence[TierSpec]) -
     Raises:
         PlanError: with a one-line message naming the tier/AZ/CIDR at fault.
     """
-    vpc = _parse_vpc(vpc_cidr)
+    vpc = parse_vpc_cidr(vpc_cidr)
     az_names = _check_azs(azs)
-    specs = _check_tier_list(tiers)
+    specs = check_tiers(tiers)
 
     base = int(vpc.network_address)
     high_water = 0  # first address (relative to base) not reserved by earlier tiers
@@ -362,7 +371,9 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _parse_vpc(vpc_cidr: object) -> ipaddress.IPv4Network:
+def parse_vpc_cidr(vpc_cidr: object) -> ipaddress.IPv4Network:
+    """The VPC CIDR as a network: IPv4, /16 to /28, no host bits, not a reserved range (the one
+    CIDR check: the `Network` settings validate `cidr` with it too). Raises PlanError."""
     if not isinstance(vpc_cidr, str):
         raise PlanError(f"VPC CIDR must be a string like '10.0.0.0/16', got {vpc_cidr!r}")
     allowed = f"AWS allows /{_VPC_PREFIX_MIN} to /{_VPC_PREFIX_MAX}"
@@ -414,7 +425,9 @@ def _check_azs(azs: object) -> tuple[str, ...]:
     return tuple(azs)
 
 
-def _check_tier_list(tiers: object) -> tuple[TierSpec, ...]:
+def check_tiers(tiers: object) -> tuple[TierSpec, ...]:
+    """The tier list: at least one TierSpec, valid names and routings, no name twice (the
+    `Network` settings validate `tiers` with it too). Raises PlanError."""
     if isinstance(tiers, str | bytes) or not isinstance(tiers, Sequence):
         raise PlanError(f"tiers must be a list of TierSpec, got {tiers!r}")
     if not tiers:

@@ -6,30 +6,34 @@ its `security_group` and builds its own subnet group over the subnets you name. 
 `database.allow_from(app)` adds exactly one flow, app -> database on 5432, as an ingress rule
 on the database's group and the matching egress rule on the app's. The connection contract is
 exported for your application's stack (`pulumi.StackReference`).
+
+Only the public API: `from groundwork.components import ...`, each component built as
+`Component(name, <Component>Args(...))`.
 """
 
 import pulumi
 import pulumi_aws as aws
 
-from groundwork.components.base import AccountContext, Naming
-from groundwork.components.database import PostgresDatabase
-from groundwork.components.kms import EnvironmentKeys
-from groundwork.components.security_groups import SecurityGroups
-from groundwork.stacks.config import DatabaseConfig
+from groundwork.components import (
+    EnvironmentKeys,
+    EnvironmentKeysArgs,
+    PostgresDatabase,
+    PostgresDatabaseArgs,
+    SecurityGroups,
+    SecurityGroupsArgs,
+)
 
-region = pulumi.Config("aws").require("region")
-project, stack = pulumi.get_project(), pulumi.get_stack()
-naming = Naming(prefix=f"{project}-{stack}",
-                tags={"Owner": "platform-team", "Project": project, "Environment": stack,
-                      "ManagedBy": "pulumi"})
-account = AccountContext.current(region)
+# Tags on every resource the components create (besides Name and what each one is). Every AWS
+# name starts with <project>-<stack>-<component name>: the default name_prefix.
+tags = {"Owner": "platform-team", "Project": pulumi.get_project(), "Environment": pulumi.get_stack(),
+        "ManagedBy": "pulumi"}
+
 # Only the two keys a database uses: data (storage, secret, Performance Insights) and logs (log
 # groups). No notifications key: this program has no alarm topics.
-keys = EnvironmentKeys(naming=naming, account=account, purposes=("data", "logs"))
-data_key, logs_key = keys.require("data"), keys.require("logs")
+keys = EnvironmentKeys("kms", EnvironmentKeysArgs(purposes=("data", "logs"), tags=tags))
 
-# What already exists (see Pulumi.yaml): the VPC, private subnets in >= 2 AZs, and the security
-# group your application runs in.
+# What already exists (Pulumi.yaml declares it, Pulumi.dev.yaml has placeholders): the VPC,
+# private subnets in >= 2 AZs, and the security group your application runs in.
 config = pulumi.Config()
 vpc_id = config.require("vpcId")
 vpc_cidr = config.require("vpcCidr")  # the intent guard refuses CIDR sources outside it
@@ -37,27 +41,26 @@ subnet_ids = config.require_object("databaseSubnetIds")  # >= 2, checked before 
 app = aws.ec2.SecurityGroup.get("app", config.require("appSecurityGroupId"))
 
 # Only the database's group: no services, no load balancer, no cache.
-groups = SecurityGroups("security-groups", vpc_id=vpc_id, vpc_cidr=vpc_cidr, services=[],
-                        load_balancer=False, database_port=5432, cache_port=None, naming=naming)
+groups = SecurityGroups("security-groups", SecurityGroupsArgs(
+    vpc_id=vpc_id, vpc_cidr=vpc_cidr, database_port=5432, tags=tags))
 
-# The field defaults are prod's (db.m7g.large, Multi-AZ, 14 days of backups, deletion
-# protection); a small instance is enough to try it. Encryption, TLS, private placement, the
-# RDS-managed master password and IAM auth are always on and not options.
-database = PostgresDatabase(
-    "database",
-    DatabaseConfig(instance_class="db.t4g.small", allocated_storage_gb=20,
-                   max_allocated_storage_gb=100, multi_az=True, backup_retention_days=7,
-                   log_retention_days=30),
-    naming=naming,
-    account=account,
+# The defaults are production-grade (db.m7g.large, Multi-AZ, 14 days of backups, deletion
+# protection, a final snapshot, Pulumi `protect`); a smaller instance is enough to try it.
+# Encryption, TLS, private placement, the RDS-managed master password and IAM auth are always
+# on and not arguments.
+database = PostgresDatabase("database", PostgresDatabaseArgs(
+    instance_class="db.t4g.small",
+    allocated_storage_gb=20,
+    max_allocated_storage_gb=100,
+    backup_retention_days=7,
     subnet_ids=subnet_ids,  # the component creates (and tags) the DB subnet group over them
     security_group=groups,  # the component: its database group, and allow_from below
-    data_key_arn=data_key.arn,
-    logs_key_arn=logs_key.arn,
-    # Pulumi `protect`: `pulumi destroy` refuses to delete the instance until you unprotect it.
-    # Separate from DatabaseConfig.deletion_protection, which is only RDS's own flag.
-    protect=True,
-)
+    data_key_arn=keys.require("data").arn,
+    logs_key_arn=keys.require("logs").arn,
+    # protect (default true) is Pulumi's: `pulumi destroy` refuses to delete the instance until
+    # you unprotect it. deletion_protection (default true) is RDS's own flag.
+    tags=tags,
+))
 
 # The intent: the app reaches the database on its port, and nothing else does.
 database.allow_from(app)

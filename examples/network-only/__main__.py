@@ -1,52 +1,56 @@
 """network-only: the groundwork `Network` on its own, with a custom subnet layout.
 
 A 10.20.0.0/16 VPC over 2 AZs, three /20 tiers pinned by explicit offsets, one NAT gateway for
-both AZs, flow logs encrypted with the environment's logs key, and interface endpoints for ECR
+both AZs, flow logs (a year, encrypted with a customer-managed logs key), and interface endpoints for ECR
 and CloudWatch Logs, so Fargate tasks pull images and ship logs without crossing the NAT.
+
+Only the public API: `from groundwork.components import ...`, each component built as
+`Component(name, <Component>Args(...))`.
 """
 
 import pulumi
 
-from groundwork.components.base import AccountContext, Naming
-from groundwork.components.kms import EnvironmentKeys
-from groundwork.components.network import Network
-from groundwork.stacks.config import EndpointsConfig, FlowLogsConfig, NetworkConfig, TierConfig
+from groundwork.components import (
+    EndpointsSettings,
+    EnvironmentKeys,
+    EnvironmentKeysArgs,
+    Network,
+    NetworkArgs,
+    TierSpec,
+)
 
-region = pulumi.Config("aws").require("region")
-project, stack = pulumi.get_project(), pulumi.get_stack()
+# Tags on every resource the components create (besides Name and what each one is). Every AWS
+# name starts with <project>-<stack>-<component name>: the default name_prefix.
+tags = {"Owner": "platform-team", "Project": pulumi.get_project(), "Environment": pulumi.get_stack(),
+        "ManagedBy": "pulumi"}
 
-# Every physical name starts with <project>-<stack>; every resource carries these tags.
-naming = Naming(prefix=f"{project}-{stack}",
-                tags={"Owner": "platform-team", "Project": project, "Environment": stack,
-                      "ManagedBy": "pulumi"})
-account = AccountContext.current(region)
-
-# Rotating customer-managed keys, one per purpose; the network uses only `logs`, so only that
+# Rotating customer-managed keys, one per purpose. The network uses only `logs`, so only that
 # one is created (the default is all three: logs, data, notifications).
-keys = EnvironmentKeys(naming=naming, account=account, purposes=("logs",))
+keys = EnvironmentKeys("kms", EnvironmentKeysArgs(purposes=("logs",), tags=tags))
 logs_key = keys.require("logs")
 
-# The config model IS the component's argument: validated when constructed, before any
-# resource exists. Offsets count /20 blocks from 10.20.0.0, so each tier owns 4 blocks (room
-# for 2 more AZs) and the CIDRs never move when an AZ or a tier is added:
+# The Args validate when they are built, before any resource exists. Offsets count /20 blocks
+# from 10.20.0.0, so each tier owns 4 blocks (room for 2 more AZs) and the CIDRs never move
+# when an AZ or a tier is added:
 #   public  offset 0 -> 10.20.0.0/20,   10.20.16.0/20
 #   compute offset 4 -> 10.20.64.0/20,  10.20.80.0/20
 #   data    offset 8 -> 10.20.128.0/20, 10.20.144.0/20   (10.20.192.0/18 stays free)
-config = NetworkConfig(
+network = Network("network", NetworkArgs(
     cidr="10.20.0.0/16",
     az_count=2,
     nat="single",  # one NAT for both AZs: ~1/2 the cost of per_az, but egress depends on one AZ
     tiers=[
-        TierConfig(name="public", routing="public", prefix_length=20, offset=0, reserved_azs=4),
-        TierConfig(name="compute", routing="private", prefix_length=20, offset=4, reserved_azs=4),
-        TierConfig(name="data", routing="isolated", prefix_length=20, offset=8, reserved_azs=4),
+        TierSpec(name="public", routing="public", prefix_length=20, offset=0, reserved_azs=4),
+        TierSpec(name="compute", routing="private", prefix_length=20, offset=4, reserved_azs=4),
+        TierSpec(name="data", routing="isolated", prefix_length=20, offset=8, reserved_azs=4),
     ],
-    flow_logs=FlowLogsConfig(retention_days=90),
-    endpoints=EndpointsConfig(interface=["ecr.api", "ecr.dkr", "logs"]),
-)
-
-network = Network("network", config, naming=naming, account=account,
-                  logs_key_arn=logs_key.arn)
+    database_tier="data",  # the RDS and ElastiCache subnet groups (the default tier name)
+    # Flow logs are always on: ALL traffic, kept 365 days (the FlowLogsSettings defaults, what
+    # the policy pack asks of every log group), encrypted with the logs key.
+    endpoints=EndpointsSettings(interface=["ecr.api", "ecr.dkr", "logs"]),
+    logs_key_arn=logs_key.arn,
+    tags=tags,
+))
 
 out = network.outputs
 pulumi.export("vpc_id", out.vpc_id)

@@ -14,6 +14,10 @@ shared/reference/pulumi-offline.md, "Policy packs"):
   enforcement level (a policy's own entry, else `all`, else the pack's default: mandatory) and
   properties (merged over the rule's defaults).
 
+Any program's plan can be checked: every rule runs over every AWS resource in it, whatever
+built it. A program that is not groundwork's own uses its project's
+`policies/config/<stack>.json` if it has one, else the pack's defaults (no config file).
+
 A rule that reads a value unknown at preview is reported as skipped, as the engine does.
 """
 
@@ -373,12 +377,24 @@ def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], 
     return result
 
 
+def default_config_path(plan: PlanResult, project_dir: Path | None = None) -> Path | None:
+    """The policy config a plan is checked with when none is given: groundwork's stacks use
+    `config_path_for` (by stack, then by profile); any other program its project's
+    `policies/config/<stack>.json`, else None (the pack's defaults)."""
+    project_dir = project_dir or plan.project_dir
+    if plan.config is not None:
+        return config_path_for(plan.stack, plan.config.profile.value, project_dir)
+    own = project_dir / "policies" / "config" / f"{plan.stack}.json" if project_dir else None
+    return own if own is not None and own.is_file() else None
+
+
 def check_plan(plan: PlanResult, config_path: Path | None = None,
                project_dir: Path | None = None) -> CheckResult:
-    """The rules over a planned stack, with its policy config file (default: by stack, then
-    by profile). Raises PolicyConfigError for a bad config file."""
-    path = config_path or config_path_for(plan.stack, plan.config.profile.value, project_dir)
-    return check_records(plan.resources, load_policy_config(path), stack=plan.stack, config_path=path)
+    """The rules over a planned stack, with its policy config file (default:
+    `default_config_path`). Raises PolicyConfigError for a bad config file."""
+    path = config_path or default_config_path(plan, project_dir)
+    config = load_policy_config(path) if path is not None else {}
+    return check_records(plan.resources, config, stack=plan.stack, config_path=path)
 
 
 def report_lines(result: CheckResult) -> list[str]:

@@ -1,19 +1,24 @@
 """The `groundwork` command line.
 
-    groundwork plan <stack> [--json PATH] [--markdown PATH]
+    groundwork plan <stack> [--types] [--json PATH] [--markdown PATH] [--project-dir DIR]
+    groundwork check <stack> | cost <stack> | names <stack> [--update]
 
-Every command validates the stack's config first: a bad key prints one line per problem and exits
-2, with no traceback and before any resource is registered.
+`plan`, `check`, `cost` and `names` run in any Pulumi Python project directory (the current one,
+or `--project-dir`): its Pulumi.yaml (name, `main:`), its Pulumi.<stack>.yaml and its program.
+groundwork's own project has its config validated first: a bad key prints one line per problem
+and exits 2, with no traceback and before any resource is registered. Output is plain text (no
+colour, no box characters) when it is not a terminal, and reads at 80 columns.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from groundwork.stacks.config import ConfigError
 
@@ -47,84 +52,274 @@ def fail_config(error: ConfigError) -> None:
     raise typer.Exit(EXIT_CONFIG)
 
 
+_PROJECT_DIR: list[Path] = []
+"""`--project-dir` of the running command, if given."""
+
+PROJECT_DIR_HELP = ("The Pulumi project directory (default: the current directory if it holds a "
+                    "Pulumi.yaml, else groundwork's own).")
+
+
+def _set_project_dir(path: Path | None) -> None:
+    _PROJECT_DIR.clear()
+    if path is not None:
+        if not (path / "Pulumi.yaml").is_file():
+            fail_config(ConfigError([f"--project-dir {path}: no Pulumi.yaml there"]))
+        _PROJECT_DIR.append(path.resolve())
+
+
 def project_dir() -> Path:
-    """The Pulumi project to read stack files from: the current directory when it holds a
-    Pulumi.yaml (so users can keep their own stack files), else groundwork's own."""
+    """The Pulumi project to plan: `--project-dir`, else the current directory when it holds a
+    Pulumi.yaml (any Pulumi Python project, or groundwork's stack files kept elsewhere), else
+    groundwork's own."""
     from groundwork.stacks.loader import PROJECT_DIR
 
+    if _PROJECT_DIR:
+        return _PROJECT_DIR[0]
     cwd = Path.cwd()
-    return cwd if (cwd / "Pulumi.yaml").is_file() else PROJECT_DIR
+    if (cwd / "Pulumi.yaml").is_file() or not (PROJECT_DIR / "Pulumi.yaml").is_file():
+        return cwd  # (an installed groundwork has no project of its own: the error names cwd)
+    return PROJECT_DIR
 
 
 def run_plan(stack: str):  # -> PlanResult
     """Plan a stack offline, turning config and program errors into clean exits."""
     from groundwork.engine import ProgramError, plan_stack
-    from groundwork.stacks.loader import environment_from_file
+    from groundwork.stacks.loader import environment_from_file, known_stacks, read_project
 
+    where = project_dir()
     try:
-        environment_from_file(stack, project_dir())  # config + subnet lock fail here, as config
-        return plan_stack(stack, project_dir=project_dir())
+        project = read_project(where)
+        if project.is_groundwork:
+            environment_from_file(stack, where)  # config + subnet lock fail here, as config
+        elif not (where / f"Pulumi.{stack}.yaml").is_file():
+            known = ", ".join(known_stacks(where)) or "none"
+            err_console.print(f"warning: no Pulumi.{stack}.yaml in {where}: planning stack "
+                              f"{stack} with no stack config (known stacks: {known})",
+                              highlight=False, markup=False, soft_wrap=True)
+        return plan_stack(stack, project_dir=where)
     except ConfigError as error:
         fail_config(error)
     except ProgramError as error:
-        err_console.print(f"[bold red]error:[/] the program failed: {error}", highlight=False)
+        from rich.markup import escape
+
+        err_console.print(f"[bold red]error:[/] the program failed: {escape(str(error))}",
+                          highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_PROGRAM) from None
+    except Exception as error:  # the program's own bug: where it is, not the engine's frames
+        from rich.markup import escape
+
+        err_console.print(f"[bold red]error:[/] the program failed: {type(error).__name__}: "
+                          f"{escape(str(error))}", highlight=False, soft_wrap=True)
+        for line in _program_frames(error):
+            err_console.print(line, highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_PROGRAM) from None
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*[str(c) for c in row])
-    return table
+def _program_frames(error: BaseException) -> list[str]:
+    """The traceback lines of the program's own code (and groundwork's components), without
+    the Pulumi SDK's, the engine's or the standard library's frames."""
+    import traceback
+
+    skip = ("site-packages", "/lib/python", "<frozen", "groundwork/engine.py", "groundwork/cli.py")
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not any(part in f.filename for part in skip)]
+    return [line.rstrip("\n") for line in traceback.format_list(frames[-8:])]
+
+
+# --- output: plain text at 80 columns when not a terminal ----------------------------------
+
+
+class _Out:
+    """Prints the plan: headings bold and alerts red on a terminal; plain text otherwise. Tables
+    are aligned text (`report.text_table`), never box characters, so a log or a pipe gets
+    exactly what a terminal shows minus the colour."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.tty = console.is_terminal
+
+    @property
+    def width(self) -> int:
+        return max(40, self.console.width)
+
+    def blank(self) -> None:
+        self.console.print("")
+
+    def heading(self, text: str) -> None:
+        self.line(text, style="bold")
+
+    def line(self, text: str, *, indent: int = 0, style: str | None = None) -> None:
+        """A prose line, wrapped at the width (continuation lines indented two more)."""
+        wrapped = textwrap.fill(text, width=self.width, initial_indent=" " * indent,
+                                subsequent_indent=" " * (indent + 2), break_on_hyphens=False,
+                                break_long_words=False)
+        self.console.print(wrapped, style=style if self.tty else None, markup=False,
+                           highlight=False, soft_wrap=True)
+
+    def markup(self, text: str, *, indent: int = 0) -> None:
+        """A line written with rich markup: styled on a terminal, its plain text otherwise."""
+        if self.tty:
+            self.console.print(" " * indent + text, highlight=False)
+        else:
+            self.line(Text.from_markup(text).plain, indent=indent)
+
+    def alert(self, text: str, *, indent: int = 0) -> None:
+        self.line(text, indent=indent, style="bold red")
+
+    def table(self, columns: list[str], rows: list[list[str]], *, right: set[int] | None = None,
+              indent: int = 2) -> None:
+        from groundwork import report
+
+        for text in report.text_table(columns, rows, right=right, indent=indent, width=self.width):
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def fits(self, columns: list[str], rows: list[list[str]], indent: int = 2) -> bool:
+        from groundwork import report
+
+        lines = report.text_table(columns, rows, indent=indent)
+        return max(len(line) for line in lines) <= self.width
 
 
 @app.command()
 def plan(
     stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
+    types: bool = typer.Option(False, "--types", help="Also list the resources by component and type."),
     json_path: Path | None = typer.Option(None, "--json", help="Write every resource record here."),
     markdown_path: Path | None = typer.Option(None, "--markdown", help="Write a GitHub report here."),
     lock_subnets: bool = typer.Option(
         False, "--lock-subnets", help="Write stacks/subnets/<stack>.json from this plan (append-only)."),
     allow_subnet_moves: bool = typer.Option(
         False, "--allow-subnet-moves", help="With --lock-subnets: rewrite entries that would move."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
-    """Plan a stack offline: run the real program under mocks and summarise what it registers."""
-    from groundwork import cost, report
+    """Plan a stack offline: run the real program under mocks and summarise what it registers:
+    components, subnet plan, security groups, policy verdicts, cost and totals. Exits 1 when two
+    resources of one type share an AWS name (AWS would refuse the second at `pulumi up`)."""
+    from groundwork import report
     from groundwork.engine import write_json
 
+    _set_project_dir(project)
     if lock_subnets or allow_subnet_moves:
         _lock_subnets(stack, lock_subnets, allow_subnet_moves)
     result = run_plan(stack)
-    t = report.totals(result)
-    env = result.config
-    console.print(
-        f"[bold]groundwork plan[/] stack [cyan]{stack}[/] (profile {env.profile.value}, region "
-        f"{env.region}): [bold]{t['resources']}[/] resources in {t['components']} components, "
-        f"{t['protected']} protected. Offline under Pulumi mocks; no pulumi preview was run.",
-        highlight=False,
-    )
-    console.print(_table("Subnet plan", ["tier", "routing", "AZ", "CIDR"],
-                         [list(r.values()) for r in report.subnet_rows(result)]))
-    _subnet_lock_note(stack, result.config)
-    sources, matrix = report.security_group_matrix(result)
-    if matrix:
-        console.print(_table("Security groups: ingress (rows: group, columns: from)",
-                             ["group", *sources],
-                             [[g, *[row.get(s, "") for s in sources]] for g, row in matrix.items()]))
-    console.print(_table("Resources by component", ["component", "type", "count"],
-                         [[c, t_, str(n)] for c, t_, n in report.resources_by_component(result)]))
-    console.print(_table("Totals", ["what", "count"], [[k, str(v)] for k, v in t.items()]))
-    console.print(cost.summary_line(result), highlight=False)
-    policy = _policy_summary(result)
+    out = _Out(console)
+    policy = print_plan(out, result, types=types)
     if json_path:
         write_json(result, json_path)
-        console.print(f"wrote {len(result.resources)} records to {json_path}")
+        out.line(f"wrote {len(result.resources)} records to {json_path}")
     if markdown_path:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(report.markdown(result, extra_sections=_policy_sections(policy)))
-        console.print(f"wrote the report to {markdown_path}")
+        out.line(f"wrote the report to {markdown_path}")
+    if result.name_clashes:
+        err_console.print(f"[bold red]error:[/] {len(result.name_clashes)} AWS name clash(es): "
+                          "give each resource its own name (see the top of the plan)",
+                          highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_PROGRAM)
+
+
+def print_plan(out: _Out, result, *, types: bool = False):  # (PlanResult) -> CheckResult | None
+    """The plan, in the order a reviewer reads it: what clashes, the components, the subnet
+    plan, the security-group matrix, policy verdicts, cost, totals (`types`: and the resources
+    by component and type). Returns the policy check (None if it could not run)."""
+    from groundwork import report
+    from groundwork.engine import short_type
+
+    t = report.totals(result)
+    rows = report.components(result)
+    top = len([c for c in rows if c.type != "stack"])
+    nested = "" if t["components"] == top else f" ({t['components']} with the nested ones)"
+    about = [f"project {result.project}"] if result.project != "groundwork" else []
+    about += [f"profile {result.profile}"] if result.profile else []
+    about.append(f"region {result.region}")
+    out.heading(f"groundwork plan: stack {result.stack} ({', '.join(about)})")
+    out.line(f"{t['resources']} resources in {top} components{nested}, {t['protected']} protected.")
+    out.line("Planned offline under Pulumi mocks: no pulumi preview was run.")
+    if result.name_clashes:
+        out.blank()
+        out.alert(f"AWS NAME CLASHES: {len(result.name_clashes)}; pulumi up would fail")
+        for clash in result.name_clashes:
+            out.alert(f"- {clash}", indent=2)
+
+    out.blank()
+    out.heading(f"Components ({top})")
+    out.table(["component", "type", "resources"], [[c.name, c.kind, str(c.resources)] for c in rows],
+              right={2})
+
+    subnets = report.subnet_rows(result)
+    if subnets:
+        out.blank()
+        out.heading("Subnet plan")
+        columns = ["network", "tier", "routing", "AZ", "CIDR"] if "network" in subnets[0] else [
+            "tier", "routing", "AZ", "CIDR"]
+        out.table(columns, [list(row.values()) for row in subnets])
+        if result.config is not None:
+            _subnet_lock_note(out, result.stack, result.config)
+
+    sources, matrix = report.security_group_matrix(result)
+    if matrix:
+        out.blank()
+        grid = [[g, *[row.get(src, "") for src in sources]] for g, row in matrix.items()]
+        if out.fits(["group", *sources], grid):
+            out.heading("Security groups: ingress (rows: group, columns: from)")
+            out.table(["group", *sources], grid)
+        else:
+            out.heading("Security groups: ingress")
+            out.table(["group", "from", "ports"],
+                      [[g, src, ports] for g, row in matrix.items() for src, ports in row.items()])
+
+    out.blank()
+    policy = _policy_summary(out, result)
+    out.blank()
+    out.markup(_cost_line(result))
+    out.line("Totals: " + ", ".join(f"{value} {label}" for label, value in (
+        ("resources", t["resources"]), ("components" + nested, top), ("types", t["types"]),
+        ("protected", t["protected"]), ("subnets", t["subnets"]),
+        ("NAT gateway(s)", t["nat_gateways"]), ("security-group rules", t["security_group_rules"]))))
+    _name_record_note(out, result)
+    if result.log:
+        out.blank()
+        out.heading("Program log")
+        for message in result.log:
+            out.line(message, indent=2)
+    if types:
+        out.blank()
+        out.heading("Resources by component and type")
+        out.table(["component", "type", "count"],
+                  [[c, short_type(t_), str(n)] for c, t_, n in report.resources_by_component(result)],
+                  right={2})
+    return policy
+
+
+def _cost_line(result) -> str:  # result: PlanResult
+    from groundwork import cost
+
+    return cost.summary_line(result)
+
+
+def _name_record_note(out: _Out, result) -> None:  # result: PlanResult
+    """One line: the stack's name record (stacks/names/<stack>.json), if the project keeps one."""
+    from groundwork.stacks import names
+
+    path = names.record_path(project_dir(), result.stack)
+    shown = _shown_path(path)
+    try:
+        record = names.read_record(path)
+    except names.NameRecordError as error:
+        out.alert(f"Name record: {error}")
+        return
+    if record is None:
+        if result.config is not None:
+            out.line(f"Name record: none ({shown}); create it with 'groundwork names "
+                     f"{result.stack} --update'")
+        return
+    check = names.compare(record, result)
+    if check.ok:
+        extra = f"; {len(check.added)} new resource(s) not recorded yet" if check.added else ""
+        out.line(f"Name record {shown}: no URN lost, every stateful name kept{extra}")
+    else:
+        out.alert(f"Name record {shown}: {len(check.problems)} problem(s); see 'groundwork "
+                  f"names {result.stack}'")
 
 
 def _lock_subnets(stack: str, lock: bool, allow_moves: bool) -> None:
@@ -157,7 +352,7 @@ def _lock_subnets(stack: str, lock: bool, allow_moves: bool) -> None:
                       highlight=False, markup=False)
 
 
-def _subnet_lock_note(stack: str, env) -> None:  # env: stacks.config.EnvironmentConfig
+def _subnet_lock_note(out: _Out, stack: str, env) -> None:  # env: stacks.config.EnvironmentConfig
     """One line under the subnet plan: the lock's state and any subnets it doesn't know yet."""
     from groundwork.stacks import subnet_lock
 
@@ -165,17 +360,16 @@ def _subnet_lock_note(stack: str, env) -> None:  # env: stacks.config.Environmen
     lock = subnet_lock.read_lock(path, stack)  # readable: run_plan already checked it
     shown = _shown_path(path)
     if lock is None:
-        console.print(f"Subnet lock: none ({shown}), so subnet moves are not checked; create it "
-                      f"with 'groundwork plan {stack} --lock-subnets'", highlight=False, markup=False)
+        out.line(f"Subnet lock: none ({shown}), so subnet moves are not checked; create it "
+                 f"with 'groundwork plan {stack} --lock-subnets'", indent=2)
         return
     _, added = subnet_lock.compare(lock, env.network.plan(env.region))
     if added:
-        console.print(f"Subnet lock {shown}: no moves; {len(added)} new subnet(s) not locked yet: "
-                      f"{', '.join(added)}; re-lock with 'groundwork plan {stack} --lock-subnets'",
-                      highlight=False, markup=False, soft_wrap=True)
+        out.line(f"Subnet lock {shown}: no moves; {len(added)} new subnet(s) not locked yet: "
+                 f"{', '.join(added)}; re-lock with 'groundwork plan {stack} --lock-subnets'",
+                 indent=2)
     else:
-        console.print(f"Subnet lock {shown}: all {len(lock['subnets'])} subnets match",
-                      highlight=False, markup=False)
+        out.line(f"Subnet lock {shown}: all {len(lock['subnets'])} subnets match", indent=2)
 
 
 def _shown_path(path: Path) -> str:
@@ -192,13 +386,17 @@ def cost_command(
     alb_lcu: float = typer.Option(1.0, help="Average LCUs per load balancer."),
     log_gb: float = typer.Option(1.0, help="GB ingested per log group per month."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the itemised estimate here."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
     """Monthly cost estimate of a stack from its offline plan, at on-demand list prices."""
     import json
 
     from groundwork import cost
 
+    _set_project_dir(project)
     result = run_plan(stack)
+    for clash in result.name_clashes:
+        err_console.print(f"warning: {clash}", highlight=False, markup=False, soft_wrap=True)
     try:
         est = cost.estimate(result, cost.Assumptions(nat_gb_per_gateway=nat_gb, alb_lcu=alb_lcu,
                                                      log_gb_per_group=log_gb))
@@ -221,6 +419,7 @@ def verify(
     base_url: str | None = typer.Option(
         None, "--base-url", help="URL the smoke test uses (default: the certificate domain, else the ALB)."),
     wait: float = typer.Option(0, "--wait", help="Re-run failing checks for up to this many seconds."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
     """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, alarms, HTTP) with
     boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs."""
@@ -228,6 +427,7 @@ def verify(
     from groundwork.stacks.config import load_environment
     from groundwork.stacks.loader import read_stack_file
 
+    _set_project_dir(project)
     try:
         sf = read_stack_file(stack, project_dir())
         env = load_environment(sf.namespace, stack=stack, region=sf.region)
@@ -294,21 +494,25 @@ def _fail_policy_config(error) -> None:  # error: groundwork.check.PolicyConfigE
     raise typer.Exit(EXIT_CONFIG)
 
 
-def _policy_summary(result):  # -> groundwork.check.CheckResult | None
-    """The plan's policy line and a table of the rules that fired (the plan still succeeds)."""
+def _config_name(checked) -> str:  # checked: groundwork.check.CheckResult
+    return checked.config_path.name if checked.config_path is not None else "the pack's defaults"
+
+
+def _policy_summary(out: _Out, result):  # -> groundwork.check.CheckResult | None
+    """The plan's policy verdicts: one line, and the rules that fired (the plan still succeeds)."""
     from groundwork.check import PolicyConfigError, check_plan
 
     try:
         checked = check_plan(result, project_dir=project_dir())
     except PolicyConfigError as error:
-        err_console.print(f"warning: policy not checked: {error}", highlight=False, markup=False)
+        out.alert(f"Policy: not checked: {error}")
         return None
-    console.print(f"Policy ({checked.config_path.name}): {checked.summary()}. Details: groundwork "
-                  f"check {result.stack}", highlight=False, markup=False)
+    out.heading(f"Policy ({_config_name(checked)}): {checked.summary()}")
     if checked.violations:
-        console.print(_table("Policy violations", ["rule", "control", "level", "count"],
-                             [[name, found[0].control, found[0].level, str(len(found))]
-                              for name, found in checked.by_rule().items()]))
+        out.table(["level", "count", "rule", "control"],
+                  [[found[0].level, str(len(found)), name, found[0].control]
+                   for name, found in checked.by_rule().items()], right={1})
+        out.line(f"Details: groundwork check {result.stack}", indent=2)
     return checked
 
 
@@ -323,26 +527,102 @@ def check(
     stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
     policy_config: Path | None = typer.Option(
         None, "--policy-config",
-        help="Policy config JSON (default: policies/config/<stack>.json, else the profile's)."),
+        help="Policy config JSON (default: the project's policies/config/<stack>.json; for "
+             "groundwork's stacks, else the profile's; for other programs, else the pack's defaults)."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
-    """Run the policy pack offline over the stack's plan: violations grouped by rule; exit 1 on
-    any mandatory one (2 on a bad stack or policy config)."""
+    """Run the whole policy pack offline over every AWS resource of the stack's plan, whatever
+    built it: violations grouped by rule; exit 1 on any mandatory one or on an AWS name clash
+    (2 on a bad stack or policy config)."""
     from groundwork.check import PolicyConfigError, check_plan, report_lines
 
+    _set_project_dir(project)
     result = run_plan(stack)
     try:
         checked = check_plan(result, policy_config, project_dir())
     except PolicyConfigError as error:
         _fail_policy_config(error)
-    console.print(f"[bold]groundwork check[/] stack [cyan]{stack}[/] with {checked.config_path}: "
-                  f"{checked.summary()}. Offline under Pulumi mocks.", highlight=False)
+    config = checked.config_path if checked.config_path is not None else "the pack's defaults"
+    console.print(f"[bold]groundwork check[/] stack [cyan]{stack}[/] with {config}: "
+                  f"{checked.summary()}. Offline under Pulumi mocks.", highlight=False, soft_wrap=True)
     for line in report_lines(checked):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+    for clash in result.name_clashes:
+        console.print(f"NAME CLASH: {clash}", highlight=False, markup=False, soft_wrap=True)
+    if result.name_clashes:
+        console.print(f"[bold red]FAILED[/]: {len(result.name_clashes)} AWS name clash(es)",
+                      highlight=False)
+        raise typer.Exit(EXIT_POLICY)
     if not checked.passed:
         console.print(f"[bold red]FAILED[/]: {len(checked.mandatory)} mandatory violation(s)",
                       highlight=False)
         raise typer.Exit(EXIT_POLICY)
     console.print("[bold green]PASSED[/]: no mandatory violation", highlight=False)
+
+
+@app.command()
+def names(
+    stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
+    update: bool = typer.Option(False, "--update", help="Rewrite stacks/names/<stack>.json from this plan."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
+) -> None:
+    """Compare the stack's plan with its name record (stacks/names/<stack>.json: every URN and
+    AWS name): exit 1 if a URN disappears without an alias or a stateful resource (database,
+    cache, bucket, key alias, log group, repository, secret...) would get a new AWS name.
+    `--update` rewrites the record (commit it) and lists what it accepted."""
+    from groundwork.stacks import names as records
+
+    _set_project_dir(project)
+    result = run_plan(stack)
+    path = records.record_path(project_dir(), stack)
+    shown = _shown_path(path)
+    try:
+        record = records.read_record(path)
+    except records.NameRecordError as error:
+        if not update:
+            fail_config(ConfigError([str(error)], stack))
+        record = None
+    check = records.compare(record, result) if record is not None else None
+    out = _Out(console)
+    if check is not None:
+        for old, new in check.renamed:
+            out.line(f"renamed (aliased): {old} -> {new}")
+        for key, old_name, new_name in check.changed:
+            out.line(f"AWS name changed (replaces a resource without data): {key}: "
+                     f"{old_name or '(auto)'} -> {new_name or '(auto)'}")
+        for key in check.added:
+            out.line(f"new: {key}")
+        for problem in check.problems:
+            out.alert(f"PROBLEM: {problem}")
+    if update:
+        fresh = records.record_from_plan(result)
+        if record == fresh:
+            out.line(f"Name record {shown}: unchanged, it already matches the plan")
+            return
+        records.write_record(path, fresh)
+        verb = "created" if record is None else "rewritten"
+        out.line(f"Name record {shown}: {verb} with {len(fresh['resources'])} resources; commit it")
+        if check is not None and check.problems:
+            out.alert(f"accepted {len(check.problems)} problem(s) above: list them in the CHANGELOG")
+        return
+    if check is None or record is None:
+        out.line(f"Name record: none ({shown}); create it with 'groundwork names {stack} --update'")
+        return
+    if check.problems:
+        out.alert(f"FAILED: {len(check.problems)} problem(s) against {shown}")
+        raise typer.Exit(EXIT_PROGRAM)
+    out.line(f"Name record {shown}: {len(record['resources'])} recorded, no URN lost, every "
+             f"stateful name kept; {len(check.added)} new, {len(check.renamed)} aliased, "
+             f"{len(check.changed)} renamed without data")
+
+
+@app.command("policy-pack-path")
+def policy_pack_path() -> None:
+    """Print the folder of the installed policy pack, for a consumer project's
+    `pulumi preview --policy-pack "$(groundwork policy-pack-path)"` (docs/library.md)."""
+    import groundwork.policies
+
+    typer.echo(Path(groundwork.policies.__file__).resolve().parent)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

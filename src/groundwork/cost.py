@@ -454,7 +454,7 @@ def estimate(plan: PlanResult, assumptions: Assumptions | None = None,
              prices: dict[str, Any] | None = None) -> Estimate:
     """The monthly estimate of a plan. PriceError if its region has no price table."""
     assumptions = assumptions or Assumptions()
-    prices = prices or load_prices(plan.config.region)
+    prices = prices or load_prices(plan.region)
     pricer = _Pricer(plan, prices, assumptions)
     for record in plan.custom_resources:
         handler = _HANDLERS.get(record.type)

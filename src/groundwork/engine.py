@@ -8,8 +8,18 @@ target-group `arn_suffix`, RDS identifiers, ElastiCache member clusters) so deri
 alarm dimensions are real. Secrets are redacted in every record.
 
 How (see shared/reference/pulumi-offline.md): a `MockMonitor` subclass keeps the raw
-`RegisterResourceRequest` (which carries parent, protect, dependencies...; `MockResourceArgs`
-does not), and each run gets a fresh event loop and root Stack.
+`RegisterResourceRequest` (which carries parent, protect, dependencies, aliases...;
+`MockResourceArgs` does not), and each run gets a fresh event loop and root Stack.
+
+Like the Pulumi engine (and unlike the SDK's plain mock), the monitor builds URNs from the
+parent's whole type chain (`urn:pulumi:dev::proj::pkg:mod:Comp$aws:ec2/vpc:Vpc::vpc`, no
+`pulumi:pulumi:Stack$` prefix) and refuses a duplicate URN, naming it (`DuplicateUrnError`). Two
+resources of one type with one AWS physical name (`PHYSICAL_NAMES`: an RDS identifier, a bucket,
+a role name...) are a mistake AWS refuses at `pulumi up`; they are reported in
+`PlanResult.name_clashes`.
+
+Any Pulumi Python project plans here (`plan_stack` reads its Pulumi.yaml); only groundwork's own
+project has its `groundwork:` config validated as an `EnvironmentConfig` (`PlanResult.config`).
 """
 
 from __future__ import annotations
@@ -23,13 +33,19 @@ import logging
 import runpy
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from groundwork.stacks.config import NAMESPACE, EnvironmentConfig, load_environment
-from groundwork.stacks.loader import PROJECT_DIR, StackFile, read_stack_file
+from groundwork.stacks.loader import (
+    DEFAULT_REGION,
+    PROJECT_DIR,
+    StackFile,
+    read_project,
+    read_stack_file,
+)
 
 if TYPE_CHECKING:  # pulumi is imported lazily (the CLI starts without it); mypy sees the base
     from pulumi.runtime.mocks import Mocks as _MocksBase
@@ -81,6 +97,19 @@ class ResourceRecord:
     provider: str = ""
     secret_inputs: list[str] = field(default_factory=list)
     """Input names that were (or contained) secrets."""
+    aliases: list[str] = field(default_factory=list)
+    """The old URNs this resource answers to (its `aliases` option, resolved as the engine
+    does: an `Alias(name=...)` keeps the current type and parent unless it says otherwise)."""
+
+    @property
+    def short_type(self) -> str:
+        """The type as people say it: `elasticache.ReplicationGroup` (see `short_type`)."""
+        return short_type(self.type)
+
+    @property
+    def physical_name(self) -> str | None:
+        """The AWS name the program set (see `physical_name`), None if AWS or Pulumi names it."""
+        return physical_name(self)
 
     @property
     def component(self) -> str:
@@ -93,24 +122,70 @@ class ResourceRecord:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class NameClash:
+    """Two or more resources of one type with one AWS physical name: AWS refuses the second
+    at `pulumi up` (or, for an idempotent create such as an SNS topic, both resources manage
+    one thing and deleting either deletes it)."""
+
+    type: str
+    key: str
+    """The physical name field and value (`identifier=groundwork-dev-postgres`), with its scope
+    where AWS scopes the name (`vpcId=vpc-... name=...`)."""
+    urns: tuple[str, ...]
+
+    def __str__(self) -> str:
+        names = ", ".join(u.rsplit("::", 1)[-1] for u in self.urns)
+        return (f"{len(self.urns)} {short_type(self.type)} resources share the AWS name "
+                f"{self.key} ({names}): AWS refuses the second one at `pulumi up`")
+
+
 @dataclass
 class PlanResult:
-    """Everything one offline run registered."""
+    """Everything one offline run registered, queryable by type, name and parent."""
 
     stack: str
     project: str
-    config: EnvironmentConfig
+    config: EnvironmentConfig | None
+    """The validated environment for groundwork's own program; None for any other program
+    (its config went to the program as Pulumi config, unvalidated)."""
     resources: list[ResourceRecord]
     stack_outputs: dict[str, Any]
     log: list[str]
     """Messages the program logged (warnings, errors) during the run."""
+    region: str = ""
+    """The region planned in (`aws:region`; default us-east-1)."""
+    name_clashes: list[NameClash] = field(default_factory=list)
+    """Resources of one type with one AWS name (see `find_name_clashes`): the plan fails."""
+    project_dir: Path | None = None
+    """The Pulumi project directory planned, when it was one."""
+
+    def __post_init__(self) -> None:
+        if not self.region:
+            self.region = self.config.region if self.config is not None else DEFAULT_REGION
+
+    @property
+    def profile(self) -> str | None:
+        """groundwork's profile (dev | prod), None for another program."""
+        return self.config.profile.value if self.config is not None else None
 
     def of_type(self, type_: str) -> list[ResourceRecord]:
-        return [r for r in self.resources if r.type == type_]
+        """Every resource of a type, given as the token (`aws:rds/instance:Instance`) or short
+        (`rds.Instance`), in registration order."""
+        return [r for r in self.resources if r.type == type_ or short_type(r.type) == type_]
 
-    def one(self, type_: str, name: str | None = None) -> ResourceRecord:
-        """The single resource of a type (and name); AssertionError if not exactly one."""
+    def named(self, name: str) -> list[ResourceRecord]:
+        """Every resource with this logical name, whatever its type."""
+        return [r for r in self.resources if r.name == name]
+
+    def one(self, type_: str, name: str | None = None,
+            parent: ResourceRecord | str | None = None) -> ResourceRecord:
+        """The single resource of a type (and name, and parent); AssertionError if not exactly
+        one. `parent`: a record, a URN or a component's name."""
         found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if parent is not None:
+            under = {r.urn for r in self.children(parent)}
+            found = [r for r in found if r.urn in under]
         if len(found) != 1:
             raise AssertionError(
                 f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: "
@@ -124,10 +199,38 @@ class PlanResult:
                 return r
         raise KeyError(urn)
 
-    def children(self, parent: ResourceRecord) -> list[ResourceRecord]:
-        return [r for r in self.resources if r.parent == parent.urn]
+    def _urn_of(self, parent: ResourceRecord | str) -> str:
+        if isinstance(parent, ResourceRecord):
+            return parent.urn
+        if parent.startswith("urn:"):
+            return parent
+        components = [r for r in self.resources if not r.custom and r.name == parent]
+        if len(components) != 1:
+            raise AssertionError(f"expected one component named {parent}, found {len(components)}")
+        return components[0].urn
 
-    def descendants(self, parent: ResourceRecord) -> Iterator[ResourceRecord]:
+    def component(self, name: str, type_: str | None = None) -> ResourceRecord:
+        """The component (not a cloud resource) with this name (and type)."""
+        found = [r for r in self.resources if not r.custom and r.name == name
+                 and (type_ is None or type_ in (r.type, short_type(r.type)))]
+        if len(found) != 1:
+            raise AssertionError(f"expected one component named {name}, found {len(found)}")
+        return found[0]
+
+    def parent_of(self, record: ResourceRecord) -> ResourceRecord | None:
+        """The record's parent (None for the Stack, or a parent the run did not register)."""
+        try:
+            return self.by_urn(record.parent) if record.parent else None
+        except KeyError:
+            return None
+
+    def children(self, parent: ResourceRecord | str) -> list[ResourceRecord]:
+        """The direct children of a record (or URN, or component name)."""
+        urn = self._urn_of(parent)
+        return [r for r in self.resources if r.parent == urn]
+
+    def descendants(self, parent: ResourceRecord | str) -> Iterator[ResourceRecord]:
+        """Children, their children, and so on (depth first)."""
         for child in self.children(parent):
             yield child
             yield from self.descendants(child)
@@ -150,12 +253,130 @@ class PlanResult:
         return {
             "stack": self.stack,
             "project": self.project,
-            "profile": self.config.profile.value,
-            "region": self.config.region,
+            "profile": self.profile,
+            "region": self.region,
             "resource_count": len(self.custom_resources),
             "resources": [r.to_json() for r in self.resources],
             "stack_outputs": self.stack_outputs,
+            "name_clashes": [{"type": c.type, "name": c.key, "urns": list(c.urns)}
+                             for c in self.name_clashes],
         }
+
+
+# --------------------------------------------------------------------------------------------
+# types and physical names
+# --------------------------------------------------------------------------------------------
+
+
+def short_type(type_: str) -> str:
+    """A type token as people say it: `aws:elasticache/replicationGroup:ReplicationGroup` ->
+    `elasticache.ReplicationGroup`; `random:index/randomPassword:RandomPassword` ->
+    `random.RandomPassword`; `pulumi:providers:aws` -> `provider.aws`; a component
+    `groundwork:data:PostgresDatabase` -> `groundwork.data.PostgresDatabase`."""
+    parts = type_.split(":")
+    if len(parts) != 3:
+        return type_
+    package, module, kind = parts
+    if package == "pulumi":
+        return f"provider.{kind}" if module == "providers" else kind
+    module = module.split("/")[0]
+    if package == "aws":
+        return f"aws.{kind}" if module == "index" else f"{module}.{kind}"
+    return f"{package}.{kind}" if module == "index" else f"{package}.{module}.{kind}"
+
+
+PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
+    # type: (the input holding the AWS name, then the inputs that scope it, if AWS scopes it)
+    "aws:appautoscaling/policy:Policy": ("name", "resourceId", "scalableDimension"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName",),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
+    "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName"),
+    "aws:cloudwatch/logGroup:LogGroup": ("name",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name",),
+    "aws:dynamodb/table:Table": ("name",),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("name",),
+    "aws:ec2/keyPair:KeyPair": ("keyName",),
+    "aws:ec2/securityGroup:SecurityGroup": ("name", "vpcId"),
+    "aws:ecr/repository:Repository": ("name",),
+    "aws:ecs/cluster:Cluster": ("name",),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
+    "aws:ecs/service:Service": ("name", "cluster"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("family",),
+    "aws:efs/fileSystem:FileSystem": ("creationToken",),
+    "aws:elasticache/cluster:Cluster": ("clusterId",),
+    "aws:elasticache/parameterGroup:ParameterGroup": ("name",),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId",),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("name",),
+    "aws:elasticache/user:User": ("userId",),
+    "aws:elasticache/userGroup:UserGroup": ("userGroupId",),
+    "aws:iam/group:Group": ("name",),
+    "aws:iam/instanceProfile:InstanceProfile": ("name",),
+    "aws:iam/policy:Policy": ("name",),
+    "aws:iam/role:Role": ("name",),
+    "aws:iam/rolePolicy:RolePolicy": ("name", "role"),
+    "aws:iam/user:User": ("name",),
+    "aws:kms/alias:Alias": ("name",),
+    "aws:lambda/function:Function": ("name",),
+    "aws:lb/loadBalancer:LoadBalancer": ("name",),
+    "aws:lb/targetGroup:TargetGroup": ("name",),
+    "aws:rds/cluster:Cluster": ("clusterIdentifier",),
+    "aws:rds/clusterInstance:ClusterInstance": ("identifier",),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": ("name",),
+    "aws:rds/eventSubscription:EventSubscription": ("name",),
+    "aws:rds/instance:Instance": ("identifier",),
+    "aws:rds/optionGroup:OptionGroup": ("name",),
+    "aws:rds/parameterGroup:ParameterGroup": ("name",),
+    "aws:rds/subnetGroup:SubnetGroup": ("name",),
+    "aws:route53/record:Record": ("name", "zoneId", "type", "setIdentifier"),
+    "aws:s3/bucket:Bucket": ("bucket",),
+    "aws:s3/bucketV2:BucketV2": ("bucket",),
+    "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:sns/topic:Topic": ("name",),
+    "aws:sqs/queue:Queue": ("name",),
+    "aws:ssm/parameter:Parameter": ("name",),
+    "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
+}
+"""Where each AWS type keeps the name AWS identifies it by (unique per account and region, or
+within the scope listed after it: a security group's name within its VPC, an ECS service's
+within its cluster, a role policy's within its role). Types not listed have no name of their own
+(subnets, routes, rules...) or one AWS doesn't require to be unique; they are not checked."""
+
+_PREFIX_FIELDS = {"name": "namePrefix", "identifier": "identifierPrefix", "bucket": "bucketPrefix"}
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and UNKNOWN not in value and REDACTED not in value
+
+
+def physical_name(record: ResourceRecord) -> str | None:
+    """The AWS name the program gave a resource (its `PHYSICAL_NAMES` field), or its
+    `namePrefix`-style prefix followed by `*` (AWS appends a unique suffix), or None when the
+    type has no such name, the name is left to Pulumi's auto-naming, or is unknown offline."""
+    fields = PHYSICAL_NAMES.get(record.type)
+    if not fields:
+        return None
+    value = record.inputs.get(fields[0])
+    if _known(value):
+        return str(value)
+    prefix = record.inputs.get(_PREFIX_FIELDS.get(fields[0], ""))
+    return f"{prefix}*" if _known(prefix) else None
+
+
+def find_name_clashes(resources: list[ResourceRecord]) -> list[NameClash]:
+    """Resources of one type that set one AWS name (within its scope). Only names the program
+    set count: a `namePrefix`, an auto-name and an unknown name can't clash."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in resources:
+        fields = PHYSICAL_NAMES.get(r.type)
+        if not r.custom or not fields:
+            continue
+        value = r.inputs.get(fields[0])
+        if not _known(value):
+            continue
+        scope = [f"{f}={r.inputs[f]}" for f in fields[1:] if r.inputs.get(f) not in (None, "")]
+        key = " ".join([*scope, f"{fields[0]}={value}"])
+        groups.setdefault((r.type, key), []).append(r.urn)
+    return [NameClash(t, k, tuple(urns)) for (t, k), urns in groups.items() if len(urns) > 1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,19 +625,55 @@ class _AwsMocks(_MocksBase):
 # --------------------------------------------------------------------------------------------
 
 
+class ProgramError(Exception):
+    """The program failed while building resources (not a config problem)."""
+
+
+class DuplicateUrnError(ProgramError):
+    """Two resources registered one URN (the same type chain and name): the Pulumi engine
+    refuses the program, and so does the offline engine."""
+
+    def __init__(self, urn: str):
+        self.urn = urn
+        super().__init__(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+
+
+def engine_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """The URN the Pulumi engine gives a resource: the parent's whole type chain (none for a
+    child of the Stack), `$`, the type, `::`, the name."""
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != "pulumi:pulumi:Stack":
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 def _make_monitor(mocks: _AwsMocks) -> Any:
     from google.protobuf.json_format import MessageToDict
     from pulumi.runtime.mocks import MockMonitor
+    from pulumi.runtime.settings import get_project, get_stack
 
     class RecordingMonitor(MockMonitor):
-        """Keeps every raw request: MockResourceArgs drops parent, protect and dependencies."""
+        """Keeps every raw request (MockResourceArgs drops parent, protect, dependencies and
+        aliases), builds URNs as the engine does and refuses a duplicate one."""
 
         def __init__(self, m: Any):
             super().__init__(m)
             self.requests: list[tuple[Any, str, dict[str, Any]]] = []
             self.stack_outputs: dict[str, Any] = {}
+            self.urns: set[str] = set()
+            self.duplicates: list[str] = []
+
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            return engine_urn(get_stack(), get_project(), parent, type_, name)
 
         def RegisterResource(self, request: Any) -> Any:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if urn in self.urns:
+                self.duplicates.append(urn)
+                raise DuplicateUrnError(urn)
+            self.urns.add(urn)
             response = super().RegisterResource(request)
             outputs = MessageToDict(response.object) if response.object else {}
             self.requests.append((request, response.urn, {"id": response.id, **outputs}))
@@ -455,68 +712,153 @@ def _record(request: Any, urn: str, outputs: dict[str, Any]) -> ResourceRecord:
         additional_secret_outputs=list(request.additionalSecretOutputs),
         provider=request.provider,
         secret_inputs=sorted({s.split(".")[0].split("[")[0] for s in secrets if s}),
+        aliases=_aliases(request, urn),
     )
 
 
-class ProgramError(Exception):
-    """The program failed while building resources (not a config problem)."""
+def _aliases(request: Any, urn: str) -> list[str]:
+    """The request's aliases as old URNs: `aliases` (specs or URNs; the mock monitor takes
+    specs) and `aliasURNs` (older SDKs), an unset spec field meaning "as now"."""
+    stack, project = urn.split("::")[0].split(":")[-1], urn.split("::")[1]
+    out: list[str] = []
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            out.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        out.append(engine_urn(spec.stack or stack, spec.project or project, parent,
+                              spec.type or request.type, spec.name or request.name))
+    out += [u for u in request.aliasURNs if u not in out]
+    return out
 
 
-def run_program(
-    stack_file: StackFile,
-    env: EnvironmentConfig,
+def _program_runner(program: Path) -> Callable[[], None]:
+    def run() -> None:
+        sys_path = list(sys.path)
+        if str(program.parent) not in sys.path:
+            sys.path.insert(0, str(program.parent))
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            sys.path[:] = sys_path
+
+    return run
+
+
+@contextlib.contextmanager
+def _fast_path() -> Iterator[None]:
+    """What the offline run skips that costs without telling it anything (docs/performance.md):
+    - the SDK's source positions: it walks the whole Python stack for every resource, to show
+      `pulumi up` users where a resource was declared; nothing offline reads them;
+    - cyclic garbage collection: a plan keeps hundreds of thousands of Outputs, futures and
+      records alive until it ends, and every full collection walked all of them again, so the
+      cost per resource grew with the program's size (+60 % at 1,500 resources). Reference
+      counting still frees what is not cyclic; the collector is back on, and collects, as
+      soon as the run is over (benchmarks/RESULTS.md has the numbers)."""
+    import gc
+
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = sdk_resource._get_stack_trace
+    was_enabled = gc.isenabled()
+    sdk_resource._get_stack_trace = source_pb2.StackTrace  # type: ignore[assignment]
+    gc.disable()
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
+        if was_enabled:
+            gc.enable()
+
+
+def execute(
+    target: Callable[[], None],
     *,
-    program: Path | None = None,
-    project: str = NAMESPACE,
+    stack: str,
+    project: str,
+    config: Mapping[str, str],
+    secret_keys: list[str] | None = None,
+    region: str = DEFAULT_REGION,
+    env: EnvironmentConfig | None = None,
+    project_dir: Path | None = None,
 ) -> PlanResult:
-    """Run a Pulumi program (default: the project's `__main__.py`) for one stack under mocks."""
+    """Run `target` (a program's body) as stack `stack` of project `project` under the mocks,
+    with `config` (fully qualified keys, string values as the Pulumi runtime holds them).
+    Raises ProgramError if it fails, DuplicateUrnError if two resources share a URN."""
     import pulumi
     from pulumi.runtime import config as runtime_config
     from pulumi.runtime import settings
     from pulumi.runtime.stack import Stack
 
-    program = program or PROJECT_DIR / "__main__.py"
-    mocks = _AwsMocks(env.region, stack_file.stack)
+    mocks = _AwsMocks(region, stack)
     monitor = _make_monitor(mocks)
     log: list[str] = []
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.ROOT.set(None)
-    runtime_config.set_all_config(stack_file.engine_config(), stack_file.secret_keys)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack_file.stack, preview=False,
+    runtime_config.set_all_config(dict(config), list(secret_keys or []))
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False,
                              monitor=monitor, logger=_ListLogger(log))
 
     @pulumi.runtime.test
     def _program() -> None:
-        sys_path = list(sys.path)
-        if str(program.parent) not in sys.path:
-            sys.path.insert(0, str(program.parent))
-        try:
-            runpy.run_path(str(program), run_name="__main__")
-            # set_mocks finished the root Stack before the program ran, so its exports were
-            # never sent; send them now so the monitor records the stack outputs.
-            root = settings.get_root_resource()
-            if isinstance(root, Stack) and root.outputs:
-                root._outputs_registered = False
-                root._finish()
-        finally:
-            sys.path[:] = sys_path
+        target()
+        # set_mocks finished the root Stack before the program ran, so its exports were
+        # never sent; send them now so the monitor records the stack outputs.
+        root = settings.get_root_resource()
+        if isinstance(root, Stack) and root.outputs:
+            root._outputs_registered = False
+            root._finish()
 
     stderr = io.StringIO()
     try:
-        with contextlib.redirect_stderr(stderr):
+        with contextlib.redirect_stderr(stderr), _fast_path():
             _program()
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from None
+    except DuplicateUrnError:
+        raise
+    except Exception:
+        if monitor.duplicates:  # the SDK may wrap the monitor's error in its own
+            raise DuplicateUrnError(monitor.duplicates[0]) from None
+        raise
     finally:
         loop.close()
         asyncio.set_event_loop(None)
         runtime_config.set_all_config({}, [])
+    if monitor.duplicates:
+        raise DuplicateUrnError(monitor.duplicates[0])
 
-    resources = [_record(req, urn, out) for req, urn, out in monitor.requests]
-    return PlanResult(stack=stack_file.stack, project=project, config=env, resources=resources,
-                      stack_outputs=monitor.stack_outputs, log=log)
+    with _fast_path():
+        resources = [_record(req, urn, out) for req, urn, out in monitor.requests]
+    return PlanResult(stack=stack, project=project, config=env, resources=resources,
+                      stack_outputs=monitor.stack_outputs, log=log, region=region,
+                      name_clashes=find_name_clashes(resources), project_dir=project_dir)
+
+
+def run_program(
+    stack_file: StackFile,
+    env: EnvironmentConfig | None = None,
+    *,
+    program: Path | None = None,
+    project: str = NAMESPACE,
+    region: str | None = None,
+    project_dir: Path | None = None,
+) -> PlanResult:
+    """Run a Pulumi program file (default: groundwork's `__main__.py`) for one stack under
+    mocks, with the stack file's config. `env`: groundwork's validated environment, if the
+    program is groundwork's (it gives the region); else the region is `region`, the stack's
+    `aws:region`, or us-east-1."""
+    program = program or PROJECT_DIR / "__main__.py"
+    region = region or (env.region if env is not None else None) or stack_file.region or DEFAULT_REGION
+    config = stack_file.engine_config()
+    config.setdefault("aws:region", region)
+    return execute(_program_runner(program), stack=stack_file.stack, project=project,
+                   config=config, secret_keys=stack_file.secret_keys, region=region, env=env,
+                   project_dir=project_dir)
 
 
 class _ListLogger(logging.Logger):
@@ -544,23 +886,43 @@ def plan_stack(
     stack: str,
     *,
     project_dir: Path = PROJECT_DIR,
-    overrides: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
     program: Path | None = None,
 ) -> PlanResult:
-    """Validate `Pulumi.<stack>.yaml` (plus `overrides`, namespace keys deep-merged over the
-    file) and run the program for it. Raises ConfigError for bad config, before any resource."""
+    """Plan stack `stack` of the Pulumi project in `project_dir`: its Pulumi.yaml (name,
+    `main:`, project config), its `Pulumi.<stack>.yaml` and its program (or `program`).
+
+    groundwork's own project (named `groundwork`): the `groundwork:` config is validated first
+    (`overrides`: namespace keys deep-merged over the file) and a bad key raises ConfigError
+    before any resource. Any other project: its config goes to its program as Pulumi config,
+    every namespace, unvalidated (`overrides`: keys of the project's namespace, or qualified
+    ones); a stack without a stack file plans with no config, as a new stack would."""
     from groundwork.stacks.config import deep_merge
 
-    sf = read_stack_file(stack, project_dir)
-    if overrides:
-        prefix = f"{NAMESPACE}:"
-        merged = deep_merge(sf.namespace, overrides)
-        sf.config = {k: v for k, v in sf.config.items() if not k.startswith(prefix)}
-        sf.config.update({prefix + k: v for k, v in merged.items() if v is not None})
-    env = load_environment(sf.namespace, stack=stack, region=sf.region)
-    if program is None and (project_dir / "__main__.py").is_file():
-        program = project_dir / "__main__.py"
-    return run_program(sf, env, program=program)
+    if not (project_dir / "Pulumi.yaml").is_file() and program is not None:
+        project_name, project_config, default_program = NAMESPACE, {}, program
+        own = True
+    else:
+        project = read_project(project_dir)
+        project_name, project_config, default_program = project.name, project.config, project.program
+        own = project.is_groundwork
+    sf = read_stack_file(stack, project_dir, project=project_name, missing_ok=not own)
+    sf.config = {**project_config, **sf.config}
+    program = program or default_program
+    if own:
+        if overrides:
+            prefix = f"{NAMESPACE}:"
+            merged = deep_merge(sf.namespace, overrides)
+            sf.config = {k: v for k, v in sf.config.items() if not k.startswith(prefix)}
+            sf.config.update({prefix + k: v for k, v in merged.items() if v is not None})
+        env = load_environment(sf.namespace, stack=stack, region=sf.region)
+        return run_program(sf, env, program=program, project=project_name, project_dir=project_dir)
+    for key, value in (overrides or {}).items():
+        qualified = key if ":" in key else f"{project_name}:{key}"
+        if isinstance(value, Mapping) and isinstance(sf.config.get(qualified), Mapping):
+            value = deep_merge(sf.config[qualified], value)
+        sf.config[qualified] = value
+    return run_program(sf, None, program=program, project=project_name, project_dir=project_dir)
 
 
 def write_json(result: PlanResult, path: Path) -> None:

@@ -1,14 +1,36 @@
-"""What a plan says, as rows: resources by component and type, the subnet plan, the
-security-group matrix. Pure functions of a `PlanResult`; the CLI renders them as terminal tables
-and the Markdown report as GitHub tables plus a mermaid diagram."""
+"""What a plan says, as rows: the components and their counts, the subnet plan, the
+security-group matrix, resources by component and type. Pure functions of a `PlanResult`; the
+CLI renders them as plain text tables (`text_table`, 80 columns, no colour or box characters when
+the output is not a terminal) and the Markdown report as GitHub tables plus a mermaid diagram.
+
+Types are shown short (`elasticache.ReplicationGroup`, see `groundwork.engine.short_type`);
+subnets come tier by tier in the plan's order, AZs in order within each tier."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from groundwork.engine import PlanResult, ResourceRecord
+from groundwork.engine import PlanResult, ResourceRecord, short_type
+
+__all__ = [
+    "ComponentRow",
+    "component_of",
+    "components",
+    "markdown",
+    "mermaid",
+    "resources_by_component",
+    "security_group_matrix",
+    "security_group_rules",
+    "short_type",
+    "subnet_rows",
+    "text_table",
+    "totals",
+]
+
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 SG_TYPE = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_TYPE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -16,52 +38,139 @@ EGRESS_TYPE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SUBNET_TYPE = "aws:ec2/subnet:Subnet"
 
 
+def _by_urn(plan: PlanResult) -> dict[str, ResourceRecord]:
+    """The plan's records by URN, built once per plan (and again if its list changes)."""
+    key = (id(plan.resources), len(plan.resources))
+    cached = plan.__dict__.get("_report_index")
+    if cached is None or cached[0] != key:
+        cached = (key, {r.urn: r for r in plan.resources})
+        plan.__dict__["_report_index"] = cached
+    index: dict[str, ResourceRecord] = cached[1]
+    return index
+
+
+def top_component(plan: PlanResult, record: ResourceRecord) -> ResourceRecord | None:
+    """The outermost component (under the Stack) that a resource belongs to, if any."""
+    by_urn = _by_urn(plan)
+    top = None
+    node = by_urn.get(record.parent)
+    while node is not None and node.type != STACK_TYPE:
+        if not node.custom:
+            top = node
+        node = by_urn.get(node.parent)
+    return top
+
+
 def component_of(plan: PlanResult, record: ResourceRecord) -> str:
     """The name of the component a resource belongs to (`network`, `database`...), or `stack`."""
-    parent = record.parent
-    while parent:
-        try:
-            owner = plan.by_urn(parent)
-        except KeyError:
-            break
-        if not owner.custom and owner.type != "pulumi:pulumi:Stack":
-            top = owner
-            # climb to the outermost component under the stack
-            while top.parent:
-                try:
-                    above = plan.by_urn(top.parent)
-                except KeyError:
-                    break
-                if above.type == "pulumi:pulumi:Stack":
-                    break
-                top = above
-            return top.name
-        parent = owner.parent
-    return "stack"
+    top = top_component(plan, record)
+    return top.name if top is not None else "stack"
+
+
+def _billable(record: ResourceRecord) -> bool:
+    return record.custom and not record.type.startswith("pulumi:providers:")
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    """One top-level component of a plan (a child of the Stack) and what it holds."""
+
+    name: str
+    type: str
+    """Its type token (`groundwork:data:PostgresDatabase`); `stack` for the resources a
+    program declares at the top level."""
+    resources: int
+    """Cloud resources under it, at any depth."""
+
+    @property
+    def kind(self) -> str:
+        """The type's last part (`PostgresDatabase`), `-` for the stack's own resources."""
+        return self.type.split(":")[-1] if self.type != "stack" else "-"
+
+
+def components(plan: PlanResult) -> list[ComponentRow]:
+    """The components directly under the Stack, in the order the program built them, with
+    their cloud-resource counts; last, a `(stack)` row for top-level cloud resources."""
+    by_urn = _by_urn(plan)
+    counts: Counter[str] = Counter()
+    for r in plan.resources:
+        if _billable(r):
+            top = top_component(plan, r)
+            counts[top.urn if top is not None else ""] += 1
+    rows = []
+    for r in plan.resources:
+        parent = by_urn.get(r.parent)
+        if not r.custom and r.type != STACK_TYPE and (parent is None or parent.type == STACK_TYPE):
+            rows.append(ComponentRow(r.name, r.type, counts.get(r.urn, 0)))
+    if counts.get(""):
+        rows.append(ComponentRow("(stack)", "stack", counts[""]))
+    return rows
 
 
 def resources_by_component(plan: PlanResult) -> list[tuple[str, str, int]]:
-    """(component, resource type, count), sorted."""
+    """(component, resource type, count): components in the order the program built them,
+    types sorted by their short name within each."""
+    order = {row.name if row.type != "stack" else "stack": i for i, row in enumerate(components(plan))}
     counts: Counter[tuple[str, str]] = Counter()
-    for r in plan.custom_resources:
-        if r.type.startswith("pulumi:providers:"):
-            continue
-        counts[(component_of(plan, r), r.type)] += 1
-    return sorted((c, t, n) for (c, t), n in counts.items())
+    for r in plan.resources:
+        if _billable(r):
+            counts[(component_of(plan, r), r.type)] += 1
+    return sorted(((c, t, n) for (c, t), n in counts.items()),
+                  key=lambda row: (order.get(row[0], len(order)), row[0], short_type(row[1])))
+
+
+def _network_labels(plan: PlanResult) -> dict[str, str]:
+    """A label per VPC id: its component's name (`network`), else the VPC's own name (a VPC
+    at the stack's top level, or one of several in one component)."""
+    vpcs = plan.of_type("aws:ec2/vpc:Vpc")
+    owners = Counter(component_of(plan, v) for v in vpcs)
+    return {v.id: (component_of(plan, v) if component_of(plan, v) != "stack"
+                   and owners[component_of(plan, v)] == 1 else v.name) for v in vpcs}
+
+
+def _tier_order(plan: PlanResult, subnets: list[ResourceRecord]) -> dict[str, int]:
+    """Each tier's place: the config's tier list for groundwork's stacks (its plan order), else
+    the order of the tiers' lowest addresses (the planner places tiers in list order)."""
+    if plan.config is not None:
+        return {t.name: i for i, t in enumerate(plan.config.network.tiers)}
+    lowest: dict[str, int] = {}
+    for r in subnets:
+        tier = str((r.inputs.get("tags") or {}).get("Tier", "?"))
+        try:
+            address = int(ipaddress.ip_network(str(r.inputs.get("cidrBlock")), strict=False)
+                          .network_address)
+        except ValueError:
+            address = 2**128
+        lowest[tier] = min(lowest.get(tier, address), address)
+    return {tier: i for i, tier in enumerate(sorted(lowest, key=lambda t: (lowest[t], t)))}
 
 
 def subnet_rows(plan: PlanResult) -> list[dict[str, str]]:
-    """Tier, routing, AZ and CIDR of every subnet, in plan order."""
+    """Tier, routing, AZ and CIDR of every subnet: network by network (when a program has
+    more than one, each row also names its `network`), tiers in plan order, AZs in order."""
+    subnets = plan.of_type(SUBNET_TYPE)
+    order = _tier_order(plan, subnets)
+    labels = _network_labels(plan)
+
+    def network(r: ResourceRecord) -> str:
+        vpc = str(r.inputs.get("vpcId", "?"))
+        return labels.get(vpc, vpc)
+
+    networks = list(dict.fromkeys(network(r) for r in subnets))
     rows = []
-    for r in plan.of_type(SUBNET_TYPE):
-        tags = r.inputs.get("tags", {})
-        rows.append({
-            "tier": tags.get("Tier", "?"),
-            "routing": tags.get("Routing", "?"),
-            "az": r.inputs.get("availabilityZone", "?"),
-            "cidr": r.inputs.get("cidrBlock", "?"),
-        })
-    return rows
+    for r in subnets:
+        tags = r.inputs.get("tags", {}) or {}
+        row = {
+            "tier": str(tags.get("Tier", "?")),
+            "routing": str(tags.get("Routing", "?")),
+            "az": str(r.inputs.get("availabilityZone", "?")),
+            "cidr": str(r.inputs.get("cidrBlock", "?")),
+        }
+        if len(networks) > 1:
+            row = {"network": network(r), **row}
+        rows.append(row)
+    return sorted(rows, key=lambda row: (networks.index(row.get("network", networks[0])),
+                                         order.get(row["tier"], len(order)), row["az"]))
 
 
 @dataclass(frozen=True)
@@ -191,21 +300,37 @@ def mermaid(plan: PlanResult) -> str:
     for label in sorted(nat_instance_groups & used):
         lines.append(f"  {_node_id(label)} -->|egress| internet_out([Internet])")
     if len(lines) == 1:
-        tiers = sorted({row["tier"] for row in subnet_rows(plan)})
-        lines.append(f"  vpc[VPC {plan.config.network.cidr}<br/>tiers: {', '.join(tiers)}]")
+        tiers = list(dict.fromkeys(row["tier"] for row in subnet_rows(plan)))
+        for i, vpc in enumerate(plan.of_type("aws:ec2/vpc:Vpc")):
+            lines.append(f"  vpc{i}[VPC {vpc.inputs.get('cidrBlock', '?')}<br/>tiers: "
+                         f"{', '.join(tiers)}]")
     return "\n".join(lines)
 
 
 def markdown(plan: PlanResult, extra_sections: list[tuple[str, str]] | None = None) -> str:
     """The plan as a GitHub-rendered Markdown report."""
     t = totals(plan)
+    profile = f"Profile **{plan.profile}**, region" if plan.profile else "Region"
+    project = "" if plan.project == "groundwork" else f" (project `{plan.project}`)"
+    rows = subnet_rows(plan)
+    with_network = bool(rows) and "network" in rows[0]
     out = [
-        f"# groundwork plan: `{plan.stack}`",
+        f"# groundwork plan: `{plan.stack}`{project}",
         "",
-        f"Profile **{plan.config.profile.value}**, region **{plan.config.region}**, "
+        f"{profile} **{plan.region}**, "
         f"{t['resources']} resources in {t['components']} components "
         f"({t['protected']} protected from destroy). Planned offline under Pulumi mocks: no "
         "`pulumi preview` was run.",
+        "",
+    ]
+    if plan.name_clashes:
+        out += ["## AWS name clashes", "", *[f"- **{clash}**" for clash in plan.name_clashes], ""]
+    out += [
+        "## Components",
+        "",
+        "| component | type | resources |",
+        "|---|---|---|",
+        *[f"| {c.name} | {c.kind} | {c.resources} |" for c in components(plan)],
         "",
         "## Architecture",
         "",
@@ -215,9 +340,10 @@ def markdown(plan: PlanResult, extra_sections: list[tuple[str, str]] | None = No
         "",
         "## Subnet plan",
         "",
-        "| tier | routing | AZ | CIDR |",
-        "|---|---|---|---|",
-        *[f"| {r['tier']} | {r['routing']} | {r['az']} | `{r['cidr']}` |" for r in subnet_rows(plan)],
+        ("| network " if with_network else "") + "| tier | routing | AZ | CIDR |",
+        ("|---" if with_network else "") + "|---|---|---|---|",
+        *[(f"| {r['network']} " if with_network else "")
+          + f"| {r['tier']} | {r['routing']} | {r['az']} | `{r['cidr']}` |" for r in rows],
         "",
     ]
     sources, matrix = security_group_matrix(plan)
@@ -229,8 +355,39 @@ def markdown(plan: PlanResult, extra_sections: list[tuple[str, str]] | None = No
             out.append(f"| {group} | " + " | ".join(row.get(s, "") for s in sources) + " |")
         out.append("")
     out += ["## Resources by component", "", "| component | type | count |", "|---|---|---|"]
-    out += [f"| {c} | `{t_}` | {n} |" for c, t_, n in resources_by_component(plan)]
+    out += [f"| {c} | `{short_type(t_)}` | {n} |" for c, t_, n in resources_by_component(plan)]
     out.append("")
     for title, body in extra_sections or []:
         out += [f"## {title}", "", body, ""]
     return "\n".join(out)
+
+
+def text_table(columns: list[str], rows: list[list[str]], *, indent: int = 2,
+               right: set[int] | None = None, gap: int = 2, width: int | None = None) -> list[str]:
+    """A table as plain lines: a header, a rule of dashes, the rows; columns padded to their
+    widest cell (`right`: indexes of right-aligned columns). No colour, no box characters.
+    With `width`, a last column that would overflow it wraps onto continuation lines."""
+    import textwrap
+
+    right = right or set()
+    cells = [[str(c) for c in columns], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    room = None
+    if width is not None and len(columns) > 1:
+        used = indent + sum(widths[:-1]) + gap * (len(columns) - 1)
+        if used + widths[-1] > width and width - used >= 12:
+            room = width - used
+            widths[-1] = max(len(cells[0][-1]), min(widths[-1], room))
+
+    def line(row: list[str]) -> list[str]:
+        last = textwrap.wrap(row[-1], room, break_long_words=False) if room and row[-1] else [row[-1]]
+        out = []
+        for k, piece in enumerate(last or [""]):
+            cols = row[:-1] if k == 0 else [""] * (len(row) - 1)
+            padded = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                      for i, cell in enumerate([*cols, piece])]
+            out.append((" " * indent + (" " * gap).join(padded)).rstrip())
+        return out
+
+    return [*line(cells[0]), " " * indent + (" " * gap).join("-" * w for w in widths),
+            *[text for row in cells[1:] for text in line(row)]]

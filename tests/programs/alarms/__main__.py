@@ -1,106 +1,214 @@
-"""Stand-in program for the alarm components: plain pulumi-aws resources in place of the data
-and compute tiers (ALB + target group, RDS instance, replication group, ECS cluster and two
-services, two NAT gateways, a NAT instance), then Notifications, EnvironmentAlarms and Dashboard
-wired to their outputs exactly as stacks/platform.py wires the real components.
+"""The monitoring and CI components on plain pulumi-aws stand-ins, the way a library user wires
+them to resources groundwork did not build; stack config `alarms:case` picks the case
+(tests/test_alarms.py, tests/test_github_deploy_role.py).
 
-It exists so the alarm families can be tested against shapes the real stacks don't have (a queue
-worker, subscriptions) without touching Pulumi.<stack>.yaml.
+- standin: an ALB with a rolling and a blue/green web service, a queue worker, an RDS instance,
+  a replication group, two NAT gateways and a NAT instance, targets built by hand; the ECS
+  services roll back on `deployment_alarm_names`; then Notifications, EnvironmentAlarms and
+  Dashboard. Shapes the real stacks don't have, without touching Pulumi.<stack>.yaml.
+- two_of_each: two load balancers, databases, caches, networks and services watched by two
+  EnvironmentAlarms, with two Notifications, two Dashboards and two GithubDeployRoles (the second
+  trusting the first's OIDC provider).
+- misnamed_rollback: a service whose rollback alarms another EnvironmentAlarms would create.
+- refuse: build what `alarms:refuse` names with one argument missing or wrong, catch the error
+  and export it as `error` (the test checks that nothing of that component registered).
 """
 
 import pulumi
 import pulumi_aws as aws
 
 from groundwork.components.alarm_names import deployment_alarm_names
-from groundwork.components.alarms import AlarmTargets, Dashboard, EnvironmentAlarms, Notifications
-from groundwork.components.base import AccountContext, Naming
-from groundwork.stacks.config import load_environment
-
-RAW = {
-    "profile": "prod",
-    "tags": {"Owner": "alarm-tests"},
-    "load_balancer": {"certificate": {"arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}},
-    "services": [
-        {"name": "api", "kind": "web", "image": "example/api:1.0.0", "port": 8080},
-        {"name": "shop", "kind": "web", "image": "example/shop:1.0.0", "port": 8080,
-         "deployment": {"strategy": "BLUE_GREEN"}, "routing": {"path_patterns": ["/shop/*"]}},
-        {"name": "jobs", "kind": "worker", "image": "example/jobs:1.0.0",
-         "scaling": {"min_count": 1, "queue_metric": {"dimensions": {"QueueName": "jobs"}}}},
-    ],
-    "alarms": {"critical_emails": ["oncall@example.com"], "warning_emails": ["team@example.com"],
-               "critical_https_endpoints": ["https://events.example.com/hook/abc"]},
-}
-env = load_environment(RAW, stack="standin", region="us-east-1")
-naming = Naming(prefix=env.name_prefix, tags=env.all_tags())
-account = AccountContext(region=env.region, account_id=aws.get_caller_identity_output().account_id)
-key = aws.kms.Key("notifications-key")
-
-lb = aws.lb.LoadBalancer("alb", name=naming.name("alb", max_length=32))
-target_groups = {
-    (svc.name, role): aws.lb.TargetGroup(
-        f"{svc.name}-{role}", name=naming.name(svc.name, role, max_length=32), port=8080,
-        protocol="HTTP", target_type="ip")
-    for svc in env.web_services
-    for role in (("blue", "green") if svc.deployment.strategy != "ROLLING" else ("blue",))
-}
-db = aws.rds.Instance("db", identifier=naming.name("db"), instance_class=env.database.instance_class,
-                      engine="postgres", allocated_storage=env.database.allocated_storage_gb)
-rg = aws.elasticache.ReplicationGroup("cache", replication_group_id=naming.name("cache", max_length=40),
-                                      description="stand-in", num_cache_clusters=env.cache.num_nodes)
-cluster = aws.ecs.Cluster("cluster", name=naming.name("cluster"))
-services = {}
-for svc in env.services:
-    services[svc.name] = aws.ecs.Service(
-        f"svc-{svc.name}", name=naming.name(svc.name), cluster=cluster.arn,
-        load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
-            target_group_arn=target_groups[svc.name, "blue"].arn, container_name=svc.name,
-            container_port=svc.port,
-        )] if svc.kind == "web" else None,
-        alarms=aws.ecs.ServiceAlarmsArgs(
-            alarm_names=deployment_alarm_names(naming, svc.name, svc.kind), enable=True,
-            rollback=True))
-nats = [aws.ec2.NatGateway(f"nat-{i}", subnet_id=f"subnet-{i}") for i in range(2)]
-nat_instance = aws.ec2.Instance("nat-instance", ami="ami-0123456789abcdef0",
-                                instance_type="t4g.nano", source_dest_check=False)
-
-
-class _Svc:
-    """Duck-types FargateService for AlarmTargets.from_components."""
-
-    def __init__(self, config, service):
-        blue, green = target_groups.get((config.name, "blue")), target_groups.get((config.name, "green"))
-        self.config = config
-        self.service_name = service.name
-        self.cluster_name = cluster.name
-        self.target_group_arn_suffix = blue.arn_suffix if blue else None
-        self.alternate_target_group = green
-
-
-class _Db:
-    identifier = db.identifier
-    config = env.database
-
-
-class _Cache:
-    member_clusters = rg.member_clusters
-    config = env.cache
-
-
-class _Lb:
-    arn_suffix = lb.arn_suffix
-
-
-targets = AlarmTargets.from_components(
-    region=env.region,
-    load_balancer=_Lb(),
-    services={s.name: _Svc(s, services[s.name]) for s in env.services},
-    database=_Db(),
-    cache=_Cache(),
-    nat_gateways=nats,
-    nat_instances=[nat_instance],
+from groundwork.components.alarms import (
+    AlarmTargets,
+    CacheTarget,
+    Dashboard,
+    DashboardArgs,
+    DatabaseTarget,
+    EnvironmentAlarms,
+    EnvironmentAlarmsArgs,
+    LoadBalancerTarget,
+    NatTarget,
+    Notifications,
+    NotificationsArgs,
+    ServiceTarget,
 )
-notifications = Notifications("notifications", env.alarms, naming=naming, account=account,
-                              key_arn=key.arn, database_identifier=db.identifier)
-alarms = EnvironmentAlarms("alarms", env.alarms, naming=naming, targets=targets,
-                           topic_arns=notifications.topic_arns)
-Dashboard("dashboard", naming=naming, targets=targets, alarms=alarms.alarms)
-pulumi.export("alarm_names", alarms.names)
+from groundwork.components.base import AccountContext
+from groundwork.components.cache import RedisCacheSettings
+from groundwork.components.database import PostgresDatabaseSettings
+from groundwork.components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
+from groundwork.components.service import (
+    DeploymentSettings,
+    FargateServiceSettings,
+    QueueMetricSettings,
+    ScalingSettings,
+)
+
+config = pulumi.Config()
+case = config.require("case")
+region = pulumi.Config("aws").require("region")
+PREFIX = "alarms-test"
+common = {"name_prefix": PREFIX, "tags": {"Owner": "alarm-tests", "Environment": "test"}}
+account = AccountContext(region=region, account_id="123456789012")
+WEB = FargateServiceSettings(kind="web", image="example/api:1.0.0", port=8080)
+BLUE_GREEN = FargateServiceSettings(kind="web", image="example/shop:1.0.0", port=8080,
+                                    deployment=DeploymentSettings(strategy="BLUE_GREEN"))
+WORKER = FargateServiceSettings(kind="worker", image="example/jobs:1.0.0", scaling=ScalingSettings(
+    min_count=1, queue_metric=QueueMetricSettings(dimensions={"QueueName": "jobs"})))
+DB = PostgresDatabaseSettings()
+CACHE = RedisCacheSettings()
+key = aws.kms.Key("notifications-key")
+cluster = aws.ecs.Cluster("cluster", name=f"{PREFIX}-cluster")
+
+
+def load_balancer(name: str) -> aws.lb.LoadBalancer:
+    return aws.lb.LoadBalancer(name, name=f"{PREFIX}-{name}"[:32])
+
+
+def service(name: str, settings: FargateServiceSettings, lb: aws.lb.LoadBalancer | None,
+            *, alarms: str = "alarms") -> ServiceTarget:
+    """A stand-in ECS service (with its target groups behind `lb`) that rolls back on the
+    alarms `deployment_alarm_names` names, and its target."""
+    groups = []
+    if lb is not None:
+        roles = ("blue", "green") if settings.deployment.strategy != "ROLLING" else ("blue",)
+        groups = [aws.lb.TargetGroup(f"{name}-{role}", name=f"{PREFIX}-{name}-{role}"[:32],
+                                     port=8080, protocol="HTTP", target_type="ip")
+                  for role in roles]
+    ecs = aws.ecs.Service(
+        f"svc-{name}", name=f"{PREFIX}-{name}", cluster=cluster.arn,
+        load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=groups[0].arn, container_name=name, container_port=8080,
+        )] if groups else None,
+        alarms=aws.ecs.ServiceAlarmsArgs(
+            alarm_names=deployment_alarm_names(name, settings.kind, name_prefix=PREFIX,
+                                               alarms=alarms),
+            enable=True, rollback=True))
+    return ServiceTarget(
+        name=name, settings=settings, cluster_name=cluster.name, service_name=ecs.name,
+        target_group_arn_suffix=groups[0].arn_suffix if groups else None,
+        alternate_target_group_arn_suffix=groups[1].arn_suffix if len(groups) > 1 else None,
+        load_balancer_arn_suffix=lb.arn_suffix if lb is not None else None)
+
+
+def database(name: str, settings: PostgresDatabaseSettings = DB) -> DatabaseTarget:
+    db = aws.rds.Instance(name, identifier=f"{PREFIX}-{name}", instance_class=settings.instance_class,
+                          engine="postgres", allocated_storage=settings.allocated_storage_gb)
+    return DatabaseTarget(name, db.identifier, settings)
+
+
+def cache(name: str, settings: RedisCacheSettings = CACHE) -> CacheTarget:
+    rg = aws.elasticache.ReplicationGroup(name, replication_group_id=f"{PREFIX}-{name}",
+                                          description="stand-in", num_cache_clusters=settings.num_nodes)
+    return CacheTarget(name, rg.member_clusters, settings)
+
+
+def nat(network: str, gateways: int, instance: bool = False) -> NatTarget:
+    gws = [aws.ec2.NatGateway(f"{network}-nat-{i}", subnet_id=f"subnet-{network}-{i}")
+           for i in range(gateways)]
+    instances = [aws.ec2.Instance(f"{network}-nat-instance", ami="ami-0123456789abcdef0",
+                                  instance_type="t4g.nano", source_dest_check=False)] if instance else []
+    return NatTarget(network, gateway_ids=[g.id for g in gws], instance_ids=[i.id for i in instances])
+
+
+def monitoring(suffix: str, targets: AlarmTargets, **notify: object) -> EnvironmentAlarms:
+    """Notifications, EnvironmentAlarms and Dashboard named `<kind><suffix>` over `targets`."""
+    notifications = Notifications(f"notifications{suffix}", NotificationsArgs(
+        **common, account=account, key_arn=key.arn,
+        database_identifiers=[d.identifier for d in targets.databases], **notify))
+    alarms = EnvironmentAlarms(f"alarms{suffix}", EnvironmentAlarmsArgs(
+        **common, targets=targets, critical_topic_arn=notifications.critical.arn,
+        warning_topic_arn=notifications.warning.arn))
+    Dashboard(f"dashboard{suffix}", DashboardArgs(**common, alarms=alarms,
+                                                  notifications=notifications))
+    return alarms
+
+
+if case == "standin":
+    alb = load_balancer("alb")
+    targets = AlarmTargets(
+        region=region,
+        load_balancers=[LoadBalancerTarget("alb", alb.arn_suffix)],
+        services=[service("api", WEB, alb), service("shop", BLUE_GREEN, alb),
+                  service("jobs", WORKER, None)],
+        databases=[database("db")],
+        caches=[cache("cache")],
+        nats=[nat("network", 2, instance=True)],
+    )
+    alarms = monitoring("", targets, critical_emails=["oncall@example.com"],
+                        warning_emails=["team@example.com"],
+                        critical_https_endpoints=["https://events.example.com/hook/abc"])
+    pulumi.export("alarm_names", alarms.names)
+
+elif case == "two_of_each":
+    public, internal = load_balancer("public"), load_balancer("internal")
+    targets = AlarmTargets(
+        region=region,
+        load_balancers=[LoadBalancerTarget("public", public.arn_suffix),
+                        LoadBalancerTarget("internal", internal.arn_suffix)],
+        services=[service("api", WEB, public), service("admin", WEB, internal)],
+        databases=[database("main"),
+                   database("analytics", PostgresDatabaseSettings(
+                       instance_class="db.r7g.xlarge", allocated_storage_gb=200,
+                       max_allocated_storage_gb=500))],
+        caches=[cache("sessions"), cache("jobs", RedisCacheSettings(num_nodes=1))],
+        nats=[nat("network", 1), nat("analytics-net", 2)],
+    )
+    first = monitoring("", targets)
+    second = monitoring("-b", targets)
+    deploy = GithubDeployRole("ci", GithubDeployRoleArgs(**common, account=account,
+                                                         repository="acme/shop"))
+    GithubDeployRole("ci-b", GithubDeployRoleArgs(
+        **common, account=account, repository="acme/admin", oidc_provider_arn=deploy.provider_arn))
+    pulumi.export("alarm_names", {"alarms": first.names, "alarms-b": second.names})
+
+elif case == "misnamed_rollback":
+    # a service told to roll back on the alarms of an EnvironmentAlarms named "monitoring",
+    # watched by one named "alarms": the plan warns (ECS would never roll back)
+    api = service("api", WEB, load_balancer("alb"), alarms="monitoring")
+    ecs_names = deployment_alarm_names("api", "web", name_prefix=PREFIX, alarms="monitoring")
+    targets = AlarmTargets(region=region, services=[ServiceTarget(
+        **{**api.__dict__, "deployment_alarm_names": ecs_names})])
+    EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+        **common, targets=targets, critical_topic_arn="arn:c", warning_topic_arn="arn:w"))
+
+elif case == "refuse":
+    what = config.require("refuse")
+    targets = AlarmTargets(region=region, databases=[database("db")])
+    try:
+        if what == "alarms_without_targets":
+            EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+                **common, critical_topic_arn="arn:c", warning_topic_arn="arn:w"))
+        elif what == "alarms_without_warning_topic":
+            EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+                **common, targets=targets, critical_topic_arn="arn:c"))
+        elif what == "alarms_with_two_databases_named_alike":
+            EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+                **common, targets=AlarmTargets(region=region, databases=[*targets.databases] * 2),
+                critical_topic_arn="arn:c", warning_topic_arn="arn:w"))
+        elif what == "alarms_with_an_unknown_override":
+            EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
+                **common, targets=targets, critical_topic_arn="arn:c", warning_topic_arn="arn:w",
+                overrides={"rds-cpux": {"threshold": 80}}))
+        elif what == "notifications_without_key":
+            Notifications("notifications", NotificationsArgs(**common, account=account))
+        elif what == "notifications_with_http_endpoint":
+            Notifications("notifications", NotificationsArgs(
+                **common, account=account, key_arn=key.arn,
+                critical_https_endpoints=["http://pager.example.com/x"]))
+        elif what == "dashboard_without_targets":
+            Dashboard("dashboard", DashboardArgs(**common))
+        elif what == "deploy_role_without_repository":
+            GithubDeployRole("ci", GithubDeployRoleArgs(**common, account=account))
+        elif what == "deploy_role_with_wildcard_repository":
+            GithubDeployRole("ci", GithubDeployRoleArgs(**common, account=account,
+                                                        repository="acme/*"))
+        elif what == "deploy_role_for_any_branch":
+            GithubDeployRole("ci", GithubDeployRoleArgs(**common, account=account,
+                                                        repository="acme/shop", branches=["*"]))
+        else:
+            raise KeyError(what)
+    except ValueError as exc:
+        pulumi.export("error", str(exc))
+
+else:
+    raise ValueError(f"unknown case {case!r}")

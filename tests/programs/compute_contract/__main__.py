@@ -1,5 +1,5 @@
 """The real platform, plus exports of what the compute tier hands other components through
-`platform.extras` (the alarms read these attributes): tests assert the contract on the values."""
+the typed `Platform` (the alarms read these attributes): tests assert the contract on the values."""
 
 import pulumi
 import pulumi_aws as aws
@@ -8,9 +8,9 @@ from groundwork.stacks.loader import environment_from_pulumi
 from groundwork.stacks.platform import build_platform
 
 platform = build_platform(environment_from_pulumi())
-cluster = platform.extras["cluster"]
-lb = platform.extras["load_balancer"]
-services = platform.extras["services"]
+cluster = platform.cluster
+lb = platform.load_balancer
+services = platform.services
 pulumi.export("contract", {
     "cluster": {"name": cluster.name, "arn": cluster.arn},
     "load_balancer": {
@@ -20,7 +20,7 @@ pulumi.export("contract", {
     },
     "services": {
         name: {
-            "kind": s.config.kind,
+            "kind": s.args.kind,
             "service_name": s.service_name,
             "cluster_name": s.cluster_name,
             "target_group_arn_suffix": s.target_group_arn_suffix,

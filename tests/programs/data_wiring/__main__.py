@@ -7,7 +7,7 @@ from groundwork.stacks.loader import environment_from_pulumi
 from groundwork.stacks.platform import build_platform
 
 platform = build_platform(environment_from_pulumi())
-groups = platform.extras["security_groups"]
+groups = platform.groups
 mode = os.environ.get("GROUNDWORK_WIRING", "")
 
 
@@ -19,8 +19,8 @@ class Holder:
 
 
 if mode == "allow_again":  # what the matrix already has: must not duplicate
-    platform.extras["database"].allow_from(groups.for_service("api"))
-    platform.extras["cache"].allow_from(Holder(groups.for_service("worker")))
+    platform.database.allow_from(groups.for_service("api"))
+    platform.cache.allow_from(Holder(groups.for_service("worker")))
 elif mode == "new_flow":
     groups.allow(source=Holder(groups.for_service("worker")), target=groups.for_service("api"),
                  port=8000, description="worker to api internal calls")

@@ -1,0 +1,170 @@
+"""The stack's outputs: one documented contract, exported in one place (docs/outputs.md).
+
+`PlatformOutputs` lists every output a groundwork stack exports, what it holds and when it is
+absent. `build_platform` builds it from the typed `Platform` once every tier exists and exports
+it with `export()`; other stacks read these names (`pulumi stack output`, StackReference), and
+`groundwork verify` reads `database`, `cache`, `load_balancer`, `services` and `alarms`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+if TYPE_CHECKING:
+    from groundwork.components.service import FargateService
+    from groundwork.stacks.platform import Platform
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """Every stack output. A field left None is not exported (its tier is disabled)."""
+
+    vpc_id: Any
+    """The VPC's id."""
+    vpc_cidr: Any
+    """The VPC's IPv4 CIDR."""
+    availability_zones: list[str]
+    """The AZs the subnet plan uses, in plan order."""
+    subnet_ids: Any
+    """Subnet ids by tier name, each list in AZ order (`{"public": [...], "compute": [...]}`)."""
+    route_table_ids: Any
+    """Route table ids by tier name."""
+    nat_gateway_ids: Any
+    """NAT gateway ids, in AZ order (empty with `nat: none` or `nat: instance`)."""
+    nat_instance_ids: Any
+    """NAT instance ids (empty unless `nat: instance`)."""
+    db_subnet_group_name: Any
+    """The network's RDS subnet group over the data tier."""
+    cache_subnet_group_name: Any
+    """The network's ElastiCache subnet group over the data tier."""
+    kms_key_arns: dict[str, Any]
+    """KMS key ARNs by purpose (`logs`, `data`, `notifications`)."""
+    database: dict[str, Any] | None = None
+    """The database's connection contract: endpoint, port, name, secret_arn (RDS-managed
+    master secret), security_group_id, identifier. Absent when `database.enabled` is false."""
+    cache: dict[str, Any] | None = None
+    """The cache's connection contract: primary_endpoint, reader_endpoint, port,
+    auth_secret_arn, security_group_id, replication_group_id. Absent when disabled."""
+    cluster_name: Any = None
+    """The ECS cluster's name. Absent without services."""
+    load_balancer: dict[str, Any] | None = None
+    """The ALB: dns_name, zone_id (for alias records), arn_suffix (CloudWatch dimension).
+    Absent without a web service."""
+    services: dict[str, dict[str, Any]] | None = None
+    """Per service: service_name, log_group_name, kind, and for web services
+    target_group_arn, health_check_path (plus alternate_target_group_arn under blue/green)."""
+    alarms: dict[str, Any] | None = None
+    """critical_topic_arn, warning_topic_arn, dashboard, alarm_names. Absent when alarms are
+    disabled."""
+    ci_deploy_role_arn: Any = None
+    """The GitHub Actions deploy role. Absent without a `ci` section."""
+    ci_preview_role_arn: Any = None
+    """The read-only pull-request preview role. Absent without `ci` or with `ci.preview: false`."""
+
+    def export(self) -> None:
+        """`pulumi.export` every field that is present."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                pulumi.export(f.name, value)
+
+
+OUTPUT_NAMES = tuple(f.name for f in fields(PlatformOutputs))
+"""Every output name, in the documented order."""
+
+
+def field_docs() -> dict[str, str]:
+    """Each output's description: the docstring under its field (read from the source, as
+    attribute docstrings are not kept at run time)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(PlatformOutputs))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, after in zip(body, body[1:], strict=False):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)):
+            docs[node.target.id] = " ".join(str(after.value.value).split())
+    return docs
+
+
+def outputs_reference() -> str:
+    """docs/outputs.md (`make docs` writes it; a test fails when it drifts)."""
+    docs = field_docs()
+    lines = [
+        "# Stack outputs",
+        "",
+        "<!-- generated from groundwork.stacks.outputs.PlatformOutputs by `make docs`; do not edit -->",
+        "",
+        "Every output a groundwork stack exports, in one contract (`PlatformOutputs` in",
+        "stacks/outputs.py). Read them with `pulumi stack output <name> --stack <stack>` or a",
+        "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `load_balancer`,",
+        "`services` and `alarms`.",
+        "",
+        "| output | what it holds |",
+        "|---|---|",
+        *[f"| `{name}` | {docs[name]} |" for name in OUTPUT_NAMES],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def service_outputs(service: FargateService) -> dict[str, Any]:
+    """What `groundwork verify` and other stacks read about a service."""
+    out: dict[str, Any] = {"service_name": service.service_name,
+                           "log_group_name": service.log_group_name,
+                           "kind": service.args.kind}
+    if service.target_group is not None:
+        out["target_group_arn"] = service.target_group.arn
+        out["health_check_path"] = service.args.health_check.path
+    if service.alternate_target_group is not None:
+        out["alternate_target_group_arn"] = service.alternate_target_group.arn
+    return out
+
+
+def outputs_of(platform: Platform) -> PlatformOutputs:
+    """The outputs of a built platform."""
+    net, keys = platform.network.outputs, platform.keys
+    database, cache = platform.database, platform.cache
+    lb, notifications = platform.load_balancer, platform.notifications
+    return PlatformOutputs(
+        vpc_id=net.vpc_id,
+        vpc_cidr=net.vpc_cidr,
+        availability_zones=list(net.azs),
+        subnet_ids=net.subnet_ids,
+        route_table_ids=net.route_table_ids,
+        nat_gateway_ids=net.nat_gateway_ids,
+        nat_instance_ids=net.nat_instance_ids,
+        db_subnet_group_name=net.db_subnet_group_name,
+        cache_subnet_group_name=net.cache_subnet_group_name,
+        kms_key_arns={p: keys.require(p).arn for p in keys.purposes},
+        database=None if database is None else {
+            "endpoint": database.address, "port": database.port,
+            "name": database.database_name, "secret_arn": database.secret_arn,
+            "security_group_id": database.security_group_id, "identifier": database.identifier,
+        },
+        cache=None if cache is None else {
+            "primary_endpoint": cache.primary_endpoint, "reader_endpoint": cache.reader_endpoint,
+            "port": cache.port, "auth_secret_arn": cache.auth_secret_arn,
+            "security_group_id": cache.security_group_id,
+            "replication_group_id": cache.replication_group.replication_group_id,
+        },
+        cluster_name=None if platform.cluster is None else platform.cluster.name,
+        load_balancer=None if lb is None else {
+            "dns_name": lb.dns_name, "zone_id": lb.zone_id, "arn_suffix": lb.arn_suffix},
+        services=None if platform.cluster is None else {
+            name: service_outputs(s) for name, s in platform.services.items()},
+        alarms=None if notifications is None or platform.alarms is None or platform.dashboard is None
+        else {
+            "critical_topic_arn": notifications.critical.arn,
+            "warning_topic_arn": notifications.warning.arn,
+            "dashboard": platform.dashboard.name,
+            "alarm_names": platform.alarms.names,
+        },
+        ci_deploy_role_arn=None if platform.ci is None else platform.ci.role_arn,
+        ci_preview_role_arn=None if platform.ci is None else platform.ci.preview_role_arn,
+    )
