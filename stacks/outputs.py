@@ -8,6 +8,7 @@ it with `export()`; other stacks read these names (`pulumi stack output`, StackR
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,7 @@ def field_docs() -> dict[str, str]:
     tree = ast.parse(inspect.getsource(PlatformOutputs))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, after in zip(body, body[1:], strict=False):
+    for node, after in itertools.pairwise(body):
         if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                 and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)):
             docs[node.target.id] = " ".join(str(after.value.value).split())

@@ -1,22 +1,32 @@
-"""The examples/ programs, run offline: each `__main__.py` goes through the same engine as the
-stacks (Pulumi mocks, no CLI, no AWS) and the test asserts what it is there to show."""
+"""The examples/ programs, run offline: each example is its own Pulumi project, planned the way
+`groundwork plan dev` plans it inside its folder (its Pulumi.yaml, its Pulumi.dev.yaml, its
+`__main__.py`, Pulumi's mocks, no CLI, no AWS), and the tests assert what it is there to show.
+
+Every example uses only the public API (`from groundwork.components import ...`), passes the
+policy pack, tags everything, plans without a warning or a name clash, and keeps everything a
+component creates inside that component."""
 
 from __future__ import annotations
 
+import ast
 import ipaddress
 import json
+import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from groundwork.engine import PlanResult, ResourceRecord
-from groundwork.testing import plan_program
+import groundwork.components as public_api
+from groundwork.components.alarm_names import ALARMS
+from groundwork.policies.rules.security import REQUIRED_TAGS, UNTAGGABLE
+from groundwork.testing import PlanResult, ResourceRecord, plan_stack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-REGION = "us-east-1"
 STACK = "dev"
+REGION = "us-east-1"
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -37,48 +47,48 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 DB = "aws:rds/instance:Instance"
 DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
-
-# existing-vpc-database reads what already exists from its stack config.
-VPC_ID = "vpc-0a1b2c3d4e5f60718"
-VPC_CIDR = "172.31.0.0/16"
-DB_SUBNET_IDS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
-APP_SG = "sg-0123456789abcdef0"
-
-CONFIG: dict[str, dict[str, Any]] = {
-    "network-only": {},
-    "worker-service": {},
-    "existing-vpc-database": {"vpcId": VPC_ID, "vpcCidr": VPC_CIDR,
-                              "databaseSubnetIds": DB_SUBNET_IDS, "appSecurityGroupId": APP_SG},
-}
-"""Every example, with the project config a real stack would set (`pulumi config set`)."""
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup"
+CACHE_PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+RDS_EVENTS = "aws:rds/eventSubscription:EventSubscription"
 
 OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "network-only": set(),
     "worker-service": {(QUEUE, "jobs"), (QUEUE, "jobs-dlq"), (ROLE_POLICY, "worker-consumes-jobs")},
     "existing-vpc-database": set(),  # the subnet group is PostgresDatabase's (subnet_ids=)
+    "two-databases": set(),
 }
-"""Cloud resources an example's `__main__.py` declares itself, at the stack's root. Everything
-else must be created, and parented, by a groundwork component."""
+"""Every example, with the cloud resources its `__main__.py` declares itself at the stack's
+root. Everything else must be created, and parented, by a groundwork component."""
+
+ALL = sorted(OWN_RESOURCES)
+
+STDLIB = set(sys.stdlib_module_names)
+THIRD_PARTY = {"pulumi", "pulumi_aws"}
+"""What an example may import besides `groundwork.components`: the standard library, the Pulumi
+SDK and pulumi-aws (for resources of its own)."""
 
 
 def project_of(example: str) -> dict[str, Any]:
     return yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())
 
 
-def plan_example(example: str) -> PlanResult:
-    """Run examples/<example>/__main__.py as stack `dev` of its own project, offline."""
-    project = project_of(example)["name"]
-    return plan_program(EXAMPLES / example / "__main__.py", stack=STACK, project=project,
-                        config={"aws:region": REGION, **CONFIG[example]})
+def stack_config(example: str) -> dict[str, Any]:
+    """The example's committed Pulumi.dev.yaml config."""
+    return yaml.safe_load((EXAMPLES / example / f"Pulumi.{STACK}.yaml").read_text())["config"]
 
 
-_PLANS: dict[str, PlanResult] = {}
-
-
+@cache
 def plan(example: str) -> PlanResult:
-    if example not in _PLANS:
-        _PLANS[example] = plan_example(example)
-    return _PLANS[example]
+    """`groundwork plan dev` inside examples/<example>/: its project and stack files."""
+    return plan_stack(STACK, project_dir=EXAMPLES / example)
+
+
+def prefix_of(example: str) -> str:
+    """The default name_prefix of the example's components: `<project>-<stack>`."""
+    return f"{example}-{STACK}"
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +106,13 @@ def database() -> PlanResult:
     return plan("existing-vpc-database")
 
 
+@pytest.fixture(scope="module")
+def two() -> PlanResult:
+    return plan("two-databases")
+
+
 def key_arn(result: PlanResult, purpose: str) -> str:
-    """The ARN of the EnvironmentKeys key of a purpose (logs, data, notifications)."""
+    """The ARN of the `EnvironmentKeys("kms")` key of a purpose (logs, data, notifications)."""
     return result.one(KEY, f"kms-{purpose}-key").outputs["arn"]
 
 
@@ -117,16 +132,24 @@ def rules_on(result: PlanResult, type_: str, group_id: str) -> list[ResourceReco
     return [r for r in result.of_type(type_) if r.inputs["securityGroupId"] == group_id]
 
 
+def flow(rule: ResourceRecord) -> tuple[str, int, int, str]:
+    """(protocol, from port, to port, peer) of a security-group rule."""
+    peer = rule.inputs.get("referencedSecurityGroupId") or rule.inputs.get("cidrIpv4") \
+        or rule.inputs.get("cidrIpv6")
+    return rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"], peer
+
+
 # --------------------------------------------------------------------------------------------
 # every example
 # --------------------------------------------------------------------------------------------
 
-ALL = sorted(CONFIG)
-
 
 def test_every_example_directory_is_tested():
     found = {p.parent.name for p in EXAMPLES.glob("*/__main__.py")}
-    assert found == set(CONFIG) == set(OWN_RESOURCES)
+    assert found == set(OWN_RESOURCES)
+    listed = (EXAMPLES / "README.md").read_text()
+    for example in ALL:
+        assert f"[{example}]({example}/)" in listed, f"examples/README.md should list {example}"
 
 
 @pytest.mark.parametrize("example", ALL)
@@ -135,13 +158,86 @@ def test_example_is_a_standalone_pulumi_project(example):
     project = project_of(example)
     assert project["name"] == example
     assert project["runtime"]["name"] == "python"
-    assert (root / "requirements.txt").is_file()
-    main = (root / "__main__.py").read_text()
-    assert "from groundwork.components" in main
-    assert "stacks.platform" not in main  # the components themselves, not the whole platform
-    readme = (root / "README.md").read_text()
-    for phrase in ("pulumi stack init", "pulumi up", "offline"):
-        assert phrase in readme, f"{example}/README.md should mention {phrase!r}"
+    requirements = (root / "requirements.txt").read_text().splitlines()
+    assert "-e ../.." in requirements  # this checkout; the comment says how to pin a release
+    config = stack_config(example)
+    assert config["aws:region"] == REGION
+    declared = {f"{example}:{k}" for k in project.get("config") or {}}
+    assert declared <= set(config), f"Pulumi.{STACK}.yaml should set every declared key"
+    readme = " ".join((root / "README.md").read_text().split())  # line breaks as spaces
+    for phrase in ("pulumi stack init dev", "pulumi install", "pulumi up", "pulumi destroy",
+                   "groundwork plan dev", "groundwork check dev",
+                   "No `pulumi preview` or `pulumi up` has been run"):
+        assert phrase in readme, f"{example}/README.md should say {phrase!r}"
+
+
+def _imports(example: str) -> list[tuple[str, list[str], int]]:
+    """(module, names, level) of every import in the example's __main__.py."""
+    tree = ast.parse((EXAMPLES / example / "__main__.py").read_text())
+    out: list[tuple[str, list[str], int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, [], 0) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out.append((node.module or "", [a.name for a in node.names], node.level))
+    return out
+
+
+@pytest.mark.parametrize("example", ALL)
+def test_example_imports_only_the_public_api(example):
+    """groundwork only as `from groundwork.components import <public names>`; otherwise the
+    standard library, pulumi and pulumi_aws. No stacks, no private module, no relative import."""
+    imports = _imports(example)
+    from_groundwork = [names for module, names, _ in imports if module.split(".")[0] == "groundwork"]
+    assert from_groundwork, f"{example} should build on groundwork.components"
+    for module, names, level in imports:
+        assert level == 0, f"{example}: relative import of {module!r}"
+        top = module.split(".")[0]
+        if top == "groundwork":
+            assert module == "groundwork.components" and names, \
+                f"{example} imports {module!r}: only `from groundwork.components import ...`"
+            unknown = sorted(set(names) - set(public_api.__all__))
+            assert not unknown, f"{example} imports non-public names {unknown}"
+        else:
+            assert top in STDLIB | THIRD_PARTY, f"{example} imports {module!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ALL)
+def test_example_type_checks_strictly_against_the_public_api(example, tmp_path):
+    """`mypy --strict` on the example, as a consumer's project would run it (no configuration
+    of groundwork's): the public names are exported and typed, and the Args take what the
+    example passes (an Output where an `Input[...]` is declared)."""
+    import subprocess
+
+    cache_dir = EXAMPLES.parent / ".mypy_cache" / "examples"
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--strict",
+         "--follow-imports=silent", "--cache-dir", str(cache_dir), "--no-color-output",
+         "--no-error-summary", str(EXAMPLES / example / "__main__.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_public_api_loads_every_name_it_lists_and_types_it():
+    """Every name of `groundwork.components.__all__` loads lazily from the module the mapping
+    names, and the TYPE_CHECKING imports (what mypy sees) list exactly the same names from the
+    same modules."""
+    tree = ast.parse(Path(public_api.__file__).read_text())
+    typed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom) and imp.module
+                typed.update({a.name: imp.module for a in imp.names})
+    home = {name: f"groundwork.components.{module}" for name, module in public_api._HOME.items()}
+    assert typed == home
+    # a literal, sorted list: mypy --strict re-exports only what a literal __all__ names
+    assert public_api.__all__ == sorted(set(public_api.__all__)) == sorted(home)
+    for name in public_api.__all__:
+        value = getattr(public_api, name)
+        assert getattr(value, "__name__", name) == name
 
 
 @pytest.mark.parametrize("example", ALL)
@@ -160,28 +256,74 @@ def test_every_resource_belongs_to_a_component(example):
         while parent.custom:  # a resource may sit under another resource of its component
             parent = result.by_urn(parent.parent)
         assert parent.type.startswith("groundwork:"), f"{r.type} {r.name} is not in a component"
+        assert r.name.startswith(f"{parent.name}-") or r.name == parent.name, \
+            f"{r.type} {r.name}: a child's name starts with its component's ({parent.name})"
 
 
 @pytest.mark.parametrize("example", ALL)
-def test_example_plans_without_warnings_and_tags_everything(example):
+def test_example_plans_without_warnings_or_clashes(example):
     result = plan(example)
     assert result.log == []
-    for r in result.custom_resources:
-        tags = r.inputs.get("tags")
-        if tags is not None:
-            assert tags.get("Owner") and tags.get("Environment") == STACK, (r.type, r.name)
+    assert result.name_clashes == []
+    urns = [r.urn for r in result.resources]
+    assert len(urns) == len(set(urns))
+    assert result.config is None  # planned as a program of its own, not as groundwork's stack
 
 
 @pytest.mark.parametrize("example", ALL)
-def test_example_passes_the_policy_pack(example):
-    """The CrossGuard pack, offline, with the dev policy config (the examples keep logs for
-    30-90 days; prod's config asks 365): no mandatory violation."""
-    from groundwork.check import check_records, config_path_for, load_policy_config
+def test_example_tags_everything(example):
+    """Every taggable AWS resource carries the policy pack's required tags itself (under the
+    mocks, provider default tags are invisible), with the stack as Environment."""
+    for r in plan(example).custom_resources:
+        if not r.type.startswith("aws:") or r.type in UNTAGGABLE:
+            continue
+        tags = r.inputs.get("tags") or {}
+        missing = [t for t in REQUIRED_TAGS if not tags.get(t)]
+        assert not missing, f"{r.type} {r.name} lacks {missing}"
+        assert tags["Environment"] == STACK and tags["Owner"] == "platform-team", (r.type, r.name)
+        assert tags["Project"] == example
 
-    path = config_path_for(STACK, "dev")
-    result = check_records(plan(example).resources, load_policy_config(path), stack=example,
-                           config_path=path)
+
+POLICY_CONFIGS = ("project", "dev", "prod")
+"""The example's own policy config (what `groundwork check dev` uses inside its folder: its
+policies/config/dev.json, else the pack's defaults, every rule mandatory), and groundwork's dev
+and prod configs."""
+
+
+@pytest.mark.parametrize("config", POLICY_CONFIGS)
+@pytest.mark.parametrize("example", ALL)
+def test_example_passes_the_policy_pack(example, config):
+    """No mandatory violation whichever config checks it; the only advisory is RDS.23 (the
+    databases listen on PostgreSQL's default port, which the examples' dev.json accepts)."""
+    from groundwork.check import POLICIES_DIR, check_plan
+
+    path = None if config == "project" else POLICIES_DIR / "config" / f"{config}.json"
+    result = check_plan(plan(example), path, project_dir=EXAMPLES / example)
     assert [v.message for v in result.violations if v.level == "mandatory"] == []
+    databases = {r.name for r in plan(example).of_type(DB)}
+    advisories = [v for v in result.violations if v.level != "mandatory"]
+    assert {v.policy for v in advisories} <= {"rds-non-default-port"}
+    assert sorted(v.resource_name for v in advisories) == sorted(databases)
+
+
+def test_examples_with_a_database_accept_only_the_default_port_advisory():
+    """Their policies/config/dev.json changes exactly one level; everything else is the pack's
+    default (mandatory)."""
+    for example in ALL:
+        path = EXAMPLES / example / "policies" / "config" / f"{STACK}.json"
+        if plan(example).of_type(DB):
+            assert json.loads(path.read_text()) == {"rds-non-default-port": "advisory"}
+        else:
+            assert not path.exists(), f"{example} has no database and needs no policy config"
+
+
+def test_examples_create_only_the_keys_they_use(network_only, worker, database, two):
+    for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
+                             (database, ["data", "logs"]),
+                             (two, ["data", "logs", "notifications"])):
+        assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
+        for k in result.of_type(KEY):
+            assert k.inputs["enableKeyRotation"] is True
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +332,7 @@ def test_example_passes_the_policy_pack(example):
 
 
 def test_network_only_plans_the_custom_20_layout(network_only):
-    assert network_only.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.20.0.0/16"
+    assert network_only.one("aws:ec2/vpc:Vpc", "network-vpc").inputs["cidrBlock"] == "10.20.0.0/16"
     tiers = subnets_by_tier(network_only)
     cidrs = {tier: [s.inputs["cidrBlock"] for s in subs] for tier, subs in tiers.items()}
     assert cidrs == {
@@ -201,7 +343,9 @@ def test_network_only_plans_the_custom_20_layout(network_only):
     for subs in tiers.values():
         assert [s.inputs["availabilityZone"] for s in subs] == [f"{REGION}a", f"{REGION}b"]
         assert all(ipaddress.ip_network(s.inputs["cidrBlock"]).prefixlen == 20 for s in subs)
+        assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subs)
     assert network_only.stack_outputs["subnet_cidrs"] == cidrs
+    assert network_only.stack_outputs["availability_zones"] == [f"{REGION}a", f"{REGION}b"]
 
 
 def test_network_only_has_one_nat_for_both_azs(network_only):
@@ -221,28 +365,34 @@ def test_network_only_interface_endpoints_have_private_dns(network_only):
     assert sorted(e.inputs["serviceName"] for e in interface) == [
         f"com.amazonaws.{REGION}.{svc}" for svc in ("ecr.api", "ecr.dkr", "logs")]
     compute = sorted(s.id for s in subnets_by_tier(network_only)["compute"])
-    endpoint_sg = network_only.one(SG, "endpoints-sg")
+    endpoint_sg = network_only.one(SG, "network-endpoints-sg")
+    assert endpoint_sg.inputs["name"] == "network-only-dev-network-endpoints"
     for e in interface:
         assert e.inputs["privateDnsEnabled"] is True
         assert sorted(e.inputs["subnetIds"]) == compute
         assert e.inputs["securityGroupIds"] == [endpoint_sg.id]
     [https] = rules_on(network_only, INGRESS, endpoint_sg.id)
-    assert (https.inputs["fromPort"], https.inputs["toPort"], https.inputs["cidrIpv4"]) == \
-        (443, 443, "10.20.0.0/16")
-
-
-def test_examples_create_only_the_keys_they_use(network_only, worker, database):
-    for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
-                             (database, ["data", "logs"])):
-        assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
+    assert flow(https) == ("tcp", 443, 443, "10.20.0.0/16")
+    assert sorted(network_only.stack_outputs["interface_endpoint_ids"]) == \
+        sorted(e.id for e in interface)
 
 
 def test_network_only_flow_logs_use_the_logs_key(network_only):
-    group = network_only.one(LOG_GROUP, "flow-logs")
+    group = network_only.one(LOG_GROUP, "network-flow-logs")
     assert group.inputs["kmsKeyId"] == key_arn(network_only, "logs")
-    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["retentionInDays"] == 365
+    assert group.inputs["name"] == "/groundwork/network-only-dev-network/vpc-flow-logs"
     assert network_only.one("aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
     assert network_only.stack_outputs["flow_logs_key_arn"] == key_arn(network_only, "logs")
+
+
+def test_network_only_subnet_groups_sit_on_the_data_tier(network_only):
+    data = sorted(s.id for s in subnets_by_tier(network_only)["data"])
+    db = network_only.one(DB_SUBNETS, "network-db-subnets")
+    assert sorted(db.inputs["subnetIds"]) == data
+    assert network_only.stack_outputs["db_subnet_group_name"] == db.outputs["name"] == \
+        "network-only-dev-network-db"
+    assert sorted(network_only.one(CACHE_SUBNETS).inputs["subnetIds"]) == data
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,8 +411,33 @@ def test_worker_has_no_load_balancer(worker):
     assert "portMappings" not in container
 
 
+def test_worker_runs_the_configured_image_hardened(worker):
+    [container] = json.loads(worker.one(TASK).inputs["containerDefinitions"])
+    assert container["image"] == stack_config("worker-service")["worker-service:image"]
+    assert container["command"] == ["python", "-m", "app.worker"]
+    assert container["readonlyRootFilesystem"] is True and container["privileged"] is False
+    assert container["user"] == "10001:10001"
+    task = worker.one(TASK)
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "1024")
+    service = worker.one(SERVICE)
+    assert service.inputs["name"] == "worker-service-dev-worker"
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert "alarms" not in service.inputs  # deployment_alarm_names=[]: no EnvironmentAlarms here
+    logs = worker.one(LOG_GROUP, "worker-logs")
+    assert logs.inputs["name"] == "/ecs/worker-service-dev-worker"
+    assert logs.inputs["kmsKeyId"] == key_arn(worker, "logs")
+    assert logs.inputs["retentionInDays"] == 365
+    assert worker.stack_outputs["log_group_name"] == logs.outputs["name"]
+
+
+def test_worker_network_has_no_data_subnet_groups(worker):
+    assert worker.of_type(DB_SUBNETS) == worker.of_type(CACHE_SUBNETS) == []
+    assert len(worker.of_type(NAT)) == 1
+
+
 def test_worker_runs_in_its_own_group_from_security_groups(worker):
     group = worker.one(SG, "security-groups-worker")
+    assert group.inputs["namePrefix"] == "worker-service-dev-security-groups-worker-"
     assert worker.by_urn(group.parent).type == "groundwork:security:SecurityGroups"
     network = worker.one(SERVICE).inputs["networkConfiguration"]
     assert network["securityGroups"] == [group.id]
@@ -270,7 +445,7 @@ def test_worker_runs_in_its_own_group_from_security_groups(worker):
     assert sorted(network["subnets"]) == sorted(s.id for s in subnets_by_tier(worker)["compute"])
     assert rules_on(worker, INGRESS, group.id) == []  # nothing calls a worker
     [out] = rules_on(worker, EGRESS, group.id)
-    assert (out.inputs["fromPort"], out.inputs["cidrIpv4"]) == (443, "0.0.0.0/0")
+    assert flow(out) == ("tcp", 443, 443, "0.0.0.0/0")
 
 
 def test_worker_scales_on_the_queue_depth(worker):
@@ -289,6 +464,8 @@ def test_worker_scales_on_the_queue_depth(worker):
     assert metrics["per_task"]["expression"] == "backlog / tasks"
     assert [m["id"] for m in metrics.values() if m["returnData"]] == ["per_task"]
     assert worker.stack_outputs["queue_name"] == queue.outputs["name"]
+    assert {p.name for p in worker.of_type(SCALING_POLICY)} == \
+        {"worker-scale-cpu", "worker-scale-memory", "worker-scale-queue"}
 
 
 def test_worker_queues_are_auto_named(worker):
@@ -300,7 +477,8 @@ def test_worker_queue_is_kms_encrypted_with_a_dead_letter_queue(worker):
     data_key = key_arn(worker, "data")
     queue, dlq = worker.one(QUEUE, "jobs"), worker.one(QUEUE, "jobs-dlq")
     assert queue.inputs["kmsMasterKeyId"] == dlq.inputs["kmsMasterKeyId"] == data_key
-    assert json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"] == dlq.outputs["arn"]
+    redrive = json.loads(queue.inputs["redrivePolicy"])
+    assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 5}
 
 
 def test_worker_gets_the_queue_url_and_only_queue_permissions(worker):
@@ -310,12 +488,19 @@ def test_worker_gets_the_queue_url_and_only_queue_permissions(worker):
     assert env == {"QUEUE_URL": queue.outputs["url"]}
     assert container["secrets"] == []
     task_role = worker.one(ROLE, "worker-task-role")
+    assert task_role.inputs["name"] == "worker-service-dev-worker-task"
+    assert [p for p in worker.of_type(ROLE_POLICY) if p.inputs["role"] == task_role.id] == \
+        [worker.one(ROLE_POLICY, "worker-consumes-jobs")]  # nothing else on the task role
     grant = worker.one(ROLE_POLICY, "worker-consumes-jobs")
-    assert grant.inputs["role"] == task_role.id
     statements = {s["Sid"]: s for s in doc(grant)["Statement"]}
+    assert set(statements) == {"ConsumeJobs", "DecryptJobs"}
     assert statements["ConsumeJobs"]["Resource"] == queue.outputs["arn"]
-    assert "sqs:SendMessage" not in statements["ConsumeJobs"]["Action"]
+    assert sorted(statements["ConsumeJobs"]["Action"]) == [
+        "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage"]
     assert statements["DecryptJobs"]["Resource"] == key_arn(worker, "data")
+    assert statements["DecryptJobs"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}
     assert worker.stack_outputs["task_role_arn"] == task_role.outputs["arn"]
 
 
@@ -323,34 +508,48 @@ def test_worker_gets_the_queue_url_and_only_queue_permissions(worker):
 # existing-vpc-database
 # --------------------------------------------------------------------------------------------
 
+EXISTING = stack_config("existing-vpc-database")
+VPC_ID = EXISTING["existing-vpc-database:vpcId"]
+DB_SUBNET_IDS = EXISTING["existing-vpc-database:databaseSubnetIds"]
+APP_SG = EXISTING["existing-vpc-database:appSecurityGroupId"]
+
 
 def test_database_admits_only_the_app_group_on_5432(database):
     group = database.one(SG, "security-groups-database")
     assert group.inputs["vpcId"] == VPC_ID
+    assert group.inputs["namePrefix"] == "existing-vpc-database-dev-security-groups-database-"
     assert database.one(DB).inputs["vpcSecurityGroupIds"] == [group.id]
     [ingress] = rules_on(database, INGRESS, group.id)
-    assert ingress.inputs["referencedSecurityGroupId"] == APP_SG
-    assert (ingress.inputs["ipProtocol"], ingress.inputs["fromPort"], ingress.inputs["toPort"]) \
-        == ("tcp", 5432, 5432)
+    assert flow(ingress) == ("tcp", 5432, 5432, APP_SG)
     assert "cidrIpv4" not in ingress.inputs and "cidrIpv6" not in ingress.inputs
     assert rules_on(database, EGRESS, group.id) == []  # a database calls nobody
     [egress] = rules_on(database, EGRESS, APP_SG)  # the matching rule on the app's side
-    assert egress.inputs["referencedSecurityGroupId"] == group.id
-    assert egress.inputs["fromPort"] == egress.inputs["toPort"] == 5432
+    assert flow(egress) == ("tcp", 5432, 5432, group.id)
     assert len(database.of_type(INGRESS)) == len(database.of_type(EGRESS)) == 1
 
 
 def test_database_lands_in_the_existing_subnets_encrypted_and_private(database):
     subnets = database.one(DB_SUBNETS, "database-subnets")
     assert subnets.inputs["subnetIds"] == DB_SUBNET_IDS
+    assert subnets.inputs["name"] == "existing-vpc-database-dev-database-subnets"
     instance = database.one(DB)
+    assert instance.inputs["identifier"] == "existing-vpc-database-dev-database"
     assert instance.inputs["dbSubnetGroupName"] == subnets.outputs["name"]
     assert instance.inputs["publiclyAccessible"] is False
     assert instance.inputs["storageEncrypted"] is True
     assert instance.inputs["kmsKeyId"] == key_arn(database, "data")
     assert instance.inputs["manageMasterUserPassword"] is True
     assert instance.inputs["port"] == 5432
+    assert (instance.inputs["instanceClass"], instance.inputs["allocatedStorage"],
+            instance.inputs["maxAllocatedStorage"]) == ("db.t4g.small", 20, 100)
+    assert instance.inputs["multiAz"] is True
+    assert instance.inputs["backupRetentionPeriod"] == 7
+    assert instance.inputs["deletionProtection"] is True
     assert instance.protect is True
+    for export in ("postgresql", "upgrade"):
+        group = database.one(LOG_GROUP, f"database-log-{export}")
+        assert group.inputs["name"] == f"/aws/rds/instance/{instance.inputs['identifier']}/{export}"
+        assert group.inputs["kmsKeyId"] == key_arn(database, "logs")
 
 
 def test_database_builds_its_own_subnet_group(database):
@@ -370,3 +569,224 @@ def test_database_exports_the_connection_contract(database):
         "security_group_id": group.id,
         "identifier": instance.outputs["identifier"],
     }
+
+
+def test_database_refuses_a_single_subnet_before_anything_is_built():
+    """One subnet is not an RDS subnet group: the error names the Args field."""
+    with pytest.raises(Exception, match=r"PostgresDatabaseArgs\.subnet_ids"):
+        plan_stack(STACK, project_dir=EXAMPLES / "existing-vpc-database",
+                   overrides={"databaseSubnetIds": DB_SUBNET_IDS[:1]})
+
+
+# --------------------------------------------------------------------------------------------
+# two-databases: two of a component in one program
+# --------------------------------------------------------------------------------------------
+
+TWO = prefix_of("two-databases")
+STORES = {
+    # store: (kind, its SecurityGroups component and group key, the one service, port)
+    "main": (DB, "main-sg", "database", "app", 5432),
+    "analytics": (DB, "analytics-sg", "database", "reports", 5432),
+    "sessions": (CACHE, "sessions-sg", "cache", "app", 6379),
+    "jobs": (CACHE, "jobs-sg", "cache", "worker", 6379),
+}
+DATABASE_ALARMS = sorted(k for k, kind in ALARMS.items() if kind.family == "database")
+CACHE_ALARMS = sorted(k for k, kind in ALARMS.items() if kind.family == "cache")
+
+
+def store(result: PlanResult, name: str) -> ResourceRecord:
+    """The database instance or replication group of a store."""
+    kind = STORES[name][0]
+    return result.one(kind, parent=name)
+
+
+def store_group(result: PlanResult, name: str) -> ResourceRecord:
+    _, component, key, _, _ = STORES[name]
+    return result.one(SG, f"{component}-{key}", parent=component)
+
+
+def service_group(result: PlanResult, service: str) -> ResourceRecord:
+    return result.one(SG, f"services-{service}", parent="services")
+
+
+def test_two_of_each_store_get_their_own_urns_and_aws_names(two):
+    """Each store's children are named after it (logical and AWS), and no physical name is
+    shared between the two of a kind."""
+    for pair in (("main", "analytics"), ("sessions", "jobs")):
+        physical: dict[str, set[str]] = {}
+        for name in pair:
+            component = two.component(name)
+            children = list(two.descendants(component))
+            assert children
+            assert all(c.name.startswith(f"{name}-") for c in children), name
+            physical[name] = {c.physical_name for c in children if c.physical_name}
+            assert all(f"{TWO}-{name}" in p for p in physical[name]), physical[name]
+        assert not physical[pair[0]] & physical[pair[1]]
+        assert len({two.component(n).urn for n in pair}) == 2
+    assert {r.inputs["identifier"] for r in two.of_type(DB)} == {f"{TWO}-main", f"{TWO}-analytics"}
+    assert {r.inputs["replicationGroupId"] for r in two.of_type(CACHE)} == \
+        {f"{TWO}-sessions", f"{TWO}-jobs"}
+    names = [r.inputs["name"] for r in two.of_type(LOG_GROUP)]
+    assert len(names) == len(set(names)) == 1 + 2 * 2 + 2 * 2  # flow logs, 2 per store
+    assert two.name_clashes == []
+
+
+def test_two_databases_are_sized_and_named_independently(two):
+    main, analytics = store(two, "main"), store(two, "analytics")
+    assert (main.inputs["instanceClass"], main.inputs["allocatedStorage"], main.inputs["dbName"]) \
+        == ("db.t4g.medium", 20, "app")
+    assert (analytics.inputs["instanceClass"], analytics.inputs["allocatedStorage"],
+            analytics.inputs["dbName"]) == ("db.t4g.small", 50, "analytics")
+    network_db_group = two.one(DB_SUBNETS, "network-db-subnets").outputs["name"]
+    for db in (main, analytics):
+        assert db.inputs["port"] == 5432
+        assert db.inputs["multiAz"] is True and db.inputs["deletionProtection"] is True
+        assert db.inputs["storageEncrypted"] is True and db.inputs["publiclyAccessible"] is False
+        assert db.inputs["kmsKeyId"] == key_arn(two, "data")
+        assert db.inputs["dbSubnetGroupName"] == network_db_group  # one subnet group, shared
+        assert db.protect is True
+    roles = {two.one(ROLE, f"{n}-monitoring-role").inputs["name"] for n in ("main", "analytics")}
+    assert roles == {f"{TWO}-main-monitoring", f"{TWO}-analytics-monitoring"}
+
+
+def test_two_caches_have_their_own_eviction_policy_and_secret(two):
+    policies = {}
+    network_cache_group = two.one(CACHE_SUBNETS, "network-cache-subnets").outputs["name"]
+    for name in ("sessions", "jobs"):
+        group = store(two, name)
+        assert group.inputs["port"] == 6379
+        assert group.inputs["transitEncryptionMode"] == "required"
+        assert group.inputs["atRestEncryptionEnabled"] is True
+        assert group.inputs["numCacheClusters"] == 2
+        assert group.inputs["automaticFailoverEnabled"] is True
+        assert group.inputs["subnetGroupName"] == network_cache_group
+        params = two.one(CACHE_PARAMS, f"{name}-params")
+        assert group.inputs["parameterGroupName"] == params.inputs["name"] == f"{TWO}-{name}-valkey8"
+        policies[name] = {p["name"]: p["value"] for p in params.inputs["parameters"]}
+        secret = two.one("aws:secretsmanager/secret:Secret", f"{name}-auth-secret")
+        assert secret.inputs["namePrefix"] == f"{TWO}-{name}-auth-"
+        assert secret.inputs["kmsKeyId"] == key_arn(two, "data")
+    assert policies == {"sessions": {"maxmemory-policy": "volatile-lru"},
+                        "jobs": {"maxmemory-policy": "noeviction"}}
+
+
+def test_each_store_is_reachable_only_from_the_service_that_uses_it(two):
+    """One ingress rule per store, from its one service's group on its port, and the matching
+    egress rule on that service's group; the store's group has no egress at all."""
+    for name, (_, component, _, service, port) in STORES.items():
+        group, client = store_group(two, name), service_group(two, service)
+        assert group.inputs["namePrefix"] == f"{TWO}-{component}-{STORES[name][2]}-"
+        assert two.by_urn(group.parent).type == "groundwork:security:SecurityGroups"
+        ids = store(two, name).inputs.get("vpcSecurityGroupIds") or \
+            store(two, name).inputs.get("securityGroupIds")
+        assert ids == [group.id]
+        [ingress] = rules_on(two, INGRESS, group.id)
+        assert flow(ingress) == ("tcp", port, port, client.id)
+        assert rules_on(two, EGRESS, group.id) == []
+        [egress] = [r for r in two.of_type(EGRESS)
+                    if r.inputs.get("referencedSecurityGroupId") == group.id]
+        assert egress.inputs["securityGroupId"] == client.id
+        assert flow(egress) == ("tcp", port, port, group.id)
+        # the rules live in the store's own SecurityGroups component
+        assert {two.by_urn(r.parent).name for r in (ingress, egress)} == {component}
+
+
+def test_each_service_reaches_exactly_its_stores(two):
+    """The services' outbound rules: 443 to the world (the matrix) plus one rule per store
+    the service uses, and nothing inbound."""
+    want = {"app": {("main", 5432), ("sessions", 6379)}, "reports": {("analytics", 5432)},
+            "worker": {("jobs", 6379)}}
+    groups = {n: store_group(two, n).id for n in STORES}
+    names = {v: k for k, v in groups.items()}
+    for service, stores in want.items():
+        client = service_group(two, service)
+        assert rules_on(two, INGRESS, client.id) == []
+        out = [flow(r) for r in rules_on(two, EGRESS, client.id)]
+        assert ("tcp", 443, 443, "0.0.0.0/0") in out
+        assert {(names[peer], port) for _, port, _, peer in out if peer in names} == stores
+        assert len(out) == 1 + len(stores)
+    assert two.stack_outputs["service_security_group_ids"] == {
+        s: service_group(two, s).id for s in want}
+
+
+def _alarms_of(result: PlanResult, scope: str) -> dict[str, list[ResourceRecord]]:
+    """The alarms named `<prefix>-alarms-<scope>-<key>[-<n>]`, by key."""
+    out: dict[str, list[ResourceRecord]] = {}
+    start = f"{TWO}-alarms-{scope}-"
+    for alarm in result.of_type(ALARM):
+        name = alarm.inputs["name"]
+        if name.startswith(start):
+            key = name.removeprefix(start).rstrip("-0123456789")
+            out.setdefault(key, []).append(alarm)
+    return out
+
+
+def test_both_databases_get_their_own_alarms(two):
+    topics = {t.inputs["tags"]["Severity"]: t.outputs["arn"] for t in two.of_type(TOPIC)}
+    for name, allocated in (("main", 20), ("analytics", 50)):
+        alarms = _alarms_of(two, name)
+        assert sorted(alarms) == DATABASE_ALARMS
+        identifier = store(two, name).outputs["identifier"]
+        for key, [alarm] in alarms.items():
+            assert alarm.inputs["name"] == f"{TWO}-alarms-{name}-{key}"
+            assert alarm.inputs["dimensions"] == {"DBInstanceIdentifier": identifier}
+            severity = ALARMS[key].severity
+            assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [topics[severity]]
+            assert alarm.inputs["actionsEnabled"] is True
+        # thresholds follow each database's own size; the override applies to both
+        [free] = alarms["rds-free-storage"]
+        assert free.inputs["threshold"] == allocated * 1024**3 // 10
+        assert alarms["rds-cpu"][0].inputs["threshold"] == 80
+    [events] = two.of_type(RDS_EVENTS)
+    assert sorted(events.inputs["sourceIds"]) == sorted(
+        store(two, n).outputs["identifier"] for n in ("main", "analytics"))
+    assert events.inputs["snsTopic"] == topics["critical"]
+
+
+def test_both_caches_get_alarms_per_node(two):
+    for name in ("sessions", "jobs"):
+        alarms = _alarms_of(two, name)
+        assert sorted(alarms) == CACHE_ALARMS
+        members = sorted(store(two, name).outputs["memberClusters"])
+        assert members == [f"{TWO}-{name}-001", f"{TWO}-{name}-002"]
+        for key, per_node in alarms.items():
+            by_name = {a.inputs["name"]: a for a in per_node}
+            assert sorted(by_name) == [f"{TWO}-alarms-{name}-{key}-{n}" for n in (1, 2)]
+            for n, member in enumerate(members, start=1):
+                dims = by_name[f"{TWO}-alarms-{name}-{key}-{n}"].inputs["dimensions"]
+                assert dims == {"CacheClusterId": member}
+
+
+def test_two_databases_alarm_names_are_unique_and_exported(two):
+    names = [a.inputs["name"] for a in two.of_type(ALARM)]
+    assert len(names) == len(set(names))
+    assert all(n.startswith(f"{TWO}-alarms-") for n in names)
+    assert sorted(two.stack_outputs["alarm_names"]) == sorted(names)
+    assert two.stack_outputs["dashboard"] == f"{TWO}-dashboard"
+    nat = _alarms_of(two, "network")
+    assert sorted(nat) == ["nat-packets-dropped", "nat-port-allocation"]
+
+
+def test_two_databases_export_one_contract_per_store(two):
+    databases = two.stack_outputs["databases"]
+    assert sorted(databases) == ["analytics", "main"]
+    for name, contract in databases.items():
+        instance = store(two, name)
+        assert contract == {
+            "endpoint": instance.outputs["address"], "port": 5432,
+            "name": instance.inputs["dbName"],
+            "secret_arn": instance.outputs["masterUserSecrets"][0]["secretArn"],
+            "security_group_id": store_group(two, name).id,
+            "identifier": instance.outputs["identifier"],
+        }
+    caches = two.stack_outputs["caches"]
+    assert sorted(caches) == ["jobs", "sessions"]
+    for name, contract in caches.items():
+        group = store(two, name)
+        secret = two.one("aws:secretsmanager/secret:Secret", f"{name}-auth-secret")
+        assert contract == {
+            "primary_endpoint": group.outputs["primaryEndpointAddress"],
+            "reader_endpoint": group.outputs["readerEndpointAddress"],
+            "port": 6379, "auth_secret_arn": secret.outputs["arn"],
+            "security_group_id": store_group(two, name).id,
+        }

@@ -61,14 +61,24 @@ logs_key, data_key = keys.require("logs").arn, keys.require("data").arn
 # shared by both databases and both caches.
 network = Network("network", NetworkArgs(cidr="10.40.0.0/16", az_count=2, nat="single",
                                          logs_key_arn=logs_key, tags=tags))
-vpc = {"vpc_id": network.outputs.vpc_id, "vpc_cidr": network.outputs.vpc_cidr}
 
 # The services, each in its own group (443 out; nothing in: they are workers here). Run your
 # tasks in `services.for_service("<name>")` (examples/worker-service builds a FargateService).
 services = SecurityGroups("services", SecurityGroupsArgs(
-    **vpc, services=[ServicePeer(name="app"), ServicePeer(name="reports"),
-                     ServicePeer(name="worker")], tags=tags))
+    vpc_id=network.outputs.vpc_id, vpc_cidr=network.outputs.vpc_cidr,
+    services=(ServicePeer(name="app"), ServicePeer(name="reports"), ServicePeer(name="worker")),
+    tags=tags))
 app, reports, worker = (services.for_service(s) for s in ("app", "reports", "worker"))
+
+
+def store_group(name: str, *, database_port: int | None = None,
+                cache_port: int | None = None) -> SecurityGroups:
+    """A store's own security group, admitting nothing until `allow_from` (a `SecurityGroups`
+    makes one database and one cache group, so each store gets its own)."""
+    return SecurityGroups(name, SecurityGroupsArgs(
+        vpc_id=network.outputs.vpc_id, vpc_cidr=network.outputs.vpc_cidr,
+        database_port=database_port, cache_port=cache_port, tags=tags))
+
 
 # The databases. Each has its own identifier, parameter group, log groups and monitoring role,
 # all named after it. Smaller than the production defaults (db.m7g.large, 100 GiB) to try it;
@@ -78,20 +88,18 @@ main = PostgresDatabase("main", PostgresDatabaseArgs(
     allocated_storage_gb=20,
     max_allocated_storage_gb=100,
     subnet_group_name=network.outputs.db_subnet_group_name,
-    security_group=SecurityGroups("main-sg", SecurityGroupsArgs(
-        **vpc, database_port=5432, tags=tags)),
+    security_group=store_group("main-sg", database_port=5432),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
     tags=tags,
 ))
 analytics = PostgresDatabase("analytics", PostgresDatabaseArgs(
-    instance_class="db.t4g.large",
+    instance_class="db.t4g.small",
     allocated_storage_gb=50,
     max_allocated_storage_gb=500,
     database_name="analytics",
     subnet_group_name=network.outputs.db_subnet_group_name,
-    security_group=SecurityGroups("analytics-sg", SecurityGroupsArgs(
-        **vpc, database_port=5432, tags=tags)),
+    security_group=store_group("analytics-sg", database_port=5432),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
     tags=tags,
@@ -103,8 +111,7 @@ sessions = RedisCache("sessions", RedisCacheArgs(
     node_type="cache.t4g.small",
     maxmemory_policy="volatile-lru",
     subnet_group_name=network.outputs.cache_subnet_group_name,
-    security_group=SecurityGroups("sessions-sg", SecurityGroupsArgs(
-        **vpc, cache_port=6379, tags=tags)),
+    security_group=store_group("sessions-sg", cache_port=6379),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
     tags=tags,
@@ -113,8 +120,7 @@ jobs = RedisCache("jobs", RedisCacheArgs(
     node_type="cache.t4g.small",
     maxmemory_policy="noeviction",
     subnet_group_name=network.outputs.cache_subnet_group_name,
-    security_group=SecurityGroups("jobs-sg", SecurityGroupsArgs(
-        **vpc, cache_port=6379, tags=tags)),
+    security_group=store_group("jobs-sg", cache_port=6379),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
     tags=tags,

@@ -70,7 +70,7 @@ queue = aws.sqs.Queue(
 # ServicePeer's defaults: kind worker, no port, no database, no cache).
 groups = SecurityGroups("security-groups", SecurityGroupsArgs(
     vpc_id=network.outputs.vpc_id, vpc_cidr=network.outputs.vpc_cidr,
-    services=[ServicePeer(name="worker")], tags=tags))
+    services=(ServicePeer(name="worker"),), tags=tags))
 
 cluster = EcsCluster("cluster", EcsClusterArgs(tags=tags))  # Container Insights enhanced
 

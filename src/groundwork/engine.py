@@ -763,7 +763,7 @@ def _fast_path() -> Iterator[None]:
 
     original = sdk_resource._get_stack_trace
     was_enabled = gc.isenabled()
-    sdk_resource._get_stack_trace = source_pb2.StackTrace  # type: ignore[assignment]
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
     gc.disable()
     try:
         yield

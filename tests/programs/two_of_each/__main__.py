@@ -1,0 +1,119 @@
+"""Two of every public component in one program, wired the way a platform team would
+(tests/test_two_of_each.py): a `blue` and a `green` environment side by side in one stack, each
+with its own keys, network, security groups, database, cache, cluster, load balancer, web and
+worker services, notifications, alarms, dashboard and CI role. Only the components' names
+differ, so any clash of URNs or AWS names is a naming bug.
+
+Stack config `twins:duplicate` true registers a second `blue` network as well: the engine must
+refuse that program, naming the URN.
+"""
+
+import pulumi
+
+from groundwork.components import (
+    AccountContext,
+    AlarmTargets,
+    Dashboard,
+    DashboardArgs,
+    EcsCluster,
+    EcsClusterArgs,
+    EncryptionKey,
+    EncryptionKeyArgs,
+    EnvironmentAlarms,
+    EnvironmentAlarmsArgs,
+    EnvironmentKeys,
+    EnvironmentKeysArgs,
+    FargateService,
+    FargateServiceArgs,
+    GithubDeployRole,
+    GithubDeployRoleArgs,
+    LoadBalancer,
+    LoadBalancerArgs,
+    Network,
+    NetworkArgs,
+    Notifications,
+    NotificationsArgs,
+    PostgresDatabase,
+    PostgresDatabaseArgs,
+    RedisCache,
+    RedisCacheArgs,
+    SecurityGroups,
+    SecurityGroupsArgs,
+    ServicePeer,
+    ServiceWiring,
+)
+
+config = pulumi.Config("twins")
+region = pulumi.Config("aws").require("region")
+account = AccountContext(region=region, account_id="123456789012")
+TAGS = {"Owner": "platform", "Environment": "test"}
+IMAGE = "ghcr.io/your-org/app:1.0.0"
+SERVICES = (ServicePeer(name="api", kind="web", port=8000, use_database=True, use_cache=True),
+            ServicePeer(name="worker", use_database=True))
+
+
+def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> GithubDeployRole:
+    keys = EnvironmentKeys(f"{color}-keys", EnvironmentKeysArgs(tags=TAGS, account=account))
+    audit_key = EncryptionKey(f"{color}-audit-key", EncryptionKeyArgs(
+        tags=TAGS, account=account, purpose="data"))
+    network = Network(f"{color}-net", NetworkArgs(
+        tags=TAGS, account=account, cidr=cidr, az_count=2, nat="single",
+        logs_key_arn=keys.require("logs").arn))
+    groups = SecurityGroups(f"{color}-groups", SecurityGroupsArgs(
+        tags=TAGS, vpc_id=network.outputs.vpc_id, vpc_cidr=cidr, services=SERVICES,
+        database_port=5432, cache_port=6379))
+    database = PostgresDatabase(f"{color}-db", PostgresDatabaseArgs(
+        tags=TAGS, account=account, instance_class="db.t4g.small", allocated_storage_gb=20,
+        max_allocated_storage_gb=100, subnet_group_name=network.outputs.db_subnet_group_name,
+        security_group=groups, data_key_arn=audit_key.arn, logs_key_arn=keys.require("logs").arn,
+        protect=False))
+    cache = RedisCache(f"{color}-cache", RedisCacheArgs(
+        tags=TAGS, node_type="cache.t4g.small", num_nodes=2,
+        subnet_group_name=network.outputs.cache_subnet_group_name, security_group=groups,
+        data_key_arn=keys.require("data").arn, logs_key_arn=keys.require("logs").arn,
+        protect=False))
+    cluster = EcsCluster(f"{color}-cluster", EcsClusterArgs(tags=TAGS, log_retention_days=30))
+    assert groups.alb is not None
+    lb = LoadBalancer(f"{color}-lb", LoadBalancerArgs(
+        tags=TAGS, account=account, http_only=True, deletion_protection=False,
+        vpc_id=network.outputs.vpc_id, subnet_ids=network.outputs.subnet_ids["public"],
+        security_group_ids=[groups.alb.id]))
+    wiring = ServiceWiring(
+        environment={"DATABASE_HOST": database.address, "CACHE_HOST": cache.primary_endpoint},
+        secrets={"DATABASE_PASSWORD": pulumi.Output.concat(database.secret_arn, ":password::"),
+                 "CACHE_AUTH_TOKEN": cache.auth_secret_arn},
+        secret_arns=[database.secret_arn, cache.auth_secret_arn],
+        secrets_key_arn=keys.require("data").arn)
+    services = {
+        peer.name: FargateService(f"{color}-{peer.name}", FargateServiceArgs(
+            tags=TAGS, account=account, kind=peer.kind, image=IMAGE, port=peer.port,
+            cpu=256, memory=512, cluster=cluster, subnet_ids=network.outputs.subnet_ids["compute"],
+            security_group_ids=[groups.for_service(peer.name).id],
+            logs_key_arn=keys.require("logs").arn, wiring=wiring,
+            load_balancer=lb if peer.kind == "web" else None,
+            listener_priority=100 if peer.kind == "web" else None,
+            deployment_alarm_names=[]))
+        for peer in SERVICES
+    }
+    notifications = Notifications(f"{color}-notify", NotificationsArgs(
+        tags=TAGS, account=account, key_arn=keys.require("notifications").arn,
+        critical_emails=["oncall@example.com"], database_identifiers=[database.identifier]))
+    targets = AlarmTargets.from_components(
+        region=region, load_balancers=[lb], services=services, databases=[database],
+        caches=[cache], networks=[network])
+    alarms = EnvironmentAlarms(f"{color}-alarms", EnvironmentAlarmsArgs(
+        tags=TAGS, targets=targets, critical_topic_arn=notifications.critical.arn,
+        warning_topic_arn=notifications.warning.arn))
+    Dashboard(f"{color}-dashboard", DashboardArgs(
+        tags=TAGS, alarms=alarms, notifications=notifications))
+    return GithubDeployRole(f"{color}-ci", GithubDeployRoleArgs(
+        tags=TAGS, account=account, repository="your-org/app", oidc_provider_arn=oidc_provider_arn))
+
+
+blue_ci = environment("blue", "10.10.0.0/16")
+# One OIDC provider per account and URL: the second role trusts the first role's provider.
+environment("green", "10.20.0.0/16", oidc_provider_arn=blue_ci.provider_arn)
+
+if config.get_bool("duplicate"):
+    Network("blue-net", NetworkArgs(tags=TAGS, account=account, cidr="10.30.0.0/16",
+                                    logs_key_arn="arn:aws:kms:us-east-1:123456789012:key/x"))
