@@ -318,12 +318,14 @@ class PostgresDatabase(pulumi.ComponentResource):
         family = args.parameter_group_family
         self.parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
-            # name_prefix: a major upgrade needs a group of the new family created first.
-            name_prefix=f"{naming.name(family)}-",
+            # name_prefix: a major upgrade needs a group of the new family created first. It
+            # follows the identifier, so a kept identifier keeps its group (a new group would
+            # leave the instance pending a reboot).
+            name_prefix=f"{ident}-{family}-",
             family=family,
             description=f"{naming.prefix} PostgreSQL: TLS forced, slow queries and connections logged",
             parameters=parameters(args),
-            tags=naming.tagged(naming.name(family)),
+            tags=naming.tagged(f"{ident}-{family}"),
             opts=child_opts(self),
         )
         self.log_groups = [

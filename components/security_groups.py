@@ -242,7 +242,7 @@ def store_group(owner: str, key: str, security_group: Any,
 class SecurityGroupsSettings(ArgsModel):
     """Who talks to whom: the plain description the matrix is computed from."""
 
-    services: tuple[ServicePeer, ...] = ()
+    services: Sequence[ServicePeer] = ()
     """The services, each with its own group (default none: only the alb, database and cache
     groups asked for below)."""
     load_balancer: bool = True

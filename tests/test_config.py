@@ -133,6 +133,13 @@ def test_image_must_be_immutable(image: str, reason: str):
     assert reason in line
 
 
+@pytest.mark.parametrize("name", ["alb", "database", "cache"])
+def test_service_names_of_the_shared_groups_are_refused_as_config(name: str):
+    """Caught by the config, naming the key, before SecurityGroupsArgs would refuse it."""
+    [line] = problems(services=[{"name": name, "kind": "worker", "image": "repo/w:1.0.0"}])
+    assert line.startswith(f"groundwork:services[{name}]: name '{name}' is reserved")
+
+
 def test_web_service_needs_a_load_balancer_and_a_port():
     [line] = problems(services=[WEB])
     assert "load_balancer is required" in line

@@ -202,24 +202,6 @@ def test_example_imports_only_the_public_api(example):
             assert top in STDLIB | THIRD_PARTY, f"{example} imports {module!r}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("example", ALL)
-def test_example_type_checks_strictly_against_the_public_api(example, tmp_path):
-    """`mypy --strict` on the example, as a consumer's project would run it (no configuration
-    of groundwork's): the public names are exported and typed, and the Args take what the
-    example passes (an Output where an `Input[...]` is declared)."""
-    import subprocess
-
-    cache_dir = EXAMPLES.parent / ".mypy_cache" / "examples"
-    (tmp_path / "mypy.ini").write_text("[mypy]\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--strict",
-         "--follow-imports=silent", "--cache-dir", str(cache_dir), "--no-color-output",
-         "--no-error-summary", str(EXAMPLES / example / "__main__.py")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_the_public_api_loads_every_name_it_lists_and_types_it():
     """Every name of `groundwork.components.__all__` loads lazily from the module the mapping
     names, and the TYPE_CHECKING imports (what mypy sees) list exactly the same names from the

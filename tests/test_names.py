@@ -42,8 +42,24 @@ def test_every_stateful_resource_of_the_stack_keeps_its_aws_name(stack_check):
     assert check.stateful == [], f"{stack}: a stateful resource would be replaced"
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_upgrade_from_0_1_0_replaces_nothing_that_holds_data(stack: str, request):
+    """The one rename of 0.2.0 (CHANGELOG.md), checked against the names 0.1.0 deployed
+    (stacks/names/0.1.0/, recorded from the 0.1.0 program): every URN is kept or aliased, every
+    stateful name kept; what does change is only names of resources without data."""
+    record = names.read_record(ROOT / names.NAMES_DIR / "0.1.0" / f"{stack}.json")
+    assert record is not None and len(record["resources"]) > 100
+    check = names.compare(record, request.getfixturevalue(stack))
+    assert check.lost == [] and check.stateful == []
+    assert check.renamed, "0.2.0 moved the network's children and the keys (with aliases)"
+    changed_types = {names.key_type(key) for key, _, _ in check.changed}
+    assert changed_types and not changed_types & set(names.STATEFUL)
+
+
 def test_the_records_are_what_the_tool_writes():
-    for path in sorted((ROOT / names.NAMES_DIR).glob("*.json")):
+    paths = sorted((ROOT / names.NAMES_DIR).rglob("*.json"))
+    assert {p.stem for p in paths} == {"dev", "prod"} and len(paths) == 4
+    for path in paths:
         record = names.read_record(path)
         assert record is not None and record["stack"] == path.stem
         assert path.read_text() == names.render_record(record), f"{path}: not sorted/rendered"

@@ -14,6 +14,7 @@ from pydantic import Field
 from groundwork.components.cluster import EcsClusterSettings
 from groundwork.components.image import ImageBuildSettings
 from groundwork.components.load_balancer import CertificateSettings, LoadBalancerSettings
+from groundwork.components.security_groups import RESERVED_KEYS
 from groundwork.components.service import (
     ENV_NAME,
     FARGATE_SIZES,
@@ -92,6 +93,9 @@ class ServiceConfig(_Strict, FargateServiceSettings):
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
+        if self.name in RESERVED_KEYS:
+            problems.insert(0, f"name {self.name!r} is reserved: {', '.join(RESERVED_KEYS)} name the "
+                               "load balancer's and data stores' security groups")
         if (self.image is None) == (self.build is None):
             problems.insert(0, "set exactly one of image or build")
         wired = [n for n in (*(DATABASE_VARS if self.use_database else ()),
