@@ -16,7 +16,9 @@ The validators here are pure (no pulumi) and shared by several components.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,8 +48,10 @@ class ArgsModel(BaseModel):
     from unrelated types, and a model is immutable once validated. Field docstrings are the
     descriptions (the generated references read them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              arbitrary_types_allowed=True)
+    # Field docstrings are read from the source only when asked (`doc_of`): pydantic's
+    # use_attribute_docstrings tokenizes every class's source at import, half a second of
+    # every `groundwork` command (docs/performance.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     def settings(self, settings_class: type[ArgsModel]) -> dict[str, Any]:
         """The values of `settings_class`'s fields (objects, not dumps): how the stacks hand a
@@ -66,10 +70,43 @@ class ComponentArgs(ArgsModel):
     default_tags add the rest)."""
 
 
+@functools.cache
+def _class_docstrings(klass: type) -> dict[str, str]:
+    """The docstrings under the annotated fields of one class's own body."""
+    import ast
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(klass))
+    except (OSError, TypeError):
+        return {}
+    body = ast.parse(source).body[0]
+    if not isinstance(body, ast.ClassDef):
+        return {}
+    docs: dict[str, str] = {}
+    for node, after in itertools.pairwise(body.body):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            docs[node.target.id] = after.value.value
+    return docs
+
+
+def field_docstring(model: type[BaseModel], field: str) -> str:
+    """A field's docstring as written (the nearest class of the MRO that declares it), or the
+    `Field(description=...)` given instead; "" if neither."""
+    for klass in model.__mro__:
+        if field in inspect.get_annotations(klass) if isinstance(klass, type) else False:
+            doc = _class_docstrings(klass).get(field)
+            if doc:
+                return doc
+    info = model.model_fields.get(field)
+    return (info.description or "") if info is not None else ""
+
+
 def doc_of(model: type[BaseModel], field: str) -> str:
     """A field's one-line description."""
-    info = model.model_fields[field]
-    return " ".join((info.description or "").split())
+    return " ".join(field_docstring(model, field).split())
 
 
 def annotation_of(model: type[BaseModel], field: str) -> str:

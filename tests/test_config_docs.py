@@ -15,7 +15,7 @@ from pydantic_core import to_jsonable_python
 
 import groundwork.components
 import groundwork.stacks.config as config_module
-from groundwork.components.args import ArgsModel, ComponentArgs
+from groundwork.components.args import ArgsModel, ComponentArgs, doc_of
 from groundwork.config_docs import discover, render, render_references
 from groundwork.stacks.config import Profile, load_environment
 
@@ -48,8 +48,8 @@ def test_every_config_key_has_a_description():
     for name in dir(config_module):
         model = getattr(config_module, name)
         if isinstance(model, type) and issubclass(model, BaseModel) and model is not BaseModel:
-            missing += [f"{model.__name__}.{f}" for f, info in model.model_fields.items()
-                        if not info.description]
+            missing += [f"{model.__name__}.{f}" for f in model.model_fields
+                        if not doc_of(model, f)]
     assert missing == []
 
 
@@ -264,13 +264,13 @@ def test_every_args_field_has_a_description_that_states_its_default():
     bad = []
     for label, model in _documented_models():
         for name, info in model.model_fields.items():
-            text = (info.description or "").lower()
+            text = doc_of(model, name).lower()
             # A connection the component can't do without defaults to None and says
             # "required" (the component refuses None, naming the field).
             required = info.is_required() or info.get_default(call_default_factory=True) in (None, "")
             ok = "default" in text or (required and "required" in text)
             if not ok:
-                bad.append(f"{label}.{name}: {info.description!r}")
+                bad.append(f"{label}.{name}: {doc_of(model, name)!r}")
     assert bad == []
 
 

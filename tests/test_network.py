@@ -12,6 +12,7 @@ import pytest
 from conftest import tags_of
 from pydantic import ValidationError
 
+from groundwork.components.args import doc_of
 from groundwork.components.network import (
     SEED_TIERS,
     EndpointsSettings,
@@ -463,9 +464,10 @@ def test_defaults_are_production_grade():
     assert args.endpoints.s3_gateway is True and args.legacy_child_aliases is False
     assert args.tiers == list(SEED_TIERS) and args.database_tier == "data"
     for model in (NetworkSettings, NetworkArgs, FlowLogsSettings, EndpointsSettings, TierSpec):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name} has no description"
-            assert "dev" not in info.description.split() and "prod" not in info.description.split()
+        for name in model.model_fields:
+            text = doc_of(model, name)
+            assert text, f"{model.__name__}.{name} has no description"
+            assert "dev" not in text.split() and "prod" not in text.split()
 
 
 def test_a_precomputed_plan_must_be_the_settings_plan():

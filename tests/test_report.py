@@ -94,3 +94,19 @@ def test_text_table_is_plain_and_wraps_its_last_column():
     assert lines == ["  rule    control", "  ------  --------------",
                      "  a-rule  a rather long", "          control text"]
     assert all(len(line) <= 24 for line in lines)
+
+
+def test_two_groups_of_one_role_get_rows_of_their_own():
+    """Two SecurityGroups components each have a `database` group: the matrix names them apart
+    (by logical name) instead of merging their rows."""
+    from pathlib import Path
+
+    from groundwork.report import security_group_matrix
+    from groundwork.testing import plan_stack as plan_project
+
+    project = Path(__file__).resolve().parent.parent / "examples" / "two-databases"
+    _, matrix = security_group_matrix(plan_project("dev", project_dir=project))
+    assert matrix["main-sg-database"] == {"app": "tcp/5432"}
+    assert matrix["analytics-sg-database"] == {"reports": "tcp/5432"}
+    assert matrix["sessions-sg-cache"] == {"app": "tcp/6379"}
+    assert matrix["jobs-sg-cache"] == {"worker": "tcp/6379"}

@@ -37,6 +37,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from groundwork.components.args import field_docstring
+
 HIDDEN = {"stack", "region"}
 """EnvironmentConfig fields the loader fills from the stack, not from config."""
 
@@ -197,7 +199,7 @@ def _section(path: str, title: str, model: type[BaseModel], prod: _Values, dev: 
             p_show = d_show = "**required**"
         else:
             p_show, d_show = _show(p), _show(d)
-        desc = _cell(info.description or "")
+        desc = _cell(field_docstring(model, name))
         out.append(f"| `{name}` | {_type_name(info.annotation)} | {p_show} | {d_show} | {desc} |")
         sub = _model_in(info.annotation)
         if sub is not None and sub not in seen:

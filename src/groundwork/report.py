@@ -197,10 +197,16 @@ def _ports(inputs: dict[str, Any]) -> str:
 def security_group_rules(plan: PlanResult) -> list[SgRule]:
     """Every ingress/egress rule, peers resolved to group names."""
     names: dict[str, str] = {}
-    for sg in plan.of_type(SG_TYPE):
+    groups = plan.of_type(SG_TYPE)
+    labels = {}
+    for sg in groups:
         tags = sg.inputs.get("tags", {}) or {}
-        label = tags.get("Group") or tags.get("Role") or sg.inputs.get("name") or sg.name
-        names[sg.id] = str(label)
+        labels[sg.id] = str(tags.get("Group") or tags.get("Role") or sg.inputs.get("name") or sg.name)
+    shared = Counter(labels.values())
+    for sg in groups:
+        # Two SecurityGroups components both have a `database` group: name them apart by
+        # their logical names (`main-sg-database`, `analytics-sg-database`).
+        names[sg.id] = labels[sg.id] if shared[labels[sg.id]] == 1 else sg.name
     for vpc in plan.of_type("aws:ec2/vpc:Vpc"):
         names[str(vpc.outputs.get("defaultSecurityGroupId"))] = "default"
     rules = []

@@ -15,7 +15,7 @@ class _Strict(BaseModel):
     """Base of every config section: unknown keys are errors, values are not coerced from
     unrelated types (``"three"`` is not an int), and models are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)  # docstrings: components/args.doc_of
 
 
 def _known_size(value: str, table: Mapping[str, Any], what: str, examples: str) -> str:
