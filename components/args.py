@@ -1,8 +1,8 @@
 """What every component's `<Component>Args` shares (docs/library.md).
 
-- `ArgsModel`: typed, frozen, strict. Unknown arguments are errors naming the argument; values
-  are validated when the Args are built, so a bad value stops the program before any resource
-  is registered.
+- `ArgsModel`: typed and frozen. Unknown arguments are errors naming the argument and what is
+  allowed; values are validated when the Args are built (pydantic's lax mode: "2" is read as
+  2, "three" is an error), so a bad value stops the program before any resource is registered.
 - `ComponentArgs`: adds the two arguments every component takes, `name_prefix` and `tags`.
 - `<Component>Settings` (one per component, in its own module) holds the plain tunables; the
   `<Component>Args` adds what it connects to. The stacks' config sections extend the settings,
@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from pulumi import Input as Input
@@ -44,9 +44,9 @@ else:
 
 
 class ArgsModel(BaseModel):
-    """Base of every settings and Args model: unknown keys are errors, values are not coerced
-    from unrelated types, and a model is immutable once validated. Field docstrings are the
-    descriptions (the generated references read them)."""
+    """Base of every settings and Args model: unknown keys are errors, a value that can't be
+    read as its type is an error, and a model is immutable once validated. Field docstrings are
+    the descriptions (the generated references read them)."""
 
     # Field docstrings are read from the source only when asked (`doc_of`): pydantic's
     # use_attribute_docstrings tokenizes every class's source at import, half a second of
@@ -61,6 +61,25 @@ class ArgsModel(BaseModel):
 
 class ComponentArgs(ArgsModel):
     """The arguments every component takes besides its own."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_arguments(cls, data: Any) -> Any:
+        """An unknown argument is named with the closest known one and the whole list, before
+        pydantic's own "Extra inputs are not permitted"."""
+        if isinstance(data, Mapping):
+            unknown = sorted(str(k) for k in data if k not in cls.model_fields)
+            if unknown:
+                import difflib
+
+                known = sorted(cls.model_fields)
+                hints = []
+                for key in unknown:
+                    close = difflib.get_close_matches(key, known, n=1)
+                    hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                raise ValueError(f"{cls.__name__} has no argument {', '.join(hints)}; it takes "
+                                 f"{', '.join(known)}")
+        return data
 
     name_prefix: str = ""
     """Start of every AWS name (default "": `<project>-<stack>`, so two stacks of one project

@@ -18,9 +18,9 @@ Service:
 - the given (private) subnets, no public IP (ECS.2), platform LATEST (ECS.10), FARGATE or
   FARGATE_SPOT (`spot`), AZ rebalancing on, tags propagated from the service.
 - Deploys: min healthy 100 % / max 200 % (a full new set starts before any old task stops),
-  circuit breaker with rollback, and alarm-based rollback on `deployment_alarm_names` (by default
-  the names `components.alarm_names.deployment_alarm_names` gives, which EnvironmentAlarms
-  creates).
+  circuit breaker with rollback, and alarm-based rollback on `deployment_alarm_names` when given
+  (`components.alarm_names.deployment_alarm_names` computes the names the `EnvironmentAlarms`
+  watching the service will create; the stacks pass them).
   `deployment.strategy` ROLLING (default), BLUE_GREEN or CANARY: the latter two get a second
   target group, a weighted production listener rule and an IAM role ECS assumes to re-weight it.
 - A web service `depends_on` its listener rule (otherwise ECS races the ALB with "target group
@@ -55,7 +55,6 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
-from groundwork.components.alarm_names import deployment_alarm_names
 from groundwork.components.args import ArgsModel, ComponentArgs, Input, check_retention
 from groundwork.components.base import (
     AccountContext,
@@ -427,11 +426,11 @@ class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
     log_retention_days: int | None = None
     """Retention of the service's log group (default none: the cluster's
     `log_retention_days`)."""
-    deployment_alarm_names: Sequence[str] | None = None
-    """Alarms that roll a deployment back (default none: the names an `EnvironmentAlarms`
-    named "alarms" with the same name_prefix gives this service's deployment alarms,
-    `components.alarm_names.deployment_alarm_names`; [] when no such alarms exist, or ECS waits
-    on alarms that never come)."""
+    deployment_alarm_names: Sequence[str] = ()
+    """Alarms that roll a deployment back (default none: the circuit breaker alone rolls back a
+    deployment whose tasks fail; naming alarms that nothing creates would leave ECS waiting on
+    them). `deployment_alarm_names(service, kind, name_prefix=..., alarms=<EnvironmentAlarms
+    name>)` gives the names the alarms watching this service create."""
     queue_dimensions: Mapping[str, Input[str]] | None = None
     """Dimensions of `scaling.queue_metric` known only at deploy time (e.g. `{"QueueName":
     queue.name}`), merged over its `dimensions` (default none)."""
@@ -790,11 +789,9 @@ class FargateService(pulumi.ComponentResource):
             depends_on.append(self.route.rule)
 
         # -- service ------------------------------------------------------------------------
-        # Alarm-based rollback names alarms EnvironmentAlarms creates later; with no alarms
-        # (deployment_alarm_names=[]) there are none to name, and ECS would wait on ghosts.
-        self.alarm_names: list[str] = (
-            list(args.deployment_alarm_names) if args.deployment_alarm_names is not None
-            else deployment_alarm_names(name, args.kind, name_prefix=args.name_prefix))
+        # Alarm-based rollback names alarms EnvironmentAlarms creates later (the caller knows
+        # which: docs/compute.md); none given, none named.
+        self.alarm_names: list[str] = list(args.deployment_alarm_names)
         deployment = aws.ecs.ServiceDeploymentConfigurationArgs(strategy=strategy)
         if strategy != "ROLLING":
             deployment = aws.ecs.ServiceDeploymentConfigurationArgs(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from groundwork.components.alarm_names import deployment_alarm_names
 from groundwork.components.base import AccountContext, Naming
 from groundwork.components.cache import RedisCache, RedisCacheArgs, RedisCacheSettings
 from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
@@ -205,8 +206,11 @@ def _build_compute(platform: Platform) -> None:
             wiring=_service_wiring(platform, svc.use_database, svc.use_cache),
             load_balancer=load_balancer if svc.kind == "web" else None,
             listener_priority=priorities.get(svc.name),
-            # No alarms, no alarm-based rollback (ECS would wait on alarms that never come).
-            deployment_alarm_names=None if env.alarms.enabled else [],
+            # The alarms `_build_alarms` creates for it ("alarms"); none without alarms (ECS
+            # would wait on alarms that never come).
+            deployment_alarm_names=deployment_alarm_names(
+                svc.name, svc.kind, name_prefix=naming.prefix, alarms="alarms")
+            if env.alarms.enabled else [],
         ), opts=platform.opts)
 
 

@@ -415,3 +415,28 @@ def test_certificate_is_an_arn_or_a_domain_and_zone():
         CertificateSettings(arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
                             domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ")
     assert CertificateSettings(domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ").arn is None
+
+
+def test_the_web_acl_can_come_from_the_same_program():
+    """`LoadBalancerArgs.waf_acl_arn` takes an Output (a web ACL built beside it), and the
+    association names exactly that ACL and this load balancer."""
+    import pulumi_aws as aws
+
+    from groundwork.components import LoadBalancer, LoadBalancerArgs
+    from groundwork.components.base import AccountContext
+    from groundwork.testing import plan_function
+
+    def program() -> None:
+        acl = aws.wafv2.WebAcl("edge", scope="REGIONAL", default_action={"allow": {}},
+                               visibility_config={"cloudwatch_metrics_enabled": True,
+                                                  "metric_name": "edge", "sampled_requests_enabled": True})
+        LoadBalancer("public", LoadBalancerArgs(
+            account=AccountContext(region="us-east-1", account_id="123456789012"),
+            http_only=True, deletion_protection=False, waf_acl_arn=acl.arn, vpc_id="vpc-1",
+            subnet_ids=["subnet-a", "subnet-b"], security_group_ids=["sg-1"]))
+
+    plan = plan_function(program, stack="waf")
+    acl = plan.one("aws:wafv2/webAcl:WebAcl")
+    association = plan.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert association.inputs["webAclArn"] == acl.outputs["arn"]
+    assert association.inputs["resourceArn"] == plan.one("aws:lb/loadBalancer:LoadBalancer").outputs["arn"]

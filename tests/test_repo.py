@@ -153,3 +153,42 @@ def test_the_library_guides_program_plans_offline(tmp_path):
         assert plan.stack_outputs["service_name"] == "acme-data-dev-worker"
     guide = (ROOT / "docs" / "library.md").read_text()
     assert '"acme-data-dev-orders"' in guide and 'plan.one("rds.Instance")' in guide
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every module a file imports (absolute names; relative imports resolved to `.`)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def test_components_import_nothing_from_the_stacks():
+    """The library never knows about environments (profiles, the prod floor, the seed tiers):
+    not even under TYPE_CHECKING."""
+    offenders = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+                 for p in sorted((ROOT / "components").rglob("*.py"))
+                 for line, name in _imports(p)
+                 if name.split(".")[:2] == ["groundwork", "stacks"] or name.split(".")[0] == "stacks"]
+    assert offenders == []
+    assert len(list((ROOT / "components").rglob("*.py"))) > 15  # the walk saw the package
+
+
+def test_nothing_imports_the_generic_top_level_names():
+    """`components`, `stacks`, `policies` exist only as `groundwork.*` (the wheel installs no
+    generic top-level package; an import of one would work in the repo and fail installed)."""
+    generic = {"components", "stacks", "policies"}
+    offenders = [f"{p.relative_to(ROOT)}:{line} imports {name}"
+                 for folder in ("components", "stacks", "policies", "src", "tests", "examples",
+                                "benchmarks")
+                 for p in sorted((ROOT / folder).rglob("*.py"))
+                 if "venv" not in p.parts and not p.is_relative_to(ROOT / "src" / "groundwork" / "components")
+                 and not p.is_relative_to(ROOT / "src" / "groundwork" / "stacks")
+                 and not p.is_relative_to(ROOT / "src" / "groundwork" / "policies")
+                 for line, name in _imports(p) if name.split(".")[0] in generic]
+    assert offenders == []

@@ -313,6 +313,7 @@ PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     "aws:iam/instanceProfile:InstanceProfile": ("name",),
     "aws:iam/policy:Policy": ("name",),
     "aws:iam/role:Role": ("name",),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("url",),
     "aws:iam/rolePolicy:RolePolicy": ("name", "role"),
     "aws:iam/user:User": ("name",),
     "aws:kms/alias:Alias": ("name",),
@@ -773,6 +774,20 @@ def _fast_path() -> Iterator[None]:
             gc.enable()
 
 
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a run's loop with nothing left running: a program that failed leaves the SDK's
+    registrations pending (and the mock monitor's calls in the loop's worker threads); they are
+    cancelled and the threads joined, so nothing of one run leaks into the next."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    with contextlib.suppress(Exception):
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
 def execute(
     target: Callable[[], None],
     *,
@@ -826,7 +841,7 @@ def execute(
             raise DuplicateUrnError(monitor.duplicates[0]) from None
         raise
     finally:
-        loop.close()
+        _close(loop)
         asyncio.set_event_loop(None)
         runtime_config.set_all_config({}, [])
     if monitor.duplicates:

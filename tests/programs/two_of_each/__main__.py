@@ -27,6 +27,8 @@ from groundwork.components import (
     FargateServiceArgs,
     GithubDeployRole,
     GithubDeployRoleArgs,
+    GithubPreviewRole,
+    GithubPreviewRoleArgs,
     LoadBalancer,
     LoadBalancerArgs,
     Network,
@@ -39,6 +41,8 @@ from groundwork.components import (
     RedisCacheArgs,
     SecurityGroups,
     SecurityGroupsArgs,
+    ServiceImage,
+    ServiceImageArgs,
     ServicePeer,
     ServiceWiring,
 )
@@ -72,6 +76,7 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         subnet_group_name=network.outputs.cache_subnet_group_name, security_group=groups,
         data_key_arn=keys.require("data").arn, logs_key_arn=keys.require("logs").arn,
         protect=False))
+    ServiceImage(f"{color}-image", ServiceImageArgs(tags=TAGS, kms_key_arn=keys.require("data").arn))
     cluster = EcsCluster(f"{color}-cluster", EcsClusterArgs(tags=TAGS, log_retention_days=30))
     assert groups.alb is not None
     lb = LoadBalancer(f"{color}-lb", LoadBalancerArgs(
@@ -106,13 +111,19 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         warning_topic_arn=notifications.warning.arn))
     Dashboard(f"{color}-dashboard", DashboardArgs(
         tags=TAGS, alarms=alarms, notifications=notifications))
-    return GithubDeployRole(f"{color}-ci", GithubDeployRoleArgs(
-        tags=TAGS, account=account, repository="your-org/app", oidc_provider_arn=oidc_provider_arn))
+    ci = GithubDeployRole(f"{color}-ci", GithubDeployRoleArgs(
+        tags=TAGS, account=account, repository="your-org/app", preview=False,
+        oidc_provider_arn=oidc_provider_arn))
+    GithubPreviewRole(f"{color}-preview", GithubPreviewRoleArgs(
+        tags=TAGS, account=account, repository="your-org/app", provider_arn=ci.provider_arn))
+    return ci
 
 
 blue_ci = environment("blue", "10.10.0.0/16")
-# One OIDC provider per account and URL: the second role trusts the first role's provider.
-environment("green", "10.20.0.0/16", oidc_provider_arn=blue_ci.provider_arn)
+# One OIDC provider per account and URL: the second role trusts the first role's provider
+# (`twins:second_provider` true makes a second one, which AWS refuses: a name clash).
+environment("green", "10.20.0.0/16",
+            oidc_provider_arn=None if config.get_bool("second_provider") else blue_ci.provider_arn)
 
 if config.get_bool("duplicate"):
     Network("blue-net", NetworkArgs(tags=TAGS, account=account, cidr="10.30.0.0/16",
