@@ -22,7 +22,8 @@ import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 if TYPE_CHECKING:
     from pulumi import Input as Input
@@ -73,12 +74,17 @@ class ComponentArgs(ArgsModel):
                 import difflib
 
                 known = sorted(cls.model_fields)
-                hints = []
+                errors = []
                 for key in unknown:
                     close = difflib.get_close_matches(key, known, n=1)
-                    hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-                raise ValueError(f"{cls.__name__} has no argument {', '.join(hints)}; it takes "
-                                 f"{', '.join(known)}")
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    errors.append(InitErrorDetails(
+                        type=PydanticCustomError(
+                            "unknown_argument", "{model} has no argument {key}{hint}; it takes {known}",
+                            {"model": cls.__name__, "key": repr(key), "hint": hint,
+                             "known": ", ".join(known)}),
+                        loc=(key,), input=data[key]))
+                raise ValidationError.from_exception_data(cls.__name__, errors)
         return data
 
     name_prefix: str = ""

@@ -188,7 +188,7 @@ class LoadBalancerArgs(ComponentArgs, LoadBalancerSettings):
     """Everything `LoadBalancer` takes: its settings plus where it sits."""
 
     # Widens the setting (an ARN in config) to an Input: a web ACL built in the same program.
-    waf_acl_arn: Input[str] | None = None
+    waf_acl_arn: Input[str] | None = None  # type: ignore[assignment]
     """WAFv2 web ACL to associate, e.g. a `aws.wafv2.WebAcl`'s `arn` (default none: no WAF, it
     is billed per rule and request)."""
     vpc_id: Input[str] | None = None

@@ -208,7 +208,8 @@ def test_exec_without_a_logs_key_is_refused_before_anything_registers(bad_args):
 @pytest.mark.parametrize("kwargs, field, words", [
     ({"log_retention_days": 13}, "log_retention_days", "13 is not a CloudWatch Logs retention"),
     ({"container_insights": "disabled"}, "container_insights", "'enhanced' or 'enabled'"),
-    ({"execute_comand": True}, "execute_comand", "Extra inputs are not permitted"),
+    ({"execute_comand": True}, "execute_comand",
+     "has no argument 'execute_comand' (did you mean 'execute_command'?)"),
 ])
 def test_bad_cluster_args_name_the_field(kwargs, field, words):
     with pytest.raises(ValidationError) as err:

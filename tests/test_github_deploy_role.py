@@ -622,5 +622,5 @@ def test_the_args_own_the_settings_the_ci_section_extends():
         GithubDeployRoleArgs(repository="acme/shop", oidc_provider_arn="arn:aws:iam::1:oidc/x")
     with pytest.raises(ValueError, match="set branches or environments"):
         GithubDeployRoleArgs(repository="acme/shop", branches=[])
-    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+    with pytest.raises(ValueError, match="GithubPreviewRoleArgs has no argument 'branches'"):
         GithubPreviewRoleArgs(repository="acme/shop", branches=["main"])  # a deploy-role setting
