@@ -2,7 +2,7 @@
 
 `pulumi preview --policy-pack policies` sends each resource to the pack over gRPC; here the
 same rule objects get the same arguments, built from the engine's records (see
-shared/reference/pulumi-offline.md, "Policy packs"):
+docs/testing.md and docs/policies.md):
 
 - each custom resource -> `ResourceValidationArgs(type, props, urn, name, opts, provider, config)`
   with `props` = its inputs wrapped exactly as the engine wraps them

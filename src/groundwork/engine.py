@@ -7,7 +7,7 @@ register. The mock answers what AWS would compute (ids, ARNs, auto-names, endpoi
 target-group `arn_suffix`, RDS identifiers, ElastiCache member clusters) so derived values such as
 alarm dimensions are real. Secrets are redacted in every record.
 
-How (see shared/reference/pulumi-offline.md): a `MockMonitor` subclass keeps the raw
+How (docs/testing.md): a `MockMonitor` subclass keeps the raw
 `RegisterResourceRequest` (which carries parent, protect, dependencies, aliases...;
 `MockResourceArgs` does not), and each run gets a fresh event loop and root Stack.
 
