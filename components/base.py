@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,14 @@ def check_component_name(kind: str, name: str) -> None:
         raise ValueError(f"{kind}: name {name!r} must be 1-40 characters of lowercase letters, "
                          "digits and single hyphens, starting with a letter (it starts every "
                          "AWS name the component derives)")
+
+
+def require(kind: str, name: str, args: Any, required: Mapping[str, str]) -> None:
+    """Refuse Args that leave a required connection unset (None), naming the field and what it
+    takes (`required`: field -> what to pass), before the component registers anything."""
+    for key, what in required.items():
+        if getattr(args, key) is None:
+            raise ValueError(f"{kind} {name!r}: {type(args).__name__}.{key} is required ({what})")
 
 
 def default_prefix() -> str:

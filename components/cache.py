@@ -46,6 +46,7 @@ from groundwork.components.base import (
     component_naming,
     default_prefix,
     own_subnet_group,
+    require,
 )
 from groundwork.components.security_groups import SecurityGroups, group_of, store_group
 from groundwork.components.sizing import CACHE_NODE_TYPES
@@ -216,10 +217,7 @@ class RedisCache(pulumi.ComponentResource):
         check_subnet_source("RedisCache", subnet_group_name=args.subnet_group_name,
                             subnet_ids=args.subnet_ids, minimum=2 if failover else 1,
                             why="Multi-AZ with automatic failover (num_nodes >= 2)")
-        for key in ("security_group", "data_key_arn", "logs_key_arn"):
-            if getattr(args, key) is None:
-                raise ValueError(f"RedisCache {name!r}: RedisCacheArgs.{key} is required "
-                                 f"({_REQUIRED[key]})")
+        require("RedisCache", name, args, _REQUIRED)
         rg_id = args.replication_group_id or replication_group_id(naming)
         if not REPLICATION_GROUP_ID.match(rg_id):
             raise ValueError(f"RedisCache {name!r}: replication_group_id {rg_id!r} is not a valid "

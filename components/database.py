@@ -46,6 +46,7 @@ from groundwork.components.base import (
     child_opts,
     component_naming,
     own_subnet_group,
+    require,
 )
 from groundwork.components.security_groups import SecurityGroups, group_of, store_group
 from groundwork.components.sizing import DB_INSTANCE_CLASSES
@@ -289,10 +290,7 @@ class PostgresDatabase(pulumi.ComponentResource):
         check_subnet_source("PostgresDatabase", subnet_group_name=args.subnet_group_name,
                             subnet_ids=args.subnet_ids, minimum=2,
                             why="an RDS subnet group (DBSubnetGroupDoesNotCoverEnoughAZs)")
-        for key in ("security_group", "data_key_arn", "logs_key_arn"):
-            if getattr(args, key) is None:
-                raise ValueError(f"PostgresDatabase {name!r}: PostgresDatabaseArgs.{key} is "
-                                 f"required ({_REQUIRED[key]})")
+        require("PostgresDatabase", name, args, _REQUIRED)
         ident = args.identifier or rds_identifier(naming)
         if not RDS_IDENTIFIER.match(ident):
             raise ValueError(f"PostgresDatabase {name!r}: identifier {ident!r} is not a valid RDS "

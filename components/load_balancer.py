@@ -38,7 +38,14 @@ import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
-from groundwork.components.base import AccountContext, Naming, account_for, child_opts, component_naming
+from groundwork.components.base import (
+    AccountContext,
+    Naming,
+    account_for,
+    child_opts,
+    component_naming,
+    require,
+)
 
 ALB_NAME_MAX = 32
 """AWS's limit for load balancer and target group names."""
@@ -247,9 +254,7 @@ class LoadBalancer(pulumi.ComponentResource):
         args = args if args is not None else LoadBalancerArgs()
         # Everything is checked before the component registers anything.
         naming = component_naming("LoadBalancer", name, args)
-        for key, what in _REQUIRED.items():
-            if getattr(args, key) is None:
-                raise ValueError(f"LoadBalancer {name!r}: LoadBalancerArgs.{key} is required ({what})")
+        require("LoadBalancer", name, args, _REQUIRED)
         for key in ("subnet_ids", "security_group_ids"):
             if isinstance(getattr(args, key), str):
                 raise TypeError(f"LoadBalancer {name!r}: LoadBalancerArgs.{key} must be a list "

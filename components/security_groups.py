@@ -48,7 +48,7 @@ import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
-from groundwork.components.base import child_opts, component_naming
+from groundwork.components.base import child_opts, component_naming, require
 
 WORLD = ("0.0.0.0/0", "::/0")
 ALB = "alb"
@@ -301,10 +301,7 @@ class SecurityGroups(pulumi.ComponentResource):
         args = args if args is not None else SecurityGroupsArgs()
         # Everything is checked before the component registers anything.
         naming = component_naming("SecurityGroups", name, args)
-        for key in ("vpc_id", "vpc_cidr"):
-            if getattr(args, key) is None:
-                raise ValueError(f"SecurityGroups {name!r}: SecurityGroupsArgs.{key} is required "
-                                 f"({_REQUIRED[key]})")
+        require("SecurityGroups", name, args, _REQUIRED)
         vpc_cidr: str = args.vpc_cidr  # type: ignore[assignment]  # checked just above
         services = args.services
         intents = matrix(services=services, load_balancer=args.load_balancer,
