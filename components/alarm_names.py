@@ -57,7 +57,7 @@ class AlarmKind:
     datapoints_to_alarm: int
     """Default number of breaching periods (of `evaluation_periods`) that raise the alarm."""
     seed_rule: str | None = None
-    """The seed 003 alerting rule this alarm implements, if any."""
+    """The alerting rule of the runbook (docs/alarms.md) this alarm implements, if any."""
 
 
 _KINDS = (

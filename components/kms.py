@@ -9,7 +9,7 @@ served. Why not one per resource: 3 keys cost $3/month; 20 would cost $20 and bu
 Every key rotates (yearly by default, FSBP KMS.4) and has an explicit policy (CKV2_AWS_64): the
 account root (so IAM policies can grant use; without it the key becomes unmanageable) plus
 exactly the service statements its purpose needs. The service statements are the deploy-time
-traps of controls.md: CloudWatch Logs needs `logs.<region>.amazonaws.com` conditioned on the
+traps (docs/operations.md): CloudWatch Logs needs `logs.<region>.amazonaws.com` conditioned on the
 log-group ARN encryption context, and an SNS topic's key must let `cloudwatch.amazonaws.com`
 (alarms) and `events.rds.amazonaws.com` (RDS events) generate data keys and decrypt, or
 publishing fails.

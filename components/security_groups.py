@@ -1,6 +1,6 @@
 """`SecurityGroups`: the seed-003 security-group matrix as data, plus an intent API.
 
-The matrix (target-architecture.md, seed 003):
+The matrix (docs/data-tier.md):
 
 | group    | inbound                                   | outbound                                  |
 |----------|-------------------------------------------|-------------------------------------------|

@@ -1,5 +1,5 @@
 """KMS keys as the data tier relies on them (FSBP KMS.4/5 and the deploy-time traps of
-controls.md), read from the real prod and dev plans; the stack's keys keep their names and alias
+docs/data-tier.md), read from the real prod and dev plans; the stack's keys keep their names and alias
 their pre-0.2.0 URNs; and `EnvironmentKeys(name, EnvironmentKeysArgs)` as a library component
 (two sets in one program, the Args it refuses)."""
 

@@ -1,4 +1,4 @@
-"""The security-group matrix (seed 003) on the real stacks, the construction-time guard, and
+"""The security-group matrix (docs/data-tier.md) on the real stacks, the construction-time guard, and
 `SecurityGroups(name, SecurityGroupsArgs(...))` as a library component (two sets in one program,
 the Args it refuses).
 

@@ -16,14 +16,14 @@ from groundwork.components.alarms.targets import AlarmTargets, LoadBalancerTarge
 NAMESPACE = "AWS/ApplicationELB"
 
 ERROR_RATE_PERCENT = 5.0
-"""HighErrorRate (seed 003): target 5xx above 5 % of requests..."""
+"""HighErrorRate (docs/alarms.md): target 5xx above 5 % of requests..."""
 ERROR_RATE_WINDOW = 300
 """...over 5 minutes: one 300 s datapoint of the ratio of sums."""
 MIN_REQUESTS = 20
 """Fewer requests than this in the window count as 0 % errors: 1 failure in 3 requests at night
 is not an outage worth a page (and it keeps the ratio defined)."""
 LATENCY_SECONDS = 2.0
-"""HighLatency (seed 003): p95 above 2 s (for 10 one-minute datapoints, see the catalog)."""
+"""HighLatency (docs/alarms.md): p95 above 2 s (for 10 one-minute datapoints, see the catalog)."""
 ELB_5XX_PER_MINUTE = 10.0
 """ALB-generated 5xx per minute that count as an incident."""
 
@@ -94,7 +94,7 @@ def _target_group_alarms(lb: pulumi.Input[str], service: ServiceTarget) -> list[
                               label=f"{service.name} target 5xx %", metrics=rate_metrics),
             comparison=">",
             threshold=ERROR_RATE_PERCENT,
-            threshold_note=f"seed 003; windows under {MIN_REQUESTS} requests count as 0 %",
+            threshold_note=f"HighErrorRate; windows under {MIN_REQUESTS} requests count as 0 %",
             # No requests is no errors; and this alarm gates deployments, where a gap in
             # traffic must not roll a healthy revision back.
             treat_missing_data="notBreaching",
@@ -107,7 +107,7 @@ def _target_group_alarms(lb: pulumi.Input[str], service: ServiceTarget) -> list[
                                      f"{service.name} p95 response time"),
             comparison=">",
             threshold=LATENCY_SECONDS,
-            threshold_note="seed 003",
+            threshold_note="HighLatency",
             # TargetResponseTime exists only when requests flow: no traffic is not slowness.
             treat_missing_data="notBreaching",
         ),

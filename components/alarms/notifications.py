@@ -6,7 +6,7 @@ event subscription of the given databases.
 `-warning` (or the `critical_topic_name` / `warning_topic_name` given: renaming a topic drops
 its confirmed subscriptions), `<prefix>-<name>-rds-events`.
 
-Deploy-time traps handled here (controls.md): an SNS topic encrypted with a customer key only
+Deploy-time traps handled here (docs/alarms.md): an SNS topic encrypted with a customer key only
 receives alarms if the KEY policy lets `cloudwatch.amazonaws.com` use it (components/kms.py does,
 and `events.rds.amazonaws.com` too) AND the TOPIC policy lets the service publish. The AWS-managed
 `alias/aws/sns` key never works for CloudWatch, which is why the topics never use it.

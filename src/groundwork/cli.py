@@ -626,6 +626,11 @@ def policy_pack_path() -> None:
 
 
 def main() -> None:  # pragma: no cover - console-script shim
+    """The `groundwork` command: one plan per process, so the engine leaves the run's garbage
+    to the process's end instead of collecting it (groundwork.engine.COLLECT_AFTER_RUN)."""
+    from groundwork import engine
+
+    engine.COLLECT_AFTER_RUN = False
     sys.exit(app())
 
 
