@@ -100,6 +100,16 @@ def require(kind: str, name: str, args: Any, required: Mapping[str, str]) -> Non
             raise ValueError(f"{kind} {name!r}: {type(args).__name__}.{key} is required ({what})")
 
 
+def checked_id(kind: str, name: str, field: str, value: str, pattern: re.Pattern[str],
+               rule: str) -> str:
+    """`value` (an AWS id the Args gave or the component derived) if it matches AWS's `pattern`;
+    else an error naming the component, the field and the rule (mocks accept any id; AWS
+    refuses the call)."""
+    if not pattern.match(value):
+        raise ValueError(f"{kind} {name!r}: {field} {value!r} is not a valid {rule}")
+    return value
+
+
 def default_prefix() -> str:
     """`<project>-<stack>`: the name prefix when the Args give none."""
     return f"{pulumi.get_project()}-{pulumi.get_stack()}".lower()

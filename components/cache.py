@@ -42,6 +42,7 @@ from groundwork.components.args import (
 from groundwork.components.base import (
     Naming,
     check_subnet_source,
+    checked_id,
     child_opts,
     component_naming,
     default_prefix,
@@ -218,11 +219,11 @@ class RedisCache(pulumi.ComponentResource):
                             subnet_ids=args.subnet_ids, minimum=2 if failover else 1,
                             why="Multi-AZ with automatic failover (num_nodes >= 2)")
         require("RedisCache", name, args, _REQUIRED)
-        rg_id = args.replication_group_id or replication_group_id(naming)
-        if not REPLICATION_GROUP_ID.match(rg_id):
-            raise ValueError(f"RedisCache {name!r}: replication_group_id {rg_id!r} is not a valid "
-                             "ElastiCache id (lowercase letter first, letters, digits and single "
-                             "hyphens, <= 40 characters)")
+        rg_id = checked_id("RedisCache", name, "replication_group_id",
+                           args.replication_group_id or replication_group_id(naming),
+                           REPLICATION_GROUP_ID,
+                           "ElastiCache id (lowercase letter first, letters, digits and single "
+                           "hyphens, <= 40 characters)")
         security_group, groups = store_group("RedisCache", "cache", args.security_group)
         super().__init__("groundwork:data:RedisCache", name, None, opts)
         self.args = args

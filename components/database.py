@@ -43,6 +43,7 @@ from groundwork.components.base import (
     Naming,
     account_for,
     check_subnet_source,
+    checked_id,
     child_opts,
     component_naming,
     own_subnet_group,
@@ -291,11 +292,10 @@ class PostgresDatabase(pulumi.ComponentResource):
                             subnet_ids=args.subnet_ids, minimum=2,
                             why="an RDS subnet group (DBSubnetGroupDoesNotCoverEnoughAZs)")
         require("PostgresDatabase", name, args, _REQUIRED)
-        ident = args.identifier or rds_identifier(naming)
-        if not RDS_IDENTIFIER.match(ident):
-            raise ValueError(f"PostgresDatabase {name!r}: identifier {ident!r} is not a valid RDS "
-                             "identifier (lowercase letter first, letters, digits and single "
-                             "hyphens, <= 63 characters)")
+        ident = checked_id("PostgresDatabase", name, "identifier",
+                           args.identifier or rds_identifier(naming), RDS_IDENTIFIER,
+                           "RDS identifier (lowercase letter first, letters, digits and single "
+                           "hyphens, <= 63 characters)")
         security_group, groups = store_group("PostgresDatabase", "database", args.security_group)
         super().__init__("groundwork:data:PostgresDatabase", name, None, opts)
         self.args = args
