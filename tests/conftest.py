@@ -25,6 +25,23 @@ def dev() -> PlanResult:
     return plan_stack("dev")
 
 
+@pytest.fixture(scope="session")
+def compute_twins() -> PlanResult:
+    """tests/programs/standalone, case compute_twins: two of each compute component in one
+    program (read by test_cluster, test_load_balancer and test_service; planned once)."""
+    from compute_support import run_standalone
+
+    return run_standalone("compute_twins")
+
+
+@pytest.fixture(scope="session")
+def compute_bad_args() -> PlanResult:
+    """The same program, case compute_bad_args: each compute component's refused Args."""
+    from compute_support import run_standalone
+
+    return run_standalone("compute_bad_args")
+
+
 NAT_INSTANCE = {"network": {"nat": "instance"}}
 """The dev override that swaps the NAT gateway for a NAT instance (issue 8)."""
 

@@ -18,7 +18,6 @@ from compute_support import (
     duplicate_names,
     duplicate_urns,
     role_of,
-    run_standalone,
     service,
     task,
 )
@@ -151,29 +150,19 @@ def test_platform_contract_for_the_alarms(contract):
 # -- the component on its own (tests/programs/standalone) ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def twins():
-    return run_standalone("compute_twins")
-
-
-@pytest.fixture(scope="module")
-def bad_args():
-    return run_standalone("compute_bad_args")
-
-
-def test_two_clusters_in_one_program_have_their_own_urns_and_names(twins):
-    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
-    clusters = {c.name: c for c in twins.of_type(CLUSTER)}
+def test_two_clusters_in_one_program_have_their_own_urns_and_names(compute_twins):
+    assert duplicate_urns(compute_twins) == {} and duplicate_names(compute_twins) == {}
+    clusters = {c.name: c for c in compute_twins.of_type(CLUSTER)}
     assert {n: c.inputs["name"] for n, c in clusters.items()} == {
         "blue-cluster": "standalone-test-blue-cluster",
         "green-cluster": "standalone-test-green-cluster"}
-    providers = {p.name: p for p in twins.of_type(CAPACITY)}
+    providers = {p.name: p for p in compute_twins.of_type(CAPACITY)}
     assert providers["blue-cluster-capacity"].inputs["clusterName"] == \
         clusters["blue-cluster"].outputs["name"]
     assert providers["green-cluster-capacity"].inputs["clusterName"] == \
         clusters["green-cluster"].outputs["name"]
     # only green has ECS Exec, with its own session log group and the logs key
-    [group] = [g for g in twins.of_type(LOG_GROUP) if g.name.endswith("-exec-logs")]
+    [group] = [g for g in compute_twins.of_type(LOG_GROUP) if g.name.endswith("-exec-logs")]
     assert (group.name, group.inputs["name"]) == (
         "green-cluster-exec-logs", "/ecs/standalone-test-green-cluster-exec")
     assert group.inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/logs"
@@ -183,25 +172,25 @@ def test_two_clusters_in_one_program_have_their_own_urns_and_names(twins):
     # each service runs in its own cluster, and Exec follows the cluster
     for name, cluster in (("api", "blue-cluster"), ("api-jobs", "blue-cluster"),
                           ("shop", "green-cluster"), ("shop-jobs", "green-cluster")):
-        svc = service(twins, name)
+        svc = service(compute_twins, name)
         assert svc.inputs["cluster"] == clusters[cluster].outputs["arn"]
         assert svc.inputs["enableExecuteCommand"] is (cluster == "green-cluster")
         assert providers[f"{cluster}-capacity"].urn in svc.depends_on
     # retention: the cluster's, which the services default to
-    assert twins.one(LOG_GROUP, "api-logs").inputs["retentionInDays"] == 30
-    assert twins.one(LOG_GROUP, "shop-logs").inputs["retentionInDays"] == 365
+    assert compute_twins.one(LOG_GROUP, "api-logs").inputs["retentionInDays"] == 30
+    assert compute_twins.one(LOG_GROUP, "shop-logs").inputs["retentionInDays"] == 365
     assert tags_of(clusters["blue-cluster"]) == {"Owner": "tests", "Environment": "test",
                                                  "Name": "standalone-test-blue-cluster",
                                                  "Component": "cluster"}
 
 
-def test_exec_without_a_logs_key_is_refused_before_anything_registers(bad_args):
-    error = bad_args.stack_outputs["errors"]["cluster_exec_without_key"]
+def test_exec_without_a_logs_key_is_refused_before_anything_registers(compute_bad_args):
+    error = compute_bad_args.stack_outputs["errors"]["cluster_exec_without_key"]
     assert error.startswith("EcsCluster 'bad-cluster': EcsClusterArgs.logs_key_arn is required "
                             "when execute_command is true")
-    assert [c.name for c in bad_args.of_type("groundwork:compute:EcsCluster")] == ["ok-cluster"]
-    assert not [r for r in bad_args.resources if r.name.startswith("bad-")]
-    assert {c.type for c in bad_args.resources if not c.custom} <= {
+    assert [c.name for c in compute_bad_args.of_type("groundwork:compute:EcsCluster")] == ["ok-cluster"]
+    assert not [r for r in compute_bad_args.resources if r.name.startswith("bad-")]
+    assert {c.type for c in compute_bad_args.resources if not c.custom} <= {
         *COMPUTE_COMPONENTS, "pulumi:pulumi:Stack"}
 
 

@@ -20,7 +20,6 @@ from compute_support import (
     doc,
     duplicate_names,
     duplicate_urns,
-    run_standalone,
     service,
     tier_subnet_ids,
     web,
@@ -336,63 +335,53 @@ def test_target_group_names_are_the_services_own(prod, three_web):
 # -- the component on its own (tests/programs/standalone) ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def twins():
-    return run_standalone("compute_twins")
-
-
-@pytest.fixture(scope="module")
-def bad_args():
-    return run_standalone("compute_bad_args")
-
-
-def test_two_load_balancers_in_one_program_have_their_own_urns_and_names(twins):
-    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
-    albs = {a.name: a for a in twins.of_type(ALB)}
+def test_two_load_balancers_in_one_program_have_their_own_urns_and_names(compute_twins):
+    assert duplicate_urns(compute_twins) == {} and duplicate_names(compute_twins) == {}
+    albs = {a.name: a for a in compute_twins.of_type(ALB)}
     assert {n: a.inputs["name"] for n, a in albs.items()} == {
         "public-lb": "standalone-test-public-lb", "partner-lb": "standalone-test-partner-lb"}
-    buckets = {b.name: b.inputs["bucket"] for b in twins.of_type("aws:s3/bucket:Bucket")}
+    buckets = {b.name: b.inputs["bucket"] for b in compute_twins.of_type("aws:s3/bucket:Bucket")}
     assert buckets == {"public-lb-logs": "standalone-test-public-lb-logs-123456789012-us-east-1",
                        "partner-lb-logs": "standalone-test-partner-lb-logs-123456789012-us-east-1"}
-    names = [t.inputs["name"] for t in twins.of_type(TG)] + [a.inputs["name"] for a in albs.values()]
+    names = [t.inputs["name"] for t in compute_twins.of_type(TG)] + [a.inputs["name"] for a in albs.values()]
     assert all(len(n) <= 32 for n in names) and len(set(names)) == len(names)
     # each load balancer has its own listeners; public serves HTTPS, partner (http_only) HTTP
-    listeners = {li.name: li for li in twins.of_type(LISTENER)}
+    listeners = {li.name: li for li in compute_twins.of_type(LISTENER)}
     assert set(listeners) == {"public-lb-https", "public-lb-http", "partner-lb-http"}
     for li in listeners.values():
         assert li.inputs["loadBalancerArn"] == albs[li.name.rsplit("-", 1)[0]].id
     # the same priority on two listeners is fine: each rule is on its own load balancer's
-    rules = {r.name: r for r in twins.of_type(RULE)}
+    rules = {r.name: r for r in compute_twins.of_type(RULE)}
     assert set(rules) == {"public-lb-api-rule", "partner-lb-shop-rule"}
     assert rules["public-lb-api-rule"].inputs["listenerArn"] == listeners["public-lb-https"].id
     assert rules["partner-lb-shop-rule"].inputs["listenerArn"] == listeners["partner-lb-http"].id
     assert {r.inputs["priority"] for r in rules.values()} == {100}
-    tgs = {t.name: t for t in twins.of_type(TG)}
+    tgs = {t.name: t for t in compute_twins.of_type(TG)}
     assert {n: t.inputs["name"] for n, t in tgs.items()} == {
         "public-lb-api-tg": "standalone-test-api-8000",
         "partner-lb-shop-tg": "standalone-test-shop-8000",
         "partner-lb-shop-alt-tg": "standalone-test-shop-alt-8000"}
-    assert service(twins, "api").inputs["loadBalancers"][0]["targetGroupArn"] == \
+    assert service(compute_twins, "api").inputs["loadBalancers"][0]["targetGroupArn"] == \
         tgs["public-lb-api-tg"].outputs["arn"]
-    assert service(twins, "shop").inputs["loadBalancers"][0]["targetGroupArn"] == \
+    assert service(compute_twins, "shop").inputs["loadBalancers"][0]["targetGroupArn"] == \
         tgs["partner-lb-shop-tg"].outputs["arn"]
     for name in albs:
-        parents = {twins.by_urn(r.parent).name for r in twins.of_type(TG) + twins.of_type(RULE)
-                   if r.name.startswith(name)}
+        routed = compute_twins.of_type(TG) + compute_twins.of_type(RULE)
+        parents = {compute_twins.by_urn(r.parent).name for r in routed if r.name.startswith(name)}
         assert parents == {name}
     # the deletion protection follows the Args (partner: off, its logs deletable)
     assert albs["public-lb"].inputs["enableDeletionProtection"] is True
     assert albs["partner-lb"].inputs["enableDeletionProtection"] is False
 
 
-def test_bad_load_balancer_args_are_refused_before_anything_registers(bad_args):
-    errors = bad_args.stack_outputs["errors"]
+def test_bad_load_balancer_args_are_refused_before_anything_registers(compute_bad_args):
+    errors = compute_bad_args.stack_outputs["errors"]
     assert errors["lb_without_vpc"].startswith(
         "LoadBalancer 'bad-lb': LoadBalancerArgs.vpc_id is required")
     assert errors["lb_one_subnet"].startswith(
         "LoadBalancer 'bad-lb': LoadBalancerArgs.subnet_ids names 1 distinct subnet(s); an ALB "
         "needs subnets in at least 2 AZs")
-    assert not [r for r in bad_args.resources if r.name.startswith("bad-lb")]
+    assert not [r for r in compute_bad_args.resources if r.name.startswith("bad-lb")]
 
 
 @pytest.mark.parametrize("kwargs, field, words", [

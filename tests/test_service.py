@@ -516,65 +516,55 @@ def test_services_name_no_rollback_alarms_when_alarms_are_off():
 # -- the component on its own (tests/programs/standalone) ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def twins():
-    return run_standalone("compute_twins")
-
-
-@pytest.fixture(scope="module")
-def bad_args():
-    return run_standalone("compute_bad_args")
-
-
-def test_two_web_and_two_worker_services_in_one_program(twins):
-    assert duplicate_urns(twins) == {} and duplicate_names(twins) == {}
+def test_two_web_and_two_worker_services_in_one_program(compute_twins):
+    assert duplicate_urns(compute_twins) == {} and duplicate_names(compute_twins) == {}
     names = {"api", "shop", "api-jobs", "shop-jobs"}
-    assert {c.name for c in twins.of_type("groundwork:compute:FargateService")} == names
+    assert {c.name for c in compute_twins.of_type("groundwork:compute:FargateService")} == names
     for name in names:
         prefix = f"standalone-test-{name}"
-        svc, t = service(twins, name), task(twins, name)
+        svc, t = service(compute_twins, name), task(compute_twins, name)
         assert svc.inputs["name"] == prefix and t.inputs["family"] == prefix
-        assert twins.one(LOG_GROUP, f"{name}-logs").inputs["name"] == f"/ecs/{prefix}"
-        roles = {r.name: r.inputs["name"] for r in twins.of_type(ROLE) if r.name.startswith(f"{name}-")
-                 and twins.by_urn(r.parent).name == name}
+        assert compute_twins.one(LOG_GROUP, f"{name}-logs").inputs["name"] == f"/ecs/{prefix}"
+        roles = {r.name: r.inputs["name"] for r in compute_twins.of_type(ROLE)
+                 if r.name.startswith(f"{name}-") and compute_twins.by_urn(r.parent).name == name}
         assert roles[f"{name}-execution-role"] == f"{prefix}-execution"
         assert roles[f"{name}-task-role"] == f"{prefix}-task"
         assert all(len(n) <= 64 for n in roles.values())
-        [c] = containers(twins, name)
+        [c] = containers(compute_twins, name)
         assert c["name"] == name and c["logConfiguration"]["options"]["awslogs-group"] == f"/ecs/{prefix}"
-        policies = {p.name: p.inputs["name"] for p in twins.of_type(SCALING_POLICY)
-                    if twins.by_urn(p.parent).name == name}
+        policies = {p.name: p.inputs["name"] for p in compute_twins.of_type(SCALING_POLICY)
+                    if compute_twins.by_urn(p.parent).name == name}
         assert policies[f"{name}-scale-cpu"] == f"{prefix}-scale-cpu"
-        assert twins.one(SCALING_TARGET, f"{name}-scaling").inputs["resourceId"] == \
+        assert compute_twins.one(SCALING_TARGET, f"{name}-scaling").inputs["resourceId"] == \
             f"service/standalone-test-{'blue' if name.startswith('api') else 'green'}-cluster/{prefix}"
     # the blue/green service has its own deploy role and both target groups on its LB
-    [lb] = service(twins, "shop").inputs["loadBalancers"]
+    [lb] = service(compute_twins, "shop").inputs["loadBalancers"]
     assert lb["advancedConfiguration"]["alternateTargetGroupArn"] == \
-        twins.one(TG, "partner-lb-shop-alt-tg").outputs["arn"]
-    assert role_of(twins, lb["advancedConfiguration"]["roleArn"]).inputs["name"] == \
+        compute_twins.one(TG, "partner-lb-shop-alt-tg").outputs["arn"]
+    assert role_of(compute_twins, lb["advancedConfiguration"]["roleArn"]).inputs["name"] == \
         "standalone-test-shop-deploy"
     # no deployment alarms unless given: this program creates none, and ECS would wait on
     # alarms that never come (the stacks pass the names their EnvironmentAlarms creates)
-    alarms = twins.stack_outputs["twins"]["alarm_names"]
+    alarms = compute_twins.stack_outputs["twins"]["alarm_names"]
     assert alarms == {"api": [], "shop": [], "api-jobs": [], "shop-jobs": []}
-    assert not (service(twins, "api").inputs.get("alarms") or {}).get("alarmNames")
+    assert not (service(compute_twins, "api").inputs.get("alarms") or {}).get("alarmNames")
 
 
-def test_one_service_name_in_two_programs_gets_two_sets_of_names(twins):
+def test_one_service_name_in_two_programs_gets_two_sets_of_names(compute_twins):
     staging = run_standalone("compute_twins", stack="staging")
     for name in ("api", "shop-jobs"):
-        a, b = service(twins, name), service(staging, name)
+        a, b = service(compute_twins, name), service(staging, name)
         assert a.name == b.name  # the same logical name: each program has its own stack
         assert (a.inputs["name"], b.inputs["name"]) == (f"standalone-test-{name}",
                                                         f"standalone-staging-{name}")
-    test_names = {(r.type, physical_name(r)) for r in twins.custom_resources if physical_name(r)}
+    test_names = {(r.type, physical_name(r)) for r in compute_twins.custom_resources if physical_name(r)}
     staging_names = {(r.type, physical_name(r)) for r in staging.custom_resources
                      if physical_name(r)}
     assert test_names.isdisjoint(staging_names)
 
 
-def test_service_image_repositories_are_their_own(twins):
-    repos = {r.name: r.inputs["name"] for r in twins.of_type("aws:ecr/repository:Repository")}
+def test_service_image_repositories_are_their_own(compute_twins):
+    repos = {r.name: r.inputs["name"] for r in compute_twins.of_type("aws:ecr/repository:Repository")}
     assert repos == {"api-image-repo": "standalone-test-api-image",
                      "shop-image-repo": "standalone-test-shop-image"}
 
@@ -589,9 +579,9 @@ def test_service_image_repositories_are_their_own(twins):
     ("service_without_image", "FargateService 'bad-service': FargateServiceArgs.image is required"),
     ("image_without_key", "ServiceImage 'bad-image': ServiceImageArgs.kms_key_arn is required"),
 ])
-def test_bad_service_args_are_refused_before_anything_registers(bad_args, case, words):
-    assert bad_args.stack_outputs["errors"][case].startswith(words)
-    assert not [r for r in bad_args.resources if r.name.startswith(("bad-service", "bad-image"))]
+def test_bad_service_args_are_refused_before_anything_registers(compute_bad_args, case, words):
+    assert compute_bad_args.stack_outputs["errors"][case].startswith(words)
+    assert not [r for r in compute_bad_args.resources if r.name.startswith(("bad-service", "bad-image"))]
 
 
 @pytest.mark.parametrize("kwargs, words", [
