@@ -1,5 +1,6 @@
 # groundwork: two commands, each doing its own set-up on a fresh machine (Python >= 3.11 + make).
 #   make plan STACK=dev     create .venv, install, plan the stack offline
+#   make plan-account       the same for the account baseline program (account/, stack main)
 #   make test               create .venv, install, lint (ruff), type-check (mypy), run the tests
 #   make docs               regenerate docs/configuration.md and docs/reference/ from the code
 PYTHON ?= python3
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.groundwork-installed
 STACK  ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: plan check cost test lint docs bench clean venv
+.PHONY: plan plan-account check cost test lint docs bench clean venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "groundwork needs Python >= 3.11; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
@@ -22,6 +23,10 @@ venv: $(STAMP)
 
 plan: $(STAMP)
 	$(BIN)/groundwork plan $(STACK)
+
+# The account baseline program (account/, docs/account.md): make plan-account [ACCOUNT_STACK=main]
+plan-account: $(STAMP)
+	$(BIN)/groundwork plan --project-dir account $(or $(ACCOUNT_STACK),main)
 
 check: $(STAMP)
 	$(BIN)/groundwork check $(STACK)

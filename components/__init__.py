@@ -17,6 +17,31 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from groundwork.components.account.account_settings import (
+        AccountSettings,
+        AccountSettingsArgs,
+        AccountSettingsSettings,
+        PasswordPolicySettings,
+        SecurityContactSettings,
+    )
+    from groundwork.components.account.audit_trail import AuditTrail, AuditTrailArgs, AuditTrailSettings
+    from groundwork.components.account.baseline import (
+        AccountBaseline,
+        AccountBaselineArgs,
+        AccountBaselineSettings,
+    )
+    from groundwork.components.account.budget import Budget, BudgetArgs, BudgetSettings
+    from groundwork.components.account.config_recorder import (
+        ConfigRecorder,
+        ConfigRecorderArgs,
+        ConfigRecorderSettings,
+    )
+    from groundwork.components.account.security_hub import SecurityHub, SecurityHubArgs, SecurityHubSettings
+    from groundwork.components.account.threat_detection import (
+        ThreatDetection,
+        ThreatDetectionArgs,
+        ThreatDetectionSettings,
+    )
     from groundwork.components.alarms import (
         AlarmOverride,
         AlarmTargets,
@@ -150,24 +175,54 @@ _HOME = {
     "GithubPreviewRole": "github_deploy_role",
     "GithubPreviewRoleArgs": "github_deploy_role",
     "GithubPreviewRoleSettings": "github_deploy_role",
+    "AccountBaseline": "account.baseline",
+    "AccountBaselineArgs": "account.baseline",
+    "AccountBaselineSettings": "account.baseline",
+    "AuditTrail": "account.audit_trail",
+    "AuditTrailArgs": "account.audit_trail",
+    "AuditTrailSettings": "account.audit_trail",
+    "ConfigRecorder": "account.config_recorder",
+    "ConfigRecorderArgs": "account.config_recorder",
+    "ConfigRecorderSettings": "account.config_recorder",
+    "ThreatDetection": "account.threat_detection",
+    "ThreatDetectionArgs": "account.threat_detection",
+    "ThreatDetectionSettings": "account.threat_detection",
+    "SecurityHub": "account.security_hub",
+    "SecurityHubArgs": "account.security_hub",
+    "SecurityHubSettings": "account.security_hub",
+    "AccountSettings": "account.account_settings",
+    "AccountSettingsArgs": "account.account_settings",
+    "AccountSettingsSettings": "account.account_settings",
+    "PasswordPolicySettings": "account.account_settings",
+    "SecurityContactSettings": "account.account_settings",
+    "Budget": "account.budget",
+    "BudgetArgs": "account.budget",
+    "BudgetSettings": "account.budget",
 }
 """Public name -> the module (under groundwork.components) that defines it."""
 
 __all__ = [
-    "AccountContext", "AlarmOverride", "AlarmTargets", "CertificateSettings", "Dashboard",
-    "DashboardArgs", "DeploymentSettings", "EcsCluster", "EcsClusterArgs", "EcsClusterSettings",
-    "EncryptionKey", "EncryptionKeyArgs", "EncryptionKeySettings", "EndpointsSettings",
-    "EnvironmentAlarms", "EnvironmentAlarmsArgs", "EnvironmentAlarmsSettings", "EnvironmentKeys",
-    "EnvironmentKeysArgs", "EnvironmentKeysSettings", "FargateService", "FargateServiceArgs",
-    "FargateServiceSettings", "FlowLogsSettings", "GithubDeployRole", "GithubDeployRoleArgs",
-    "GithubDeployRoleSettings", "GithubPreviewRole", "GithubPreviewRoleArgs",
-    "GithubPreviewRoleSettings", "HealthCheckSettings", "ImageBuildSettings", "LoadBalancer",
-    "LoadBalancerArgs", "LoadBalancerSettings", "Naming", "Network", "NetworkArgs",
-    "NetworkOutputs", "NetworkSettings", "Notifications", "NotificationsArgs",
-    "NotificationsSettings", "PostgresDatabase", "PostgresDatabaseArgs", "PostgresDatabaseSettings",
-    "QueueMetricSettings", "RedisCache", "RedisCacheArgs", "RedisCacheSettings", "RoutingSettings",
-    "ScalingSettings", "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings",
-    "ServiceImage", "ServiceImageArgs", "ServicePeer", "ServiceWiring", "TierSpec", "plan_subnets",
+    "AccountBaseline", "AccountBaselineArgs", "AccountBaselineSettings", "AccountContext",
+    "AccountSettings", "AccountSettingsArgs", "AccountSettingsSettings", "AlarmOverride",
+    "AlarmTargets", "AuditTrail", "AuditTrailArgs", "AuditTrailSettings", "Budget", "BudgetArgs",
+    "BudgetSettings", "CertificateSettings", "ConfigRecorder", "ConfigRecorderArgs",
+    "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings", "EcsCluster",
+    "EcsClusterArgs", "EcsClusterSettings", "EncryptionKey", "EncryptionKeyArgs",
+    "EncryptionKeySettings", "EndpointsSettings", "EnvironmentAlarms", "EnvironmentAlarmsArgs",
+    "EnvironmentAlarmsSettings", "EnvironmentKeys", "EnvironmentKeysArgs",
+    "EnvironmentKeysSettings", "FargateService", "FargateServiceArgs", "FargateServiceSettings",
+    "FlowLogsSettings", "GithubDeployRole", "GithubDeployRoleArgs", "GithubDeployRoleSettings",
+    "GithubPreviewRole", "GithubPreviewRoleArgs", "GithubPreviewRoleSettings",
+    "HealthCheckSettings", "ImageBuildSettings", "LoadBalancer", "LoadBalancerArgs",
+    "LoadBalancerSettings", "Naming", "Network", "NetworkArgs", "NetworkOutputs",
+    "NetworkSettings", "Notifications", "NotificationsArgs", "NotificationsSettings",
+    "PasswordPolicySettings", "PostgresDatabase", "PostgresDatabaseArgs",
+    "PostgresDatabaseSettings", "QueueMetricSettings", "RedisCache", "RedisCacheArgs",
+    "RedisCacheSettings", "RoutingSettings", "ScalingSettings", "SecurityContactSettings",
+    "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHub",
+    "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
+    "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",
+    "TierSpec", "plan_subnets",
 ]
 """The public names, a literal list so that type checkers (mypy --strict: no implicit re-export)
 see the TYPE_CHECKING imports above as exported; the same names as `_HOME`."""

@@ -16,13 +16,27 @@ The token is 64 characters from letters, digits and `-`: AWS accepts only `! & #
 non-alphanumerics in an AUTH token (CreateReplicationGroup refuses `_ . ~` and the rest), and of
 those only `-` is safe unquoted in a `rediss://:token@host` URL. The secret's SecretString is
 the token itself, a plain string, and it is a Pulumi secret everywhere (encrypted in state,
-redacted in output). No rotation schedule: see docs/data-tier.md.
+redacted in output).
+
+The token rotates (SecretsManager.4): a rotation Lambda whose code is `cache_rotation.py` in
+this package (shipped in the wheel, stdlib + boto3 only) sets each new token with ElastiCache's
+`ROTATE` strategy (old and new both valid), checks the group took it, moves AWSCURRENT and then
+`SET`s it (the old one stops working), every `auth_token_rotation_days` (default 30). The
+Lambda has its own role (exactly this secret, this group, the data key via Secrets Manager, its
+own log group), runs outside the VPC (the cache's subnets have no route to the AWS APIs it
+calls) and logs to a log group with the logs key. Rotation can be switched off only with a
+reason and an expiry date (`auth_token_rotation_exempt`, `..._until`), recorded as the
+`RotationExempt` and `RotationExemptUntil` tags the policy pack reads. docs/data-tier.md says
+how applications follow a rotation.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -40,7 +54,9 @@ from groundwork.components.args import (
     known_size,
 )
 from groundwork.components.base import (
+    AccountContext,
     Naming,
+    account_for,
     check_subnet_source,
     checked_id,
     child_opts,
@@ -66,6 +82,18 @@ SECRET_RECOVERY_DAYS = 7
 """Recovery window of the auth secret (default 7, AWS's minimum above 0): the secret's name is
 auto-generated, so a recreated stack never waits on a deleted name; a week is enough to undo a
 mistaken delete."""
+ROTATION_CODE = Path(__file__).with_name("cache_rotation.py")
+"""The rotation Lambda's code: one module of this package, shipped as the function's only file."""
+ROTATION_HANDLER = "cache_rotation.handler"
+ROTATION_RUNTIME = "python3.12"
+ROTATION_TIMEOUT = 900
+"""Seconds per step (default 900, Lambda's maximum): setSecret and finishSecret wait for the
+group to apply the token change; a step that still waits fails and Secrets Manager retries."""
+ROTATION_EXEMPT_TAG = "RotationExempt"
+ROTATION_EXEMPT_UNTIL_TAG = "RotationExemptUntil"
+"""Tags of a switched-off rotation: the reason, and the date (YYYY-MM-DD) it stops counting."""
+TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+"""What AWS accepts as a tag value (letters, digits, spaces and `_ . : / = + - @`)."""
 REPLICATION_GROUP_ID = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$")
 """ElastiCache's replication-group id rule: lowercase letter first, letters/digits/hyphens,
 <= 40 characters, no double or trailing hyphen (mocks accept anything; AWS refuses the call)."""
@@ -120,6 +148,17 @@ class RedisCacheSettings(ArgsModel):
     final_snapshot: bool = True
     """Snapshot the primary when the group is deleted (default true: a deleted cache keeps its
     data)."""
+    auth_token_rotation_days: Annotated[int, Field(ge=1, le=90)] = 30
+    """Days between AUTH token rotations (default 30: monthly, well inside the 90 days of FSBP
+    SecretsManager.4; 1-90 allowed). Each rotation keeps the old token valid only until the
+    new one is current (docs/data-tier.md)."""
+    auth_token_rotation_exempt: str = ""
+    """Switches rotation off, and says why (default "": rotation on). Needs
+    `auth_token_rotation_exempt_until`; tagged `RotationExempt` on the secret, where the policy
+    pack reports it. A tag value: <= 256 letters, digits, spaces and `_ . : / = + - @`."""
+    auth_token_rotation_exempt_until: datetime.date | None = None
+    """Last day the exemption counts (default none; required with
+    `auth_token_rotation_exempt`, tagged `RotationExemptUntil` as YYYY-MM-DD)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -140,6 +179,11 @@ class RedisCacheSettings(ArgsModel):
     def _window(cls, v: str, info: Any) -> str:
         return check_window(v, weekly=info.field_name == "maintenance_window")
 
+    @field_validator("auth_token_rotation_exempt")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        return v.strip()  # blank is no reason: rotation stays on
+
     @field_validator("node_type")
     @classmethod
     def _node(cls, v: str) -> str:
@@ -155,7 +199,19 @@ class RedisCacheSettings(ArgsModel):
             )
         check_windows("snapshot_window", self.snapshot_window, "maintenance_window",
                       self.maintenance_window, minimum=60)
+        reason, until = self.auth_token_rotation_exempt, self.auth_token_rotation_exempt_until
+        if reason and not TAG_VALUE.match(reason):
+            raise ValueError("auth_token_rotation_exempt must be a tag value: <= 256 letters, "
+                             "digits, spaces and _ . : / = + - @")
+        if bool(reason) != (until is not None):
+            raise ValueError("auth_token_rotation_exempt (why) and auth_token_rotation_exempt_until "
+                             "(a date) switch rotation off together: give both or neither")
         return self
+
+    @property
+    def rotates(self) -> bool:
+        """The AUTH token has a rotation schedule (no exemption)."""
+        return not self.auth_token_rotation_exempt
 
     @property
     def parameter_group_family(self) -> str:
@@ -191,19 +247,52 @@ class RedisCacheArgs(ComponentArgs, RedisCacheSettings):
     protect: bool = True
     """Pulumi `protect` on the replication group (default true: `pulumi destroy` refuses to
     drop a warm cache with its snapshots; set false for throwaway environments)."""
+    account: AccountContext | None = None
+    """Region, partition and account id of the rotation's ARNs and KMS condition (default none:
+    looked up through the provider)."""
 
 
-ROTATION_EXEMPT_REASON = "AUTH token rotates by the ROTATE then SET procedure in docs/data-tier.md"
-"""Why the auth secret has no rotation schedule (tag `RotationExempt`, read by the policy pack)."""
+def rotation_trust_policy(principal: str = "lambda.amazonaws.com") -> dict[str, Any]:
+    """Trust of the rotation Lambda's role: the Lambda service only."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}
+
+
+def rotation_policy(*, secret_arn: str, group_arn: str, key_arn: str, log_group_arn: str,
+                    region: str, dns_suffix: str = "amazonaws.com") -> dict[str, Any]:
+    """The rotation Lambda's permissions (pure): this secret, this replication group, the data
+    key only through Secrets Manager, its own log group. `GetRandomPassword` has no resource
+    (AWS requires `*` for it)."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RotateThisSecret", "Effect": "Allow",
+         "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+         "Resource": secret_arn},
+        {"Sid": "GenerateToken", "Effect": "Allow",
+         "Action": "secretsmanager:GetRandomPassword", "Resource": "*"},
+        {"Sid": "ChangeThisGroupsToken", "Effect": "Allow",
+         "Action": ["elasticache:DescribeReplicationGroups",
+                    "elasticache:ModifyReplicationGroup"],
+         "Resource": group_arn},
+        {"Sid": "SecretKeyViaSecretsManager", "Effect": "Allow",
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn,
+         "Condition": {"StringEquals": {
+             "kms:ViaService": f"secretsmanager.{region}.{dns_suffix}"}}},
+        {"Sid": "WriteOwnLogGroup", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [log_group_arn, f"{log_group_arn}:*"]},
+    ]}
 
 
 class RedisCache(pulumi.ComponentResource):
-    """Replication group, parameter group, auth token + secret, log groups.
+    """Replication group, parameter group, auth token + secret and its rotation, log groups.
 
     `RedisCache(name, RedisCacheArgs(...), opts)`. Outputs (the connection contract):
     `primary_endpoint`, `reader_endpoint`, `port`, `auth_secret_arn`, `member_clusters` (alarm
     dimensions), `security_group_id`. `subnet_group`: the subnet group it created (None when
-    given `subnet_group_name`). `args`: the full `RedisCacheArgs` (node_type, num_nodes...).
+    given `subnet_group_name`). `rotation` / `rotation_function`: the secret's rotation schedule
+    and its Lambda (None when rotation is exempt). `args`: the full `RedisCacheArgs`
+    (node_type, num_nodes...).
     """
 
     replication_group: aws.elasticache.ReplicationGroup
@@ -251,18 +340,20 @@ class RedisCache(pulumi.ComponentResource):
             min_lower=4, min_upper=4, min_numeric=4,
             opts=child_opts(self),
         )
+        # The first token; the rotation replaces it (in the secret and on the group) within
+        # minutes of creation and every auth_token_rotation_days after.
         token: pulumi.Output[str] = pulumi.Output.secret(self.auth_token.result)
         secret_name = naming.name("auth")
+        exemption = {} if args.rotates else {
+            ROTATION_EXEMPT_TAG: args.auth_token_rotation_exempt,
+            ROTATION_EXEMPT_UNTIL_TAG: str(args.auth_token_rotation_exempt_until)}
         self.auth_secret = aws.secretsmanager.Secret(
             f"{name}-auth-secret",
             name_prefix=f"{secret_name}-",
             description=f"{what} AUTH token (SecretString is the token)",
             kms_key_id=data_key_arn,
             recovery_window_in_days=SECRET_RECOVERY_DAYS,
-            # No rotation schedule: rotating an ElastiCache AUTH token takes a Lambda that runs
-            # ROTATE, waits for every client to reload, then SET (docs/data-tier.md has the manual
-            # procedure). The tag records that reason for the policy pack (SecretsManager.4).
-            tags=naming.tagged(secret_name, Component="cache", RotationExempt=ROTATION_EXEMPT_REASON),
+            tags=naming.tagged(secret_name, Component="cache", **exemption),
             opts=child_opts(self),
         )
         self.auth_secret_version = aws.secretsmanager.SecretVersion(
@@ -335,6 +426,15 @@ class RedisCache(pulumi.ComponentResource):
             opts=child_opts(self, protect=args.protect),
         )
 
+        self.rotation: aws.secretsmanager.SecretRotation | None = None
+        self.rotation_function: aws.lambda_.Function | None = None
+        self.rotation_role: aws.iam.Role | None = None
+        self.rotation_role_policy: aws.iam.RolePolicy | None = None
+        self.rotation_log_group: aws.cloudwatch.LogGroup | None = None
+        self.rotation_permission: aws.lambda_.Permission | None = None
+        if args.rotates:
+            self._rotation(name, args, naming, rg_id, account_for(args.account, self))
+
         self.port: int = args.port
         self.primary_endpoint: pulumi.Output[str] = self.replication_group.primary_endpoint_address
         self.reader_endpoint: pulumi.Output[str] = self.replication_group.reader_endpoint_address
@@ -346,6 +446,75 @@ class RedisCache(pulumi.ComponentResource):
             "port": self.port, "auth_secret_arn": self.auth_secret_arn,
             "member_clusters": self.member_clusters, "security_group_id": self.security_group_id,
         })
+
+    def _rotation(self, name: str, args: RedisCacheArgs, naming: Naming, rg_id: str,
+                  account: AccountContext) -> None:
+        """The rotation Lambda, its role, log group and invoke permission, and the schedule."""
+        fn_name = naming.name("auth-rotation", max_length=64)
+        log_name = f"/aws/lambda/{fn_name}"
+        self.rotation_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-rotation-logs",
+            name=log_name,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            tags=naming.tagged(log_name, Component="cache"),
+            opts=child_opts(self),
+        )
+        role_name = naming.name("auth-rotation", max_length=64)
+        self.rotation_role = aws.iam.Role(
+            f"{name}-rotation-role",
+            name=role_name,
+            description=f"Rotates the AUTH token of ElastiCache {rg_id}",
+            assume_role_policy=json.dumps(rotation_trust_policy(account.service_principal("lambda"))),
+            tags=naming.tagged(role_name, Component="cache"),
+            opts=child_opts(self),
+        )
+        self.rotation_role_policy = aws.iam.RolePolicy(
+            f"{name}-rotation-policy",
+            role=self.rotation_role.id,
+            policy=pulumi.Output.all(
+                self.auth_secret.arn, self.replication_group.arn, args.data_key_arn,
+                self.rotation_log_group.arn,
+            ).apply(lambda a: json.dumps(rotation_policy(
+                secret_arn=a[0], group_arn=a[1], key_arn=a[2], log_group_arn=a[3],
+                region=account.region, dns_suffix=account.dns_suffix))),
+            opts=child_opts(self),
+        )
+        self.rotation_function = aws.lambda_.Function(
+            f"{name}-rotation",
+            name=fn_name,
+            description=f"Secrets Manager rotation of the AUTH token of ElastiCache {rg_id}",
+            role=self.rotation_role.arn,
+            runtime=ROTATION_RUNTIME,
+            handler=ROTATION_HANDLER,
+            architectures=["arm64"],
+            code=pulumi.AssetArchive({ROTATION_CODE.name: pulumi.FileAsset(str(ROTATION_CODE))}),
+            timeout=ROTATION_TIMEOUT,
+            memory_size=128,
+            environment={"variables": {"REPLICATION_GROUP_ID": rg_id}},
+            logging_config={"log_format": "Text", "log_group": self.rotation_log_group.name},
+            tags=naming.tagged(fn_name, Component="cache"),
+            # Its log group and permissions exist before it first runs.
+            opts=child_opts(self, depends_on=[self.rotation_log_group, self.rotation_role_policy]),
+        )
+        self.rotation_permission = aws.lambda_.Permission(
+            f"{name}-rotation-invoke",
+            action="lambda:InvokeFunction",
+            function=self.rotation_function.name,
+            principal=account.service_principal("secretsmanager"),
+            source_arn=self.auth_secret.arn,
+            opts=child_opts(self),
+        )
+        self.rotation = aws.secretsmanager.SecretRotation(
+            f"{name}-auth-rotation",
+            secret_id=self.auth_secret.id,
+            rotation_lambda_arn=self.rotation_function.arn,
+            rotation_rules={"automatically_after_days": args.auth_token_rotation_days},
+            # The first rotation runs as soon as the schedule exists: the group must have its
+            # first token and the secret its first version by then.
+            opts=child_opts(self, depends_on=[
+                self.rotation_permission, self.replication_group, self.auth_secret_version]),
+        )
 
     def allow_from(self, source: Any) -> None:
         """Let `source` (a security group or anything with `.security_group`) connect on the

@@ -10,15 +10,20 @@ one-hour session of this role, and only if the token's claims match the trust po
   a branch pattern (`release/*`) needs StringLike.
 
 Permissions are what `pulumi up` of this stack needs, grouped in managed policies (each under
-IAM's 6,144-character limit) and scoped as far as each AWS service allows:
+IAM's 6,144-character limit), as explicit action lists (never a service-wide `svc:*`, IAM.21;
+building the policies raises if one appears) and scoped as far as each AWS service allows:
 
 - by resource name, to `<name_prefix>-*` (the stack's prefix, e.g. `groundwork-prod-*`): IAM
   roles and policies, RDS, ElastiCache, ECS, ELB, ECR, Secrets Manager, SNS, CloudWatch alarms
-  and dashboards, log groups, the S3 log bucket;
+  and dashboards, log groups, the S3 log bucket (bucket-level actions only);
 - by tag, `Environment=<environment>` (the Args' `Environment` tag, else the stack name): KMS
-  keys (their ARNs carry only a UUID);
-- by region only (documented in docs/operations.md): EC2/VPC actions (VPC resources have ids, not
-  names), ACM certificates, Application Auto Scaling, the `Describe*`/`List*` reads;
+  keys (their ARNs carry only a UUID; using them only through the services that encrypt the
+  stack's data, `kms:ViaService`, and never on every key, KMS.1), and EC2/VPC resources (named by
+  id): a create must carry the tag (`aws:RequestTag`), a change or delete needs it on the resource
+  (`aws:ResourceTag`); an untagged resource (the VPC's default security group) may be tagged,
+  another environment's never;
+- by region only (documented in docs/operations.md): ACM certificates, Application Auto Scaling,
+  log deliveries, and the `Describe*`/`List*` reads, which have no resource-level permissions;
 - always denied: changing this role, its own policies, the preview role and the OIDC provider,
   so a workflow can't widen its own trust or permissions (an admin applies changes to them).
 
@@ -74,9 +79,9 @@ POLICY_MAX_CHARS = 6144
 """IAM's limit on a managed policy document, whitespace excluded."""
 
 PASSABLE_TO = ("ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "monitoring.rds.amazonaws.com",
-               "vpc-flow-logs.amazonaws.com")
+               "vpc-flow-logs.amazonaws.com", "lambda.amazonaws.com")
 """Services the stack hands its roles to (task/execution roles, blue/green, enhanced monitoring,
-flow logs)."""
+flow logs, the cache token's rotation function)."""
 SELF_READS = ("iam:GetRole", "iam:GetRolePolicy", "iam:ListRoleTags", "iam:ListRolePolicies",
               "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:GetPolicy",
               "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListEntitiesForPolicy",
@@ -91,6 +96,130 @@ READ_VERBS = ("Describe", "List", "Get")
 """What every action the preview role is allowed starts with; `kms:Decrypt` (of the stack's
 secrets) is the one exception. Checked when the policy is built."""
 PREVIEW_DECRYPT = "kms:Decrypt"
+
+# What the deploy role may do, service by service: explicit actions, never `svc:*` (IAM.21).
+# Verb families (`rds:Describe*`) only for reads, on `*` pinned to the region.
+EC2_CREATE = ("ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateSecurityGroup", "ec2:CreateRouteTable",
+              "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:AllocateAddress",
+              "ec2:CreateVpcEndpoint", "ec2:CreateFlowLogs", "ec2:AuthorizeSecurityGroupIngress",
+              "ec2:AuthorizeSecurityGroupEgress")
+"""EC2 creates that carry tags (TagSpecifications): allowed with the stack's Environment tag in
+the request."""
+EC2_CHANGE = (
+    "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet",
+    "ec2:ModifySubnetAttribute", "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
+    "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifySecurityGroupRules",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:ReplaceRoute",
+    "ec2:DeleteRoute", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
+    "ec2:ReplaceRouteTableAssociation", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
+    "ec2:DeleteInternetGateway", "ec2:CreateNatGateway", "ec2:DeleteNatGateway", "ec2:ReleaseAddress",
+    "ec2:DisassociateAddress", "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint",
+    "ec2:DeleteVpcEndpoints", "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:CreateNetworkAclEntry",
+    "ec2:ReplaceNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "ec2:ReplaceNetworkAclAssociation",
+    "ec2:CreateTags", "ec2:DeleteTags")
+"""EC2 changes (and the creates that also authorise against an existing parent: a subnet's VPC,
+a rule's security group): allowed on resources tagged with the stack's Environment."""
+RDS_ACTIONS = (
+    "rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance", "rds:RebootDBInstance",
+    "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
+    "rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup", "rds:ResetDBParameterGroup",
+    "rds:DeleteDBParameterGroup", "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup",
+    "rds:DeleteDBSubnetGroup", "rds:CreateEventSubscription", "rds:ModifyEventSubscription",
+    "rds:DeleteEventSubscription", "rds:AddSourceIdentifierToSubscription",
+    "rds:RemoveSourceIdentifierFromSubscription", "rds:CreateDBSnapshot")
+"""On the stack's prefix ARNs (`CreateDBSnapshot`: the final snapshot of a deleted instance)."""
+ELASTICACHE_ACTIONS = (
+    "elasticache:CreateReplicationGroup", "elasticache:ModifyReplicationGroup",
+    "elasticache:DeleteReplicationGroup", "elasticache:IncreaseReplicaCount",
+    "elasticache:DecreaseReplicaCount", "elasticache:CreateCacheParameterGroup",
+    "elasticache:ModifyCacheParameterGroup", "elasticache:ResetCacheParameterGroup",
+    "elasticache:DeleteCacheParameterGroup", "elasticache:CreateCacheSubnetGroup",
+    "elasticache:ModifyCacheSubnetGroup", "elasticache:DeleteCacheSubnetGroup",
+    "elasticache:AddTagsToResource", "elasticache:RemoveTagsFromResource",
+    "elasticache:ListTagsForResource", "elasticache:CreateSnapshot", "elasticache:CreateUser",
+    "elasticache:ModifyUser", "elasticache:DeleteUser", "elasticache:CreateUserGroup",
+    "elasticache:ModifyUserGroup", "elasticache:DeleteUserGroup")
+SECRETS_ACTIONS = (
+    "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret",
+    "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage",
+    "secretsmanager:ListSecretVersionIds", "secretsmanager:TagResource", "secretsmanager:UntagResource",
+    "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy",
+    "secretsmanager:DeleteResourcePolicy", "secretsmanager:ValidateResourcePolicy",
+    "secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret")
+"""On the stack's own secrets (`GetSecretValue`: the provider reads a SecretVersion back)."""
+KMS_MANAGE = (
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:ListResourceTags", "kms:TagResource",
+    "kms:UntagResource", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:ListGrants",
+    "kms:RetireGrant", "kms:RevokeGrant")
+"""Managing the stack's keys (tagged Environment=<environment>: KMS ARNs carry only a UUID)."""
+KMS_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext")
+"""Using the stack's keys: what Secrets Manager, RDS (its managed master secret) and the other
+services do with the caller's permissions when the stack creates encrypted resources."""
+KMS_VIA = ("secretsmanager", "rds", "elasticache", "ecr", "logs", "sns")
+"""The services `KMS_USE` goes through (`kms:ViaService`)."""
+ECS_ACTIONS = (
+    "ecs:CreateCluster", "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
+    "ecs:PutClusterCapacityProviders", "ecs:DeleteCluster", "ecs:CreateService", "ecs:UpdateService",
+    "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+    "ecs:DeleteTaskDefinitions")
+ELB_ACTIONS = (
+    "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
+    "elasticloadbalancing:SetSubnets", "elasticloadbalancing:SetIpAddressType",
+    "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+    "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
+    "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
+    "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities",
+    "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags")
+ECR_ACTIONS = (
+    "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories",
+    "ecr:ListTagsForResource", "ecr:TagResource", "ecr:UntagResource", "ecr:PutLifecyclePolicy",
+    "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:PutImageScanningConfiguration",
+    "ecr:PutImageTagMutability", "ecr:SetRepositoryPolicy", "ecr:GetRepositoryPolicy",
+    "ecr:DeleteRepositoryPolicy", "ecr:DescribeImages", "ecr:ListImages", "ecr:BatchGetImage",
+    "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
+"""The repository and pushing the image `ServiceImage` builds into it."""
+AUTOSCALING_ACTIONS = (
+    "application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
+    "application-autoscaling:TagResource", "application-autoscaling:UntagResource")
+LOGS_ACTIONS = (
+    "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+    "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource",
+    "logs:ListTagsForResource", "logs:TagLogGroup", "logs:UntagLogGroup", "logs:ListTagsLogGroup")
+SNS_ACTIONS = (
+    "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes",
+    "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes",
+    "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource",
+    "sns:GetDataProtectionPolicy")
+S3_BUCKET_ACTIONS = (
+    "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:ListBucketVersions", "s3:PutBucketTagging",
+    "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketOwnershipControls", "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
+    "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:PutBucketLogging")
+"""Bucket-level actions on the log bucket (besides `s3:GetBucket*`): never its objects' data."""
+LAMBDA_ACTIONS = (
+    "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig",
+    "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:ListVersionsByFunction",
+    "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy", "lambda:TagResource",
+    "lambda:UntagResource", "lambda:ListTags", "lambda:PutFunctionConcurrency",
+    "lambda:DeleteFunctionConcurrency")
+"""The stack's functions (the cache token's Secrets Manager rotation)."""
+ATTACHABLE_AWS_POLICIES = ("service-role/*", "AmazonECSInfrastructureRolePolicyForLoadBalancers")
+"""AWS-managed policies the deploy role may attach to the stack's roles (never an admin one):
+service-role policies (RDS enhanced monitoring...) and the one blue/green ECS deploys use."""
 
 
 def _validate_repository(repository: str) -> None:
@@ -192,7 +321,7 @@ def _state_objects(bucket_arn: str, project: str, environment: str) -> list[str]
 
 def policy_groups(settings: GithubPreviewRoleSettings) -> list[str]:
     """Names of the managed policies the role gets (known before the account id is)."""
-    groups = ["network", "data", "compute", "observability", "iam"]
+    groups = ["network", "data", "secrets", "compute", "observability", "iam"]
     if settings.state_bucket or settings.secrets_key_alias:
         groups.append("state")
     return groups
@@ -216,26 +345,38 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         return {"Version": "2012-10-17", "Statement": list(statements)}
 
     policies: dict[str, dict[str, Any]] = {}
+    # EC2/VPC resources are named by id, not by the stack's prefix: creating one requires the
+    # stack's Environment tag in the request (the provider's default tags send it with every
+    # create), changing or deleting one requires the tag on the resource.
+    tagged_request = {"StringEquals": {**in_region["StringEquals"], "aws:RequestTag/Environment": env}}
+    tagged_resource = {"StringEquals": {**in_region["StringEquals"], "aws:ResourceTag/Environment": env}}
     policies["network"] = doc(
-        stmt("Ec2Read", ["ec2:Describe*", "ec2:Get*"], "*", in_region),
-        stmt("VpcResources", [
-            "ec2:*Vpc", "ec2:*VpcAttribute", "ec2:*Subnet", "ec2:*SubnetAttribute", "ec2:*RouteTable",
-            "ec2:ReplaceRouteTableAssociation", "ec2:*Route", "ec2:*InternetGateway",
-            "ec2:*NatGateway", "ec2:*Address", "ec2:*SecurityGroup*", "ec2:*VpcEndpoint*",
-            "ec2:*FlowLogs", "ec2:*Tags"], "*", in_region),
+        stmt("Ec2Read", ["ec2:Describe*"], "*", in_region),
+        stmt("Ec2CreateTagged", list(EC2_CREATE), "*", tagged_request),
+        stmt("Ec2TagOnCreate", ["ec2:CreateTags"], "*",
+             {"StringEquals": {**in_region["StringEquals"], "ec2:CreateAction": list(EC2_CREATE)}}),
+        # the VPC's default security group (and network ACL) exist before the stack adopts them:
+        # it may tag one that carries no Environment tag yet, never another environment's
+        stmt("Ec2AdoptDefaults", ["ec2:CreateTags"], "*",
+             {**tagged_request, "StringEqualsIfExists": {"aws:ResourceTag/Environment": env}}),
+        stmt("Ec2ChangeOwn", list(EC2_CHANGE), "*", tagged_resource),
     )
     rds = f"arn:{p}:rds:{r}:{a}"
     cache = f"arn:{p}:elasticache:{r}:{a}"
     secret = f"arn:{p}:secretsmanager:{r}:{a}:secret"
+    key = f"arn:{p}:kms:{r}:{a}:key/*"
+    own_key = {"StringEquals": {"aws:ResourceTag/Environment": env}}
     policies["data"] = doc(
-        stmt("RdsRead", ["rds:Describe*", "rds:List*"], "*", in_region),
-        stmt("RdsOwn", ["rds:*"], [f"{rds}:{kind}:{s}-*" for kind in (
+        stmt("RdsRead", ["rds:Describe*", "rds:ListTagsForResource"], "*", in_region),
+        stmt("RdsOwn", list(RDS_ACTIONS), [f"{rds}:{kind}:{s}-*" for kind in (
             "db", "subgrp", "pg", "og", "es", "snapshot")] + [f"{rds}:og:default:*", f"{rds}:pg:default.*"]),
-        stmt("CacheRead", ["elasticache:Describe*", "elasticache:List*"], "*", in_region),
-        stmt("CacheOwn", ["elasticache:*"], [f"{cache}:{kind}:{s}-*" for kind in (
+        stmt("CacheRead", ["elasticache:Describe*", "elasticache:ListTagsForResource"], "*", in_region),
+        stmt("CacheOwn", list(ELASTICACHE_ACTIONS), [f"{cache}:{kind}:{s}-*" for kind in (
             "replicationgroup", "cluster", "subnetgroup", "parametergroup", "snapshot", "usergroup",
             "user")] + [f"{cache}:parametergroup:default.*"]),
-        stmt("SecretsOwn", ["secretsmanager:*"], f"{secret}:{s}-*"),
+    )
+    policies["secrets"] = doc(
+        stmt("SecretsOwn", list(SECRETS_ACTIONS), f"{secret}:{s}-*"),
         stmt("RdsManagedSecret", ["secretsmanager:CreateSecret", "secretsmanager:TagResource",
                                   "secretsmanager:RotateSecret", "secretsmanager:DescribeSecret",
                                   "secretsmanager:DeleteSecret"], f"{secret}:rds!*"),
@@ -243,8 +384,14 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
              in_region),
         stmt("KmsCreate", ["kms:CreateKey", "kms:ListKeys", "kms:ListAliases"], "*",
              {**in_region, "StringEqualsIfExists": {"aws:RequestTag/Environment": env}}),
-        stmt("KmsOwnKeys", ["kms:*"], f"arn:{p}:kms:{r}:{a}:key/*",
-             {"StringEquals": {"aws:ResourceTag/Environment": env}}),
+        stmt("KmsOwnKeys", list(KMS_MANAGE), key, own_key),
+        # using the stack's keys: only through the services that encrypt the stack's data with
+        # them (the account and region pinned: never every key, KMS.1)
+        stmt("KmsUseOwnKeys", list(KMS_USE), key, {
+            "StringEquals": {"aws:ResourceTag/Environment": env,
+                             "kms:ViaService": [f"{svc}.{r}.amazonaws.com" for svc in KMS_VIA]}}),
+        stmt("KmsGrantsForServices", ["kms:CreateGrant"], key, {
+            **own_key, "Bool": {"kms:GrantIsForAWSResource": "true"}}),
         stmt("KmsOwnAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
              f"arn:{p}:kms:{r}:{a}:alias/{s}-*"),
     )
@@ -252,17 +399,22 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
     elb = f"arn:{p}:elasticloadbalancing:{r}:{a}"
     zone = f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"
     compute = [
-        stmt("EcsOwn", ["ecs:*"], [f"{ecs}:cluster/{s}-*", f"{ecs}:service/{s}-*/*",
-                                   f"{ecs}:task-definition/{s}-*:*", f"{ecs}:task/{s}-*/*"]),
+        stmt("EcsOwn", list(ECS_ACTIONS), [f"{ecs}:cluster/{s}-*", f"{ecs}:service/{s}-*/*",
+                                           f"{ecs}:task-definition/{s}-*:*", f"{ecs}:task/{s}-*/*"]),
+        # no resource-level permissions for these (task definitions are registered by family)
         stmt("EcsUnscoped", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
                              "ecs:Describe*", "ecs:List*", "ecs:TagResource"], "*", in_region),
         stmt("ElbRead", ["elasticloadbalancing:Describe*"], "*", in_region),
-        stmt("ElbOwn", ["elasticloadbalancing:*"], [
+        stmt("ElbOwn", list(ELB_ACTIONS), [
             f"{elb}:loadbalancer/app/{s}-*/*", f"{elb}:targetgroup/{s}-*/*",
             f"{elb}:listener/app/{s}-*/*", f"{elb}:listener-rule/app/{s}-*/*"]),
-        stmt("EcrOwn", ["ecr:*"], f"arn:{p}:ecr:{r}:{a}:repository/{s}-*"),
+        stmt("EcrOwn", list(ECR_ACTIONS), f"arn:{p}:ecr:{r}:{a}:repository/{s}-*"),
+        stmt("FunctionsOwn", list(LAMBDA_ACTIONS), f"arn:{p}:lambda:{r}:{a}:function:{s}-*"),
         stmt("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
-        stmt("Autoscaling", ["application-autoscaling:*"], "*", in_region),
+        # scalable targets and policies have ids, not names: tagged like the EC2 resources
+        stmt("AutoscalingRead", ["application-autoscaling:Describe*",
+                                 "application-autoscaling:ListTagsForResource"], "*", in_region),
+        stmt("AutoscalingOwn", list(AUTOSCALING_ACTIONS), "*", in_region),
         stmt("Certificates", ["acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate",
                               "acm:ListCertificates", "acm:AddTagsToCertificate",
                               "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate"], "*", in_region),
@@ -274,26 +426,32 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         compute.append(stmt("Waf", ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
                                     "wafv2:GetWebACLForResource", "wafv2:GetWebACL"],
                             [waf_acl_arn, f"{elb}:loadbalancer/app/{s}-*/*"]))
+        compute.append(stmt("WafOnLoadBalancer", ["elasticloadbalancing:SetWebAcl"],
+                            f"{elb}:loadbalancer/app/{s}-*/*"))
     policies["compute"] = doc(*compute)
     logs = f"arn:{p}:logs:{r}:{a}:log-group"
     cw = f"arn:{p}:cloudwatch:{r}:{a}"
+    bucket = f"arn:{p}:s3:::{s}-*"
     policies["observability"] = doc(
         # the network's flow-log group lives under /groundwork/<prefix>/, whatever the project
-        stmt("LogsOwn", ["logs:*"], [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*"]),
-        stmt("LogsRead", ["logs:Describe*", "logs:List*", "logs:*LogDelivery*"], "*", in_region),
+        stmt("LogsOwn", list(LOGS_ACTIONS), [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*"]),
+        stmt("LogsRead", ["logs:DescribeLogGroups", "logs:ListTagsForResource"], "*", in_region),
+        # vended log deliveries have no resource-level permissions
+        stmt("LogDelivery", ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                             "logs:DeleteLogDelivery", "logs:ListLogDeliveries"], "*", in_region),
         stmt("AlarmsOwn", ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm",
                            "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
-                           "cloudwatch:ListTagsForResource", "cloudwatch:*AlarmActions"],
-             f"{cw}:alarm:{s}-*"),
+                           "cloudwatch:ListTagsForResource", "cloudwatch:EnableAlarmActions",
+                           "cloudwatch:DisableAlarmActions"], f"{cw}:alarm:{s}-*"),
         stmt("Dashboards", ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard",
                             "cloudwatch:DeleteDashboards"], f"arn:{p}:cloudwatch::{a}:dashboard/{s}-*"),
-        stmt("CloudWatchRead", ["cloudwatch:Describe*", "cloudwatch:List*", "cloudwatch:Get*"], "*",
-             in_region),
-        stmt("TopicsOwn", ["sns:*"], f"arn:{p}:sns:{r}:{a}:{s}-*"),
+        stmt("CloudWatchRead", ["cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards",
+                                "cloudwatch:ListTagsForResource"], "*", in_region),
+        stmt("TopicsOwn", list(SNS_ACTIONS), f"arn:{p}:sns:{r}:{a}:{s}-*"),
         stmt("TopicsRead", ["sns:ListTopics", "sns:ListSubscriptions"], "*", in_region),
-        stmt("LogBucket", ["s3:*"], f"arn:{p}:s3:::{s}-*"),
-        stmt("LogBucketEmpty", ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"],
-             f"arn:{p}:s3:::{s}-*/*"),
+        # bucket-level actions only: `<prefix>-*` also matches the bucket's objects
+        stmt("LogBucket", ["s3:GetBucket*", *S3_BUCKET_ACTIONS], bucket),
+        stmt("LogBucketEmpty", ["s3:DeleteObject", "s3:DeleteObjectVersion"], f"{bucket}/*"),
     )
     iam = f"arn:{p}:iam::{a}"
     self_policies = f"{iam}:policy/{role_name}-*"
@@ -304,7 +462,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
             "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
             "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"], f"{iam}:role/{s}-*"),
         stmt("AttachKnownPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], f"{iam}:role/{s}-*",
-             {"ArnLike": {"iam:PolicyARN": [f"arn:{p}:iam::aws:policy/service-role/*",
+             {"ArnLike": {"iam:PolicyARN": [*(f"arn:{p}:iam::aws:policy/{name}"
+                                              for name in ATTACHABLE_AWS_POLICIES),
                                             f"{iam}:policy/{s}-*"]}}),
         stmt("PoliciesOwn", ["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
                              "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
@@ -340,11 +499,23 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
             ]
         if settings.secrets_key_alias:
             by_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.secrets_key_alias}}
-            state.append(stmt("SecretsProvider", ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*",
+            state.append(stmt("SecretsProvider", ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
                                                   "kms:DescribeKey"], f"arn:{p}:kms:{r}:{a}:key/*",
                               by_alias))
         policies["state"] = doc(*state)
+    for group, document in policies.items():
+        for statement in document["Statement"]:
+            wide = [a for a in statement.get("Action", []) if _service_wide(a)]
+            if statement["Effect"] == "Allow" and (wide or "NotAction" in statement):
+                raise ValueError(f"the deploy role's {group} policy ({statement['Sid']}) must name "
+                                 f"actions, not {wide or 'NotAction'} (IAM.21)")
     return policies
+
+
+def _service_wide(action: str) -> bool:
+    """`svc:*`, `*`, `svc:**`: every action of a service (what IAM.21 refuses)."""
+    _, _, verb = action.rpartition(":")
+    return set(verb) <= {"*", "?"}
 
 
 def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, environment: str,
@@ -386,6 +557,10 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
             f"arn:{p}:iam::{a}:role/{s}-*", f"arn:{p}:iam::{a}:policy/{s}-*",
             f"arn:{p}:iam::aws:policy/*", f"arn:{p}:iam::{a}:oidc-provider/{GITHUB_OIDC_HOST}"]),
         _stmt("IamListProviders", ["iam:ListOpenIDConnectProviders"], "*"),
+        _stmt("FunctionsRead", ["lambda:GetFunction", "lambda:GetFunctionConfiguration",
+                                "lambda:GetFunctionCodeSigningConfig", "lambda:GetPolicy",
+                                "lambda:ListVersionsByFunction", "lambda:ListTags"],
+              f"arn:{p}:lambda:{r}:{a}:function:{s}-*"),
         # bucket-level reads only: `s3:Get*` on `<prefix>-*` would match the objects too
         _stmt("LogBucketRead", ["s3:ListBucket", "s3:GetBucket*", "s3:GetLifecycleConfiguration",
                                 "s3:GetEncryptionConfiguration", "s3:GetReplicationConfiguration",

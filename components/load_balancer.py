@@ -9,6 +9,7 @@ What the controls ask, and where it is built:
   `http_only=True` (for throwaway stacks; the policy pack flags it) makes port 80 serve instead.
 - ELB.17: the HTTPS listener uses a TLS 1.3 policy; the certificate is a given ACM ARN or one
   the component requests and validates by DNS in the Route 53 zone.
+- ACM.2: a requested certificate's key is RSA_2048 or an EC key (`certificate.key_algorithm`).
 - ELB.4 / ELB.12: `drop_invalid_header_fields`, `desync_mitigation_mode` defensive or strictest.
 - ELB.5: access logs to an S3 bucket with SSE-S3 (ALB log delivery can't write to SSE-KMS
   buckets), all four public-access blocks, BucketOwnerEnforced, a TLS-only Deny and lifecycle
@@ -45,6 +46,12 @@ from groundwork.components.base import (
     child_opts,
     component_naming,
     require,
+)
+from groundwork.components.buckets import (
+    Lifecycle,
+    access_log_statements,
+    global_bucket_name,
+    secure_bucket,
 )
 
 ALB_NAME_MAX = 32
@@ -142,6 +149,12 @@ class CertificateSettings(ArgsModel):
     """Domain to request a certificate for, with `zone_id` (default none: give `arn`)."""
     zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,31}$")] | None = None
     """Route 53 hosted zone that validates `domain` (default none: give `arn`)."""
+    key_algorithm: Literal["RSA_2048", "EC_prime256v1", "EC_secp384r1"] = "RSA_2048"
+    """Key of the certificate requested for `domain` (default RSA_2048: ACM's own default, FSBP
+    ACM.2's minimum, and every client connects; the EC keys make smaller, faster handshakes but
+    some older clients can't use them). These are the algorithms ACM issues public certificates
+    with. Changing it replaces the certificate. Not for `arn`: an existing certificate keeps
+    its key."""
 
     @model_validator(mode="after")
     def _one(self) -> CertificateSettings:
@@ -149,6 +162,9 @@ class CertificateSettings(ArgsModel):
             raise ValueError("set either arn, or domain and zone_id, not both")
         if not self.arn and not (self.domain and self.zone_id):
             raise ValueError("set arn, or both domain and zone_id")
+        if self.arn and "key_algorithm" in self.model_fields_set:
+            raise ValueError("key_algorithm is for a certificate requested for domain; the "
+                             "certificate of arn keeps its own key")
         return self
 
 
@@ -162,12 +178,17 @@ class LoadBalancerSettings(ArgsModel):
     """Serve plain HTTP without a certificate (default false; an escape hatch for throwaway
     stacks only: the policy pack flags it, FSBP ELB.1)."""
     ssl_policy: Literal[
-        "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
         "ELBSecurityPolicy-TLS13-1-3-2021-06",
-        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-    ] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    """TLS policy (default TLS 1.3 + 1.2: FSBP ELB.17, and every current client connects)."""
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+    ] = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    """TLS policy, one of FSBP ELB.17's list (default TLS 1.3 + TLS 1.2 with restricted AEAD ciphers:
+    on ELB.17's list, and every current client connects)."""
     deletion_protection: bool = True
     """ALB deletion protection, and Pulumi `protect` on the access logs (default true: a stray
     delete takes neither the entry point nor the audit trail)."""
@@ -178,6 +199,9 @@ class LoadBalancerSettings(ArgsModel):
     """Connection idle timeout (default 60 s, AWS's own default)."""
     access_log_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """Days before access-log objects expire (default 90: a quarter of request history)."""
+    server_access_logging: bool = True
+    """Log the S3 requests made to the access-log bucket into a second, terminal log bucket
+    (default true: FSBP S3.9; who read or deleted the evidence is evidence too)."""
     waf_acl_arn: str | None = None
     """WAFv2 web ACL to associate (default none: no WAF, it is billed per rule and request)."""
 
@@ -477,6 +501,7 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-cert",
             domain_name=cert.domain,
             validation_method="DNS",
+            key_algorithm=cert.key_algorithm,  # FSBP ACM.2
             tags=naming.tagged(cert_name, Component="load-balancer", Domain=cert.domain or ""),
             opts=child_opts(self),
         )
@@ -570,4 +595,29 @@ class LoadBalancer(pulumi.ComponentResource):
             policy=document,
             opts=child_opts(self, depends_on=[blocks, ownership, encryption]),
         )
+        self.server_access_log_bucket: aws.s3.Bucket | None = None
+        if args.server_access_logging:
+            self.server_access_log_bucket = self._server_access_logs(name, args, naming, account, bucket)
         return bucket, policy
+
+    def _server_access_logs(self, name: str, args: LoadBalancerArgs, naming: Naming,
+                            account: AccountContext, bucket: aws.s3.Bucket) -> aws.s3.Bucket:
+        """S3 server access logs of the access-log bucket, into a terminal log bucket (SSE-S3:
+        S3 log delivery can't write to SSE-KMS buckets; it logs nowhere itself, see
+        docs/policies.md on S3.9)."""
+        target = secure_bucket(
+            self, f"{name}-logs-access",
+            bucket_name=global_bucket_name(naming, account, "logs-access"),
+            naming=naming, account=account, component="load-balancer",
+            lifecycle=Lifecycle(expire_days=args.access_log_retention_days),
+            statements=access_log_statements("", account.partition),
+            protect=args.deletion_protection, force_destroy=not args.deletion_protection,
+            name_tag=f"{self._alb_name}-logs-access")
+        aws.s3.BucketLogging(
+            f"{name}-logs-logging",
+            bucket=bucket.bucket,
+            target_bucket=target.name,
+            target_prefix="access-log-bucket/",
+            opts=child_opts(self, depends_on=[target.policy]),
+        )
+        return target.bucket

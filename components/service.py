@@ -399,6 +399,10 @@ class ServiceWiring(ArgsModel):
     secrets_key_arn: Input[str] | None = None
     """KMS key the secrets are encrypted with (kms:Decrypt via Secrets Manager only; default
     none: AWS-managed keys need no grant)."""
+    rotating_secret_arns: Sequence[Input[str]] = ()
+    """Secrets that rotate under running tasks (the cache AUTH token): the task role may re-read
+    exactly these, so the app can fetch the new value on an auth error (default none: ECS
+    injects secrets only at task start; see docs/data-tier.md)."""
 
 
 class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
@@ -472,6 +476,32 @@ def trust_policy(service: str, *, account_id: str | None = None,
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
+def _read_secrets(secret_arns: Sequence[str], key_arn: str | None, region: str,
+                  dns_suffix: str) -> list[dict[str, Any]]:
+    """Read exactly these secrets, and decrypt them with their key through Secrets Manager only."""
+    statements: list[dict[str, Any]] = [{
+        "Sid": "ReadReferencedSecrets",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": sorted(set(secret_arns)),
+    }]
+    if key_arn:
+        statements.append({
+            "Sid": "DecryptSecretsViaSecretsManager",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.{dns_suffix}"}},
+        })
+    return statements
+
+
+def rotating_secrets_policy(*, secret_arns: Sequence[str], key_arn: str | None, region: str,
+                            dns_suffix: str = "amazonaws.com") -> dict[str, Any]:
+    """The task role's policy for secrets that rotate while tasks run (pure)."""
+    return {"Version": "2012-10-17", "Statement": _read_secrets(secret_arns, key_arn, region, dns_suffix)}
+
+
 def execution_policy(*, log_group_arn: str, secret_arns: Sequence[str], key_arn: str | None,
                      region: str, repository_arn: str | None,
                      dns_suffix: str = "amazonaws.com") -> dict[str, Any]:
@@ -483,21 +513,7 @@ def execution_policy(*, log_group_arn: str, secret_arns: Sequence[str], key_arn:
         "Resource": [log_group_arn, f"{log_group_arn}:*"],
     }]
     if secret_arns:
-        statements.append({
-            "Sid": "ReadReferencedSecrets",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": sorted(set(secret_arns)),
-        })
-        if key_arn:
-            statements.append({
-                "Sid": "DecryptSecretsViaSecretsManager",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": key_arn,
-                "Condition": {"StringEquals": {
-                    "kms:ViaService": f"secretsmanager.{region}.{dns_suffix}"}},
-            })
+        statements += _read_secrets(secret_arns, key_arn, region, dns_suffix)
     if repository_arn:
         statements += [
             {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
@@ -704,6 +720,17 @@ class FargateService(pulumi.ComponentResource):
             policy=policy_doc,
             opts=child_opts(self),
         )
+        if wiring.rotating_secret_arns:
+            aws.iam.RolePolicy(
+                f"{name}-task-secrets-policy",
+                role=self.task_role.id,
+                policy=pulumi.Output.all(pulumi.Output.all(*wiring.rotating_secret_arns),
+                                         wiring.secrets_key_arn).apply(
+                    lambda a: json.dumps(rotating_secrets_policy(
+                        secret_arns=a[0], key_arn=a[1], region=account.region,
+                        dns_suffix=account.dns_suffix))),
+                opts=child_opts(self),
+            )
         if execute_command and cluster.exec_log_group is not None:
             aws.iam.RolePolicy(
                 f"{name}-task-exec-policy",

@@ -240,9 +240,13 @@ def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> 
             CACHE_TLS="true",
         )
         secrets["CACHE_AUTH_TOKEN"] = cache.auth_secret_arn
+        environment["CACHE_AUTH_SECRET_ARN"] = cache.auth_secret_arn
         arns.append(cache.auth_secret_arn)
+    # The cache token rotates under running tasks: they may re-read it (docs/data-tier.md).
+    rotating = [cache.auth_secret_arn] if cache is not None and cache.args.rotates else []
     return ServiceWiring(environment=environment, secrets=secrets, secret_arns=arns,
-                         secrets_key_arn=platform.keys.require("data").arn if arns else None)
+                         secrets_key_arn=platform.keys.require("data").arn if arns else None,
+                         rotating_secret_arns=rotating)
 
 
 # ------------------------------------------------------------------------------------------
@@ -334,6 +338,8 @@ def _build_alarms(platform: Platform) -> None:
         account=platform.account,
         key_arn=platform.keys.require("notifications").arn,
         database_identifiers=[db.identifier for db in targets.databases],
+        database_parameter_groups=([platform.database.parameter_group.name]
+                                   if platform.database is not None else []),
         # The names before 0.2.0: a new topic would need its subscriptions confirmed again.
         critical_topic_name=naming.name("alarms", "critical"),
         warning_topic_name=naming.name("alarms", "warning"),

@@ -42,6 +42,21 @@ def compute_bad_args() -> PlanResult:
     return run_standalone("compute_bad_args")
 
 
+@pytest.fixture(scope="session")
+def two_of_each() -> PlanResult:
+    """tests/programs/two_of_each: two of every public component in one program."""
+    from groundwork.testing import plan_program
+
+    return plan_program(ROOT / "tests" / "programs" / "two_of_each" / "__main__.py", stack="twins",
+                        config={"aws:region": "us-east-1"})
+
+
+@pytest.fixture(scope="session")
+def account() -> PlanResult:
+    """account/ (the account baseline program) with its committed Pulumi.main.yaml."""
+    return plan_stack("main", project_dir=ROOT / "account")
+
+
 NAT_INSTANCE = {"network": {"nat": "instance"}}
 """The dev override that swaps the NAT gateway for a NAT instance (issue 8)."""
 

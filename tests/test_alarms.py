@@ -549,7 +549,8 @@ def test_topic_policies_let_cloudwatch_publish_for_this_account_only(prod):
 
 
 def test_rds_events_go_to_the_critical_topic(prod):
-    [sub] = prod.of_type("aws:rds/eventSubscription:EventSubscription")
+    subs = prod.of_type("aws:rds/eventSubscription:EventSubscription")
+    [sub] = [s for s in subs if s.inputs["sourceType"] == "db-instance"]
     [db] = prod.of_type("aws:rds/instance:Instance")
     [policy] = [p for p in prod.of_type("aws:sns/topicPolicy:TopicPolicy")
                 if p.inputs["arn"] == topic_arn(prod, "critical")]
@@ -666,8 +667,8 @@ def test_two_of_each_have_distinct_urns_and_aws_names(two_of_each):
                           "dashboard-b-dashboard": "alarms-test-dashboard-b"}
     events = {e.name: e.inputs["name"]
               for e in plan.of_type("aws:rds/eventSubscription:EventSubscription")}
-    assert events == {"notifications-rds-events": "alarms-test-notifications-rds-events",
-                      "notifications-b-rds-events": "alarms-test-notifications-b-rds-events"}
+    assert events == {f"notifications{s}-rds{kind}-events": f"alarms-test-notifications{s}-rds{kind}-events"
+                      for s in ("", "-b") for kind in ("", "-parameter-group", "-security-group")}
     first, second = (plan.stack_outputs["alarm_names"][k] for k in ("alarms", "alarms-b"))
     assert len(first) == len(second) == len(set(first)) == 43
     assert all(n.startswith("alarms-test-alarms-") for n in first)
@@ -713,7 +714,8 @@ def test_two_databases_get_alarms_of_their_own(two_of_each):
     assert (main["rds-db-load"].inputs["threshold"], analytics["rds-db-load"].inputs["threshold"]) \
         == (2, 4)
     for sub in plan.of_type("aws:rds/eventSubscription:EventSubscription"):
-        assert sorted(sub.inputs["sourceIds"]) == sorted(identifiers.values())
+        if sub.inputs["sourceType"] == "db-instance":
+            assert sorted(sub.inputs["sourceIds"]) == sorted(identifiers.values())
 
 
 def test_two_caches_load_balancers_networks_and_services_are_scoped_by_name(two_of_each):

@@ -4,21 +4,27 @@ as a library component (two caches in one program, the Args it refuses)."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import tags_of
 from pydantic import ValidationError
 from test_security_groups import physical_names, plan_pairs, refused
 
+import groundwork.components
+from groundwork.check import check_records
+from groundwork.components import cache_rotation
 from groundwork.components.args import doc_of
 from groundwork.components.base import component_naming
 from groundwork.components.cache import (
+    ROTATION_CODE,
     RedisCacheArgs,
     RedisCacheSettings,
     replication_group_id,
 )
-from groundwork.engine import REDACTED, PlanResult, plan_stack
+from groundwork.engine import REDACTED, PlanResult, ResourceRecord, plan_stack
 from groundwork.stacks.config import CacheConfig, ConfigError, load_environment
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -28,6 +34,11 @@ VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 COMPONENT = "groundwork:data:RedisCache"
+FUNCTION = "aws:lambda/function:Function"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+PERMISSION = "aws:lambda/permission:Permission"
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
 
 def rg(plan: PlanResult):
@@ -111,7 +122,10 @@ def test_token_never_in_config_or_outputs(prod):
 
     dump = json.dumps(prod.to_json())
     assert "Gw0" not in dump  # the mock's token prefix (groundwork/engine.py)
-    assert "auth" not in json.dumps(prod.config.cache.model_dump()).lower()
+    # the only auth keys the config has are the rotation's schedule and exemption
+    keys = {k for k in prod.config.cache.model_dump() if "auth" in k.lower()}
+    assert keys == {"auth_token_rotation_days", "auth_token_rotation_exempt",
+                    "auth_token_rotation_exempt_until"}
 
 
 def test_elasticache_7_custom_subnet_group_and_its_security_group(prod):
@@ -201,15 +215,16 @@ def test_the_stacks_cache_keeps_its_pre_0_2_names(prod, dev):
         assert plan.one(SECRET).inputs["description"] == (
             f"{env} valkey AUTH token (SecretString is the token)")
         assert {g.name for g in plan.of_type(LOG_GROUP) if g.parent == plan.one(COMPONENT).urn} \
-            == {"cache-log-slow-log", "cache-log-engine-log"}
+            == {"cache-log-slow-log", "cache-log-engine-log", "cache-rotation-logs"}  # + 0.3's
 
 
 def test_children_are_parented_and_tagged(prod):
     comp = prod.one(COMPONENT)
     children = prod.children(comp)
-    assert {c.type for c in children} == {GROUP, PARAMS, SECRET, VERSION, PASSWORD, LOG_GROUP}
+    assert {c.type for c in children} == {GROUP, PARAMS, SECRET, VERSION, PASSWORD, LOG_GROUP,
+                                          FUNCTION, ROLE, ROLE_POLICY, PERMISSION, ROTATION}
     for c in children:
-        if c.type not in (VERSION, PASSWORD):
+        if c.type not in (VERSION, PASSWORD, ROLE_POLICY, PERMISSION, ROTATION):  # untaggable
             assert tags_of(c)["Environment"] == "prod" and tags_of(c)["Name"], c.name
 
 
@@ -260,6 +275,7 @@ def _load(cache: dict, profile: str = "dev"):
     ({"maintenance_window": "sun:05:30-sun:06:00"}, "shorter than AWS's minimum of 60 minutes"),
     ({"maxmemory_policy": "lru"}, "groundwork:cache.maxmemory_policy"),
     ({"auth_token": "hunter2"}, "groundwork:cache.auth_token: unknown key"),
+    ({"auth_token_rotation_days": 120}, "groundwork:cache.auth_token_rotation_days"),
 ])
 def test_cache_config_errors_name_the_key(cache, words):
     with pytest.raises(ConfigError) as err:
@@ -277,17 +293,146 @@ def test_prod_cache_is_protected_from_destroy_and_dev_is_not(prod, dev):
     assert dev.one("aws:elasticache/replicationGroup:ReplicationGroup").protect is False
 
 
-def test_auth_secret_records_why_it_has_no_rotation_schedule(prod):
-    import re
+# --- the token's rotation ----------------------------------------------------------------
 
-    from groundwork.components.cache import ROTATION_EXEMPT_REASON
 
-    secret = next(s for s in prod.of_type("aws:secretsmanager/secret:Secret")
-                  if s.inputs["tags"].get("Component") == "cache")
-    assert secret.inputs["tags"]["RotationExempt"] == ROTATION_EXEMPT_REASON
-    # AWS tag values: letters, digits, spaces and _ . : / = + - @ only, <= 256 characters
-    assert re.fullmatch(r"[\w .:/=+\-@]{1,256}", ROTATION_EXEMPT_REASON)
-    assert not prod.of_type("aws:secretsmanager/secretRotation:SecretRotation")
+def rotation_parts(plan: PlanResult, cache: str = "cache") -> dict[str, ResourceRecord]:
+    comp = next(c for c in plan.of_type(COMPONENT) if c.name == cache)
+    kids = plan.children(comp)
+    return {
+        "secret": next(k for k in kids if k.type == SECRET),
+        "group": next(k for k in kids if k.type == GROUP),
+        "function": next(k for k in kids if k.type == FUNCTION),
+        "role": next(k for k in kids if k.type == ROLE),
+        "policy": next(k for k in kids if k.type == ROLE_POLICY),
+        "permission": next(k for k in kids if k.type == PERMISSION),
+        "rotation": next(k for k in kids if k.type == ROTATION),
+        "logs": next(k for k in kids if k.name == f"{cache}-rotation-logs"),
+    }
+
+
+def test_the_auth_secret_rotates_every_30_days_with_the_packaged_function(prod, dev):
+    for plan in (prod, dev):
+        parts = rotation_parts(plan)
+        secret, fn, rotation = parts["secret"], parts["function"], parts["rotation"]
+        assert rotation.inputs["secretId"] in (secret.id, secret.outputs["arn"])
+        assert rotation.inputs["rotationLambdaArn"] == fn.outputs["arn"]
+        assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": 30}
+        assert rotation.inputs.get("rotateImmediately", True) is True  # the first token goes at once
+        # no exemption left on the secret, in either stack
+        assert not {k for k in secret.inputs["tags"] if k.startswith("RotationExempt")}
+        assert fn.inputs["runtime"] == "python3.12" and fn.inputs["handler"] == "cache_rotation.handler"
+        assert fn.inputs["timeout"] == 900  # Lambda's maximum: a step waits for the group
+        assert fn.inputs["environment"]["variables"] == {
+            "REPLICATION_GROUP_ID": rg(plan).inputs["replicationGroupId"]}
+        assert "vpcConfig" not in fn.inputs  # outside the VPC: the data tier has no API route
+
+
+def test_the_function_code_is_the_module_shipped_in_the_package(prod):
+    code = rotation_parts(prod)["function"].inputs["code"]
+    assets = code["assets"]
+    assert list(assets) == ["cache_rotation.py"]  # the archive holds exactly the one file
+    path = Path(assets["cache_rotation.py"]["path"])
+    assert path.resolve() == ROTATION_CODE.resolve() == Path(cache_rotation.__file__).resolve()
+    # inside the groundwork package (so in the wheel: tests/test_wheel.py ships every file)
+    package = Path(groundwork.components.__file__).resolve().parent
+    assert path.resolve().parent == package
+
+
+def test_the_function_logs_to_its_own_encrypted_log_group(prod, dev):
+    for plan, retention in ((prod, 365), (dev, 14)):
+        parts = rotation_parts(plan)
+        fn, logs = parts["function"], parts["logs"]
+        assert logs.inputs["name"] == f"/aws/lambda/{fn.inputs['name']}"
+        assert fn.inputs["loggingConfig"]["logGroup"] == logs.inputs["name"]
+        assert logs.inputs["kmsKeyId"] == key_arn(plan, "logs")
+        assert logs.inputs["retentionInDays"] == retention
+    assert rotation_parts(prod)["function"].inputs["name"] == "groundwork-prod-cache-auth-rotation"
+
+
+def test_only_secrets_manager_for_this_secret_may_invoke_the_function(prod):
+    parts = rotation_parts(prod)
+    perm = parts["permission"].inputs
+    assert perm["principal"] == "secretsmanager.amazonaws.com"
+    assert perm["action"] == "lambda:InvokeFunction"
+    assert perm["sourceArn"] == parts["secret"].outputs["arn"]
+    assert perm["function"] == parts["function"].inputs["name"]
+
+
+def test_the_function_role_has_exactly_what_a_rotation_needs(prod):
+    parts = rotation_parts(prod)
+    trust = json.loads(parts["role"].inputs["assumeRolePolicy"])
+    assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}]
+    assert parts["function"].inputs["role"] == parts["role"].outputs["arn"]
+    assert parts["policy"].inputs["role"] in (parts["role"].id, parts["role"].outputs["name"])
+    policy = json.loads(parts["policy"].inputs["policy"])
+    secret = parts["secret"].outputs["arn"]
+    log_group = parts["logs"].outputs["arn"]
+    by_resource = {}
+    for st in policy["Statement"]:
+        assert st["Effect"] == "Allow"
+        actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+        assert not [a for a in actions if "*" in a], actions  # no wildcard action
+        resources = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+        for r in resources:
+            by_resource.setdefault(r, set()).update(actions)
+    assert by_resource == {
+        secret: {"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+                 "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+        # GetRandomPassword has no resource type: AWS requires "*" for it, and only for it
+        "*": {"secretsmanager:GetRandomPassword"},
+        rg(prod).outputs["arn"]: {"elasticache:DescribeReplicationGroups",
+                                  "elasticache:ModifyReplicationGroup"},
+        key_arn(prod, "data"): {"kms:Decrypt", "kms:GenerateDataKey"},
+        log_group: {"logs:CreateLogStream", "logs:PutLogEvents"},
+        f"{log_group}:*": {"logs:CreateLogStream", "logs:PutLogEvents"},
+    }
+    kms = next(st for st in policy["Statement"] if st["Resource"] == key_arn(prod, "data"))
+    assert kms["Condition"] == {"StringEquals": {
+        "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+
+
+def test_prod_has_no_exempt_secret_and_the_rotation_rule_passes(prod):
+    result = check_records(prod.resources, {"all": "mandatory"}, stack="prod")
+    assert [v.message for v in result.violations if v.policy == "secretsmanager-rotation"] == []
+    assert [v.message for v in result.violations if v.policy.startswith("lambda-")] == []
+    assert result.exemptions == []
+    secrets = prod.of_type(SECRET)
+    assert secrets and all(
+        not {k for k in s.inputs.get("tags", {}) if k.startswith("RotationExempt")} for s in secrets)
+
+
+def test_an_exemption_replaces_the_rotation_with_a_dated_reason():
+    plan = plan_stack("dev", overrides={"cache": {
+        "auth_token_rotation_exempt": "clients read the token only at start until app 2.0",
+        "auth_token_rotation_exempt_until": "2027-03-31"}})
+    tags = plan.one(SECRET, "cache-auth-secret").inputs["tags"]
+    assert tags["RotationExempt"] == "clients read the token only at start until app 2.0"
+    assert tags["RotationExemptUntil"] == "2027-03-31"
+    kids = {k.type for k in plan.children(plan.one(COMPONENT))}
+    assert not kids & {ROTATION, FUNCTION, PERMISSION, ROLE, ROLE_POLICY}, kids
+    assert not plan.of_type(ROTATION) and not plan.of_type(FUNCTION)
+    assert not [g for g in plan.of_type(LOG_GROUP) if "/aws/lambda/" in g.inputs["name"]]
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"auth_token_rotation_days": 0}, "auth_token_rotation_days"),
+    ({"auth_token_rotation_days": 91}, "auth_token_rotation_days"),  # SecretsManager.4: <= 90
+    ({"auth_token_rotation_exempt": "the apps cannot reload it"}, "give both or neither"),
+    ({"auth_token_rotation_exempt_until": "2027-01-01"}, "give both or neither"),
+    ({"auth_token_rotation_exempt": "   ", "auth_token_rotation_exempt_until": "2027-01-01"},
+     "give both or neither"),  # a blank reason is none
+    ({"auth_token_rotation_exempt": "no; rotation (ever)", "auth_token_rotation_exempt_until": "2027-01-01"},
+     "must be a tag value"),
+    ({"auth_token_rotation_exempt": "x", "auth_token_rotation_exempt_until": "next year"},
+     "auth_token_rotation_exempt_until"),
+])
+def test_rotation_settings_are_checked(args, words):
+    with pytest.raises(ValidationError, match=words):
+        RedisCacheSettings(**args)
+    ok = RedisCacheSettings(auth_token_rotation_exempt="x", auth_token_rotation_exempt_until="2027-01-01")
+    assert not ok.rotates and RedisCacheSettings().rotates
+    assert RedisCacheSettings(auth_token_rotation_exempt="  ").rotates
 
 
 # --- RedisCache(name, RedisCacheArgs) as a library component ---------------------------------
@@ -312,7 +457,11 @@ def test_two_caches_in_one_program_have_distinct_urns_and_aws_names(pairs):
         assert subnets.inputs["name"] == f"pairs-test-{name}-subnets"
         assert group["subnetGroupName"] == subnets.outputs["name"]
         logs = {g.inputs["name"] for g in pairs.children(comp) if g.type == LOG_GROUP}
-        assert logs == {f"/aws/elasticache/pairs-test-{name}/{t}" for t in ("slow-log", "engine-log")}
+        assert logs == {f"/aws/elasticache/pairs-test-{name}/{t}" for t in ("slow-log", "engine-log")} \
+            | {f"/aws/lambda/pairs-test-{name}-auth-rotation"}
+        assert kids[FUNCTION].inputs["environment"]["variables"] == {
+            "REPLICATION_GROUP_ID": f"pairs-test-{name}"}  # each rotates its own group
+        assert kids[ROTATION].inputs["secretId"] in (kids[SECRET].id, kids[SECRET].outputs["arn"])
         for child in pairs.children(comp):
             assert child.name.startswith(f"{name}-"), child.name
     sessions, jobs = (caches[n] for n in ("sessions", "jobs"))

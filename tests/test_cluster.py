@@ -80,7 +80,8 @@ def test_ecs_exec_when_asked_is_logged_and_encrypted():
     assert all(s.inputs["enableExecuteCommand"] is True for s in services)
     # the task role (only then) may open the Exec channels and write the session log
     api_task_role = role_of(plan, task(plan, "api").inputs["taskRoleArn"])
-    [policy] = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == api_task_role.id]
+    [policy] = [p for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == api_task_role.id
+                and p.name == "api-task-exec-policy"]
     by_sid = {s["Sid"]: s for s in doc(policy)["Statement"]}
     assert by_sid["ExecSessionLogs"]["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
     assert by_sid["ExecSessionKey"]["Resource"] == logs_key.outputs["arn"]

@@ -259,6 +259,17 @@ def test_real_stacks_price_every_nat_and_leave_nothing_unpriced(dev, prod):
         assert all(line.component == "network" for line in nat_lines)
 
 
+def test_the_ec2_endpoint_is_priced_per_az_in_both_stacks(dev, prod):
+    """FSBP EC2.10's interface endpoint (on by default): $0.01 per AZ-hour plus data."""
+    for plan, azs in ((dev, 2), (prod, 3)):
+        [endpoint] = [e for e in plan.of_type(cost.VPC_ENDPOINT)
+                      if e.inputs["serviceName"].endswith(".ec2")]
+        lines = {line.item: line for line in cost.estimate(plan).lines if line.resource == endpoint.name}
+        hours = lines["interface endpoint AZ-hours"]
+        assert (hours.component, hours.quantity, hours.unit_price) == ("network", azs * 730, 0.01)
+        assert round(sum(line.monthly for line in lines.values()), 2) == round(azs * 7.3 + 0.1, 2)
+
+
 def test_prod_database_is_priced_multi_az(prod):
     est = cost.estimate(prod)
     [line] = [x for x in est.lines if x.item.startswith("RDS db.") and x.item.endswith("hours")]

@@ -301,7 +301,7 @@ def test_examples_with_a_database_accept_only_the_default_port_advisory():
 
 def test_examples_create_only_the_keys_they_use(network_only, worker, database, two):
     for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
-                             (database, ["data", "logs"]),
+                             (database, ["data", "logs", "notifications"]),
                              (two, ["data", "logs", "notifications"])):
         assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
         for k in result.of_type(KEY):
@@ -344,8 +344,8 @@ def test_network_only_has_one_nat_for_both_azs(network_only):
 def test_network_only_interface_endpoints_have_private_dns(network_only):
     interface = [e for e in network_only.of_type(ENDPOINT)
                  if e.inputs["vpcEndpointType"] == "Interface"]
-    assert sorted(e.inputs["serviceName"] for e in interface) == [
-        f"com.amazonaws.{REGION}.{svc}" for svc in ("ecr.api", "ecr.dkr", "logs")]
+    assert sorted(e.inputs["serviceName"] for e in interface) == [  # ec2: on by default (EC2.10)
+        f"com.amazonaws.{REGION}.{svc}" for svc in ("ec2", "ecr.api", "ecr.dkr", "logs")]
     compute = sorted(s.id for s in subnets_by_tier(network_only)["compute"])
     endpoint_sg = network_only.one(SG, "network-endpoints-sg")
     assert endpoint_sg.inputs["name"] == "network-only-dev-network-endpoints"
@@ -609,7 +609,8 @@ def test_two_of_each_store_get_their_own_urns_and_aws_names(two):
     assert {r.inputs["replicationGroupId"] for r in two.of_type(CACHE)} == \
         {f"{TWO}-sessions", f"{TWO}-jobs"}
     names = [r.inputs["name"] for r in two.of_type(LOG_GROUP)]
-    assert len(names) == len(set(names)) == 1 + 2 * 2 + 2 * 2  # flow logs, 2 per store
+    # flow logs, 2 per store, and each cache's token-rotation function's
+    assert len(names) == len(set(names)) == 1 + 2 * 2 + 2 * 2 + 2
     assert two.name_clashes == []
 
 
@@ -719,7 +720,7 @@ def test_both_databases_get_their_own_alarms(two):
         [free] = alarms["rds-free-storage"]
         assert free.inputs["threshold"] == allocated * 1024**3 // 10
         assert alarms["rds-cpu"][0].inputs["threshold"] == 80
-    [events] = two.of_type(RDS_EVENTS)
+    [events] = [e for e in two.of_type(RDS_EVENTS) if e.inputs["sourceType"] == "db-instance"]
     assert sorted(events.inputs["sourceIds"]) == sorted(
         store(two, n).outputs["identifier"] for n in ("main", "analytics"))
     assert events.inputs["snsTopic"] == topics["critical"]

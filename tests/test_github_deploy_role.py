@@ -135,7 +135,34 @@ def _as_list(value: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
-def allowed(policies: dict[str, dict[str, Any]], action: str, arn: str) -> bool:
+def _condition_holds(condition: dict[str, dict[str, Any]], context: dict[str, Any]) -> bool:
+    """The operators the roles use, as IAM evaluates them against a request context."""
+    for operator, keys in condition.items():
+        base = operator.rpartition(":")[2]
+        if_exists = base.endswith("IfExists")
+        base = base.removesuffix("IfExists")
+        for key, want in keys.items():
+            have = context.get(key)
+            if have is None:
+                if if_exists:
+                    continue
+                return False
+            pairs = [(str(h), str(w)) for h in _as_list(have) for w in _as_list(want)]
+            if base in ("StringEquals", "ArnEquals", "Bool"):
+                ok = any(h == w for h, w in pairs)
+            elif base in ("StringLike", "ArnLike"):
+                ok = any(fnmatchcase(h, w) for h, w in pairs)
+            else:
+                raise AssertionError(f"the evaluator does not know {operator}")
+            if not ok:
+                return False
+    return True
+
+
+def allowed(policies: dict[str, dict[str, Any]], action: str, arn: str,
+            context: dict[str, Any] | None = None) -> bool:
+    """Whether the policies allow `action` on `arn`. Without `context` conditions are not
+    evaluated (the widest reading); with one, Allow statements' conditions must hold in it."""
     def matches(patterns: Any, value: str, *, ci: bool = False) -> bool:
         if ci:
             return any(fnmatchcase(value.lower(), p.lower()) for p in _as_list(patterns))
@@ -149,7 +176,9 @@ def allowed(policies: dict[str, dict[str, Any]], action: str, arn: str) -> bool:
             if "Action" in s and matches(s["Action"], action, ci=True):
                 return False
     return any(s["Effect"] == "Allow" and "Action" in s and matches(s["Action"], action, ci=True)
-               and matches(s["Resource"], arn) for s in statements)
+               and matches(s["Resource"], arn)
+               and (context is None or _condition_holds(s.get("Condition") or {}, context))
+               for s in statements)
 
 
 def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
@@ -174,6 +203,9 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
         "aws:lb/listener:Listener": (
             "elasticloadbalancing:CreateListener",
             lambda i: f"arn:aws:elasticloadbalancing:{r}:{a}:listener/app/{lb_name}/0123abcd/4567"),
+        "aws:lb/listenerRule:ListenerRule": (
+            "elasticloadbalancing:CreateRule",
+            lambda i: f"arn:aws:elasticloadbalancing:{r}:{a}:listener-rule/app/{lb_name}/0123abcd/4567/89ef"),
         "aws:rds/instance:Instance": (
             "rds:CreateDBInstance", lambda i: f"arn:aws:rds:{r}:{a}:db:{i['identifier']}"),
         "aws:rds/parameterGroup:ParameterGroup": (
@@ -201,6 +233,8 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
             "cloudwatch:PutDashboard", lambda i: f"arn:aws:cloudwatch::{a}:dashboard/{i['dashboardName']}"),
         "aws:s3/bucket:Bucket": ("s3:CreateBucket", lambda i: f"arn:aws:s3:::{i['bucket']}"),
         "aws:s3/bucketV2:BucketV2": ("s3:CreateBucket", lambda i: f"arn:aws:s3:::{i['bucket']}"),
+        "aws:lambda/function:Function": (
+            "lambda:CreateFunction", lambda i: f"arn:aws:lambda:{r}:{a}:function:{i['name']}"),
         "aws:ecr/repository:Repository": (
             "ecr:CreateRepository", lambda i: f"arn:aws:ecr:{r}:{a}:repository/{i['name']}"),
         "aws:kms/alias:Alias": ("kms:CreateAlias", lambda i: f"arn:aws:kms:{r}:{a}:{i['name']}"),
@@ -219,6 +253,326 @@ def test_the_role_may_create_every_named_resource_of_the_real_stack(prod_ci):
     assert len(arns) > 60  # the whole stack, not a handful
     refused = [(what, action, arn) for what, action, arn in arns if not allowed(policies, action, arn)]
     assert refused == []
+
+
+# what deploying each resource type takes: (action, resource) per create/update/delete step;
+# `{arn}` is the record's own ARN where the type has a named one (see _arns), `{key}` a KMS key of
+# the stack, `{x}` an input of the record. Every aws type of the prod plan must be listed here.
+EC2 = f"arn:aws:ec2:{REGION}:{ACCOUNT}"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OPERATIONS: dict[str, list[tuple[str, str]]] = {
+    "aws:ec2/vpc:Vpc": [("ec2:CreateVpc", f"{EC2}:vpc/vpc-1"), ("ec2:ModifyVpcAttribute", f"{EC2}:vpc/vpc-1"),
+                        ("ec2:DeleteVpc", f"{EC2}:vpc/vpc-1"), ("ec2:DescribeVpcs", "*")],
+    "aws:ec2/subnet:Subnet": [("ec2:CreateSubnet", f"{EC2}:subnet/subnet-1"),
+                              ("ec2:CreateSubnet", f"{EC2}:vpc/vpc-1"),
+                              ("ec2:ModifySubnetAttribute", f"{EC2}:subnet/subnet-1"),
+                              ("ec2:DeleteSubnet", f"{EC2}:subnet/subnet-1")],
+    "aws:ec2/securityGroup:SecurityGroup": [
+        ("ec2:CreateSecurityGroup", f"{EC2}:security-group/sg-1"),
+        ("ec2:RevokeSecurityGroupEgress", f"{EC2}:security-group/sg-1"),
+        ("ec2:DeleteSecurityGroup", f"{EC2}:security-group/sg-1")],
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": [
+        ("ec2:RevokeSecurityGroupIngress", f"{EC2}:security-group/sg-default"),
+        ("ec2:RevokeSecurityGroupEgress", f"{EC2}:security-group/sg-default")],
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": [
+        ("ec2:CreateNetworkAclEntry", f"{EC2}:network-acl/acl-1"),
+        ("ec2:ReplaceNetworkAclEntry", f"{EC2}:network-acl/acl-1"),
+        ("ec2:DeleteNetworkAclEntry", f"{EC2}:network-acl/acl-1"),
+        ("ec2:ReplaceNetworkAclAssociation", f"{EC2}:network-acl/acl-1")],
+    "aws:ec2/routeTable:RouteTable": [("ec2:CreateRouteTable", f"{EC2}:route-table/rtb-1"),
+                                      ("ec2:DeleteRouteTable", f"{EC2}:route-table/rtb-1")],
+    "aws:ec2/route:Route": [("ec2:CreateRoute", f"{EC2}:route-table/rtb-1"),
+                            ("ec2:ReplaceRoute", f"{EC2}:route-table/rtb-1"),
+                            ("ec2:DeleteRoute", f"{EC2}:route-table/rtb-1")],
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": [
+        ("ec2:AssociateRouteTable", f"{EC2}:route-table/rtb-1"),
+        ("ec2:AssociateRouteTable", f"{EC2}:subnet/subnet-1"),
+        ("ec2:DisassociateRouteTable", f"{EC2}:route-table/rtb-1")],
+    "aws:ec2/internetGateway:InternetGateway": [
+        ("ec2:CreateInternetGateway", f"{EC2}:internet-gateway/igw-1"),
+        ("ec2:AttachInternetGateway", f"{EC2}:internet-gateway/igw-1"),
+        ("ec2:DetachInternetGateway", f"{EC2}:internet-gateway/igw-1"),
+        ("ec2:DeleteInternetGateway", f"{EC2}:internet-gateway/igw-1")],
+    "aws:ec2/natGateway:NatGateway": [("ec2:CreateNatGateway", f"{EC2}:natgateway/nat-1"),
+                                      ("ec2:CreateNatGateway", f"{EC2}:subnet/subnet-1"),
+                                      ("ec2:DeleteNatGateway", f"{EC2}:natgateway/nat-1")],
+    "aws:ec2/eip:Eip": [("ec2:AllocateAddress", f"{EC2}:elastic-ip/eipalloc-1"),
+                        ("ec2:ReleaseAddress", f"{EC2}:elastic-ip/eipalloc-1")],
+    "aws:ec2/vpcEndpoint:VpcEndpoint": [
+        ("ec2:CreateVpcEndpoint", f"{EC2}:vpc-endpoint/vpce-1"),
+        ("ec2:CreateVpcEndpoint", f"{EC2}:route-table/rtb-1"),
+        ("ec2:ModifyVpcEndpoint", f"{EC2}:vpc-endpoint/vpce-1"),
+        ("ec2:DeleteVpcEndpoints", f"{EC2}:vpc-endpoint/vpce-1")],
+    "aws:ec2/flowLog:FlowLog": [("ec2:CreateFlowLogs", f"{EC2}:vpc-flow-log/fl-1"),
+                                ("ec2:CreateFlowLogs", f"{EC2}:vpc/vpc-1"),
+                                ("ec2:DeleteFlowLogs", f"{EC2}:vpc-flow-log/fl-1"),
+                                ("iam:PassRole", "{iamRoleArn}")],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+        ("ec2:AuthorizeSecurityGroupIngress", f"{EC2}:security-group/sg-1"),
+        ("ec2:AuthorizeSecurityGroupIngress", f"{EC2}:security-group-rule/sgr-1"),
+        ("ec2:RevokeSecurityGroupIngress", f"{EC2}:security-group/sg-1")],
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [
+        ("ec2:AuthorizeSecurityGroupEgress", f"{EC2}:security-group/sg-1"),
+        ("ec2:RevokeSecurityGroupEgress", f"{EC2}:security-group/sg-1")],
+    "aws:ecs/cluster:Cluster": [("ecs:CreateCluster", "{arn}"), ("ecs:UpdateCluster", "{arn}"),
+                                ("ecs:DeleteCluster", "{arn}"), ("ecs:DescribeClusters", "*")],
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": [
+        ("ecs:PutClusterCapacityProviders", f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{{clusterName}}")],
+    "aws:ecs/service:Service": [("ecs:CreateService", "{arn}"), ("ecs:UpdateService", "{arn}"),
+                                ("ecs:DeleteService", "{arn}"), ("ecs:DescribeServices", "*")],
+    "aws:ecs/taskDefinition:TaskDefinition": [
+        ("ecs:RegisterTaskDefinition", "*"), ("ecs:DeregisterTaskDefinition", "*"),
+        ("ecs:DescribeTaskDefinition", "*"), ("iam:PassRole", "{executionRoleArn}"),
+        ("iam:PassRole", "{taskRoleArn}")],
+    "aws:lb/loadBalancer:LoadBalancer": [
+        ("elasticloadbalancing:CreateLoadBalancer", "{arn}"),
+        ("elasticloadbalancing:ModifyLoadBalancerAttributes", "{arn}"),
+        ("elasticloadbalancing:AddTags", "{arn}"), ("elasticloadbalancing:DeleteLoadBalancer", "{arn}"),
+        ("elasticloadbalancing:DescribeLoadBalancers", "*")],
+    "aws:lb/targetGroup:TargetGroup": [
+        ("elasticloadbalancing:CreateTargetGroup", "{arn}"),
+        ("elasticloadbalancing:ModifyTargetGroupAttributes", "{arn}"),
+        ("elasticloadbalancing:DeleteTargetGroup", "{arn}")],
+    "aws:lb/listener:Listener": [("elasticloadbalancing:CreateListener", "{arn}"),
+                                 ("elasticloadbalancing:ModifyListener", "{arn}"),
+                                 ("elasticloadbalancing:DeleteListener", "{arn}")],
+    "aws:lb/listenerRule:ListenerRule": [("elasticloadbalancing:CreateRule", "{arn}"),
+                                         ("elasticloadbalancing:ModifyRule", "{arn}"),
+                                         ("elasticloadbalancing:DeleteRule", "{arn}")],
+    "aws:rds/instance:Instance": [("rds:CreateDBInstance", "{arn}"), ("rds:ModifyDBInstance", "{arn}"),
+                                  ("rds:DeleteDBInstance", "{arn}"), ("rds:DescribeDBInstances", "*"),
+                                  ("rds:CreateDBSnapshot", "{snapshot}"),
+                                  ("iam:PassRole", "{monitoringRoleArn}"),
+                                  ("kms:CreateGrant", KEY_ARN), ("kms:DescribeKey", KEY_ARN),
+                                  ("secretsmanager:CreateSecret",
+                                   f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!db-1-AbCdEf")],
+    "aws:rds/parameterGroup:ParameterGroup": [("rds:CreateDBParameterGroup", "{arn}"),
+                                              ("rds:ModifyDBParameterGroup", "{arn}"),
+                                              ("rds:DeleteDBParameterGroup", "{arn}")],
+    "aws:rds/subnetGroup:SubnetGroup": [("rds:CreateDBSubnetGroup", "{arn}"),
+                                        ("rds:DeleteDBSubnetGroup", "{arn}")],
+    "aws:rds/eventSubscription:EventSubscription": [("rds:CreateEventSubscription", "{arn}"),
+                                                    ("rds:ModifyEventSubscription", "{arn}"),
+                                                    ("rds:DeleteEventSubscription", "{arn}")],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        ("elasticache:CreateReplicationGroup", "{arn}"), ("elasticache:ModifyReplicationGroup", "{arn}"),
+        ("elasticache:DeleteReplicationGroup", "{arn}"), ("elasticache:DescribeReplicationGroups", "*"),
+        ("kms:CreateGrant", KEY_ARN)],
+    "aws:elasticache/parameterGroup:ParameterGroup": [
+        ("elasticache:CreateCacheParameterGroup", "{arn}"),
+        ("elasticache:ModifyCacheParameterGroup", "{arn}"),
+        ("elasticache:DeleteCacheParameterGroup", "{arn}")],
+    "aws:elasticache/subnetGroup:SubnetGroup": [("elasticache:CreateCacheSubnetGroup", "{arn}"),
+                                                ("elasticache:DeleteCacheSubnetGroup", "{arn}")],
+    "aws:secretsmanager/secret:Secret": [("secretsmanager:CreateSecret", "{arn}"),
+                                         ("secretsmanager:TagResource", "{arn}"),
+                                         ("secretsmanager:DeleteSecret", "{arn}"),
+                                         ("kms:GenerateDataKey", KEY_ARN)],
+    "aws:secretsmanager/secretVersion:SecretVersion": [
+        ("secretsmanager:PutSecretValue", "{secretId}"), ("secretsmanager:GetSecretValue", "{secretId}"),
+        ("kms:Decrypt", KEY_ARN)],
+    "aws:secretsmanager/secretRotation:SecretRotation": [
+        ("secretsmanager:RotateSecret", "{secretId}"), ("secretsmanager:CancelRotateSecret", "{secretId}")],
+    "aws:kms/key:Key": [("kms:CreateKey", "*"), ("kms:PutKeyPolicy", KEY_ARN),
+                        ("kms:EnableKeyRotation", KEY_ARN), ("kms:TagResource", KEY_ARN),
+                        ("kms:ScheduleKeyDeletion", KEY_ARN)],
+    "aws:kms/alias:Alias": [("kms:CreateAlias", "{arn}"), ("kms:CreateAlias", KEY_ARN),
+                            ("kms:DeleteAlias", "{arn}")],
+    "aws:cloudwatch/logGroup:LogGroup": [("logs:CreateLogGroup", "{arn}"),
+                                         ("logs:PutRetentionPolicy", "{arn}"),
+                                         ("logs:AssociateKmsKey", "{arn}"), ("logs:DeleteLogGroup", "{arn}"),
+                                         ("logs:DescribeLogGroups", "*")],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": [("cloudwatch:PutMetricAlarm", "{arn}"),
+                                               ("cloudwatch:DeleteAlarms", "{arn}"),
+                                               ("cloudwatch:DescribeAlarms", "*")],
+    "aws:cloudwatch/dashboard:Dashboard": [("cloudwatch:PutDashboard", "{arn}"),
+                                           ("cloudwatch:DeleteDashboards", "{arn}")],
+    "aws:sns/topic:Topic": [("sns:CreateTopic", "{arn}"), ("sns:SetTopicAttributes", "{arn}"),
+                            ("sns:DeleteTopic", "{arn}")],
+    "aws:sns/topicPolicy:TopicPolicy": [("sns:SetTopicAttributes", "{arn}")],
+    "aws:sns/topicSubscription:TopicSubscription": [("sns:Subscribe", "{topic}"),
+                                                    ("sns:Unsubscribe", "{topic}:sub-1")],
+    "aws:s3/bucket:Bucket": [("s3:CreateBucket", "{arn}"), ("s3:GetBucketPolicy", "{arn}"),
+                             ("s3:DeleteBucket", "{arn}")],
+    "aws:s3/bucketPolicy:BucketPolicy": [("s3:PutBucketPolicy", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": [
+        ("s3:PutBucketPublicAccessBlock", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": [
+        ("s3:PutBucketOwnershipControls", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
+        ("s3:PutEncryptionConfiguration", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [
+        ("s3:PutLifecycleConfiguration", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketVersioning:BucketVersioning": [("s3:PutBucketVersioning", "arn:aws:s3:::{bucket}")],
+    "aws:s3/bucketLogging:BucketLogging": [("s3:PutBucketLogging", "arn:aws:s3:::{bucket}")],
+    ROLE: [("iam:CreateRole", "{arn}"), ("iam:UpdateAssumeRolePolicy", "{arn}"),
+           ("iam:TagRole", "{arn}"), ("iam:DeleteRole", "{arn}")],
+    "aws:iam/rolePolicy:RolePolicy": [("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{{role}}"),
+                                      ("iam:DeleteRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{{role}}")],
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [
+        ("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{{role}}"),
+        ("iam:DetachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{{role}}")],
+    "aws:appautoscaling/target:Target": [("application-autoscaling:RegisterScalableTarget", "*"),
+                                         ("application-autoscaling:DeregisterScalableTarget", "*")],
+    "aws:appautoscaling/policy:Policy": [("application-autoscaling:PutScalingPolicy", "*"),
+                                         ("application-autoscaling:DeleteScalingPolicy", "*")],
+    "aws:acm/certificate:Certificate": [("acm:RequestCertificate", "*"), ("acm:DeleteCertificate", "*")],
+    "aws:acm/certificateValidation:CertificateValidation": [("acm:DescribeCertificate", "*")],
+    "aws:route53/record:Record": [
+        ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/{zoneId}"),
+        ("route53:GetChange", "*")],
+    "aws:ecr/repository:Repository": [("ecr:CreateRepository", "{arn}"), ("ecr:PutImage", "{arn}"),
+                                      ("ecr:DeleteRepository", "{arn}")],
+    "aws:lambda/function:Function": [
+        ("lambda:CreateFunction", "{arn}"), ("lambda:UpdateFunctionCode", "{arn}"),
+        ("lambda:UpdateFunctionConfiguration", "{arn}"), ("lambda:DeleteFunction", "{arn}"),
+        ("iam:PassRole", "{role}")],
+    "aws:lambda/permission:Permission": [
+        ("lambda:AddPermission", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{{function}}"),
+        ("lambda:RemovePermission", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{{function}}")],
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": [
+        ("ecr:PutLifecyclePolicy", f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{{repository}}")],
+}
+NOT_AWS = ("pulumi:providers:", "random:")
+PASSED_TO = {"aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
+             "aws:rds/instance:Instance": "monitoring.rds.amazonaws.com",
+             "aws:lambda/function:Function": "lambda.amazonaws.com"}
+
+
+def _context(action: str, record: Any) -> dict[str, Any]:
+    """The request context of one step: the stack's region and tags (the provider's default tags
+    carry Environment), what a PassRole passes to, which policy an attachment names, which
+    service a KMS call comes through."""
+    context: dict[str, Any] = {"aws:RequestedRegion": REGION, "aws:RequestTag/Environment": "prod",
+                               "aws:ResourceTag/Environment": "prod"}
+    if action == "iam:PassRole":
+        context["iam:PassedToService"] = PASSED_TO.get(record.type, "ecs-tasks.amazonaws.com")
+    if record.type.endswith("PolicyAttachment"):
+        context["iam:PolicyARN"] = record.inputs["policyArn"]
+    if action.startswith("kms:") and record.type != "aws:kms/key:Key":
+        context["kms:ViaService"] = f"{record.type.split(':')[1].split('/')[0]}.{REGION}.amazonaws.com"
+        context["kms:GrantIsForAWSResource"] = "true"
+    if action.startswith("ec2:Create") and action != "ec2:CreateTags":
+        context["ec2:CreateAction"] = action
+    return context
+
+
+def _steps(plan: PlanResult) -> tuple[list[tuple[str, str, str, dict[str, Any]]], set[str]]:
+    """(resource, action, ARN, context) of every step, and the aws types OPERATIONS lacks."""
+    named = {what: arn for what, _, arn in _arns(plan)}
+    steps, unknown = [], set()
+    for record in plan.custom_resources:
+        if record.type.startswith(NOT_AWS) or record.parent.endswith(("::ci", "::ci-preview")):
+            continue
+        if record.type not in OPERATIONS:
+            unknown.add(record.type)
+            continue
+        what = f"{record.type.split(':')[-1]} {record.name}"
+        values = {k: v for k, v in record.inputs.items() if isinstance(v, str)}
+        values["arn"] = named.get(what) or values.get("arn", "")
+        values["snapshot"] = values["arn"].replace(":db:", ":snapshot:") + "-final"
+        for action, template in OPERATIONS[record.type]:
+            arn = template.format(**values) if "{" in template else template
+            assert arn, (what, action)  # every step names its resource
+            steps.append((what, action, arn, _context(action, record)))
+    return steps, unknown
+
+
+def test_the_role_may_deploy_every_resource_type_of_the_real_stack(prod_ci):
+    """Create, change and delete every resource of the prod plan, conditions evaluated in the
+    stack's own request context (region, Environment tag, the services it passes roles to)."""
+    policies = policies_of(prod_ci)
+    steps, unknown = _steps(prod_ci)
+    assert unknown == set(), "a new resource type in the stack: add its steps to OPERATIONS"
+    assert len({what for what, *_ in steps}) > 150
+    refused = [(what, action, arn) for what, action, arn, context in steps
+               if not allowed(policies, action, arn, context)]
+    assert refused == []
+
+
+def test_the_default_security_group_can_be_adopted_but_not_another_environments():
+    """Tagging an untagged resource (the default security group the VPC comes with) is allowed
+    with the stack's tag; re-tagging another environment's resource is not."""
+    policies = _deploy_docs()
+    sg = f"{EC2}:security-group/sg-default"
+    untagged = {"aws:RequestedRegion": REGION, "aws:RequestTag/Environment": "prod"}
+    assert allowed(policies, "ec2:CreateTags", sg, untagged)
+    assert not allowed(policies, "ec2:CreateTags", sg, {**untagged, "aws:ResourceTag/Environment": "dev"})
+    assert not allowed(policies, "ec2:CreateTags", sg, {**untagged, "aws:RequestTag/Environment": "dev"})
+
+
+@pytest.mark.parametrize(("action", "arn"), [
+    ("ec2:DeleteVpc", f"{EC2}:vpc/vpc-dev"), ("ec2:DeleteSubnet", f"{EC2}:subnet/subnet-dev"),
+    ("ec2:AuthorizeSecurityGroupIngress", f"{EC2}:security-group/sg-dev"),
+    ("ec2:CreateRoute", f"{EC2}:route-table/rtb-dev"), ("ec2:DeleteNatGateway", f"{EC2}:natgateway/nat-dev"),
+    ("kms:ScheduleKeyDeletion", KEY_ARN), ("kms:PutKeyPolicy", KEY_ARN),
+])
+def test_untagged_or_other_environments_ec2_and_kms_resources_are_refused(action, arn):
+    policies = _deploy_docs()
+    ours = {"aws:RequestedRegion": REGION, "aws:ResourceTag/Environment": "prod"}
+    assert allowed(policies, action, arn, ours)
+    others = [{**ours, "aws:ResourceTag/Environment": "dev"}, {"aws:RequestedRegion": REGION}]
+    if arn.startswith(EC2):  # EC2 ARNs are pinned by the condition; a KMS key's ARN names its region
+        others.append({**ours, "aws:RequestedRegion": "eu-west-1"})
+    for other in others:
+        assert not allowed(policies, action, arn, other), other
+
+
+def test_ec2_creates_need_the_stacks_tag_in_the_request():
+    policies = _deploy_docs()
+    vpc = f"{EC2}:vpc/vpc-1"
+    assert allowed(policies, "ec2:CreateVpc", vpc, {"aws:RequestedRegion": REGION,
+                                                    "aws:RequestTag/Environment": "prod"})
+    assert not allowed(policies, "ec2:CreateVpc", vpc, {"aws:RequestedRegion": REGION})
+    assert not allowed(policies, "ec2:CreateVpc", vpc, {"aws:RequestedRegion": REGION,
+                                                        "aws:RequestTag/Environment": "dev"})
+
+
+def test_the_stacks_keys_are_used_only_through_its_services():
+    policies = _deploy_docs()
+    ours = {"aws:RequestedRegion": REGION, "aws:ResourceTag/Environment": "prod"}
+    via = {**ours, "kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    assert allowed(policies, "kms:Decrypt", KEY_ARN, via)
+    assert not allowed(policies, "kms:Decrypt", KEY_ARN, ours)  # directly: no
+    assert not allowed(policies, "kms:Decrypt", KEY_ARN, {**via, "aws:ResourceTag/Environment": "dev"})
+    assert not allowed(policies, "kms:CreateGrant", KEY_ARN, ours)
+    assert allowed(policies, "kms:CreateGrant", KEY_ARN, {**ours, "kms:GrantIsForAWSResource": "true"})
+
+
+def _deploy_docs(**overrides: Any) -> dict[str, dict[str, Any]]:
+    return deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                           role_name="groundwork-prod-github-deploy", account_id=ACCOUNT, region=REGION,
+                           zone_id="Z0123456789ABCDEFGHIJ",
+                           waf_acl_arn=f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/x/y", **overrides)
+
+
+def test_no_service_wide_wildcard_and_no_decryption_with_every_key():
+    """IAM.21 and KMS.1 on the documents themselves: every allowed action names a verb (the only
+    wildcards are read families on `*`), and kms:Decrypt is never on every key."""
+    documents = {**_deploy_docs(), "preview": _preview_policy()}
+    reads = ("Describe", "List", "Get")
+    for name, document in documents.items():
+        for s in document["Statement"]:
+            assert "NotAction" not in s or s["Effect"] == "Deny", (name, s["Sid"])
+            if s["Effect"] != "Allow":
+                continue
+            for action in _as_list(s["Action"]):
+                verb = action.split(":")[1]
+                assert verb.strip("*?") and verb == verb.strip("?"), (name, s["Sid"], action)
+                if "*" in verb:  # a verb family: reads only (s3:GetBucket* on the log bucket)
+                    assert verb.startswith(reads) and verb.endswith("*") and verb.count("*") == 1, action
+                if fnmatchcase("kms:decrypt", action.lower()) or fnmatchcase("kms:reencryptfrom",
+                                                                               action.lower()):
+                    assert all(r.startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+                               for r in _as_list(s["Resource"])), (name, s["Sid"])
+
+
+def test_a_service_wide_wildcard_in_the_deploy_policies_is_refused(monkeypatch):
+    import groundwork.components.github_deploy_role as module
+
+    monkeypatch.setattr(module, "RDS_ACTIONS", (*module.RDS_ACTIONS, "RDS:*"))
+    with pytest.raises(ValueError, match=r"data policy \(RdsOwn\) must name actions, not \['RDS:\*'\]"):
+        _deploy_docs()
 
 
 def test_the_role_may_not_touch_another_environment(prod_ci):
@@ -264,14 +618,15 @@ def test_passrole_only_to_the_services_the_stack_uses(prod_ci):
                    if "iam:PassRole" in _as_list(s.get("Action", []))]
     services = pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
     assert set(services) == {"ecs-tasks.amazonaws.com", "ecs.amazonaws.com",
-                             "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
+                             "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
+                             "lambda.amazonaws.com"}
     assert pass_role["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-*"
 
 
 def test_each_policy_fits_iams_size_limit(prod_ci):
     policies = policies_of(prod_ci)
-    assert set(policies) == {"ci-network", "ci-data", "ci-compute", "ci-observability", "ci-iam",
-                             "ci-state"}
+    assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-compute", "ci-observability",
+                             "ci-iam", "ci-state"}
     for name, doc in policies.items():
         # IAM counts a managed policy's characters without whitespace, at most 6,144
         size = len("".join(json.dumps(doc).split()))
@@ -456,6 +811,8 @@ PREVIEW_READS = {
     "s3": ("s3:GetBucketPolicy", "arn:aws:s3:::groundwork-prod-alb-logs"),
     "secretsmanager": ("secretsmanager:DescribeSecret", "*"),
     "route53": ("route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/{zone}"),
+    "lambda": ("lambda:GetFunctionConfiguration",
+               f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:groundwork-prod-cache-auth-rotation"),
 }
 
 
@@ -579,7 +936,8 @@ def test_two_deploy_roles_have_distinct_urns_and_names(two_roles):
         policies = {p.inputs["name"]: json.loads(p.inputs["policy"]) for p in plan.of_type(POLICY)
                     if p.parent == component.urn}
         assert set(policies) == {f"alarms-test-{name}-deploy-{g}"
-                                 for g in ("network", "data", "compute", "observability", "iam")}
+                                 for g in ("network", "data", "secrets", "compute", "observability",
+                                           "iam")}
         # each role denies changes to itself, its own policies and its own preview role
         [deny] = [st for doc in policies.values() for st in doc["Statement"]
                   if st["Sid"] == "NeverWidenItself"]

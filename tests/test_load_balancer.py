@@ -60,7 +60,7 @@ def test_elb_1_port_80_only_redirects_to_https(prod, dev):
 def test_elb_17_https_with_tls13_policy_and_validated_certificate(prod):
     https = listener(prod, 443)
     assert https.inputs["protocol"] == "HTTPS"
-    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"  # on ELB.17's list
     cert = prod.one("aws:acm/certificate:Certificate")
     assert cert.inputs["domainName"] == "app.example.com"
     assert cert.inputs["validationMethod"] == "DNS"
@@ -109,21 +109,24 @@ def test_elb_4_12_6_13_load_balancer_settings(prod, dev):
 def test_elb_5_access_logs_to_a_private_sse_s3_bucket(prod, dev):
     for plan, days in ((prod, 90), (dev, 14)):
         alb = plan.one(ALB)
-        bucket = plan.one(BUCKET)
+        bucket = plan.one(BUCKET, "load-balancer-logs")
         assert alb.inputs["accessLogs"] == {"enabled": True, "bucket": bucket.outputs["bucket"],
                                             "prefix": "alb"}
         sse = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:"
-                       "BucketServerSideEncryptionConfiguration")
+                       "BucketServerSideEncryptionConfiguration", "load-balancer-logs-encryption")
         assert sse.inputs["bucket"] == bucket.outputs["bucket"]
         # ALB log delivery can't write to SSE-KMS buckets: SSE-S3 it is
         assert sse.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                       "load-balancer-logs-public-access")
         assert pab.inputs["bucket"] == bucket.outputs["bucket"]
         assert all(pab.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
                                                    "ignorePublicAcls", "restrictPublicBuckets"))
-        own = plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+        own = plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                       "load-balancer-logs-ownership")
         assert own.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-        [rule] = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+        [rule] = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                          "load-balancer-logs-lifecycle").inputs["rules"]
         assert rule["status"] == "Enabled" and rule["expiration"] == {"days": days}
         assert len(bucket.outputs["bucket"]) <= 63 and bucket.outputs["bucket"].islower()
         # the names before 0.2.0, which the stacks keep: the bucket holds the logs, DNS
@@ -135,9 +138,33 @@ def test_elb_5_access_logs_to_a_private_sse_s3_bucket(prod, dev):
         assert bucket.inputs["forceDestroy"] is (plan is dev)
 
 
+def test_s3_9_the_access_log_bucket_logs_its_s3_requests_into_a_terminal_bucket(prod, dev):
+    for plan in (prod, dev):
+        logs = plan.one(BUCKET, "load-balancer-logs").outputs["bucket"]
+        target = plan.one(BUCKET, "load-balancer-logs-access")
+        logging = plan.one("aws:s3/bucketLogging:BucketLogging", "load-balancer-logs-logging")
+        assert logging.inputs["bucket"] == logs
+        assert logging.inputs["targetBucket"] == target.outputs["bucket"]
+        # the target waits for its policy (log delivery is refused before it) and logs nowhere
+        assert plan.one(POLICY, "load-balancer-logs-access-policy").urn in logging.depends_on
+        assert [r for r in plan.of_type("aws:s3/bucketLogging:BucketLogging")
+                if r.inputs["bucket"] == target.outputs["bucket"]] == []
+        # S3 log delivery can't write to SSE-KMS: SSE-S3; S3 writes as logging.s3.amazonaws.com
+        # for this account only
+        sse = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:"
+                       "BucketServerSideEncryptionConfiguration", "load-balancer-logs-access-encryption")
+        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+        by_sid = {s["Sid"]: s for s in doc(plan.one(POLICY, "load-balancer-logs-access-policy"))["Statement"]}
+        write = by_sid["S3ServerAccessLogsPolicy"]
+        assert write["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+        assert write["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+        assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"
+        assert target.protect is (plan is prod)
+
+
 def test_access_log_bucket_policy_us_east_1(prod):
-    bucket = prod.one(BUCKET).outputs["bucket"]
-    by_sid = {s["Sid"]: s for s in doc(prod.one(POLICY))["Statement"]}
+    bucket = prod.one(BUCKET, "load-balancer-logs").outputs["bucket"]
+    by_sid = {s["Sid"]: s for s in doc(prod.one(POLICY, "load-balancer-logs-policy"))["Statement"]}
     allow = by_sid["AllowElbLogDelivery"]
     assert allow["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
     assert allow["Action"] == "s3:PutObject"
@@ -151,10 +178,11 @@ def test_access_log_bucket_policy_us_east_1(prod):
 def test_alb_depends_on_the_log_bucket_policy(prod, dev):
     """Without it AWS fails the ALB with 'Access Denied for bucket' (controls.md traps)."""
     for plan in (prod, dev):
-        policy = plan.one(POLICY)
+        policy = plan.one(POLICY, "load-balancer-logs-policy")
         assert policy.urn in plan.one(ALB).depends_on
         # and the policy waits for the public-access block (S3 refuses concurrent config calls)
-        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+        pab = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                       "load-balancer-logs-public-access")
         assert pab.urn in policy.depends_on
 
 
@@ -179,12 +207,12 @@ def test_access_log_bucket_policy_in_a_newer_region(tmp_path):
     stack["config"]["groundwork:network"]["availability_zones"] = ["eu-central-2a", "eu-central-2b"]
     (tmp_path / "Pulumi.zurich.yaml").write_text(yaml.safe_dump(stack))
     plan = plan_stack("zurich", project_dir=tmp_path, program=ROOT / "__main__.py")
-    bucket = plan.one(BUCKET).outputs["bucket"]
+    bucket = plan.one(BUCKET, "load-balancer-logs").outputs["bucket"]
     assert bucket.endswith("-eu-central-2")
-    allow = doc(plan.one(POLICY))["Statement"][0]
+    allow = doc(plan.one(POLICY, "load-balancer-logs-policy"))["Statement"][0]
     assert allow["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert allow["Resource"] == f"arn:aws:s3:::{bucket}/alb/AWSLogs/123456789012/*"
-    assert plan.one(POLICY).urn in plan.one(ALB).depends_on
+    assert plan.one(POLICY, "load-balancer-logs-policy").urn in plan.one(ALB).depends_on
 
 
 def test_target_group_for_the_api(prod):
@@ -341,8 +369,11 @@ def test_two_load_balancers_in_one_program_have_their_own_urns_and_names(compute
     assert {n: a.inputs["name"] for n, a in albs.items()} == {
         "public-lb": "standalone-test-public-lb", "partner-lb": "standalone-test-partner-lb"}
     buckets = {b.name: b.inputs["bucket"] for b in compute_twins.of_type("aws:s3/bucket:Bucket")}
-    assert buckets == {"public-lb-logs": "standalone-test-public-lb-logs-123456789012-us-east-1",
-                       "partner-lb-logs": "standalone-test-partner-lb-logs-123456789012-us-east-1"}
+    assert buckets == {
+        "public-lb-logs": "standalone-test-public-lb-logs-123456789012-us-east-1",
+        "partner-lb-logs": "standalone-test-partner-lb-logs-123456789012-us-east-1",
+        "public-lb-logs-access": "standalone-test-public-lb-logs-access-123456789012-us-east-1",
+        "partner-lb-logs-access": "standalone-test-partner-lb-logs-access-123456789012-us-east-1"}
     names = [t.inputs["name"] for t in compute_twins.of_type(TG)] + [a.inputs["name"] for a in albs.values()]
     assert all(len(n) <= 32 for n in names) and len(set(names)) == len(names)
     # each load balancer has its own listeners; public serves HTTPS, partner (http_only) HTTP
@@ -404,6 +435,33 @@ def test_certificate_is_an_arn_or_a_domain_and_zone():
         CertificateSettings(arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
                             domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ")
     assert CertificateSettings(domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ").arn is None
+
+
+@pytest.mark.parametrize(("values", "fragment"), [
+    ({"key_algorithm": "RSA_1024"}, "Input should be 'RSA_2048', 'EC_prime256v1' or 'EC_secp384r1'"),
+    ({"key_algorithm": "RSA_4096"}, "Input should be 'RSA_2048'"),  # ACM issues no such public cert
+])
+def test_certificate_key_algorithm_is_one_acm_issues_with_2048_bits_or_more(values, fragment):
+    """FSBP ACM.2: the requested certificate's key; a bad value names the field."""
+    with pytest.raises(ValidationError) as err:
+        LoadBalancerArgs(certificate={"domain": "app.example.com", "zone_id": "Z0123456789ABCDEFGHIJ",
+                                      **values})
+    [error] = err.value.errors()
+    assert ".".join(map(str, error["loc"])) == "certificate.key_algorithm"
+    assert fragment in error["msg"]
+    cert = CertificateSettings(domain="app.example.com", zone_id="Z0123456789ABCDEFGHIJ")
+    assert cert.key_algorithm == "RSA_2048"  # ACM's default, ACM.2's minimum
+    assert CertificateSettings(domain="a.example.com", zone_id="Z0123456789ABCDEFGHIJ",
+                               key_algorithm="EC_prime256v1").key_algorithm == "EC_prime256v1"
+    with pytest.raises(ValidationError, match="key_algorithm is for a certificate requested for domain"):
+        CertificateSettings(arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+                            key_algorithm="EC_secp384r1")
+
+
+def test_the_requested_certificate_carries_the_key_algorithm(prod, dev):
+    for plan in (prod, dev):
+        [cert] = plan.of_type("aws:acm/certificate:Certificate")
+        assert (cert.inputs["keyAlgorithm"], cert.inputs["validationMethod"]) == ("RSA_2048", "DNS")
 
 
 def test_the_web_acl_can_come_from_the_same_program():

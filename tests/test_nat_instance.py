@@ -303,9 +303,11 @@ def test_dev_with_a_nat_instance_costs_33_74_less(dev, dev_nat_instance):
     network = {(line.item, round(line.monthly, 4)) for line in after.lines
                if line.component == "network" and "log" not in line.item}
     assert network == {("EC2 t4g.nano hours", 3.066), ("EBS gp3 root volume", 0.64),
-                       ("public IPv4 (Elastic IP)", 3.65)}
-    assert round(after.by_component()["network"], 2) == 7.89
-    assert round(before.total, 2) == 112.01 and round(after.total, 2) == 78.26
+                       ("public IPv4 (Elastic IP)", 3.65),
+                       # the EC2 API endpoint (FSBP EC2.10) in 2 AZs, whatever the NAT
+                       ("interface endpoint AZ-hours", 14.6), ("endpoint data processed (assumed)", 0.1)}
+    assert round(after.by_component()["network"], 2) == 22.59
+    assert round(before.total, 2) == 127.22 and round(after.total, 2) == 93.48
 
 
 def test_the_plan_report_draws_the_nat_instance(dev_nat_instance):

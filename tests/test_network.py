@@ -157,6 +157,54 @@ def test_default_security_group_is_closed(prod):
     assert not sg.inputs.get("ingress") and not sg.inputs.get("egress")
 
 
+def test_default_network_acl_denies_ssh_and_rdp_from_the_internet(prod):
+    """FSBP EC2.21: the default ACL is taken over with `default_nacl_entries` and keeps every
+    subnet, listed explicitly (the provider would otherwise plan to remove them every run)."""
+    from groundwork.components.network.network import default_nacl_entries
+
+    [acl] = prod.of_type("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+    vpc = prod.one("aws:ec2/vpc:Vpc")
+    assert acl.inputs["defaultNetworkAclId"] == vpc.outputs["defaultNetworkAclId"]
+    assert sorted(acl.inputs["subnetIds"]) == sorted(s.id for s in prod.of_type(SUBNET))
+    camel = {"rule_no": "ruleNo", "from_port": "fromPort", "to_port": "toPort",
+             "cidr_block": "cidrBlock", "ipv6_cidr_block": "ipv6CidrBlock"}
+    for direction, entries in default_nacl_entries("10.0.0.0/16").items():
+        assert acl.inputs[direction] == [{camel.get(k, k): v for k, v in e.items()} for e in entries]
+    assert tags_of(acl)["Name"] == "groundwork-prod-network-default-nacl"
+
+
+def test_default_nacl_entries_deny_admin_ports_before_allowing_the_rest():
+    from groundwork.components.network.network import default_nacl_entries
+
+    v4 = default_nacl_entries("10.1.0.0/16")
+    denies = [(e["rule_no"], e["protocol"], e["from_port"], e["cidr_block"])
+              for e in v4["ingress"] if e["action"] == "deny"]
+    assert denies == [(100, "tcp", 22, "0.0.0.0/0"), (101, "udp", 22, "0.0.0.0/0"),
+                      (110, "tcp", 3389, "0.0.0.0/0"), (111, "udp", 3389, "0.0.0.0/0")]
+    allows = [(e["rule_no"], e.get("cidr_block")) for e in v4["ingress"] if e["action"] == "allow"]
+    assert allows == [(90, "10.1.0.0/16"), (200, "0.0.0.0/0")]  # the VPC first, the world last
+    assert [(e["rule_no"], e["protocol"], e["cidr_block"]) for e in v4["egress"]] == [
+        (100, "-1", "0.0.0.0/0")]
+    dual = default_nacl_entries("10.1.0.0/16", "2600:1f18:1:100::/56")
+    v6 = [(e["rule_no"], e["action"], e["protocol"], e.get("from_port")) for e in dual["ingress"]
+          if e.get("ipv6_cidr_block") == "::/0"]
+    assert v6 == [(102, "deny", "tcp", 22), (103, "deny", "udp", 22), (112, "deny", "tcp", 3389),
+                  (113, "deny", "udp", 3389), (201, "allow", "-1", 0)]
+    numbers = [e["rule_no"] for e in dual["ingress"]]
+    assert len(numbers) == len(set(numbers)) == 12
+
+
+def test_ec2_interface_setting_is_checked_in_config_too():
+    from groundwork.stacks.config import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_environment({"profile": "prod", "tags": {"Owner": "t"},
+                          "network": {"endpoints": {"ec2_interface": "maybe"}}},
+                         stack="p", region="us-east-1")
+    [problem] = info.value.problems
+    assert problem.startswith("groundwork:network.endpoints.ec2_interface: Input should be a valid boolean")
+
+
 def test_flow_logs_all_traffic_to_an_encrypted_log_group(prod):
     flow = prod.one("aws:ec2/flowLog:FlowLog")
     group = prod.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
@@ -191,11 +239,26 @@ def test_s3_gateway_endpoint_on_every_private_route_table(prod):
     assert set(endpoint.inputs["routeTableIds"]) == private_rt
 
 
+def test_ec2_endpoint_is_on_by_default_in_the_private_tier(prod, dev):
+    """FSBP EC2.10: the EC2 API endpoint, private DNS, in the compute (first private) tier,
+    behind the endpoints' group (443 from the VPC CIDR only)."""
+    for plan in (prod, dev):
+        [ec2] = [e for e in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+                 if e.inputs["serviceName"] == "com.amazonaws.us-east-1.ec2"]
+        assert (ec2.inputs["vpcEndpointType"], ec2.inputs["privateDnsEnabled"]) == ("Interface", True)
+        compute = sorted(s.id for s in plan.of_type(SUBNET) if tags_of(s)["Tier"] == "compute")
+        assert sorted(ec2.inputs["subnetIds"]) == compute
+        sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "network-endpoints-sg")
+        assert ec2.inputs["securityGroupIds"] == [sg.id]
+    assert EndpointsSettings().ec2_interface is True
+
+
 def test_interface_endpoints_by_config():
     from groundwork.engine import plan_stack
 
     plan = plan_stack("dev", overrides={"network": {"endpoints": {
-        "interface": ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]}}})
+        "interface": ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"],
+        "ec2_interface": False}}})
     endpoints = [e for e in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
                  if e.inputs["vpcEndpointType"] == "Interface"]
     assert sorted(e.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1.")
@@ -341,7 +404,8 @@ def _aws_names(record: ResourceRecord) -> list[str]:
 def test_two_networks_have_distinct_urns_and_aws_names(two):
     main, analytics = two.one(COMPONENT, "main"), two.one(COMPONENT, "analytics")
     children = {"main": list(two.descendants(main)), "analytics": list(two.descendants(analytics))}
-    assert len(children["main"]) == 36 and len(children["analytics"]) == 34
+    # main: no interface endpoint but EC2's (so its group and rule too); both: the default ACL
+    assert len(children["main"]) == 40 and len(children["analytics"]) == 36
     urns = [r.urn for r in two.resources]
     assert [u for u, n in Counter(urns).items() if n > 1] == []
     for owner, records in children.items():
@@ -372,9 +436,12 @@ def test_a_library_network_names_its_tiers_freely(two):
     subnet_tier = {r.id: tags_of(r)["Tier"] for r in own if r.type == "aws:ec2/subnet:Subnet"}
     [nat] = [r for r in own if r.type == "aws:ec2/natGateway:NatGateway"]
     assert subnet_tier[nat.inputs["subnetId"]] == "edge"
-    [endpoint] = [r for r in own if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
-                  and r.inputs["vpcEndpointType"] == "Interface"]
-    assert {subnet_tier[i] for i in endpoint.inputs["subnetIds"]} == {"workers"}
+    endpoints = [r for r in own if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+                 and r.inputs["vpcEndpointType"] == "Interface"]
+    assert sorted(e.inputs["serviceName"] for e in endpoints) == [
+        "com.amazonaws.us-east-1.ec2", "com.amazonaws.us-east-1.logs"]
+    for endpoint in endpoints:
+        assert {subnet_tier[i] for i in endpoint.inputs["subnetIds"]} == {"workers"}
     for typ in ("aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"):
         [group] = [r for r in own if r.type == typ]
         assert {subnet_tier[i] for i in group.inputs["subnetIds"]} == {"warehouse"}
@@ -402,6 +469,8 @@ def test_bad_args_name_the_field_before_anything_registers():
     ({"az_count": 7}, "az_count", "less than or equal to 6"),
     ({"flow_logs": {"retention_days": 42}}, "flow_logs.retention_days", "not a CloudWatch Logs"),
     ({"endpoints": {"interface": ["s3"]}}, "endpoints.interface.0", "Input should be"),
+    ({"endpoints": {"ec2_interface": "maybe"}}, "endpoints.ec2_interface",
+     "Input should be a valid boolean"),
     ({"tiers": [{"name": "Public", "routing": "public"}]}, "tiers.0.name", "pattern"),
     ({"flow_log_group_name": "has spaces"}, "flow_log_group_name", "not a CloudWatch Logs group"),
     ({"db_subnet_group_name": "default"}, "db_subnet_group_name", "not an RDS subnet group"),

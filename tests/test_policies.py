@@ -113,7 +113,8 @@ RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      "access logs"),
     ("elb-deletion-protection", LB, GOOD_LB, {**GOOD_LB, "enableDeletionProtection": False}, "deletion"),
     ("elb-desync-mitigation", LB, GOOD_LB, {**GOOD_LB, "desyncMitigationMode": "monitor"}, "monitor"),
-    ("elb-tls-policy", LISTENER, {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+    ("elb-tls-policy", LISTENER,
+     {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"},
      {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08"}, "ELBSecurityPolicy-2016-08"),
     ("ecs-no-public-ip", SERVICE, {"networkConfiguration": {"assignPublicIp": False}},
      {"networkConfiguration": {"assignPublicIp": True}}, "public IPs"),
@@ -357,7 +358,8 @@ def _force_ssl(value: str | None) -> list[PolicyResource]:
 
 
 def _secret(rotation_days: int | None, *, exempt: bool = False) -> list[PolicyResource]:
-    tags = {**TAGS, **({"RotationExempt": "rotated by the cache on deploy"} if exempt else {})}
+    exemption = {"RotationExempt": "rotated by the cache on deploy", "RotationExemptUntil": "2026-12-31"}
+    tags = {**TAGS, **(exemption if exempt else {})}
     secret = synthetic(SECRET, "token", {"tags": tags, "arn": "arn:aws:secretsmanager:x:1:secret:token"})
     if rotation_days is None:
         return [secret]
@@ -452,8 +454,10 @@ def test_world_ingress_from_inline_and_classic_rules():
 
 
 def test_rotation_exemption_must_say_why():
+    """Reason and expiry date: the exemption's other cases are in test_policies_resource_policies."""
     rule = RULES["secretsmanager-rotation"]
-    assert validate_stack(rule, _secret(None, exempt=True)) == []
+    assert validate_stack(rule, _secret(None, exempt=True), {"today": "2026-12-01"}) == []
+    assert validate_stack(rule, _secret(None, exempt=True), {"today": "2027-01-01"})  # expired
     [(_, message)] = validate_stack(rule, _secret(None))
     assert "RotationExempt" in message
 
@@ -522,7 +526,8 @@ def test_pack_metadata_and_requirements():
 
 def test_rules_import_nothing_but_the_policy_sdk():
     """The pack's virtualenv has only pulumi and pulumi-policy."""
-    allowed = {"__future__", "collections", "json", "re", "typing", "pulumi_policy"}
+    allowed = {"__future__", "base64", "collections", "dataclasses", "datetime", "ipaddress", "json", "re",
+               "typing", "pulumi_policy"}
     for path in (POLICIES_DIR / "rules").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level > 0:
@@ -549,7 +554,7 @@ def test_enforcement_per_environment():
     dev, prod = effective_levels(DEV_CONFIG), effective_levels(PROD_CONFIG)
     relaxed_in_dev = {"rds-multi-az", "rds-deletion-protection", "elb-deletion-protection",
                       "elasticache-automatic-failover", "prod-stateful-protected", "elb-http-only-listener",
-                      "secretsmanager-rotation", "rds-non-default-port"}
+                      "secretsmanager-rotation", "rds-non-default-port", "ec2-no-public-ip"}
     assert {n for n, lvl in dev.items() if lvl == "advisory"} == relaxed_in_dev
     assert {n for n, lvl in prod.items() if lvl == "advisory"} == {"rds-non-default-port"}
     # encryption, exposure and least privilege are mandatory everywhere
@@ -625,8 +630,12 @@ def test_dev_with_a_nat_instance_has_no_mandatory_violation(dev, dev_nat_instanc
     role, EIP and recovery alarm pass every rule; the advisories are dev's own, no new one."""
     result = check_plan(dev_nat_instance)
     assert result.mandatory == [], _report(result)
-    assert {v.message for v in result.advisory} == {v.message for v in check_plan(dev).advisory}
-    assert [v for v in result.violations if "nat" in v.message.lower()] == []
+    # dev's own advisories, plus EC2.9: a NAT instance forwards through its Elastic IP
+    [public] = [v for v in result.advisory if v.policy == "ec2-no-public-ip"]
+    assert public.resource_name.startswith("network-nat-instance-")
+    assert {v.message for v in result.advisory} - {public.message} == {
+        v.message for v in check_plan(dev).advisory}
+    assert [v for v in result.violations if "nat" in v.message.lower()] == [public]
 
 
 @pytest.mark.parametrize(("rule", "changes"), [
@@ -640,14 +649,24 @@ def test_breaking_the_nat_instance_fires_the_mandatory_ec2_rule(dev_nat_instance
     assert hits and all(v.level == "mandatory" for v in hits)
 
 
-def test_the_rules_see_the_real_resources(prod, dev_nat_instance):
-    """Guard against rules passing vacuously: the prod plan holds what every rule looks at,
-    except the EC2 instance rules, whose only instance is dev's NAT instance (refused in prod)."""
-    types = {r.type for r in prod.resources}
-    blind = [rule.name for rule in rules.ALL if rule.types and not types & set(rule.types)]
-    assert blind == ["ec2-imdsv2-required", "ec2-ebs-encrypted"]
-    nat_types = {r.type for r in dev_nat_instance.resources}
-    assert all(nat_types & set(RULES[name].types) for name in blind)
+def test_the_rules_see_the_real_resources(prod, dev_nat_instance, two_of_each, account):
+    """Guard against rules passing vacuously: every rule reads resources that a real program
+    builds. The prod plan holds what most rules look at; the rest are read in dev's NAT
+    instance (EC2 instances), the two-of-each program (ECR repositories, customer-managed IAM
+    policies of the CI roles) and the account program (the account-level rules)."""
+    def blind_in(plan: PlanResult, names: list[str]) -> list[str]:
+        types = {r.type for r in plan.resources}
+        return [n for n in names if not types & set(RULES[n].types)]
+
+    blind = blind_in(prod, [rule.name for rule in rules.ALL if rule.types])
+    elsewhere = {"ec2-imdsv2-required", "ec2-ebs-encrypted", "ecr-image-scanning",
+                 "ecr-tag-immutability", "ecr-lifecycle-policy", "kms-managed-policy-no-decrypt-all",
+                 # the account rules, but for the two that read any bucket (the trail's)
+                 *({r.name for r in rules.ALL if r.family == "account"}
+                   - {"cloudtrail-bucket-not-public", "cloudtrail-bucket-access-logging"})}
+    assert set(blind) == elsewhere
+    remaining = blind_in(account, blind_in(two_of_each, blind_in(dev_nat_instance, blind)))
+    assert remaining == []
 
 
 def _mutated(plan: PlanResult, kind: str, name: str | None = None, *, protect: bool | None = None,
@@ -812,7 +831,7 @@ def test_groundwork_plan_shows_the_policy_summary(tmp_path):
     report = tmp_path / "plan.md"
     result = _cli("plan", "dev", "--markdown", str(report))
     assert result.returncode == 0, result.stderr
-    assert "Policy (dev.json): 58 rules over" in result.stdout
+    assert f"Policy (dev.json): {len(rules.ALL)} rules over" in result.stdout
     assert "rds-multi-az" in result.stdout and "Details: groundwork check dev" in result.stdout
     assert "## Policy" in report.read_text() and "| `rds-multi-az` | RDS.5 | advisory |" in report.read_text()
 
@@ -826,12 +845,17 @@ def test_deploy_workflow_gates_on_policy():
     flow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
     jobs = flow["jobs"]
     assert set(flow[True]) >= {"pull_request", "push"}  # YAML 1.1 reads `on` as True
-    assert flow["permissions"] == {"contents": "read"}  # OIDC only where a job asks for it
+    assert flow["permissions"] == {}  # each job names the least it needs (tests/test_workflows.py)
+    # OIDC only where a job asks for it
+    assert {name for name, job in jobs.items() if "id-token" in job["permissions"]} == {
+        "policy-preview", "deploy-dev", "deploy-prod"}
 
     offline = jobs["policy-offline"]
     assert offline["strategy"]["matrix"]["stack"] == ["dev", "prod"]
     assert "id-token" not in offline.get("permissions", {})  # no credentials: forks are fine
-    assert any(s.get("run") == ".venv/bin/groundwork check ${{ matrix.stack }}" for s in offline["steps"])
+    # the stack reaches run: through env, never as ${{ }} inside the script (template injection)
+    assert offline["env"]["STACK"] == "${{ matrix.stack }}"
+    assert any(s.get("run") == '.venv/bin/groundwork check "$STACK"' for s in offline["steps"])
 
     preview = jobs["policy-preview"]
     assert "vars.AWS_PREVIEW_ROLE_ARN != ''" in preview["if"] and "pull_request" in preview["if"]
@@ -843,9 +867,9 @@ def test_deploy_workflow_gates_on_policy():
     assert "AWS_DEPLOY_ROLE_ARN" not in creds["with"]["role-to-assume"]
     assert not any("aws-access-key-id" in s.get("with", {}) for s in steps)
     command = " ".join(next(s["run"] for s in steps if "pulumi preview" in s.get("run", "")).split())
-    assert command.startswith("pulumi preview --stack ${{ matrix.stack }}")
-    assert ("--policy-pack policies --policy-pack-config policies/config/${{ matrix.stack }}.json"
-            in command)
+    assert preview["env"]["STACK"] == "${{ matrix.stack }}"
+    assert command.startswith('pulumi preview --stack "$STACK"')
+    assert '--policy-pack policies --policy-pack-config "policies/config/$STACK.json"' in command
 
     dev_deploy, prod_deploy = jobs["deploy-dev"], jobs["deploy-prod"]
     assert "refs/heads/main" in dev_deploy["if"] and dev_deploy["needs"] == "policy-offline"

@@ -120,6 +120,8 @@ def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
                 assert log["options"]["awslogs-region"] == "us-east-1"
                 # ECS.8: nothing secret in the environment; secrets are ARNs
                 for env in c["environment"]:
+                    if env["name"].endswith("_ARN") and str(env["value"]).startswith("arn:"):
+                        continue  # a reference to a secret, not one (CACHE_AUTH_SECRET_ARN)
                     assert not SECRETISH.search(env["name"]), env
                     assert not env["value"].startswith("arn:aws:secretsmanager"), env
                 assert c["secrets"]
@@ -240,7 +242,8 @@ def test_database_and_cache_are_wired_into_both_services(prod):
         env = {e["name"]: e["value"] for e in c["environment"]}
         assert env == {"DATABASE_HOST": db.outputs["address"], "DATABASE_PORT": "5432",
                        "DATABASE_NAME": "app", "CACHE_HOST": rg.outputs["primaryEndpointAddress"],
-                       "CACHE_PORT": "6379", "CACHE_TLS": "true"}
+                       "CACHE_PORT": "6379", "CACHE_TLS": "true",
+                       "CACHE_AUTH_SECRET_ARN": cache_secret(prod)}
         secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
         assert secrets == {"DATABASE_USER": f"{rds_secret(prod)}:username::",
                            "DATABASE_PASSWORD": f"{rds_secret(prod)}:password::",
@@ -271,12 +274,17 @@ def test_execution_role_reads_exactly_the_referenced_secrets(prod):
             assert stmt["Resource"] != "*" and "*" not in stmt["Resource"]
 
 
-def test_task_role_has_nothing_by_default(prod):
+def test_task_role_may_only_reread_the_rotating_cache_token(prod):
+    """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md)."""
     for name in ("api", "worker"):
         role = role_of(prod, task(prod, name).inputs["taskRoleArn"])
         assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {
             "Service": "ecs-tasks.amazonaws.com"}
-        assert policies_of_role(prod, role) == []
+        [policy] = policies_of_role(prod, role)
+        assert policy.name == f"{name}-task-secrets-policy"
+        read, decrypt = doc(policy)["Statement"]
+        assert read["Resource"] == [cache_secret(prod)] and read["Action"] == "secretsmanager:GetSecretValue"
+        assert decrypt["Action"] == "kms:Decrypt" and "kms:ViaService" in decrypt["Condition"]["StringEquals"]
         assert not role.inputs.get("managedPolicyArns")
 
 

@@ -26,8 +26,8 @@ COMPONENTS = {
 
 
 @pytest.fixture(scope="module")
-def twins():
-    return plan_program(PROGRAM, stack="twins", config={"aws:region": "us-east-1"})
+def twins(two_of_each):
+    return two_of_each
 
 
 def test_every_component_is_there_twice(twins):

@@ -1,10 +1,12 @@
 """Where alarms go: two SNS topics, `critical` (pages) and `warning` (read during working hours),
 encrypted with the given notifications key, plus the subscriptions of the settings and the RDS
-event subscription of the given databases.
+event subscriptions of the given databases: their instances' events (FSBP RDS.20), their
+parameter groups' configuration changes (RDS.21) and DB security-group events (RDS.22).
 
 `Notifications(name, NotificationsArgs(...), opts)`. Names: `<prefix>-<name>-critical` and
 `-warning` (or the `critical_topic_name` / `warning_topic_name` given: renaming a topic drops
-its confirmed subscriptions), `<prefix>-<name>-rds-events`.
+its confirmed subscriptions), `<prefix>-<name>-rds-events`, `-rds-parameter-group-events` and
+`-rds-security-group-events`.
 
 Deploy-time traps handled here (docs/alarms.md): an SNS topic encrypted with a customer key only
 receives alarms if the KEY policy lets `cloudwatch.amazonaws.com` use it (components/kms.py does,
@@ -26,7 +28,7 @@ from pydantic import Field, field_validator
 
 from groundwork.components.alarm_names import SEVERITIES, Severity
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
-from groundwork.components.base import AccountContext, account_for, child_opts, component_naming
+from groundwork.components.base import AccountContext, Naming, account_for, child_opts, component_naming
 
 RDS_EVENT_CATEGORIES = (
     "availability",
@@ -41,6 +43,17 @@ RDS_EVENT_CATEGORIES = (
 )
 """db-instance event categories sent to the critical topic (`aws rds describe-event-categories`);
 backup, creation, notification and read-replica events are routine and left out."""
+
+RDS_GROUP_EVENT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "db-parameter-group": ("configuration change",),
+    "db-security-group": ("configuration change", "failure"),
+}
+"""The other two subscriptions, per source type: what FSBP RDS.21 and RDS.22 ask for (Security
+Hub's `rds-pg-event-notifications-configured` / `rds-sg-event-notifications-configured`), which
+is also every category RDS has for those source types. DB security groups belong to EC2-Classic
+(retired 2022) and never exist in a VPC; RDS's API still accepts the source type (botocore's
+CreateEventSubscription model lists it), so the subscription is made for the control's sake and
+stays silent (docs/policies.md)."""
 
 OWNER_ACTIONS = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission",
                  "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe",
@@ -137,7 +150,12 @@ class NotificationsArgs(ComponentArgs, NotificationsSettings):
     works for CloudWatch."""
     database_identifiers: Sequence[Input[str]] = ()
     """RDS instance identifiers whose events go to the critical topic (default none: no event
-    subscription), e.g. `[database.identifier]`."""
+    subscription), e.g. `[database.identifier]`. With any, the parameter-group and DB
+    security-group subscriptions (FSBP RDS.21, RDS.22) are made too."""
+    database_parameter_groups: Sequence[Input[str]] = ()
+    """Names of the databases' parameter groups whose configuration changes go to the critical
+    topic, e.g. `[database.parameter_group.name]` (default none: every parameter group of the
+    account and region, what Security Hub's remediation suggests, and also other stacks')."""
     critical_topic_name: str = ""
     """Name of the critical topic (default "": `<prefix>-<name>-critical`). Set it only to keep
     a topic created before: a new topic's subscriptions must be confirmed again."""
@@ -158,7 +176,9 @@ class Notifications(pulumi.ComponentResource):
     """The alarm topics and who hears them.
 
     `Notifications(name, NotificationsArgs(key_arn=..., ...), opts)`. Outputs: `topic_arns`
-    (severity -> ARN), `critical`, `warning` (the aws.sns.Topic resources), `topic_names`.
+    (severity -> ARN), `critical`, `warning` (the aws.sns.Topic resources), `topic_names`,
+    `rds_events` (the db-instance subscription) and `rds_group_events` (source type ->
+    subscription: db-parameter-group, db-security-group), made only with `database_identifiers`.
     """
 
     def __init__(self, name: str, args: NotificationsArgs | None = None,
@@ -212,6 +232,7 @@ class Notifications(pulumi.ComponentResource):
 
         self.subscriptions = self._subscriptions(name, args)
         self.rds_events: aws.rds.EventSubscription | None = None
+        self.rds_group_events: dict[str, aws.rds.EventSubscription] = {}
         if databases:
             self.rds_events = aws.rds.EventSubscription(
                 f"{name}-rds-events",
@@ -225,6 +246,7 @@ class Notifications(pulumi.ComponentResource):
                 # RDS must be allowed to publish before its first event.
                 opts=child_opts(self, depends_on=[self.policies["critical"]]),
             )
+            self.rds_group_events = self._group_events(name, args, naming)
 
         self.critical = self.topics["critical"]
         self.warning = self.topics["warning"]
@@ -233,6 +255,28 @@ class Notifications(pulumi.ComponentResource):
         self.topic_names: dict[Severity, str] = topic_names
         self.register_outputs({"critical_topic_arn": self.critical.arn,
                                "warning_topic_arn": self.warning.arn})
+
+    def _group_events(self, name: str, args: NotificationsArgs,
+                      naming: Naming) -> dict[str, aws.rds.EventSubscription]:
+        """The parameter-group (RDS.21, scoped to `database_parameter_groups` when given) and
+        DB security-group (RDS.22) subscriptions to the critical topic."""
+        out: dict[str, aws.rds.EventSubscription] = {}
+        for source_type, categories in RDS_GROUP_EVENT_CATEGORIES.items():
+            part = source_type.removeprefix("db-")  # parameter-group, security-group
+            physical = naming.name("rds", part, "events", max_length=255)
+            groups = list(args.database_parameter_groups) if part == "parameter-group" else []
+            out[source_type] = aws.rds.EventSubscription(
+                f"{name}-rds-{part}-events",
+                name=physical,
+                sns_topic=self.topics["critical"].arn,
+                source_type=source_type,
+                source_ids=groups or None,
+                event_categories=list(categories),
+                enabled=True,
+                tags=naming.tagged(physical, Component="notifications"),
+                opts=child_opts(self, depends_on=[self.policies["critical"]]),
+            )
+        return out
 
     def _subscriptions(self, name: str, args: NotificationsSettings) -> list[aws.sns.TopicSubscription]:
         """E-mail subscriptions per severity (they stay 'pending confirmation' until each

@@ -13,8 +13,9 @@ Every child's logical name starts with the component's name and every AWS name w
 `<name_prefix>-<name>`, so a stack can hold any number of networks.
 
 Always on, not configurable: DNS support and hostnames, no public IPs auto-assigned (EC2.15), the
-default security group taken over with no rules (EC2.2), flow logs to a KMS-encrypted log group
-(EC2.6) through a role that may write only there.
+default security group taken over with no rules (EC2.2), the default network ACL taken over with
+SSH and RDP from the internet denied ahead of its allow-all (EC2.21, `default_nacl_entries`), flow
+logs to a KMS-encrypted log group (EC2.6) through a role that may write only there.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class EndpointsSettings(ArgsModel):
     """Interface endpoints with private DNS and their own security group (443 from the VPC).
     Default none: each costs ~$7.30/month per AZ; worth it when NAT traffic is heavy or NAT is
     `none`."""
+    ec2_interface: bool = True
+    """Interface endpoint for the EC2 API (`com.amazonaws.<region>.ec2`), with the others in the
+    first private tier (default on: FSBP EC2.10, EC2 API calls from inside the VPC stay off the
+    internet; ~$7.30/month per AZ plus $0.01/GB)."""
 
 
 class NetworkSettings(ArgsModel):
@@ -267,6 +272,43 @@ class NetworkArgs(ComponentArgs, NetworkSettings):
 
 
 ENDPOINT_PORT = 443
+ADMIN_PORTS = (22, 3389)
+"""SSH and RDP: the default network ACL never admits them from the internet (FSBP EC2.21)."""
+
+
+def default_nacl_entries(vpc_cidr: str, ipv6_cidr: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The default network ACL's `ingress` and `egress` entries (pure, so tests read them
+    without Pulumi). ACLs are stateless and evaluated lowest rule number first, the first match
+    deciding:
+
+    - 90: everything from inside the VPC. Replies between subnets land on ephemeral ports
+      (an ALB talks to its targets from ports 1024-65535, 3389 among them), so VPC-internal
+      traffic is let through before the denies ever see it; security groups filter it.
+    - 100-113: deny TCP and UDP 22 and 3389 from 0.0.0.0/0 (and ::/0 with an IPv6 CIDR).
+    - 200: allow the rest from anywhere: HTTPS to the ALB, and the replies to the VPC's egress
+      (NAT gateways use source ports 1024-65535, tasks 32768-60999).
+    - egress 100: allow everything (replies to clients go to their ephemeral ports).
+
+    The one cost: a reply from the internet to a connection a NAT gateway translated to source
+    port 3389 is dropped, so about one outbound connection in 64,000 through NAT times out and
+    is retried (docs/network.md)."""
+    world = [("cidr_block", "0.0.0.0/0")] + ([("ipv6_cidr_block", "::/0")] if ipv6_cidr else [])
+    inside = [("cidr_block", vpc_cidr)] + ([("ipv6_cidr_block", ipv6_cidr)] if ipv6_cidr else [])
+
+    def entry(rule_no: int, action: str, protocol: str, source: tuple[str, str],
+              port: int = 0) -> dict[str, Any]:
+        return {"rule_no": rule_no, "action": action, "protocol": protocol,
+                "from_port": port, "to_port": port, source[0]: source[1]}
+
+    ingress = [entry(90 + i, "allow", "-1", src) for i, src in enumerate(inside)]
+    for p, port in enumerate(ADMIN_PORTS):
+        for q, protocol in enumerate(("tcp", "udp")):
+            for i, src in enumerate(world):
+                ingress.append(entry(100 + 10 * p + 2 * i + q, "deny", protocol, src, port))
+    ingress += [entry(200 + i, "allow", "-1", src) for i, src in enumerate(world)]
+    egress = [entry(100 + i, "allow", "-1", src) for i, src in enumerate(world)]
+    return {"ingress": ingress, "egress": egress}
+
 NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 """Public SSM parameter holding the latest Amazon Linux 2023 AMI id of an architecture."""
 NAT_ROOT_VOLUME_GB = 8
@@ -353,14 +395,17 @@ class NetworkOutputs:
 
 class Network(pulumi.ComponentResource):
     """VPC, subnets per tier and AZ, IGW, NAT per strategy (gateways, or one NAT instance),
-    route tables by purpose, a closed default security group, flow logs to a KMS-encrypted log
-    group, VPC endpoints, and RDS / ElastiCache subnet groups on `database_tier`.
+    route tables by purpose, a closed default security group, a default network ACL that denies
+    SSH and RDP from the internet, flow logs to a KMS-encrypted log group, VPC endpoints (S3
+    gateway, EC2 and the listed interface endpoints), and RDS / ElastiCache subnet groups on
+    `database_tier`.
 
     `Network(name, NetworkArgs(...), opts)`. Outputs: `outputs` (`NetworkOutputs`: vpc id and
     CIDR, AZs, subnet and route-table ids per tier, NAT ids, subnet group names); `plan` (the
     `SubnetPlan`); the resources `vpc`, `igw`, `subnets` (per tier), `route_tables`,
-    `nat_gateways`, `nat_instances`, `flow_log_group`, `flow_log`, `s3_endpoint`,
-    `interface_endpoints`, `endpoint_security_group`, `db_subnet_group`, `cache_subnet_group`.
+    `nat_gateways`, `nat_instances`, `default_network_acl`, `flow_log_group`, `flow_log`,
+    `s3_endpoint`, `interface_endpoints`, `endpoint_security_group`, `db_subnet_group`,
+    `cache_subnet_group`.
     """
 
     db_subnet_group: aws.rds.SubnetGroup | None
@@ -421,6 +466,7 @@ class Network(pulumi.ComponentResource):
                 opts=self._opts(f"{s.tier}-{s.az}"),
             ))
 
+        self.default_network_acl = self._default_network_acl()
         self.nat_gateways = self._nat_gateways()
         self.nat_instances = self._nat_instances()
         self.route_tables = self._route_tables()
@@ -461,6 +507,24 @@ class Network(pulumi.ComponentResource):
         if self.args.legacy_child_aliases:
             kwargs["aliases"] = [pulumi.Alias(name=part)]
         return child_opts(self, **kwargs)
+
+    def _default_network_acl(self) -> aws.ec2.DefaultNetworkAcl:
+        """Take over the VPC's default network ACL (FSBP EC2.21): SSH and RDP from the internet
+        denied ahead of an allow-all (`default_nacl_entries`). Every subnet is listed: they stay
+        on the default ACL, and listing them keeps the provider from planning to "remove" the
+        associations AWS makes by itself on every run. Adopting the ACL replaces AWS's entries:
+        for a moment during the first `pulumi up` it has none (docs/network.md)."""
+        entries = default_nacl_entries(self.args.cidr)
+        acl_name = self._naming.name("default-nacl")
+        return aws.ec2.DefaultNetworkAcl(
+            self._child("default-nacl"),
+            default_network_acl_id=self.vpc.default_network_acl_id,
+            ingress=[aws.ec2.DefaultNetworkAclIngressArgs(**e) for e in entries["ingress"]],
+            egress=[aws.ec2.DefaultNetworkAclEgressArgs(**e) for e in entries["egress"]],
+            subnet_ids=[s.id for subnets in self.subnets.values() for s in subnets],
+            tags=self._naming.tagged(acl_name),
+            opts=self._opts("default-nacl"),
+        )
 
     def _subnet_groups(self) -> tuple[aws.rds.SubnetGroup | None, aws.elasticache.SubnetGroup | None]:
         """The RDS and ElastiCache subnet groups over `database_tier` (none without one)."""
@@ -792,7 +856,10 @@ class Network(pulumi.ComponentResource):
         )
 
     def _interface_endpoints(self) -> list[aws.ec2.VpcEndpoint]:
-        wanted = self.args.endpoints.interface
+        """Interface endpoints (EC2's when `ec2_interface`, then the listed ones) in the first
+        private tier's subnets, behind one security group admitting HTTPS from the VPC CIDR."""
+        endpoints = self.args.endpoints
+        wanted = (["ec2"] if endpoints.ec2_interface else []) + list(endpoints.interface)
         if not wanted:
             return []
         private = [s for s in self.plan.subnets if s.routing == "private"]

@@ -4,8 +4,10 @@ from your application's security group.
 `SecurityGroups` makes the database's group (no rules); the database takes that component as
 its `security_group` and builds its own subnet group over the subnets you name. Then
 `database.allow_from(app)` adds exactly one flow, app -> database on 5432, as an ingress rule
-on the database's group and the matching egress rule on the app's. The connection contract is
-exported for your application's stack (`pulumi.StackReference`).
+on the database's group and the matching egress rule on the app's. `Notifications` sends the
+database's RDS events (instance, parameter group, DB security group: FSBP RDS.20-22) to an
+encrypted topic. The connection contract is exported for your application's stack
+(`pulumi.StackReference`).
 
 Only the public API: `from groundwork.components import ...`, each component built as
 `Component(name, <Component>Args(...))`.
@@ -17,6 +19,8 @@ import pulumi_aws as aws
 from groundwork.components import (
     EnvironmentKeys,
     EnvironmentKeysArgs,
+    Notifications,
+    NotificationsArgs,
     PostgresDatabase,
     PostgresDatabaseArgs,
     SecurityGroups,
@@ -28,9 +32,10 @@ from groundwork.components import (
 tags = {"Owner": "platform-team", "Project": pulumi.get_project(), "Environment": pulumi.get_stack(),
         "ManagedBy": "pulumi"}
 
-# Only the two keys a database uses: data (storage, secret, Performance Insights) and logs (log
-# groups). No notifications key: this program has no alarm topics.
-keys = EnvironmentKeys("kms", EnvironmentKeysArgs(purposes=("data", "logs"), tags=tags))
+# The keys a database uses: data (storage, secret, Performance Insights), logs (log groups) and
+# notifications (the topic its RDS events go to).
+keys = EnvironmentKeys("kms", EnvironmentKeysArgs(purposes=("data", "logs", "notifications"),
+                                                  tags=tags))
 
 # What already exists (Pulumi.yaml declares it, Pulumi.dev.yaml has placeholders): the VPC,
 # private subnets in >= 2 AZs, and the security group your application runs in.
@@ -64,6 +69,16 @@ database = PostgresDatabase("database", PostgresDatabaseArgs(
 
 # The intent: the app reaches the database on its port, and nothing else does.
 database.allow_from(app)
+
+# Someone hears what RDS says about the database: its instance events, its parameter group's
+# configuration changes and DB security-group events go to the critical topic (FSBP RDS.20-22).
+# Subscribe your on-call with critical_emails=[...] or critical_https_endpoints=[...].
+Notifications("notifications", NotificationsArgs(
+    key_arn=keys.require("notifications").arn,
+    database_identifiers=[database.identifier],
+    database_parameter_groups=[database.parameter_group.name],
+    tags=tags,
+))
 
 # The connection contract. The password is never in config or state: it lives in the
 # RDS-managed secret (JSON with `username` and `password`), rotated by RDS.

@@ -137,6 +137,7 @@ jobs.allow_from(worker)
 notifications = Notifications("notifications", NotificationsArgs(
     key_arn=keys.require("notifications").arn,
     database_identifiers=[main.identifier, analytics.identifier],
+    database_parameter_groups=[main.parameter_group.name, analytics.parameter_group.name],
     tags=tags,
 ))
 alarms = EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(

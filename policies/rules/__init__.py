@@ -10,15 +10,29 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from . import compute, data, load_balancer, network, observability, security
+from . import (
+    account,
+    compute,
+    data,
+    functions,
+    iam,
+    load_balancer,
+    network,
+    observability,
+    registry,
+    security,
+    storage,
+)
 from ._base import REGISTRY, ResourceRule, StackRule
 
 PACK_NAME = "groundwork"
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 """The pack's level for any rule a config file doesn't name: fail closed."""
 
-FAMILIES = {"network": network, "load_balancer": load_balancer, "compute": compute, "data": data,
-            "security": security, "observability": observability}
+FAMILIES = {"network": network, "load_balancer": load_balancer, "compute": compute,
+            "registry": registry, "functions": functions, "data": data,
+            "security": security, "iam": iam, "storage": storage,
+            "observability": observability, "account": account}
 ALL: list[ResourceRule | StackRule] = [rule for family in FAMILIES for rule in REGISTRY
                                        if rule.family == family]
 
@@ -28,4 +42,5 @@ def by_name() -> dict[str, ResourceRule | StackRule]:
 
 
 __all__ = ["ALL", "DEFAULT_ENFORCEMENT", "FAMILIES", "PACK_NAME", "ResourceRule", "StackRule",
-           "by_name", "compute", "data", "load_balancer", "network", "observability", "security"]
+           "account", "by_name", "compute", "data", "functions", "iam", "load_balancer", "network",
+           "observability", "registry", "security", "storage"]

@@ -47,6 +47,7 @@ RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
@@ -358,21 +359,67 @@ def provider_default_tags(provider_props: Mapping[str, Any] | None) -> dict[str,
 # secrets in plain inputs
 # --------------------------------------------------------------------------------------------
 
-SECRET_NAME = re.compile(
-    r"passw(or)?d|passphrase|(^|[_-])pwd($|[_-])|secret|token|credential|private[_-]?key|"
-    r"api[_-]?key|access[_-]?key|signing[_-]?key|(^|[_-])key$",
-    re.IGNORECASE,
+ALWAYS_SECRET_NAMES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"})
+"""FSBP ECS.8's `secretKeys` list: credentials whatever the value (an access key id that doesn't
+start with AKIA, registry auth data). Matched in any case."""
+NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
+"""Shell variables that only look like a password name (the working directory)."""
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SECRET_WORD = re.compile(
+    r"passw(or)?d|passphrase|credential|^secrets?|secrets?$|tokens?$|^creds$|^pass$|^pwd$|"
+    r"^authorization$|apikey|privatekey|accesskey|secretkey|signingkey",
 )
-"""Names that announce a secret: PASSWORD, DB_SECRET, API_TOKEN, STRIPE_API_KEY, ..._KEY."""
-REFERENCE_SUFFIX = re.compile(
-    r"[_-]?(arn|id|name|path|file|ref|endpoint|host|port|region|ttl|timeout|length|size|"
-    r"enabled|mode|type|header|version|url|uri)$",
-    re.IGNORECASE,
-)
-"""Names that say the value points at a secret rather than being one (DB_SECRET_ARN)."""
+"""One word of a name that announces a secret: PASSWORD, dbPassword, DB_PASS, CLIENT_SECRET,
+GITHUB_TOKEN, accessToken, GOOGLE_CREDENTIALS, DB_CREDS, APIKEY."""
+_KEY_QUALIFIERS = frozenset({"api", "private", "access", "secret", "signing", "encryption", "master",
+                             "auth", "client", "session", "license", "hmac", "jwt"})
+_LAST_WORDS = frozenset({"key", "keys", "auth", "salt"})
+"""A name ending in one of these is a secret (STRIPE_KEY, BASIC_AUTH, PASSWORD_SALT)..."""
+LOOKUP_KEYS = frozenset({"alarm", "sort", "partition", "cache", "routing", "object", "idempotency",
+                         "primary", "foreign", "hash", "range", "tag", "lookup", "dedup", "dedupe",
+                         "group", "metric", "bucket", "index", "shard", "public", "kms", "s3"})
+"""... unless the key is one of these kinds, which name or find something (AlarmKey,
+SORT_KEY, CACHE_KEY, PUBLIC_KEY, KMS_KEY: a key id or ARN)."""
+ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$")
+_REFERENCE_VALUES: dict[str, re.Pattern[str]] = {
+    "number": re.compile(r"^\d+(\.\d+)?[smhd]?$", re.IGNORECASE),
+    "bool": re.compile(r"^(true|false|yes|no|on|off|0|1|enabled|disabled)$", re.IGNORECASE),
+    "arn": re.compile(r"^arn:\S+$"),
+    "url": re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(:\d+)?(/\S*)?$", re.IGNORECASE),
+    "host": re.compile(r"^([a-z][a-z0-9+.-]*://)?[A-Za-z0-9.-]+(:\d+)?(/\S*)?$", re.IGNORECASE),
+    "path": re.compile(r"^(/|\./|\.\./|~/)\S*$"),
+    "region": re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"),
+    "header": re.compile(r"^[A-Za-z0-9-]+$"),
+    "any": re.compile(r"^.*$", re.DOTALL),
+}
+REFERENCE_SUFFIXES = {
+    **dict.fromkeys(("ttl", "timeout", "length", "size", "port", "version", "count", "days",
+                     "seconds", "minutes", "hours", "interval", "age", "expiry", "bits"), "number"),
+    **dict.fromkeys(("enabled", "disabled", "required", "enforced"), "bool"),
+    "arn": "arn",
+    **dict.fromkeys(("url", "uri"), "url"),
+    **dict.fromkeys(("endpoint", "host", "hostname"), "host"),
+    **dict.fromkeys(("path", "file", "dir"), "path"),
+    "region": "region",
+    "header": "header",
+    **dict.fromkeys(("id", "name", "ref", "type", "mode", "prefix", "format", "algorithm"), "any"),
+}
+"""A name's last word that says the value points at (or tunes) a secret rather than being one,
+with what such a value looks like: DB_SECRET_ARN=arn:..., TOKEN_TTL=3600,
+PASSWORD_MIN_LENGTH=12, DB_PASSWORD_FILE=/run/secrets/db. A value that is not what the suffix
+says (DB_PASSWORD_LENGTH=hunter2) is judged as a secret. `id`, `name`, `ref`... can't be
+checked by value (SECRET_NAME=prod/app/db) and pass."""
 AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
+"""user:password@ in a URL, the user possibly empty (redis://:password@host)."""
+INLINE_PASSWORD = re.compile(r"(^|[;?&\s])(password|passwd|pwd)=[^;&\s]+", re.IGNORECASE)
+"""A password in a connection string or URL query (Password=...; ?password=...)."""
+TOKEN_FORMATS = re.compile(
+    r"\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{30,}|\bxox[abposr]-[A-Za-z0-9-]{10,}|"
+    r"\b[sr]k_live_[A-Za-z0-9]{10,}|\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+"
+)
+"""Tokens recognisable by their format: GitHub, Slack, Stripe live keys, JWTs."""
 
 
 def secret_value_problem(value: str) -> str | None:
@@ -383,24 +430,63 @@ def secret_value_problem(value: str) -> str | None:
         return "holds a private key"
     if URL_CREDENTIALS.search(value):
         return "holds a URL with an embedded password"
+    if INLINE_PASSWORD.search(value):
+        return "holds a connection string with a password"
+    if TOKEN_FORMATS.search(value):
+        return "holds a token (GitHub, Slack, Stripe or a JWT)"
     return None
 
 
+def name_words(name: str) -> list[str]:
+    """A variable or tag name as lower-case words, whatever its case or separators:
+    `dbPassword`, `DB-PASS`, `db.pass`, `APIKey` -> [db, password], [db, pass], [db, pass],
+    [api, key]."""
+    return [w.casefold() for w in _WORDS.findall(name)]
+
+
+def secret_name(name: str) -> bool:
+    """`name` announces a secret (before any reference suffix is considered)."""
+    if name.strip().upper() in ALWAYS_SECRET_NAMES:
+        return True
+    if name.strip().upper() in NOT_SECRET_NAMES:
+        return False
+    words = name_words(name)
+    if not words:
+        return False
+    if any(_SECRET_WORD.search(w) for w in words):
+        return True
+    if words[-1] in _LAST_WORDS and not (words[-1] in ("key", "keys") and len(words) > 1
+                                         and words[-2] in LOOKUP_KEYS):
+        return True
+    return any(words[i] in _KEY_QUALIFIERS and words[i + 1] in ("key", "keys") for i in range(len(words) - 1))
+
+
 def looks_secret(name: str, value: Any) -> str | None:
-    """Why `name=value` looks like a secret in plain text, or None."""
+    """Why `name=value` looks like a secret in plain text, or None. A value is judged by its
+    own shape first (an access key, a private key, credentials in a URL...); then a
+    secret-looking name with any value but an empty or boolean one fails, unless its last word
+    says it is a reference or a setting and the value is what that word says."""
     if value is None or isinstance(value, bool):
         return None
     text = str(value).strip()
     found = secret_value_problem(text)
     if found:
         return found
-    if not text or text.lower() in {"true", "false", "none", "null"} or text.startswith("arn:"):
+    if not text or not secret_name(name):
         return None
-    if text.isdigit() and len(text) <= 6:
-        return None  # TOKEN_TTL=3600, not a secret
-    if SECRET_NAME.search(name) and not REFERENCE_SUFFIX.search(name):
-        return "has a secret-looking name and a value"
-    return None
+    if name.strip().upper() in ALWAYS_SECRET_NAMES:
+        return "is on ECS.8's list of credential variables"
+    if text.lower() in ("true", "false"):
+        return None
+    words = name_words(name)
+    kind = REFERENCE_SUFFIXES.get(words[-1]) if len(words) > 1 else None
+    if kind and _REFERENCE_VALUES[kind].match(text):
+        return None
+    if ARN.match(text):
+        return None  # the value names a secret (the app reads it), it isn't one
+    if kind:
+        return f"has a secret-looking name and a value that is not the {words[-1]} its name says"
+    return "has a secret-looking name and a value"
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,31 +8,68 @@ report each offending container by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pulumi_policy import PolicyResource
+
 from ._base import (
+    ALWAYS_SECRET_NAMES,
     EC2_INSTANCE,
     ECS_CLUSTER,
     ECS_SERVICE,
     ECS_TASK,
+    Stack,
     as_json,
     as_list,
     get,
     is_true,
     looks_secret,
     resource_rule,
+    stack_rule,
 )
 
 FARGATE_PLATFORMS = (None, "LATEST", "1.4.0")
 INSIGHTS = ("enabled", "enhanced")
 
 
+CONTAINER_KEYS = ("name", "image", "user", "privileged", "readonlyRootFilesystem", "environment",
+                  "secrets", "logConfiguration", "logDriver", "options", "value", "valueFrom")
+_FOLDED = {key.casefold(): key for key in CONTAINER_KEYS}
+NUMERIC_ID = re.compile(r"[+-]?\d+")
+"""A uid as runc reads it (Go's strconv.Atoi: a sign and leading zeros are fine)."""
+
+
+def _as_aws_reads(pairs: list[tuple[str, Any]] | Mapping[str, Any]) -> dict[str, Any]:
+    """An object of a container definition as the provider hands it to AWS: it decodes the
+    JSON with Go's encoding/json, which matches keys to fields case-insensitively (with
+    Unicode folding: `user` spelt with a long s is `user`) and lets the last of equal keys
+    win. So `"User": "0"` after `"user": "1000"` runs as root; the rules read the key AWS
+    gets."""
+    out: dict[str, Any] = {}
+    for key, value in (pairs.items() if isinstance(pairs, Mapping) else pairs):
+        canonical = _FOLDED.get(str(key).casefold(), key)
+        out.pop(canonical, None)
+        out[canonical] = _as_aws_reads(value) if isinstance(value, Mapping) else (
+            [_as_aws_reads(v) if isinstance(v, Mapping) else v for v in value]
+            if isinstance(value, list) else value)
+    return out
+
+
 def containers(props, args) -> list[dict[str, Any]]:
-    """The container definitions of a task definition as plain dicts. Unreadable ones (a value
-    marked secret shows offline as a placeholder) make the rule not applicable, never a pass."""
+    """The container definitions of a task definition as plain dicts, keys read the way AWS
+    reads them (`_as_aws_reads`). Unreadable ones (a value marked secret shows offline as a
+    placeholder) make the rule not applicable, never a pass."""
     raw = get(props, "containerDefinitions")
-    parsed = as_json(raw)
+    try:
+        parsed = (json.loads(raw, object_pairs_hook=_as_aws_reads) if isinstance(raw, str)
+                  else as_json(raw))
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, list) and not isinstance(raw, str):
+        parsed = [_as_aws_reads(c) if isinstance(c, Mapping) else c for c in parsed]
     if raw is not None and not isinstance(parsed, list):
         args.not_applicable("containerDefinitions is not readable JSON (marked secret?)")
     return [c for c in parsed if isinstance(c, dict)] if isinstance(parsed, list) else []
@@ -105,6 +142,9 @@ def ecs_no_secrets_in_environment(props, args, config) -> Iterator[str]:
             if not isinstance(var, dict):
                 continue
             name = str(var.get("name", ""))
+            if name.strip().upper() in ALWAYS_SECRET_NAMES:
+                yield f"{_label(c)} environment variable {name} is on ECS.8's list of credential variables"
+                continue
             why = looks_secret(name, var.get("value"))
             if why:
                 yield f"{_label(c)} environment variable {name} {why}"
@@ -126,16 +166,22 @@ def ecs_logging(props, args, config) -> Iterator[str]:
 
 @resource_rule(
     "ecs-non-root-user",
-    control="ECS non-root (target architecture)",
+    control="ECS.20",
     description="Containers run as a non-root user.",
     fix="set \"user\": \"10001:10001\" (a numeric uid other than 0) in the container definition",
     types=[ECS_TASK],
 )
 def ecs_non_root_user(props, args, config) -> Iterator[str]:
+    """`user` is uid, uid:gid, uid:group, user, user:gid or user:group (Docker, ECS). The uid
+    part decides: any spelling of 0 (00, +0, 0:1000) or the name root is root; unset is the
+    image's USER, often root. A named user other than root passes: its uid is in the image."""
     for c in containers(props, args):
-        user = str(c.get("user") or "").split(":")[0]
-        if user in ("", "0", "root"):
-            yield f"{_label(c)} runs as {'root' if user else 'the image default user (often root)'}"
+        text = str(c.get("user") if c.get("user") is not None else "").strip()
+        uid = text.split(":", 1)[0].strip()
+        if not text:
+            yield f"{_label(c)} runs as the image default user (often root)"
+        elif (NUMERIC_ID.fullmatch(uid) and int(uid) == 0) or uid.casefold() == "root":
+            yield f"{_label(c)} runs as root (user {text!r})"
 
 
 def _on_fargate(props) -> bool:
@@ -192,6 +238,27 @@ def ec2_imdsv2_required(props, args, config) -> Iterator[str]:
     if tokens != "required":
         shown = f"'{tokens}'" if tokens else "unset, so the AMI's default decides"
         yield f"accepts IMDSv1 (metadataOptions.httpTokens {shown})"
+
+
+EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+
+
+@stack_rule(
+    "ec2-no-public-ip",
+    control="EC2.9",
+    description="EC2 instances have no public IPv4 address (auto-assigned or an Elastic IP).",
+    fix="launch instances in private subnets with associate_public_ip_address=False; only the dev "
+        "NAT instance (network.nat: instance) needs one, which is why this is advisory in dev",
+    types=[EC2_INSTANCE, EIP, EIP_ASSOCIATION],
+)
+def ec2_no_public_ip(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for instance in stack.of_type(EC2_INSTANCE):
+        if is_true(get(instance.props, "associatePublicIpAddress")):
+            yield instance, "gets a public IPv4 address (associatePublicIpAddress true)"
+        for holder in (stack.referring(instance, [EIP], "instance")
+                       + stack.referring(instance, [EIP_ASSOCIATION], "instanceId")):
+            yield instance, f"has the Elastic IP '{holder.name}'"
 
 
 @resource_rule(

@@ -9,18 +9,22 @@ from pulumi_policy import PolicyResource
 
 from ._base import (
     CACHE_GROUP,
+    RDS_CLUSTER,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
     Stack,
     as_list,
+    count,
     get,
     is_false,
     is_true,
     known,
     number,
+    plain,
     present,
     resource_rule,
     stack_rule,
+    walk_strings,
 )
 
 LOG_EXPORTS = {"postgres": {"postgresql", "upgrade"},
@@ -109,7 +113,7 @@ def rds_deletion_protection(props, args, config) -> Iterator[str]:
 
 @resource_rule(
     "rds-log-exports",
-    control="RDS.9",
+    control="RDS.9/RDS.36",
     description="RDS exports its engine logs to CloudWatch Logs.",
     fix="set enabled_cloudwatch_logs_exports=['postgresql', 'upgrade'] (PostgreSQL)",
     types=[RDS_INSTANCE],
@@ -120,6 +124,21 @@ def rds_log_exports(props, args, config) -> Iterator[str]:
         missing = wanted - {str(x) for x in as_list(get(props, "enabledCloudwatchLogsExports"))}
         if missing:
             yield f"does not export {', '.join(sorted(missing))} logs"
+
+
+@resource_rule(
+    "rds-in-vpc",
+    control="RDS.18",
+    description="RDS instances are placed in a VPC through a DB subnet group of their own.",
+    fix="set db_subnet_group_name=<an rds.SubnetGroup of the data tier's subnets>",
+    types=[RDS_INSTANCE],
+)
+def rds_in_vpc(props, args, config) -> Iterator[str]:
+    # Without a subnet group RDS picks the default VPC's default group: outside the network
+    # groundwork builds, with none of its routing (docs/policies.md).
+    group = get(props, "dbSubnetGroupName")
+    if group is None or (isinstance(group, str) and group.strip() in ("", "default")):
+        yield "has no DB subnet group of its own (dbSubnetGroupName unset or 'default')"
 
 
 @resource_rule(
@@ -338,3 +357,130 @@ def elasticache_auth(props, args, config) -> Iterator[str]:
 def elasticache_subnet_group(props, args, config) -> Iterator[str]:
     if not present(props, "subnetGroupName") or known(props, "subnetGroupName") == "default":
         yield "uses the default subnet group"
+
+
+# --------------------------------------------------------------------------------------------
+# RDS event subscriptions (RDS.20, RDS.21, RDS.22)
+# --------------------------------------------------------------------------------------------
+
+RDS_EVENT_SUBSCRIPTION = "aws:rds/eventSubscription:EventSubscription"
+CRITICAL_EVENTS = {
+    "db-instance": frozenset({"maintenance", "configuration change", "failure"}),
+    "db-parameter-group": frozenset({"configuration change"}),
+    "db-security-group": frozenset({"configuration change", "failure"}),
+}
+"""The source type -> event categories Security Hub's RDS.20 / RDS.21 / RDS.22 look for
+(`rds-instance-event-notifications-configured`, `rds-pg-event-notifications-configured`,
+`rds-sg-event-notifications-configured`). A
+subscription with no categories receives every category of its source type; one with no source
+type, every source's events. DB security groups are EC2-Classic's (retired August 2022); RDS's
+API still lists `db-security-group` as a source type (botocore 1.44's CreateEventSubscription
+model), so the control stands and groundwork subscribes (docs/policies.md, "Notes on choices")."""
+
+
+def _subscription_gap(sub: PolicyResource, source_type: str) -> str | None:
+    """Why `sub` does not deliver the critical `source_type` events, or None when it does.
+    Values unknown during preview raise (the rule then runs at `pulumi up`)."""
+    props = sub.props
+    if is_false(get(props, "enabled", default=True)):  # the provider's default is enabled
+        return f"'{sub.name}' is disabled (enabled false)"
+    kind = str(get(props, "sourceType", default="")).strip().lower()
+    if kind and kind != source_type:
+        return f"'{sub.name}' is for {kind} events"
+    categories = {str(c).strip().lower() for c in plain(get(props, "eventCategories", default=[]))}
+    missing = CRITICAL_EVENTS[source_type] - categories if categories else set()
+    if missing:
+        return f"'{sub.name}' leaves out {', '.join(sorted(missing))}"
+    return None
+
+
+def _covers_instance(stack: Stack, sub: PolicyResource, db: PolicyResource) -> bool:
+    """A db-instance subscription without source ids covers every instance; one with source
+    ids covers an instance it names (by reference or by identifier). Clusters are not
+    db-instance sources: any subscription of the right kind counts for them."""
+    if not count(get(sub.props, "sourceIds")) or db.resource_type != RDS_INSTANCE:
+        return True
+    if any(r.urn == db.urn for r in stack.referenced(sub, "sourceIds", [RDS_INSTANCE])):
+        return True
+    identifier = known(db.props, "identifier")
+    return bool(identifier) and identifier in {v for _, v in walk_strings(get(sub.props, "sourceIds"))}
+
+
+def _covers_parameter_groups(stack: Stack, sub: PolicyResource, db: PolicyResource) -> bool:
+    """A parameter-group subscription without source ids covers every group; one with source
+    ids covers an instance only if it names the instance's group (by reference or by name). An
+    instance on RDS's default group is not covered by a scoped subscription; a cluster's groups
+    are not modelled, so any subscription of the right kind counts for it."""
+    if not count(get(sub.props, "sourceIds")) or db.resource_type != RDS_INSTANCE:
+        return True
+    used = stack.referenced(db, "parameterGroupName", [RDS_PARAMETER_GROUP])
+    if used:
+        scoped = {g.urn for g in stack.referenced(sub, "sourceIds", [RDS_PARAMETER_GROUP])}
+        return all(g.urn in scoped for g in used)
+    name = known(db.props, "parameterGroupName")
+    return bool(name) and name in {v for _, v in walk_strings(get(sub.props, "sourceIds"))}
+
+
+def _event_subscription_problems(stack: Stack, source_type: str
+                                 ) -> Iterator[tuple[PolicyResource, str]]:
+    databases = stack.of_type(RDS_INSTANCE, RDS_CLUSTER)
+    if not databases:
+        return
+    subs = stack.of_type(RDS_EVENT_SUBSCRIPTION)
+    gaps = {s.urn: _subscription_gap(s, source_type) for s in subs}
+    wanted = ", ".join(sorted(CRITICAL_EVENTS[source_type]))
+    for db in databases:
+        good = [s for s in subs if gaps[s.urn] is None]
+        covers = {"db-instance": _covers_instance,
+                  "db-parameter-group": _covers_parameter_groups}.get(source_type)
+        scoped_out = [s for s in good if covers and not covers(stack, s, db)]
+        good = [s for s in good if s not in scoped_out]
+        if good:
+            continue
+        other = "instances" if source_type == "db-instance" else "parameter groups"
+        why = [g for g in gaps.values() if g] + [
+            f"'{s.name}' names other {other} in source_ids" for s in scoped_out]
+        yield db, (f"no enabled RDS event subscription covers {source_type} events ({wanted})"
+                   + (f": {'; '.join(why)}" if why else ""))
+
+
+@stack_rule(
+    "rds-instance-events",
+    control="RDS.20",
+    description="Every RDS database is covered by an enabled event subscription for its instance's "
+                "maintenance, configuration-change and failure events.",
+    fix="add rds.EventSubscription(source_type='db-instance', source_ids=[<identifier>], "
+        "event_categories=['maintenance', 'configuration change', 'failure', ...], enabled=True) "
+        "to a watched SNS topic (Notifications does, for database_identifiers)",
+    types=[RDS_INSTANCE, RDS_CLUSTER, RDS_EVENT_SUBSCRIPTION],
+)
+def rds_instance_events(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    yield from _event_subscription_problems(stack, "db-instance")
+
+
+@stack_rule(
+    "rds-parameter-group-events",
+    control="RDS.21",
+    description="A stack with an RDS database has an enabled event subscription for its parameter "
+                "groups' configuration-change events.",
+    fix="add rds.EventSubscription(source_type='db-parameter-group', event_categories=["
+        "'configuration change'], enabled=True) to a watched SNS topic (Notifications does, for "
+        "the databases it is given)",
+    types=[RDS_INSTANCE, RDS_CLUSTER, RDS_EVENT_SUBSCRIPTION, RDS_PARAMETER_GROUP],
+)
+def rds_parameter_group_events(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    yield from _event_subscription_problems(stack, "db-parameter-group")
+
+
+@stack_rule(
+    "rds-security-group-events",
+    control="RDS.22",
+    description="A stack with an RDS database has an enabled event subscription for DB security "
+                "group configuration-change and failure events.",
+    fix="add rds.EventSubscription(source_type='db-security-group', event_categories=["
+        "'configuration change', 'failure'], enabled=True) to a watched SNS topic (Notifications "
+        "does, for the databases it is given)",
+    types=[RDS_INSTANCE, RDS_CLUSTER, RDS_EVENT_SUBSCRIPTION],
+)
+def rds_security_group_events(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    yield from _event_subscription_problems(stack, "db-security-group")

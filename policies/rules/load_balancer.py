@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import PolicyResource
 
 from ._base import (
+    LISTENER_RULES,
     LISTENERS,
     LOAD_BALANCERS,
     SUBNET,
@@ -22,7 +23,24 @@ from ._base import (
     stack_rule,
 )
 
-MODERN_TLS_PREFIX = "ELBSecurityPolicy-TLS13-"
+ELB17_POLICIES = frozenset({
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+})
+"""Security Hub ELB.17's `sslPolicies` parameter, "not customizable": the AWS Security Hub User
+Guide, "Security Hub CSPM controls for Elastic Load Balancing", [ELB.17] (the revision that adds
+the 2025-09 post-quantum policies). Exact names only: ELBSecurityPolicy-TLS13-1-0/1-1 still
+negotiate TLS 1.0/1.1, and TLS13-1-2-2021-06, -Ext1, -Ext2 and -FIPS-2023-04 (TLS 1.2 with
+non-restricted ciphers) are not on the list. See docs/policies.md ("ELB.17")."""
+AWS_DEFAULT_TLS_POLICY = "ELBSecurityPolicy-2016-08"
+"""What AWS uses for an HTTPS/TLS listener created without a policy outside the console (API,
+CloudFormation, Terraform and so Pulumi): TLS 1.0-1.2."""
 DESYNC_MODES = ("defensive", "strictest")
 
 
@@ -35,44 +53,85 @@ def _protocol(listener: PolicyResource) -> str:
     return str(get(listener.props, "protocol", default="HTTP")).upper()
 
 
-def _redirects_to_https(listener: PolicyResource) -> bool:
-    """Exactly one default action: a permanent (301) redirect to HTTPS on 443."""
-    actions = as_list(get(listener.props, "defaultActions"))
-    if len(actions) != 1 or get(actions[0], "type") != "redirect":
-        return False
+def _action_problem(actions: list, listener_port: float | None, https_ports: set[float]) -> str | None:
+    """Why a list of actions on a plain-HTTP listener or rule doesn't only redirect to HTTPS, or
+    None: it must be exactly one redirect with protocol HTTPS to a port the load balancer serves
+    HTTPS on (443 when it is not known). An unset redirect protocol or port is AWS's
+    `#{protocol}` / `#{port}`: the request's own, plain HTTP on its own port."""
+    kinds = [str(get(a, "type", default="?")) for a in actions]
+    if not actions:
+        return "has no action"
+    doing = []
+    for kind in kinds:
+        if kind == "forward":
+            doing.append("forwards plain HTTP")
+        elif kind == "fixed-response":
+            doing.append("answers plain HTTP with a fixed-response")
+        elif kind != "redirect":
+            doing.append(f"runs a {kind} action over plain HTTP")
+    if len(actions) > 1:
+        return (f"has {len(actions)} actions ({', '.join(kinds)}); it {' and '.join(doing) or 'chains them'} "
+                "where only a single redirect to HTTPS is allowed")
+    if doing:
+        return doing[0]
     redirect = get(actions[0], "redirect", default={})
-    port = get(redirect, "port")
-    return (get(redirect, "protocol") == "HTTPS" and get(redirect, "statusCode") == "HTTP_301"
-            and (port is None or number(port) == 443))
+    protocol = str(get(redirect, "protocol", default="#{protocol}"))
+    raw_port = get(redirect, "port", default="#{port}")
+    port = listener_port if str(raw_port) == "#{port}" else number(raw_port)
+    if protocol != "HTTPS":
+        shown = "HTTP (the request's own protocol)" if protocol == "#{protocol}" else protocol
+        return f"redirects to {shown} port {raw_port}, not HTTPS"
+    if port is None or not (port in https_ports or port == 443):
+        return f"redirects to HTTPS on port {raw_port}, where the load balancer serves no HTTPS"
+    if get(redirect, "statusCode") != "HTTP_301":
+        return f"redirects with {get(redirect, 'statusCode') or 'no status code'}, not a permanent HTTP_301"
+    return None
 
 
-def _plain_http_listeners(stack: Stack) -> Iterator[tuple[PolicyResource, bool]]:
-    """HTTP listeners that don't redirect, each with: does its load balancer also listen on
-    HTTPS? (no HTTPS at all is the dev-only `http_only` mode)."""
+def _plain_http(stack: Stack) -> Iterator[tuple[PolicyResource, str, bool]]:
+    """What serves plain HTTP instead of redirecting it to HTTPS: HTTP listeners' default
+    actions and the listener rules attached to them, each as (the resource, the problem,
+    does its load balancer also listen on HTTPS?) (no HTTPS at all is the dev-only
+    `http_only` mode)."""
     groups: dict[str, list[PolicyResource]] = {}
     for listener in stack.of_type(*LISTENERS):
         lbs = stack.referenced(listener, "loadBalancerArn", LOAD_BALANCERS)
         key = lbs[0].urn if lbs else str(get(listener.props, "loadBalancerArn"))
         groups.setdefault(key, []).append(listener)
     for listeners in groups.values():
-        has_https = any(_protocol(x) == "HTTPS" for x in listeners)
+        https = [x for x in listeners if _protocol(x) == "HTTPS"]
+        has_https = bool(https)
+        https_ports = {p for p in (number(get(x.props, "port")) for x in https) if p is not None}
         for listener in listeners:
-            if _protocol(listener) == "HTTP" and not _redirects_to_https(listener):
-                yield listener, has_https
+            if _protocol(listener) != "HTTP":
+                continue
+            port = number(get(listener.props, "port"))
+            problem = _action_problem(as_list(get(listener.props, "defaultActions")), port, https_ports)
+            if problem:
+                yield listener, f"{problem} instead of redirecting to HTTPS", has_https
+            for rule in stack.referring(listener, LISTENER_RULES, "listenerArn"):
+                problem = _action_problem(as_list(get(rule.props, "actions")), port, https_ports)
+                if problem:
+                    priority = get(rule.props, "priority")
+                    at = f" (priority {int(number(priority) or 0)})" if priority is not None else ""
+                    yield rule, (f"is a rule{at} on the plain-HTTP listener '{listener.name}' that "
+                                 f"{problem} instead of redirecting to HTTPS"), has_https
 
 
 @stack_rule(
     "elb-http-redirects-to-https",
     control="ELB.1",
-    description="An HTTP listener only redirects to HTTPS (301); it never forwards.",
+    description="An HTTP listener only redirects to HTTPS (301), by its default action and by "
+                "every listener rule on it; nothing forwards or answers plain HTTP.",
     fix="give the port-80 listener a single default action "
-        "{type: redirect, redirect: {protocol: HTTPS, port: '443', status_code: HTTP_301}}",
-    types=list(LISTENERS),
+        "{type: redirect, redirect: {protocol: HTTPS, port: '443', status_code: HTTP_301}} and "
+        "attach routing rules (forward, fixed-response) to the HTTPS listener only",
+    types=[*LISTENERS, *LISTENER_RULES],
 )
 def elb_http_redirects_to_https(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    for listener, has_https in _plain_http_listeners(stack):
+    for resource, problem, has_https in _plain_http(stack):
         if has_https:
-            yield listener, "serves plain HTTP (forwards or answers) instead of redirecting to HTTPS"
+            yield resource, problem
 
 
 @stack_rule(
@@ -81,12 +140,12 @@ def elb_http_redirects_to_https(stack: Stack, config) -> Iterator[tuple[PolicyRe
     description="A load balancer serves plain HTTP with no HTTPS listener at all "
                 "(the dev-only `load_balancer.http_only` escape).",
     fix="set load_balancer.certificate (an ACM ARN, or domain + zone_id) and drop http_only",
-    types=list(LISTENERS),
+    types=[*LISTENERS, *LISTENER_RULES],
 )
 def elb_http_only_listener(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    for listener, has_https in _plain_http_listeners(stack):
+    for resource, problem, has_https in _plain_http(stack):
         if not has_https:
-            yield listener, "serves plain HTTP and its load balancer has no HTTPS listener"
+            yield resource, f"{problem}, and its load balancer has no HTTPS listener"
 
 
 @resource_rule(
@@ -162,12 +221,98 @@ def elb_multi_az(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
 @resource_rule(
     "elb-tls-policy",
     control="ELB.17",
-    description="HTTPS/TLS listeners use a TLS 1.3 security policy.",
-    fix="set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' (or another TLS13 policy)",
+    description="HTTPS/TLS listeners use a security policy on ELB.17's list (TLS 1.3, TLS 1.2 "
+                "restricted; FIPS and post-quantum variants); no policy means AWS's "
+                "ELBSecurityPolicy-2016-08.",
+    fix="set ssl_policy='ELBSecurityPolicy-TLS13-1-2-Res-2021-06' (load_balancer.ssl_policy; or "
+        "another name on the ELB.17 list in docs/policies.md)",
     types=LISTENERS,
 )
 def elb_tls_policy(props, args, config) -> Iterator[str]:
-    protocol = str(get(props, "protocol", default="HTTP")).upper()
+    protocol = str(get(props, "protocol", default="HTTP")).strip().upper()
+    if protocol not in ("HTTPS", "TLS"):
+        return
     policy = get(props, "sslPolicy")
-    if protocol in ("HTTPS", "TLS") and not str(policy or "").startswith(MODERN_TLS_PREFIX):
-        yield f"uses TLS policy {policy or '(default, allows TLS 1.0/1.1)'}"
+    if policy is None or policy == "":
+        yield (f"has no TLS policy, so AWS uses {AWS_DEFAULT_TLS_POLICY} (TLS 1.0/1.1), which is not "
+               "on the ELB.17 list")
+    elif policy not in ELB17_POLICIES:
+        yield f"uses TLS policy {policy!r}, which is not on the ELB.17 list"
+
+
+# --------------------------------------------------------------------------------------------
+# certificates: RSA keys of at least 2048 bits (ACM.2)
+# --------------------------------------------------------------------------------------------
+
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
+MIN_RSA_BITS = 2048
+_RSA_OIDS = (bytes.fromhex("2a864886f70d010101"), bytes.fromhex("2a864886f70d01010a"))
+"""rsaEncryption (1.2.840.113549.1.1.1) and RSASSA-PSS (1.2.840.113549.1.1.10), DER-encoded."""
+_EC_OID = bytes.fromhex("2a8648ce3d0201")
+"""id-ecPublicKey (1.2.840.10045.2.1)."""
+
+
+def _der_items(data: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) items of a DER sequence's content."""
+    items, i = [], 0
+    while i + 2 <= len(data):
+        tag, length = data[i], data[i + 1]
+        i += 2
+        if length & 0x80:
+            n = length & 0x7F
+            length = int.from_bytes(data[i:i + n], "big")
+            i += n
+        items.append((tag, data[i:i + length]))
+        i += length
+    return items
+
+
+def certificate_key(pem: str) -> tuple[str, int | None] | None:
+    """("RSA", modulus bits), ("EC", None) or ("other", None) for the first certificate of a PEM
+    text; None when there is none this can read (standard library only: the pack's venv has no
+    cryptography package)."""
+    import base64
+
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    if begin not in pem or end not in pem:
+        return None
+    body = pem.split(begin, 1)[1].split(end, 1)[0]
+    try:
+        [(_, certificate)] = _der_items(base64.b64decode("".join(body.split()), validate=True))
+        tbs = _der_items(_der_items(certificate)[0][1])
+        if tbs and tbs[0][0] == 0xA0:  # [0] version
+            tbs = tbs[1:]
+        algorithm, key = _der_items(tbs[5][1])  # serial, signature, issuer, validity, subject, SPKI
+        oid = _der_items(algorithm[1])[0][1]
+        if oid in _RSA_OIDS:
+            modulus = _der_items(_der_items(key[1][1:])[0][1])[0][1]  # BIT STRING: unused-bits byte
+            return "RSA", int.from_bytes(modulus, "big").bit_length()
+        return ("EC", None) if oid == _EC_OID else ("other", None)
+    except (ValueError, IndexError):  # binascii.Error is a ValueError
+        return None
+
+
+@resource_rule(
+    "acm-rsa-key-length",
+    control="ACM.2",
+    description="ACM certificates with RSA keys use at least 2048 bits: requested ones by "
+                "key_algorithm (unset is ACM's RSA_2048), imported ones by the key in "
+                "certificate_body.",
+    fix="request with key_algorithm RSA_2048, EC_prime256v1 or EC_secp384r1 (load_balancer."
+        "certificate.key_algorithm), or import a certificate whose RSA key has >= 2048 bits",
+    types=[ACM_CERTIFICATE],
+)
+def acm_rsa_key_length(props, args, config) -> Iterator[str]:
+    if present(props, "certificateBody") or present(props, "privateKey"):
+        body = get(props, "certificateBody")
+        key = certificate_key(body) if isinstance(body, str) else None
+        if key is None:
+            yield ("is imported with a certificate_body that is not a readable PEM certificate, so "
+                   "its RSA key length can't be checked")
+        elif key[0] == "RSA" and (key[1] or 0) < MIN_RSA_BITS:
+            yield f"is imported with a {key[1]}-bit RSA key"
+        return
+    algorithm = str(get(props, "keyAlgorithm", default="RSA_2048")).strip()
+    kind, _, size = algorithm.upper().partition("_")
+    if kind == "RSA" and (not size.isdigit() or int(size) < MIN_RSA_BITS):
+        yield f"requests key algorithm {algorithm}"

@@ -3,7 +3,10 @@ stateful resources, and secret-looking values in plain inputs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -22,7 +25,6 @@ from ._base import (
     SECRET_ROTATION,
     SNS_TOPIC,
     Stack,
-    as_json,
     as_list,
     get,
     has_key,
@@ -40,6 +42,20 @@ from ._base import (
     stack_rule,
     tags_of,
     walk_strings,
+)
+from ._documents import (
+    Statement,
+    arn_account,
+    denies_every,
+    document,
+    everyone,
+    grants,
+    narrowing,
+    public,
+    public_statements,
+    resource_covers,
+    statements,
+    why_public,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -60,37 +76,32 @@ def kms_key_rotation(props, args, config) -> Iterator[str]:
         yield "does not rotate (enableKeyRotation not true)"
 
 
-def _principals(statement: dict[str, Any]) -> list[str]:
-    principal = statement.get("Principal")
-    if isinstance(principal, str):
-        return [principal]
-    if isinstance(principal, dict):
-        out: list[str] = []
-        for value in principal.values():
-            out += value if isinstance(value, list) else [value]
-        return [str(p) for p in out]
-    return []
+def _public_problems(policy: Any, what: str) -> Iterator[str]:
+    """One problem per statement of a resource policy that lets anyone in (see
+    `_documents.public`); `policy` is the raw input (JSON string or object)."""
+    doc = document(policy)
+    if doc is None:
+        yield f"has a {what} that is not a JSON document"
+        return
+    for st in public_statements(doc):
+        yield f"{what} statement {st.label} {why_public(st)}"
 
 
 @resource_rule(
     "kms-key-not-public",
     control="KMS.5",
-    description="Key policies never allow Principal '*' without a condition.",
-    fix="name the principals (account root, service principals) or add a Condition "
-        "(aws:SourceAccount, kms:CallerAccount)",
+    description="Key policies let no one outside named principals in: a Principal '*' (in any "
+                "spelling) or an Allow with NotPrincipal needs a condition that pins the caller's "
+                "account, organisation, source ARN or VPC.",
+    fix="name the principals (account root, service principals), or add a StringEquals condition "
+        "on kms:CallerAccount / aws:SourceAccount / aws:PrincipalOrgID with concrete values (no "
+        "wildcard, no ...IfExists)",
     types=[KMS_KEY],
 )
 def kms_key_not_public(props, args, config) -> Iterator[str]:
     if not present(props, "policy"):
         return  # AWS's default key policy: the account only
-    document = as_json(get(props, "policy"))
-    if not isinstance(document, dict):
-        yield "has a key policy that is not a JSON document"
-        return
-    for i, st in enumerate(as_list(document.get("Statement"))):
-        if isinstance(st, dict) and st.get("Effect") == "Allow" and "*" in _principals(st) \
-                and not st.get("Condition"):
-            yield f"statement {st.get('Sid') or i} allows Principal '*' without a condition"
+    yield from _public_problems(get(props, "policy"), "key policy")
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,27 +109,107 @@ def kms_key_not_public(props, args, config) -> Iterator[str]:
 # --------------------------------------------------------------------------------------------
 
 ROTATION_EXEMPT_TAG = "RotationExempt"
-"""Tag that documents why a secret can't rotate (its value is the reason)."""
+"""Tag whose value says why a secret can't rotate (at least 10 characters, not a placeholder)."""
+ROTATION_EXEMPT_UNTIL_TAG = "RotationExemptUntil"
+"""Tag with the last day (YYYY-MM-DD, UTC) the exemption counts; at most
+`maximumExemptionDays` ahead of today, so every exemption comes back for review."""
+_PLACEHOLDER_REASONS = {"true", "yes", "y", "1", "exempt", "none", "n/a", "na", "todo", "tbd", "-",
+                        "rotationexempt", "see docs", "temporary"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A secret's rotation exemption, read from its tags: whether it counts, and why not."""
+
+    name: str
+    urn: str
+    reason: str
+    until: str
+    """The `RotationExemptUntil` tag as written ("" when missing)."""
+    counts: bool
+    problem: str = ""
+    """Why it does not count (empty when it does)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"secret": self.name, "urn": self.urn, "reason": self.reason, "until": self.until,
+                "counts": self.counts, **({"problem": self.problem} if self.problem else {})}
+
+
+def today_of(config: Any) -> date:
+    """The date exemptions are judged on: config `today` (YYYY-MM-DD, for tests and
+    reproducible runs), else today's UTC date."""
+    given = config.get("today") if hasattr(config, "get") else None
+    if given:
+        return date.fromisoformat(str(given))
+    return datetime.now(UTC).date()
+
+
+def rotation_exemption(secret: PolicyResource, config: Any) -> Exemption | None:
+    """The secret's exemption (None when it carries neither tag). It counts only with a reason
+    and an expiry date that is today or later and at most `maximumExemptionDays` ahead."""
+    tags = tags_of(secret.props)
+    if ROTATION_EXEMPT_TAG not in tags and ROTATION_EXEMPT_UNTIL_TAG not in tags:
+        return None
+    reason = str(tags.get(ROTATION_EXEMPT_TAG) or "").strip()
+    until = str(tags.get(ROTATION_EXEMPT_UNTIL_TAG) or "").strip()
+    today = today_of(config)
+    longest = int(config.get("maximumExemptionDays", 180))
+    problem = ""
+    if not reason:
+        problem = f"no reason ({ROTATION_EXEMPT_TAG} tag empty or missing)"
+    elif len(reason) < 10 or reason.lower() in _PLACEHOLDER_REASONS:
+        problem = f"{ROTATION_EXEMPT_TAG}='{reason}' is not a reason"
+    elif not until:
+        problem = f"no expiry date ({ROTATION_EXEMPT_UNTIL_TAG}=YYYY-MM-DD missing)"
+    else:
+        try:
+            expiry = date.fromisoformat(until) if _DATE.match(until) else None
+        except ValueError:
+            expiry = None
+        if expiry is None:
+            problem = f"{ROTATION_EXEMPT_UNTIL_TAG}='{until}' is not a YYYY-MM-DD date"
+        elif expiry < today:
+            problem = f"expired on {until}"
+        elif (expiry - today).days > longest:
+            problem = (f"expires {until}, more than {longest} days after {today.isoformat()} "
+                       f"(maximumExemptionDays)")
+    return Exemption(secret.name, secret.urn, reason, until, counts=not problem, problem=problem)
+
+
+def rotation_exemptions(stack: Stack, config: Any) -> list[Exemption]:
+    """Every secret of the stack that carries an exemption tag (what `groundwork check` lists)."""
+    found = (rotation_exemption(secret, config) for secret in stack.of_type(SECRET))
+    return [e for e in found if e is not None]
 
 
 @stack_rule(
     "secretsmanager-rotation",
     control="SecretsManager.1/SecretsManager.4",
-    description="Every secret rotates at least every 90 days, or documents why it can't.",
+    description="Every secret rotates at least every 90 days, or carries an exemption with a "
+                "reason and an expiry date at most 180 days ahead.",
     fix="add secretsmanager.SecretRotation(rotation_rules={'automatically_after_days': <= 90}), or "
-        f"tag the secret {ROTATION_EXEMPT_TAG}='<why rotation does not apply>'",
+        f"tag the secret {ROTATION_EXEMPT_TAG}='<why rotation does not apply>' and "
+        f"{ROTATION_EXEMPT_UNTIL_TAG}='<YYYY-MM-DD, at most maximumExemptionDays ahead>'",
     types=[SECRET, SECRET_ROTATION],
-    defaults={"maximumDays": 90},
-    properties={"maximumDays": {"type": "integer", "minimum": 1}},
+    defaults={"maximumDays": 90, "maximumExemptionDays": 180},
+    properties={"maximumDays": {"type": "integer", "minimum": 1},
+                "maximumExemptionDays": {"type": "integer", "minimum": 1}},
 )
 def secretsmanager_rotation(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """Config `today` (YYYY-MM-DD) fixes the date exemptions are judged on (tests)."""
     maximum = int(config["maximumDays"])
     for secret in stack.of_type(SECRET):
-        if str(tags_of(secret.props).get(ROTATION_EXEMPT_TAG) or "").strip():
+        exemption = rotation_exemption(secret, config)
+        if exemption is not None and exemption.counts:
             continue
         rotations = stack.referring(secret, [SECRET_ROTATION], "secretId")
         if not rotations:
-            yield secret, f"never rotates and has no {ROTATION_EXEMPT_TAG} tag saying why"
+            if exemption is not None:
+                yield secret, f"never rotates, and its rotation exemption does not count: {exemption.problem}"
+            else:
+                yield secret, (f"never rotates and has no {ROTATION_EXEMPT_TAG} + "
+                               f"{ROTATION_EXEMPT_UNTIL_TAG} exemption")
             continue
         for rotation in rotations:
             rules = get(rotation.props, "rotationRules", default={})
@@ -144,6 +235,26 @@ def sns_topic_encrypted(props, args, config) -> Iterator[str]:
         yield "is not encrypted"
     elif known(props, "kmsMasterKeyId") == "alias/aws/sns":
         yield "uses alias/aws/sns, which CloudWatch alarms can't publish to"
+
+
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+
+@resource_rule(
+    "sns-topic-not-public",
+    control="SNS.4",
+    description="Topic access policies let no one outside named principals in: a Principal '*' "
+                "or an Allow with NotPrincipal needs a condition that pins the caller's account, "
+                "organisation, source ARN or VPC.",
+    fix="name the principals (the account root, cloudwatch.amazonaws.com...), or add a "
+        "StringEquals condition on aws:SourceAccount / aws:SourceOwner / aws:PrincipalOrgID with "
+        "concrete values (no wildcard, no ...IfExists)",
+    types=[SNS_TOPIC, SNS_TOPIC_POLICY],
+)
+def sns_topic_not_public(props, args, config) -> Iterator[str]:
+    if not present(props, "policy"):
+        return  # a topic without its own policy gets SNS's default: the owner account only
+    yield from _public_problems(get(props, "policy"), "access policy")
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,36 +283,152 @@ def s3_block_public_access(stack: Stack, config) -> Iterator[tuple[PolicyResourc
                 yield bucket, f"public access block '{block.name}' leaves {', '.join(off)} off"
 
 
-def _denies_insecure_transport(document: Any) -> bool:
-    if not isinstance(document, dict):
+def _bucket_arns(bucket: PolicyResource) -> list[str]:
+    """The bucket's ARN as its policy's Resource names it: the `arn` output, else built from its
+    name. Raises UnknownValueError (the rule can't run in preview) when neither is known."""
+    arn = known(bucket.props, "arn")
+    if isinstance(arn, str) and arn:
+        return [arn]
+    name = get(bucket.props, "bucket")
+    return [f"arn:aws:s3:::{name}"] if isinstance(name, str) and name else []
+
+
+def _secure_transport_only(st: Statement) -> bool:
+    """The statement's only condition is `Bool`/`BoolIfExists` aws:SecureTransport "false"
+    (any other condition key is ANDed, so it shrinks what is denied; s3:TlsVersion is not
+    SecureTransport: it lets plain HTTP through)."""
+    keys = [(op, key) for op, conditions in st.conditions.items() for key in conditions]
+    if len(keys) != 1:
         return False
-    for st in as_list(document.get("Statement")):
-        if not isinstance(st, dict) or st.get("Effect") != "Deny":
-            continue
-        condition = st.get("Condition") or {}
-        for operator in ("Bool", "BoolIfExists"):
-            value = (condition.get(operator) or {}).get("aws:SecureTransport")
-            if str(value).lower() == "false" and "*" in _principals(st):
-                return True
-    return False
+    [(operator, key)] = keys
+    values = st.conditions[operator][key]
+    return (operator.lower() in ("bool", "boolifexists") and key == "aws:securetransport"
+            and bool(values) and all(v.lower() == "false" for v in values))
+
+
+def tls_only_problem(st: Statement, arns: list[str]) -> str | None:
+    """Why `st` is not a TLS-only statement for the bucket (`arns`), or None when it is: a Deny
+    of every S3 action (`s3:*` or `*`) to every principal on the bucket and all its objects,
+    when aws:SecureTransport is false."""
+    if st.effect != "Deny":
+        return "is not a Deny"
+    if st.has_not_principal or not st.has_principal or not everyone(st):
+        return "does not apply to every principal (Principal '*')"
+    if not denies_every(st, "s3"):
+        return "does not deny every S3 action (s3:*)"
+    if st.not_resources or not arns:
+        return "does not name the bucket and its objects in Resource"
+    if not all(any(resource_covers(r, arn) for r in st.resources) for arn in arns):
+        return "does not cover the bucket's ARN"
+    if not all(any(resource_covers(r, arn, subtree=True) for r in st.resources) for arn in arns):
+        return "does not cover every object (<bucket ARN>/*)"
+    if not _secure_transport_only(st):
+        return "is not conditioned on aws:SecureTransport 'false' alone"
+    return None
 
 
 @stack_rule(
     "s3-tls-only",
     control="S3.5",
-    description="Every bucket policy denies requests without TLS.",
-    fix="add a bucket policy statement {Effect: Deny, Principal: '*', Action: 's3:*', "
-        "Condition: {Bool: {aws:SecureTransport: 'false'}}} on the bucket and its objects",
+    description="Every bucket policy denies every S3 action to everyone on the bucket and its "
+                "objects when aws:SecureTransport is false.",
+    fix="add a bucket policy statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: "
+        "[<bucket ARN>, <bucket ARN>/*], Condition: {Bool: {aws:SecureTransport: 'false'}}}",
     types=[*BUCKETS, BUCKET_POLICY],
 )
 def s3_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     for bucket in stack.of_type(*BUCKETS):
         policies = stack.referring(bucket, [BUCKET_POLICY], "bucket")
-        documents = [as_json(get(p.props, "policy")) for p in policies]
+        documents = [get(p.props, "policy") for p in policies]
         if present(bucket.props, "policy"):
-            documents.append(as_json(get(bucket.props, "policy")))
-        if not any(_denies_insecure_transport(d) for d in documents):
+            documents.append(get(bucket.props, "policy"))
+        arns = _bucket_arns(bucket)
+        candidates = [st for d in documents for st in statements(d)
+                      if st.effect == "Deny" or st.condition_values("aws:SecureTransport")]
+        if any(tls_only_problem(st, arns) is None for st in candidates):
+            continue
+        if not candidates:
             yield bucket, "has no policy denying aws:SecureTransport=false"
+            continue
+        why = "; ".join(f"statement {st.label} {tls_only_problem(st, arns)}" for st in candidates)
+        yield bucket, f"has no policy statement that denies all of S3 without TLS ({why})"
+
+
+# S3.6 -----------------------------------------------------------------------------------------
+
+S3_CROSS_ACCOUNT_ACTIONS = ("s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPolicy",
+                            "s3:PutEncryptionConfiguration", "s3:PutObjectAcl")
+"""The actions FSBP S3.6 (s3-bucket-blacklisted-actions-prohibited) refuses to other accounts."""
+
+
+def stack_accounts(stack: Stack) -> set[str]:
+    """The accounts the stack's own resources live in: read from every known `arn` prop (and an
+    aws provider's `allowedAccountIds`). Empty when nothing tells (e.g. a first preview)."""
+    found: set[str] = set()
+    for resource in stack.resources:
+        arn = known(resource.props, "arn")
+        if isinstance(arn, str) and arn.startswith("arn:"):
+            account = arn_account(arn)
+            if account:
+                found.add(account)
+        provider = resource.provider
+        if provider is not None:
+            for value in as_list(known(provider.props, "allowedAccountIds")):
+                if isinstance(value, str) and arn_account(value):
+                    found.add(value)
+    return found
+
+
+def _foreign_principals(st: Statement, own: set[str]) -> list[str]:
+    """Principals of an Allow that are not proven to be in `own` accounts: public, another
+    account, a canonical user, or anyone an organisation- or VPC-only condition lets in."""
+    if everyone(st):
+        if public(st):
+            return ["everyone (Principal '*')" if not st.has_not_principal else "everyone (NotPrincipal)"]
+        scope = narrowing(st)
+        if scope.accounts and scope.accounts <= own and not scope.resources:
+            return []
+        where = sorted(scope.accounts - own) or sorted(scope.orgs) or sorted(scope.vpcs) \
+            or sorted(scope.resources)
+        return [f"anyone matching {', '.join(scope.keys)} ({', '.join(where)})"]
+    out = []
+    for kind, values in st.principals.items():
+        if kind == "Service":
+            continue  # AWS services act for the bucket owner, not as another account
+        for value in values:
+            account = arn_account(value) if kind == "AWS" else None
+            if account is None or account not in own:
+                out.append(f"{kind} {value}")
+    return out
+
+
+@stack_rule(
+    "s3-no-cross-account-admin",
+    control="S3.6",
+    description="Bucket policies give no principal outside the stack's account (or the public) "
+                "s3:DeleteBucketPolicy, s3:PutBucketAcl, s3:PutBucketPolicy, "
+                "s3:PutEncryptionConfiguration or s3:PutObjectAcl, directly or through a wildcard.",
+    fix="grant other accounts only the actions they need (s3:PutObject for log delivery); keep "
+        "policy, ACL and encryption changes to the bucket's own account",
+    types=[*BUCKETS, BUCKET_POLICY],
+)
+def s3_no_cross_account_admin(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """The stack's account is read from its resources' ARNs; when none is known, every
+    explicit account counts as another one."""
+    own = stack_accounts(stack)
+    holders = [(p, get(p.props, "policy")) for p in stack.of_type(BUCKET_POLICY)]
+    holders += [(b, get(b.props, "policy")) for b in stack.of_type(*BUCKETS) if present(b.props, "policy")]
+    for holder, policy in holders:
+        for st in statements(policy):
+            if st.effect.lower() != "allow":
+                continue
+            granted = [a for a in S3_CROSS_ACCOUNT_ACTIONS if grants(st, a)]
+            if not granted:
+                continue
+            foreign = _foreign_principals(st, own)
+            if foreign:
+                yield holder, (f"statement {st.label} lets {'; '.join(foreign)} "
+                               f"{', '.join(granted)}")
 
 
 @stack_rule(
@@ -242,6 +469,7 @@ UNTAGGABLE = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:cloudwatch/dashboard:Dashboard", "aws:secretsmanager/secretRotation:SecretRotation",
+    "aws:lambda/permission:Permission",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 

@@ -46,6 +46,8 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 from groundwork.engine import UNKNOWN, PlanResult, ResourceRecord
 from groundwork.policies import rules as pack
 from groundwork.policies.rules import ResourceRule, StackRule
+from groundwork.policies.rules._base import Stack
+from groundwork.policies.rules.security import Exemption, rotation_exemptions
 
 Rule = ResourceRule | StackRule
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -94,6 +96,9 @@ class CheckResult:
     violations: list[Violation] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     resources: int = 0
+    exemptions: list[Exemption] = field(default_factory=list)
+    """Every secret carrying a rotation exemption tag, whether the exemption counts or not
+    (`secretsmanager-rotation` judges them; the check lists each one)."""
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -118,11 +123,30 @@ class CheckResult:
     def fired(self, policy: str, level: str | None = None) -> list[Violation]:
         return [v for v in self.violations if v.policy == policy and (level is None or v.level == level)]
 
+    @property
+    def exempt(self) -> list[Exemption]:
+        """The exemptions in use: those that count."""
+        return [e for e in self.exemptions if e.counts]
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as `groundwork check --json` writes it."""
+        return {
+            "stack": self.stack, "config": str(self.config_path) if self.config_path else None,
+            "passed": self.passed, "resources": self.resources, "summary": self.summary(),
+            "violations": [{"policy": v.policy, "control": v.control, "level": v.level,
+                            "message": v.message, "urn": v.urn, "type": v.resource_type,
+                            "name": v.resource_name} for v in self.violations],
+            "skipped": [{"policy": s.policy, "urn": s.urn, "reason": s.reason, "kind": s.kind}
+                        for s in self.skipped],
+            "exemptions": [e.to_json() for e in self.exemptions],
+        }
+
     def summary(self) -> str:
         enabled = sum(1 for lvl in self.levels.values() if lvl != "disabled")
         return (f"{enabled} rules over {self.resources} resources: {len(self.mandatory)} mandatory, "
                 f"{len(self.advisory)} advisory violation(s)"
-                + (f", {len(self.skipped)} check(s) skipped" if self.skipped else ""))
+                + (f", {len(self.skipped)} check(s) skipped" if self.skipped else "")
+                + (f", {len(self.exempt)} rotation exemption(s) in use" if self.exempt else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,6 +360,9 @@ def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], 
     custom = [r for r in records if r.custom]
     everything = stack_resources(records)
     types = {r.urn: (r.type, r.name) for r in records}
+    rotation = pack.by_name().get("secretsmanager-rotation")
+    if rotation is not None:
+        result.exemptions = rotation_exemptions(Stack(everything), policy_properties(config, rotation))
 
     for rule in pack.ALL:
         level = levels[rule.name]
@@ -407,6 +434,7 @@ def report_lines(result: CheckResult) -> list[str]:
         lines.append(f"{level.upper() if level == 'mandatory' else level} {name} "
                      f"[{rule.control}]: {len(found)} violation(s)")
         lines += [f"  - {v.message}" for v in found]
+    lines += exemption_lines(result)
     unknown = [s for s in result.skipped if s.kind == "unknown"]
     if unknown:
         lines.append(f"skipped {len(unknown)} check(s) that need values known only after deploy:")
@@ -417,6 +445,20 @@ def report_lines(result: CheckResult) -> list[str]:
         lines.append(f"{len(unreadable)} check(s) could not read their input:")
         lines += [f"  - {s.policy} on {s.urn.rsplit('::', 1)[-1] or 'the stack'}: {s.reason}"
                   for s in unreadable]
+    return lines
+
+
+def exemption_lines(result: CheckResult) -> list[str]:
+    """The rotation exemptions section: each exempt secret with its reason and expiry, and each
+    exemption tag that does not count (the rule reports those secrets too)."""
+    if not result.exemptions:
+        return []
+    lines = [f"rotation exemptions: {len(result.exempt)} in use"
+             + (f", {len(result.exemptions) - len(result.exempt)} that do not count"
+                if len(result.exempt) < len(result.exemptions) else "")]
+    for e in result.exemptions:
+        state = f"until {e.until}" if e.counts else f"DOES NOT COUNT: {e.problem}"
+        lines.append(f"  - secret '{e.name}': {e.reason or '(no reason)'} ({state})")
     return lines
 
 
@@ -432,4 +474,8 @@ def markdown_section(result: CheckResult) -> str:
                 out.append(f"| `{name}` | {v.control} | {v.level} | `{v.resource_name}` | {problem} |")
     else:
         out.append("No violations.")
+    if result.exemptions:
+        out += ["", "Rotation exemptions:", "", "| secret | reason | until | counts |", "|---|---|---|---|"]
+        out += [f"| `{e.name}` | {e.reason or '(no reason)'} | {e.until or '-'} | "
+                f"{'yes' if e.counts else 'no: ' + e.problem} |" for e in result.exemptions]
     return "\n".join(out)

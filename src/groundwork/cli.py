@@ -91,6 +91,10 @@ def run_plan(stack: str):  # -> PlanResult
         project = read_project(where)
         if project.is_groundwork:
             environment_from_file(stack, where)  # config + subnet lock fail here, as config
+        elif project.name == "groundwork-account":  # the account program (stacks/account.py)
+            from groundwork.stacks.account import account_from_file
+
+            account_from_file(stack, where)
         elif not (where / f"Pulumi.{stack}.yaml").is_file():
             known = ", ".join(known_stacks(where)) or "none"
             err_console.print(f"warning: no Pulumi.{stack}.yaml in {where}: planning stack "
@@ -420,14 +424,34 @@ def verify(
         None, "--base-url", help="URL the smoke test uses (default: the certificate domain, else the ALB)."),
     wait: float = typer.Option(0, "--wait", help="Re-run failing checks for up to this many seconds."),
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
+    skip: list[str] = typer.Option(
+        [], "--skip", help="verify account: checks to skip, comma-separated (cloudtrail, config, guardduty, "
+                           "securityhub, ebs_encryption, s3_public_access_block, password_policy, "
+                           "security_contact, budget, or an account program section: audit_trail...)."),
+    account_stack: str = typer.Option(
+        "main", "--account-stack", help="verify account: the account program's stack; its "
+                                        "Pulumi.<stack>.yaml says which pieces are on (default main)."),
+    no_account_config: bool = typer.Option(
+        False, "--no-account-config", help="verify account: expect every piece with FSBP/CIS values "
+                                           "instead of reading the account program's config."),
+    region: str | None = typer.Option(
+        None, "--region", help="verify account: the region to check (default: the account program's)."),
+    json_path: Path | None = typer.Option(None, "--json", help="Also write the results as JSON here."),
 ) -> None:
     """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, alarms, HTTP) with
-    boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs."""
+    boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs.
+
+    `groundwork verify account` checks the account baseline instead (CloudTrail, Config, GuardDuty,
+    Security Hub, EBS default encryption, S3 account Block Public Access, password policy, security
+    contact, budget): PASS/FAIL/SKIP/UNKNOWN per check; exit 1 on any FAIL or UNKNOWN."""
     from groundwork import verify as checks
     from groundwork.stacks.config import load_environment
     from groundwork.stacks.loader import read_stack_file
 
     _set_project_dir(project)
+    if stack == "account":
+        _verify_account(skip, account_stack, no_account_config, region, json_path)
+        return
     try:
         sf = read_stack_file(stack, project_dir())
         env = load_environment(sf.namespace, stack=stack, region=sf.region)
@@ -441,11 +465,62 @@ def verify(
     results = checks.verify(verifier, wait_seconds=wait)
     console.print(checks.render(stack, results))
     failures = checks.failed(results)
+    if json_path:
+        import json
+
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"stack": stack, "passed": not failures, "results": [
+            {"check": r.check, "target": r.target, "status": r.status, "detail": r.detail}
+            for r in results]}, indent=2) + "\n")
     if failures:
         console.print(f"[bold red]FAILED[/]: {', '.join(sorted({r.check for r in failures}))}",
                       highlight=False)
         raise typer.Exit(EXIT_PROGRAM)
     console.print("[bold green]PASSED[/]", highlight=False)
+
+
+def _verify_account(skip: list[str], account_stack: str, no_account_config: bool, region: str | None,
+                    json_path: Path | None) -> None:
+    """`groundwork verify account`: the account baseline's controls, live."""
+    import json
+
+    from groundwork import verify as checks
+    from groundwork.stacks.account import ACCOUNT_PROJECT_DIR, account_from_file
+
+    try:
+        skipped = checks.resolve_skips(skip)
+    except ValueError as exc:
+        fail_config(ConfigError([str(exc)]))
+    if no_account_config:
+        expect = checks.AccountExpectations(region=region or _default_region())
+    else:
+        folder = _PROJECT_DIR[0] if _PROJECT_DIR else ACCOUNT_PROJECT_DIR
+        try:
+            config = account_from_file(account_stack, folder)
+        except ConfigError as error:
+            fail_config(error)
+        expect = checks.AccountExpectations.from_config(config)
+        if region:
+            from dataclasses import replace
+
+            expect = replace(expect, region=region)
+    expect = expect.skipping(sorted(skipped), "--skip")
+    results = checks.AccountVerifier(expect).run()
+    console.print(checks.render_account(results))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(checks.account_json(results, expect), indent=2) + "\n")
+    failures = checks.account_failures(results)
+    if failures:
+        console.print(f"[bold red]FAILED[/]: {', '.join(r.check for r in failures)}", highlight=False)
+        raise typer.Exit(EXIT_PROGRAM)
+    console.print("[bold green]PASSED[/]", highlight=False)
+
+
+def _default_region() -> str:
+    import os
+
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 @app.command("bootstrap-state")
@@ -530,10 +605,12 @@ def check(
         help="Policy config JSON (default: the project's policies/config/<stack>.json; for "
              "groundwork's stacks, else the profile's; for other programs, else the pack's defaults)."),
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
+    json_path: Path | None = typer.Option(
+        None, "--json", help="Also write the result (violations, skipped checks, rotation exemptions) here."),
 ) -> None:
     """Run the whole policy pack offline over every AWS resource of the stack's plan, whatever
-    built it: violations grouped by rule; exit 1 on any mandatory one or on an AWS name clash
-    (2 on a bad stack or policy config)."""
+    built it: violations grouped by rule, then every rotation exemption in use; exit 1 on any
+    mandatory one or on an AWS name clash (2 on a bad stack or policy config)."""
     from groundwork.check import PolicyConfigError, check_plan, report_lines
 
     _set_project_dir(project)
@@ -547,6 +624,11 @@ def check(
                   f"{checked.summary()}. Offline under Pulumi mocks.", highlight=False, soft_wrap=True)
     for line in report_lines(checked):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if json_path:
+        import json
+
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(checked.to_json(), indent=2) + "\n")
     for clash in result.name_clashes:
         console.print(f"NAME CLASH: {clash}", highlight=False, markup=False, soft_wrap=True)
     if result.name_clashes:

@@ -639,6 +639,9 @@ def write(docs_dir: Path) -> list[Path]:
             changed.append(path)
 
     put(docs_dir / "configuration.md", render())
+    policies = docs_dir / "policies.md"
+    if policies.exists():
+        put(policies, render_controls(policies.read_text()))
     files = render_references()
     reference = docs_dir / "reference"
     for name, text in files.items():
@@ -648,6 +651,20 @@ def write(docs_dir: Path) -> list[Path]:
             stale.unlink()
             changed.append(stale)
     return changed
+
+
+def render_controls(policies_md: str) -> str:
+    """docs/policies.md with its control table regenerated from the catalog and the pack."""
+    from groundwork import controls
+    from groundwork.check import POLICIES_DIR, effective_levels, load_policy_config
+    from groundwork.policies import rules
+
+    levels = {env: effective_levels(load_policy_config(POLICIES_DIR / "config" / f"{env}.json"))
+              for env in ("dev", "prod")}
+    table = controls.standings(rules.ALL, levels["dev"], levels["prod"])
+    section = policies_md.partition("\n## Tested evasions\n")[2].split("\n## ", 1)[0]
+    evidenced = re.findall(r"^- `([a-z0-9-]+)`", section, flags=re.MULTILINE)
+    return controls.splice(policies_md, controls.render(table, evidenced))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,6 +49,21 @@ METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+TRAIL = "aws:cloudtrail/trail:Trail"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+GUARDDUTY = "aws:guardduty/detector:Detector"
+SECURITY_HUB = "aws:securityhub/account:Account"
+BUDGET = "aws:budgets/budget:Budget"
+
+USAGE_BASED = {
+    TRAIL: "CloudTrail (usage-based: 1st trail's mgmt events free)",
+    CONFIG_RECORDER: "AWS Config (usage-based: per item recorded)",
+    GUARDDUTY: "GuardDuty (usage-based: per GB/event, vCPU-hour)",
+    SECURITY_HUB: "Security Hub (usage-based: per check, finding)",
+    BUDGET: "AWS Budgets (usage-based: first two budgets free)",
+}
+"""The account baseline's services (components/account/): no fixed monthly price, billed by what
+the account does. Each gets a $0 line that says so, never a guessed figure."""
 
 
 class PriceError(Exception):
@@ -381,6 +396,11 @@ class _Pricer:
     def dashboard(self, r: ResourceRecord) -> None:
         self.add(r, "CloudWatch dashboard", 1, "dashboard-month", self.p["cloudwatch"]["dashboard_month"])
 
+    def usage_based(self, r: ResourceRecord) -> None:
+        """A $0 line naming what the service bills by (USAGE_BASED)."""
+        self.lines.append(CostLine(component_of(self.plan, r), r.name, USAGE_BASED[r.type], 1,
+                                   "usage-based", 0.0))
+
     def log_group(self, r: ResourceRecord) -> None:
         cw = self.p["cloudwatch"]
         gb = self.a.log_gb_per_group
@@ -445,9 +465,11 @@ _HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
     COMPOSITE_ALARM: _Pricer.composite_alarm,
     DASHBOARD: _Pricer.dashboard,
     LOG_GROUP: _Pricer.log_group,
+    **dict.fromkeys(USAGE_BASED, _Pricer.usage_based),
 }
 """Resource types that cost money by themselves. Everything else in a plan (subnets, route
-tables, security groups, IAM, task definitions, SNS topics...) is free or usage-only."""
+tables, security groups, IAM, task definitions, SNS topics, Lambda functions such as the cache
+token's rotation: minutes of 128 MB a month, a fraction of a cent...) is free or usage-only."""
 
 
 def estimate(plan: PlanResult, assumptions: Assumptions | None = None,

@@ -415,3 +415,418 @@ def render(stack: str, results: list[CheckResult]) -> Any:
     for r in results:
         table.add_row(r.check, r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
     return table
+
+
+# --------------------------------------------------------------------------------------------
+# `groundwork verify account`: the account baseline, live
+# --------------------------------------------------------------------------------------------
+
+AccountStatus = Literal["PASS", "FAIL", "SKIP", "UNKNOWN"]
+
+ACCOUNT_CHECKS = ("cloudtrail", "config", "guardduty", "securityhub", "ebs_encryption",
+                  "s3_public_access_block", "password_policy", "security_contact", "budget")
+"""One check per control family, in the order they print."""
+SECTION_CHECKS = {
+    "audit_trail": ("cloudtrail",), "config_recorder": ("config",), "threat_detection": ("guardduty",),
+    "security_hub": ("securityhub",), "budget": ("budget",),
+    "account_settings": ("ebs_encryption", "s3_public_access_block", "password_policy", "security_contact"),
+}
+"""The account program's config sections (`groundwork-account:<section>.enabled`) -> checks."""
+UNKNOWN_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                 "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
+                 "ThrottlingException", "Throttling"}
+"""Errors that say the check couldn't look, not that the control is off."""
+FSBP_STANDARD_ARN = "standards/aws-foundational-security-best-practices/"
+CONFIG_SERVICE_LINKED_ROLE = ":role/aws-service-role/config.amazonaws.com/"
+GUARDDUTY_FEATURES: dict[str, tuple[str, str | None]] = {
+    # ThreatDetection setting -> (feature, additional configuration)
+    "s3_data_events": ("S3_DATA_EVENTS", None),
+    "runtime_monitoring": ("RUNTIME_MONITORING", None),
+    "ecs_fargate_agent_management": ("RUNTIME_MONITORING", "ECS_FARGATE_AGENT_MANAGEMENT"),
+    "rds_login_events": ("RDS_LOGIN_EVENTS", None),
+    "lambda_network_logs": ("LAMBDA_NETWORK_LOGS", None),
+    "ec2_agent_management": ("RUNTIME_MONITORING", "EC2_AGENT_MANAGEMENT"),
+    "eks_audit_logs": ("EKS_AUDIT_LOGS", None),
+    "ebs_malware_protection": ("EBS_MALWARE_PROTECTION", None),
+}
+
+
+def resolve_skips(names: Iterable[str]) -> frozenset[str]:
+    """`--skip` values (check names or the account program's section names, comma-separated)
+    as check names; ValueError naming an unknown one."""
+    out: set[str] = set()
+    for raw in names:
+        for name in (n.strip().replace("-", "_") for n in raw.split(",")):
+            if not name:
+                continue
+            if name in ACCOUNT_CHECKS:
+                out.add(name)
+            elif name in SECTION_CHECKS:
+                out.update(SECTION_CHECKS[name])
+            else:
+                raise ValueError(f"--skip {name}: unknown; allowed: {', '.join(ACCOUNT_CHECKS)} "
+                                 f"(or a section: {', '.join(SECTION_CHECKS)})")
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class AccountExpectations:
+    """What the account should have: by default FSBP and CIS values; from the account program's
+    config (`from_config`), its switched-off pieces are skipped and its values expected."""
+
+    region: str
+    skip: dict[str, str] = field(default_factory=dict)
+    """check -> why it is skipped (`--skip`, or the piece is off in the account program)."""
+    guardduty_features: tuple[tuple[str, str | None], ...] = (
+        ("S3_DATA_EVENTS", None), ("RUNTIME_MONITORING", None),
+        ("RUNTIME_MONITORING", "ECS_FARGATE_AGENT_MANAGEMENT"), ("RDS_LOGIN_EVENTS", None),
+        ("LAMBDA_NETWORK_LOGS", None))
+    trail_cloudwatch_logs: bool = True
+    password_min_length: int = 14
+    password_reuse: int = 24
+    securityhub_fsbp: bool = True
+
+    def skipping(self, checks: Iterable[str], why: str) -> AccountExpectations:
+        from dataclasses import replace
+
+        return replace(self, skip={**self.skip, **{c: why for c in checks if c not in self.skip}})
+
+    @classmethod
+    def from_config(cls, config: Any) -> AccountExpectations:
+        """From an `AccountConfig` (groundwork.stacks.account)."""
+        skip: dict[str, str] = {}
+        for section, checks in SECTION_CHECKS.items():
+            if not getattr(config, section).enabled:
+                skip.update({c: f"{section}.enabled is false in the account program" for c in checks})
+        settings = config.account_settings
+        for check, flag in (("ebs_encryption", "ebs_encryption_by_default"),
+                            ("s3_public_access_block", "s3_account_public_access_block"),
+                            ("password_policy", "password_policy_enabled"),
+                            ("security_contact", "security_contact_enabled")):
+            if not getattr(settings, flag):
+                skip.setdefault(check, f"account_settings.{flag} is false in the account program")
+        gd = config.threat_detection
+        features = []
+        for setting, feature in GUARDDUTY_FEATURES.items():
+            if getattr(gd, setting, False) and feature not in features:
+                features.append(feature)
+        return cls(region=config.region, skip=skip, guardduty_features=tuple(features),
+                   trail_cloudwatch_logs=config.audit_trail.cloudwatch_logs,
+                   password_min_length=settings.password_policy.minimum_length,
+                   password_reuse=settings.password_policy.reuse_prevention)
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    check: str
+    target: str
+    status: AccountStatus
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"check": self.check, "target": self.target, "status": self.status, "detail": self.detail}
+
+
+class _Unknown(Exception):
+    """The check could not look (no permission, throttled): its result is UNKNOWN."""
+
+
+def _call(client: Any, method: str, **kwargs: Any) -> Any:
+    """`client.<method>(**kwargs)`; an access or throttling error becomes _Unknown."""
+    try:
+        return getattr(client, method)(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in UNKNOWN_CODES:
+            raise _Unknown(f"{method}: {_error(exc)}") from None
+        raise
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _trail_management(selectors: dict[str, Any]) -> tuple[set[str], list[str]]:
+    """The management events (`read`, `write`) a trail's GetEventSelectors answer records."""
+    basic = selectors.get("EventSelectors") or []
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if not basic and not advanced:
+        return set(), ["no event selectors"]
+    covered: set[str] = set()
+    notes: list[str] = []
+    for sel in basic:
+        if sel.get("IncludeManagementEvents") is False:
+            continue
+        if sel.get("ExcludeManagementEventSources"):
+            notes.append("excludes " + ", ".join(sel["ExcludeManagementEventSources"]))
+            continue
+        kind = str(sel.get("ReadWriteType", "All")).lower()
+        covered |= {"all": {"read", "write"}, "readonly": {"read"}, "writeonly": {"write"}}.get(kind, set())
+    for sel in advanced:
+        fields = {f.get("Field"): f for f in sel.get("FieldSelectors", [])}
+        if (fields.get("eventCategory") or {}).get("Equals") != ["Management"]:
+            continue
+        narrowing = [n for n, f in fields.items() if n not in ("eventCategory", "readOnly")
+                     or any(f.get(k) for k in ("NotEquals", "StartsWith", "EndsWith",
+                                               "NotStartsWith", "NotEndsWith"))]
+        if narrowing:
+            notes.append(f"selector {sel.get('Name', '?')!r} narrows by {', '.join(sorted(narrowing))}")
+            continue
+        values = {str(v).lower() for v in (fields.get("readOnly") or {}).get("Equals", [])}
+        covered |= ({"read", "write"} if not values or values == {"true", "false"}
+                    else {"read"} if values == {"true"} else {"write"})
+    return covered, notes
+
+
+class AccountVerifier:
+    """The live account against `AccountExpectations`, one result per check. `clients(name)`
+    returns a boto3 client (the tests hand in moto-backed or stubbed ones)."""
+
+    def __init__(self, expect: AccountExpectations, *, clients: ClientFactory | None = None):
+        self.expect = expect
+        self._clients = clients or _session_clients(expect.region)
+        self._cache: dict[str, Any] = {}
+        self._account_id: str | None = None
+
+    def client(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache[name] = self._clients(name)
+        return self._cache[name]
+
+    def account_id(self) -> str:
+        if self._account_id is None:
+            self._account_id = str(_call(self.client("sts"), "get_caller_identity")["Account"])
+        return self._account_id
+
+    def run(self) -> list[AccountResult]:
+        from botocore.exceptions import BotoCoreError
+
+        results = []
+        for name in ACCOUNT_CHECKS:
+            if name in self.expect.skip:
+                results.append(AccountResult(name, "-", "SKIP", f"SKIP: {self.expect.skip[name]}"))
+                continue
+            try:
+                target, problems, passed = getattr(self, f"check_{name}")()
+            except _Unknown as exc:
+                results.append(AccountResult(name, "-", "UNKNOWN", f"can't tell: {exc}"))
+                continue
+            except (ClientError, BotoCoreError) as exc:
+                detail = _error(exc) if isinstance(exc, ClientError) else str(exc)
+                results.append(AccountResult(name, "-", "FAIL", f"AWS error: {detail}"))
+                continue
+            status: AccountStatus = "FAIL" if problems else "PASS"
+            results.append(AccountResult(name, target, status, "; ".join(problems) or passed))
+        return results
+
+    # each check: (target, problems, what a pass says)
+
+    def check_cloudtrail(self) -> tuple[str, list[str], str]:
+        ct = self.client("cloudtrail")
+        trails = _call(ct, "describe_trails", includeShadowTrails=True).get("trailList", [])
+        if not trails:
+            return "-", ["no trail in this account"], ""
+        judged: list[tuple[str, list[str]]] = []
+        for trail in trails:
+            arn = trail.get("TrailARN") or trail.get("Name", "?")
+            problems = []
+            if not trail.get("IsMultiRegionTrail"):
+                problems.append("not multi-Region")
+            if not trail.get("LogFileValidationEnabled"):
+                problems.append("log file validation off")
+            if not trail.get("KmsKeyId"):
+                problems.append("not encrypted with KMS")
+            if self.expect.trail_cloudwatch_logs and not trail.get("CloudWatchLogsLogGroupArn"):
+                problems.append("not delivering to CloudWatch Logs")
+            if not _call(ct, "get_trail_status", Name=arn).get("IsLogging"):
+                problems.append("not logging")
+            covered, notes = _trail_management(_call(ct, "get_event_selectors", TrailName=arn))
+            missing = [k for k in ("read", "write") if k not in covered]
+            if missing:
+                problems.append(f"no {'/'.join(missing)} management events"
+                                + (f" ({'; '.join(notes)})" if notes else ""))
+            if not problems:
+                return arn, [], "multi-Region, logging read+write management events, validated, KMS"
+            judged.append((arn, problems))
+        arn, problems = min(judged, key=lambda j: len(j[1]))
+        controls = "CloudTrail.1/2/4" + ("/5" if self.expect.trail_cloudwatch_logs else "")
+        return arn, [f"no trail satisfies {controls}: " + ", ".join(problems)], ""
+
+    def check_config(self) -> tuple[str, list[str], str]:
+        cfg = self.client("config")
+        found = _call(cfg, "describe_configuration_recorders").get("ConfigurationRecorders", [])
+        # a service's own recorder (e.g. Security Hub's, scope INTERNAL) is not the account's
+        recorders = [r for r in found if not r.get("servicePrincipal")]
+        if not recorders:
+            return "-", ["no configuration recorder"], ""
+        recorder = recorders[0]
+        name = recorder.get("name", "default")
+        problems = []
+        if CONFIG_SERVICE_LINKED_ROLE not in str(recorder.get("roleARN", "")):
+            problems.append(f"records with {recorder.get('roleARN')}, not the service-linked role")
+        group = recorder.get("recordingGroup") or {}
+        if not group.get("allSupported", False):
+            problems.append("not recording all supported resource types")
+        if not group.get("includeGlobalResourceTypes", False):
+            problems.append("not recording global resource types")
+        statuses = _call(cfg, "describe_configuration_recorder_status",
+                         ConfigurationRecorderNames=[name]).get("ConfigurationRecordersStatus", [])
+        status = statuses[0] if statuses else {}
+        if not status.get("recording"):
+            problems.append("not recording (stopped)")
+        elif str(status.get("lastStatus", "")).upper() == "FAILURE":
+            problems.append(f"last recording failed: {status.get('lastErrorMessage', '')}".rstrip(": "))
+        if not _call(cfg, "describe_delivery_channels").get("DeliveryChannels"):
+            problems.append("no delivery channel")
+        return name, problems, "recording all resources (global included) with the service-linked role"
+
+    def check_guardduty(self) -> tuple[str, list[str], str]:
+        gd = self.client("guardduty")
+        ids = _call(gd, "list_detectors").get("DetectorIds", [])
+        if not ids:
+            return "-", ["no GuardDuty detector in this region"], ""
+        detector = _call(gd, "get_detector", DetectorId=ids[0])
+        problems = []
+        if detector.get("Status") != "ENABLED":
+            problems.append(f"detector {detector.get('Status', '?')}")
+        features = {f.get("Name"): f for f in detector.get("Features", [])}
+        for name, extra in self.expect.guardduty_features:
+            feature = features.get(name)
+            if feature is None and name == "S3_DATA_EVENTS":
+                s3 = (detector.get("DataSources") or {}).get("S3Logs") or {}
+                if s3.get("Status") == "ENABLED":
+                    continue
+            if feature is None or feature.get("Status") != "ENABLED":
+                problems.append(f"{name} {(feature or {}).get('Status', 'not configured')}")
+                continue
+            if extra:
+                configs = {c.get("Name"): c.get("Status") for c in feature.get("AdditionalConfiguration", [])}
+                if configs.get(extra) != "ENABLED":
+                    problems.append(f"{name} {extra} {configs.get(extra) or 'not configured'}")
+        wanted = ", ".join(f"{n}{'/' + e if e else ''}" for n, e in self.expect.guardduty_features)
+        return ids[0], problems, f"enabled with {wanted or 'no feature required'}"
+
+    def check_securityhub(self) -> tuple[str, list[str], str]:
+        sh = self.client("securityhub")
+        try:
+            hub = _call(sh, "describe_hub")
+        except ClientError as exc:
+            if _error_code(exc) in ("InvalidAccessException", "ResourceNotFoundException"):
+                return "-", ["Security Hub is not enabled"], ""
+            raise
+        target = str(hub.get("HubArn", "hub"))
+        if not self.expect.securityhub_fsbp:
+            return target, [], "enabled"
+        standards = _call(sh, "get_enabled_standards").get("StandardsSubscriptions", [])
+        fsbp = [s for s in standards if FSBP_STANDARD_ARN in str(s.get("StandardsArn", ""))]
+        if not fsbp:
+            return target, ["FSBP standard not enabled"], ""
+        state = fsbp[0].get("StandardsStatus")
+        if state != "READY":
+            return target, [f"FSBP standard {state}"], ""
+        return target, [], "enabled, FSBP standard READY"
+
+    def check_ebs_encryption(self) -> tuple[str, list[str], str]:
+        on = _call(self.client("ec2"), "get_ebs_encryption_by_default").get("EbsEncryptionByDefault")
+        return self.expect.region, [] if on else ["EBS encryption by default is off"], "on"
+
+    def check_s3_public_access_block(self) -> tuple[str, list[str], str]:
+        account = self.account_id()
+        try:
+            block = _call(self.client("s3control"), "get_public_access_block", AccountId=account)
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchPublicAccessBlockConfiguration":
+                return account, ["no account-level Block Public Access"], ""
+            raise
+        settings = block.get("PublicAccessBlockConfiguration", {})
+        flags = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        off = [k for k in flags if not settings.get(k)]
+        return account, [f"{', '.join(off)} off"] if off else [], "all four settings on"
+
+    def check_password_policy(self) -> tuple[str, list[str], str]:
+        try:
+            policy = _call(self.client("iam"), "get_account_password_policy")["PasswordPolicy"]
+        except ClientError as exc:
+            if _error_code(exc) == "NoSuchEntity":
+                return "-", ["no password policy (IAM's default: 6 characters, no complexity)"], ""
+            raise
+        problems = []
+        length = int(policy.get("MinimumPasswordLength", 6))
+        if length < self.expect.password_min_length:
+            problems.append(f"minimum length {length} < {self.expect.password_min_length}")
+        lax = [k for k in ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers",
+                           "RequireSymbols") if not policy.get(k)]
+        if lax:
+            problems.append(f"{', '.join(lax)} off")
+        reuse = int(policy.get("PasswordReusePrevention", 0))
+        if reuse < self.expect.password_reuse:
+            problems.append(f"reuse prevention {reuse} < {self.expect.password_reuse}")
+        return "account", problems, (f"{length}+ characters, all four classes, "
+                                     f"last {reuse} passwords remembered")
+
+    def check_security_contact(self) -> tuple[str, list[str], str]:
+        try:
+            contact = _call(self.client("account"), "get_alternate_contact",
+                            AlternateContactType="SECURITY")["AlternateContact"]
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                return "SECURITY", ["no alternate SECURITY contact"], ""
+            raise
+        blank = [k for k in ("Name", "EmailAddress", "PhoneNumber") if not contact.get(k)]
+        return ("SECURITY", [f"contact without {', '.join(blank)}"] if blank else [],
+                f"{contact.get('Name')} <{contact.get('EmailAddress')}>")
+
+    def check_budget(self) -> tuple[str, list[str], str]:
+        budgets_client = self.client("budgets")
+        account = self.account_id()
+        budgets = _call(budgets_client, "describe_budgets", AccountId=account).get("Budgets", [])
+        monthly = [b for b in budgets if b.get("TimeUnit") == "MONTHLY" and b.get("BudgetType") == "COST"]
+        if not monthly:
+            return "-", ["no monthly cost budget"], ""
+        judged = []
+        for budget in monthly:
+            name = budget["BudgetName"]
+            notifications = _call(budgets_client, "describe_notifications_for_budget", AccountId=account,
+                                  BudgetName=name).get("Notifications", [])
+            kinds = {n.get("NotificationType") for n in notifications}
+            missing = [k for k in ("ACTUAL", "FORECASTED") if k not in kinds]
+            if not missing:
+                return name, [], "monthly cost budget with ACTUAL and FORECASTED alerts"
+            judged.append((name, [f"budget {name} has no {' or '.join(missing)} alert"]))
+        return judged[0][0], judged[0][1], ""
+
+
+def _session_clients(region: str) -> ClientFactory:
+    """Clients of one boto3 session (nine services: one credential lookup, shared models)."""
+    session: list[Any] = []
+
+    def factory(name: str) -> Any:
+        if not session:
+            import boto3
+
+            session.append(boto3.session.Session(region_name=region))
+        return session[0].client(name)
+
+    return factory
+
+
+def account_failures(results: Iterable[AccountResult]) -> list[AccountResult]:
+    """What makes `verify account` exit non-zero: FAIL, and UNKNOWN (not verified is not passed)."""
+    return [r for r in results if r.status in ("FAIL", "UNKNOWN")]
+
+
+def account_json(results: list[AccountResult], expect: AccountExpectations) -> dict[str, Any]:
+    return {"stack": "account", "region": expect.region,
+            "passed": not account_failures(results),
+            "results": [r.to_json() for r in results]}
+
+
+def render_account(results: list[AccountResult]) -> Any:
+    from rich.table import Table
+
+    colour = {"PASS": "green", "FAIL": "bold red", "SKIP": "yellow", "UNKNOWN": "magenta"}
+    table = Table(title="groundwork verify: account", title_justify="left", header_style="bold")
+    for col in ("check", "target", "result", "detail"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.check, r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+    return table

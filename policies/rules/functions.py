@@ -1,0 +1,69 @@
+"""Lambda rules: no function may be invoked by the world, and every function runs on a runtime
+AWS still supports (groundwork's own functions: the cache token rotation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ._base import get, known, present, resource_rule
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+
+NARROWING_ARGUMENTS = ("sourceArn", "sourceAccount", "principalOrgId")
+"""Permission arguments that limit who may invoke: without one, a wildcard or service principal
+can be used from any account (the confused-deputy case)."""
+
+
+@resource_rule(
+    "lambda-not-public",
+    control="Lambda.1",
+    description="Lambda permissions never let everyone invoke a function; service principals are "
+                "narrowed to a source ARN or account.",
+    fix="name the principal (an account or a service) and set source_arn (or source_account / "
+        "principal_org_id)",
+    types=[LAMBDA_PERMISSION],
+)
+def lambda_not_public(props, args, config) -> Iterator[str]:
+    principal = str(known(props, "principal", ""))
+    narrowed = any(present(props, key) and str(known(props, key, "")).strip() not in ("", "*")
+                   for key in NARROWING_ARGUMENTS)
+    if principal.strip() == "*" and not narrowed:
+        yield "lets every principal invoke the function ('*' without source_arn or source_account)"
+    elif principal.endswith(".amazonaws.com") and not narrowed:
+        yield (f"lets the service {principal} invoke the function on behalf of any account "
+               "(no source_arn or source_account)")
+    url_auth = known(props, "functionUrlAuthType")
+    if url_auth == "NONE":
+        yield "allows unauthenticated function-URL invocations (function_url_auth_type NONE)"
+
+
+SUPPORTED = {
+    # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (see docs/policies.md):
+    # the runtimes Security Hub's Lambda.2 accepts; a runtime leaves the list when AWS
+    # deprecates it, so this list is reviewed with each release.
+    "python3.10", "python3.11", "python3.12", "python3.13",
+    "nodejs20.x", "nodejs22.x",
+    "java11", "java17", "java21", "java8.al2",
+    "dotnet8", "ruby3.3", "ruby3.4", "provided.al2", "provided.al2023",
+}
+
+
+@resource_rule(
+    "lambda-supported-runtime",
+    control="Lambda.2",
+    description="Lambda functions run on a runtime AWS still supports.",
+    fix=f"set runtime to one of {', '.join(sorted(SUPPORTED))}",
+    types=[LAMBDA_FUNCTION],
+)
+def lambda_supported_runtime(props, args, config) -> Iterator[str]:
+    if known(props, "packageType") == "Image":
+        return  # container images bring their own runtime
+    runtime = get(props, "runtime")
+    if runtime is None:
+        yield "has no runtime (zip functions need one)"
+    elif str(runtime) not in SUPPORTED:
+        hint = " (deprecated)" if re.match(r"^(python3\.[0-9]$|nodejs1[0-8]|go1\.x|ruby2|dotnet[3-7])",
+                                           str(runtime)) else ""
+        yield f"uses runtime {runtime!r}{hint}, which is not on AWS's supported list"
