@@ -778,6 +778,26 @@ def _fast_path() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def _declaration_order() -> Iterator[dict[tuple[str, str], int]]:
+    """(type, name) -> the index of its declaration, counted when the program constructs each
+    resource (the SDK's `register_resource` runs synchronously in the constructor)."""
+    import pulumi.resource as sdk
+
+    order: dict[tuple[str, str], int] = {}
+    original = sdk.register_resource
+
+    def counting(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        order.setdefault((ty, name), len(order))
+        return original(res, ty, name, *args, **kwargs)
+
+    sdk.register_resource = counting
+    try:
+        yield order
+    finally:
+        sdk.register_resource = original
+
+
 def _close(loop: asyncio.AbstractEventLoop) -> None:
     """Close a run's loop with nothing left running: a program that failed leaves the SDK's
     registrations pending (and the mock monitor's calls in the loop's worker threads); they are
@@ -834,7 +854,7 @@ def execute(
 
     stderr = io.StringIO()
     try:
-        with contextlib.redirect_stderr(stderr), _fast_path():
+        with contextlib.redirect_stderr(stderr), _fast_path(), _declaration_order() as order:
             _program()
     except pulumi.RunError as exc:
         raise ProgramError(str(exc)) from None
@@ -851,8 +871,12 @@ def execute(
     if monitor.duplicates:
         raise DuplicateUrnError(monitor.duplicates[0])
 
+    # The monitor hears registrations when their inputs resolve (in worker threads): put the
+    # records back in the order the program declared the resources.
+    requests = sorted(enumerate(monitor.requests),
+                      key=lambda item: (order.get((item[1][0].type, item[1][0].name), item[0]), item[0]))
     with _fast_path():
-        resources = [_record(req, urn, out) for req, urn, out in monitor.requests]
+        resources = [_record(req, urn, out) for _, (req, urn, out) in requests]
     result = PlanResult(stack=stack, project=project, config=env, resources=resources,
                         stack_outputs=monitor.stack_outputs, log=log, region=region,
                         name_clashes=find_name_clashes(resources), project_dir=project_dir)
