@@ -111,7 +111,7 @@ def secure_bucket(
     statements: Statements | None = None,
     kms_key_arn: Input[str] | None = None,
     object_lock: ObjectLock | None = None,
-    log_bucket: Input[str] | None = None,
+    log_bucket: SecureBucket | Input[str] | None = None,
     log_prefix: str = "",
     protect: bool = True,
     force_destroy: bool = False,
@@ -194,12 +194,15 @@ def secure_bucket(
         opts=child_opts(parent, depends_on=[versioning]),
     )
     if log_bucket is not None:
+        # A helper-built target is ready only with its policy (S3 log delivery needs it).
+        target = log_bucket.name if isinstance(log_bucket, SecureBucket) else log_bucket
+        waits = [log_bucket.policy] if isinstance(log_bucket, SecureBucket) else []
         aws.s3.BucketLogging(
             f"{logical}-logging",
             bucket=bucket.bucket,
-            target_bucket=log_bucket,
+            target_bucket=target,
             target_prefix=log_prefix or pulumi.Output.concat(bucket.bucket, "/"),
-            opts=child_opts(parent),
+            opts=child_opts(parent, depends_on=waits),
         )
     build = statements or (lambda _arn, _acct: [])
     document = pulumi.Output.all(bucket.arn, account.account_id).apply(

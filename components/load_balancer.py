@@ -28,7 +28,6 @@ names never collide); the access-log bucket `<prefix>-<name>-logs-<account>-<reg
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from groundwork.components.base import (
 from groundwork.components.buckets import (
     Lifecycle,
     access_log_statements,
+    bucket_policy,
     global_bucket_name,
     secure_bucket,
 )
@@ -111,31 +111,26 @@ def log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str
     return {"Service": LOG_DELIVERY_SERVICE}
 
 
+def elb_log_delivery_statement(*, bucket_arn: str, account_id: str, region: str,
+                               partition: str = "aws", prefix: str = ACCESS_LOG_PREFIX) -> dict[str, Any]:
+    """ELB log delivery may put objects under `<prefix>/AWSLogs/<account>/` only."""
+    return {
+        "Sid": "AllowElbLogDelivery",
+        "Effect": "Allow",
+        "Principal": log_delivery_principal(region, partition),
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/{prefix}/AWSLogs/{account_id}/*",
+    }
+
+
 def access_log_bucket_policy(*, bucket: str, account_id: str, region: str, partition: str = "aws",
                              prefix: str = ACCESS_LOG_PREFIX) -> dict[str, Any]:
-    """The access-log bucket's policy (pure): ELB log delivery may put objects under
-    `<prefix>/AWSLogs/<account>/` only, and every non-TLS request is denied (FSBP S3.5)."""
+    """The access-log bucket's policy (pure): every non-TLS request is denied (FSBP S3.5), and
+    ELB log delivery may write its objects (`elb_log_delivery_statement`)."""
     bucket_arn = f"arn:{partition}:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowElbLogDelivery",
-                "Effect": "Allow",
-                "Principal": log_delivery_principal(region, partition),
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/{prefix}/AWSLogs/{account_id}/*",
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
+    return bucket_policy(bucket_arn, [elb_log_delivery_statement(
+        bucket_arn=bucket_arn, account_id=account_id, region=region, partition=partition,
+        prefix=prefix)])
 
 
 class CertificateSettings(ArgsModel):
@@ -527,97 +522,33 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def _access_log_bucket(self, name: str, args: LoadBalancerArgs, naming: Naming,
                            account: AccountContext) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
-        """The access-log bucket: globally unique name from the account and region, SSE-S3,
-        private, owner-enforced, TLS-only, expiring. Deletable with its logs when the ALB
-        itself is (no deletion protection); protected from `pulumi destroy` otherwise."""
-        bucket_name: Input[str] = args.access_log_bucket_name or pulumi.Output.from_input(
-            account.account_id).apply(
-            lambda acct: naming.name("logs", acct, account.region, max_length=63))
-        tags = naming.tagged(f"{self._alb_name}-logs", Component="load-balancer")
-        bucket = aws.s3.Bucket(
-            f"{name}-logs",
-            bucket=bucket_name,
-            force_destroy=not args.deletion_protection,
-            tags=tags,
-            # Access logs are audit evidence: with deletion protection `pulumi destroy` must not
-            # take them along.
-            opts=child_opts(self, protect=args.deletion_protection),
-        )
-        blocks = aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs-public-access",
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-logs-ownership",
-            bucket=bucket.bucket,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child_opts(self),
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-logs-encryption",
-            bucket=bucket.bucket,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"),
-            )],
-            opts=child_opts(self),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-logs-lifecycle",
-            bucket=bucket.bucket,
-            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-access-logs",
-                status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                    days=args.access_log_retention_days),
-                abort_incomplete_multipart_upload=aws.s3
-                .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                    days_after_initiation=7),
-            )],
-            opts=child_opts(self),
-        )
-        document = pulumi.Output.all(bucket.bucket, account.account_id).apply(
-            lambda args: json.dumps(access_log_bucket_policy(
-                bucket=args[0], account_id=args[1], region=account.region,
-                partition=account.partition)))
-        # After the public-access block and ownership settings: S3 refuses concurrent
-        # configuration calls on one bucket (OperationAborted).
-        policy = aws.s3.BucketPolicy(
-            f"{name}-logs-policy",
-            bucket=bucket.bucket,
-            policy=document,
-            opts=child_opts(self, depends_on=[blocks, ownership, encryption]),
-        )
+        """The access-log bucket (components/buckets.py: private, owner-enforced, versioned,
+        TLS-only, expiring), SSE-S3 because ALB log delivery can't write to SSE-KMS buckets,
+        with a globally unique name from the account and region. Its S3 requests are logged
+        into a terminal bucket (FSBP S3.9). Access logs are audit evidence: with deletion
+        protection both are protected from `pulumi destroy`; without it they go with the ALB."""
+        bucket_name: Input[str] = args.access_log_bucket_name or global_bucket_name(
+            naming, account, "logs")
+        lifecycle = Lifecycle(expire_days=args.access_log_retention_days)
         self.server_access_log_bucket: aws.s3.Bucket | None = None
+        target = None
         if args.server_access_logging:
-            self.server_access_log_bucket = self._server_access_logs(name, args, naming, account, bucket)
-        return bucket, policy
-
-    def _server_access_logs(self, name: str, args: LoadBalancerArgs, naming: Naming,
-                            account: AccountContext, bucket: aws.s3.Bucket) -> aws.s3.Bucket:
-        """S3 server access logs of the access-log bucket, into a terminal log bucket (SSE-S3:
-        S3 log delivery can't write to SSE-KMS buckets; it logs nowhere itself, see
-        docs/policies.md on S3.9)."""
-        target = secure_bucket(
-            self, f"{name}-logs-access",
-            bucket_name=global_bucket_name(naming, account, "logs-access"),
-            naming=naming, account=account, component="load-balancer",
-            lifecycle=Lifecycle(expire_days=args.access_log_retention_days),
-            statements=access_log_statements("", account.partition),
+            target = secure_bucket(
+                self, f"{name}-logs-access",
+                bucket_name=global_bucket_name(naming, account, "logs-access"),
+                naming=naming, account=account, component="load-balancer", lifecycle=lifecycle,
+                statements=access_log_statements("", account.partition),
+                protect=args.deletion_protection, force_destroy=not args.deletion_protection,
+                name_tag=f"{self._alb_name}-logs-access")
+            self.server_access_log_bucket = target.bucket
+        logs = secure_bucket(
+            self, f"{name}-logs",
+            bucket_name=bucket_name, naming=naming, account=account, component="load-balancer",
+            lifecycle=lifecycle,
+            statements=lambda arn, account_id: [elb_log_delivery_statement(
+                bucket_arn=arn, account_id=account_id, region=account.region,
+                partition=account.partition)],
+            log_bucket=target, log_prefix="access-log-bucket/",
             protect=args.deletion_protection, force_destroy=not args.deletion_protection,
-            name_tag=f"{self._alb_name}-logs-access")
-        aws.s3.BucketLogging(
-            f"{name}-logs-logging",
-            bucket=bucket.bucket,
-            target_bucket=target.name,
-            target_prefix="access-log-bucket/",
-            opts=child_opts(self, depends_on=[target.policy]),
-        )
-        return target.bucket
+            name_tag=f"{self._alb_name}-logs")
+        return logs.bucket, logs.policy

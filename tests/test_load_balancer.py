@@ -196,7 +196,9 @@ def test_log_delivery_principal_table():
         assert log_delivery_principal(newer) == {
             "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     policy = access_log_bucket_policy(bucket="b", account_id="111122223333", region="eu-central-2")
-    assert policy["Statement"][0]["Resource"] == "arn:aws:s3:::b/alb/AWSLogs/111122223333/*"
+    by_sid = {st["Sid"]: st for st in policy["Statement"]}
+    assert by_sid["AllowElbLogDelivery"]["Resource"] == "arn:aws:s3:::b/alb/AWSLogs/111122223333/*"
+    assert by_sid["DenyInsecureTransport"]["Resource"] == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
 
 
 def test_access_log_bucket_policy_in_a_newer_region(tmp_path):
@@ -209,7 +211,8 @@ def test_access_log_bucket_policy_in_a_newer_region(tmp_path):
     plan = plan_stack("zurich", project_dir=tmp_path, program=ROOT / "__main__.py")
     bucket = plan.one(BUCKET, "load-balancer-logs").outputs["bucket"]
     assert bucket.endswith("-eu-central-2")
-    allow = doc(plan.one(POLICY, "load-balancer-logs-policy"))["Statement"][0]
+    [allow] = [st for st in doc(plan.one(POLICY, "load-balancer-logs-policy"))["Statement"]
+               if st["Sid"] == "AllowElbLogDelivery"]
     assert allow["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert allow["Resource"] == f"arn:aws:s3:::{bucket}/alb/AWSLogs/123456789012/*"
     assert plan.one(POLICY, "load-balancer-logs-policy").urn in plan.one(ALB).depends_on
