@@ -110,6 +110,7 @@ def secure_bucket(
     lifecycle: Lifecycle,
     statements: Statements | None = None,
     kms_key_arn: Input[str] | None = None,
+    bucket_key: bool = True,
     object_lock: ObjectLock | None = None,
     log_bucket: SecureBucket | Input[str] | None = None,
     log_prefix: str = "",
@@ -119,7 +120,11 @@ def secure_bucket(
 ) -> SecureBucket:
     """Build a hardened bucket `logical` (children `<logical>-public-access`, `-ownership`,
     `-encryption`, `-versioning`, `-object-lock`, `-lifecycle`, `-logging`, `-policy`), parented
-    to `parent`. `protect` keeps `pulumi destroy` from taking the evidence with it."""
+    to `parent`. `protect` keeps `pulumi destroy` from taking the evidence with it.
+    `bucket_key` (with `kms_key_arn`) turns on the S3 Bucket Key; a writer that is a service
+    principal then needs `kms:Decrypt` too, so the CloudTrail bucket turns it off. Pass the
+    log bucket as the `SecureBucket` (or a name that carries its policy) so logging waits for
+    its policy."""
     bucket = aws.s3.Bucket(
         logical,
         bucket=bucket_name,
@@ -152,7 +157,7 @@ def secure_bucket(
         bucket=bucket.bucket,
         rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
             apply_server_side_encryption_by_default=by_default,
-            bucket_key_enabled=True if kms_key_arn is not None else None,
+            bucket_key_enabled=True if kms_key_arn is not None and bucket_key else None,
         )],
         opts=child_opts(parent),
     )

@@ -174,6 +174,72 @@ def test_trail_bucket_lifecycle_archives_then_expires_after_the_lock(account):
     assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == 30
 
 
+def test_trail_cloudwatch_role_trust_has_no_source_condition(account):
+    """CloudTrail doesn't send aws:SourceArn / aws:SourceAccount when it assumes the CloudWatch
+    Logs role ("Confused deputy prevention is not applicable to the role policy for CloudWatch
+    Logs monitoring"): a condition on either fails CreateTrail with
+    InvalidCloudWatchLogsRoleArnException ("Check the trust relationships for your role")."""
+    role = account.one("iam.Role", "baseline-trail-cloudwatch-role")
+    (trust,) = doc(role, "assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert trust["Action"] == "sts:AssumeRole"
+    assert "Condition" not in trust
+    group = account.one("cloudwatch.LogGroup", "baseline-trail-log-group")
+    delivery = account.one("iam.RolePolicy", "baseline-trail-cloudwatch-delivery")
+    (allow,) = doc(delivery)["Statement"]
+    assert sorted(allow["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert allow["Resource"] == f"{group.outputs['arn']}:log-stream:*"
+    assert delivery.urn in account.one("cloudtrail.Trail").depends_on
+
+
+def test_trail_bucket_does_not_use_an_s3_bucket_key(account):
+    """With an S3 Bucket Key, S3 decrypts the bucket-level key as the writer, so CloudTrail
+    would need kms:Decrypt (AWS: "If you are using an existing S3 bucket with an S3 Bucket Key,
+    kms:Decrypt permissions are required to create or update a trail with SSE-KMS"), and the
+    key is generated under the bucket's encryption context, not the trail's that the key policy
+    requires. CloudTrail's own KMS calls are not billed, so a bucket key saves nothing here."""
+    (sse,) = referring(account, "s3.BucketServerSideEncryptionConfiguration", trail_bucket(account))
+    assert sse.inputs["rules"][0].get("bucketKeyEnabled") is not True
+    policy = doc(account.one("kms.Key", "baseline-trail-key"))
+    cloudtrail = [s for s in policy["Statement"]
+                  if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    assert not [s for s in cloudtrail if "kms:Decrypt" in json.dumps(s["Action"])]
+
+
+@pytest.mark.parametrize("plan_name", ["account", "switched"])
+def test_every_server_access_log_target_has_its_policy_before_logging_points_at_it(
+        request, plan_name):
+    """S3 delivers server access logs only with the target's bucket policy (and ownership
+    controls) in place: each BucketLogging waits for its target's BucketPolicy, whichever
+    component built the target (the trail's log bucket also receives the Config bucket's)."""
+    plan = request.getfixturevalue(plan_name)
+    policies = {p.inputs["bucket"]: p for p in plan.of_type("s3.BucketPolicy")}
+    loggings = plan.of_type("s3.BucketLogging")
+    assert loggings
+    for logging in loggings:
+        target = policies[logging.inputs["targetBucket"]]
+        assert target.urn in logging.depends_on, (logging.name, target.name)
+
+
+def test_trail_key_names_cloudtrail_by_its_one_principal_in_china_too():
+    """AWS's aws-cn key policy names `cloudtrail.amazonaws.com` (not `.amazonaws.com.cn`), as
+    the trail bucket policy already does; CloudWatch Logs keeps its regional China name."""
+    from groundwork.components.account.audit_trail import (
+        cloudwatch_logs_trust,
+        trail_key_statements,
+    )
+
+    statements = trail_key_statements(account_id=ACCOUNT_ID, region="cn-north-1", trail_name="t",
+                                      partition="aws-cn", dns_suffix="amazonaws.com.cn",
+                                      cloudwatch_logs=True)
+    services = {s["Sid"]: s["Principal"].get("Service") for s in statements}
+    assert services["AllowCloudTrailEncryptLogs"] == "cloudtrail.amazonaws.com"
+    assert services["AllowCloudTrailDescribeKey"] == "cloudtrail.amazonaws.com"
+    assert services["CloudWatchLogsUseKey"] == "logs.cn-north-1.amazonaws.com.cn"
+    assert cloudwatch_logs_trust()["Statement"][0]["Principal"] == {
+        "Service": "cloudtrail.amazonaws.com"}
+
+
 def test_trail_retention_must_outlast_the_object_lock():
     from groundwork.components import AuditTrailArgs
 

@@ -170,6 +170,10 @@ def allowed(policies: dict[str, dict[str, Any]], action: str, arn: str,
 
     statements = [s for doc in policies.values() for s in doc["Statement"]]
     for s in statements:
+        # a Deny is read as unconditional and an Allow needs Action and Resource: anything else
+        # would make a refusal below pass without the policies refusing it
+        assert "NotResource" not in s and (s["Effect"] == "Allow" or "Condition" not in s), s
+        assert s["Effect"] == "Deny" or "NotAction" not in s, s
         if s["Effect"] == "Deny" and matches(s["Resource"], arn):
             if "NotAction" in s and not matches(s["NotAction"], action, ci=True):
                 return False

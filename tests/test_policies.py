@@ -103,8 +103,6 @@ POLICY_PUBLIC = {"Version": "2012-10-17", "Statement": [
 
 # (rule, resource type, passing props, failing props, a fragment the failing message contains)
 RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
-    ("ec2-default-security-group-closed", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-     {"vpcId": "vpc-1"}, {"vpcId": "vpc-1", "ingress": [{"protocol": "-1", "self": True}]}, "ingress"),
     ("ec2-subnet-no-public-ip", "aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": False},
      {"mapPublicIpOnLaunch": True}, "public IPs"),
     ("elb-drop-invalid-headers", LB, GOOD_LB, {**GOOD_LB, "dropInvalidHeaderFields": False},
@@ -395,6 +393,12 @@ HTTPS_443 = {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "0
 # (rule, passing stack, failing stack, name of the failing resource, fragment)
 STACK_CASES: list[tuple[str, Callable[[], list], Callable[[], list], str, str]] = [
     ("ec2-vpc-flow-logs", lambda: _flow_logs("ALL"), lambda: _flow_logs("REJECT"), "vpc", "REJECT"),
+    ("ec2-default-security-group-closed",
+     lambda: [synthetic("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg",
+                        {"vpcId": "vpc-1"})],
+     lambda: [synthetic("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg",
+                        {"vpcId": "vpc-1", "ingress": [{"protocol": "-1", "self": True}]})],
+     "default-sg", "ingress"),
     ("ec2-no-world-ingress", lambda: _alb_stack(HTTPS_443),
      lambda: _alb_stack({**HTTPS_443, "ipProtocol": "-1", "fromPort": None, "toPort": None}), "in",
      "ALL protocols"),

@@ -579,36 +579,42 @@ def test_the_real_stacks_pass_the_new_rules(prod, dev):
 BREAKS = {
     "instance events scoped elsewhere": ("rds-instance-events", SUB,
                                          lambda r: r.inputs["sourceType"] == "db-instance",
-                                         {"sourceIds": ["some-other-db"]}, RDS),
+                                         {"sourceIds": ["some-other-db"]}, RDS,
+                                         "'notifications-rds-events' names other instances"),
     "subscription disabled": ("rds-parameter-group-events", SUB,
                               lambda r: r.inputs["sourceType"] == "db-parameter-group",
-                              {"enabled": False}, RDS),
+                              {"enabled": False}, RDS,
+                              "'notifications-rds-parameter-group-events' is disabled"),
     "security-group events without failure": ("rds-security-group-events", SUB,
                                               lambda r: r.inputs["sourceType"] == "db-security-group",
-                                              {"eventCategories": ["configuration change"]}, RDS),
+                                              {"eventCategories": ["configuration change"]}, RDS,
+                                              "'notifications-rds-security-group-events' leaves out failure"),
     "ec2 endpoint without private DNS": ("ec2-vpc-ec2-endpoint", ENDPOINT,
                                          lambda r: r.inputs["serviceName"].endswith(".ec2"),
-                                         {"privateDnsEnabled": False}, VPC),
+                                         {"privateDnsEnabled": False}, VPC,
+                                         "'network-ec2-endpoint' has private DNS off"),
     "SSH allowed ahead of the denies": ("ec2-nacl-no-world-admin-ports", DEFAULT_NACL, lambda r: True,
                                         {"ingress": [entry(95, "allow", "tcp", ports=(22, 22)),
-                                                     *GROUNDWORK]}, DEFAULT_NACL),
+                                                     *GROUNDWORK]}, DEFAULT_NACL,
+                                        "rule 95 allows tcp 22 from 0.0.0.0/0"),
     "certificate with RSA_1024": ("acm-rsa-key-length", CERT, lambda r: True,
-                                  {"keyAlgorithm": "RSA_1024"}, CERT),
+                                  {"keyAlgorithm": "RSA_1024"}, CERT, "requests key algorithm RSA_1024"),
 }
 
 
 @pytest.mark.parametrize("case", list(BREAKS))
 def test_breaking_prod_fires_the_rule(prod, case):
-    name, kind, match, changes, culprit = BREAKS[case]
+    name, kind, match, changes, culprit, fragment = BREAKS[case]
     records, _ = _broken(prod, kind, match, **changes)
     found = _fired(records, name)
     assert found, f"{name} did not fire"
     assert all(f"{culprit}::" in urn for urn, _ in found), found
+    assert all(fragment in message for _, message in found), found  # fired for the break itself
 
 
 def test_breaking_prod_is_a_mandatory_violation_of_the_check(prod):
     """The whole check, as `groundwork check prod` runs it: the broken ACL is mandatory."""
-    name, kind, match, changes, _ = BREAKS["SSH allowed ahead of the denies"]
+    name, kind, match, changes, _, _ = BREAKS["SSH allowed ahead of the denies"]
     records, target = _broken(prod, kind, match, **changes)
     hits = check_records(records, PROD_CONFIG).fired(name)
     assert [v.urn for v in hits] == [target.urn] and hits[0].level == "mandatory"

@@ -96,9 +96,18 @@ def test_key_spellings_the_provider_reads_as_user(raw):
 
 
 def test_key_spellings_reach_the_other_container_rules():
-    raw = '{"name": "app", "user": "1000", "Privileged": true, "ReadonlyRootFilesystem": false}'
-    assert validate_resource(RULES["ecs-not-privileged"], TASK, _task(raw))
-    assert validate_resource(RULES["ecs-read-only-root"], TASK, _task(raw))
+    """Each case fires (or passes) only if the rule reads the key in that spelling: a missing
+    readonlyRootFilesystem fires ECS.5 too, so the read-only cases pass on a true value and
+    fire on a later false one."""
+    raw = '{"name": "app", "user": "1000", "readonlyRootFilesystem": true, "Privileged": true}'
+    [message] = validate_resource(RULES["ecs-not-privileged"], TASK, _task(raw))
+    assert "container 'app' runs privileged" in message
+    read_only = RULES["ecs-read-only-root"]
+    raw = '{"name": "app", "user": "1000", "ReadonlyRootFilesystem": true}'
+    assert validate_resource(read_only, TASK, _task(raw)) == []
+    raw = '{"name": "app", "user": "1000", "readonlyRootFilesystem": true, "READONLYROOTFILESYSTEM": false}'
+    [message] = validate_resource(read_only, TASK, _task(raw))
+    assert "container 'app' has a writable root filesystem" in message
 
 
 @pytest.mark.parametrize("user", ["1000", "1000:1000", "10001:10001", "1000:0", "app", "app:app", "nobody",

@@ -40,6 +40,14 @@ def fired(rule: str, props: dict[str, Any], resource_type: str = POLICY) -> list
     return validate_resource(RULES[rule], resource_type, props)
 
 
+def fires_for(rule: str, props: dict[str, Any], words: str, resource_type: str = POLICY) -> bool:
+    """The rule fires, and only for the grant itself: a document the rule can't read fails
+    closed ("not a JSON policy document"), which must not pass for catching the spelling."""
+    found = fired(rule, props, resource_type)
+    assert found and all(words in m and f"[{RULES[rule].control}]" in m for m in found), found
+    return True
+
+
 # --------------------------------------------------------------------------------------------
 # IAM.1: no full administrator grant
 # --------------------------------------------------------------------------------------------
@@ -67,12 +75,12 @@ ADMIN_EVASIONS = {
 
 @pytest.mark.parametrize("case", sorted(ADMIN_EVASIONS))
 def test_full_admin_in_any_spelling_fires(case):
-    assert fired(ADMIN, {"policy": ADMIN_EVASIONS[case]}), case
+    assert fires_for(ADMIN, {"policy": ADMIN_EVASIONS[case]}, "allows every action"), case
 
 
 @pytest.mark.parametrize("resource_type", [ROLE_POLICY, USER_POLICY, GROUP_POLICY])
 def test_full_admin_fires_on_inline_policies_too(resource_type):
-    assert fired(ADMIN, {"policy": doc(allow("*")), "role": "r"}, resource_type)
+    assert fires_for(ADMIN, {"policy": doc(allow("*")), "role": "r"}, "allows every action", resource_type)
 
 
 def test_full_admin_in_a_roles_inline_policy_fires():
@@ -85,18 +93,19 @@ def test_full_admin_in_a_roles_inline_policy_fires():
 
 def test_a_structured_policy_is_read_too():
     """`policy` as an object (pulumi accepts a dict) rather than a JSON string."""
-    assert fired(ADMIN, {"policy": {"Version": "2012-10-17", "Statement": [allow("*")]}})
+    assert fires_for(ADMIN, {"policy": {"Version": "2012-10-17", "Statement": [allow("*")]}},
+                     "policy statement #0 allows every action ('*')")
 
 
 @pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/AdministratorAccess",
                                  "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
                                  "arn:aws:iam::aws:policy/PowerUserAccess"])
 def test_attaching_an_admin_managed_policy_fires(arn):
-    assert fired(ADMIN, {"role": "r", "policyArn": arn}, ATTACHMENT)
-    assert fired(ADMIN, {"name": "r", "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", arn]},
-                 ROLE)
-    assert fired(ADMIN, {"role": "r", "policyArns": [arn]},
-                 "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive")
+    assert fires_for(ADMIN, {"role": "r", "policyArn": arn}, f"attaches {arn}", ATTACHMENT)
+    managed = ["arn:aws:iam::aws:policy/ReadOnlyAccess", arn]
+    assert fires_for(ADMIN, {"name": "r", "managedPolicyArns": managed}, f"attaches {arn}", ROLE)
+    assert fires_for(ADMIN, {"role": "r", "policyArns": [arn]}, f"attaches {arn}",
+                     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive")
 
 
 ADMIN_PASSES = {
@@ -146,19 +155,21 @@ WILDCARD_EVASIONS = {
 
 @pytest.mark.parametrize("case", sorted(WILDCARD_EVASIONS))
 def test_service_wide_wildcards_fire(case):
-    assert fired(WILDCARD, {"policy": WILDCARD_EVASIONS[case]}), case
+    assert fires_for(WILDCARD, {"policy": WILDCARD_EVASIONS[case]}, "allows every action"), case
 
 
 def test_service_wildcard_fires_on_inline_and_role_policies():
-    assert fired(WILDCARD, {"role": "r", "policy": doc(allow("logs:*", "arn:aws:logs:*:*:*"))}, ROLE_POLICY)
-    assert fired(WILDCARD, {"inlinePolicies": [{"name": "x", "policy": doc(allow("ecr:*"))}]}, ROLE)
+    assert fires_for(WILDCARD, {"role": "r", "policy": doc(allow("logs:*", "arn:aws:logs:*:*:*"))},
+                     "allows every action of a service: logs:*", ROLE_POLICY)
+    assert fires_for(WILDCARD, {"inlinePolicies": [{"name": "x", "policy": doc(allow("ecr:*"))}]},
+                     "inline policy x statement #0 allows every action of a service: ecr:*", ROLE)
 
 
 @pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/AmazonRDSFullAccess",
                                  "arn:aws:iam::aws:policy/IAMFullAccess",
                                  "arn:aws:iam::aws:policy/AmazonS3FullAccess"])
 def test_attaching_a_full_access_managed_policy_fires(arn):
-    assert fired(WILDCARD, {"role": "r", "policyArn": arn}, ATTACHMENT)
+    assert fires_for(WILDCARD, {"role": "r", "policyArn": arn}, f"attaches {arn}", ATTACHMENT)
 
 
 WILDCARD_PASSES = {
@@ -212,9 +223,10 @@ DECRYPT_EVASIONS = {
 @pytest.mark.parametrize("case", sorted(DECRYPT_EVASIONS))
 def test_decrypt_on_every_key_fires_in_managed_and_inline_policies(case):
     document = DECRYPT_EVASIONS[case]
-    assert fired(KMS_MANAGED, {"policy": document}), case
-    assert fired(KMS_INLINE, {"role": "r", "policy": document}, ROLE_POLICY), case
-    assert fired(KMS_INLINE, {"inlinePolicies": [{"name": "p", "policy": document}]}, ROLE), case
+    assert fires_for(KMS_MANAGED, {"policy": document}, "on every KMS key"), case
+    assert fires_for(KMS_INLINE, {"role": "r", "policy": document}, "on every KMS key", ROLE_POLICY), case
+    assert fires_for(KMS_INLINE, {"inlinePolicies": [{"name": "p", "policy": document}]},
+                     "inline policy p statement #0 allows", ROLE), case
 
 
 def test_managed_and_inline_are_separate_controls():
@@ -278,5 +290,6 @@ def test_the_rules_fire_on_the_real_deploy_policy_widened(prod_ci):
     document = json.loads(record.inputs["policy"])
     document["Statement"].append(allow("kms:*"))
     props = {**record.inputs, "policy": json.dumps(document)}
-    assert fired(WILDCARD, props) and fired(KMS_MANAGED, props)
+    assert fires_for(WILDCARD, props, "allows every action of a service: kms:*")
+    assert fires_for(KMS_MANAGED, props, "on every KMS key")
     assert fired(WILDCARD, {**record.inputs}) == [] and fired(KMS_MANAGED, {**record.inputs}) == []

@@ -223,7 +223,9 @@ def test_sns_default_and_service_policies_pass(kind, prod):
     rule = RULES["sns-topic-not-public"]
     assert validate_resource(rule, kind, {"policy": SNS_DEFAULT}) == []
     assert validate_resource(rule, TOPIC, {"name": "no-policy"}) == []
-    for record in prod.of_type(TOPIC_POLICY):
+    topic_policies = prod.of_type(TOPIC_POLICY)
+    assert topic_policies, "prod has topic policies to judge"
+    for record in topic_policies:
         assert validate_resource(rule, TOPIC_POLICY, record.inputs) == []
 
 
@@ -401,7 +403,9 @@ def test_s3_cross_account_admin_reads_the_prod_account_and_fires_when_broken(pro
     records = copy.deepcopy(prod.resources)
     [policy] = [r for r in records if r.type == BUCKET_POLICY and r.name == "load-balancer-logs-policy"]
     document = json.loads(policy.inputs["policy"])
-    document["Statement"][0]["Action"] = "s3:Put*"  # the ELB account may now rewrite the policy
+    [delivery] = [s for s in document["Statement"] if s["Effect"] == "Allow"]  # ELB log delivery
+    assert delivery["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
+    delivery["Action"] = "s3:Put*"  # the ELB account may now rewrite the policy
     policy.inputs["policy"] = policy.outputs["policy"] = json.dumps(document)
     [(_, message)] = validate_stack(rule, stack_resources(records))
     assert "arn:aws:iam::127311923021:root" in message and "s3:PutBucketPolicy" in message
@@ -450,12 +454,15 @@ def test_rotation_exemptions_with_reason_and_expiry_count(until):
 
 def test_rotation_exemption_limit_and_date_come_from_config():
     long_one = secret(RotationExempt=REASON, RotationExemptUntil="2027-05-30")
-    assert rotation_found(long_one, maximumExemptionDays=30)
-    assert rotation_found(long_one, today="2027-05-31")  # expired a day later
+    [message] = rotation_found(long_one, maximumExemptionDays=30)
+    assert "more than 30 days after 2026-12-01 (maximumExemptionDays)" in message
+    [message] = rotation_found(long_one, today="2027-05-31")
+    assert "expired on 2027-05-30" in message  # a day later
     # without `today`, the real (UTC) date: a past expiry fails, one next week counts
     rule = RULES["secretsmanager-rotation"]
     next_week = (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
-    assert validate_stack(rule, secret(RotationExempt=REASON, RotationExemptUntil="2020-01-01"))
+    [(_, message)] = validate_stack(rule, secret(RotationExempt=REASON, RotationExemptUntil="2020-01-01"))
+    assert "expired on 2020-01-01" in message
     assert validate_stack(rule, secret(RotationExempt=REASON, RotationExemptUntil=next_week)) == []
 
 
@@ -515,16 +522,28 @@ def test_check_lists_exemptions_that_do_not_count_and_fails(prod):
 
 
 def test_groundwork_check_json_lists_exemptions(tmp_path, monkeypatch, dev):
+    from dataclasses import replace
+
     from groundwork import cli
 
     monkeypatch.setattr(cli, "run_plan", lambda stack: dev)  # the session's plan: no second run
     out = tmp_path / "check.json"
     result = CliRunner().invoke(cli.app, ["check", "dev", "--json", str(out)])
-    assert result.exit_code in (0, 1), result.output  # 1: a mandatory violation, still written
+    assert result.exit_code == 0, result.output  # dev passes every mandatory rule
     written = json.loads(out.read_text())
-    assert written["stack"] == "dev" and written["passed"] is (result.exit_code == 0)
+    assert written["stack"] == "dev" and written["passed"] is True
     assert written["exemptions"] == [] and {"violations", "skipped", "summary"} <= set(written)
     assert "rotation exemptions" not in result.output
+    # the same plan with one exempt secret: the CLI prints it and writes it
+    until = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    exempt = replace(dev, resources=_with_secret(dev, "legacy-api-key", RotationExemptUntil=until,
+                                                 RotationExempt="vendor key; no rotation API"))
+    monkeypatch.setattr(cli, "run_plan", lambda stack: exempt)
+    result = CliRunner().invoke(cli.app, ["check", "dev", "--json", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "rotation exemptions: 1 in use" in result.output
+    [entry] = json.loads(out.read_text())["exemptions"]
+    assert (entry["secret"], entry["until"], entry["counts"]) == ("legacy-api-key", until, True)
 
 
 def test_date_helpers_are_deterministic():

@@ -687,15 +687,48 @@ def test_cli_exit_codes_json_and_skip(aws, tmp_path: Path):
     assert unknown.exit_code == 2 and "--skip nope: unknown" in unknown.output
 
 
-def test_cli_reads_the_account_programs_config_by_default(aws, tmp_path: Path):
-    """The repository's account/Pulumi.main.yaml turns every piece on: an empty account fails."""
+def test_cli_reads_the_account_programs_config_by_default(aws, tmp_path: Path, monkeypatch):
+    """The repository's account/Pulumi.main.yaml turns every piece on: an empty account fails.
+    Which file is read, and that its sections decide what is expected, are shown apart: every
+    piece on is also what `--no-account-config` expects."""
+    import yaml
+
+    from groundwork.stacks import account as account_module
+
+    read: list[tuple[str, Path]] = []
+    real = account_module.account_from_file
+
+    def spy(stack: str, project_dir: Path = ACCOUNT_PROJECT_DIR) -> Any:
+        read.append((stack, project_dir))
+        return real(stack, project_dir)
+
+    monkeypatch.setattr(account_module, "account_from_file", spy)
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
     result = CliRunner().invoke(
-        app,
-        ["verify", "account", "--skip", "securityhub", "--json", str(tmp_path / "v.json")],
-        env={"COLUMNS": "200", "NO_COLOR": "1"},
+        app, ["verify", "account", "--skip", "securityhub", "--json", str(tmp_path / "v.json")], env=env
     )
     assert result.exit_code == 1, result.output
+    assert read == [("main", ACCOUNT_PROJECT_DIR)]
     statuses = {r["check"]: r["status"] for r in json.loads((tmp_path / "v.json").read_text())["results"]}
     assert statuses["securityhub"] == "SKIP" and statuses["cloudtrail"] == "FAIL"
+    # an account whose organization provides the trail and GuardDuty: its stack file says so
+    project = tmp_path / "account"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((ACCOUNT_PROJECT_DIR / "Pulumi.yaml").read_text())
+    stack_file = yaml.safe_load((ACCOUNT_PROJECT_DIR / "Pulumi.main.yaml").read_text())
+    stack_file["config"]["groundwork-account:audit_trail"] = {"enabled": False}
+    stack_file["config"]["groundwork-account:threat_detection"] = {"enabled": False}
+    (project / "Pulumi.org.yaml").write_text(yaml.safe_dump(stack_file))
+    result = CliRunner().invoke(
+        app,
+        ["verify", "account", "--project-dir", str(project), "--account-stack", "org",
+         "--skip", "securityhub", "--json", str(tmp_path / "org.json")],
+        env=env,
+    )
+    assert result.exit_code == 1, result.output
+    assert read[-1] == ("org", project.resolve())
+    statuses = {r["check"]: r["status"] for r in json.loads((tmp_path / "org.json").read_text())["results"]}
+    assert {k for k, v in statuses.items() if v == "SKIP"} == {"cloudtrail", "guardduty", "securityhub"}
+    assert statuses["config"] == "FAIL"
     missing = CliRunner().invoke(app, ["verify", "account", "--account-stack", "nope"])
     assert missing.exit_code == 2

@@ -14,7 +14,10 @@ then expires after the configured retention (which must outlast the lock).
 Deploy-time traps built in: the trail waits for the bucket policy (CreateTrail checks it:
 InsufficientS3BucketPolicyException) and for the key policy (InsufficientEncryptionPolicyException);
 the CloudWatch Logs group, when on, is encrypted with the same key, whose policy then also names
-`logs.<region>.amazonaws.com`.
+`logs.<region>.amazonaws.com`; the role CloudTrail writes that group with trusts CloudTrail
+without a source condition (CloudTrail supplies none for it); the bucket uses no S3 Bucket Key
+(CloudTrail would need kms:Decrypt); the bucket's access logging waits for the log bucket's
+policy.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from groundwork.components.buckets import (
     secure_bucket,
 )
 
+CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
+"""CloudTrail's service principal, the same in every partition (aws-cn included)."""
 KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 """A KMS key ARN (a trail takes a key ARN, not an alias)."""
 
@@ -55,7 +60,8 @@ def trail_key_statements(*, account_id: str, region: str, trail_name: str, parti
     of this account may decrypt the logs of this account's trails; CloudWatch Logs may use the
     key for the trail's log group when delivery is on."""
     arn = trail_arn(region=region, account_id=account_id, trail_name=trail_name, partition=partition)
-    principal = {"Service": f"cloudtrail.{dns_suffix}"}
+    # One name in every partition: AWS's aws-cn key policy names cloudtrail.amazonaws.com too.
+    principal = {"Service": CLOUDTRAIL_PRINCIPAL}
     context = f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
     statements: list[dict[str, Any]] = [
         {
@@ -104,6 +110,16 @@ def trail_key_statements(*, account_id: str, region: str, trail_name: str, parti
     return statements
 
 
+def cloudwatch_logs_trust() -> dict[str, Any]:
+    """The trust policy of the role CloudTrail delivers to CloudWatch Logs with (pure): the
+    CloudTrail service, without a source condition (CloudTrail supplies none for this role)."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Service": CLOUDTRAIL_PRINCIPAL},
+        "Action": "sts:AssumeRole",
+    }]}
+
+
 def trail_bucket_statements(*, bucket_arn: str, account_id: str, trail: str,
                             prefix: str = "") -> list[dict[str, Any]]:
     """CloudTrail's two bucket-policy statements (pure), conditioned on the trail's ARN."""
@@ -112,7 +128,7 @@ def trail_bucket_statements(*, bucket_arn: str, account_id: str, trail: str,
         {
             "Sid": "AWSCloudTrailAclCheck",
             "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Principal": {"Service": CLOUDTRAIL_PRINCIPAL},
             "Action": "s3:GetBucketAcl",
             "Resource": bucket_arn,
             "Condition": {"StringEquals": {"aws:SourceArn": trail}},
@@ -120,7 +136,7 @@ def trail_bucket_statements(*, bucket_arn: str, account_id: str, trail: str,
         {
             "Sid": "AWSCloudTrailWrite",
             "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Principal": {"Service": CLOUDTRAIL_PRINCIPAL},
             "Action": "s3:PutObject",
             "Resource": f"{bucket_arn}/{key_path}",
             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
@@ -257,8 +273,12 @@ class AuditTrail(pulumi.ComponentResource):
                 trail=trail_arn(region=account.region, account_id=acct, trail_name=trail_name,
                                 partition=account.partition)),
             kms_key_arn=key_arn,
+            # No S3 Bucket Key: with one, S3 decrypts the bucket-level key as CloudTrail (which
+            # would need kms:Decrypt) under the bucket's encryption context, not the trail's the
+            # key policy asks for; CloudTrail's KMS calls are not billed, so it saves nothing.
+            bucket_key=False,
             object_lock=ObjectLock(mode=args.object_lock_mode, days=args.object_lock_days),
-            log_bucket=self.access_logs.name,
+            log_bucket=self.access_logs,
             protect=args.protect)
 
         depends: list[pulumi.Resource] = [self.bucket.policy]
@@ -280,15 +300,11 @@ class AuditTrail(pulumi.ComponentResource):
             role = aws.iam.Role(
                 f"{name}-cloudwatch-role",
                 name=naming.name("cloudwatch", max_length=64),
-                assume_role_policy=pulumi.Output.from_input(account.account_id).apply(
-                    lambda acct: json.dumps({"Version": "2012-10-17", "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceArn": trail_arn(
-                            region=account.region, account_id=acct, trail_name=trail_name,
-                            partition=account.partition)}},
-                    }]})),
+                # No aws:SourceArn / aws:SourceAccount condition: CloudTrail sends neither when
+                # it assumes this role (AWS: "Confused deputy prevention is not applicable to the
+                # role policy for CloudWatch Logs monitoring"), so one would fail CreateTrail with
+                # InvalidCloudWatchLogsRoleArnException. The role can only write this log group.
+                assume_role_policy=json.dumps(cloudwatch_logs_trust()),
                 tags=naming.tagged(naming.name("cloudwatch", max_length=64), Component=kind),
                 opts=child_opts(self),
             )
@@ -327,7 +343,9 @@ class AuditTrail(pulumi.ComponentResource):
         )
         self.trail_arn: pulumi.Output[str] = self.trail.arn
         self.bucket_name: pulumi.Output[str] = self.bucket.name
-        self.access_log_bucket_name: pulumi.Output[str] = self.access_logs.name
+        # The policy's `bucket`: the name, carrying the dependency on the log-delivery policy,
+        # so another bucket's logging into it (ConfigRecorder's) waits for that policy too.
+        self.access_log_bucket_name: pulumi.Output[str] = self.access_logs.policy.bucket
         self.kms_key_arn: pulumi.Output[str] = pulumi.Output.from_input(key_arn)
         self.register_outputs({"trail_arn": self.trail_arn, "bucket_name": self.bucket_name,
                                "access_log_bucket_name": self.access_log_bucket_name,

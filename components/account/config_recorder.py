@@ -28,6 +28,7 @@ from groundwork.components.args import ArgsModel, ComponentArgs, Input
 from groundwork.components.base import AccountContext, account_for, child_opts, component_naming
 from groundwork.components.buckets import (
     Lifecycle,
+    SecureBucket,
     access_log_statements,
     global_bucket_name,
     secure_bucket,
@@ -89,8 +90,8 @@ class ConfigRecorderArgs(ComponentArgs, ConfigRecorderSettings):
 
     access_log_bucket: Input[str] | None = None
     """Name of the bucket that receives the delivery bucket's server access logs, e.g.
-    `AuditTrail.access_log_bucket_name` (default none: the component creates its own log
-    bucket)."""
+    `AuditTrail.access_log_bucket_name`, which resolves once that bucket's log-delivery policy
+    is in place (default none: the component creates its own log bucket)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
 
@@ -114,15 +115,14 @@ class ConfigRecorder(pulumi.ComponentResource):
         kind = "config-recorder"
         p = account.partition
 
-        log_bucket = args.access_log_bucket
+        log_bucket: SecureBucket | Input[str] | None = args.access_log_bucket
         if log_bucket is None:
-            logs = secure_bucket(
+            log_bucket = secure_bucket(
                 self, f"{name}-access-logs",
                 bucket_name=global_bucket_name(naming, account, "access-logs"),
                 naming=naming, account=account, component=kind,
                 lifecycle=Lifecycle(expire_days=365),
                 statements=access_log_statements("", p), protect=args.protect)
-            log_bucket = logs.name
         self.bucket = secure_bucket(
             self, f"{name}-bucket",
             bucket_name=global_bucket_name(naming, account, "config"),

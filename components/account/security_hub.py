@@ -1,5 +1,6 @@
 """`SecurityHub`: AWS Security Hub for one region, with AWS Foundational Security Best Practices
-subscribed (SecurityHub.1) and, optionally, the CIS AWS Foundations Benchmark.
+subscribed (the pack's `securityhub-fsbp-enabled`; no FSBP control checks Security Hub itself)
+and, optionally, the CIS AWS Foundations Benchmark.
 
 AWS's default standards are not enabled implicitly (`enable_default_standards=False`): the
 subscriptions are explicit resources, so removing one is a reviewed change. Controls are

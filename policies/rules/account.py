@@ -43,6 +43,7 @@ from ._base import (
     resource_rule,
     stack_rule,
 )
+from .security import stack_accounts
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
@@ -636,7 +637,7 @@ def iam_password_policy_reuse(props, args, config) -> Iterator[str]:
     "account-security-contact",
     control="Account.1",
     description="The account has an alternate SECURITY contact with a name, email and phone "
-    "(an account baseline must declare it).",
+    "(an account baseline must declare it; one set for another accountId doesn't count).",
     fix='aws.account.AlternativeContact(alternate_contact_type="SECURITY", name=..., '
     "email_address=<a monitored security inbox>, phone_number=..., title=...) "
     "(account program: security_contact)",
@@ -645,12 +646,19 @@ def iam_password_policy_reuse(props, args, config) -> Iterator[str]:
 def account_security_contact(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     contacts = stack.of_type(ALTERNATE_CONTACT)
     security = [c for c in contacts if _text(get(c.props, "alternateContactType")).upper() == "SECURITY"]
+    own = stack_accounts(stack)
+    elsewhere = []
     for contact in security:
         blank = [f for f in ("name", "emailAddress", "phoneNumber") if not present(contact.props, f)]
         if blank:
             yield contact, f"is a SECURITY contact without {', '.join(blank)}"
-    if security or not is_account_baseline(stack):
-        return
+        target = known(contact.props, "accountId")
+        if isinstance(target, str) and target and target not in own:
+            elsewhere.append(contact)
+            yield contact, (f"sets the SECURITY contact of account {target}, not this one"
+                            + ("" if own else " (this stack's account is not known from its ARNs)"))
+    if elsewhere or security or not is_account_baseline(stack):
+        return  # a contact for another account is reported on that contact
     kinds = sorted({_text(get(c.props, "alternateContactType")) or "?" for c in contacts})
     yield (
         _anchor(stack),
@@ -682,14 +690,17 @@ def budget_problems(budget: PolicyResource) -> list[str]:
     missing = [k for k in ("ACTUAL", "FORECASTED") if k not in kinds]
     if missing:
         problems.append(f"sends no {' or '.join(missing)} alert to anyone")
+    narrowed = [key for key in ("costFilters", "filterExpression") if present(props, key)]
+    if narrowed:
+        problems.append(f"watches only part of the bill ({' and '.join(narrowed)} filter it)")
     return problems
 
 
 @stack_rule(
     "budget-alerts",
     control="Budget alerts",
-    description="A monthly cost budget alerts someone on actual and on forecasted spend (an account "
-    "baseline must declare one).",
+    description="A monthly cost budget of the whole bill (no cost filter) alerts someone on actual "
+    "and on forecasted spend (an account baseline must declare one).",
     fix='aws.budgets.Budget(budget_type="COST", time_unit="MONTHLY", notifications=[ACTUAL and '
     "FORECASTED, each with subscriber_sns_topic_arns=[<encrypted topic>]]) (account program: budget)",
     types=[BUDGET],

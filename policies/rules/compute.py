@@ -21,17 +21,27 @@ from ._base import (
     ECS_CLUSTER,
     ECS_SERVICE,
     ECS_TASK,
+    SUBNET,
     Stack,
     as_json,
     as_list,
     get,
     is_true,
+    known,
     looks_secret,
     resource_rule,
     stack_rule,
 )
 
 FARGATE_PLATFORMS = (None, "LATEST", "1.4.0")
+ECS_TASK_SET = "aws:ecs/taskSet:TaskSet"
+"""A task set (a service on the EXTERNAL deployment controller) runs the service's tasks: its
+network configuration and platform version are judged like a service's."""
+SPOT_INSTANCE = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+"""A spot instance request launches an EC2 instance from the same arguments (metadata options,
+block devices, public IP): the instance rules judge it like an ec2.Instance."""
+EBS_VOLUME = "aws:ebs/volume:Volume"
+INSTANCES = (EC2_INSTANCE, SPOT_INSTANCE)
 INSIGHTS = ("enabled", "enhanced")
 
 
@@ -84,7 +94,7 @@ def _label(container: dict[str, Any]) -> str:
     control="ECS.2",
     description="ECS services don't assign public IPs to tasks.",
     fix="set network_configuration.assign_public_ip=False and run tasks in private subnets",
-    types=[ECS_SERVICE],
+    types=[ECS_SERVICE, ECS_TASK_SET],
 )
 def ecs_no_public_ip(props, args, config) -> Iterator[str]:
     if is_true(get(props, "networkConfiguration", "assignPublicIp")):
@@ -185,10 +195,16 @@ def ecs_non_root_user(props, args, config) -> Iterator[str]:
 
 
 def _on_fargate(props) -> bool:
-    if get(props, "launchType") == "FARGATE":
-        return True
-    return any(str(get(s, "capacityProvider", default="")).startswith("FARGATE")
-               for s in as_list(get(props, "capacityProviderStrategies")))
+    """The tasks run on Fargate: by launch type, by a FARGATE capacity provider, or with neither
+    set, by the cluster's default capacity provider strategy (not visible here), which a set
+    platform version (taken for Fargate tasks only) says is Fargate."""
+    launch = get(props, "launchType")
+    if launch is not None:
+        return launch == "FARGATE"
+    strategies = as_list(get(props, "capacityProviderStrategies"))
+    if strategies:
+        return any(str(get(s, "capacityProvider", default="")).startswith("FARGATE") for s in strategies)
+    return get(props, "platformVersion") is not None
 
 
 @resource_rule(
@@ -196,7 +212,7 @@ def _on_fargate(props) -> bool:
     control="ECS.10",
     description="Fargate services run on the latest platform version.",
     fix="set platform_version='LATEST' (or leave it unset)",
-    types=[ECS_SERVICE],
+    types=[ECS_SERVICE, ECS_TASK_SET],
 )
 def ecs_fargate_latest_platform(props, args, config) -> Iterator[str]:
     version = get(props, "platformVersion")
@@ -228,7 +244,7 @@ def ecs_container_insights(props, args, config) -> Iterator[str]:
     control="EC2.8",
     description="EC2 instances require IMDSv2 session tokens (or have no metadata endpoint).",
     fix="set metadata_options={'http_tokens': 'required'} (the NAT instance does)",
-    types=[EC2_INSTANCE],
+    types=INSTANCES,
 )
 def ec2_imdsv2_required(props, args, config) -> Iterator[str]:
     options = get(props, "metadataOptions", default={})
@@ -250,26 +266,49 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
     description="EC2 instances have no public IPv4 address (auto-assigned or an Elastic IP).",
     fix="launch instances in private subnets with associate_public_ip_address=False; only the dev "
         "NAT instance (network.nat: instance) needs one, which is why this is advisory in dev",
-    types=[EC2_INSTANCE, EIP, EIP_ASSOCIATION],
+    types=[*INSTANCES, EIP, EIP_ASSOCIATION, SUBNET],
 )
 def ec2_no_public_ip(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    for instance in stack.of_type(EC2_INSTANCE):
-        if is_true(get(instance.props, "associatePublicIpAddress")):
+    """An address by associatePublicIpAddress, by the subnet's auto-assign when the instance
+    leaves it unset, or an Elastic IP on the instance or on its primary network interface."""
+    for instance in stack.of_type(*INSTANCES):
+        public = get(instance.props, "associatePublicIpAddress")
+        if is_true(public):
             yield instance, "gets a public IPv4 address (associatePublicIpAddress true)"
-        for holder in (stack.referring(instance, [EIP], "instance")
-                       + stack.referring(instance, [EIP_ASSOCIATION], "instanceId")):
+        elif public is None:
+            for subnet in stack.referenced(instance, "subnetId", [SUBNET]):
+                if is_true(known(subnet.props, "mapPublicIpOnLaunch")):
+                    yield instance, (f"gets a public IPv4 address from subnet '{subnet.name}' "
+                                     "(mapPublicIpOnLaunch true, associatePublicIpAddress unset)")
+        eni = known(instance.props, "primaryNetworkInterfaceId")
+        holders = (stack.referring(instance, [EIP], "instance")
+                   + stack.referring(instance, [EIP_ASSOCIATION], "instanceId"))
+        for kind, prop in ((EIP, "networkInterface"), (EIP_ASSOCIATION, "networkInterfaceId")):
+            for holder in stack.of_type(kind):
+                if holder in holders:
+                    continue
+                deps = (holder.property_dependencies or {}).get(prop, [])
+                by_ref = any(d.urn == instance.urn for d in deps)
+                if by_ref or (eni and known(holder.props, prop) == eni):
+                    holders.append(holder)
+        for holder in holders:
             yield instance, f"has the Elastic IP '{holder.name}'"
 
 
 @resource_rule(
     "ec2-ebs-encrypted",
     control="EC2.3",
-    description="EC2 instances' EBS volumes (root and attached) are encrypted at rest.",
+    description="EC2 instances' EBS volumes (root, block devices and ebs.Volume resources to attach) "
+                "are encrypted at rest.",
     fix="set root_block_device={'encrypted': True, ...} and encrypted=True on every "
         "ebs_block_devices entry (EC2.7, encryption by default, is an account setting)",
-    types=[EC2_INSTANCE],
+    types=[*INSTANCES, EBS_VOLUME],
 )
 def ec2_ebs_encrypted(props, args, config) -> Iterator[str]:
+    if args.resource_type == EBS_VOLUME:  # attached with ec2.VolumeAttachment
+        if not is_true(get(props, "encrypted")):
+            yield "is an unencrypted EBS volume (encrypted not true)"
+        return
     if not is_true(get(props, "rootBlockDevice", "encrypted")):
         yield "has an unencrypted root volume (rootBlockDevice.encrypted not true)"
     for device in as_list(get(props, "ebsBlockDevices")):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
@@ -35,9 +36,38 @@ DEFAULT_ADMIN_NAMES = {"postgres", "admin", "root", "rdsadmin", "master", "sa", 
                        "administrator"}
 
 
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+"""An Aurora cluster's member: a DB instance to Security Hub (RDS.2, RDS.6, RDS.13 judge it)."""
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+"""A standalone ElastiCache cluster (no replication group): ElastiCache.1, .2 and .7 judge it;
+a member of a replication group (replication_group_id set) takes the group's settings."""
+AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
+"""An AWS-managed key named by its alias (`alias/aws/rds` or the alias ARN): RDS takes a key
+ARN, id, alias name or alias ARN."""
+
+
 def _engine(props) -> str:
-    engine = str(get(props, "engine", default=""))
+    """The engine as RDS reads it: case-insensitively (it reports engines in lower case, and the
+    provider stores them lowered), so `Postgres` is postgres."""
+    engine = str(get(props, "engine", default="")).strip().lower()
     return "postgres" if engine.startswith(("postgres", "aurora-postgresql")) else engine
+
+
+def _customer_key(props) -> bool:
+    """kmsKeyId is set and does not name an AWS-managed key by its alias."""
+    if not present(props, "kmsKeyId"):
+        return False
+    key = known(props, "kmsKeyId")
+    return not (isinstance(key, str) and AWS_MANAGED_KEY.search(key.strip()))
+
+
+def _default_subnet_group(name: object) -> bool:
+    """Subnet group names are stored in lower case (RDS and ElastiCache): `Default` is `default`."""
+    return isinstance(name, str) and name.strip().lower() in ("", "default")
+
+
+def _in_replication_group(props) -> bool:
+    return present(props, "replicationGroupId")
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,7 +80,7 @@ def _engine(props) -> str:
     control="RDS.2",
     description="RDS instances are not publicly accessible.",
     fix="set publicly_accessible=False and keep the instance in the isolated data subnets",
-    types=[RDS_INSTANCE],
+    types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
 )
 def rds_not_public(props, args, config) -> Iterator[str]:
     if is_true(get(props, "publiclyAccessible")):
@@ -67,8 +97,8 @@ def rds_not_public(props, args, config) -> Iterator[str]:
 def rds_encrypted(props, args, config) -> Iterator[str]:
     if not is_true(get(props, "storageEncrypted")):
         yield "storage is not encrypted"
-    elif not present(props, "kmsKeyId"):
-        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset)"
+    elif not _customer_key(props):
+        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset or alias/aws/...)"
 
 
 @resource_rule(
@@ -89,7 +119,7 @@ def rds_multi_az(props, args, config) -> Iterator[str]:
     description="Enhanced monitoring is on, with its IAM role.",
     fix="set monitoring_interval (1-60) AND monitoring_role_arn (a role trusting "
         "monitoring.rds.amazonaws.com with AmazonRDSEnhancedMonitoringRole)",
-    types=[RDS_INSTANCE],
+    types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
 )
 def rds_enhanced_monitoring(props, args, config) -> Iterator[str]:
     interval = number(get(props, "monitoringInterval"), 0) or 0
@@ -137,7 +167,7 @@ def rds_in_vpc(props, args, config) -> Iterator[str]:
     # Without a subnet group RDS picks the default VPC's default group: outside the network
     # groundwork builds, with none of its routing (docs/policies.md).
     group = get(props, "dbSubnetGroupName")
-    if group is None or (isinstance(group, str) and group.strip() in ("", "default")):
+    if group is None or _default_subnet_group(group):
         yield "has no DB subnet group of its own (dbSubnetGroupName unset or 'default')"
 
 
@@ -176,7 +206,7 @@ def rds_backup_retention(props, args, config) -> Iterator[str]:
     control="RDS.13",
     description="Minor engine upgrades are applied automatically.",
     fix="set auto_minor_version_upgrade=True (or leave it unset: AWS defaults to true)",
-    types=[RDS_INSTANCE],
+    types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
 )
 def rds_minor_upgrades(props, args, config) -> Iterator[str]:
     if is_false(get(props, "autoMinorVersionUpgrade")):
@@ -275,9 +305,12 @@ def rds_force_ssl(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     control="ElastiCache.1",
     description="Replication groups keep automatic snapshots.",
     fix="set snapshot_retention_limit >= 1 (cache.snapshot_retention_days)",
-    types=[CACHE_GROUP],
+    types=[CACHE_GROUP, CACHE_CLUSTER],
 )
 def elasticache_backups(props, args, config) -> Iterator[str]:
+    if args.resource_type == CACHE_CLUSTER and (
+            _in_replication_group(props) or _engine(props) not in ("redis", "valkey")):
+        return  # the group keeps the snapshots; memcached keeps none
     if (number(get(props, "snapshotRetentionLimit"), 0) or 0) < 1:
         yield "keeps no automatic snapshots"
 
@@ -287,9 +320,11 @@ def elasticache_backups(props, args, config) -> Iterator[str]:
     control="ElastiCache.2",
     description="Minor engine upgrades are applied automatically.",
     fix="set auto_minor_version_upgrade=True (or leave it unset)",
-    types=[CACHE_GROUP],
+    types=[CACHE_GROUP, CACHE_CLUSTER],
 )
 def elasticache_minor_upgrades(props, args, config) -> Iterator[str]:
+    if args.resource_type == CACHE_CLUSTER and _in_replication_group(props):
+        return
     if is_false(get(props, "autoMinorVersionUpgrade")):
         yield "has automatic minor upgrades off"
 
@@ -317,8 +352,8 @@ def elasticache_automatic_failover(props, args, config) -> Iterator[str]:
 def elasticache_encrypted_at_rest(props, args, config) -> Iterator[str]:
     if not is_true(get(props, "atRestEncryptionEnabled")):
         yield "is not encrypted at rest"
-    elif not present(props, "kmsKeyId"):
-        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset)"
+    elif not _customer_key(props):
+        yield "is encrypted with the AWS-managed key, not a customer key (kmsKeyId unset or alias/aws/...)"
 
 
 @resource_rule(
@@ -352,10 +387,12 @@ def elasticache_auth(props, args, config) -> Iterator[str]:
     control="ElastiCache.7",
     description="Replication groups use a custom subnet group.",
     fix="set subnet_group_name to the network's cache subnet group (data tier)",
-    types=[CACHE_GROUP],
+    types=[CACHE_GROUP, CACHE_CLUSTER],
 )
 def elasticache_subnet_group(props, args, config) -> Iterator[str]:
-    if not present(props, "subnetGroupName") or known(props, "subnetGroupName") == "default":
+    if args.resource_type == CACHE_CLUSTER and _in_replication_group(props):
+        return
+    if not present(props, "subnetGroupName") or _default_subnet_group(known(props, "subnetGroupName")):
         yield "uses the default subnet group"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ._base import get, known, present, resource_rule
+from ._base import get, known, resource_rule
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
@@ -26,12 +26,18 @@ can be used from any account (the confused-deputy case)."""
     types=[LAMBDA_PERMISSION],
 )
 def lambda_not_public(props, args, config) -> Iterator[str]:
-    principal = str(known(props, "principal", ""))
-    narrowed = any(present(props, key) and str(known(props, key, "")).strip() not in ("", "*")
-                   for key in NARROWING_ARGUMENTS)
-    if principal.strip() == "*" and not narrowed:
+    """The principal and, when it needs narrowing, the narrowing arguments are read as they are:
+    a value unknown during preview defers the rule to `pulumi up` (the engine's "can't run
+    during preview") instead of passing, or failing, on a guess."""
+    principal = str(get(props, "principal", default="")).strip()
+    wildcard, service = principal == "*", principal.lower().endswith(".amazonaws.com")
+
+    def narrowed() -> bool:
+        return any(str(get(props, key, default="")).strip() not in ("", "*") for key in NARROWING_ARGUMENTS)
+
+    if wildcard and not narrowed():
         yield "lets every principal invoke the function ('*' without source_arn or source_account)"
-    elif principal.endswith(".amazonaws.com") and not narrowed:
+    elif service and not narrowed():
         yield (f"lets the service {principal} invoke the function on behalf of any account "
                "(no source_arn or source_account)")
     url_auth = known(props, "functionUrlAuthType")

@@ -131,7 +131,31 @@ def every_key(pattern: str) -> bool:
     region, account = literal(3, "us-east-1"), literal(4, "111122223333")
     probes = (f"arn:{partition}:kms:{_PROBE_REGION}:{account}:key/00000000-probe",
               f"arn:{partition}:kms:{region}:{_PROBE_ACCOUNT}:key/00000000-probe")
-    return any(matches(pattern, probe) for probe in probes)
+    if any(matches(pattern, probe) for probe in probes):
+        return True
+    # a partial wildcard (`us-east-?`, `12345678901?`, `1*` crossing into the key id): two
+    # different fillings of the same field that both match cover more than one region/account
+    if len(parts) < 5:
+        return False
+    regions = {_fill(parts[3], c, 0, least=1) for c in "ab"} if _wild(parts[3]) else {parts[3]}
+    tail = ":".join(parts[4:])
+    head = tail.split(":", 1)[0]
+    accounts = {_fill(head, c, 12) for c in "09"} if _wild(head) else {head}
+    candidates = {f"arn:{partition}:kms:{r}:{a}:key/00000000-probe" for r in regions for a in accounts}
+    return len([c for c in candidates if matches(pattern, c)]) > 1
+
+
+def _wild(value: str) -> bool:
+    return "*" in value or "?" in value
+
+
+def _fill(field: str, char: str, width: int, least: int = 0) -> str:
+    """`field` with each `?` as `char` and its `*`s filling it up to `width` characters (at least
+    `least` each): one concrete value the wildcard field matches (an account has 12 digits)."""
+    stars = field.count("*")
+    fixed = len(field) - stars
+    each = max(least, (width - fixed) // stars) if stars else 0
+    return field.replace("?", char).replace("*", char * each)
 
 
 def _decrypts_every_key(st: Statement) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from ._base import (
     LISTENER_RULES,
@@ -15,6 +16,7 @@ from ._base import (
     as_list,
     count,
     get,
+    is_false,
     is_true,
     known,
     number,
@@ -42,6 +44,9 @@ AWS_DEFAULT_TLS_POLICY = "ELBSecurityPolicy-2016-08"
 """What AWS uses for an HTTPS/TLS listener created without a policy outside the console (API,
 CloudFormation, Terraform and so Pulumi): TLS 1.0-1.2."""
 DESYNC_MODES = ("defensive", "strictest")
+CLASSIC_LOAD_BALANCERS = ("aws:elb/loadBalancer:LoadBalancer",
+                          "aws:elasticloadbalancing/loadBalancer:LoadBalancer")
+"""Classic load balancers (the second name is the provider's old alias): ELB.5 covers them too."""
 
 
 def _is_alb(props) -> bool:
@@ -166,11 +171,14 @@ def elb_drop_invalid_headers(props, args, config) -> Iterator[str]:
     description="Load balancers write access logs to S3.",
     fix="set access_logs={'bucket': <SSE-S3 bucket>, 'enabled': True} (the bucket policy must "
         "let ELB log delivery write, and the load balancer depend on it)",
-    types=LOAD_BALANCERS,
+    types=[*LOAD_BALANCERS, *CLASSIC_LOAD_BALANCERS],
 )
 def elb_access_logs(props, args, config) -> Iterator[str]:
     logs = get(props, "accessLogs", default={})
-    if not is_true(get(logs, "enabled")) or not present(logs, "bucket"):
+    # a classic load balancer's access_logs block is enabled unless it says otherwise
+    classic = args.resource_type in CLASSIC_LOAD_BALANCERS
+    enabled = not is_false(get(logs, "enabled")) if classic else is_true(get(logs, "enabled"))
+    if not enabled or not present(logs, "bucket"):
         yield "has no access logs enabled"
 
 
@@ -207,15 +215,32 @@ def elb_desync_mitigation(props, args, config) -> Iterator[str]:
     types=[*LOAD_BALANCERS, SUBNET],
 )
 def elb_multi_az(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """Subnets counted once each (a set to the provider and AWS: `[a, a]` is one subnet, which
+    a network load balancer accepts); elements unknown during preview count as distinct."""
     for lb in stack.of_type(*LOAD_BALANCERS):
         subnets = stack.referenced(lb, "subnets", [SUBNET])
-        ids = count(get(lb.props, "subnets")) + count(get(lb.props, "subnetMappings"))
+        ids = _distinct_subnets(lb)
         azs = {known(s.props, "availabilityZone") for s in subnets} - {None}
         if azs and len(subnets) >= ids:
             if len(azs) < 2:
                 yield lb, f"spans one AZ ({', '.join(sorted(azs))})"
         elif ids < 2:
             yield lb, f"has {ids} subnet(s); it needs two AZs"
+
+
+def _distinct_subnets(lb: PolicyResource) -> int:
+    listed, mappings = get(lb.props, "subnets"), get(lb.props, "subnetMappings")
+    ids = [str(v) for v in as_list(listed)]
+    unknown = count(listed) - len(ids) + count(mappings) - len(as_list(mappings))
+    for mapping in as_list(mappings):
+        try:
+            value = get(mapping, "subnetId")
+        except UnknownValueError:
+            unknown += 1
+            continue
+        if value is not None:
+            ids.append(str(value))
+    return len(set(ids)) + unknown
 
 
 @resource_rule(

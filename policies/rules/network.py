@@ -22,6 +22,7 @@ from ._base import (
     count,
     get,
     is_true,
+    known,
     known_items,
     number,
     resource_rule,
@@ -29,19 +30,48 @@ from ._base import (
     walk_strings,
 )
 
+SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG_RULE_TYPES = (SG_INGRESS, SG_EGRESS, SG_RULE)
 
-@resource_rule(
+
+def _on_default_group(stack: Stack, rule: PolicyResource, ids: set[str]) -> bool:
+    """`rule` (a rule resource) is attached to a default security group: an
+    ec2.DefaultSecurityGroup, a VPC's `default_security_group_id` (the dependency is the VPC),
+    or a default group's id by value."""
+    if stack.referenced(rule, "securityGroupId", [DEFAULT_SECURITY_GROUP, VPC]):
+        return True
+    value = known(rule.props, "securityGroupId")
+    return isinstance(value, str) and value in ids
+
+
+@stack_rule(
     "ec2-default-security-group-closed",
     control="EC2.2",
-    description="The VPC's default security group allows no traffic.",
-    fix="manage it with ec2.DefaultSecurityGroup(vpc_id=...) and no ingress or egress blocks",
-    types=[DEFAULT_SECURITY_GROUP],
+    description="Every VPC's default security group allows no traffic: managed with no inline "
+                "rules, no rule resources attached to it, and never left as AWS creates it.",
+    fix="manage it with ec2.DefaultSecurityGroup(vpc_id=...) and no ingress or egress blocks, and "
+        "attach no security group rule resources to it (the Network component does)",
+    types=[DEFAULT_SECURITY_GROUP, VPC, *SG_RULE_TYPES],
 )
-def ec2_default_security_group_closed(props, args, config) -> Iterator[str]:
-    for direction in ("ingress", "egress"):
-        n = count(get(props, direction))
-        if n:
-            yield f"has {n} {direction} rule(s)"
+def ec2_default_security_group_closed(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    groups = stack.of_type(DEFAULT_SECURITY_GROUP)
+    managed: set[str] = set()
+    for group in groups:
+        managed |= {v.urn for v in stack.referenced(group, "vpcId", [VPC])}
+        for direction in ("ingress", "egress"):
+            n = count(get(group.props, direction))
+            if n:
+                yield group, f"has {n} {direction} rule(s)"
+    for vpc in stack.of_type(VPC):
+        if vpc.urn not in managed:
+            yield vpc, ("leaves its default security group as AWS creates it (all traffic from "
+                        "members, all egress): no ec2.DefaultSecurityGroup takes it over")
+    ids = {str(v) for g in groups for k, v in known_items(g.props) if k == "id"}
+    ids |= {str(v) for vpc in stack.of_type(VPC) for k, v in known_items(vpc.props)
+            if k == "defaultSecurityGroupId"}
+    for rule in stack.of_type(*SG_RULE_TYPES):
+        if _on_default_group(stack, rule, ids):
+            yield rule, "adds a rule to the VPC's default security group"
 
 
 @stack_rule(
@@ -184,7 +214,7 @@ def _prefix_lists(stack: Stack, resource: PolicyResource, prop: str, values: Any
 
 
 def _group_keys(stack: Stack, rule: PolicyResource) -> tuple[list[PolicyResource], list[str]]:
-    groups = stack.referenced(rule, "securityGroupId", [SECURITY_GROUP])
+    groups = stack.referenced(rule, "securityGroupId", [SECURITY_GROUP, DEFAULT_SECURITY_GROUP])
     if groups:
         return groups, [g.urn for g in groups]
     value = get(rule.props, "securityGroupId")
@@ -207,7 +237,7 @@ def _ingress_entries(stack: Stack) -> Iterator[_Ingress]:
         yield _Ingress(rule, groups, keys, get(p, "protocol"), get(p, "fromPort"), get(p, "toPort"),
                        as_list(get(p, "cidrBlocks")) + as_list(get(p, "ipv6CidrBlocks")),
                        _prefix_lists(stack, rule, "prefixListIds", get(p, "prefixListIds")), stack)
-    for group in stack.of_type(SECURITY_GROUP):
+    for group in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         for block in as_list(get(group.props, "ingress")):
             yield _Ingress(group, [group], [group.urn], get(block, "protocol"), get(block, "fromPort"),
                            get(block, "toPort"),
@@ -258,7 +288,8 @@ def _scope(version: int, reach: tuple[str, int]) -> str:
                 "never all protocols (ipProtocol -1).",
     fix="admit the peer security group (referenced_security_group_id) or a private CIDR instead; "
         "only the ALB group may take 443 (and 80 for the redirect) from the internet",
-    types=[SG_INGRESS, SG_RULE, SECURITY_GROUP, PREFIX_LIST, PREFIX_LIST_ENTRY, *LOAD_BALANCERS],
+    types=[SG_INGRESS, SG_RULE, SECURITY_GROUP, DEFAULT_SECURITY_GROUP, PREFIX_LIST, PREFIX_LIST_ENTRY,
+           *LOAD_BALANCERS],
 )
 def ec2_no_world_ingress(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     """Judged per security group on the union of every source reaching each protocol and port

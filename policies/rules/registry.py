@@ -24,14 +24,19 @@ ECR_REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningC
     types=[ECR_REPOSITORY, ECR_REGISTRY_SCANNING],
 )
 def ecr_image_scanning(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    registry_wide = False
-    for registry in stack.of_type(ECR_REGISTRY_SCANNING):
+    """A registry has one scanning configuration, and each RegistryScanningConfiguration replaces
+    it: registry-wide scanning counts only when every one of them scans '*'."""
+    configurations = stack.of_type(ECR_REGISTRY_SCANNING)
+
+    def scans_everything(registry: PolicyResource) -> bool:
         for rule in get(registry.props, "rules", default=[]) or []:
             frequency = str(get(rule, "scanFrequency") or "")
             filters = [str(get(f, "filter") or "") for f in get(rule, "repositoryFilters", default=[]) or []]
             if frequency in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN") and "*" in filters:
-                registry_wide = True
-    if registry_wide:
+                return True
+        return False
+
+    if configurations and all(scans_everything(r) for r in configurations):
         return
     for repo in stack.of_type(ECR_REPOSITORY):
         if not is_true(get(repo.props, "imageScanningConfiguration", "scanOnPush")):

@@ -4,7 +4,7 @@ stateful resources, and secret-looking values in plain inputs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from pulumi_policy import PolicyResource
 
 from ._base import (
     AWS_ACCESS_KEY,
+    AWS_PROVIDER,
     BUCKET_OWNERSHIP,
     BUCKET_PAB,
     BUCKET_POLICY,
@@ -87,6 +88,11 @@ def _public_problems(policy: Any, what: str) -> Iterator[str]:
         yield f"{what} statement {st.label} {why_public(st)}"
 
 
+KEY_POLICY_HOLDERS = ("aws:kms/keyPolicy:KeyPolicy", "aws:kms/replicaKey:ReplicaKey",
+                      "aws:kms/externalKey:ExternalKey", "aws:kms/replicaExternalKey:ReplicaExternalKey")
+"""Resources other than `kms.Key` whose `policy` input is a key policy."""
+
+
 @resource_rule(
     "kms-key-not-public",
     control="KMS.5",
@@ -96,9 +102,11 @@ def _public_problems(policy: Any, what: str) -> Iterator[str]:
     fix="name the principals (account root, service principals), or add a StringEquals condition "
         "on kms:CallerAccount / aws:SourceAccount / aws:PrincipalOrgID with concrete values (no "
         "wildcard, no ...IfExists)",
-    types=[KMS_KEY],
+    types=[KMS_KEY, *KEY_POLICY_HOLDERS],
 )
 def kms_key_not_public(props, args, config) -> Iterator[str]:
+    """Every resource that sets a key policy is judged: the key itself, a separate
+    `kms.KeyPolicy` (which replaces the key's policy), and replica and external keys."""
     if not present(props, "policy"):
         return  # AWS's default key policy: the account only
     yield from _public_problems(get(props, "policy"), "key policy")
@@ -147,8 +155,10 @@ def today_of(config: Any) -> date:
 
 def rotation_exemption(secret: PolicyResource, config: Any) -> Exemption | None:
     """The secret's exemption (None when it carries neither tag). It counts only with a reason
-    and an expiry date that is today or later and at most `maximumExemptionDays` ahead."""
-    tags = tags_of(secret.props)
+    and an expiry date that is today or later and at most `maximumExemptionDays` ahead. Only the
+    secret's own `tags` are read: `tagsAll` adds the provider's default tags, and an exemption
+    there would exempt every secret of the stack at once."""
+    tags = dict(known_items(get(secret.props, "tags", default={})))
     if ROTATION_EXEMPT_TAG not in tags and ROTATION_EXEMPT_UNTIL_TAG not in tags:
         return None
     reason = str(tags.get(ROTATION_EXEMPT_TAG) or "").strip()
@@ -181,6 +191,85 @@ def rotation_exemptions(stack: Stack, config: Any) -> list[Exemption]:
     """Every secret of the stack that carries an exemption tag (what `groundwork check` lists)."""
     found = (rotation_exemption(secret, config) for secret in stack.of_type(SECRET))
     return [e for e in found if e is not None]
+
+
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(hours?|days?)\s*\)$", re.IGNORECASE)
+_CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""The longest each month can be (February of a leap year)."""
+
+
+def _month(value: str) -> int | None:
+    value = value.strip().upper()
+    if value.isdigit() and 1 <= int(value) <= 12:
+        return int(value)
+    return _MONTHS.get(value)
+
+
+def _cron_months(field: str) -> set[int] | None:
+    """The months a cron month field runs in (`*`, `1,4`, `JAN-JUN`, `*/2`, `3/3`), or None."""
+    months: set[int] = set()
+    for item in field.split(","):
+        span, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else (None if step_text else 1)
+        if step is None:
+            return None
+        if span in ("*", "?"):
+            first, last = 1, 12
+        elif "-" in span:
+            low, high = (_month(v) for v in span.split("-", 1))
+            if low is None or high is None:
+                return None
+            first, last = low, high
+        else:
+            single = _month(span)
+            if single is None:
+                return None
+            first, last = single, (12 if step_text else single)
+        months |= set(range(first, last + 1, step)) if first <= last else \
+            set(range(first, 13)) | set(range(1, last + 1))
+    return months
+
+
+def schedule_problem(expression: str, maximum: int) -> str | None:
+    """Why a Secrets Manager `rate()`/`cron()` schedule can leave more than `maximum` days
+    between rotations (None when it can't). A cron schedule is judged by its months: the
+    longest run of months without a rotation, at their longest (31 days, February 29), and
+    months too short for the day of the month it names never rotate. A year other than `*`
+    stops rotating after it."""
+    expression = expression.strip()
+    rate = _RATE.match(expression)
+    if rate:
+        days = int(rate.group(1)) / (24 if rate.group(2).lower().startswith("hour") else 1)
+        return f"rotates every {days:g} days; at most {maximum}" if days > maximum else None
+    cron = _CRON.match(expression)
+    fields = cron.group(1).split() if cron else []
+    if len(fields) not in (5, 6):
+        return "is not a rate() or cron() expression the pack can read"
+    if len(fields) == 6 and fields[5] != "*":
+        return f"only rotates in the year(s) {fields[5]}"
+    months = _cron_months(fields[3])
+    if not months:
+        return "has a month field the pack can't read"
+    day = fields[2]
+    if day.isdigit():
+        months = {m for m in months if _MONTH_DAYS[m - 1] >= int(day)}
+        if not months:
+            return f"names day {day}, which none of its months has"
+    longest = 0
+    for start in sorted(months):  # the gap from a rotation in `start` to the next month with one
+        gap, month = 0, start
+        while True:
+            gap += _MONTH_DAYS[month - 1]
+            month = month % 12 + 1
+            if month in months:
+                break
+        longest = max(longest, gap)
+    if longest > maximum:
+        return f"can leave up to {longest} days between rotations; at most {maximum}"
+    return None
 
 
 @stack_rule(
@@ -220,6 +309,12 @@ def secretsmanager_rotation(stack: Stack, config) -> Iterator[tuple[PolicyResour
                 yield secret, f"rotates every {int(days)} days; at most {maximum}"
             elif days is None and not present(rules, "scheduleExpression"):
                 yield secret, f"rotation '{rotation.name}' has no schedule"
+            elif days is None:
+                schedule = known(rules, "scheduleExpression")
+                if isinstance(schedule, str):  # unknown during preview: judged when known
+                    problem = schedule_problem(schedule, maximum)
+                    if problem:
+                        yield secret, f"rotation '{rotation.name}' schedule {schedule!r} {problem}"
 
 
 @resource_rule(
@@ -327,6 +422,32 @@ def tls_only_problem(st: Statement, arns: list[str]) -> str | None:
     return None
 
 
+def _tls_document_problem(policy: Any, arns: list[str]) -> str | None:
+    """Why one policy document has no TLS-only statement for the bucket (`arns`), or None."""
+    candidates = [st for st in statements(policy)
+                  if st.effect == "Deny" or st.condition_values("aws:SecureTransport")]
+    if any(tls_only_problem(st, arns) is None for st in candidates):
+        return None
+    if not candidates:
+        return "has no policy denying aws:SecureTransport=false"
+    why = "; ".join(f"statement {st.label} {tls_only_problem(st, arns)}" for st in candidates)
+    return f"has no policy statement that denies all of S3 without TLS ({why})"
+
+
+def bucket_holders(stack: Stack, bucket: PolicyResource, types: Sequence[str]) -> list[PolicyResource]:
+    """The resources of `types` (policies, ACLs) that set this bucket's policy or ACL."""
+    return stack.referring(bucket, list(types), "bucket")
+
+
+def orphan_holders(stack: Stack, types: Sequence[str]) -> list[PolicyResource]:
+    """Policies or ACLs of `types` for a bucket the stack doesn't declare (an existing bucket
+    named by value): they replace that bucket's policy or ACL, so they are judged on their own."""
+    return [h for h in stack.of_type(*types) if not stack.referenced(h, "bucket", BUCKETS)]
+
+
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-eusc")
+
+
 @stack_rule(
     "s3-tls-only",
     control="S3.5",
@@ -337,21 +458,29 @@ def tls_only_problem(st: Statement, arns: list[str]) -> str | None:
     types=[*BUCKETS, BUCKET_POLICY],
 )
 def s3_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """A bucket has one policy in AWS: a second `BucketPolicy`, or the bucket's own `policy`
+    input next to one, replaces the other when it applies (whichever comes last), so every
+    policy that may end up on the bucket is judged on its own. A `BucketPolicy` for a bucket the
+    stack doesn't declare is judged against the bucket it names."""
     for bucket in stack.of_type(*BUCKETS):
-        policies = stack.referring(bucket, [BUCKET_POLICY], "bucket")
-        documents = [get(p.props, "policy") for p in policies]
+        holders = [(p.name, get(p.props, "policy")) for p in bucket_holders(stack, bucket, [BUCKET_POLICY])]
         if present(bucket.props, "policy"):
-            documents.append(get(bucket.props, "policy"))
+            holders.append((f"{bucket.name} (inline)", get(bucket.props, "policy")))
         arns = _bucket_arns(bucket)
-        candidates = [st for d in documents for st in statements(d)
-                      if st.effect == "Deny" or st.condition_values("aws:SecureTransport")]
-        if any(tls_only_problem(st, arns) is None for st in candidates):
-            continue
-        if not candidates:
+        if not holders:
             yield bucket, "has no policy denying aws:SecureTransport=false"
-            continue
-        why = "; ".join(f"statement {st.label} {tls_only_problem(st, arns)}" for st in candidates)
-        yield bucket, f"has no policy statement that denies all of S3 without TLS ({why})"
+        for name, policy in holders:
+            problem = _tls_document_problem(policy, arns)
+            if problem:
+                yield bucket, (problem if len(holders) == 1 else f"policy '{name}' {problem}")
+    for holder in orphan_holders(stack, [BUCKET_POLICY]):
+        name = known(holder.props, "bucket")
+        if not isinstance(name, str) or not name:
+            continue  # unknown during preview: judged when it is known
+        problems = [_tls_document_problem(get(holder.props, "policy"), [f"arn:{p}:s3:::{name}"])
+                    for p in _PARTITIONS]
+        if all(problems):
+            yield holder, f"sets the policy of bucket '{name}' (not in this stack) and {problems[0]}"
 
 
 # S3.6 -----------------------------------------------------------------------------------------
@@ -512,10 +641,22 @@ def prod_stateful_protected(props, args, config) -> Iterator[str]:
         yield "is not protected from pulumi destroy"
 
 
+REFERENCE_VARIABLE_TYPES = frozenset({"PARAMETER_STORE", "SECRETS_MANAGER"})
+"""CodeBuild variable types whose value names a parameter or secret (only PLAINTEXT holds it)."""
+
+
 def _environment_pairs(value: Any) -> Iterator[tuple[str, Any]]:
-    """name/value pairs of an `environment` input: {variables: {..}}, {..} or [{name, value}]."""
+    """name/value pairs of an `environment` input: {variables: {..}} (Lambda), {..},
+    [{name, value}], or CodeBuild's {environmentVariables: [{name, value, type}]}."""
     if is_map(value):
         inner = known(value, "variables")
+        variables = known(value, "environmentVariables")
+        if is_list(variables):
+            for entry in variables:
+                kind = str(known(entry, "type") or "PLAINTEXT").upper()
+                if has_key(entry, "name") and kind not in REFERENCE_VARIABLE_TYPES:
+                    yield str(known(entry, "name", "")), known(entry, "value")
+            return
         yield from known_items(inner if is_map(inner) else value)
     elif is_list(value):
         for entry in value:
@@ -538,16 +679,25 @@ SECRET_INPUTS = {"secretString", "secretBinary", "password", "passwordWo", "auth
     types=None,
 )
 def no_plaintext_secrets(props, args, config) -> Iterator[str]:
-    """Container definitions are ECS.8's (ecs-no-secrets-in-environment)."""
-    for name, value in known_items(get(props, "tags", default={})):
+    """Container definitions are ECS.8's (ecs-no-secrets-in-environment). Tags are read from
+    `tags` and `tagsAll` (what a real preview shows, the provider's default tags included), and
+    an aws provider's own `defaultTags` are judged on the provider."""
+    for name, value in tags_of(props).items():
         why = looks_secret(str(name), value)
         if why:
             yield f"tag {name} {why}"
+    if args.resource_type == AWS_PROVIDER:
+        for name, value in provider_default_tags(props).items():
+            why = looks_secret(str(name), value)
+            if why:
+                yield f"default tag {name} {why}"
     for name, value in _environment_pairs(known(props, "environment")):
         why = looks_secret(name, value)
         if why:
             yield f"environment variable {name} {why}"
     skip = SECRET_INPUTS | {"tags", "tagsAll", "environment", "containerDefinitions"}
+    if args.resource_type == AWS_PROVIDER:
+        skip.add("defaultTags")
     if args.resource_type == "aws:ssm/parameter:Parameter" and known(props, "type") == "SecureString":
         skip.add("value")
     for key, value in known_items(props):

@@ -16,6 +16,7 @@ from pulumi_policy import PolicyResource
 
 from ._base import BUCKET_POLICY, BUCKETS, Stack, as_list, get, known, present, stack_rule
 from ._documents import grants, public_statements
+from .security import bucket_holders, orphan_holders
 
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 BUCKET_LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
@@ -24,9 +25,16 @@ BUCKET_ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions")
 WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl",
-                 "s3:PutBucketPolicy", "s3:DeleteBucket", "s3:RestoreObject")
+                 "s3:PutObjectVersionAcl", "s3:PutBucketAcl", "s3:PutBucketPolicy",
+                 "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteBucket",
+                 "s3:RestoreObject")
+"""Writes, deletes, and the actions that hand the bucket over: whoever may set its ACL or
+policy (or delete the policy) can grant themselves the rest, and a lifecycle rule expires
+every object."""
 PUBLIC_READ_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 PUBLIC_WRITE_ACLS = {"public-read-write"}
+READ_PERMISSIONS = {"READ", "FULL_CONTROL"}
+WRITE_PERMISSIONS = {"WRITE", "WRITE_ACP", "FULL_CONTROL"}
 EVERYONE_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 
@@ -48,27 +56,46 @@ def _acl_grants(value: object) -> Iterator[tuple[str, str]]:
             yield uri, str(permission)
 
 
-def _public_acl(stack: Stack, bucket: PolicyResource, canned: set[str], permissions: set[str]) -> list[str]:
+def _acl_problems(props: object, canned: set[str], permissions: set[str]) -> list[str]:
     problems = []
-    holders = [bucket.props, *(a.props for a in stack.referring(bucket, list(BUCKET_ACL), "bucket"))]
-    for props in holders:
-        acl = known(props, "acl")
-        if isinstance(acl, str) and acl in canned:
-            problems.append(f"has the canned ACL {acl!r}")
-        for uri, permission in _acl_grants(props):
-            if uri in EVERYONE_GROUPS and permission in permissions:
-                problems.append(f"grants {permission} to {uri.rsplit('/', 1)[-1]}")
+    acl = known(props, "acl")
+    if isinstance(acl, str) and acl in canned:
+        problems.append(f"has the canned ACL {acl!r}")
+    for uri, permission in _acl_grants(props):
+        if uri in EVERYONE_GROUPS and permission in permissions:
+            problems.append(f"grants {permission} to {uri.rsplit('/', 1)[-1]}")
+    return problems
+
+
+def _public_acl(stack: Stack, bucket: PolicyResource, canned: set[str], permissions: set[str]) -> list[str]:
+    holders = [bucket.props, *(a.props for a in bucket_holders(stack, bucket, BUCKET_ACL))]
+    return [p for props in holders for p in _acl_problems(props, canned, permissions)]
+
+
+def _statement_problems(holder: str, document: object, actions: tuple[str, ...]) -> list[str]:
+    problems = []
+    for st in public_statements(document):
+        hit = [a for a in actions if grants(st, a)]
+        if hit:
+            problems.append(f"policy '{holder}' statement {st.label} lets anyone {', '.join(hit)}")
     return problems
 
 
 def _public_grants(stack: Stack, bucket: PolicyResource, actions: tuple[str, ...]) -> list[str]:
-    problems = []
-    for holder, document in _policies(stack, bucket):
-        for st in public_statements(document):
-            hit = [a for a in actions if grants(st, a)]
-            if hit:
-                problems.append(f"policy '{holder}' statement {st.label} lets anyone {', '.join(hit)}")
-    return problems
+    return [p for holder, document in _policies(stack, bucket)
+            for p in _statement_problems(holder, document, actions)]
+
+
+def _orphans(stack: Stack, actions: tuple[str, ...], canned: set[str],
+             permissions: set[str]) -> Iterator[tuple[PolicyResource, str]]:
+    """Policies and ACLs for a bucket the stack doesn't declare (an existing bucket named by
+    value): they replace that bucket's policy or ACL, so they are judged on their own."""
+    for policy in orphan_holders(stack, [BUCKET_POLICY]):
+        for problem in _statement_problems(policy.name, get(policy.props, "policy"), actions):
+            yield policy, problem
+    for acl in orphan_holders(stack, BUCKET_ACL):
+        for problem in _acl_problems(acl.props, canned, permissions):
+            yield acl, problem
 
 
 @stack_rule(
@@ -82,8 +109,9 @@ def _public_grants(stack: Stack, bucket: PolicyResource, actions: tuple[str, ...
 def s3_no_public_read(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     for bucket in stack.of_type(*BUCKETS):
         for problem in (_public_grants(stack, bucket, READ_ACTIONS)
-                        + _public_acl(stack, bucket, PUBLIC_READ_ACLS, {"READ", "FULL_CONTROL"})):
+                        + _public_acl(stack, bucket, PUBLIC_READ_ACLS, READ_PERMISSIONS)):
             yield bucket, problem
+    yield from _orphans(stack, READ_ACTIONS, PUBLIC_READ_ACLS, READ_PERMISSIONS)
 
 
 @stack_rule(
@@ -96,9 +124,10 @@ def s3_no_public_read(stack: Stack, config) -> Iterator[tuple[PolicyResource, st
 )
 def s3_no_public_write(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     for bucket in stack.of_type(*BUCKETS):
-        acl = _public_acl(stack, bucket, PUBLIC_WRITE_ACLS, {"WRITE", "WRITE_ACP", "FULL_CONTROL"})
+        acl = _public_acl(stack, bucket, PUBLIC_WRITE_ACLS, WRITE_PERMISSIONS)
         for problem in _public_grants(stack, bucket, WRITE_ACTIONS) + acl:
             yield bucket, problem
+    yield from _orphans(stack, WRITE_ACTIONS, PUBLIC_WRITE_ACLS, WRITE_PERMISSIONS)
 
 
 @stack_rule(
