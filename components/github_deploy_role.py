@@ -102,7 +102,7 @@ PREVIEW_DECRYPT = "kms:Decrypt"
 EC2_CREATE = ("ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateSecurityGroup", "ec2:CreateRouteTable",
               "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:AllocateAddress",
               "ec2:CreateVpcEndpoint", "ec2:CreateFlowLogs", "ec2:AuthorizeSecurityGroupIngress",
-              "ec2:AuthorizeSecurityGroupEgress")
+              "ec2:AuthorizeSecurityGroupEgress", "ec2:CreateVpcBlockPublicAccessExclusion")
 """EC2 creates that carry tags (TagSpecifications): allowed with the stack's Environment tag in
 the request."""
 EC2_CHANGE = (
@@ -118,7 +118,8 @@ EC2_CHANGE = (
     "ec2:DisassociateAddress", "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint",
     "ec2:DeleteVpcEndpoints", "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:CreateNetworkAclEntry",
     "ec2:ReplaceNetworkAclEntry", "ec2:DeleteNetworkAclEntry", "ec2:ReplaceNetworkAclAssociation",
-    "ec2:CreateTags", "ec2:DeleteTags")
+    "ec2:CreateVpcBlockPublicAccessExclusion", "ec2:ModifyVpcBlockPublicAccessExclusion",
+    "ec2:DeleteVpcBlockPublicAccessExclusion", "ec2:CreateTags", "ec2:DeleteTags")
 """EC2 changes (and the creates that also authorise against an existing parent: a subnet's VPC,
 a rule's security group): allowed on resources tagged with the stack's Environment."""
 RDS_ACTIONS = (

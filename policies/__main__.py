@@ -120,6 +120,7 @@ PolicyPack(
         rules.account.guardduty_ecs_runtime_monitoring,
         rules.account.securityhub_fsbp_enabled,
         rules.account.ebs_encryption_by_default,
+        rules.account.vpc_block_public_access,
         rules.account.s3_account_public_access_block,
         rules.account.iam_password_policy_strong,
         rules.account.iam_password_policy_length,

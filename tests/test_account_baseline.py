@@ -367,6 +367,21 @@ def test_ebs_default_encryption_and_account_public_access_block(account):
                                         "restrictPublicBuckets"))
 
 
+def test_vpc_block_public_access_blocks_ingress_account_wide(account):
+    """FSBP EC2.172: internet-gateway ingress blocked in the region; the env stacks' Network
+    excludes its public subnets (tests/test_network.py), NAT egress keeps working."""
+    assert account.one("ec2.VpcBlockPublicAccessOptions").inputs == {
+        "internetGatewayBlockMode": "block-ingress"}
+
+
+def test_vpc_block_public_access_can_be_left_off_or_refused_when_misspelt():
+    from groundwork.components.account.account_settings import AccountSettingsSettings
+
+    assert AccountSettingsSettings(vpc_block_public_access="off").vpc_block_public_access == "off"
+    with pytest.raises(ValueError, match="vpc_block_public_access"):
+        AccountSettingsSettings(vpc_block_public_access="block")
+
+
 def test_alternate_security_contact(account):
     contact = account.one("account.AlternativeContact").inputs
     assert contact["alternateContactType"] == "SECURITY"

@@ -307,6 +307,10 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("ec2:CreateVpcEndpoint", f"{EC2}:route-table/rtb-1"),
         ("ec2:ModifyVpcEndpoint", f"{EC2}:vpc-endpoint/vpce-1"),
         ("ec2:DeleteVpcEndpoints", f"{EC2}:vpc-endpoint/vpce-1")],
+    "aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion": [
+        ("ec2:CreateVpcBlockPublicAccessExclusion", f"{EC2}:vpc-block-public-access-exclusion/exclusion-1"),
+        ("ec2:CreateVpcBlockPublicAccessExclusion", f"{EC2}:subnet/subnet-1"),
+        ("ec2:DeleteVpcBlockPublicAccessExclusion", f"{EC2}:vpc-block-public-access-exclusion/exclusion-1")],
     "aws:ec2/flowLog:FlowLog": [("ec2:CreateFlowLogs", f"{EC2}:vpc-flow-log/fl-1"),
                                 ("ec2:CreateFlowLogs", f"{EC2}:vpc/vpc-1"),
                                 ("ec2:DeleteFlowLogs", f"{EC2}:vpc-flow-log/fl-1"),
@@ -891,18 +895,28 @@ def test_a_write_action_in_the_preview_policy_is_refused(monkeypatch):
 
 
 def test_deploy_role_cannot_change_account_wide_vpc_settings():
-    """VPC Block Public Access is account-wide and not managed by the stack: CI must not be able
-    to change it (nor anything else account-wide in EC2)."""
+    """VPC Block Public Access is account-wide and belongs to the account program: CI must not be
+    able to change it (nor anything else account-wide in EC2). It may manage the exclusions of
+    its own environment's public subnets only: every statement granting them is conditioned on
+    the stack's Environment tag."""
     from groundwork.components.github_deploy_role import deploy_policies
 
     docs = deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
                            role_name="groundwork-prod-github-deploy", account_id="123456789012",
                            region="us-east-1")
-    actions = [a for doc in docs.values()
-               for st in doc["Statement"] if st["Effect"] == "Allow"
-               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+    allows = [st for doc in docs.values() for st in doc["Statement"] if st["Effect"] == "Allow"]
+
+    def actions_of(st: dict) -> list[str]:
+        return [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+
+    actions = [a for st in allows for a in actions_of(st)]
     assert actions
-    assert not [a for a in actions if "BlockPublicAccess" in a or a in ("ec2:*", "*")]
+    assert not [a for a in actions if "BlockPublicAccessOptions" in a or a in ("ec2:*", "*")]
+    exclusions = [st for st in allows if any("BlockPublicAccessExclusion" in a for a in actions_of(st))]
+    assert exclusions
+    for st in exclusions:
+        keys = {k for condition in st.get("Condition", {}).values() for k in condition}
+        assert keys & {"aws:RequestTag/Environment", "aws:ResourceTag/Environment"}, st
 
 
 # --------------------------------------------------------------------------------------------

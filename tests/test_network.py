@@ -122,6 +122,19 @@ def test_dev_compute_shares_the_single_nat(dev):
         assert route["natGatewayId"] == nat.id
 
 
+def test_only_the_public_subnets_are_excluded_from_vpc_block_public_access(prod, dev):
+    """With the account's VPC Block Public Access on (block-ingress, FSBP EC2.172), only the
+    public tier (ALB, NAT) stays reachable: one allow-bidirectional exclusion per public subnet."""
+    for plan in (prod, dev):
+        subnets = {r.id: r.inputs for r in plan.of_type("aws:ec2/subnet:Subnet")}
+        exclusions = plan.of_type("aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion")
+        excluded = sorted(subnets[e.inputs["subnetId"]]["tags"]["Tier"] for e in exclusions)
+        public = sorted(t["tags"]["Tier"] for t in subnets.values() if t["tags"]["Routing"] == "public")
+        assert excluded == public and public
+        assert {e.inputs["internetGatewayExclusionMode"] for e in exclusions} == {"allow-bidirectional"}
+        assert all("vpcId" not in e.inputs for e in exclusions)  # never the whole VPC
+
+
 def test_public_subnets_route_to_the_internet_gateway(prod):
     igw = prod.one("aws:ec2/internetGateway:InternetGateway")
     public = [s for s in prod.of_type(SUBNET) if tags_of(s)["Tier"] == "public"]
@@ -405,7 +418,8 @@ def test_two_networks_have_distinct_urns_and_aws_names(two):
     main, analytics = two.one(COMPONENT, "main"), two.one(COMPONENT, "analytics")
     children = {"main": list(two.descendants(main)), "analytics": list(two.descendants(analytics))}
     # main: no interface endpoint but EC2's (so its group and rule too); both: the default ACL
-    assert len(children["main"]) == 40 and len(children["analytics"]) == 36
+    # and a Block Public Access exclusion per public subnet
+    assert len(children["main"]) == 42 and len(children["analytics"]) == 38
     urns = [r.urn for r in two.resources]
     assert [u for u, n in Counter(urns).items() if n > 1] == []
     for owner, records in children.items():

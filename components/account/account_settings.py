@@ -16,7 +16,7 @@ per region: in a second region's stack switch the global ones off.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -99,6 +99,11 @@ class AccountSettingsSettings(ArgsModel):
     s3_account_public_access_block: bool = True
     """Block public access for every bucket of the account, all four settings (default true,
     S3.1)."""
+    vpc_block_public_access: Literal["block-ingress", "block-bidirectional", "off"] = "block-ingress"
+    """VPC Block Public Access for the region (default block-ingress, FSBP EC2.172: nothing in
+    any VPC is reachable from the internet except subnets excluded on purpose, which groundwork's
+    `Network` does for its public tiers; NAT egress keeps working. `block-bidirectional` also cuts
+    NAT egress; `off` leaves the account as AWS creates it)."""
     password_policy_enabled: bool = True
     """Manage the IAM password policy (default true)."""
     password_policy: PasswordPolicySettings = Field(default_factory=PasswordPolicySettings)
@@ -128,8 +133,8 @@ class AccountSettings(pulumi.ComponentResource):
     and the alternate security contact.
 
     `AccountSettings(name, AccountSettingsArgs(...), opts)`. Children (each only when on):
-    `<name>-ebs-encryption`, `<name>-ebs-key`, `<name>-s3-public-access`, `<name>-password-policy`,
-    `<name>-security-contact`.
+    `<name>-ebs-encryption`, `<name>-ebs-key`, `<name>-s3-public-access`,
+    `<name>-vpc-block-public-access`, `<name>-password-policy`, `<name>-security-contact`.
     """
 
     def __init__(self, name: str, args: AccountSettingsArgs | None = None,
@@ -153,6 +158,12 @@ class AccountSettings(pulumi.ComponentResource):
                 block_public_policy=True,
                 ignore_public_acls=True,
                 restrict_public_buckets=True,
+                opts=child_opts(self),
+            )
+        if args.vpc_block_public_access != "off":
+            self.resources["vpc_bpa"] = aws.ec2.VpcBlockPublicAccessOptions(
+                f"{name}-vpc-block-public-access",
+                internet_gateway_block_mode=args.vpc_block_public_access,
                 opts=child_opts(self),
             )
         if args.password_policy_enabled:

@@ -131,7 +131,12 @@ class NetworkSettings(ArgsModel):
     """VPC flow logs to a KMS-encrypted log group: always on (default: ALL traffic, kept 365
     days)."""
     endpoints: EndpointsSettings = Field(default_factory=EndpointsSettings)
-    """VPC endpoints (default: S3 gateway only)."""
+    """VPC endpoints (default: the S3 gateway and the EC2 API interface endpoint)."""
+    block_public_access_exclusions: bool = True
+    """Exclude the public tiers' subnets from VPC Block Public Access, both ways (default on:
+    with the account baseline's block-ingress (FSBP EC2.172) the ALB and a NAT instance stay
+    reachable and everything else in the VPC stays unreachable; free, and harmless while the
+    account's BPA is off)."""
 
     @field_validator("cidr")
     @classmethod
@@ -466,6 +471,8 @@ class Network(pulumi.ComponentResource):
                 opts=self._opts(f"{s.tier}-{s.az}"),
             ))
 
+        self.block_public_access_exclusions = (self._block_public_access_exclusions()
+                                               if args.block_public_access_exclusions else [])
         self.default_network_acl = self._default_network_acl()
         self.nat_gateways = self._nat_gateways()
         self.nat_instances = self._nat_instances()
@@ -507,6 +514,24 @@ class Network(pulumi.ComponentResource):
         if self.args.legacy_child_aliases:
             kwargs["aliases"] = [pulumi.Alias(name=part)]
         return child_opts(self, **kwargs)
+
+    def _block_public_access_exclusions(self) -> list[aws.ec2.VpcBlockPublicAccessExclusion]:
+        """One allow-bidirectional exclusion per public-tier subnet: VPC Block Public Access
+        (an account setting) then blocks the internet everywhere else (docs/network.md)."""
+        exclusions = []
+        for tier, subnets in self.subnets.items():
+            planned = self.plan.tier(tier)
+            if planned[0].routing != "public":
+                continue
+            for p, subnet in zip(planned, subnets, strict=True):
+                exclusions.append(aws.ec2.VpcBlockPublicAccessExclusion(
+                    self._child(f"{tier}-{p.az}-bpa-exclusion"),
+                    subnet_id=subnet.id,
+                    internet_gateway_exclusion_mode="allow-bidirectional",
+                    tags=self._naming.tagged(self._naming.name(tier, p.az, "bpa-exclusion")),
+                    opts=self._opts(f"{tier}-{p.az}-bpa-exclusion"),
+                ))
+        return exclusions
 
     def _default_network_acl(self) -> aws.ec2.DefaultNetworkAcl:
         """Take over the VPC's default network ACL (FSBP EC2.21): SSH and RDP from the internet

@@ -55,6 +55,7 @@ SECURITY_HUB = "aws:securityhub/account:Account"
 SECURITY_HUB_V2 = "aws:securityhub/accountV2:AccountV2"
 STANDARDS_SUBSCRIPTION = "aws:securityhub/standardsSubscription:StandardsSubscription"
 EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+VPC_BPA = "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions"
 ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
 ALTERNATE_CONTACT = "aws:account/alternativeContact:AlternativeContact"
@@ -69,6 +70,7 @@ ACCOUNT_MARKERS = (
     SECURITY_HUB,
     SECURITY_HUB_V2,
     EBS_DEFAULT_ENCRYPTION,
+    VPC_BPA,
     ACCOUNT_PAB,
     PASSWORD_POLICY,
     ALTERNATE_CONTACT,
@@ -539,6 +541,29 @@ def ebs_encryption_by_default(stack: Stack, config) -> Iterator[tuple[PolicyReso
     for setting in settings:
         if is_false(get(setting.props, "enabled")):
             yield setting, "switches EBS encryption by default off (enabled false)"
+
+
+BPA_BLOCKING = ("block-ingress", "block-bidirectional")
+
+
+@stack_rule(
+    "vpc-block-public-access",
+    control="EC2.172",
+    description="VPC Block Public Access blocks internet-gateway traffic in the account's region "
+    "(block-ingress or block-bidirectional; an account baseline must declare it).",
+    fix="aws.ec2.VpcBlockPublicAccessOptions(internet_gateway_block_mode='block-ingress'), with "
+    "groundwork's Network excluding its public subnets (account program: "
+    "account_settings.vpc_block_public_access)",
+    types=[VPC_BPA],
+)
+def vpc_block_public_access(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    options = stack.of_type(VPC_BPA)
+    if not options:
+        yield from _missing(stack, "VPC Block Public Access (ec2.VpcBlockPublicAccessOptions)")
+    for option in options:
+        mode = get(option.props, "internetGatewayBlockMode")
+        if mode not in BPA_BLOCKING:
+            yield option, f"leaves internet-gateway traffic unblocked (internetGatewayBlockMode {mode!r})"
 
 
 @stack_rule(

@@ -108,13 +108,11 @@ CONTROLS: tuple[Control, ...] = (
     _c("EC2.21", F, "Network ACLs should not allow ingress from 0.0.0.0/0 to port 22 or port 3389",
        "Network (default NACL)"),
     _c("EC2.172", F, "EC2 VPC Block Public Access settings should block internet gateway traffic",
-       "the account's VPC Block Public Access", DEVIATION,
-       "blocking internet-gateway traffic account-wide would cut the public ALB and the NAT "
-       "gateways off; groundwork keeps subnets private by routing (EC2.15, no public IPs)"),
+       "account program: AccountSettings (block-ingress); Network excludes its public subnets"),
     *(_c(cid, NIST, f"VPCs should be configured with an interface endpoint for {svc}", "Network",
          DEVIATION, "AWS lists it for NIST SP 800-53 r5 (third-party mappings also place it under "
          "FSBP, UNCONFIRMED); an interface endpoint costs about $7.30 a month per AZ, and the tasks "
-         "reach the service through the NAT path, so it stays opt-in")
+         "reach the service through the NAT path, so it stays opt-in (`network.endpoints.interface`)")
       for cid, svc in (("EC2.55", "ECR API"), ("EC2.56", "Docker Registry"), ("EC2.57", "Systems Manager"))),
     # --- EC2 instances (the NAT instance of network.nat: instance) ----------------------------
     _c("EC2.3", F, "Attached EBS volumes should be encrypted at rest", "NAT instance"),
