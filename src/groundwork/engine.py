@@ -151,6 +151,7 @@ class PlanResult:
     """The validated environment for groundwork's own program; None for any other program
     (its config went to the program as Pulumi config, unvalidated)."""
     resources: list[ResourceRecord]
+    """Every resource, in the order the program declared them (deterministic run to run)."""
     stack_outputs: dict[str, Any]
     log: list[str]
     """Messages the program logged (warnings, errors) during the run."""
@@ -172,7 +173,7 @@ class PlanResult:
 
     def of_type(self, type_: str) -> list[ResourceRecord]:
         """Every resource of a type, given as the token (`aws:rds/instance:Instance`) or short
-        (`rds.Instance`), in registration order."""
+        (`rds.Instance`), in declaration order."""
         return [r for r in self.resources if r.type == type_ or short_type(r.type) == type_]
 
     def named(self, name: str) -> list[ResourceRecord]:
