@@ -8,6 +8,8 @@ What moto (5.2) models and what it doesn't, and how it's handled:
   Account alternate contacts and Budgets (budgets and their notifications): real moto calls.
 - Security Hub: moto has `describe_hub` but no `get_enabled_standards`, so the securityhub client
   is a `botocore.stub.Stubber` in every test that runs that check (the CLI tests skip it).
+- VPC Block Public Access: moto has no model of it; that one EC2 call is a Stubber (the other
+  EC2 calls go to moto), and the CLI tests skip the check.
 - Budgets: moto has no `describe_subscribers_for_notification`; the check doesn't call it (AWS
   refuses a notification without subscribers, so a notification is enough).
 - Errors that mean "can't look" (AccessDenied) are stubbed: they give UNKNOWN, which exits 1.
@@ -195,8 +197,31 @@ def securityhub_stub(*, enabled: bool = True, standards: list[dict[str, Any]] | 
     return client
 
 
+class _Ec2WithBlockPublicAccess:
+    """moto's EC2 client, plus VPC Block Public Access, which moto doesn't model: that one call
+    is answered by a Stubber (so the answer is checked against botocore's model of the API)."""
+
+    def __init__(self, mode: str):
+        self._bpa = boto3.client("ec2", region_name=REGION)
+        stub = Stubber(self._bpa)
+        stub.add_response("describe_vpc_block_public_access_options", {
+            "VpcBlockPublicAccessOptions": {"AwsRegion": REGION, "InternetGatewayBlockMode": mode,
+                                            "State": "update-complete"}}, {})
+        stub.activate()
+
+    def describe_vpc_block_public_access_options(self, **kwargs: Any) -> Any:
+        return self._bpa.describe_vpc_block_public_access_options(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(c("ec2"), name)
+
+
+def ec2_with_bpa(mode: str = "block-ingress") -> Any:
+    return _Ec2WithBlockPublicAccess(mode)
+
+
 def clients(overrides: dict[str, Any] | None = None) -> Callable[[str], Any]:
-    found = {"securityhub": securityhub_stub(), **(overrides or {})}
+    found = {"securityhub": securityhub_stub(), "ec2": ec2_with_bpa(), **(overrides or {})}
 
     def factory(name: str) -> Any:
         return found[name] if name in found else c(name)
@@ -220,6 +245,16 @@ def not_passing(results: dict[str, verify.AccountResult]) -> dict[str, tuple[str
 # --------------------------------------------------------------------------------------------
 # healthy
 # --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "status"), [("block-ingress", "PASS"), ("block-bidirectional", "PASS"),
+                                            ("off", "FAIL")])
+def test_vpc_block_public_access_must_block_internet_gateway_traffic(aws, mode, status):
+    healthy_account()
+    results = run(ec2=ec2_with_bpa(mode))
+    assert results["vpc_block_public_access"].status == status
+    assert not_passing(results) == ({} if status == "PASS" else {
+        "vpc_block_public_access": ("FAIL", "VPC Block Public Access is off")})
 
 
 def test_a_healthy_account_passes_every_check(aws):
@@ -558,7 +593,7 @@ def test_an_access_error_is_unknown_not_pass_or_fail(aws):
 
 
 def test_an_empty_account_fails_every_check(aws):
-    results = run(securityhub=securityhub_stub(enabled=False))
+    results = run(securityhub=securityhub_stub(enabled=False), ec2=ec2_with_bpa("off"))
     assert {k: r.status for k, r in results.items()} == dict.fromkeys(verify.ACCOUNT_CHECKS, "FAIL")
 
 
@@ -576,6 +611,7 @@ def test_skip_names_are_checks_or_account_program_sections():
     assert verify.resolve_skips(["account_settings"]) == {
         "ebs_encryption",
         "s3_public_access_block",
+        "vpc_block_public_access",
         "password_policy",
         "security_contact",
     }
@@ -587,7 +623,9 @@ def test_skipped_checks_are_not_run_even_when_the_service_is_off(aws):
     healthy_account()
     _delete_guardduty()
     expect = verify.AccountExpectations(region=REGION).skipping(["guardduty", "securityhub"], "--skip")
-    verifier = verify.AccountVerifier(expect, clients=lambda name: c(name))  # no securityhub stub needed
+    ec2 = ec2_with_bpa()
+    # no securityhub stub needed: it is skipped
+    verifier = verify.AccountVerifier(expect, clients=lambda name: ec2 if name == "ec2" else c(name))
     results = {r.check: r for r in verifier.run()}
     assert not_passing(results) == {
         "guardduty": ("SKIP", "SKIP: --skip"),
@@ -662,7 +700,7 @@ def test_cli_exit_codes_json_and_skip(aws, tmp_path: Path):
         "--region",
         REGION,
         "--skip",
-        "securityhub",
+        "securityhub,vpc_block_public_access",
         "--json",
         str(out),
     ]
@@ -705,7 +743,8 @@ def test_cli_reads_the_account_programs_config_by_default(aws, tmp_path: Path, m
     monkeypatch.setattr(account_module, "account_from_file", spy)
     env = {"COLUMNS": "200", "NO_COLOR": "1"}
     result = CliRunner().invoke(
-        app, ["verify", "account", "--skip", "securityhub", "--json", str(tmp_path / "v.json")], env=env
+        app, ["verify", "account", "--skip", "securityhub,vpc_block_public_access", "--json",
+              str(tmp_path / "v.json")], env=env
     )
     assert result.exit_code == 1, result.output
     assert read == [("main", ACCOUNT_PROJECT_DIR)]
@@ -722,13 +761,14 @@ def test_cli_reads_the_account_programs_config_by_default(aws, tmp_path: Path, m
     result = CliRunner().invoke(
         app,
         ["verify", "account", "--project-dir", str(project), "--account-stack", "org",
-         "--skip", "securityhub", "--json", str(tmp_path / "org.json")],
+         "--skip", "securityhub,vpc_block_public_access", "--json", str(tmp_path / "org.json")],
         env=env,
     )
     assert result.exit_code == 1, result.output
     assert read[-1] == ("org", project.resolve())
     statuses = {r["check"]: r["status"] for r in json.loads((tmp_path / "org.json").read_text())["results"]}
-    assert {k for k, v in statuses.items() if v == "SKIP"} == {"cloudtrail", "guardduty", "securityhub"}
+    assert {k for k, v in statuses.items() if v == "SKIP"} == {"cloudtrail", "guardduty", "securityhub",
+                                                              "vpc_block_public_access"}
     assert statuses["config"] == "FAIL"
     missing = CliRunner().invoke(app, ["verify", "account", "--account-stack", "nope"])
     assert missing.exit_code == 2

@@ -442,8 +442,8 @@ def verify(
     boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs.
 
     `groundwork verify account` checks the account baseline instead (CloudTrail, Config, GuardDuty,
-    Security Hub, EBS default encryption, S3 account Block Public Access, password policy, security
-    contact, budget): PASS/FAIL/SKIP/UNKNOWN per check; exit 1 on any FAIL or UNKNOWN."""
+    Security Hub, EBS default encryption, S3 account and VPC Block Public Access, password policy,
+    security contact, budget): PASS/FAIL/SKIP/UNKNOWN per check; exit 1 on any FAIL or UNKNOWN."""
     from groundwork import verify as checks
     from groundwork.stacks.config import load_environment
     from groundwork.stacks.loader import read_stack_file

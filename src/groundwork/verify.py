@@ -424,12 +424,14 @@ def render(stack: str, results: list[CheckResult]) -> Any:
 AccountStatus = Literal["PASS", "FAIL", "SKIP", "UNKNOWN"]
 
 ACCOUNT_CHECKS = ("cloudtrail", "config", "guardduty", "securityhub", "ebs_encryption",
-                  "s3_public_access_block", "password_policy", "security_contact", "budget")
+                  "s3_public_access_block", "vpc_block_public_access", "password_policy",
+                  "security_contact", "budget")
 """One check per control family, in the order they print."""
 SECTION_CHECKS = {
     "audit_trail": ("cloudtrail",), "config_recorder": ("config",), "threat_detection": ("guardduty",),
     "security_hub": ("securityhub",), "budget": ("budget",),
-    "account_settings": ("ebs_encryption", "s3_public_access_block", "password_policy", "security_contact"),
+    "account_settings": ("ebs_encryption", "s3_public_access_block", "vpc_block_public_access",
+                         "password_policy", "security_contact"),
 }
 """The account program's config sections (`groundwork-account:<section>.enabled`) -> checks."""
 UNKNOWN_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
@@ -505,6 +507,9 @@ class AccountExpectations:
                             ("security_contact", "security_contact_enabled")):
             if not getattr(settings, flag):
                 skip.setdefault(check, f"account_settings.{flag} is false in the account program")
+        if settings.vpc_block_public_access == "off":
+            skip.setdefault("vpc_block_public_access",
+                            "account_settings.vpc_block_public_access is off in the account program")
         gd = config.threat_detection
         features = []
         for setting, feature in GUARDDUTY_FEATURES.items():
@@ -728,6 +733,16 @@ class AccountVerifier:
     def check_ebs_encryption(self) -> tuple[str, list[str], str]:
         on = _call(self.client("ec2"), "get_ebs_encryption_by_default").get("EbsEncryptionByDefault")
         return self.expect.region, [] if on else ["EBS encryption by default is off"], "on"
+
+    def check_vpc_block_public_access(self) -> tuple[str, list[str], str]:
+        """FSBP EC2.172: internet-gateway traffic blocked in the region (block-ingress or
+        block-bidirectional); the env stacks' public subnets are excluded on purpose."""
+        options = _call(self.client("ec2"), "describe_vpc_block_public_access_options").get(
+            "VpcBlockPublicAccessOptions", {})
+        mode = options.get("InternetGatewayBlockMode", "off")
+        if mode not in ("block-ingress", "block-bidirectional"):
+            return self.expect.region, [f"VPC Block Public Access is {mode}"], ""
+        return self.expect.region, [], f"VPC Block Public Access {mode}"
 
     def check_s3_public_access_block(self) -> tuple[str, list[str], str]:
         account = self.account_id()
