@@ -5,6 +5,8 @@ plan their own programs with, and tests read the records."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,22 @@ def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
 
 def tags_of(record: ResourceRecord) -> dict[str, str]:
     return record.inputs.get("tags", {}) or {}
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`groundwork <args>` in-process, in `cwd`, as a CompletedProcess (exit code, stdout,
+    stderr). A process per call costs about 2 s; tests/test_cli.py and the wheel test run the
+    installed command as a user does."""
+    from typer.testing import CliRunner
+
+    from groundwork.cli import app
+
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+    finally:
+        os.chdir(here)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)

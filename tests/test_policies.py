@@ -8,9 +8,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -797,9 +795,9 @@ def test_secret_in_a_service_environment_fails_the_check():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([str(Path(sys.executable).parent / "groundwork"), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180, check=False)
+    from conftest import run_cli
+
+    return run_cli(*args)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -251,9 +251,7 @@ def _project(tmp_path: Path, offset: int, stack: str = "lab") -> Path:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([str(GROUNDWORK), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return run_cli(*args, cwd=cwd)
 
 
 def test_cli_lock_then_move_exits_2_then_allow_rewrites(tmp_path: Path):
