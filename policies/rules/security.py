@@ -439,6 +439,16 @@ def bucket_holders(stack: Stack, bucket: PolicyResource, types: Sequence[str]) -
     return stack.referring(bucket, list(types), "bucket")
 
 
+def bucket_policies(stack: Stack, bucket: PolicyResource) -> list[tuple[PolicyResource, Any]]:
+    """(holder, document) of every policy that may end up on the bucket: each `BucketPolicy`
+    for it, and the bucket's own `policy` input (holder: the bucket itself). A bucket has one
+    policy in AWS, whichever applies last, so each is judged on its own."""
+    found = [(p, get(p.props, "policy")) for p in bucket_holders(stack, bucket, [BUCKET_POLICY])]
+    if present(bucket.props, "policy"):
+        found.append((bucket, get(bucket.props, "policy")))
+    return found
+
+
 def orphan_holders(stack: Stack, types: Sequence[str]) -> list[PolicyResource]:
     """Policies or ACLs of `types` for a bucket the stack doesn't declare (an existing bucket
     named by value): they replace that bucket's policy or ACL, so they are judged on their own."""
@@ -463,9 +473,8 @@ def s3_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     policy that may end up on the bucket is judged on its own. A `BucketPolicy` for a bucket the
     stack doesn't declare is judged against the bucket it names."""
     for bucket in stack.of_type(*BUCKETS):
-        holders = [(p.name, get(p.props, "policy")) for p in bucket_holders(stack, bucket, [BUCKET_POLICY])]
-        if present(bucket.props, "policy"):
-            holders.append((f"{bucket.name} (inline)", get(bucket.props, "policy")))
+        holders = [(f"{h.name} (inline)" if h is bucket else h.name, policy)
+                   for h, policy in bucket_policies(stack, bucket)]
         arns = _bucket_arns(bucket)
         if not holders:
             yield bucket, "has no policy denying aws:SecureTransport=false"

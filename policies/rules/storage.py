@@ -16,7 +16,7 @@ from pulumi_policy import PolicyResource
 
 from ._base import BUCKET_POLICY, BUCKETS, Stack, as_list, get, known, present, stack_rule
 from ._documents import grants, public_statements
-from .security import bucket_holders, orphan_holders
+from .security import bucket_holders, bucket_policies, orphan_holders
 
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 BUCKET_LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
@@ -37,13 +37,6 @@ READ_PERMISSIONS = {"READ", "FULL_CONTROL"}
 WRITE_PERMISSIONS = {"WRITE", "WRITE_ACP", "FULL_CONTROL"}
 EVERYONE_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
-
-
-def _policies(stack: Stack, bucket: PolicyResource) -> list[tuple[str, object]]:
-    found = [(p.name, get(p.props, "policy")) for p in stack.referring(bucket, [BUCKET_POLICY], "bucket")]
-    if present(bucket.props, "policy"):
-        found.append((bucket.name, get(bucket.props, "policy")))
-    return found
 
 
 def _acl_grants(value: object) -> Iterator[tuple[str, str]]:
@@ -81,15 +74,18 @@ def _statement_problems(holder: str, document: object, actions: tuple[str, ...])
     return problems
 
 
-def _public_grants(stack: Stack, bucket: PolicyResource, actions: tuple[str, ...]) -> list[str]:
-    return [p for holder, document in _policies(stack, bucket)
-            for p in _statement_problems(holder, document, actions)]
-
-
-def _orphans(stack: Stack, actions: tuple[str, ...], canned: set[str],
-             permissions: set[str]) -> Iterator[tuple[PolicyResource, str]]:
-    """Policies and ACLs for a bucket the stack doesn't declare (an existing bucket named by
-    value): they replace that bucket's policy or ACL, so they are judged on their own."""
+def _public_access(stack: Stack, actions: tuple[str, ...], canned: set[str],
+                   permissions: set[str]) -> Iterator[tuple[PolicyResource, str]]:
+    """Every bucket's policies granting anyone `actions`, then its ACLs in `canned` or granting
+    everyone `permissions`; then the policies and ACLs for a bucket the stack doesn't declare (an
+    existing bucket named by value): they replace that bucket's policy or ACL, so they are judged
+    on their own."""
+    for bucket in stack.of_type(*BUCKETS):
+        for holder, document in bucket_policies(stack, bucket):
+            for problem in _statement_problems(holder.name, document, actions):
+                yield bucket, problem
+        for problem in _public_acl(stack, bucket, canned, permissions):
+            yield bucket, problem
     for policy in orphan_holders(stack, [BUCKET_POLICY]):
         for problem in _statement_problems(policy.name, get(policy.props, "policy"), actions):
             yield policy, problem
@@ -107,11 +103,7 @@ def _orphans(stack: Stack, actions: tuple[str, ...], canned: set[str],
     types=[*BUCKETS, BUCKET_POLICY, *BUCKET_ACL],
 )
 def s3_no_public_read(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    for bucket in stack.of_type(*BUCKETS):
-        for problem in (_public_grants(stack, bucket, READ_ACTIONS)
-                        + _public_acl(stack, bucket, PUBLIC_READ_ACLS, READ_PERMISSIONS)):
-            yield bucket, problem
-    yield from _orphans(stack, READ_ACTIONS, PUBLIC_READ_ACLS, READ_PERMISSIONS)
+    yield from _public_access(stack, READ_ACTIONS, PUBLIC_READ_ACLS, READ_PERMISSIONS)
 
 
 @stack_rule(
@@ -123,11 +115,7 @@ def s3_no_public_read(stack: Stack, config) -> Iterator[tuple[PolicyResource, st
     types=[*BUCKETS, BUCKET_POLICY, *BUCKET_ACL],
 )
 def s3_no_public_write(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    for bucket in stack.of_type(*BUCKETS):
-        acl = _public_acl(stack, bucket, PUBLIC_WRITE_ACLS, WRITE_PERMISSIONS)
-        for problem in _public_grants(stack, bucket, WRITE_ACTIONS) + acl:
-            yield bucket, problem
-    yield from _orphans(stack, WRITE_ACTIONS, PUBLIC_WRITE_ACLS, WRITE_PERMISSIONS)
+    yield from _public_access(stack, WRITE_ACTIONS, PUBLIC_WRITE_ACLS, WRITE_PERMISSIONS)
 
 
 @stack_rule(
