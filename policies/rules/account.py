@@ -23,7 +23,7 @@ per stack, so delegation is written down next to the stack it applies to.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -102,6 +102,22 @@ def _anchor(stack: Stack) -> PolicyResource:
 def _missing(stack: Stack, what: str) -> Iterator[tuple[PolicyResource, str]]:
     if is_account_baseline(stack):
         yield _anchor(stack), f"this account baseline has no {what}"
+
+
+def _one_suffices(stack: Stack, resource_type: str, what: str,
+                  problems_of: Callable[[PolicyResource], list[str]],
+                  suffix: str = "") -> Iterator[tuple[PolicyResource, str]]:
+    """Controls that one good resource satisfies (a trail, a budget): none at all is a missing
+    piece of the baseline; when none is good, each reports its own problems."""
+    found = stack.of_type(resource_type)
+    if not found:
+        yield from _missing(stack, what)
+        return
+    judged = [(resource, problems_of(resource)) for resource in found]
+    if any(not problems for _, problems in judged):
+        return
+    for resource, problems in judged:
+        yield resource, "; ".join(problems) + suffix
 
 
 def _enabled(value: Any) -> bool:
@@ -202,15 +218,9 @@ def trail_problems(trail: PolicyResource) -> list[str]:
     types=[TRAIL],
 )
 def cloudtrail_multi_region(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    trails = stack.of_type(TRAIL)
-    if not trails:
-        yield from _missing(stack, "CloudTrail trail")
-        return
-    judged = [(trail, trail_problems(trail)) for trail in trails]
-    if any(not problems for _, problems in judged):
-        return  # one good trail satisfies the control; other trails may log data events only
-    for trail, problems in judged:
-        yield trail, "; ".join(problems) + " (and no other trail does)"
+    # one good trail satisfies the control; other trails may log data events only
+    yield from _one_suffices(stack, TRAIL, "CloudTrail trail", trail_problems,
+                             " (and no other trail does)")
 
 
 @resource_rule(
@@ -731,12 +741,5 @@ def budget_problems(budget: PolicyResource) -> list[str]:
     types=[BUDGET],
 )
 def budget_alerts(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    budgets = stack.of_type(BUDGET)
-    if not budgets:
-        yield from _missing(stack, "AWS budget")
-        return
-    judged = [(b, budget_problems(b)) for b in budgets]
-    if any(not problems for _, problems in judged):
-        return  # other budgets (per service, per tag) may watch other things
-    for budget, problems in judged:
-        yield budget, "; ".join(problems)
+    # other budgets (per service, per tag) may watch other things
+    yield from _one_suffices(stack, BUDGET, "AWS budget", budget_problems)
