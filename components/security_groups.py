@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -115,6 +115,9 @@ class ServicePeer(ArgsModel):
     reaches a store only when it says so)."""
     use_cache: bool = False
     """May reach the cache group on its port (default false, as `use_database`)."""
+    uses: tuple[str, ...] = ()
+    """Keys of `SecurityGroupsArgs.stores` (opensearch, documentdb, kafka...) this service may
+    reach on their port (default none: a service reaches a store only when it says so)."""
 
     @model_validator(mode="after")
     def _web_port(self) -> ServicePeer:
@@ -124,19 +127,39 @@ class ServicePeer(ArgsModel):
         return self
 
 
-def _check_peers(services: Sequence[ServicePeer]) -> None:
-    """Service names must be unique and must not take the alb/database/cache keys."""
+def _check_peers(services: Sequence[ServicePeer], stores: Mapping[str, int] | None = None) -> None:
+    """Service names must be unique and must not take the alb/database/cache or a store's key;
+    every store a service uses must be one of `stores`."""
+    stores = stores or {}
+    reserved = (*RESERVED_KEYS, *stores)
     seen: set[str] = set()
     for i, svc in enumerate(services):
-        if svc.name in RESERVED_KEYS:
+        if svc.name in reserved:
             raise SecurityGroupError(
                 f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is reserved: "
-                f"{', '.join(RESERVED_KEYS)} name the load balancer's and data stores' security "
+                f"{', '.join(reserved)} name the load balancer's and data stores' security "
                 "groups; rename the service")
         if svc.name in seen:
             raise SecurityGroupError(f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is "
                                      "listed twice; each service has one group")
         seen.add(svc.name)
+        unknown = [key for key in svc.uses if key not in stores]
+        if unknown:
+            raise SecurityGroupError(
+                f"SecurityGroupsArgs.services[{i}].uses: {', '.join(map(repr, unknown))} is not "
+                f"a store group; SecurityGroupsArgs.stores has {', '.join(stores) or 'none'}")
+
+
+def _check_stores(stores: Mapping[str, int]) -> None:
+    """Store keys name groups: the PEER_NAME rule, and not alb/database/cache."""
+    for key, port in stores.items():
+        if not re.match(PEER_NAME, key) or key in RESERVED_KEYS:
+            raise SecurityGroupError(
+                f"SecurityGroupsArgs.stores: key {key!r} must be lowercase letters, digits and "
+                f"hyphens (<= 40 characters) and not {', '.join(RESERVED_KEYS)}")
+        if not isinstance(port, int) or not 1 <= port <= 65535:
+            raise SecurityGroupError(f"SecurityGroupsArgs.stores[{key!r}]: port must be 1-65535, "
+                                     f"got {port!r}")
 
 
 def matrix(
@@ -145,9 +168,13 @@ def matrix(
     load_balancer: bool,
     database_port: int | None,
     cache_port: int | None,
+    stores: Mapping[str, int] | None = None,
 ) -> list[Intent]:
-    """The seed-003 matrix for these services (pure)."""
-    _check_peers(services)
+    """The seed-003 matrix for these services (pure). `stores`: the extra store groups
+    (key -> port) that services reach through `ServicePeer.uses`."""
+    stores = stores or {}
+    _check_stores(stores)
+    _check_peers(services, stores)
     web = [s for s in services if s.kind == "web"]
     out: list[Intent] = []
     if load_balancer and web:
@@ -164,6 +191,8 @@ def matrix(
                               f"{svc.name} to PostgreSQL"))
         if cache_port is not None and svc.use_cache:
             out.append(Intent(svc.name, CACHE, cache_port, f"{svc.name} to the cache (TLS)"))
+        for key in svc.uses:
+            out.append(Intent(svc.name, key, stores[key], f"{svc.name} to {key}"))
         out.append(Intent(svc.name, WORLD[0], HTTPS,
                           f"{svc.name} HTTPS to AWS APIs, ECR and the internet (via NAT)"))
     return out
@@ -233,8 +262,10 @@ def store_group(owner: str, key: str, security_group: Any,
     if isinstance(security_group, SecurityGroups):
         group = security_group.groups.get(key)
         if group is None:
+            how = f"SecurityGroupsArgs.{key}_port" if key in (DATABASE, CACHE) \
+                else f"SecurityGroupsArgs.stores[{key!r}]"
             raise ValueError(f"{owner}: the SecurityGroups component has no {key} group; create "
-                             f"it with SecurityGroupsArgs.{key}_port")
+                             f"it with {how}")
         return group, security_group
     return group_of(security_group), None
 
@@ -255,12 +286,18 @@ class SecurityGroupsSettings(ArgsModel):
     cache_port: Annotated[int, Field(ge=1, le=65535)] | None = None
     """Create the cache group, admitting this port from the services with use_cache (default
     none: no cache group)."""
+    stores: Mapping[str, Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=dict)
+    """Extra data-store groups, key -> the port each admits from the services that list the key
+    in `ServicePeer.uses`, e.g. {"opensearch": 443, "documentdb": 27017} (default none)."""
 
-    @field_validator("services")
-    @classmethod
-    def _services(cls, v: tuple[ServicePeer, ...]) -> tuple[ServicePeer, ...]:
-        _check_peers(v)
-        return v
+    @model_validator(mode="after")
+    def _peers(self) -> SecurityGroupsSettings:
+        try:
+            _check_stores(self.stores)
+            _check_peers(self.services, self.stores)
+        except SecurityGroupError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class SecurityGroupsArgs(ComponentArgs, SecurityGroupsSettings):
@@ -305,7 +342,8 @@ class SecurityGroups(pulumi.ComponentResource):
         vpc_cidr: str = args.vpc_cidr  # type: ignore[assignment]  # checked just above
         services = args.services
         intents = matrix(services=services, load_balancer=args.load_balancer,
-                         database_port=args.database_port, cache_port=args.cache_port)
+                         database_port=args.database_port, cache_port=args.cache_port,
+                         stores=args.stores)
         for intent in intents:  # refuse the whole matrix before registering anything
             check_intent(intent, vpc_cidr=vpc_cidr)
         super().__init__("groundwork:security:SecurityGroups", name, None, opts)
@@ -332,6 +370,10 @@ class SecurityGroups(pulumi.ComponentResource):
             if args.database_port is not None else None
         self.cache = self._group(CACHE, "Cache: only from the services that use it") \
             if args.cache_port is not None else None
+        self.stores: dict[str, aws.ec2.SecurityGroup] = {
+            key: self._group(key, f"{key}: only from the services that use it", Store=key)
+            for key in args.stores
+        }
 
         for intent in intents:
             self._apply(intent)

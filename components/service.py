@@ -404,6 +404,36 @@ class ServiceWiring(ArgsModel):
     exactly these, so the app can fetch the new value on an auth error (default none: ECS
     injects secrets only at task start; see docs/data-tier.md)."""
 
+    @classmethod
+    def combine(cls, *parts: ServiceWiring | None) -> ServiceWiring:
+        """One wiring from several (each store's `connection()`, the program's own): settings,
+        secrets and ARNs merged in order. Two parts may not set the same variable, and the
+        parts that need a key must need the same one (one `secrets_key_arn`)."""
+        environment: dict[str, Input[str]] = {}
+        secrets: dict[str, Input[str]] = {}
+        arns: list[Input[str]] = []
+        rotating: list[Input[str]] = []
+        key: Input[str] | None = None
+        for part in parts:
+            if part is None:
+                continue
+            for target, values in ((environment, part.environment), (secrets, part.secrets)):
+                clash = sorted(set(values) & (set(environment) | set(secrets)))
+                if clash:
+                    raise ValueError(f"ServiceWiring.combine: {', '.join(clash)} set by two parts; "
+                                     "each variable comes from one store")
+                target.update(values)
+            arns += [a for a in part.secret_arns if not any(a is b for b in arns)]
+            rotating += [a for a in part.rotating_secret_arns if not any(a is b for b in rotating)]
+            if part.secrets_key_arn is not None:
+                if key is not None and key is not part.secrets_key_arn and not (
+                        isinstance(key, str) and key == part.secrets_key_arn):
+                    raise ValueError("ServiceWiring.combine: two parts need different "
+                                     "secrets_key_arn; one service's secrets share one key")
+                key = part.secrets_key_arn
+        return cls(environment=environment, secrets=secrets, secret_arns=arns,
+                   secrets_key_arn=key, rotating_secret_arns=rotating)
+
 
 class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
     """Everything `FargateService` takes: its settings plus what it runs in and connects to."""
