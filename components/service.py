@@ -423,16 +423,21 @@ class ServiceWiring(ArgsModel):
                     raise ValueError(f"ServiceWiring.combine: {', '.join(clash)} set by two parts; "
                                      "each variable comes from one store")
                 target.update(values)
-            arns += [a for a in part.secret_arns if not any(a is b for b in arns)]
-            rotating += [a for a in part.rotating_secret_arns if not any(a is b for b in rotating)]
+            arns += [a for a in part.secret_arns if not any(_same(a, b) for b in arns)]
+            rotating += [a for a in part.rotating_secret_arns
+                         if not any(_same(a, b) for b in rotating)]
             if part.secrets_key_arn is not None:
-                if key is not None and key is not part.secrets_key_arn and not (
-                        isinstance(key, str) and key == part.secrets_key_arn):
+                if key is not None and not _same(key, part.secrets_key_arn):
                     raise ValueError("ServiceWiring.combine: two parts need different "
                                      "secrets_key_arn; one service's secrets share one key")
                 key = part.secrets_key_arn
         return cls(environment=environment, secrets=secrets, secret_arns=arns,
                    secrets_key_arn=key, rotating_secret_arns=rotating)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The same input: one Output object, or equal plain strings."""
+    return a is b or (isinstance(a, str) and a == b)
 
 
 class FargateServiceArgs(ComponentArgs, FargateServiceSettings):

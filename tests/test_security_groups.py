@@ -409,3 +409,54 @@ def test_the_deprecated_security_groups_keyword_is_gone():
             args(security_groups=object())
     with pytest.raises(TypeError):
         store_group("RedisCache", "cache", None, None)  # type: ignore[call-arg]
+
+
+# --- extra store groups (SecurityGroupsArgs.stores, ServicePeer.uses) ------------------------
+
+
+def test_store_groups_admit_their_port_only_from_the_services_that_use_them():
+    services = [ServicePeer(name="api", kind="web", port=8000, uses=("opensearch",)),
+                ServicePeer(name="worker", uses=("opensearch", "kafka"))]
+    got = matrix(services=services, load_balancer=False, database_port=None, cache_port=None,
+                 stores={"opensearch": 443, "kafka": 9098, "documentdb": 27017})
+    flows = {(i.source, i.target, i.port) for i in got if not i.to_cidr}
+    assert flows == {("api", "opensearch", 443), ("worker", "opensearch", 443),
+                     ("worker", "kafka", 9098)}  # documentdb: a group nobody reaches
+    for intent in got:
+        check_intent(intent, vpc_cidr="10.0.0.0/16")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    ({"services": [{"name": "api", "uses": ["search"]}], "stores": {"opensearch": 443}},
+     r"services\[0\]\.uses: 'search' is not a store group; SecurityGroupsArgs.stores has opensearch"),
+    ({"services": [{"name": "kafka"}], "stores": {"kafka": 9098}}, r"'kafka' is reserved"),
+    ({"stores": {"database": 5432}}, r"stores: key 'database'"),
+    ({"stores": {"Open_Search": 443}}, r"stores: key 'Open_Search'"),
+    ({"stores": {"opensearch": 0}}, r"stores\.opensearch"),
+])
+def test_bad_stores_are_refused_naming_the_key(args, words):
+    with pytest.raises(ValidationError, match=words):
+        SecurityGroupsArgs(**{"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", **args})
+
+
+def test_a_store_group_is_created_with_its_rules_in_a_program():
+    from groundwork.testing import plan_function
+
+    def program():
+        from groundwork.components.security_groups import SecurityGroups
+
+        SecurityGroups("sg", SecurityGroupsArgs(
+            vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", stores={"opensearch": 443},
+            services=[ServicePeer(name="api", uses=("opensearch",))]))
+
+    plan = plan_function(program)
+    groups = {g.inputs["tags"]["Group"]: g for g in plan.of_type(SG)}
+    assert set(groups) == {"api", "opensearch"}
+    [ingress] = [r for r in plan.of_type(INGRESS)
+                 if r.inputs["securityGroupId"] == groups["opensearch"].id]
+    assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (443, 443)
+    assert ingress.inputs["referencedSecurityGroupId"] == groups["api"].id
+    egress = [r for r in plan.of_type(EGRESS) if r.inputs.get("referencedSecurityGroupId")
+              == groups["opensearch"].id]
+    assert [(e.inputs["securityGroupId"], e.inputs["fromPort"]) for e in egress] == [
+        (groups["api"].id, 443)]

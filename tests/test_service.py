@@ -617,3 +617,26 @@ def test_service_settings_have_no_name_and_secure_defaults():
     assert (d.kind, d.spot, d.user, d.scaling.min_count, d.deployment.strategy) == (
         "worker", False, "10001:10001", 2, "ROLLING")
     assert ServiceWiring().secret_arns == ()
+
+
+# --- ServiceWiring.combine ------------------------------------------------------------------
+
+
+def test_wiring_combine_merges_parts_in_order_and_refuses_a_variable_twice():
+    from groundwork.components.service import ServiceWiring
+
+    a = ServiceWiring(environment={"A_HOST": "a"}, secrets={"A_PASSWORD": "arn:a:password::"},
+                      secret_arns=["arn:a"], secrets_key_arn="arn:key")
+    b = ServiceWiring(environment={"B_URL": "b"}, rotating_secret_arns=["arn:b"])
+    c = ServiceWiring(secrets={"C_TOKEN": "arn:c"}, secret_arns=["arn:c", "arn:a"],
+                      secrets_key_arn="arn:key")
+    got = ServiceWiring.combine(a, None, b, c)
+    assert dict(got.environment) == {"A_HOST": "a", "B_URL": "b"}
+    assert dict(got.secrets) == {"A_PASSWORD": "arn:a:password::", "C_TOKEN": "arn:c"}
+    assert list(got.secret_arns) == ["arn:a", "arn:c"]  # each ARN once
+    assert got.secrets_key_arn == "arn:key"
+    assert list(got.rotating_secret_arns) == ["arn:b"]
+    with pytest.raises(ValueError, match="A_HOST set by two parts"):
+        ServiceWiring.combine(a, ServiceWiring(secrets={"A_HOST": "arn:x"}))
+    with pytest.raises(ValueError, match="different secrets_key_arn"):
+        ServiceWiring.combine(a, ServiceWiring(secrets_key_arn="arn:other"))
