@@ -62,6 +62,11 @@ if TYPE_CHECKING:
         PostgresDatabaseArgs,
         PostgresDatabaseSettings,
     )
+    from groundwork.components.document_database import (
+        DocumentDatabase,
+        DocumentDatabaseArgs,
+        DocumentDatabaseSettings,
+    )
     from groundwork.components.github_deploy_role import (
         GithubDeployRole,
         GithubDeployRoleArgs,
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
         GithubPreviewRoleSettings,
     )
     from groundwork.components.image import ImageBuildSettings, ServiceImage, ServiceImageArgs
+    from groundwork.components.kafka import Kafka, KafkaArgs, KafkaSettings
     from groundwork.components.kms import (
         EncryptionKey,
         EncryptionKeyArgs,
@@ -95,6 +101,8 @@ if TYPE_CHECKING:
         TierSpec,
         plan_subnets,
     )
+    from groundwork.components.queue import Queue, QueueArgs, QueueSettings
+    from groundwork.components.search import SearchDomain, SearchDomainArgs, SearchDomainSettings
     from groundwork.components.security_groups import (
         SecurityGroups,
         SecurityGroupsArgs,
@@ -128,6 +136,9 @@ _HOME = {
     "SecurityGroupsArgs": "security_groups",
     "SecurityGroupsSettings": "security_groups",
     "ServicePeer": "security_groups",
+    "Kafka": "kafka",
+    "KafkaArgs": "kafka",
+    "KafkaSettings": "kafka",
     "EncryptionKey": "kms",
     "EncryptionKeyArgs": "kms",
     "EncryptionKeySettings": "kms",
@@ -137,7 +148,13 @@ _HOME = {
     "PostgresDatabase": "database",
     "PostgresDatabaseArgs": "database",
     "PostgresDatabaseSettings": "database",
+    "DocumentDatabase": "document_database",
+    "DocumentDatabaseArgs": "document_database",
+    "DocumentDatabaseSettings": "document_database",
     "RedisCache": "cache",
+    "SearchDomain": "search",
+    "SearchDomainArgs": "search",
+    "SearchDomainSettings": "search",
     "RedisCacheArgs": "cache",
     "RedisCacheSettings": "cache",
     "EcsCluster": "cluster",
@@ -156,6 +173,9 @@ _HOME = {
     "RoutingSettings": "service",
     "DeploymentSettings": "service",
     "ServiceWiring": "service",
+    "Queue": "queue",
+    "QueueArgs": "queue",
+    "QueueSettings": "queue",
     "ServiceImage": "image",
     "ServiceImageArgs": "image",
     "ImageBuildSettings": "image",
@@ -206,19 +226,22 @@ __all__ = [
     "AccountSettings", "AccountSettingsArgs", "AccountSettingsSettings", "AlarmOverride",
     "AlarmTargets", "AuditTrail", "AuditTrailArgs", "AuditTrailSettings", "Budget", "BudgetArgs",
     "BudgetSettings", "CertificateSettings", "ConfigRecorder", "ConfigRecorderArgs",
-    "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings", "EcsCluster",
+    "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings",
+    "DocumentDatabase", "DocumentDatabaseArgs", "DocumentDatabaseSettings", "EcsCluster",
     "EcsClusterArgs", "EcsClusterSettings", "EncryptionKey", "EncryptionKeyArgs",
     "EncryptionKeySettings", "EndpointsSettings", "EnvironmentAlarms", "EnvironmentAlarmsArgs",
     "EnvironmentAlarmsSettings", "EnvironmentKeys", "EnvironmentKeysArgs",
     "EnvironmentKeysSettings", "FargateService", "FargateServiceArgs", "FargateServiceSettings",
     "FlowLogsSettings", "GithubDeployRole", "GithubDeployRoleArgs", "GithubDeployRoleSettings",
     "GithubPreviewRole", "GithubPreviewRoleArgs", "GithubPreviewRoleSettings",
-    "HealthCheckSettings", "ImageBuildSettings", "LoadBalancer", "LoadBalancerArgs",
+    "HealthCheckSettings", "ImageBuildSettings", "Kafka", "KafkaArgs", "KafkaSettings",
+    "LoadBalancer", "LoadBalancerArgs",
     "LoadBalancerSettings", "Naming", "Network", "NetworkArgs", "NetworkOutputs",
     "NetworkSettings", "Notifications", "NotificationsArgs", "NotificationsSettings",
     "PasswordPolicySettings", "PostgresDatabase", "PostgresDatabaseArgs",
-    "PostgresDatabaseSettings", "QueueMetricSettings", "RedisCache", "RedisCacheArgs",
-    "RedisCacheSettings", "RoutingSettings", "ScalingSettings", "SecurityContactSettings",
+    "PostgresDatabaseSettings", "Queue", "QueueArgs", "QueueMetricSettings", "QueueSettings",
+    "RedisCache", "RedisCacheArgs", "RedisCacheSettings", "RoutingSettings", "ScalingSettings",
+    "SearchDomain", "SearchDomainArgs", "SearchDomainSettings", "SecurityContactSettings",
     "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
     "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",

@@ -25,7 +25,8 @@ from groundwork.components.args import ComponentArgs
 from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
-Family = Literal["load_balancer", "service", "database", "cache", "nat"]
+Family = Literal["load_balancer", "service", "database", "cache", "nat", "search", "documents", "queue",
+                 "kafka"]
 Unit = Literal["percent", "count", "seconds", "bytes", "sessions"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
@@ -151,6 +152,147 @@ _KINDS = (
               "The cache node keeps evicting keys to make room (the working set doesn't fit).",
               "The working set no longer fits: move to a larger node type or shorten TTLs.",
               evaluation_periods=5, datapoints_to_alarm=5),
+    # --- OpenSearch (scope: the search domain; AWS's recommended OpenSearch alarms) ---------
+    AlarmKind("search-red", "search", "critical", "count",
+              "At least one primary shard and its replicas are unassigned: some indices can't be "
+              "searched or written (ClusterStatus.red).",
+              "Check free storage and node count first (a full disk or a lost node are the usual "
+              "causes), then `GET _cluster/allocation/explain` as the admin role.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("search-yellow", "search", "warning", "count",
+              "Replica shards are unassigned (ClusterStatus.yellow): one more node loss can lose "
+              "data or availability.",
+              "Check that every AZ has its data nodes (Nodes metric) and that no node is out of "
+              "disk; `GET _cluster/allocation/explain` names the shard and the reason.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("search-free-storage", "search", "critical", "count",
+              "A data node's free storage is below 25 % of its volume (at 20 GiB or less "
+              "OpenSearch blocks writes).",
+              "Delete old indices or raise `search.volume_size_gb` (an in-place blue/green "
+              "change) before the write block starts.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("search-writes-blocked", "search", "critical", "count",
+              "The domain refuses writes (ClusterIndexWritesBlocked): disk or memory pressure.",
+              "Look at search-free-storage and search-jvm-memory; free space or scale up, then "
+              "the block lifts by itself.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("search-cpu", "search", "warning", "percent",
+              "A data node's CPU stayed at or above 80 % for 45 minutes.",
+              "Find the expensive queries in the search slow log; add data nodes or move to a "
+              "larger `search.instance_type`.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("search-jvm-memory", "search", "warning", "percent",
+              "A data node's JVM heap pressure stayed at or above 95 % (out-of-memory errors and "
+              "write blocks are next).",
+              "Look for heavy aggregations and too many shards; move to a memory-optimised or "
+              "larger `search.instance_type`.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("search-master-cpu", "search", "warning", "percent",
+              "A dedicated master node's CPU stayed at or above 50 % for 45 minutes.",
+              "Check the shard count and cluster-state churn (index creation storms); move to a "
+              "larger `search.dedicated_master_type`.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("search-master-jvm-memory", "search", "warning", "percent",
+              "A dedicated master node's JVM heap pressure stayed at or above 95 %.",
+              "Reduce the number of shards and indices, or move to a larger "
+              "`search.dedicated_master_type`.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("search-snapshot-failed", "search", "warning", "count",
+              "An automated snapshot failed: the domain may have no recent restore point.",
+              "Check cluster health (a red cluster can't snapshot) and the KMS key's state.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("search-kms-key-inaccessible", "search", "critical", "count",
+              "OpenSearch can't use the data key (disabled, scheduled for deletion or its grant "
+              "revoked): the domain stops serving data.",
+              "Re-enable the key (or cancel its deletion) and check its key policy still allows "
+              "es via-service use; the domain recovers within the hour.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    # --- SQS (scope: the queue; its dead-letter queue too) ---------------------------------
+    AlarmKind("queue-oldest-message", "queue", "warning", "seconds",
+              "The queue's oldest message has waited longer than every retry of it would take "
+              "(max_receive_count visibility timeouts, at least 15 minutes, at most half the "
+              "retention): nobody consumes it in time.",
+              "Check that the queue's consumers run and succeed (their logs, running tasks); "
+              "scale them out before messages reach the retention and expire unread.",
+              evaluation_periods=5, datapoints_to_alarm=5),
+    AlarmKind("queue-dlq-not-empty", "queue", "warning", "count",
+              "Messages are in the queue's dead-letter queue: jobs failed max_receive_count "
+              "times and stopped being retried.",
+              "Read a message from the DLQ and the consumer's logs for its failure; fix the "
+              "cause, then redrive the DLQ to the queue (a start-message-move-task) before the "
+              "DLQ retention expires.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("queue-depth", "queue", "warning", "count",
+              "More than 1000 messages wait in a queue that no worker scales on (a worker that "
+              "scales on the queue gets queue-backlog instead).",
+              "Check that the queue's consumers run and keep up; add consumers or make them "
+              "faster.",
+              evaluation_periods=5, datapoints_to_alarm=5, seed_rule="QueueBacklog"),
+    # --- DocumentDB (scope: the document database; per instance, or the cluster) ----------
+    AlarmKind("docdb-cpu", "documents", "warning", "percent",
+              "A DocumentDB instance's CPU is saturated.",
+              "Find the slow operations in the profiler log group and Performance Insights; add "
+              "an index, or move to a larger `documents.instance_class`.",
+              evaluation_periods=5, datapoints_to_alarm=5),
+    AlarmKind("docdb-connections", "documents", "warning", "count",
+              "A DocumentDB instance's connections are close to its class's limit (new ones are "
+              "refused at the limit).",
+              "Check the services' driver pools (maxPoolSize x tasks) for a leak or a pool that "
+              "autoscaling multiplied; or move to a larger class.",
+              evaluation_periods=5, datapoints_to_alarm=5),
+    AlarmKind("docdb-freeable-memory", "documents", "warning", "bytes",
+              "A DocumentDB instance's freeable memory is low against its class's RAM.",
+              "Check for large in-memory sorts and aggregations and the connection count; move "
+              "to a larger class if steady.",
+              evaluation_periods=15, datapoints_to_alarm=15),
+    AlarmKind("docdb-buffer-cache-hit", "documents", "warning", "percent",
+              "Too few reads of a DocumentDB instance come from its buffer cache: the working "
+              "set no longer fits in memory.",
+              "Check indexes (collection scans read everything) and move to a class with more "
+              "memory.",
+              evaluation_periods=15, datapoints_to_alarm=15),
+    AlarmKind("docdb-low-memory-throttling", "documents", "critical", "count",
+              "A DocumentDB instance throttles operations because it is low on memory.",
+              "Cut the concurrent load (connections, large aggregations) now and move to a "
+              "class with more memory.",
+              evaluation_periods=5, datapoints_to_alarm=3),
+    AlarmKind("docdb-replica-lag", "documents", "warning", "seconds",
+              "The slowest DocumentDB replica lags the primary (reads from replicas are stale; "
+              "a failover to it would wait for it to catch up).",
+              "Look at the primary's write load and the replica's CPU; a replica of a smaller "
+              "class than the primary can't keep up.",
+              evaluation_periods=5, datapoints_to_alarm=5),
+    # --- MSK provisioned (scope: the cluster; per broker: member = Broker ID) ---------------
+    AlarmKind("kafka-disk-used", "kafka", "critical", "percent",
+              "A broker's data-log volume is nearly full (a full volume stops the broker and its "
+              "partitions go offline or under-replicated).",
+              "Raise volume_size_gb (MSK grows the volumes in place) or shorten the retention of "
+              "the largest topics; check for a stuck consumer if retention is by size.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("kafka-cpu", "kafka", "warning", "percent",
+              "A broker's CPU (user + system) leaves too little headroom for the other AZs' "
+              "brokers to take over its partitions if an AZ fails.",
+              "Look at the broker's bytes in/out and request rates; add brokers (a multiple of "
+              "the AZ count) or move to a larger instance_type.",
+              evaluation_periods=5, datapoints_to_alarm=5),
+    AlarmKind("kafka-active-controller", "kafka", "critical", "count",
+              "The cluster does not have exactly one active controller (none: no leader "
+              "elections or metadata changes; two: a split brain).",
+              "Open the MSK console's cluster health and the broker logs; if it persists beyond "
+              "a maintenance window, open an AWS support case.",
+              evaluation_periods=3, datapoints_to_alarm=3),
+    AlarmKind("kafka-offline-partitions", "kafka", "critical", "count",
+              "Some partitions have no leader: producers and consumers of those partitions "
+              "fail.",
+              "Find the brokers that are down (MSK console, broker logs) and the topics with "
+              "replication factor 1; restore the brokers, never enable unclean elections.",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    AlarmKind("kafka-under-replicated", "kafka", "warning", "count",
+              "A broker leads partitions whose followers are out of sync (one more broker loss "
+              "can take them offline).",
+              "Check whether MSK is patching (brokers restart one by one) and the brokers' disk, "
+              "CPU and network; persistent lag after maintenance needs capacity.",
+              evaluation_periods=10, datapoints_to_alarm=10),
     # --- NAT gateways (scope: each gateway) ------------------------------------------------
     AlarmKind("nat-port-allocation", "nat", "warning", "count",
               "The NAT gateway could not allocate a source port: outbound connections failed.",
@@ -175,8 +317,12 @@ _KINDS = (
 ALARMS: dict[str, AlarmKind] = {k.key: k for k in _KINDS}
 """Every alarm key groundwork creates, by key."""
 
-SEED_RULES: dict[str, str] = {k.seed_rule: k.key for k in _KINDS if k.seed_rule}
-"""Seed 003 alerting rule -> the alarm key that implements it."""
+SEED_RULES: dict[str, str] = {}
+"""Seed 003 alerting rule -> the alarm key that implements it (the first: QueueBacklog is
+`queue-backlog` on a worker that scales on its queue, `queue-depth` on a queue none scales on)."""
+for _kind in _KINDS:
+    if _kind.seed_rule:
+        SEED_RULES.setdefault(_kind.seed_rule, _kind.key)
 
 DEPLOYMENT_ALARMS = frozenset(WEB_DEPLOYMENT_ALARMS + WORKER_DEPLOYMENT_ALARMS)
 """Keys that gate ECS deployments: they can be tuned but not disabled."""

@@ -26,10 +26,19 @@ from groundwork.components.database import (
     PostgresDatabaseArgs,
     PostgresDatabaseSettings,
 )
+from groundwork.components.document_database import (
+    DocumentDatabase,
+    DocumentDatabaseArgs,
+    DocumentDatabaseSettings,
+)
 from groundwork.components.image import ServiceImage, ServiceImageArgs
+from groundwork.components.kafka import IAM_PORT as KAFKA_PORT
+from groundwork.components.kafka import Kafka, KafkaArgs, KafkaSettings
 from groundwork.components.kms import EnvironmentKeys, EnvironmentKeysArgs
 from groundwork.components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerSettings
 from groundwork.components.network import Network, NetworkArgs, NetworkSettings
+from groundwork.components.queue import Queue, QueueArgs, QueueSettings
+from groundwork.components.search import SearchDomain, SearchDomainArgs, SearchDomainSettings
 from groundwork.components.security_groups import SecurityGroups, SecurityGroupsArgs, ServicePeer
 from groundwork.components.service import (
     FargateService,
@@ -61,6 +70,14 @@ class Platform:
     """Every tier's groups and the rules between them (always built after the foundation)."""
     database: PostgresDatabase | None = None
     cache: RedisCache | None = None
+    queues: dict[str, Queue] = field(default_factory=dict)
+    """The SQS queues of `queues`, by name (empty without any)."""
+    search: SearchDomain | None = None
+    """The OpenSearch domain (None unless `search.enabled`)."""
+    documents: DocumentDatabase | None = None
+    """The DocumentDB cluster (None unless `documents.enabled`)."""
+    kafka: Kafka | None = None
+    """The MSK cluster in the messaging tier (None unless `kafka.enabled`)."""
     cluster: EcsCluster | None = None
     """None without services."""
     load_balancer: LoadBalancer | None = None
@@ -203,15 +220,83 @@ def _build_compute(platform: Platform) -> None:
             security_group_ids=[groups.for_service(svc.name).id],
             logs_key_arn=logs_key,
             service_image=built,
-            wiring=_service_wiring(platform, svc.use_database, svc.use_cache),
+            wiring=ServiceWiring.combine(_service_wiring(platform, svc.use_database, svc.use_cache),
+                                         *_store_wirings(platform, svc)),
             load_balancer=load_balancer if svc.kind == "web" else None,
             listener_priority=priorities.get(svc.name),
+            queue_dimensions=_queue_dimensions(platform, svc),
             # The alarms `_build_alarms` creates for it ("alarms"); none without alarms (ECS
             # would wait on alarms that never come).
             deployment_alarm_names=deployment_alarm_names(
                 svc.name, svc.kind, name_prefix=naming.prefix, alarms="alarms")
             if env.alarms.enabled else [],
         ), opts=platform.opts)
+    _grant_stores(platform)
+
+
+def _store_wirings(platform: Platform, svc: Any) -> list[ServiceWiring]:
+    """The connections of the stores a service uses besides the database and cache (each
+    store's `connection()`)."""
+    parts: list[ServiceWiring] = []
+    if svc.use_search and platform.search is not None:
+        parts.append(platform.search.connection())
+    if svc.use_documents and platform.documents is not None:
+        parts.append(platform.documents.connection())
+    if svc.use_kafka and platform.kafka is not None:
+        parts.append(platform.kafka.connection())
+    for queue in dict.fromkeys([*svc.send_to, *svc.receive_from]):  # <NAME>_QUEUE_URL each
+        parts.append(platform.queues[queue].connection())
+    return parts
+
+
+def _queue_dimensions(platform: Platform, svc: Any) -> dict[str, pulumi.Input[str]] | None:
+    """A worker that scales on a queue metric without dimensions of its own scales on the one
+    queue it receives from (the config requires exactly one): QueueName = that queue's `name`
+    output, which its queue-backlog alarm watches too."""
+    metric = svc.scaling.queue_metric
+    if metric is None or metric.dimensions or len(svc.receive_from) != 1:
+        return None
+    return {"QueueName": platform.queues[svc.receive_from[0]].name}
+
+
+def _grant_stores(platform: Platform) -> None:
+    """IAM of the services on the stores they use, once the services (their task roles) exist.
+    The security-group flows are the matrix's (`ServicePeer.uses`); `allow_from` adds none
+    twice."""
+    for svc in platform.env.services:
+        service = platform.services[svc.name]
+        if svc.use_search and platform.search is not None:
+            platform.search.allow_from(platform.groups.for_service(svc.name), role=service)
+        if svc.use_kafka and platform.kafka is not None:  # use_kafka: produce and consume
+            platform.kafka.allow_from(platform.groups.for_service(svc.name), role=service,
+                                      produce=True, consume=True)
+        for queue in dict.fromkeys([*svc.send_to, *svc.receive_from]):  # SQS: IAM only
+            platform.queues[queue].allow_from(service, send=queue in svc.send_to,
+                                              receive=queue in svc.receive_from)
+
+
+def _stores(env: EnvironmentConfig) -> dict[str, int]:
+    """The store groups the enabled stores need (`SecurityGroupsArgs.stores`)."""
+    stores: dict[str, int] = {}
+    if env.search.enabled:
+        stores["opensearch"] = 443
+    if env.documents.enabled:
+        stores["documentdb"] = env.documents.port
+    if env.kafka.enabled:
+        stores["kafka"] = KAFKA_PORT
+    return stores
+
+
+def _store_uses(env: EnvironmentConfig, svc: Any) -> tuple[str, ...]:
+    """The store groups a service reaches (`ServicePeer.uses`)."""
+    uses: list[str] = []
+    if env.search.enabled and svc.use_search:
+        uses.append("opensearch")
+    if env.documents.enabled and svc.use_documents:
+        uses.append("documentdb")
+    if env.kafka.enabled and svc.use_kafka:
+        uses.append("kafka")
+    return tuple(uses)
 
 
 def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> ServiceWiring:
@@ -263,11 +348,13 @@ def _build_data(platform: Platform) -> None:
         vpc_id=platform.network.outputs.vpc_id,
         vpc_cidr=platform.network.outputs.vpc_cidr,
         services=tuple(ServicePeer(name=s.name, kind=s.kind, port=s.port,
-                                   use_database=s.use_database, use_cache=s.use_cache)
+                                   use_database=s.use_database, use_cache=s.use_cache,
+                                   uses=_store_uses(env, s))
                        for s in env.services),
         load_balancer=env.load_balancer is not None,
         database_port=env.database.port if env.database.enabled else None,
         cache_port=env.cache.port if env.cache.enabled else None,
+        stores=_stores(env),
     ), opts=platform.opts)
     platform.security_groups = groups
     net, keys = platform.network, platform.keys
@@ -298,6 +385,56 @@ def _build_data(platform: Platform) -> None:
             protect=env.profile is Profile.PROD,
         ), opts=platform.opts)
         platform.cache = cache
+    for queue in env.queues:
+        # Not in the VPC (SQS is reached over its API through the NAT or an endpoint): no
+        # security group; services get IAM grants by intent (`_grant_stores`).
+        platform.queues[queue.name] = Queue(queue.name, QueueArgs(
+            **queue.settings(QueueSettings),
+            **platform.common,
+            account=platform.account,
+            data_key_arn=keys.require("data").arn,
+            protect=env.profile is Profile.PROD,
+        ), opts=platform.opts)
+    if env.search.enabled:
+        # One data subnet per AZ the domain spans (the config checks there are enough).
+        zones = env.search.availability_zones
+        platform.search = SearchDomain("search", SearchDomainArgs(
+            **env.search.settings(SearchDomainSettings),
+            **platform.common,
+            account=platform.account,
+            subnet_ids=net.outputs.subnet_ids["data"][:zones],
+            security_group=groups,  # its opensearch group; allow_from goes through the matrix
+            data_key_arn=keys.require("data").arn,
+            logs_key_arn=keys.require("logs").arn,
+            protect=env.profile is Profile.PROD,
+        ), opts=platform.opts)
+
+    if env.documents.enabled:
+        # Its own DocumentDB subnet group over the data tier's subnets, instances round-robin
+        # over the network's AZs (so the replicas land in other AZs than the primary).
+        platform.documents = DocumentDatabase("documents", DocumentDatabaseArgs(
+            **env.documents.settings(DocumentDatabaseSettings),
+            **platform.common,
+            subnet_ids=net.outputs.subnet_ids["data"],
+            availability_zones=net.outputs.azs,
+            security_group=groups,  # its documentdb group; the flows are the matrix's
+            data_key_arn=keys.require("data").arn,
+            logs_key_arn=keys.require("logs").arn,
+            protect=env.documents.deletion_protection,  # prod forces it (stacks/config/environment.py)
+        ), opts=platform.opts)
+    if env.kafka.enabled:
+        # The messaging tier (isolated: no route off the VPC; brokers need none), one broker
+        # per AZ by default. Provisioned only takes the keys (serverless refuses a data key).
+        provisioned = env.kafka.mode == "provisioned"
+        platform.kafka = Kafka("kafka", KafkaArgs(
+            **env.kafka.settings(KafkaSettings),
+            **platform.common,
+            subnet_ids=net.outputs.subnet_ids["messaging"],
+            security_group=groups,  # its kafka group; the flows are the matrix's
+            data_key_arn=keys.require("data").arn if provisioned else None,
+            logs_key_arn=keys.require("logs").arn if provisioned else None,
+            protect=env.profile is Profile.PROD,
+        ), opts=platform.opts)
 
 
 # ------------------------------------------------------------------------------------------
@@ -331,6 +468,10 @@ def _build_alarms(platform: Platform) -> None:
         databases=[platform.database] if platform.database is not None else [],
         caches=[platform.cache] if platform.cache is not None else [],
         networks=[platform.network],
+        queues=list(platform.queues.values()),
+        searches=[platform.search] if platform.search is not None else [],
+        kafkas=[platform.kafka] if platform.kafka is not None else [],
+        documents=[platform.documents] if platform.documents is not None else [],
     )
     notifications = Notifications("notifications", NotificationsArgs(
         **env.alarms.settings(NotificationsSettings),

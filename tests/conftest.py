@@ -4,6 +4,7 @@ plan their own programs with, and tests read the records."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -67,6 +68,33 @@ NAT_INSTANCE = {"network": {"nat": "instance"}}
 def dev_nat_instance() -> PlanResult:
     """dev with `network.nat: instance`."""
     return plan_stack("dev", overrides=NAT_INSTANCE)
+
+
+DATA_SERVICES_ON = {"search": {"enabled": True}, "documents": {"enabled": True},
+                    "kafka": {"enabled": True}}
+"""The optional data services of issue 16, all on (each is off in the committed stacks)."""
+
+
+def services_using(stack: str, service: str, **switches: bool) -> list[dict[str, Any]]:
+    """The stack file's whole services list (lists replace in overrides) with `switches`
+    (use_search, use_documents, use_kafka...) set on `service`."""
+    from groundwork.stacks.loader import read_stack_file
+
+    services = copy.deepcopy(read_stack_file(stack).namespace["services"])
+    for svc in services:
+        if svc["name"] == service:
+            svc.update(switches)
+    return services
+
+
+@pytest.fixture(scope="session")
+def prod_data_services() -> PlanResult:
+    """prod with the search domain, the document database and Kafka on, all three used by the
+    api (the worker uses none): one plan the four data-service test modules share."""
+    return plan_stack("prod", overrides={
+        **DATA_SERVICES_ON,
+        "services": services_using("prod", "api", use_search=True, use_documents=True,
+                                   use_kafka=True)})
 
 
 def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:

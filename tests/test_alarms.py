@@ -144,6 +144,12 @@ def expected_names(plan: PlanResult) -> set[str]:
     if env.cache.enabled:
         names |= {f"{p}-cache-{k}-{n}" for k in ALARMS if ALARMS[k].family == "cache"
                   for n in range(1, env.cache.num_nodes + 1)}
+    scaled = {s.receive_from[0] for s in env.services
+              if s.scaling.queue_metric and not s.scaling.queue_metric.dimensions}
+    for queue in env.queues:
+        keys = ["queue-oldest-message", "queue-dlq-not-empty"]
+        keys += [] if queue.name in scaled else ["queue-depth"]  # QueueBacklog is the worker's
+        names |= {f"{p}-{queue.name}-{k}" for k in keys}
     names |= {f"{p}-network-{k}-{n}" for k in ("nat-port-allocation", "nat-packets-dropped")
               for n in range(1, len(plan.of_type("aws:ec2/natGateway:NatGateway")) + 1)}
     return names
@@ -166,7 +172,8 @@ def legacy_name(plan: PlanResult, alarm: ResourceRecord) -> str:
 def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
     names = set(alarms(prod))
     assert names == expected_names(prod)
-    assert len(names) == 29  # 1 ALB + 6 api + 3 worker + 7 RDS + 3x2 cache + 2x3 NAT
+    # 1 ALB + 6 api + 4 worker (queue-backlog on jobs) + 7 RDS + 3x2 cache + 2x3 NAT + 2 jobs queue
+    assert len(names) == 32
     # each seed 003 rule is implemented by the alarm that measures it (pinned by hand)
     seeds = {(tags_of(a)["SeedRule"], tags_of(a)["AlarmKey"], a.inputs["name"])
              for a in prod.of_type(ALARM) if tags_of(a).get("SeedRule")}
@@ -175,6 +182,7 @@ def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
         ("HighLatency", "target-latency-p95", "groundwork-prod-alarms-api-target-latency-p95"),
         ("DatabaseConnections", "rds-connections", "groundwork-prod-alarms-database-rds-connections"),
         ("DiskSpace", "rds-free-storage", "groundwork-prod-alarms-database-rds-free-storage"),
+        ("QueueBacklog", "queue-backlog", "groundwork-prod-alarms-worker-queue-backlog"),
     }
 
 
@@ -224,7 +232,7 @@ def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
 
 def test_dev_has_the_same_alarm_set_scaled_to_its_size(dev):
     assert set(alarms(dev)) == expected_names(dev)
-    assert len(alarms(dev)) == 22  # 1 ALB + 6 api + 3 worker + 7 RDS + 3x1 cache + 2x1 NAT
+    assert len(alarms(dev)) == 25  # 1 ALB + 6 api + 4 worker + 7 RDS + 3x1 cache + 2x1 NAT + 2 jobs
     assert len(of_key(dev, "cache-memory")) == 1 and len(of_key(dev, "nat-port-allocation")) == 1
 
 
@@ -244,7 +252,10 @@ def test_standalone_components_on_stand_in_resources(standin):
     every ECS service's deployment alarms exist."""
     plan = standin
     assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS)
-    assert len(plan.of_type(ALARM)) == 1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1
+    # + queue (oldest, DLQ, depth); + search (one domain, masters on), kafka (two brokers),
+    # documents (5 per instance x 2, + replica lag)
+    assert len(plan.of_type(ALARM)) == (1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1 + 10 + 2 + 2 * 3
+                                        + 2 * 5 + 1 + 3)
     services = plan.of_type(ECS_SERVICE)
     assert len(services) == 3  # rolling web, blue/green web, queue worker
     for svc in services:
@@ -281,7 +292,7 @@ def test_every_alarm_notifies_the_topic_of_its_severity(stack, request):
 
 def test_alarm_names_share_the_prefix_and_are_children_of_the_component(prod):
     [component] = [r for r in prod.resources if r.type == "groundwork:monitoring:EnvironmentAlarms"]
-    assert len(prod.of_type(ALARM)) == 29
+    assert len(prod.of_type(ALARM)) == 32
     for alarm in prod.of_type(ALARM):
         assert alarm.inputs["name"].startswith("groundwork-prod-alarms-")
         assert len(alarm.inputs["name"]) <= 255

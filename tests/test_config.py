@@ -164,7 +164,8 @@ def test_subnet_plan_problems_are_config_errors():
 
 def test_dev_profile_only_relaxes_documented_sections():
     assert set(PROFILE_DEFAULTS[Profile.DEV]) <= {
-        "network", "database", "cache", "cluster", "load_balancer", "alarms"}
+        "network", "database", "cache", "cluster", "load_balancer", "alarms",
+        "search", "kafka", "documents"}
 
 
 # Property: whatever junk a user writes, the loader answers with a valid environment or a

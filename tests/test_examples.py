@@ -56,7 +56,7 @@ RDS_EVENTS = "aws:rds/eventSubscription:EventSubscription"
 
 OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "network-only": set(),
-    "worker-service": {(QUEUE, "jobs"), (QUEUE, "jobs-dlq"), (ROLE_POLICY, "worker-consumes-jobs")},
+    "worker-service": set(),  # the queues and the worker's grant are the Queue component's
     "existing-vpc-database": set(),  # the subnet group is PostgresDatabase's (subnet_ids=)
     "two-databases": set(),
 }
@@ -431,7 +431,7 @@ def test_worker_runs_in_its_own_group_from_security_groups(worker):
 
 
 def test_worker_scales_on_the_queue_depth(worker):
-    queue = worker.one(QUEUE, "jobs")
+    queue = worker.one(QUEUE, "jobs-queue")
     target = worker.one(SCALING_TARGET)
     assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 10)
     policy = worker.one(SCALING_POLICY, "worker-scale-queue")
@@ -450,38 +450,47 @@ def test_worker_scales_on_the_queue_depth(worker):
         {"worker-scale-cpu", "worker-scale-memory", "worker-scale-queue"}
 
 
-def test_worker_queues_are_auto_named(worker):
-    for name in ("jobs", "jobs-dlq"):
-        assert "name" not in worker.one(QUEUE, name).inputs  # the metric reads the name output
+def test_worker_queues_come_from_the_queue_component(worker):
+    component = worker.one("groundwork:data:Queue", "jobs")
+    queue, dlq = worker.one(QUEUE, "jobs-queue"), worker.one(QUEUE, "jobs-dlq")
+    assert queue.parent == dlq.parent == component.urn
+    assert (queue.inputs["name"], dlq.inputs["name"]) == (
+        "worker-service-dev-jobs", "worker-service-dev-jobs-dlq")
+    assert queue.inputs["visibilityTimeoutSeconds"] == 300
+    assert worker.stack_outputs["dead_letter_queue_url"] == dlq.outputs["url"]
 
 
 def test_worker_queue_is_kms_encrypted_with_a_dead_letter_queue(worker):
     data_key = key_arn(worker, "data")
-    queue, dlq = worker.one(QUEUE, "jobs"), worker.one(QUEUE, "jobs-dlq")
+    queue, dlq = worker.one(QUEUE, "jobs-queue"), worker.one(QUEUE, "jobs-dlq")
     assert queue.inputs["kmsMasterKeyId"] == dlq.inputs["kmsMasterKeyId"] == data_key
-    redrive = json.loads(queue.inputs["redrivePolicy"])
-    assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 5}
+    assert "redrivePolicy" not in queue.inputs  # the separate RedrivePolicy owns it
+    redrive = worker.one("aws:sqs/redrivePolicy:RedrivePolicy", "jobs-redrive")
+    assert redrive.inputs["queueUrl"] == queue.outputs["url"]
+    assert json.loads(redrive.inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 5}
 
 
 def test_worker_gets_the_queue_url_and_only_queue_permissions(worker):
-    queue = worker.one(QUEUE, "jobs")
+    queue = worker.one(QUEUE, "jobs-queue")
     [container] = json.loads(worker.one(TASK).inputs["containerDefinitions"])
     env = {e["name"]: e["value"] for e in container["environment"]}
-    assert env == {"QUEUE_URL": queue.outputs["url"]}
+    assert env == {"JOBS_QUEUE_URL": queue.outputs["url"]}
     assert container["secrets"] == []
     task_role = worker.one(ROLE, "worker-task-role")
     assert task_role.inputs["name"] == "worker-service-dev-worker-task"
+    grant = worker.one(ROLE_POLICY, "jobs-worker-access")
     assert [p for p in worker.of_type(ROLE_POLICY) if p.inputs["role"] == task_role.id] == \
-        [worker.one(ROLE_POLICY, "worker-consumes-jobs")]  # nothing else on the task role
-    grant = worker.one(ROLE_POLICY, "worker-consumes-jobs")
+        [grant]  # nothing else on the task role
     statements = {s["Sid"]: s for s in doc(grant)["Statement"]}
-    assert set(statements) == {"ConsumeJobs", "DecryptJobs"}
-    assert statements["ConsumeJobs"]["Resource"] == queue.outputs["arn"]
-    assert sorted(statements["ConsumeJobs"]["Action"]) == [
+    assert set(statements) == {"QueueAccess", "QueueKey"}
+    assert statements["QueueAccess"]["Resource"] == queue.outputs["arn"]
+    assert sorted(statements["QueueAccess"]["Action"]) == [
         "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
         "sqs:ReceiveMessage"]
-    assert statements["DecryptJobs"]["Resource"] == key_arn(worker, "data")
-    assert statements["DecryptJobs"]["Condition"] == {
+    assert statements["QueueKey"]["Action"] == ["kms:Decrypt"]
+    assert statements["QueueKey"]["Resource"] == key_arn(worker, "data")
+    assert statements["QueueKey"]["Condition"] == {
         "StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}
     assert worker.stack_outputs["task_role_arn"] == task_role.outputs["arn"]
 

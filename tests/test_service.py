@@ -237,13 +237,15 @@ def test_desired_count_drift_is_ignored_task_definition_only_for_ci(prod):
 def test_database_and_cache_are_wired_into_both_services(prod):
     db = prod.one("aws:rds/instance:Instance")
     rg = prod.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    jobs = prod.one("aws:sqs/queue:Queue", "jobs-queue")  # api sends to it, worker receives
     for name in ("api", "worker"):
         [c] = containers(prod, name)
         env = {e["name"]: e["value"] for e in c["environment"]}
         assert env == {"DATABASE_HOST": db.outputs["address"], "DATABASE_PORT": "5432",
                        "DATABASE_NAME": "app", "CACHE_HOST": rg.outputs["primaryEndpointAddress"],
                        "CACHE_PORT": "6379", "CACHE_TLS": "true",
-                       "CACHE_AUTH_SECRET_ARN": cache_secret(prod)}
+                       "CACHE_AUTH_SECRET_ARN": cache_secret(prod),
+                       "JOBS_QUEUE_URL": jobs.outputs["url"]}
         secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
         assert secrets == {"DATABASE_USER": f"{rds_secret(prod)}:username::",
                            "DATABASE_PASSWORD": f"{rds_secret(prod)}:password::",
@@ -275,12 +277,14 @@ def test_execution_role_reads_exactly_the_referenced_secrets(prod):
 
 
 def test_task_role_may_only_reread_the_rotating_cache_token(prod):
-    """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md)."""
+    """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md), and
+    the jobs queue's grant (tests/test_queue.py)."""
     for name in ("api", "worker"):
         role = role_of(prod, task(prod, name).inputs["taskRoleArn"])
         assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {
             "Service": "ecs-tasks.amazonaws.com"}
-        [policy] = policies_of_role(prod, role)
+        policy, queue = policies_of_role(prod, role)
+        assert queue.name == f"jobs-{name}-access"
         assert policy.name == f"{name}-task-secrets-policy"
         read, decrypt = doc(policy)["Statement"]
         assert read["Resource"] == [cache_secret(prod)] and read["Action"] == "secretsmanager:GetSecretValue"
@@ -369,13 +373,13 @@ def test_blue_green_skips_request_count_scaling(blue_green):
 
 
 def test_autoscaling_targets(prod, dev):
-    for plan, bounds in ((prod, (2, 10)), (dev, (1, 2))):
-        for name in ("api", "worker"):
-            target = plan.one(SCALING_TARGET, f"{name}-scaling")
-            assert target.inputs["resourceId"] == \
-                f"service/groundwork-{plan.stack}-cluster/groundwork-{plan.stack}-{name}"
-            assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
-            assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == bounds
+    for plan, name, bounds in ((prod, "api", (2, 10)), (prod, "worker", (2, 20)),
+                               (dev, "api", (1, 2)), (dev, "worker", (1, 2))):
+        target = plan.one(SCALING_TARGET, f"{name}-scaling")
+        assert target.inputs["resourceId"] == \
+            f"service/groundwork-{plan.stack}-cluster/groundwork-{plan.stack}-{name}"
+        assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
+        assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == bounds
 
 
 def test_web_scales_on_cpu_memory_and_requests_per_target(prod):

@@ -130,6 +130,15 @@ def dashboard_body(title: str, targets: AlarmTargets,
                 _metric("AWS/ElastiCache", "CurrConnections", dims,
                         label=f"node {n} connections", yAxis="right"),
             )])
+    for queue in targets.queues:
+        graph(f"Queue {queue.name}: visible messages, oldest message (s) and dead letters", [
+            _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                    {"QueueName": queue.queue_name}, label="visible", stat="Maximum"),
+            _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                    {"QueueName": queue.dlq_name}, label="in the DLQ", stat="Maximum"),
+            _metric("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue.queue_name},
+                    label="oldest message (s)", stat="Maximum", yAxis="right"),
+        ])
     for nat in (n for n in targets.nats if n.gateway_ids):
         graph(f"NAT gateways of {nat.name}: port allocation errors and dropped packets", [
             row for n, gw in enumerate(nat.gateway_ids, 1) for row in (

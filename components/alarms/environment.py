@@ -24,9 +24,13 @@ from groundwork.components.alarm_names import (
 from groundwork.components.alarms.base import AlarmFactory, AlarmOverride, AlarmSpec, CreatedAlarm
 from groundwork.components.alarms.cache import cache_alarms
 from groundwork.components.alarms.database import database_alarms
+from groundwork.components.alarms.documents import documents_alarms
+from groundwork.components.alarms.kafka import kafka_alarms
 from groundwork.components.alarms.load_balancer import load_balancer_alarms
 from groundwork.components.alarms.nat import nat_alarms
 from groundwork.components.alarms.notifications import NotificationsSettings
+from groundwork.components.alarms.queue import queue_alarms
+from groundwork.components.alarms.search import search_alarms
 from groundwork.components.alarms.service import service_alarms
 from groundwork.components.alarms.targets import AlarmTargets
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
@@ -38,6 +42,10 @@ FAMILIES: tuple[Callable[[AlarmTargets], list[AlarmSpec]], ...] = (
     database_alarms,
     cache_alarms,
     nat_alarms,
+    documents_alarms,
+    queue_alarms,
+    search_alarms,
+    kafka_alarms,
 )
 """One factory function per family; each returns specs for whatever of its targets exist."""
 

@@ -22,6 +22,10 @@ import pulumi
 if TYPE_CHECKING:
     from groundwork.components.cache import RedisCacheSettings
     from groundwork.components.database import PostgresDatabaseSettings
+    from groundwork.components.document_database import DocumentDatabaseSettings
+    from groundwork.components.kafka import KafkaSettings
+    from groundwork.components.queue import QueueSettings
+    from groundwork.components.search import SearchDomainSettings
     from groundwork.components.service import FargateServiceSettings
 
 
@@ -115,6 +119,72 @@ class CacheTarget:
 
 
 @dataclass(frozen=True)
+class SearchTarget:
+    """One OpenSearch domain: its name and account outputs and the settings that sized it."""
+
+    name: str
+    """The search domain's component name (scopes its alarms)."""
+    domain_name: pulumi.Input[str]
+    """DomainName dimension: the domain's `domain_name` output."""
+    client_id: pulumi.Input[str]
+    """ClientId dimension: the account id, from the domain's `arn` output."""
+    settings: SearchDomainSettings
+    """What sized it: `volume_size_gb` (free-storage threshold), `instance_count`,
+    `dedicated_master` (the master alarms)."""
+
+
+@dataclass(frozen=True)
+class QueueTarget:
+    """One SQS queue and its dead-letter queue: their name outputs and the settings that sized
+    the alarms."""
+
+    name: str
+    """The queue's component name (scopes its alarms)."""
+    queue_name: pulumi.Input[str]
+    """QueueName dimension of the main queue: its `name` output."""
+    dlq_name: pulumi.Input[str]
+    """QueueName dimension of the dead-letter queue: its `name` output."""
+    settings: QueueSettings
+    """What sized it: `max_receive_count`, `visibility_timeout_seconds`, `delay_seconds` and
+    `message_retention_seconds` give the oldest-message threshold."""
+
+
+@dataclass(frozen=True)
+class DocumentsTarget:
+    """One DocumentDB cluster: its cluster and instance identifier outputs and the settings
+    that sized it."""
+
+    name: str
+    """The document database's component name (scopes its alarms)."""
+    cluster_identifier: pulumi.Input[str]
+    """DBClusterIdentifier dimension: the cluster's `cluster_identifier` output."""
+    instance_identifiers: Sequence[pulumi.Input[str]]
+    """DBInstanceIdentifier dimension of each instance: the instances' `identifier` outputs."""
+    settings: DocumentDatabaseSettings
+    """What sized it: `instance_class` (connection and memory thresholds), `instance_count`."""
+
+
+@dataclass(frozen=True)
+class KafkaTarget:
+    """One MSK cluster: its name output, its broker ids and the settings that sized it."""
+
+    name: str
+    """The Kafka component's name (scopes its alarms)."""
+    cluster_name: pulumi.Input[str]
+    """"Cluster Name" dimension: the cluster's `cluster_name` output."""
+    broker_ids: Sequence[str]
+    """"Broker ID" dimension values, "1".."N" (empty for serverless: no brokers)."""
+    settings: KafkaSettings
+    """What sized it: `instance_type`, `volume_size_gb`, `mode`."""
+    az_count: int | None = None
+    """Client subnets (one per AZ): the CPU threshold leaves room for a lost AZ."""
+
+    @property
+    def serverless(self) -> bool:
+        return self.settings.mode == "serverless"
+
+
+@dataclass(frozen=True)
 class NatTarget:
     """The NAT of one network: its NAT gateways, or its NAT instance."""
 
@@ -136,6 +206,10 @@ class AlarmTargets:
     databases: Sequence[DatabaseTarget] = field(default_factory=tuple)
     caches: Sequence[CacheTarget] = field(default_factory=tuple)
     nats: Sequence[NatTarget] = field(default_factory=tuple)
+    documents: Sequence[DocumentsTarget] = field(default_factory=tuple)
+    queues: Sequence[QueueTarget] = field(default_factory=tuple)
+    searches: Sequence[SearchTarget] = field(default_factory=tuple)
+    kafkas: Sequence[KafkaTarget] = field(default_factory=tuple)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -154,7 +228,11 @@ class AlarmTargets:
         out: list[str] = []
         families: dict[str, Sequence[Any]] = {
             "load balancer": self.load_balancers, "service": self.services,
-            "database": self.databases, "cache": self.caches, "network": self.nats}
+            "database": self.databases, "cache": self.caches, "network": self.nats,
+            "document database": self.documents,
+            "queue": self.queues,
+            "search domain": self.searches,
+            "kafka": self.kafkas}
         for family, targets in families.items():
             names = [t.name for t in targets]
             out += [f"{family} {n}" for n in sorted(set(names)) if names.count(n) > 1]
@@ -170,6 +248,10 @@ class AlarmTargets:
         databases: Sequence[Any] = (),
         caches: Sequence[Any] = (),
         networks: Sequence[Any] = (),
+        documents: Sequence[Any] = (),
+        queues: Sequence[Any] = (),
+        searches: Sequence[Any] = (),
+        kafkas: Sequence[Any] = (),
     ) -> AlarmTargets:
         """Targets from groundwork components (LoadBalancer, FargateService, PostgresDatabase,
         RedisCache, Network; each family may be empty). A web service is watched behind the
@@ -188,6 +270,14 @@ class AlarmTargets:
                 NatTarget(component_name(n), gateway_ids=tuple(g.id for g in n.nat_gateways),
                           instance_ids=tuple(i.id for i in n.nat_instances))
                 for n in networks if n.nat_gateways or n.nat_instances),
+            documents=tuple(DocumentsTarget(component_name(d), d.cluster_identifier,
+                                            tuple(d.instance_identifiers), d.args)
+                            for d in documents),
+            queues=tuple(QueueTarget(component_name(q), q.name, q.dlq_name, q.args) for q in queues),
+            searches=tuple(SearchTarget(component_name(d), d.domain_name, d.client_id, d.args)
+                           for d in searches),
+            kafkas=tuple(KafkaTarget(component_name(k), k.cluster_name, tuple(k.broker_ids), k.args,
+                                     k.az_count) for k in kafkas),
         )
 
 

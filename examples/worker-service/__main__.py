@@ -1,17 +1,16 @@
 """worker-service: a queue worker on Fargate, scaled on the depth of its SQS queue.
 
 Network + ECS cluster + one `FargateService` of kind `worker` (no load balancer, no port), in
-its own security group from `SecurityGroups` (443 out only), consuming a KMS-encrypted SQS
-queue with a dead-letter queue. Autoscaling holds the backlog per running task near a target.
+its own security group from `SecurityGroups` (443 out only), consuming a `Queue` (SQS, with its
+dead-letter queue, KMS-encrypted, TLS only). Autoscaling holds the backlog per running task near
+a target; `queue.allow_from(service, receive=True)` grants the worker exactly what consuming
+takes.
 
 Only the public API: `from groundwork.components import ...`, each component built as
 `Component(name, <Component>Args(...))`.
 """
 
-import json
-
 import pulumi
-import pulumi_aws as aws
 
 from groundwork.components import (
     EcsCluster,
@@ -22,16 +21,16 @@ from groundwork.components import (
     FargateServiceArgs,
     Network,
     NetworkArgs,
+    Queue,
+    QueueArgs,
     QueueMetricSettings,
     ScalingSettings,
     SecurityGroups,
     SecurityGroupsArgs,
     ServicePeer,
-    ServiceWiring,
 )
 
 config = pulumi.Config()
-region = pulumi.Config("aws").require("region")
 image = config.require("image")  # your image: a version tag or a digest, never :latest
 # Tags on every resource the components create (besides Name and what each one is). Every AWS
 # name starts with <project>-<stack>-<component name>: the default name_prefix.
@@ -48,23 +47,11 @@ network = Network("network", NetworkArgs(cidr="10.30.0.0/16", az_count=2, nat="s
                                          database_tier=None, logs_key_arn=logs_key.arn,
                                          tags=tags))
 
-# The work queue, encrypted with the data key, and its dead-letter queue. Both are auto-named
-# (`jobs-<random>`): the scaling metric reads the name from the queue's output below.
-dead_letters = aws.sqs.Queue(
-    "jobs-dlq",
-    kms_master_key_id=data_key.arn,
-    message_retention_seconds=14 * 24 * 3600,
-    tags={**tags, "Name": "jobs-dlq"},
-)
-queue = aws.sqs.Queue(
-    "jobs",
-    kms_master_key_id=data_key.arn,
-    kms_data_key_reuse_period_seconds=300,  # fewer KMS calls (and a smaller KMS bill)
-    visibility_timeout_seconds=300,  # longer than the slowest job, or it runs twice
-    redrive_policy=dead_letters.arn.apply(
-        lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5})),
-    tags={**tags, "Name": "jobs"},
-)
+# The work queue and its dead-letter queue (worker-service-dev-jobs, ...-jobs-dlq), encrypted
+# with the data key, TLS only, redriven after 5 failed receives. The visibility timeout is
+# checked against the longest job: a job that outlives it would run twice.
+queue = Queue("jobs", QueueArgs(data_key_arn=data_key.arn, max_job_seconds=240,
+                                visibility_timeout_seconds=300, tags=tags))
 
 # Security groups from the matrix: the worker's own group, no inbound, HTTPS out only (a
 # ServicePeer's defaults: kind worker, no port, no database, no cache).
@@ -76,7 +63,7 @@ cluster = EcsCluster("cluster", EcsClusterArgs(tags=tags))  # Container Insights
 
 # A worker has no port and no load balancer. Scaling holds about 50 visible messages per
 # running task, between 1 and 10 tasks (at least 1: the backlog-per-task math divides by the
-# running task count). The metric's QueueName is known only at deploy time, so the settings
+# running task count). The metric's QueueName is the queue's `name` output, so the settings
 # leave `dimensions` out and the Args give it as `queue_dimensions`.
 service = FargateService("worker", FargateServiceArgs(
     kind="worker",
@@ -90,36 +77,23 @@ service = FargateService("worker", FargateServiceArgs(
     subnet_ids=network.outputs.subnet_ids["compute"],
     security_group_ids=[groups.for_service("worker").id],
     logs_key_arn=logs_key.arn,
-    # The queue's auto-generated name, as the scaling metric's dimension (an Output).
+    # The queue's name output, as the scaling metric's dimension.
     queue_dimensions={"QueueName": queue.name},
-    # Values known only at deploy time reach the container through the wiring.
-    wiring=ServiceWiring(environment={"QUEUE_URL": queue.url}),
+    # JOBS_QUEUE_URL, known only at deploy time, reaches the container through the wiring.
+    wiring=queue.connection(),
     # No EnvironmentAlarms in this program, so no deployment alarms to roll back on (the
     # circuit breaker still rolls back failed deployments).
     deployment_alarm_names=[],
     tags=tags,
 ))
 
-# The task role starts with no permissions: grant exactly what the worker does with the queue.
-aws.iam.RolePolicy(
-    "worker-consumes-jobs",
-    role=service.task_role.id,
-    policy=pulumi.Output.all(queue.arn, data_key.arn).apply(lambda a: json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ConsumeJobs", "Effect": "Allow",
-             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                        "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-             "Resource": a[0]},
-            {"Sid": "DecryptJobs", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": a[1],
-             "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}}},
-        ],
-    })),
-)
+# The task role starts with no permissions: the worker may receive, delete and change the
+# visibility of this queue's messages, and decrypt them with the data key through SQS.
+queue.allow_from(service, receive=True)
 
 pulumi.export("queue_url", queue.url)
 pulumi.export("queue_name", queue.name)
-pulumi.export("dead_letter_queue_url", dead_letters.url)
+pulumi.export("dead_letter_queue_url", queue.dlq_url)
 pulumi.export("cluster_name", cluster.name)
 pulumi.export("service_name", service.service_name)
 pulumi.export("log_group_name", service.log_group_name)

@@ -14,14 +14,18 @@ from . import (
     account,
     compute,
     data,
+    documents,
     functions,
     iam,
     load_balancer,
     network,
     observability,
+    queues,
     registry,
+    search,
     security,
     storage,
+    streaming,
 )
 from ._base import REGISTRY, ResourceRule, StackRule
 
@@ -30,7 +34,9 @@ DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 """The pack's level for any rule a config file doesn't name: fail closed."""
 
 FAMILIES = {"network": network, "load_balancer": load_balancer, "compute": compute,
-            "registry": registry, "functions": functions, "data": data,
+            "registry": registry, "functions": functions, "data": data, "queues": queues, "search": search,
+            "documents": documents,
+            "streaming": streaming,
             "security": security, "iam": iam, "storage": storage,
             "observability": observability, "account": account}
 ALL: list[ResourceRule | StackRule] = [rule for family in FAMILIES for rule in REGISTRY
@@ -42,5 +48,7 @@ def by_name() -> dict[str, ResourceRule | StackRule]:
 
 
 __all__ = ["ALL", "DEFAULT_ENFORCEMENT", "FAMILIES", "PACK_NAME", "ResourceRule", "StackRule",
-           "account", "by_name", "compute", "data", "functions", "iam", "load_balancer", "network",
-           "observability", "registry", "security", "storage"]
+           "account", "by_name", "compute", "data", "documents", "functions", "iam", "load_balancer",
+           "network",
+           "observability", "queues", "registry", "search", "security", "storage",
+           "streaming"]

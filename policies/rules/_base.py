@@ -493,7 +493,7 @@ def looks_secret(name: str, value: Any) -> str | None:
 # the stack: lookups across resources
 # --------------------------------------------------------------------------------------------
 
-_MATCH_KEYS = ("arn", "id", "name", "bucket", "keyId", "identifier")
+_MATCH_KEYS = ("arn", "id", "name", "bucket", "keyId", "identifier", "url")
 
 
 class Stack:

@@ -607,7 +607,9 @@ UNTAGGABLE = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     "aws:cloudwatch/dashboard:Dashboard", "aws:secretsmanager/secretRotation:SecretRotation",
-    "aws:lambda/permission:Permission",
+    "aws:lambda/permission:Permission", "aws:msk/configuration:Configuration",
+    "aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/redrivePolicy:RedrivePolicy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 
@@ -633,7 +635,8 @@ def required_tags(props, args, config) -> Iterator[str]:
 
 
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, CACHE_GROUP, *BUCKETS, "aws:dynamodb/table:Table",
-            "aws:efs/fileSystem:FileSystem")
+            "aws:efs/fileSystem:FileSystem", "aws:msk/cluster:Cluster",
+            "aws:msk/serverlessCluster:ServerlessCluster")
 
 
 @resource_rule(

@@ -389,6 +389,7 @@ def cost_command(
     nat_gb: float = typer.Option(100.0, help="GB processed per NAT gateway per month."),
     alb_lcu: float = typer.Option(1.0, help="Average LCUs per load balancer."),
     log_gb: float = typer.Option(1.0, help="GB ingested per log group per month."),
+    sqs_requests: float = typer.Option(1.0, help="Million SQS requests per queue per month."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the itemised estimate here."),
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
@@ -403,7 +404,8 @@ def cost_command(
         err_console.print(f"warning: {clash}", highlight=False, markup=False, soft_wrap=True)
     try:
         est = cost.estimate(result, cost.Assumptions(nat_gb_per_gateway=nat_gb, alb_lcu=alb_lcu,
-                                                     log_gb_per_group=log_gb))
+                                                     log_gb_per_group=log_gb,
+                                                     sqs_requests_millions_per_queue=sqs_requests))
     except cost.PriceError as exc:
         fail_config(ConfigError([f"aws:region: {exc}"], stack))
     for renderable in cost.render(est):

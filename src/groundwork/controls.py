@@ -207,6 +207,66 @@ CONTROLS: tuple[Control, ...] = (
     _c("ElastiCache.6", F, "ElastiCache (Redis OSS) replication groups of earlier versions should have "
        "Redis OSS AUTH enabled", "RedisCache"),
     _c("ElastiCache.7", F, "ElastiCache clusters should not use the default subnet group", "RedisCache"),
+    # --- SQS ------------------------------------------------------------------------------------
+    _c("SQS.1", F, "Amazon SQS queues should be encrypted at rest", "Queue (both queues)",
+       note="stricter than Security Hub: a customer-managed key (kms_master_key_id); SSE-SQS "
+            "and alias/aws/sqs pass only with allowSqsManagedSse. Evasions tested: no key, "
+            "sqsManagedSseEnabled alone, both at once, the AWS-managed alias, a non-string key"),
+    _c("SQS.3", F, "SQS queue access policies should not allow public access",
+       "Queue (both queues), any sqs.QueuePolicy",
+       note="inline Queue.policy and sqs.QueuePolicy; Principal '*' / {AWS: '*'} / a list "
+            "holding '*' / Allow+NotPrincipal without an account, org, source-ARN or VPC "
+            "condition; a TLS deny is not public"),
+    _c("SQS TLS only", GW, "Every SQS queue's policy denies all SQS actions without TLS "
+       "(aws:SecureTransport false), as S3.5 asks of buckets", "Queue (both queues)"),
+    # --- OpenSearch Service ------------------------------------------------------------------
+    _c("Opensearch.1", F, "OpenSearch domains should have encryption at rest enabled", "SearchDomain"),
+    _c("Opensearch.2", F, "OpenSearch domains should not be publicly accessible", "SearchDomain"),
+    _c("Opensearch.3", F, "OpenSearch domains should encrypt data sent between nodes", "SearchDomain"),
+    _c("Opensearch.4", F, "OpenSearch domain error logging to CloudWatch Logs should be enabled",
+       "SearchDomain"),
+    _c("Opensearch.5", F, "OpenSearch domains should have audit logging enabled", "SearchDomain"),
+    _c("Opensearch.6", F, "OpenSearch domains should have at least three data nodes", "SearchDomain"),
+    _c("Opensearch.7", F, "OpenSearch domains should have fine-grained access control enabled",
+       "SearchDomain"),
+    _c("Opensearch.8", F, "Connections to OpenSearch domains should be encrypted using the latest TLS "
+       "security policy", "SearchDomain"),
+    _c("Opensearch.10", F, "OpenSearch domains should have the latest software update installed",
+       "SearchDomain"),
+    _c("Opensearch.11", F, "OpenSearch domains should have at least three dedicated primary nodes",
+       "SearchDomain"),
+    # --- DocumentDB ------------------------------------------------------------------------------
+    _c("DocumentDB.1", F, "Amazon DocumentDB clusters should be encrypted at rest", "DocumentDatabase"),
+    _c("DocumentDB.2", F, "Amazon DocumentDB clusters should have an adequate backup retention period",
+       "DocumentDatabase"),
+    _c("DocumentDB.3", F, "Amazon DocumentDB manual cluster snapshots should not be public",
+       "DocumentDatabase snapshots (rds.ClusterSnapshot / rds.ClusterSnapshotCopy)",
+       note="docdb.ClusterSnapshot has no sharing argument; the declared way to publish a "
+            "DocumentDB snapshot is the RDS API's shared_accounts=['all'], which the rule refuses. "
+            "Sharing done later from the console or CLI is runtime (Security Hub)."),
+    _c("DocumentDB.4", F, "Amazon DocumentDB clusters should publish audit logs to CloudWatch Logs",
+       "DocumentDatabase"),
+    _c("DocumentDB.5", F, "Amazon DocumentDB clusters should have deletion protection enabled",
+       "DocumentDatabase"),
+    _c("DocumentDB.6", F, "Amazon DocumentDB clusters should be encrypted in transit", "DocumentDatabase"),
+    # --- Amazon MSK (Kafka) and MSK Connect ------------------------------------------------------
+    _c("MSK.1", F, "MSK clusters should be encrypted in transit among broker nodes", "Kafka (provisioned)",
+       note="evasions tested: inCluster false; an omitted value is AWS's default (true)"),
+    _c("MSK.2", NIST, "MSK clusters should have enhanced monitoring configured", "Kafka (provisioned)",
+       note="PER_TOPIC_PER_BROKER or finer, as the Config rule msk-enhanced-monitoring-enabled asks; "
+            "unset means DEFAULT and fails"),
+    _c("MSK.3", F, "MSK Connect connectors should be encrypted in transit",
+       "MSK Connect connectors a program adds (groundwork creates none)"),
+    _c("MSK.4", F, "MSK clusters should have public access disabled", "Kafka (provisioned)"),
+    _c("MSK.5", F, "MSK connectors should have logging enabled",
+       "MSK Connect connectors a program adds (groundwork creates none)"),
+    _c("MSK.6", F, "MSK clusters should disable unauthenticated access", "Kafka (provisioned, serverless)",
+       note="unauthenticated must be explicitly false: MSK enables it when no client authentication "
+            "is given"),
+    _c("MSK client TLS", GW, "MSK clusters accept clients over TLS only (client_broker TLS)",
+       "Kafka (provisioned)"),
+    _c("MSK customer key", GW, "MSK clusters encrypt data at rest with a customer-managed KMS key",
+       "Kafka (provisioned; serverless has only AWS-owned encryption)"),
     # --- KMS, IAM, Secrets Manager, SNS, Lambda -------------------------------------------------
     _c("KMS.1", F, "IAM customer managed policies should not allow decryption actions on all KMS keys",
        "every IAM policy (service roles, CI roles)"),

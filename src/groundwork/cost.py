@@ -10,8 +10,8 @@ Prices come from `groundwork/prices/<region>.json`: a dated table with its sourc
 file. Usage-based charges (NAT data, ALB LCUs, log volume, backup growth) can't be read from a
 plan, so they use the stated `Assumptions`, printed with every estimate. Not included: data
 transfer out to the internet and across AZs, S3 storage for ALB access logs, ECR storage,
-Container Insights observations, SNS deliveries, API request charges (KMS, Secrets Manager,
-CloudWatch), taxes, the free tier, Savings Plans and reservations.
+Container Insights observations, SNS deliveries, API request charges (KMS beyond what SQS queues
+make, Secrets Manager, CloudWatch), taxes, the free tier, Savings Plans and reservations.
 """
 
 from __future__ import annotations
@@ -40,11 +40,19 @@ VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 RDS_INSTANCE = "aws:rds/instance:Instance"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+DOCDB_CLUSTER = "aws:docdb/cluster:Cluster"
+DOCDB_INSTANCE = "aws:docdb/clusterInstance:ClusterInstance"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
+MSK_SERVERLESS = "aws:msk/serverlessCluster:ServerlessCluster"
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
 ECS_SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
+SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_REDRIVE = "aws:sqs/redrivePolicy:RedrivePolicy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
@@ -89,8 +97,21 @@ class Assumptions:
     rds_backup_daily_change: float = 0.05
     """Share of the database that changes per day, kept in backups for the retention period
     (default 5 %); backup storage beyond the provisioned size is billed."""
+    docdb_storage_gb: float = 100.0
+    """GB stored per DocumentDB cluster (default 100: storage grows with the data and isn't in
+    the plan)."""
+    docdb_io_millions: float = 100.0
+    """Million I/O requests per DocumentDB cluster per month on standard storage (default 100,
+    about 40 a second; I/O-Optimized has no I/O charge)."""
+    sqs_requests_millions_per_queue: float = 1.0
+    """Million SQS API requests per queue per month (default 1, about 0.4 a second: a message
+    costs about 3, send + receive + delete, and each long-polling consumer adds about 130,000
+    empty receives a month); dead-letter queues are not counted (requests only on failures)."""
     spot_discount: float | None = None
     """Fargate Spot discount (default: the price table's, 70 %)."""
+    kafka_serverless_partitions: float = 10.0
+    """Partitions per MSK Serverless cluster, billed per partition-hour (default 10: a few topics
+    of a few partitions each; a plan can't see topics)."""
 
     def describe(self, prices: dict[str, Any]) -> list[str]:
         spot = self.spot_discount if self.spot_discount is not None else (
@@ -104,10 +125,18 @@ class Assumptions:
             f"logs: {self.log_gb_per_group:g} GB ingested per log group per month, stored "
             "uncompressed for its retention (max 12 months)",
             f"RDS backups: {self.rds_backup_daily_change:.0%} of the storage changes per day",
+            f"DocumentDB: {self.docdb_storage_gb:g} GB stored and {self.docdb_io_millions:g} "
+            "million I/Os a month per cluster (standard storage); backups as RDS's",
+            f"MSK Serverless: {self.kafka_serverless_partitions:g} partitions per cluster; its "
+            "storage and data in/out are not included",
             "ECS: tasks = the autoscaling minimum (the idle floor), else desired_count; "
             f"Fargate Spot at {spot:.0%} off on-demand",
+            f"SQS: {self.sqs_requests_millions_per_queue:g} million requests per queue per month "
+            "(dead-letter queues: none; the free first million not deducted); KMS requests of "
+            "an encrypted queue: (2 x producers + consumers) x month / data-key reuse period, "
+            "one principal per task role granted on it (1 + 1 when none is)",
             "not included: data transfer out / cross-AZ, S3 and ECR storage, Container Insights, "
-            "API requests, taxes, Savings Plans",
+            "other API requests (KMS, Secrets Manager, CloudWatch), taxes, Savings Plans",
         ]
 
 
@@ -317,6 +346,98 @@ class _Pricer:
             return  # a member of a replication group: priced there
         self._cache_nodes(r, _num(r.inputs.get("numCacheNodes"), 1))
 
+    def opensearch_domain(self, r: ResourceRecord) -> None:
+        """Data nodes and dedicated masters by the hour, and each data node's gp3 volume."""
+        os_ = self.p["opensearch"]
+        cluster = r.inputs.get("clusterConfig") or {}
+        nodes = _num(cluster.get("instanceCount"), 1)
+        itype = str(cluster.get("instanceType", ""))
+        roles = [("data", itype, nodes)]
+        if cluster.get("dedicatedMasterEnabled"):
+            roles.append(("master", str(cluster.get("dedicatedMasterType", "")),
+                          _num(cluster.get("dedicatedMasterCount"), 3)))
+        for role, kind, count in roles:
+            price = os_["instance_hour"].get(kind)
+            if price is None:
+                self.missing(r, f"OpenSearch {role} instance type {kind}")
+                continue
+            self.add(r, f"OpenSearch {kind} x{count:g} {role} node-hours", count * self.h,
+                     "node-hour", price)
+        ebs = r.inputs.get("ebsOptions") or {}
+        if ebs.get("ebsEnabled") is not False:
+            vtype = str(ebs.get("volumeType", "gp3"))
+            if vtype != "gp3":
+                self.missing(r, f"OpenSearch EBS volume type {vtype}")
+            else:
+                size = _num(ebs.get("volumeSize"), 10)
+                self.add(r, f"OpenSearch gp3 storage ({size:g} GB x {nodes:g} data nodes)",
+                         size * nodes, "GB-month", os_["gp3_gb_month"])
+
+    def msk_cluster(self, r: ResourceRecord) -> None:
+        """Provisioned MSK: broker instance-hours by type, and each broker's EBS volume."""
+        msk = self.p["msk"]
+        group = r.inputs.get("brokerNodeGroupInfo") or {}
+        brokers = _num(r.inputs.get("numberOfBrokerNodes"), 1)
+        itype = str(group.get("instanceType", ""))
+        price = msk["broker_hour"].get(itype)
+        if price is None:
+            self.missing(r, f"MSK broker type {itype}")
+        else:
+            self.add(r, f"MSK {itype} x{brokers:g} broker-hours", brokers * self.h, "broker-hour",
+                     price)
+        ebs = (group.get("storageInfo") or {}).get("ebsStorageInfo") or {}
+        size = _num(ebs.get("volumeSize"), 1000)  # MSK's default volume is 1000 GiB
+        self.add(r, f"MSK broker storage ({size:g} GB x {brokers:g} brokers)", size * brokers,
+                 "GB-month", msk["storage_gb_month"])
+
+    def msk_serverless(self, r: ResourceRecord) -> None:
+        """MSK Serverless: cluster-hours, and partition-hours at the assumed partition count."""
+        msk = self.p["msk"]
+        self.add(r, "MSK Serverless cluster-hours", self.h, "cluster-hour", msk["serverless_cluster_hour"])
+        partitions = self.a.kafka_serverless_partitions
+        self.add(r, f"MSK Serverless partition-hours (assumed {partitions:g} partitions)",
+                 partitions * self.h, "partition-hour", msk["serverless_partition_hour"])
+
+    def _docdb_cluster_of(self, r: ResourceRecord) -> ResourceRecord | None:
+        ident = r.inputs.get("clusterIdentifier")
+        return next((c for c in self.plan.of_type(DOCDB_CLUSTER)
+                     if ident in (c.outputs.get("clusterIdentifier"), c.outputs.get("id"))), None)
+
+    def docdb_instance(self, r: ResourceRecord) -> None:
+        """Instance-hours by class (I/O-Optimized clusters' instances at the iopt1 rate)."""
+        docdb = self.p["docdb"]
+        cls = str(r.inputs.get("instanceClass", ""))
+        cluster = self._docdb_cluster_of(r)
+        iopt = cluster is not None and str(cluster.inputs.get("storageType", "")) == "iopt1"
+        price = docdb["instance_hour"].get(cls)
+        if price is None:
+            self.missing(r, f"DocumentDB instance class {cls}")
+            return
+        factor = docdb["iopt1_instance_factor"] if iopt else 1
+        label = f"DocumentDB {cls} hours{' (I/O-Optimized)' if iopt else ''}"
+        self.add(r, label, self.h, "instance-hour", price * factor)
+
+    def docdb_cluster(self, r: ResourceRecord) -> None:
+        """Storage and I/O (assumed: neither is in the plan), backup beyond the free 100 % of
+        the storage, and the managed master secret."""
+        docdb = self.p["docdb"]
+        storage = self.a.docdb_storage_gb
+        if str(r.inputs.get("storageType", "standard")) == "iopt1":
+            self.add(r, "DocumentDB I/O-Optimized storage (assumed size)", storage, "GB-month",
+                     docdb["iopt1_storage_gb_month"])
+        else:
+            self.add(r, "DocumentDB storage (assumed size)", storage, "GB-month",
+                     docdb["storage_gb_month"])
+            self.add(r, "DocumentDB I/O (assumed)", self.a.docdb_io_millions, "million I/Os",
+                     docdb["io_million"])
+        retention = _num(r.inputs.get("backupRetentionPeriod"), 1)
+        backup = storage * self.a.rds_backup_daily_change * max(retention - 1, 0)
+        self.add(r, f"DocumentDB backup beyond free ({retention:g} days kept)", backup, "GB-month",
+                 docdb["backup_gb_month"])
+        if r.inputs.get("manageMasterUserPassword"):
+            self.add(r, "master password secret (DocumentDB-managed)", 1, "secret-month",
+                     self.p["secrets_manager"]["secret_month"])
+
     # -- compute -------------------------------------------------------------------------------
 
     def ecs_service(self, r: ResourceRecord) -> None:
@@ -376,6 +497,72 @@ class _Pricer:
 
     def kms_key(self, r: ResourceRecord) -> None:
         self.add(r, "KMS customer-managed key", 1, "key-month", self.p["kms"]["key_month"])
+
+    def sqs_queue(self, r: ResourceRecord) -> None:
+        """Requests (assumed) of a queue that is no other's dead-letter queue, and the KMS
+        requests SQS makes for it: per principal, one GenerateDataKey (producer) and one
+        Decrypt (both) per data-key reuse period (AWS's estimate for SSE-KMS queues)."""
+        arn = r.outputs.get("arn")
+        if arn and arn in self._dead_letter_arns():
+            return
+        fifo = bool(r.inputs.get("fifoQueue")) or str(r.inputs.get("name", "")).endswith(".fifo")
+        sqs = self.p["sqs"]
+        kind, price = ("FIFO", sqs["fifo_million_requests"]) if fifo else (
+            "standard", sqs["standard_million_requests"])
+        self.add(r, f"SQS {kind} requests (assumed)", self.a.sqs_requests_millions_per_queue,
+                 "million requests", price)
+        if not r.inputs.get("kmsMasterKeyId"):
+            return
+        producers, consumers = self._queue_principals(arn)
+        if producers + consumers == 0:
+            producers, consumers = 1, 1
+        reuse = _num(r.inputs.get("kmsDataKeyReusePeriodSeconds"), 300) or 300
+        requests = (2 * producers + consumers) * self.h * 3600 / reuse
+        self.add(r, f"KMS requests for SQS ({producers} producer(s), {consumers} consumer(s), "
+                    f"data key reused {reuse:g} s)", requests / 10_000, "10k requests",
+                 self.p["kms"]["request_10k"])
+
+    def _dead_letter_arns(self) -> set[str]:
+        """ARNs that some queue redrives into (a separate RedrivePolicy or an inline one)."""
+        found: set[str] = set()
+        holders = [*self.plan.of_type(SQS_REDRIVE), *self.plan.of_type(SQS_QUEUE)]
+        for holder in holders:
+            raw = holder.inputs.get("redrivePolicy")
+            try:
+                doc = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and isinstance(doc.get("deadLetterTargetArn"), str):
+                found.add(doc["deadLetterTargetArn"])
+        return found
+
+    def _queue_principals(self, arn: Any) -> tuple[int, int]:
+        """(producers, consumers): the inline role policies allowing sqs:SendMessage /
+        sqs:ReceiveMessage on the queue's ARN, one principal per role."""
+        producers: set[str] = set()
+        consumers: set[str] = set()
+        for policy in self.plan.of_type(ROLE_POLICY):
+            raw = policy.inputs.get("policy")
+            try:
+                doc = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                continue
+            statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+            for st in statements if isinstance(statements, list) else [statements]:
+                if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                    continue
+                resources = st.get("Resource")
+                resources = resources if isinstance(resources, list) else [resources]
+                if arn not in resources:
+                    continue
+                actions = st.get("Action")
+                actions = {str(a).lower() for a in (actions if isinstance(actions, list) else [actions])}
+                role = str(policy.inputs.get("role", policy.name))
+                if actions & {"sqs:sendmessage", "sqs:*"}:
+                    producers.add(role)
+                if actions & {"sqs:receivemessage", "sqs:*"}:
+                    consumers.add(role)
+        return len(producers), len(consumers)
 
     def secret(self, r: ResourceRecord) -> None:
         self.add(r, "Secrets Manager secret", 1, "secret-month", self.p["secrets_manager"]["secret_month"])
@@ -458,9 +645,15 @@ _HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
     RDS_INSTANCE: _Pricer.rds_instance,
     REPLICATION_GROUP: _Pricer.replication_group,
     CACHE_CLUSTER: _Pricer.cache_cluster,
+    DOCDB_CLUSTER: _Pricer.docdb_cluster,
+    DOCDB_INSTANCE: _Pricer.docdb_instance,
+    MSK_CLUSTER: _Pricer.msk_cluster,
+    MSK_SERVERLESS: _Pricer.msk_serverless,
+    OPENSEARCH_DOMAIN: _Pricer.opensearch_domain,
     ECS_SERVICE: _Pricer.ecs_service,
     KMS_KEY: _Pricer.kms_key,
     SECRET: _Pricer.secret,
+    SQS_QUEUE: _Pricer.sqs_queue,
     METRIC_ALARM: _Pricer.metric_alarm,
     COMPOSITE_ALARM: _Pricer.composite_alarm,
     DASHBOARD: _Pricer.dashboard,

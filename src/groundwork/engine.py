@@ -320,6 +320,7 @@ PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     "aws:iam/user:User": ("name",),
     "aws:kms/alias:Alias": ("name",),
     "aws:lambda/function:Function": ("name",),
+    "aws:opensearch/domain:Domain": ("domainName",),
     "aws:lb/loadBalancer:LoadBalancer": ("name",),
     "aws:lb/targetGroup:TargetGroup": ("name",),
     "aws:rds/cluster:Cluster": ("clusterIdentifier",),
@@ -516,6 +517,25 @@ class _AwsMocks(_MocksBase):
                     "secretArn": f"arn:aws:secretsmanager:{region}:{acct}:secret:"
                                  f"rds!db-{_short(name, 8)}-AbCdEf",
                     "kmsKeyId": s.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}]
+        elif typ == "aws:docdb/cluster:Cluster":
+            ident = s.get("clusterIdentifier") or f"{s.get('clusterIdentifierPrefix', name)}{_short(name, 8)}"
+            host = f"cluster-c{_short(name, 11)}.{region}.docdb.amazonaws.com"
+            s.update(clusterIdentifier=ident, arn=f"arn:aws:rds:{region}:{acct}:cluster:{ident}",
+                     endpoint=f"{ident}.{host}", readerEndpoint=f"{ident}.cluster-ro-{host[8:]}",
+                     clusterResourceId=f"cluster-{_short(name, 26).upper()}",
+                     port=s.get("port", 27017))
+            s["id"] = ident
+            if s.get("manageMasterUserPassword"):  # DocumentDB's managed secret (AWS-managed key)
+                s["masterUserSecrets"] = [{
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{acct}:secret:"
+                                 f"rds!cluster-{_uuid(name)}-AbCdEf",
+                    "kmsKeyId": "", "secretStatus": "active"}]
+        elif typ == "aws:docdb/clusterInstance:ClusterInstance":
+            ident = s.get("identifier") or f"{s.get('identifierPrefix', name)}{_short(name, 8)}"
+            s.update(identifier=ident, arn=f"arn:aws:rds:{region}:{acct}:db:{ident}",
+                     endpoint=f"{ident}.c{_short(name, 11)}.{region}.docdb.amazonaws.com",
+                     dbiResourceId=f"db-{_short(name, 26).upper()}")
+            s["id"] = ident
         elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
             rg = s.get("replicationGroupId") or f"{name}-{_short(name, 6)}"
             count = int(s.get("numCacheClusters") or 1)
@@ -587,9 +607,33 @@ class _AwsMocks(_MocksBase):
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             s["arn"] = f"arn:aws:cloudwatch:{region}:{acct}:alarm:{n}"
             s["id"] = n
+        elif typ == "aws:opensearch/domain:Domain":
+            dn = s.get("domainName") or f"{name}-{_short(name, 6)}"
+            host = f"vpc-{dn}-{_short(name, 26)}.{region}.es.amazonaws.com"
+            s.update(domainName=dn, arn=f"arn:aws:es:{region}:{acct}:domain/{dn}",
+                     domainId=f"{acct}/{dn}", endpoint=host)
+            s["id"] = s["arn"]
         elif typ == "aws:sqs/queue:Queue":
             s["url"] = f"https://sqs.{region}.amazonaws.com/{acct}/{n}"
             s["arn"] = f"arn:aws:sqs:{region}:{acct}:{n}"
+            s["id"] = s["url"]  # AWS identifies a queue by its URL
+        elif typ in ("aws:msk/cluster:Cluster", "aws:msk/serverlessCluster:ServerlessCluster"):
+            # MSK: ARN .../cluster/<name>/<uuid>-<n>, brokers b-<i>.<name>.<id>.c<n>.kafka...:9098
+            cname = s.get("clusterName") or f"{name}-{_short(name, 7)}"
+            uid = f"{_uuid(name)}-{int(_short(name, 2), 16) % 30 + 1}"
+            brokers = int(s.get("numberOfBrokerNodes") or 3)
+            cell = int(_short(name, 1), 16) % 25 + 1
+            host = f"{cname}.{_short(name, 6)}.c{cell}.kafka.{region}.amazonaws.com"
+            sasl = ",".join(f"b-{i}.{host}:9098" for i in range(1, brokers + 1))
+            if typ.endswith("ServerlessCluster"):
+                sasl = f"boot-{_short(name, 8)}.{host}:9098"
+            s.update(clusterName=cname, clusterUuid=uid, bootstrapBrokersSaslIam=sasl,
+                     arn=f"arn:aws:kafka:{region}:{acct}:cluster/{cname}/{uid}", currentVersion="K1")
+            s["id"] = s["arn"]
+        elif typ == "aws:msk/configuration:Configuration":
+            s.update(arn=f"arn:aws:kafka:{region}:{acct}:configuration/{n}/{_uuid(name)}-1",
+                     latestRevision=1)
+            s["id"] = s["arn"]
 
     # The SDK annotates `(outputs, failures)` but MockMonitor.Invoke also takes a bare dict.
     def call(self, args: Any) -> dict[str, Any]:  # type: ignore[override]

@@ -15,6 +15,7 @@ One module per section; import from `stacks.config`, which re-exports all of the
     _base.py        the strict base model, NAMESPACE, validators shared by several sections
     network.py      network (VPC, tiers, flow logs, endpoints)
     data.py         database and cache (and their window checks)
+    queues.py       queues (SQS, used by services' send_to / receive_from)
     compute.py      cluster, load_balancer, services (Fargate sizes, image references)
     alarms.py       alarms
     ci.py           ci (the GitHub Actions deploy role)
@@ -79,6 +80,7 @@ from groundwork.stacks.config.network import (
     NetworkConfig,
     TierConfig,
 )
+from groundwork.stacks.config.queues import QUEUE_NAME, QueueConfig
 
 __all__ = [
     "ADVANCED_INSIGHTS_MIN_RETENTION",
@@ -97,6 +99,7 @@ __all__ = [
     "PI_RETENTION_DAYS",
     "POSTGRES_MAJOR_VERSIONS",
     "PROFILE_DEFAULTS",
+    "QUEUE_NAME",
     "REQUIRED_TAGS",
     "REQUIRED_TIERS",
     "RESERVED_DB_USERNAMES",
@@ -123,6 +126,7 @@ __all__ = [
     "LoadBalancerConfig",
     "NetworkConfig",
     "Profile",
+    "QueueConfig",
     "QueueMetricConfig",
     "RoutingConfig",
     "ScalingConfig",

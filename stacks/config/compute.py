@@ -12,7 +12,9 @@ from typing import Annotated
 from pydantic import Field
 
 from groundwork.components.cluster import EcsClusterSettings
+from groundwork.components.document_database import DOCUMENTDB_VARS
 from groundwork.components.image import ImageBuildSettings
+from groundwork.components.kafka import KAFKA_VARS
 from groundwork.components.load_balancer import CertificateSettings, LoadBalancerSettings
 from groundwork.components.security_groups import RESERVED_KEYS
 from groundwork.components.service import (
@@ -28,6 +30,7 @@ from groundwork.components.service import (
     parse_image,
 )
 from groundwork.stacks.config._base import _Strict
+from groundwork.stacks.config.queues import queue_env_name
 
 __all__ = [
     "CACHE_VARS",
@@ -90,6 +93,23 @@ class ServiceConfig(_Strict, FargateServiceSettings):
     """Wire the database: security-group rule and DATABASE_* env/secrets (default true)."""
     use_cache: bool = True
     """Wire the cache: security-group rule and CACHE_* env/secrets (default true)."""
+    send_to: list[str] = Field(default_factory=list)
+    """Queues (names under `queues`) the service sends to: `<NAME>_QUEUE_URL` and
+    sqs:SendMessage on exactly those queues for its task role (default none)."""
+    receive_from: list[str] = Field(default_factory=list)
+    """Queues the service consumes: `<NAME>_QUEUE_URL` and Receive/Delete/ChangeVisibility on
+    exactly those queues; a worker with `scaling.queue_metric` and one such queue scales on it
+    (default none)."""
+    use_search: bool = False
+    """Wire the search domain: 443 to its security group, SEARCH_ENDPOINT and es:ESHttp* on the
+    domain for the task role (default false; needs `search.enabled`)."""
+    use_documents: bool = False
+    """Wire the DocumentDB cluster: its port to the cluster's security group and the
+    DOCUMENTDB_* env/secrets (default false; needs `documents.enabled`)."""
+    use_kafka: bool = False
+    """Wire the MSK cluster: 9098 to its security group, KAFKA_BOOTSTRAP_BROKERS /
+    KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_MECHANISM, and produce + consume on its topics for the
+    task role (default false; needs `kafka.enabled`)."""
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
@@ -99,10 +119,22 @@ class ServiceConfig(_Strict, FargateServiceSettings):
         if (self.image is None) == (self.build is None):
             problems.insert(0, "set exactly one of image or build")
         wired = [n for n in (*(DATABASE_VARS if self.use_database else ()),
-                             *(CACHE_VARS if self.use_cache else ()))
+                             *(CACHE_VARS if self.use_cache else ()),
+                             *(queue_env_name(q) for q in dict.fromkeys(
+                                 [*self.send_to, *self.receive_from])))
                  if n in self.environment or n in self.secrets]
         if wired:
-            problems.append(f"{', '.join(wired)} are wired by the stack (use_database/use_cache); "
+            problems.append(f"{', '.join(wired)} are wired by the stack (use_database/use_cache/"
+                            "send_to/receive_from); don't set them yourself")
+        documents = [n for n in DOCUMENTDB_VARS if self.use_documents
+                     and (n in self.environment or n in self.secrets)]
+        if documents:
+            problems.append(f"{', '.join(documents)} are wired by the stack (use_documents); "
+                            "don't set them yourself")
+        streaming = [n for n in KAFKA_VARS if self.use_kafka
+                     and (n in self.environment or n in self.secrets)]
+        if streaming:
+            problems.append(f"{', '.join(streaming)} are wired by the stack (use_kafka); "
                             "don't set them yourself")
         return problems
 

@@ -21,7 +21,11 @@ from groundwork.stacks.config.compute import (
     _default_services,
 )
 from groundwork.stacks.config.data import CacheConfig, DatabaseConfig
+from groundwork.stacks.config.documents import DocumentsConfig
+from groundwork.stacks.config.kafka import KafkaConfig
 from groundwork.stacks.config.network import NetworkConfig
+from groundwork.stacks.config.queues import QueueConfig
+from groundwork.stacks.config.search import SearchConfig
 
 # Keys of the namespace, in the order reports show them.
 TOP_LEVEL_KEYS = (
@@ -29,6 +33,10 @@ TOP_LEVEL_KEYS = (
     "network",
     "database",
     "cache",
+    "queues",
+    "search",
+    "documents",
+    "kafka",
     "cluster",
     "load_balancer",
     "services",
@@ -60,6 +68,15 @@ class EnvironmentConfig(_Strict):
     """RDS PostgreSQL."""
     cache: CacheConfig = Field(default_factory=CacheConfig)
     """ElastiCache Valkey/Redis."""
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    """Amazon OpenSearch Service in the data subnets (default off)."""
+    documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
+    """Amazon DocumentDB in the data subnets (default off)."""
+    kafka: KafkaConfig = Field(default_factory=KafkaConfig)
+    """Amazon MSK (Kafka) in the messaging subnets (default off)."""
+    queues: list[QueueConfig] = Field(default_factory=list)
+    """SQS queues, each with its dead-letter queue, used by name from `services[].send_to` /
+    `receive_from` (default none)."""
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     """The ECS cluster."""
     load_balancer: LoadBalancerConfig | None = None
@@ -105,12 +122,34 @@ class EnvironmentConfig(_Strict):
                 "network.az_count must be >= 2: ALBs and RDS/ElastiCache subnet groups need "
                 "subnets in two AZs"
             )
+        if self.search.enabled and self.search.availability_zones > self.network.az_count:
+            raise ValueError(f"search.availability_zones {self.search.availability_zones} exceeds "
+                             f"network.az_count {self.network.az_count}: the domain takes one data "
+                             "subnet per AZ")
+        searching = [s.name for s in self.services if s.use_search]
+        if searching and not self.search.enabled:
+            raise ValueError(f"services[{', '.join(searching)}].use_search needs search.enabled: "
+                             "true (there is no search domain to wire)")
+        documenting = [s.name for s in self.services if s.use_documents]
+        if documenting and not self.documents.enabled:
+            raise ValueError(f"services[{', '.join(documenting)}].use_documents needs "
+                             "documents.enabled: true (there is no DocumentDB cluster to wire)")
+        if self.documents.enabled and self.network.az_count < 2:
+            raise ValueError("network.az_count must be >= 2 with documents.enabled: a DocumentDB "
+                             "subnet group needs subnets in two AZs")
+        streaming = [s.name for s in self.services if s.use_kafka]
+        if streaming and not self.kafka.enabled:
+            raise ValueError(f"services[{', '.join(streaming)}].use_kafka needs kafka.enabled: true "
+                             "(there is no MSK cluster to wire)")
+        self._queues()
         for svc in self.services:
             queue = svc.scaling.queue_metric
-            if queue is not None and not queue.dimensions:
-                raise ValueError(f"services[{svc.name}].scaling.queue_metric.dimensions is "
-                                 "required (e.g. {QueueName: jobs}): without it the metric "
-                                 "matches no queue")
+            if queue is not None and not queue.dimensions and len(svc.receive_from) != 1:
+                raise ValueError(
+                    f"services[{svc.name}].scaling.queue_metric.dimensions is required (e.g. "
+                    "{QueueName: <AWS name>}) unless the worker has exactly one receive_from "
+                    f"queue (it has {len(svc.receive_from)}): the scaling metric then watches that "
+                    "queue; without either it matches no queue")
         if self.web_services and self.load_balancer is None:
             raise ValueError(
                 "load_balancer is required when a web service exists "
@@ -120,6 +159,32 @@ class EnvironmentConfig(_Strict):
             self._prod_floor()
         self._listener_rules()
         return self
+
+    def _queues(self) -> None:
+        """Queue names are unique, and every `send_to` / `receive_from` names one of them."""
+        names = [q.name for q in self.queues]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"queues: duplicate queue name(s) {', '.join(dupes)}")
+        known = ", ".join(names) if names else "no queue (add one under groundwork:queues)"
+        details: list[InitErrorDetails] = []
+        for index, svc in enumerate(self.services):
+            for key in ("send_to", "receive_from"):
+                listed = getattr(svc, key)
+                unknown = [q for q in listed if q not in names]
+                twice = sorted({q for q in listed if listed.count(q) > 1})
+                reasons = ([f"unknown queue(s) {', '.join(map(repr, unknown))}; groundwork:queues "
+                            f"has {known}"] if unknown else [])
+                reasons += [f"{', '.join(twice)} listed twice"] if twice else []
+                details += [InitErrorDetails(
+                    type=PydanticCustomError("unknown_queue", "{reason}", {"reason": reason}),
+                    loc=("services", index, key), input=listed) for reason in reasons]
+        if details:  # reported on the key: groundwork:services[api].send_to
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    def queue_of(self, name: str) -> QueueConfig:
+        """The queue named `name` (validated to exist for every send_to / receive_from)."""
+        return next(q for q in self.queues if q.name == name)
 
     def _listener_rules(self) -> None:
         """Web services share one listener: their rules need distinct priorities and matches,
@@ -161,6 +226,50 @@ class EnvironmentConfig(_Strict):
              "load_balancer.deletion_protection must be true in prod"),
             (self.network.az_count >= 2, "network.az_count must be >= 2 in prod"),
         ]
+        search = self.search
+        if search.enabled:
+            rules += [
+                (search.dedicated_master and search.dedicated_master_count >= 3,
+                 "search.dedicated_master must be true (3 or 5 masters) in prod (FSBP Opensearch.11)"),
+                (search.instance_count >= 3,
+                 "search.instance_count must be >= 3 in prod (FSBP Opensearch.6)"),
+                (search.availability_zones >= 2,
+                 "search.availability_zones must be >= 2 in prod: zone awareness (FSBP Opensearch.6)"),
+                (not search.instance_type.startswith("t3.")
+                 and not search.dedicated_master_type.startswith("t3."),
+                 "search.instance_type and search.dedicated_master_type can't be burstable (t3) "
+                 "in prod: CPU credits run out under steady load"),
+            ]
+        documents = self.documents
+        if documents.enabled:
+            rules += [
+                (documents.instance_count >= 2,
+                 "documents.instance_count must be >= 2 in prod (a replica in a second AZ to fail "
+                 "over to)"),
+                (documents.backup_retention_days >= 7,
+                 "documents.backup_retention_days must be >= 7 in prod (FSBP DocumentDB.2)"),
+                (documents.deletion_protection,
+                 "documents.deletion_protection must be true in prod (FSBP DocumentDB.5)"),
+                (documents.final_snapshot, "documents.final_snapshot must be true in prod"),
+            ]
+        kafka = self.kafka
+        if kafka.enabled:
+            rules += [
+                (kafka.mode == "provisioned",
+                 "kafka.mode must be provisioned in prod: MSK Serverless can't use the customer "
+                 "data key (AWS-owned encryption only) and delivers no broker logs"),
+                (kafka.number_of_broker_nodes is None or kafka.number_of_broker_nodes >= 2,
+                 "kafka.number_of_broker_nodes must be >= 2 in prod (one per messaging AZ at "
+                 "least)"),
+                (not kafka.instance_type.startswith("kafka.t3."),
+                 "kafka.instance_type can't be kafka.t3.small in prod: AWS sizes it for "
+                 "development (CPU credits run out under steady load)"),
+                (kafka.enhanced_monitoring != "PER_BROKER",
+                 "kafka.enhanced_monitoring must be PER_TOPIC_PER_BROKER or finer in prod (MSK.2)"),
+                (kafka.default_replication_factor is None or kafka.default_replication_factor >= 2,
+                 "kafka.default_replication_factor must be >= 2 in prod (a topic must survive "
+                 "a broker)"),
+            ]
         for svc in self.services:
             rules.append((
                 svc.kind != "web" or svc.scaling.min_count >= 2,
@@ -226,6 +335,15 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, Any]] = {
         },
         "cache": {"node_type": "cache.t4g.micro", "num_nodes": 1, "snapshot_retention_days": 1,
                   "log_retention_days": 14, "final_snapshot": False},
+        "search": {"instance_type": "t3.small.search", "instance_count": 1,
+                   "availability_zones": 1, "dedicated_master": False, "volume_size_gb": 10,
+                   "log_retention_days": 14},
+        "documents": {"instance_class": "db.t4g.medium", "instance_count": 1,
+                      "backup_retention_days": 1, "deletion_protection": False,
+                      "final_snapshot": False, "performance_insights": False,
+                      "log_retention_days": 14},
+        "kafka": {"instance_type": "kafka.t3.small", "volume_size_gb": 20,
+                  "log_retention_days": 14},
         "cluster": {"log_retention_days": 14},
         "load_balancer": {"deletion_protection": False, "access_log_retention_days": 14},
         "alarms": {},

@@ -24,18 +24,26 @@ from groundwork.components.alarms import (
     Dashboard,
     DashboardArgs,
     DatabaseTarget,
+    DocumentsTarget,
     EnvironmentAlarms,
     EnvironmentAlarmsArgs,
+    KafkaTarget,
     LoadBalancerTarget,
     NatTarget,
     Notifications,
     NotificationsArgs,
+    QueueTarget,
+    SearchTarget,
     ServiceTarget,
 )
 from groundwork.components.base import AccountContext
 from groundwork.components.cache import RedisCacheSettings
 from groundwork.components.database import PostgresDatabaseSettings
+from groundwork.components.document_database import DocumentDatabaseSettings
 from groundwork.components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
+from groundwork.components.kafka import KafkaSettings
+from groundwork.components.queue import QueueSettings
+from groundwork.components.search import SearchDomainSettings
 from groundwork.components.service import (
     DeploymentSettings,
     FargateServiceSettings,
@@ -102,6 +110,37 @@ def cache(name: str, settings: RedisCacheSettings = CACHE) -> CacheTarget:
     return CacheTarget(name, rg.member_clusters, settings)
 
 
+def search(name: str, settings: SearchDomainSettings | None = None) -> SearchTarget:
+    domain = aws.opensearch.Domain(name, domain_name=f"{PREFIX}-{name}"[:28])
+    return SearchTarget(name, domain.domain_name, domain.arn.apply(lambda a: a.split(":")[4]),
+                        settings or SearchDomainSettings())
+
+
+def documents(name: str) -> DocumentsTarget:
+    """A two-instance DocumentDB cluster: 5 alarms per instance and the cluster's replica lag."""
+    cluster = aws.docdb.Cluster(name, cluster_identifier=f"{PREFIX}-{name}", engine="docdb")
+    instances = [aws.docdb.ClusterInstance(f"{name}-{i}", identifier=f"{PREFIX}-{name}-{i}",
+                                           cluster_identifier=cluster.id,
+                                           instance_class="db.r6g.large") for i in (1, 2)]
+    return DocumentsTarget(name, cluster.cluster_identifier, [i.identifier for i in instances],
+                           DocumentDatabaseSettings())
+
+
+def kafka(name: str) -> KafkaTarget:
+    cluster = aws.msk.Cluster(name, cluster_name=f"{PREFIX}-{name}", kafka_version="3.9.x",
+                              number_of_broker_nodes=2, broker_node_group_info={
+                                  "client_subnets": ["subnet-a", "subnet-b"],
+                                  "instance_type": "kafka.m7g.large", "security_groups": ["sg-1"]})
+    return KafkaTarget(name, cluster.cluster_name, ("1", "2"), KafkaSettings(), az_count=2)
+
+
+def queue(name: str) -> QueueTarget:
+    """A queue and its DLQ no worker scales on: oldest message, DLQ not empty, queue depth."""
+    main = aws.sqs.Queue(name, name=f"{PREFIX}-{name}")
+    dlq = aws.sqs.Queue(f"{name}-dlq", name=f"{PREFIX}-{name}-dlq")
+    return QueueTarget(name, main.name, dlq.name, QueueSettings())
+
+
 def nat(network: str, gateways: int, instance: bool = False) -> NatTarget:
     gws = [aws.ec2.NatGateway(f"{network}-nat-{i}", subnet_id=f"subnet-{network}-{i}")
            for i in range(gateways)]
@@ -133,6 +172,10 @@ if case == "standin":
         databases=[database("db")],
         caches=[cache("cache")],
         nats=[nat("network", 2, instance=True)],
+        searches=[search("search")],
+        kafkas=[kafka("kafka")],
+        documents=[documents("documents")],
+        queues=[queue("orders")],
     )
     alarms = monitoring("", targets, critical_emails=["oncall@example.com"],
                         warning_emails=["team@example.com"],

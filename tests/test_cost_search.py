@@ -1,0 +1,83 @@
+"""The cost of a SearchDomain: data and master node-hours by instance type and the gp3 volumes,
+from the plan's domain record; nothing when the stacks have no domain (search off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from groundwork.components.base import AccountContext
+from groundwork.components.search import SearchDomain, SearchDomainArgs
+from groundwork.components.security_groups import SecurityGroups, SecurityGroupsArgs
+from groundwork.cost import estimate, load_prices
+from groundwork.engine import PlanResult
+from groundwork.testing import plan_function
+
+PRICES = load_prices("us-east-1")["opensearch"]
+HOURS = 730.0
+
+
+def _plan(**settings: Any) -> PlanResult:
+    def body() -> None:
+        groups = SecurityGroups("sg", SecurityGroupsArgs(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16",
+                                                         stores={"opensearch": 443}))
+        zones = settings.get("availability_zones", 3)
+        SearchDomain("search", SearchDomainArgs(
+            security_group=groups, subnet_ids=[f"subnet-{i}" for i in range(zones)],
+            data_key_arn="arn:aws:kms:us-east-1:1:key/d", logs_key_arn="arn:aws:kms:us-east-1:1:key/l",
+            account=AccountContext(region="us-east-1", account_id="111111111111"), **settings))
+
+    return plan_function(body)
+
+
+@pytest.fixture(scope="module")
+def plans() -> dict[str, PlanResult]:
+    return {"prod": _plan(),
+            "dev": _plan(instance_type="t3.small.search", instance_count=1, availability_zones=1,
+                         dedicated_master=False, volume_size_gb=10)}
+
+
+def _lines(plan: PlanResult) -> dict[str, tuple[float, str, float]]:
+    return {line.item: (line.quantity, line.unit, line.unit_price)
+            for line in estimate(plan).lines if line.resource == "search-domain"}
+
+
+def test_prod_shape_prices_data_masters_and_storage(plans):
+    lines = _lines(plans["prod"])
+    assert lines == {
+        "OpenSearch r6g.large.search x3 data node-hours": (3 * HOURS, "node-hour",
+                                                          PRICES["instance_hour"]["r6g.large.search"]),
+        "OpenSearch m6g.large.search x3 master node-hours": (3 * HOURS, "node-hour",
+                                                            PRICES["instance_hour"]["m6g.large.search"]),
+        "OpenSearch gp3 storage (100 GB x 3 data nodes)": (300, "GB-month", PRICES["gp3_gb_month"]),
+    }
+    total = sum(q * p for q, _, p in lines.values())
+    assert 650 < total < 720  # 730 h x (3 x 0.167 + 3 x 0.128) + 300 GB x 0.122 = 682.65
+
+
+def test_dev_shape_is_one_small_node(plans):
+    lines = _lines(plans["dev"])
+    assert set(lines) == {"OpenSearch t3.small.search x1 data node-hours",
+                          "OpenSearch gp3 storage (10 GB x 1 data nodes)"}
+    assert sum(q * p for q, _, p in lines.values()) < 30
+
+
+def test_the_log_groups_are_priced_as_log_groups(plans):
+    groups = [line for line in estimate(plans["prod"]).lines
+              if line.resource.startswith("search-log-")]
+    assert {line.resource for line in groups} == {
+        "search-log-index-slow-logs", "search-log-search-slow-logs",
+        "search-log-application-logs", "search-log-audit-logs"}
+
+
+def test_an_unknown_type_is_named_not_zero(plans):
+    prices = load_prices("us-east-1")
+    del prices["opensearch"]["instance_hour"]["r6g.large.search"]
+    est = estimate(plans["prod"], prices=prices)
+    assert any("OpenSearch data instance type r6g.large.search" in u for u in est.unpriced)
+
+
+def test_no_lines_while_search_is_off(prod, dev):
+    for plan in (prod, dev):
+        assert not [line for line in estimate(plan).lines if "OpenSearch" in line.item]
