@@ -49,6 +49,18 @@ class PlatformOutputs:
     cache: dict[str, Any] | None = None
     """The cache's connection contract: primary_endpoint, reader_endpoint, port,
     auth_secret_arn, security_group_id, replication_group_id. Absent when disabled."""
+    queues: dict[str, dict[str, Any]] | None = None
+    """Per SQS queue of `queues`: url, arn, name, dlq_url, dlq_arn. Absent without queues."""
+    search: dict[str, Any] | None = None
+    """The OpenSearch domain: endpoint (without https://), arn, domain_name, master_user_arn (the
+    fine-grained-access-control master role), security_group_id. Absent unless `search.enabled`."""
+    documents: dict[str, Any] | None = None
+    """The DocumentDB cluster's connection contract: endpoint, reader_endpoint, port,
+    secret_arn (the managed master secret), security_group_id, cluster_identifier. Absent unless
+    `documents.enabled`."""
+    kafka: dict[str, Any] | None = None
+    """The MSK cluster: bootstrap_brokers (SASL/IAM over TLS, port 9098), arn, cluster_name,
+    security_group_id. Absent unless `kafka.enabled`."""
     cluster_name: Any = None
     """The ECS cluster's name. Absent without services."""
     load_balancer: dict[str, Any] | None = None
@@ -153,6 +165,26 @@ def outputs_of(platform: Platform) -> PlatformOutputs:
             "port": cache.port, "auth_secret_arn": cache.auth_secret_arn,
             "security_group_id": cache.security_group_id,
             "replication_group_id": cache.replication_group.replication_group_id,
+        },
+        queues={name: {"url": q.url, "arn": q.arn, "name": q.name, "dlq_url": q.dlq_url,
+                       "dlq_arn": q.dlq_arn} for name, q in platform.queues.items()} or None,
+        search=None if platform.search is None else {
+            "endpoint": platform.search.endpoint, "arn": platform.search.arn,
+            "domain_name": platform.search.domain_name,
+            "master_user_arn": platform.search.master_user_arn,
+            "security_group_id": platform.search.security_group_id,
+        },
+        documents=None if platform.documents is None else {
+            "endpoint": platform.documents.endpoint,
+            "reader_endpoint": platform.documents.reader_endpoint,
+            "port": platform.documents.port, "secret_arn": platform.documents.secret_arn,
+            "security_group_id": platform.documents.security_group_id,
+            "cluster_identifier": platform.documents.cluster_identifier,
+        },
+        kafka=None if platform.kafka is None else {
+            "bootstrap_brokers": platform.kafka.bootstrap_brokers, "arn": platform.kafka.arn,
+            "cluster_name": platform.kafka.cluster_name,
+            "security_group_id": platform.kafka.security_group_id,
         },
         cluster_name=None if platform.cluster is None else platform.cluster.name,
         load_balancer=None if lb is None else {

@@ -628,7 +628,7 @@ def render_references() -> dict[str, str]:
 
 
 def write(docs_dir: Path) -> list[Path]:
-    """Write configuration.md and reference/*.md under `docs_dir`, removing reference pages of
+    """Write configuration.md, outputs.md and reference/*.md under `docs_dir`, removing reference pages of
     components that no longer exist. Returns the files that changed."""
     changed: list[Path] = []
 
@@ -639,6 +639,9 @@ def write(docs_dir: Path) -> list[Path]:
             changed.append(path)
 
     put(docs_dir / "configuration.md", render())
+    from groundwork.stacks.outputs import outputs_reference
+
+    put(docs_dir / "outputs.md", outputs_reference())
     policies = docs_dir / "policies.md"
     if policies.exists():
         put(policies, render_controls(policies.read_text()))
