@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         ThreatDetectionArgs,
         ThreatDetectionSettings,
     )
+    from groundwork.components.alarm_names import deployment_alarm_names
     from groundwork.components.alarms import (
         AlarmOverride,
         AlarmTargets,
@@ -123,6 +124,7 @@ if TYPE_CHECKING:
 
 _HOME = {
     "AccountContext": "base",
+    "deployment_alarm_names": "alarm_names",
     "Naming": "base",
     "Network": "network",
     "NetworkArgs": "network",
@@ -245,7 +247,7 @@ __all__ = [
     "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
     "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",
-    "TierSpec", "plan_subnets",
+    "TierSpec", "deployment_alarm_names", "plan_subnets",
 ]
 """The public names, a literal list so that type checkers (mypy --strict: no implicit re-export)
 see the TYPE_CHECKING imports above as exported; the same names as `_HOME`."""

@@ -139,7 +139,8 @@ class DocumentDatabaseSettings(ArgsModel):
     """DocumentDB deletion protection (default true: a stray delete call is refused;
     DocumentDB.5)."""
     final_snapshot: bool = True
-    """Take a final snapshot `<cluster-id>-final` on delete (default true)."""
+    """Take a final snapshot `<cluster-id>-final` on delete (default true: a deleted cluster can
+    still be restored)."""
     master_username: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9]{0,62}$")] = "gwadmin"
     """Master user name (default gwadmin): 1-63 letters and digits, a letter first (AWS's rule:
     no underscore), not a default name. Its password is generated and rotated by DocumentDB in
@@ -147,7 +148,8 @@ class DocumentDatabaseSettings(ArgsModel):
     port: Annotated[int, Field(ge=1150, le=65535)] = 27017
     """Listener port (default 27017, what MongoDB drivers expect)."""
     backup_window: str = "03:00-04:00"
-    """Daily backup window, UTC (default 03:00-04:00)."""
+    """Daily backup window, UTC (default 03:00-04:00: outside business hours in Europe and the
+    Americas, and before the maintenance window)."""
     maintenance_window: str = "sun:04:30-sun:05:30"
     """Weekly maintenance window of the cluster and its instances, UTC (default Sunday
     04:30-05:30, after the backup)."""

@@ -15,7 +15,10 @@ building the policies raises if one appears) and scoped as far as each AWS servi
 
 - by resource name, to `<name_prefix>-*` (the stack's prefix, e.g. `groundwork-prod-*`): IAM
   roles and policies, RDS, ElastiCache, ECS, ELB, ECR, Secrets Manager, SNS, CloudWatch alarms
-  and dashboards, log groups, the S3 log bucket (bucket-level actions only);
+  and dashboards, log groups, the S3 log bucket (bucket-level actions only), and the optional
+  services the stack has (`queues`, `search`, `documents`, `kafka`; none without them): SQS
+  queues, the OpenSearch domain (`search_domain_pattern`: its name is cut to 28 characters),
+  the DocumentDB cluster, instances and groups (RDS API), the MSK cluster and configuration;
 - by tag, `Environment=<environment>` (the Args' `Environment` tag, else the stack name): KMS
   keys (their ARNs carry only a UUID; using them only through the services that encrypt the
   stack's data, `kms:ViaService`, and never on every key, KMS.1), and EC2/VPC resources (named by
@@ -23,7 +26,9 @@ building the policies raises if one appears) and scoped as far as each AWS servi
   (`aws:ResourceTag`); an untagged resource (the VPC's default security group) may be tagged,
   another environment's never;
 - by region only (documented in docs/operations.md): ACM certificates, Application Auto Scaling,
-  log deliveries, and the `Describe*`/`List*` reads, which have no resource-level permissions;
+  log deliveries, log resource policies (with search or kafka), MSK creates (with the
+  Environment tag in the request: their ARNs end with a UUID), and the `Describe*`/`List*`
+  reads, which have no resource-level permissions;
 - always denied: changing this role, its own policies, the preview role and the OIDC provider,
   so a workflow can't widen its own trust or permissions (an admin applies changes to them).
 
@@ -45,6 +50,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pulumi
@@ -60,6 +66,7 @@ from groundwork.components.base import (
     component_naming,
     default_prefix,
 )
+from groundwork.components.search import domain_name
 
 GITHUB_REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 """`owner/name` exactly: no wildcard can reach the `sub` condition through the repository."""
@@ -218,6 +225,51 @@ LAMBDA_ACTIONS = (
     "lambda:UntagResource", "lambda:ListTags", "lambda:PutFunctionConcurrency",
     "lambda:DeleteFunctionConcurrency")
 """The stack's functions (the cache token's Secrets Manager rotation)."""
+SQS_ACTIONS = (
+    "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
+    "sqs:GetQueueUrl", "sqs:TagQueue", "sqs:UntagQueue", "sqs:ListQueueTags",
+    "sqs:ListDeadLetterSourceQueues")
+"""The stack's queues and dead-letter queues (`SetQueueAttributes` also writes the queue policy,
+the redrive and redrive-allow policies). Never `ReceiveMessage`/`SendMessage`/`PurgeQueue`."""
+DOCDB_ACTIONS = (
+    "rds:CreateDBCluster", "rds:ModifyDBCluster", "rds:DeleteDBCluster", "rds:RebootDBCluster",
+    "rds:CreateDBClusterParameterGroup", "rds:ModifyDBClusterParameterGroup",
+    "rds:ResetDBClusterParameterGroup", "rds:DeleteDBClusterParameterGroup",
+    "rds:CreateDBClusterSnapshot", "rds:CreateDBInstance", "rds:ModifyDBInstance",
+    "rds:DeleteDBInstance", "rds:RebootDBInstance", "rds:CreateDBSubnetGroup",
+    "rds:ModifyDBSubnetGroup", "rds:DeleteDBSubnetGroup", "rds:AddTagsToResource",
+    "rds:RemoveTagsFromResource", "rds:ListTagsForResource")
+"""DocumentDB through its (RDS) API: the cluster, its instances, cluster parameter group, subnet
+group and final snapshot (`CreateDBClusterSnapshot`)."""
+ES_ACTIONS = (
+    "es:CreateDomain", "es:DeleteDomain", "es:DescribeDomain", "es:DescribeDomainConfig",
+    "es:UpdateDomainConfig", "es:DescribeDomainChangeProgress", "es:UpgradeDomain",
+    "es:GetUpgradeStatus", "es:GetCompatibleVersions", "es:AddTags", "es:RemoveTags", "es:ListTags")
+"""The stack's OpenSearch domain (the configuration API, never `es:ESHttp*`: the data)."""
+KAFKA_ACTIONS = (
+    "kafka:DeleteCluster", "kafka:DescribeCluster", "kafka:DescribeClusterV2",
+    "kafka:DescribeClusterOperation", "kafka:DescribeClusterOperationV2", "kafka:GetBootstrapBrokers",
+    "kafka:ListNodes", "kafka:UpdateClusterConfiguration", "kafka:UpdateClusterKafkaVersion",
+    "kafka:UpdateBrokerCount", "kafka:UpdateBrokerStorage", "kafka:UpdateBrokerType",
+    "kafka:UpdateMonitoring", "kafka:UpdateSecurity", "kafka:UpdateConnectivity",
+    "kafka:UpdateStorage", "kafka:TagResource", "kafka:UntagResource", "kafka:ListTagsForResource",
+    "kafka:DescribeConfiguration", "kafka:DescribeConfigurationRevision",
+    "kafka:ListConfigurationRevisions", "kafka:UpdateConfiguration", "kafka:DeleteConfiguration")
+"""The stack's MSK cluster (provisioned or serverless) and its configuration, by ARN (the
+creates carry no ARN yet: `KAFKA_CREATE`)."""
+KAFKA_CREATE = ("kafka:CreateCluster", "kafka:CreateClusterV2")
+"""Cluster creates (v1 provisioned, v2 provisioned or serverless): the ARN ends with a UUID the
+create assigns, so they are allowed with the stack's Environment tag in the request."""
+LOG_RESOURCE_POLICIES = ("logs:PutResourcePolicy", "logs:DeleteResourcePolicy",
+                         "logs:DescribeResourcePolicies")
+"""The log groups' resource policies OpenSearch needs and MSK's broker-log delivery writes. A log
+resource policy only admits AWS service principals' `CreateLogStream`/`PutLogEvents`."""
+SEARCH_SERVICE_LINKED = "opensearchservice.amazonaws.com"
+KAFKA_SERVICE_LINKED = ("kafka.amazonaws.com", "delivery.logs.amazonaws.com")
+"""MSK's role (AWSServiceRoleForKafka: the brokers' network interfaces) and the log-delivery
+role broker logging uses; both created by the first cluster of an account."""
+SEARCH_DOMAIN_HEAD = 21
+"""Characters of `<prefix>-...` a hash-truncated OpenSearch domain name keeps (28 - 7)."""
 ATTACHABLE_AWS_POLICIES = ("service-role/*", "AmazonECSInfrastructureRolePolicyForLoadBalancers")
 """AWS-managed policies the deploy role may attach to the stack's roles (never an admin one):
 service-role policies (RDS enhanced monitoring...) and the one blue/green ECS deploys use."""
@@ -320,9 +372,40 @@ def _state_objects(bucket_arn: str, project: str, environment: str) -> list[str]
 # --------------------------------------------------------------------------------------------
 
 
-def policy_groups(settings: GithubPreviewRoleSettings) -> list[str]:
+@dataclass(frozen=True)
+class StackServices:
+    """The optional services the stack has (the roles' `queues`, `search`, `documents`, `kafka`
+    Args): each adds its permissions, and a stack without it gets none of them."""
+
+    queues: bool = False
+    search: bool = False
+    search_service_linked_role: bool = False
+    documents: bool = False
+    kafka: bool = False
+
+    @property
+    def stores(self) -> bool:
+        """Any of the data stores whose permissions live in the `stores` policy."""
+        return self.search or self.documents or self.kafka
+
+
+def search_domain_pattern(stack_prefix: str) -> str:
+    """The OpenSearch domain names `SearchDomain` derives under `stack_prefix`
+    (components/search.py `domain_name`: at most 28 characters, a longer name cut to 21 plus
+    `-<6-hex hash>`): `<prefix>-*`; with a prefix over 21 characters, `<its first 21>*` (a
+    short name keeps the whole prefix, a long one only those 21 and the hash)."""
+    prefix = domain_name(Naming(prefix=stack_prefix))
+    if len(prefix) <= SEARCH_DOMAIN_HEAD:
+        return f"{prefix}-*"
+    return f"{prefix[:SEARCH_DOMAIN_HEAD]}*"
+
+
+def policy_groups(settings: GithubPreviewRoleSettings,
+                  services: StackServices | None = None) -> list[str]:
     """Names of the managed policies the role gets (known before the account id is)."""
     groups = ["network", "data", "secrets", "compute", "observability", "iam"]
+    if services is not None and services.stores:
+        groups.append("stores")
     if settings.state_bucket or settings.secrets_key_alias:
         groups.append("state")
     return groups
@@ -332,12 +415,15 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
                     role_name: str,
                     account_id: str, region: str, partition: str = "aws", zone_id: str | None = None,
                     waf_acl_arn: str | None = None, project: str = "groundwork",
-                    preview_role: str | None = None) -> dict[str, dict[str, Any]]:
+                    preview_role: str | None = None,
+                    services: StackServices | None = None) -> dict[str, dict[str, Any]]:
     """The permission policies of the deploy role, by group (pure). `stack_prefix` is the start
     of every physical name (`groundwork-prod`), `environment` the stack's `Environment` tag and
     Pulumi stack name, `project` the Pulumi project (its state paths),
-    `preview_role` the name of the preview role (denied like the deploy role itself)."""
+    `preview_role` the name of the preview role (denied like the deploy role itself),
+    `services` the optional services the stack has (default none)."""
     p, r, a, s = partition, region, account_id, stack_prefix
+    svc = services or StackServices()
     env = environment
     in_region = {"StringEquals": {"aws:RequestedRegion": region}}
     stmt = _stmt
@@ -375,6 +461,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         stmt("CacheOwn", list(ELASTICACHE_ACTIONS), [f"{cache}:{kind}:{s}-*" for kind in (
             "replicationgroup", "cluster", "subnetgroup", "parametergroup", "snapshot", "usergroup",
             "user")] + [f"{cache}:parametergroup:default.*"]),
+        *([stmt("QueuesOwn", list(SQS_ACTIONS), f"arn:{p}:sqs:{r}:{a}:{s}-*"),
+           stmt("QueuesList", ["sqs:ListQueues"], "*", in_region)] if svc.queues else []),
     )
     policies["secrets"] = doc(
         stmt("SecretsOwn", list(SECRETS_ACTIONS), f"{secret}:{s}-*"),
@@ -390,12 +478,15 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         # them (the account and region pinned: never every key, KMS.1)
         stmt("KmsUseOwnKeys", list(KMS_USE), key, {
             "StringEquals": {"aws:ResourceTag/Environment": env,
-                             "kms:ViaService": [f"{svc}.{r}.amazonaws.com" for svc in KMS_VIA]}}),
+                             "kms:ViaService": [f"{via}.{r}.amazonaws.com"
+                                                for via in _kms_via(svc)]}}),
         stmt("KmsGrantsForServices", ["kms:CreateGrant"], key, {
             **own_key, "Bool": {"kms:GrantIsForAWSResource": "true"}}),
         stmt("KmsOwnAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
              f"arn:{p}:kms:{r}:{a}:alias/{s}-*"),
     )
+    if svc.stores:
+        policies["stores"] = doc(*_store_statements(svc, p=p, r=r, a=a, s=s, env=env))
     ecs = f"arn:{p}:ecs:{r}:{a}"
     elb = f"arn:{p}:elasticloadbalancing:{r}:{a}"
     zone = f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"
@@ -435,11 +526,17 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
     bucket = f"arn:{p}:s3:::{s}-*"
     policies["observability"] = doc(
         # the network's flow-log group lives under /groundwork/<prefix>/, whatever the project
-        stmt("LogsOwn", list(LOGS_ACTIONS), [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*"]),
+        stmt("LogsOwn", list(LOGS_ACTIONS), [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*", *(
+            [f"{logs}:/aws/OpenSearchService/domains/{search_domain_pattern(s)}/*"]
+            if svc.search else [])]),
         stmt("LogsRead", ["logs:DescribeLogGroups", "logs:ListTagsForResource"], "*", in_region),
         # vended log deliveries have no resource-level permissions
         stmt("LogDelivery", ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                              "logs:DeleteLogDelivery", "logs:ListLogDeliveries"], "*", in_region),
+        # OpenSearch's log groups need a resource policy, MSK's broker-log delivery writes one;
+        # a log resource policy admits only AWS services' CreateLogStream/PutLogEvents
+        *([stmt("LogResourcePolicies", list(LOG_RESOURCE_POLICIES), "*", in_region)]
+          if svc.search or svc.kafka else []),
         stmt("AlarmsOwn", ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm",
                            "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
                            "cloudwatch:ListTagsForResource", "cloudwatch:EnableAlarmActions",
@@ -474,7 +571,13 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         stmt("PassOwnRoles", ["iam:PassRole"], f"{iam}:role/{s}-*",
              {"StringEquals": {"iam:PassedToService": list(PASSABLE_TO)}}),
         stmt("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], "*",
-             {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}),
+             {"StringEquals": {"iam:AWSServiceName": [
+                 *SERVICE_LINKED, *([SEARCH_SERVICE_LINKED] if svc.search_service_linked_role else []),
+                 *(KAFKA_SERVICE_LINKED if svc.kafka else ())]}}),
+        # MSK sets up its own service-linked role when it creates it (the managed policy's rule)
+        *([stmt("KafkaServiceLinkedRole", ["iam:AttachRolePolicy", "iam:PutRolePolicy"],
+                f"{iam}:role/aws-service-role/kafka.amazonaws.com/AWSServiceRoleForKafka*")]
+          if svc.kafka else []),
         stmt("ReadOidcProvider", ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders"], "*"),
         {
             # Everything but reads on the role itself, its own policies and the OIDC provider:
@@ -519,11 +622,52 @@ def _service_wide(action: str) -> bool:
     return set(verb) <= {"*", "?"}
 
 
+def _kms_via(services: StackServices) -> list[str]:
+    """`KMS_VIA` plus the optional services that encrypt with the stack's keys (DocumentDB goes
+    through `rds`)."""
+    return [*KMS_VIA, *(["sqs"] if services.queues else []), *(["es"] if services.search else []),
+            *(["kafka"] if services.kafka else [])]
+
+
+def _store_statements(services: StackServices, *, p: str, r: str, a: str, s: str,
+                      env: str) -> list[dict[str, Any]]:
+    """The `stores` policy: OpenSearch, DocumentDB and MSK, each only when the stack has it."""
+    in_region = {"StringEquals": {"aws:RequestedRegion": r}}
+    out: list[dict[str, Any]] = []
+    if services.search:
+        out += [
+            _stmt("SearchOwn", list(ES_ACTIONS),
+                  f"arn:{p}:es:{r}:{a}:domain/{search_domain_pattern(s)}"),
+            _stmt("SearchRead", ["es:DescribeDomains", "es:ListDomainNames", "es:ListVersions",
+                                 "es:DescribeInstanceTypeLimits"], "*", in_region),
+        ]
+    if services.documents:
+        rds = f"arn:{p}:rds:{r}:{a}"
+        out.append(_stmt("DocumentsOwn", list(DOCDB_ACTIONS), [f"{rds}:{kind}:{s}-*" for kind in (
+            "cluster", "cluster-pg", "cluster-snapshot", "subgrp", "db")]))
+    if services.kafka:
+        kafka = f"arn:{p}:kafka:{r}:{a}"
+        out += [
+            _stmt("KafkaOwn", list(KAFKA_ACTIONS),
+                  [f"{kafka}:cluster/{s}-*/*", f"{kafka}:configuration/{s}-*/*"]),
+            _stmt("KafkaCreateTagged", list(KAFKA_CREATE), "*",
+                  {"StringEquals": {**in_region["StringEquals"], "aws:RequestTag/Environment": env}}),
+            # configurations carry no tags; their ARN ends with a UUID the create assigns
+            _stmt("KafkaCreateConfiguration", ["kafka:CreateConfiguration"], "*", in_region),
+            _stmt("KafkaRead", ["kafka:ListClusters", "kafka:ListClustersV2", "kafka:ListConfigurations",
+                                "kafka:ListKafkaVersions", "kafka:GetCompatibleKafkaVersions"], "*",
+                  in_region),
+        ]
+    return out
+
+
 def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, environment: str,
                    account_id: str,
                    region: str, partition: str = "aws", zone_id: str | None = None,
-                   waf_acl_arn: str | None = None, project: str = "groundwork") -> dict[str, Any]:
-    """The preview role's one inline policy (pure): what `pulumi preview` of this stack reads.
+                   waf_acl_arn: str | None = None, project: str = "groundwork",
+                   services: StackServices | None = None) -> dict[str, Any]:
+    """The preview role's one inline policy (pure): what `pulumi preview` of this stack reads
+    (`services`: the optional services it has, default none).
 
     A preview runs the program and diffs it against the state: it reads the state and decrypts
     its secrets; the Describe/List/Get below also cover the provider's reads of the stack's
@@ -533,6 +677,7 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
     CloudWatch Logs, ECR, KMS). Raises if an allowed action is not a read.
     """
     p, r, a, s = partition, region, account_id, stack_prefix
+    svc = services or StackServices()
     in_region = {"StringEquals": {"aws:RequestedRegion": region}}
     statements = [
         _stmt("StackServicesRead", [
@@ -553,7 +698,18 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
             "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy",
             "secretsmanager:ListSecrets", "secretsmanager:ListSecretVersionIds",
             *(["wafv2:GetWebACL", "wafv2:GetWebACLForResource"] if waf_acl_arn else []),
+            # DocumentDB is read through rds:Describe*; never sqs:ReceiveMessage (the messages)
+            *(["sqs:ListQueues"] if svc.queues else []),
+            *(["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig",
+               "es:ListDomainNames", "es:ListTags"] if svc.search else []),
+            *(["kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:DescribeConfiguration",
+               "kafka:DescribeConfigurationRevision", "kafka:GetBootstrapBrokers",
+               "kafka:ListTagsForResource", "kafka:ListClusters", "kafka:ListClustersV2",
+               "kafka:ListConfigurations"] if svc.kafka else []),
         ], "*", in_region),
+        *([_stmt("QueuesRead", ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags",
+                                "sqs:ListDeadLetterSourceQueues"], f"arn:{p}:sqs:{r}:{a}:{s}-*")]
+          if svc.queues else []),
         _stmt("IamRead", ["iam:Get*", "iam:List*"], [
             f"arn:{p}:iam::{a}:role/{s}-*", f"arn:{p}:iam::{a}:policy/{s}-*",
             f"arn:{p}:iam::aws:policy/*", f"arn:{p}:iam::{a}:oidc-provider/{GITHUB_OIDC_HOST}"]),
@@ -695,6 +851,29 @@ class _RoleArgs(ComponentArgs):
     permissions)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
+    queues: bool = False
+    """The stack has SQS queues (default false: no `sqs:` permissions). Manages and reads the
+    `<prefix>-*` queues; never sends, receives or purges a message."""
+    search: bool = False
+    """The stack has an OpenSearch domain (`SearchDomain`; default false: no `es:` permissions).
+    Manages the `<prefix>-*` domain (`search_domain_pattern`) and its log groups' resource
+    policies; never the domain's data (`es:ESHttp*`)."""
+    search_service_linked_role: bool = False
+    """The stack creates OpenSearch's service-linked role (`SearchDomain`'s
+    `create_service_linked_role`; default false: the role may not create it)."""
+    documents: bool = False
+    """The stack has a DocumentDB cluster (`DocumentDatabase`; default false: no cluster
+    permissions). Manages the `<prefix>-*` cluster, instances and groups (RDS API)."""
+    kafka: bool = False
+    """The stack has an MSK cluster (`Kafka`; default false: no `kafka:` permissions). Manages
+    the `<prefix>-*` cluster and configuration, broker-log delivery and MSK's service-linked
+    role."""
+
+    def services(self) -> StackServices:
+        """The optional services these Args name, as the policies take them."""
+        return StackServices(queues=self.queues, search=self.search,
+                             search_service_linked_role=self.search_service_linked_role,
+                             documents=self.documents, kafka=self.kafka)
 
 
 class GithubPreviewRoleArgs(_RoleArgs, GithubPreviewRoleSettings):
@@ -770,7 +949,8 @@ class GithubPreviewRole(pulumi.ComponentResource):
                 lambda acct: json.dumps(preview_policy(
                     args, stack_prefix=stack_prefix, environment=environment, account_id=acct,
                     region=account.region, partition=account.partition, zone_id=args.zone_id,
-                    waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project()))),
+                    waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project(),
+                    services=args.services()))),
             opts=child_opts(self),
         )
         self.role_name: str = role_name
@@ -836,9 +1016,9 @@ class GithubDeployRole(pulumi.ComponentResource):
                                          role_name=role_name, account_id=acct, region=account.region,
                                          partition=account.partition, zone_id=args.zone_id,
                                          waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project(),
-                                         preview_role=preview_name))
+                                         preview_role=preview_name, services=args.services()))
         self.policies: dict[str, aws.iam.Policy] = {}
-        for group in policy_groups(args):
+        for group in policy_groups(args, args.services()):
             physical = policy_name(role_name, group)
 
             def group_document(docs: dict[str, dict[str, Any]], g: str = group) -> str:
@@ -863,7 +1043,9 @@ class GithubDeployRole(pulumi.ComponentResource):
                     **args.settings(GithubPreviewRoleSettings),
                     name_prefix=args.name_prefix, tags=args.tags, role_name=preview_name,
                     zone_id=args.zone_id, waf_acl_arn=args.waf_acl_arn, account=account,
-                    provider_arn=provider_arn),
+                    provider_arn=provider_arn, queues=args.queues, search=args.search,
+                    search_service_linked_role=args.search_service_linked_role,
+                    documents=args.documents, kafka=args.kafka),
                 opts=child_opts(self))
         self.role_name: str = role_name
         self.role_arn: pulumi.Output[str] = self.role.arn

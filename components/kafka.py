@@ -375,7 +375,7 @@ class Kafka(pulumi.ComponentResource):
         self.args = args
         self.security_group, self._groups = security_group, groups
         self._naming = naming
-        self._granted: set[str] = set()
+        self._granted: dict[str, tuple[bool, bool, aws.iam.RolePolicy]] = {}
         self.port: int = IAM_PORT
         self.configuration = None
         self.log_group = None
@@ -501,7 +501,9 @@ class Kafka(pulumi.ComponentResource):
         ingress on the cluster's group and egress on the source's (one flow). With a role
         (`role`: an `aws.iam.Role` or anything with `.task_role`, else `source.task_role`), an
         inline policy on it: connect to this cluster, and `produce` / `consume` on its topics
-        (`client_policy`). Returns the policy (None without a role)."""
+        (`client_policy`). Returns the policy (None without a role). Idempotent: the same call
+        again adds nothing and returns the same policy; other intents for a role already granted
+        are an error (one call with both)."""
         if self._groups is None:
             raise ValueError("Kafka.allow_from needs the SecurityGroups component as "
                              "security_group= to create the rules (it was given a plain group)")
@@ -519,10 +521,13 @@ class Kafka(pulumi.ComponentResource):
             return None
         role_key = target_role._name
         if role_key in self._granted:
-            raise ValueError(f"Kafka.allow_from: role {role_key} already has a grant on this "
-                             "cluster; give produce and consume in one call")
-        self._granted.add(role_key)
-        return aws.iam.RolePolicy(
+            had_produce, had_consume, granted = self._granted[role_key]
+            if (had_produce, had_consume) != (bool(produce), bool(consume)):
+                raise ValueError(f"Kafka.allow_from: role {role_key} already has a grant on this "
+                                 f"cluster (produce={had_produce}, consume={had_consume}); give "
+                                 "produce and consume in one call")
+            return granted  # the same intents again: idempotent, like the flow
+        policy = aws.iam.RolePolicy(
             f"{self._name}-access-{role_key}",
             name=self._naming.name("client", max_length=128),
             role=target_role.id,
@@ -530,6 +535,8 @@ class Kafka(pulumi.ComponentResource):
                 client_policy(arn, produce=produce, consume=consume))),
             opts=child_opts(self),
         )
+        self._granted[role_key] = (bool(produce), bool(consume), policy)
+        return policy
 
 
 def _role_of(value: Any) -> aws.iam.Role | None:

@@ -82,8 +82,8 @@ class QueueSettings(ArgsModel):
     300 messages/s FIFO limit)."""
     max_job_seconds: Annotated[int, Field(ge=1, le=43200)] = 60
     """Longest time one consumer holds a message, from receive to delete, a whole received batch
-    included (default 60 s); for a Lambda consumer, its function timeout. The visibility timeout
-    is validated against it."""
+    included (default 60 s: a short web-triggered job); for a Lambda consumer, its function
+    timeout. The visibility timeout is validated against it."""
     consumer: Literal["worker", "lambda"] = "worker"
     """What consumes the queue (default worker: an ECS task). A worker's visibility timeout must
     cover max_job_seconds plus a margin; a Lambda's must be 6x its timeout (AWS's guidance)."""
@@ -103,7 +103,8 @@ class QueueSettings(ArgsModel):
     """Long-polling wait of ReceiveMessage (default 20 s, the maximum: fewer empty receives,
     fewer requests billed)."""
     delay_seconds: Annotated[int, Field(ge=0, le=900)] = 0
-    """Delay before a new message becomes visible (default 0)."""
+    """Delay before a new message becomes visible (default 0: a job can start as soon as it is
+    sent; a producer that needs a delay sets it per message)."""
     max_message_size: Annotated[int, Field(ge=1024, le=1048576)] = 262144
     """Largest message in bytes (default 262144 = 256 KiB; SQS allows up to 1 MiB)."""
     kms_data_key_reuse_period_seconds: Annotated[int, Field(ge=60, le=86400)] = 300

@@ -89,21 +89,31 @@ def _family(prefix: str, sizes: Mapping[str, tuple[int, float]]) -> dict[str, Se
     return {f"{prefix}.{size}.search": SearchInstance(v, m) for size, (v, m) in sizes.items()}
 
 
-_GENERAL = {"large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32), "4xlarge": (16, 64),
-            "8xlarge": (32, 128), "12xlarge": (48, 192)}
-_MEMORY = {"large": (2, 16), "xlarge": (4, 32), "2xlarge": (8, 64), "4xlarge": (16, 128),
-           "8xlarge": (32, 256), "12xlarge": (48, 384)}
-_COMPUTE = {"large": (2, 4), "xlarge": (4, 8), "2xlarge": (8, 16), "4xlarge": (16, 32),
-            "8xlarge": (32, 64), "12xlarge": (48, 96)}
+# GiB of memory per vCPU: general 4, memory-optimised 8, compute-optimised 2.
+_VCPUS = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48}
+
+
+def _sizes(per_vcpu: int, *sizes: str) -> dict[str, tuple[int, float]]:
+    return {size: (_VCPUS[size], _VCPUS[size] * per_vcpu) for size in sizes}
+
+
+# Sizes AWS offers per family (the OpenSearch price list) and the price table has: m5 and r5
+# jump from 4xlarge to 12xlarge; c5's 9xlarge/18xlarge and the Graviton 3 16xlarge sizes exist
+# but are not in groundwork's price table, so they are not offered here yet.
+_SMALL = ("large", "xlarge", "2xlarge", "4xlarge")
+_GRAVITON = (*_SMALL, "8xlarge", "12xlarge")
 
 SEARCH_INSTANCE_TYPES: dict[str, SearchInstance] = {
     # T3: current generation, encryption at rest and node-to-node supported (T2 is the burstable
     # family that lacks them, and is refused). Burstable: dev only (the prod floor refuses it).
     "t3.small.search": SearchInstance(2, 2, max_ebs_gb=100),
     "t3.medium.search": SearchInstance(2, 4, max_ebs_gb=200),
-    **_family("m5", _GENERAL), **_family("m6g", _GENERAL), **_family("m7g", _GENERAL),
-    **_family("r5", _MEMORY), **_family("r6g", _MEMORY), **_family("r7g", _MEMORY),
-    **_family("c5", _COMPUTE), **_family("c6g", _COMPUTE), **_family("c7g", _COMPUTE),
+    **_family("m5", _sizes(4, *_SMALL, "12xlarge")),
+    **_family("m6g", _sizes(4, *_GRAVITON)), **_family("m7g", _sizes(4, *_GRAVITON)),
+    **_family("r5", _sizes(8, *_SMALL, "12xlarge")),
+    **_family("r6g", _sizes(8, *_GRAVITON)), **_family("r7g", _sizes(8, *_GRAVITON)),
+    **_family("c5", _sizes(2, *_SMALL)),
+    **_family("c6g", _sizes(2, *_GRAVITON)), **_family("c7g", _sizes(2, *_GRAVITON)),
 }
 """Data and master instance types groundwork accepts: current-generation, EBS-backed types that
 support encryption at rest and node-to-node encryption (`InstanceTypeDetails.EncryptionEnabled`).
@@ -148,13 +158,15 @@ class SearchDomainSettings(ArgsModel):
     dedicated_master_count: Literal[3, 5] = 3
     """Master nodes (default 3: a quorum survives one loss; AWS allows 3 or 5)."""
     volume_size_gb: Annotated[int, Field(ge=GP3_MIN_GB, le=24576)] = 100
-    """gp3 EBS volume per data node in GiB (default 100; >= 10). The free-storage alarm fires
-    at 25 % of it."""
+    """gp3 EBS volume per data node in GiB (default 100: room for a few tens of GiB of indices
+    with replicas and merges; >= 10, gp3's minimum). The free-storage alarm fires at 25 % of
+    it."""
     log_retention_days: int = 365
     """Retention of the four log groups (default 365 days: a year of audit trail)."""
     off_peak_window_start: str = "03:00"
     """Start (UTC, HH:00 or HH:30) of the daily 10-hour off-peak window, when service-software
-    updates and other disruptive changes run (default 03:00)."""
+    updates and other disruptive changes run (default 03:00: night in Europe, evening in the
+    Americas, away from business hours there)."""
     create_service_linked_role: bool = False
     """Create AWSServiceRoleForAmazonOpenSearchService (default false: it exists once per
     account and creating it again fails; create it once per account, see docs/search.md)."""
@@ -497,6 +509,7 @@ class SearchDomain(pulumi.ComponentResource):
         self.master_user_arn: pulumi.Output[str] = pulumi.Output.from_input(master_user_arn)
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.grants: list[aws.iam.RolePolicy] = []
+        self._grants: dict[str, aws.iam.RolePolicy] = {}
         self.register_outputs({
             "domain_name": self.domain_name, "arn": self.arn, "endpoint": self.endpoint,
             "master_user_arn": self.master_user_arn, "security_group_id": self.security_group_id,
@@ -513,11 +526,13 @@ class SearchDomain(pulumi.ComponentResource):
         return ServiceWiring(environment={
             "SEARCH_ENDPOINT": pulumi.Output.concat("https://", self.domain.endpoint)})
 
-    def allow_from(self, source: Any, *, role: Any = None) -> None:
+    def allow_from(self, source: Any, *, role: Any = None) -> aws.iam.RolePolicy | None:
         """Let `source` (a security group or anything with `.security_group`) reach the domain
         on 443 (ingress on the opensearch group, egress on the source's), and grant `role` (an
         `aws.iam.Role`, or anything with `.task_role`; default: `source.task_role` if it has
-        one) the domain's HTTP API (es:ESHttp* on this domain only)."""
+        one) the domain's HTTP API (es:ESHttp* on this domain only). Idempotent: the flow is
+        added once per source, the grant once per role (named after the role's owner, the
+        service or the Role); returns the grant (None without a role)."""
         if self._groups is None:
             raise ValueError("SearchDomain.allow_from needs the SecurityGroups component as "
                              "security_group= to create the rules (it was given a plain group)")
@@ -526,14 +541,21 @@ class SearchDomain(pulumi.ComponentResource):
                            description=f"{key} to OpenSearch (HTTPS)")
         target = role if role is not None else getattr(source, "task_role", None)
         if target is None:
-            return
+            return None
         iam_role = getattr(target, "task_role", target)
         if not isinstance(iam_role, aws.iam.Role):
             raise TypeError("SearchDomain.allow_from: role must be an aws.iam.Role or have "
                             f".task_role, got {type(target).__name__}")
-        self.grants.append(aws.iam.RolePolicy(
-            f"{self._name}-{key}-http",
+        # the FargateService's name, or the Role's
+        grantee = str(getattr(target, "pulumi_resource_name", None) or iam_role.pulumi_resource_name)
+        if grantee in self._grants:
+            return self._grants[grantee]
+        grant = aws.iam.RolePolicy(
+            f"{self._name}-{grantee}-http",
             role=iam_role.id,
             policy=self.domain.arn.apply(lambda a: json.dumps(http_access_policy(a))),
             opts=child_opts(self),
-        ))
+        )
+        self._grants[grantee] = grant
+        self.grants.append(grant)
+        return grant

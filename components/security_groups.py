@@ -247,9 +247,12 @@ def group_of(source: Any) -> aws.ec2.SecurityGroup:
     group = getattr(source, "security_group", None)
     if isinstance(group, aws.ec2.SecurityGroup):
         return group
+    hint = (" (a FargateService holds no group: pass its group, e.g. "
+            "SecurityGroups.for_service(<name>), and the service as role=)"
+            if hasattr(source, "task_role") else "")
     raise TypeError(
         f"expected an aws.ec2.SecurityGroup or an object with .security_group, got "
-        f"{type(source).__name__}"
+        f"{type(source).__name__}{hint}"
     )
 
 

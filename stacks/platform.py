@@ -531,5 +531,11 @@ def _build_ci(platform: Platform) -> None:
         # The names before 0.2.0: the workflows hold the roles' ARNs.
         role_name=platform.naming.name("github-deploy", max_length=64),
         preview_role_name=platform.naming.name("github-preview", max_length=64),
+        # what the stack has beyond the core: each adds its permissions, none without it
+        queues=bool(env.queues),
+        search=env.search.enabled,
+        search_service_linked_role=env.search.enabled and env.search.create_service_linked_role,
+        documents=env.documents.enabled,
+        kafka=env.kafka.enabled,
     ), opts=platform.opts)
     platform.ci = role

@@ -44,8 +44,11 @@ def switched() -> PlanResult:
         settings = {"security_contact": CONTACT}
         AccountBaseline("full", AccountBaselineArgs(account_settings=settings))
         for piece in PIECE_TYPES:
+            # Config's service-linked role exists once per account: only `full` creates it
+            # (the engine reports a second one as a name clash, as AWS would refuse it).
             AccountBaseline(f"no-{piece.replace('_', '-')}", AccountBaselineArgs(
-                account_settings=settings, **{f"{piece}_enabled": False}))
+                account_settings=settings, config_recorder={"create_service_linked_role": False},
+                **{f"{piece}_enabled": False}))
 
     return plan_function(body, project="groundwork-account", stack="main")
 

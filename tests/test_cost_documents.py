@@ -16,6 +16,12 @@ from groundwork.testing import PlanResult, plan_function
 
 PRICES = json.loads((Path(cost.__file__).parent / "prices" / "us-east-1.json").read_text())["docdb"]
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
+HOURS = 730
+# the price table's us-east-1 figures (USD). Storage and I/O cross-checked 2026-12-02; the
+# instance rates and the I/O-Optimized ones are still listed under `unverified` there.
+R6G_LARGE, R5_XLARGE = 0.263, 0.554  # per instance-hour
+STORAGE, IO, BACKUP = 0.10, 0.20, 0.021  # per GB-month, per million I/Os, per GB-month
+IOPT1_STORAGE, IOPT1_FACTOR = 0.30, 1.1  # I/O-Optimized: per GB-month; instance-rate multiplier
 
 
 def _plan(**settings: Any) -> PlanResult:
@@ -53,19 +59,20 @@ def test_every_instance_class_of_the_size_table_has_a_price():
 
 def test_standard_cluster_lines(standard):
     lines = _lines(standard)
-    hourly = PRICES["instance_hour"]["db.r6g.large"]
-    assert lines["DocumentDB db.r6g.large hours"] == pytest.approx(2 * 730 * hourly)
-    assert lines["DocumentDB storage (assumed size)"] == pytest.approx(100 * PRICES["storage_gb_month"])
-    assert lines["DocumentDB I/O (assumed)"] == pytest.approx(100 * PRICES["io_million"])
+    assert lines["DocumentDB db.r6g.large hours"] == pytest.approx(2 * HOURS * R6G_LARGE)  # 383.98
+    assert lines["DocumentDB storage (assumed size)"] == pytest.approx(100 * STORAGE)
+    assert lines["DocumentDB I/O (assumed)"] == pytest.approx(100 * IO)
     # 14 days kept, 5 % a day changes: 100 GB x 0.05 x 13 beyond the free copy
     assert lines["DocumentDB backup beyond free (14 days kept)"] == pytest.approx(
-        100 * 0.05 * 13 * PRICES["backup_gb_month"])
+        100 * 0.05 * 13 * BACKUP)
     assert lines["master password secret (DocumentDB-managed)"] == pytest.approx(0.40)
+    # docs/document-database.md quotes "prod about $416 a month"
+    assert sum(lines.values()) == pytest.approx(383.98 + 10 + 20 + 1.365 + 0.40)
 
 
 def test_the_assumptions_move_the_usage_lines_and_are_printed(standard):
     lines = _lines(standard, docdb_storage_gb=500, docdb_io_millions=0)
-    assert lines["DocumentDB storage (assumed size)"] == pytest.approx(500 * PRICES["storage_gb_month"])
+    assert lines["DocumentDB storage (assumed size)"] == pytest.approx(500 * STORAGE)
     assert "DocumentDB I/O (assumed)" not in lines  # zero quantity: no line
     described = cost.Assumptions(docdb_storage_gb=500).describe(json.loads(
         (Path(cost.__file__).parent / "prices" / "us-east-1.json").read_text()))
@@ -76,8 +83,8 @@ def test_io_optimized_has_no_io_line_and_dearer_instances_and_storage():
     lines = _lines(_plan(storage_type="iopt1", instance_class="db.r5.xlarge", instance_count=3,
                          backup_retention_days=1))
     assert lines["DocumentDB db.r5.xlarge hours (I/O-Optimized)"] == pytest.approx(
-        3 * 730 * PRICES["instance_hour"]["db.r5.xlarge"] * PRICES["iopt1_instance_factor"])
+        3 * HOURS * R5_XLARGE * IOPT1_FACTOR)
     assert lines["DocumentDB I/O-Optimized storage (assumed size)"] == pytest.approx(
-        100 * PRICES["iopt1_storage_gb_month"])
+        100 * IOPT1_STORAGE)
     assert "DocumentDB I/O (assumed)" not in lines
     assert not [k for k in lines if k.startswith("DocumentDB backup")]  # 1 day: all free

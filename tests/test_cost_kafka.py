@@ -41,9 +41,31 @@ def _provisioned(itype: str = "kafka.m7g.large", brokers: int = 2, volume: int |
                                     "brokerNodeGroupInfo": info})
 
 
+# USD per broker-hour, us-east-1 on-demand Standard brokers: AWS's own sizing script
+# (aws/agent-toolkit-for-aws, managing-amazon-msk/scripts/msk_sizing.py, 2026-06-23), as the
+# price table cites; kafka.t3.small is not in it (still `unverified` in the table).
+BROKER_HOUR = {
+    "kafka.t3.small": 0.0456,
+    "kafka.m5.large": 0.21, "kafka.m5.xlarge": 0.42, "kafka.m5.2xlarge": 0.84,
+    "kafka.m5.4xlarge": 1.68, "kafka.m5.8xlarge": 3.36, "kafka.m5.12xlarge": 5.04,
+    "kafka.m5.16xlarge": 6.72, "kafka.m5.24xlarge": 10.08,
+    "kafka.m7g.large": 0.204, "kafka.m7g.xlarge": 0.408, "kafka.m7g.2xlarge": 0.816,
+    "kafka.m7g.4xlarge": 1.632, "kafka.m7g.8xlarge": 3.264, "kafka.m7g.12xlarge": 4.896,
+    "kafka.m7g.16xlarge": 6.528,
+}
+
+
 def test_every_broker_type_the_component_accepts_has_a_price():
     assert set(KAFKA_INSTANCE_TYPES) <= set(PRICES["msk"]["broker_hour"])
     assert PRICES["msk"]["source"] in PRICES["sources"]
+
+
+@pytest.mark.parametrize("itype", sorted(BROKER_HOUR))
+def test_each_broker_type_bills_its_hourly_rate(itype):
+    est = cost.estimate(_provisioned(itype, brokers=3, volume=100))
+    [line] = [line for line in est.lines if line.unit == "broker-hour"]
+    assert (line.quantity, line.unit_price) == (3 * 730, BROKER_HOUR[itype])
+    assert est.total == pytest.approx(3 * 730 * BROKER_HOUR[itype] + 300 * 0.10)
 
 
 def test_provisioned_brokers_and_storage():
@@ -75,7 +97,8 @@ def test_serverless_cluster_and_partition_hours_at_the_printed_assumption():
     est = cost.estimate(plan)
     lines = {line.unit: line for line in est.lines}
     assert lines["cluster-hour"].quantity == 730 and lines["cluster-hour"].unit_price == 0.75
-    assert lines["partition-hour"].quantity == 10 * 730
+    assert lines["partition-hour"].quantity == 10 * 730 and lines["partition-hour"].unit_price == 0.0015
+    assert est.total == pytest.approx(730 * 0.75 + 10 * 730 * 0.0015)  # 547.50 + 10.95
     assert any(a.startswith("MSK Serverless: 10 partitions per cluster") for a in est.assumptions)
     more = cost.estimate(plan, cost.Assumptions(kafka_serverless_partitions=50))
     assert more.total - est.total == pytest.approx(40 * 730 * 0.0015)

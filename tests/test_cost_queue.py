@@ -63,6 +63,7 @@ def test_requests_follow_the_assumption_and_fifo_is_dearer():
     plan = _plan(_queue("jobs.fifo", fifoQueue=True))
     [line] = _lines(plan, sqs_requests_millions_per_queue=25).values()
     assert line.item == "SQS FIFO requests (assumed)"
+    assert (line.quantity, line.unit, line.unit_price) == (25, "million requests", 0.50)
     assert line.monthly == pytest.approx(25 * 0.50)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from groundwork.components.base import AccountContext
-from groundwork.components.search import SearchDomain, SearchDomainArgs
+from groundwork.components.search import SEARCH_INSTANCE_TYPES, SearchDomain, SearchDomainArgs
 from groundwork.components.security_groups import SecurityGroups, SecurityGroupsArgs
 from groundwork.cost import estimate, load_prices
 from groundwork.engine import PlanResult
@@ -16,6 +16,12 @@ from groundwork.testing import plan_function
 
 PRICES = load_prices("us-east-1")["opensearch"]
 HOURS = 730.0
+# us-east-1 on-demand, the AWS Price List's AmazonES offer as cross-checked in the price table
+# (2026-12-02): USD per node-hour, and per GB-month of gp3
+R6G_LARGE, M6G_LARGE, T3_SMALL, GP3 = 0.167, 0.128, 0.036, 0.122
+AWS_LISTS_NO = {"m5.8xlarge.search", "r5.8xlarge.search", "c5.8xlarge.search", "c5.12xlarge.search"}
+"""Sizes AWS's OpenSearch price list has no row for (m5/r5 go 4xlarge -> 12xlarge, c5 4xlarge
+-> 9xlarge): the component must refuse them."""
 
 
 def _plan(**settings: Any) -> PlanResult:
@@ -46,21 +52,29 @@ def _lines(plan: PlanResult) -> dict[str, tuple[float, str, float]]:
 def test_prod_shape_prices_data_masters_and_storage(plans):
     lines = _lines(plans["prod"])
     assert lines == {
-        "OpenSearch r6g.large.search x3 data node-hours": (3 * HOURS, "node-hour",
-                                                          PRICES["instance_hour"]["r6g.large.search"]),
-        "OpenSearch m6g.large.search x3 master node-hours": (3 * HOURS, "node-hour",
-                                                            PRICES["instance_hour"]["m6g.large.search"]),
-        "OpenSearch gp3 storage (100 GB x 3 data nodes)": (300, "GB-month", PRICES["gp3_gb_month"]),
+        "OpenSearch r6g.large.search x3 data node-hours": (3 * HOURS, "node-hour", R6G_LARGE),
+        "OpenSearch m6g.large.search x3 master node-hours": (3 * HOURS, "node-hour", M6G_LARGE),
+        "OpenSearch gp3 storage (100 GB x 3 data nodes)": (300, "GB-month", GP3),
     }
     total = sum(q * p for q, _, p in lines.values())
-    assert 650 < total < 720  # 730 h x (3 x 0.167 + 3 x 0.128) + 300 GB x 0.122 = 682.65
+    # 730 h x (3 x 0.167 + 3 x 0.128) + 300 GB x 0.122 = 646.05 + 36.60
+    assert total == pytest.approx(682.65)
 
 
 def test_dev_shape_is_one_small_node(plans):
     lines = _lines(plans["dev"])
-    assert set(lines) == {"OpenSearch t3.small.search x1 data node-hours",
-                          "OpenSearch gp3 storage (10 GB x 1 data nodes)"}
-    assert sum(q * p for q, _, p in lines.values()) < 30
+    assert lines == {
+        "OpenSearch t3.small.search x1 data node-hours": (HOURS, "node-hour", T3_SMALL),
+        "OpenSearch gp3 storage (10 GB x 1 data nodes)": (10, "GB-month", GP3),
+    }
+    # 730 h x 0.036 + 10 GB x 0.122 = 26.28 + 1.22
+    assert sum(q * p for q, _, p in lines.values()) == pytest.approx(27.50)
+
+
+def test_the_component_accepts_exactly_the_priced_types_aws_offers():
+    priced = set(PRICES["instance_hour"])
+    assert set(SEARCH_INSTANCE_TYPES) == priced  # each accepted type is priced, and no other
+    assert not AWS_LISTS_NO & set(SEARCH_INSTANCE_TYPES)
 
 
 def test_the_log_groups_are_priced_as_log_groups(plans):

@@ -59,6 +59,7 @@ OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "worker-service": set(),  # the queues and the worker's grant are the Queue component's
     "existing-vpc-database": set(),  # the subnet group is PostgresDatabase's (subnet_ids=)
     "two-databases": set(),
+    "queue-and-search": set(),  # the grants are the Queue's and the SearchDomain's
 }
 """Every example, with the cloud resources its `__main__.py` declares itself at the stack's
 root. Everything else must be created, and parented, by a groundwork component."""
@@ -109,6 +110,11 @@ def database() -> PlanResult:
 @pytest.fixture(scope="module")
 def two() -> PlanResult:
     return plan("two-databases")
+
+
+@pytest.fixture(scope="module")
+def queue_search() -> PlanResult:
+    return plan("queue-and-search")
 
 
 def key_arn(result: PlanResult, purpose: str) -> str:
@@ -299,10 +305,12 @@ def test_examples_with_a_database_accept_only_the_default_port_advisory():
             assert not path.exists(), f"{example} has no database and needs no policy config"
 
 
-def test_examples_create_only_the_keys_they_use(network_only, worker, database, two):
+def test_examples_create_only_the_keys_they_use(network_only, worker, database, two,
+                                                queue_search):
     for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
                              (database, ["data", "logs", "notifications"]),
-                             (two, ["data", "logs", "notifications"])):
+                             (two, ["data", "logs", "notifications"]),
+                             (queue_search, ["data", "logs", "notifications"])):
         assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
         for k in result.of_type(KEY):
             assert k.inputs["enableKeyRotation"] is True
@@ -782,3 +790,187 @@ def test_two_databases_export_one_contract_per_store(two):
             "port": 6379, "auth_secret_arn": secret.outputs["arn"],
             "security_group_id": store_group(two, name).id,
         }
+
+
+# --------------------------------------------------------------------------------------------
+# queue-and-search: a web api and a worker, a Queue and a SearchDomain, wired by intent
+# --------------------------------------------------------------------------------------------
+
+QS = prefix_of("queue-and-search")
+DOMAIN = "aws:opensearch/domain:Domain"
+QUEUE_ALARMS = sorted(k for k, kind in ALARMS.items() if kind.family == "queue")
+SEARCH_ALARMS = sorted(k for k, kind in ALARMS.items() if kind.family == "search")
+RECEIVE = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+           "sqs:ReceiveMessage"]
+
+
+def qs_group(result: PlanResult, key: str) -> ResourceRecord:
+    """A group of the example's one SecurityGroups (alb, api, worker, opensearch)."""
+    return result.one(SG, f"security-groups-{key}", parent="security-groups")
+
+
+def containers(result: PlanResult) -> dict[str, dict[str, Any]]:
+    """service -> its one container definition."""
+    out = {}
+    for service in ("api", "worker"):
+        [container] = json.loads(result.one(TASK, f"{service}-task").inputs["containerDefinitions"])
+        out[service] = container
+    return out
+
+
+def grants_on(result: PlanResult, service: str) -> dict[str, ResourceRecord]:
+    """The inline policies on a service's task role, by Pulumi name."""
+    role = result.one(ROLE, f"{service}-task-role")
+    return {p.name: p for p in result.of_type(ROLE_POLICY) if p.inputs["role"] == role.id}
+
+
+def alarms_by_name(result: PlanResult) -> dict[str, ResourceRecord]:
+    return {a.inputs["name"]: a for a in result.of_type(ALARM)}
+
+
+def test_queue_and_search_domain_admits_only_the_api_on_443(queue_search):
+    """`search.allow_from(groups.for_service("api"), role=api)`: one ingress rule on the
+    opensearch group (443 from the api's group) and the matching egress on the api's; the
+    opensearch group has no egress, and the worker's group nothing towards it."""
+    group, api, worker = (qs_group(queue_search, k) for k in ("opensearch", "api", "worker"))
+    assert group.inputs["namePrefix"] == f"{QS}-security-groups-opensearch-"
+    domain = queue_search.one(DOMAIN)
+    assert domain.inputs["vpcOptions"]["securityGroupIds"] == [group.id]
+    [ingress] = rules_on(queue_search, INGRESS, group.id)
+    assert flow(ingress) == ("tcp", 443, 443, api.id)
+    assert rules_on(queue_search, EGRESS, group.id) == []
+    towards = [r for r in queue_search.of_type(EGRESS)
+               if r.inputs.get("referencedSecurityGroupId") == group.id]
+    assert [(r.inputs["securityGroupId"], flow(r)) for r in towards] == \
+        [(api.id, ("tcp", 443, 443, group.id))]
+    assert [flow(r) for r in rules_on(queue_search, EGRESS, worker.id)] == \
+        [("tcp", 443, 443, "0.0.0.0/0")]  # the world's 443 (SQS through the NAT), no store
+    assert rules_on(queue_search, INGRESS, worker.id) == []
+    assert queue_search.stack_outputs["search"]["security_group_id"] == group.id
+
+
+def test_queue_and_search_domain_sits_in_the_data_subnets_hardened(queue_search):
+    domain = queue_search.one(DOMAIN)
+    inputs = domain.inputs
+    assert domain.parent == queue_search.one("groundwork:data:SearchDomain", "search").urn
+    assert inputs["domainName"] == f"{QS}-search" and len(inputs["domainName"]) <= 28
+    data = [s.id for s in subnets_by_tier(queue_search)["data"]]
+    assert len(data) == 3 and sorted(inputs["vpcOptions"]["subnetIds"]) == sorted(data)
+    cluster = inputs["clusterConfig"]
+    assert (cluster["instanceCount"], cluster["zoneAwarenessEnabled"],
+            cluster["zoneAwarenessConfig"]["availabilityZoneCount"]) == (3, True, 3)
+    assert (cluster["dedicatedMasterEnabled"], cluster["dedicatedMasterCount"]) == (True, 3)
+    assert inputs["ebsOptions"] == {"ebsEnabled": True, "volumeType": "gp3", "volumeSize": 50}
+    assert inputs["encryptAtRest"] == {"enabled": True, "kmsKeyId": key_arn(queue_search, "data")}
+    assert inputs["nodeToNodeEncryption"] == {"enabled": True}
+    assert inputs["domainEndpointOptions"] == {
+        "enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"}
+    admin = queue_search.one(ROLE, "search-admin-role")
+    security = inputs["advancedSecurityOptions"]
+    assert security["enabled"] is True and security["internalUserDatabaseEnabled"] is False
+    assert security["masterUserOptions"] == {"masterUserArn": admin.outputs["arn"]}
+    groups = {g.outputs["arn"]: g for g in queue_search.of_type(LOG_GROUP)
+              if g.name.startswith("search-log-")}
+    published = {o["logType"]: o["cloudwatchLogGroupArn"] for o in inputs["logPublishingOptions"]}
+    assert sorted(published) == ["AUDIT_LOGS", "ES_APPLICATION_LOGS", "INDEX_SLOW_LOGS",
+                                 "SEARCH_SLOW_LOGS"]
+    assert set(published.values()) == set(groups)
+    for group in groups.values():
+        assert group.inputs["kmsKeyId"] == key_arn(queue_search, "logs")
+        assert group.inputs["name"].startswith(f"/aws/OpenSearchService/domains/{QS}-search/")
+    assert domain.protect is True
+    assert [q.protect for q in queue_search.of_type(QUEUE)] == [True, True]  # jobs in flight
+
+
+def test_queue_and_search_task_roles_get_send_only_and_receive_only(queue_search):
+    """The api may only send to the queue, the worker only receive from it, both on the queue's
+    ARN with the data key through SQS; the api alone gets the domain's HTTP API."""
+    queue = queue_search.one(QUEUE, "jobs-queue")
+    domain = queue_search.one(DOMAIN)
+    data_key = key_arn(queue_search, "data")
+    api, worker = grants_on(queue_search, "api"), grants_on(queue_search, "worker")
+    assert sorted(api) == ["jobs-api-access", "search-api-http"]
+    assert sorted(worker) == ["jobs-worker-access"]
+    for grant, actions, key_actions in ((api["jobs-api-access"], ["sqs:SendMessage"],
+                                         ["kms:Decrypt", "kms:GenerateDataKey*"]),
+                                        (worker["jobs-worker-access"], RECEIVE, ["kms:Decrypt"])):
+        statements = {s["Sid"]: s for s in doc(grant)["Statement"]}
+        assert set(statements) == {"QueueAccess", "QueueKey"}
+        assert statements["QueueAccess"]["Action"] == actions
+        assert statements["QueueAccess"]["Resource"] == queue.outputs["arn"]
+        assert statements["QueueKey"]["Action"] == key_actions
+        assert statements["QueueKey"]["Resource"] == data_key
+        assert statements["QueueKey"]["Condition"] == {
+            "StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}
+    [http] = doc(api["search-api-http"])["Statement"]
+    assert http["Action"] == "es:ESHttp*"
+    assert http["Resource"] == [domain.outputs["arn"], f"{domain.outputs['arn']}/*"]
+    assert queue_search.stack_outputs["task_role_arns"] == {
+        s: queue_search.one(ROLE, f"{s}-task-role").outputs["arn"] for s in ("api", "worker")}
+
+
+def test_queue_and_search_endpoints_reach_the_right_containers(queue_search):
+    """SEARCH_ENDPOINT goes to the api only, JOBS_QUEUE_URL to both; no secrets (IAM)."""
+    queue = queue_search.one(QUEUE, "jobs-queue")
+    domain = queue_search.one(DOMAIN)
+    env = {s: {e["name"]: e["value"] for e in c["environment"]}
+           for s, c in containers(queue_search).items()}
+    assert env == {
+        "api": {"JOBS_QUEUE_URL": queue.outputs["url"],
+                "SEARCH_ENDPOINT": f"https://{domain.outputs['endpoint']}"},
+        "worker": {"JOBS_QUEUE_URL": queue.outputs["url"]},
+    }
+    assert all(c["secrets"] == [] for c in containers(queue_search).values())
+    assert queue_search.stack_outputs["search"]["endpoint"] == domain.outputs["endpoint"]
+    assert queue_search.stack_outputs["queue"]["url"] == queue.outputs["url"]
+
+
+def test_queue_and_search_api_sits_behind_the_https_load_balancer(queue_search):
+    service = queue_search.one(SERVICE, "api-service")
+    [lb] = service.inputs["loadBalancers"]
+    assert (lb["containerName"], lb["containerPort"]) == ("api", 8000)
+    [https] = [listener for listener in queue_search.of_type("aws:lb/listener:Listener")
+               if listener.inputs["port"] == 443]
+    assert https.inputs["certificateArn"] == \
+        stack_config("queue-and-search")["queue-and-search:certificateArn"]
+    [ingress] = rules_on(queue_search, INGRESS, qs_group(queue_search, "api").id)
+    assert flow(ingress) == ("tcp", 8000, 8000, qs_group(queue_search, "alb").id)
+
+
+def test_queue_and_search_worker_scales_and_alarms_on_the_queue_name(queue_search):
+    """The worker's backlog metric, its queue-backlog alarm and the queue's own alarms name the
+    queues by their `name` outputs; the domain's alarms by its domain name and account."""
+    queue, dlq = queue_search.one(QUEUE, "jobs-queue"), queue_search.one(QUEUE, "jobs-dlq")
+    policy = queue_search.one(SCALING_POLICY, "worker-scale-queue")
+    config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["targetValue"] == 50
+    metrics = {m["id"]: m for m in config["customizedMetricSpecification"]["metrics"]}
+    backlog = metrics["backlog"]["metricStat"]["metric"]
+    assert (backlog["namespace"], backlog["metricName"]) == \
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert backlog["dimensions"] == [{"name": "QueueName", "value": queue.outputs["name"]}]
+    alarms = alarms_by_name(queue_search)
+    start = f"{QS}-alarms-"
+    assert alarms[f"{start}worker-queue-backlog"].inputs["dimensions"] == \
+        {"QueueName": queue.outputs["name"]}
+    # the worker scales on the queue, so its queue-backlog covers the depth: no queue-depth
+    queue_alarms = {n.removeprefix(f"{start}jobs-"): a for n, a in alarms.items()
+                    if n.startswith(f"{start}jobs-")}
+    assert sorted(queue_alarms) == [k for k in QUEUE_ALARMS if k != "queue-depth"]
+    assert queue_alarms["queue-oldest-message"].inputs["dimensions"] == \
+        {"QueueName": queue.outputs["name"]}
+    assert queue_alarms["queue-dlq-not-empty"].inputs["dimensions"] == \
+        {"QueueName": dlq.outputs["name"]}
+    domain = queue_search.one(DOMAIN)
+    search_alarms = {n.removeprefix(f"{start}search-"): a for n, a in alarms.items()
+                     if n.startswith(f"{start}search-")}
+    assert sorted(search_alarms) == SEARCH_ALARMS
+    for alarm in search_alarms.values():
+        assert alarm.inputs["dimensions"] == {
+            "DomainName": domain.outputs["domainName"],
+            "ClientId": domain.outputs["arn"].split(":")[4]}
+    assert search_alarms["search-free-storage"].inputs["threshold"] == 50 * 1024 // 4  # MiB
+    assert sorted(queue_search.stack_outputs["alarm_names"]) == sorted(alarms)
+    topics = {t.outputs["arn"] for t in queue_search.of_type(TOPIC)}
+    assert all(set(a.inputs["alarmActions"]) <= topics and a.inputs["alarmActions"]
+               for a in alarms.values())

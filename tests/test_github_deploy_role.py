@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,10 +17,12 @@ from groundwork.components.github_deploy_role import (
     GithubDeployRoleArgs,
     GithubDeployRoleSettings,
     GithubPreviewRoleArgs,
+    StackServices,
     deploy_policies,
     policy_size,
     preview_policy,
     preview_trust_policy,
+    search_domain_pattern,
     trust_policy,
 )
 from groundwork.engine import PlanResult, plan_stack
@@ -39,6 +42,19 @@ CI = {"repository": "acme/shop", "branches": ["main"], "environments": ["product
 @pytest.fixture(scope="module")
 def prod_ci() -> PlanResult:
     return plan_stack("prod", overrides={"ci": CI})
+
+
+@pytest.fixture(scope="module")
+def prod_ci_stores() -> PlanResult:
+    """prod with CI and the optional data services on (search creating its service-linked
+    role), all used by the api."""
+    from conftest import DATA_SERVICES_ON, services_using
+
+    return plan_stack("prod", overrides={
+        **DATA_SERVICES_ON, "search": {"enabled": True, "create_service_linked_role": True},
+        "services": services_using("prod", "api", use_search=True, use_documents=True,
+                                   use_kafka=True),
+        "ci": CI})
 
 
 def deploy_role(plan: PlanResult):
@@ -242,6 +258,27 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
         "aws:ecr/repository:Repository": (
             "ecr:CreateRepository", lambda i: f"arn:aws:ecr:{r}:{a}:repository/{i['name']}"),
         "aws:kms/alias:Alias": ("kms:CreateAlias", lambda i: f"arn:aws:kms:{r}:{a}:{i['name']}"),
+        "aws:sqs/queue:Queue": ("sqs:CreateQueue", lambda i: f"arn:aws:sqs:{r}:{a}:{i['name']}"),
+        "aws:opensearch/domain:Domain": (
+            "es:CreateDomain", lambda i: f"arn:aws:es:{r}:{a}:domain/{i['domainName']}"),
+        "aws:docdb/cluster:Cluster": (
+            "rds:CreateDBCluster", lambda i: f"arn:aws:rds:{r}:{a}:cluster:{i['clusterIdentifier']}"),
+        "aws:docdb/clusterInstance:ClusterInstance": (
+            "rds:CreateDBInstance", lambda i: f"arn:aws:rds:{r}:{a}:db:{i['identifier']}"),
+        "aws:docdb/clusterParameterGroup:ClusterParameterGroup": (
+            "rds:CreateDBClusterParameterGroup",
+            lambda i: f"arn:aws:rds:{r}:{a}:cluster-pg:{i['namePrefix']}x1"),
+        "aws:docdb/subnetGroup:SubnetGroup": (
+            "rds:CreateDBSubnetGroup", lambda i: f"arn:aws:rds:{r}:{a}:subgrp:{i['name']}"),
+        "aws:msk/cluster:Cluster": (
+            "kafka:DescribeClusterV2",
+            lambda i: f"arn:aws:kafka:{r}:{a}:cluster/{i['clusterName']}/0123abcd-4567-89ef-2"),
+        "aws:msk/serverlessCluster:ServerlessCluster": (
+            "kafka:DescribeClusterV2",
+            lambda i: f"arn:aws:kafka:{r}:{a}:cluster/{i['clusterName']}/0123abcd-4567-89ef-s"),
+        "aws:msk/configuration:Configuration": (
+            "kafka:DescribeConfiguration",
+            lambda i: f"arn:aws:kafka:{r}:{a}:configuration/{i['name']}/0123abcd-4567-89ef-2"),
     }
     out = []
     for record in plan.custom_resources:
@@ -440,17 +477,96 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("lambda:RemovePermission", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{{function}}")],
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": [
         ("ecr:PutLifecyclePolicy", f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{{repository}}")],
+    # the optional services of issue 16 (the queue is in the committed stacks)
+    "aws:sqs/queue:Queue": [("sqs:CreateQueue", "{arn}"), ("sqs:GetQueueAttributes", "{arn}"),
+                            ("sqs:SetQueueAttributes", "{arn}"), ("sqs:TagQueue", "{arn}"),
+                            ("sqs:ListQueueTags", "{arn}"), ("sqs:DeleteQueue", "{arn}"),
+                            ("sqs:ListQueues", "*"), ("kms:GenerateDataKey", KEY_ARN),
+                            ("kms:DescribeKey", KEY_ARN)],
+    "aws:sqs/queuePolicy:QueuePolicy": [("sqs:SetQueueAttributes", "{queue}"),
+                                        ("sqs:GetQueueAttributes", "{queue}")],
+    "aws:sqs/redrivePolicy:RedrivePolicy": [("sqs:SetQueueAttributes", "{queue}"),
+                                            ("sqs:GetQueueAttributes", "{queue}")],
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": [("sqs:SetQueueAttributes", "{queue}"),
+                                                      ("sqs:GetQueueAttributes", "{queue}")],
+    "aws:opensearch/domain:Domain": [
+        ("es:CreateDomain", "{arn}"), ("es:DescribeDomain", "{arn}"), ("es:DescribeDomainConfig", "{arn}"),
+        ("es:UpdateDomainConfig", "{arn}"), ("es:UpgradeDomain", "{arn}"), ("es:AddTags", "{arn}"),
+        ("es:ListTags", "{arn}"), ("es:DeleteDomain", "{arn}"), ("es:ListDomainNames", "*"),
+        ("ec2:DescribeSubnets", "*"), ("kms:CreateGrant", KEY_ARN), ("kms:DescribeKey", KEY_ARN),
+        ("kms:GenerateDataKey", KEY_ARN)],
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": [
+        ("logs:PutResourcePolicy", "*"), ("logs:DescribeResourcePolicies", "*"),
+        ("logs:DeleteResourcePolicy", "*")],
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": [
+        ("iam:CreateServiceLinkedRole",
+         f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/{{awsServiceName}}/x")],
+    "aws:docdb/subnetGroup:SubnetGroup": [("rds:CreateDBSubnetGroup", "{arn}"),
+                                          ("rds:ModifyDBSubnetGroup", "{arn}"),
+                                          ("rds:DeleteDBSubnetGroup", "{arn}")],
+    "aws:docdb/clusterParameterGroup:ClusterParameterGroup": [
+        ("rds:CreateDBClusterParameterGroup", "{arn}"), ("rds:ModifyDBClusterParameterGroup", "{arn}"),
+        ("rds:AddTagsToResource", "{arn}"), ("rds:DeleteDBClusterParameterGroup", "{arn}"),
+        ("rds:DescribeDBClusterParameters", "*")],
+    "aws:docdb/cluster:Cluster": [
+        ("rds:CreateDBCluster", "{arn}"),
+        ("rds:CreateDBCluster", f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-pg:{{dbClusterParameterGroupName}}"),
+        ("rds:CreateDBCluster", f"arn:aws:rds:{REGION}:{ACCOUNT}:subgrp:{{dbSubnetGroupName}}"),
+        ("rds:ModifyDBCluster", "{arn}"), ("rds:AddTagsToResource", "{arn}"),
+        ("rds:DeleteDBCluster", "{arn}"), ("rds:DescribeDBClusters", "*"),
+        ("rds:CreateDBClusterSnapshot",
+         f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-snapshot:{{finalSnapshotIdentifier}}"),
+        ("kms:CreateGrant", KEY_ARN), ("kms:DescribeKey", KEY_ARN),
+        ("secretsmanager:CreateSecret",
+         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-1-AbCdEf"),
+        ("iam:CreateServiceLinkedRole",
+         f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS")],
+    "aws:docdb/clusterInstance:ClusterInstance": [
+        ("rds:CreateDBInstance", "{arn}"),
+        ("rds:CreateDBInstance", f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{{clusterIdentifier}}"),
+        ("rds:ModifyDBInstance", "{arn}"), ("rds:RebootDBInstance", "{arn}"),
+        ("rds:DeleteDBInstance", "{arn}"), ("rds:DescribeDBInstances", "*")],
+    "aws:msk/configuration:Configuration": [
+        ("kafka:CreateConfiguration", "*"), ("kafka:DescribeConfiguration", "{arn}"),
+        ("kafka:DescribeConfigurationRevision", "{arn}"), ("kafka:UpdateConfiguration", "{arn}"),
+        ("kafka:DeleteConfiguration", "{arn}"), ("kafka:ListConfigurations", "*")],
+    "aws:msk/cluster:Cluster": [
+        ("kafka:CreateCluster", "*"), ("kafka:CreateClusterV2", "*"), ("kafka:DescribeClusterV2", "{arn}"),
+        ("kafka:GetBootstrapBrokers", "{arn}"), ("kafka:UpdateClusterConfiguration", "{arn}"),
+        ("kafka:UpdateClusterConfiguration", f"arn:aws:kafka:{REGION}:{ACCOUNT}:configuration/"
+                                             "groundwork-prod-kafka-config-3-9-x/0123abcd-2"),
+        ("kafka:UpdateMonitoring", "{arn}"), ("kafka:UpdateSecurity", "{arn}"),
+        ("kafka:UpdateBrokerStorage", "{arn}"), ("kafka:TagResource", "{arn}"),
+        ("kafka:DeleteCluster", "{arn}"), ("kafka:ListClustersV2", "*"),
+        ("ec2:DescribeSubnets", "*"), ("ec2:DescribeSecurityGroups", "*"),
+        ("kms:CreateGrant", KEY_ARN), ("kms:DescribeKey", KEY_ARN),
+        # broker logs: vended log delivery, which writes the log group's resource policy
+        ("logs:CreateLogDelivery", "*"), ("logs:GetLogDelivery", "*"), ("logs:DeleteLogDelivery", "*"),
+        ("logs:PutResourcePolicy", "*"), ("logs:DescribeResourcePolicies", "*"),
+        ("logs:DescribeLogGroups", "*"),
+        ("iam:CreateServiceLinkedRole",
+         f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/kafka.amazonaws.com/AWSServiceRoleForKafka"),
+        ("iam:PutRolePolicy",
+         f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/kafka.amazonaws.com/AWSServiceRoleForKafka"),
+        ("iam:CreateServiceLinkedRole", f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
+                                        "delivery.logs.amazonaws.com/AWSServiceRoleForLogDelivery")],
+    "aws:msk/serverlessCluster:ServerlessCluster": [  # kafka.mode: serverless
+        ("kafka:CreateClusterV2", "*"), ("kafka:DescribeClusterV2", "{arn}"),
+        ("kafka:TagResource", "{arn}"), ("kafka:DeleteCluster", "{arn}"),
+        ("ec2:DescribeSubnets", "*")],
 }
 NOT_AWS = ("pulumi:providers:", "random:")
 PASSED_TO = {"aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
              "aws:rds/instance:Instance": "monitoring.rds.amazonaws.com",
              "aws:lambda/function:Function": "lambda.amazonaws.com"}
+VIA = {"opensearch": "es", "docdb": "rds", "msk": "kafka"}
+"""Where a module's KMS calls come from when the service prefix differs from the module."""
 
 
-def _context(action: str, record: Any) -> dict[str, Any]:
+def _context(action: str, record: Any, arn: str = "") -> dict[str, Any]:
     """The request context of one step: the stack's region and tags (the provider's default tags
     carry Environment), what a PassRole passes to, which policy an attachment names, which
-    service a KMS call comes through."""
+    service a KMS call comes through, which service a service-linked role is for (its path)."""
     context: dict[str, Any] = {"aws:RequestedRegion": REGION, "aws:RequestTag/Environment": "prod",
                                "aws:ResourceTag/Environment": "prod"}
     if action == "iam:PassRole":
@@ -458,10 +574,13 @@ def _context(action: str, record: Any) -> dict[str, Any]:
     if record.type.endswith("PolicyAttachment"):
         context["iam:PolicyARN"] = record.inputs["policyArn"]
     if action.startswith("kms:") and record.type != "aws:kms/key:Key":
-        context["kms:ViaService"] = f"{record.type.split(':')[1].split('/')[0]}.{REGION}.amazonaws.com"
+        module = record.type.split(":")[1].split("/")[0]
+        context["kms:ViaService"] = f"{VIA.get(module, module)}.{REGION}.amazonaws.com"
         context["kms:GrantIsForAWSResource"] = "true"
     if action.startswith("ec2:Create") and action != "ec2:CreateTags":
         context["ec2:CreateAction"] = action
+    if action == "iam:CreateServiceLinkedRole":
+        context["iam:AWSServiceName"] = arn.split("/")[2]  # role/aws-service-role/<service>/...
     return context
 
 
@@ -479,10 +598,13 @@ def _steps(plan: PlanResult) -> tuple[list[tuple[str, str, str, dict[str, Any]]]
         values = {k: v for k, v in record.inputs.items() if isinstance(v, str)}
         values["arn"] = named.get(what) or values.get("arn", "")
         values["snapshot"] = values["arn"].replace(":db:", ":snapshot:") + "-final"
+        if "queueUrl" in values:  # https://sqs.<region>.amazonaws.com/<account>/<name>
+            host, account, queue = values["queueUrl"].removeprefix("https://").split("/")
+            values["queue"] = f"arn:aws:sqs:{host.split('.')[1]}:{account}:{queue}"
         for action, template in OPERATIONS[record.type]:
             arn = template.format(**values) if "{" in template else template
             assert arn, (what, action)  # every step names its resource
-            steps.append((what, action, arn, _context(action, record)))
+            steps.append((what, action, arn, _context(action, record, arn)))
     return steps, unknown
 
 
@@ -493,9 +615,126 @@ def test_the_role_may_deploy_every_resource_type_of_the_real_stack(prod_ci):
     steps, unknown = _steps(prod_ci)
     assert unknown == set(), "a new resource type in the stack: add its steps to OPERATIONS"
     assert len({what for what, *_ in steps}) > 150
+    assert {what for what, *_ in steps if what.startswith("Queue ")} == {"Queue jobs-queue",
+                                                                           "Queue jobs-dlq"}
     refused = [(what, action, arn) for what, action, arn, context in steps
                if not allowed(policies, action, arn, context)]
     assert refused == []
+
+
+STORE_TYPES = {"aws:opensearch/domain:Domain", "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+               "aws:iam/serviceLinkedRole:ServiceLinkedRole", "aws:docdb/cluster:Cluster",
+               "aws:docdb/clusterInstance:ClusterInstance",
+               "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+               "aws:docdb/subnetGroup:SubnetGroup", "aws:msk/cluster:Cluster",
+               "aws:msk/configuration:Configuration"}
+
+
+STORE_RECORD = SimpleNamespace(type="aws:msk/cluster:Cluster", inputs={})
+"""A stand-in record for the request context of a refused step."""
+
+
+def test_the_role_may_deploy_the_optional_data_services(prod_ci_stores):
+    """prod with search (and its service-linked role), DocumentDB and MSK on: every step of
+    every resource, in the stack's request context."""
+    policies = policies_of(prod_ci_stores)
+    steps, unknown = _steps(prod_ci_stores)
+    assert unknown == set(), "a new resource type in the stack: add its steps to OPERATIONS"
+    assert {r.type for r in prod_ci_stores.custom_resources} >= STORE_TYPES
+    refused = [(what, action, arn) for what, action, arn, context in steps
+               if not allowed(policies, action, arn, context)]
+    assert refused == []
+    # ... and only the stack's own: another environment's domain, cluster or queue is refused
+    context = {"aws:RequestedRegion": REGION, "aws:ResourceTag/Environment": "prod"}
+    for action, arn in (
+            ("es:DeleteDomain", f"arn:aws:es:{REGION}:{ACCOUNT}:domain/groundwork-dev-search"),
+            ("es:UpdateDomainConfig", f"arn:aws:es:{REGION}:{ACCOUNT}:domain/groundwork-production-x"),
+            ("rds:DeleteDBCluster", f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:groundwork-dev-documents"),
+            ("kafka:DeleteCluster", f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/groundwork-dev-kafka/1-2"),
+            ("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:groundwork-dev-jobs"),
+            ("iam:CreateServiceLinkedRole", f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
+                                            "elasticmapreduce.amazonaws.com/x")):
+        assert not allowed(policies, action, arn, _context(action, STORE_RECORD, arn)), (action, arn)
+        assert not allowed(policies, action, arn, context), (action, arn)
+    # a cluster create must carry the stack's tag
+    assert not allowed(policies, "kafka:CreateClusterV2", "*",
+                       {"aws:RequestedRegion": REGION, "aws:RequestTag/Environment": "dev"})
+
+
+def test_the_roles_never_touch_the_data_in_the_stores(prod_ci_stores):
+    """Managing a queue, a domain or a cluster is not reading or writing what they hold."""
+    deploy, preview = policies_of(prod_ci_stores), {"preview": preview_doc(prod_ci_stores)}
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:groundwork-prod-jobs"
+    domain = f"arn:aws:es:{REGION}:{ACCOUNT}:domain/groundwork-prod-search"
+    cluster = f"arn:aws:kafka-cluster:{REGION}:{ACCOUNT}:topic/groundwork-prod-kafka/1-2/*"
+    for policies in (deploy, preview):
+        for action, arn in (("sqs:ReceiveMessage", queue), ("sqs:SendMessage", queue),
+                            ("sqs:PurgeQueue", queue), ("sqs:DeleteMessage", queue),
+                            ("es:ESHttpGet", f"{domain}/*"), ("es:ESHttpPut", f"{domain}/*"),
+                            ("kafka-cluster:ReadData", cluster), ("kafka-cluster:Connect", cluster)):
+            assert not allowed(policies, action, arn), (action, arn)
+    assert allowed(preview, "sqs:GetQueueAttributes", queue)
+
+
+def test_without_the_data_services_the_roles_get_none_of_their_permissions(prod_ci):
+    """Least privilege: prod (search, documents and kafka off) gets no es:/kafka: action, no
+    DocumentDB cluster action, no log resource policies, none of their service-linked roles and
+    no KMS use through them; the queue it has is still managed."""
+    deploy = policies_of(prod_ci)
+    assert "ci-stores" not in deploy
+    docs = [*deploy.values(), preview_doc(prod_ci)]
+    actions = {a for d in docs for s in d["Statement"] if s["Effect"] == "Allow"
+               for a in _as_list(s["Action"])}
+    assert not {a for a in actions if a.startswith(("es:", "kafka:"))}
+    assert not {a for a in actions if "DBCluster" in a or (a.startswith("logs:")
+                and "ResourcePolic" in a)}
+    text = json.dumps(docs)
+    for absent in ("opensearchservice.amazonaws.com", "kafka.amazonaws.com",
+                   "delivery.logs.amazonaws.com", "es.us-east-1", "kafka.us-east-1"):
+        assert absent not in text, absent
+    [kms] = [s for d in deploy.values() for s in d["Statement"] if s["Sid"] == "KmsUseOwnKeys"]
+    assert f"sqs.{REGION}.amazonaws.com" in kms["Condition"]["StringEquals"]["kms:ViaService"]
+    assert {"sqs:CreateQueue", "sqs:SetQueueAttributes"} <= actions
+
+
+def test_each_switch_adds_only_its_own_permissions():
+    def actions(**on: bool) -> set[str]:
+        docs = _deploy_docs(services=StackServices(**on))
+        return {a for d in docs.values() for s in d["Statement"] if s["Effect"] == "Allow"
+                for a in _as_list(s["Action"])}
+
+    def names(**on: bool) -> list[str]:
+        docs = _deploy_docs(services=StackServices(**on))
+        [slr] = [s for d in docs.values() for s in d["Statement"] if s["Sid"] == "ServiceLinkedRoles"]
+        return slr["Condition"]["StringEquals"]["iam:AWSServiceName"]
+
+    none = actions()
+    assert not {a for a in none if a.startswith(("sqs:", "es:", "kafka:"))}
+    assert {a.split(":")[0] for a in actions(queues=True) - none} == {"sqs"}
+    assert {a.split(":")[0] for a in actions(search=True) - none} == {"es", "logs"}
+    assert {a.split(":")[0] for a in actions(documents=True) - none} == {"rds"}
+    assert {a.split(":")[0] for a in actions(kafka=True) - none} == {"kafka", "logs"}
+    assert "opensearchservice.amazonaws.com" not in names(search=True)
+    assert "opensearchservice.amazonaws.com" in names(search=True, search_service_linked_role=True)
+    assert {"kafka.amazonaws.com", "delivery.logs.amazonaws.com"} <= set(names(kafka=True))
+    assert not {"kafka.amazonaws.com", "opensearchservice.amazonaws.com"} & set(names())
+
+
+@pytest.mark.parametrize("prefix", ["groundwork-prod", "a" * 20, "a" * 21, "a" * 22, "a" * 40,
+                                    "abcdefghij-klmnopqrs-tuvwxyz"])
+def test_the_search_scope_matches_every_domain_name_the_component_derives(prefix):
+    """components/search.py cuts a domain name to 28 characters with a hash: the role's scope
+    covers the short and the cut names under the prefix, and never a longer sibling prefix."""
+    from groundwork.components.base import Naming
+    from groundwork.components.search import domain_name
+
+    pattern = search_domain_pattern(prefix)
+    for component in ("search", "s", "a-much-longer-search-domain-name"):
+        name = domain_name(Naming(prefix=prefix), component)
+        assert len(name) <= 28 and fnmatchcase(name, pattern), (name, pattern)
+    if len(prefix) < 21:
+        assert pattern == f"{prefix}-*"
+        assert not fnmatchcase(f"{prefix}x-search", pattern)
 
 
 def test_the_default_security_group_can_be_adopted_but_not_another_environments():
@@ -639,6 +878,18 @@ def test_each_policy_fits_iams_size_limit(prod_ci):
         # IAM counts a managed policy's characters without whitespace, at most 6,144
         size = len("".join(json.dumps(doc).split()))
         assert 0 < size <= 6144, (name, size)
+
+
+def test_each_policy_fits_iams_size_limit_with_every_service_on(prod_ci_stores):
+    policies = policies_of(prod_ci_stores)
+    assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-stores", "ci-compute",
+                             "ci-observability", "ci-iam", "ci-state"}
+    everything = StackServices(queues=True, search=True, search_service_linked_role=True,
+                               documents=True, kafka=True)
+    for docs in (policies, _deploy_docs(services=everything)):
+        for name, doc in docs.items():
+            size = len("".join(json.dumps(doc).split()))
+            assert 0 < size <= 6144, (name, size)
 
 
 def test_no_statement_grants_a_wildcard_action_on_every_resource():
@@ -821,6 +1072,10 @@ PREVIEW_READS = {
     "route53": ("route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/{zone}"),
     "lambda": ("lambda:GetFunctionConfiguration",
                f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:groundwork-prod-cache-auth-rotation"),
+    "sqs": ("sqs:GetQueueAttributes", f"arn:aws:sqs:{REGION}:{ACCOUNT}:groundwork-prod-jobs-dlq"),
+    "opensearch": ("es:DescribeDomainConfig", "*"),
+    "docdb": ("rds:DescribeDBClusters", "*"),
+    "msk": ("kafka:DescribeClusterV2", "*"),
 }
 
 
@@ -838,6 +1093,22 @@ def test_the_preview_role_reads_every_service_the_stack_uses(prod_ci):
     assert allowed(policies, "iam:GetOpenIDConnectProvider",
                    f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_OIDC_HOST}")
     assert not allowed(policies, "iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/someone-else")
+
+
+def test_the_preview_role_reads_the_optional_data_services(prod_ci_stores):
+    policies = {"preview": preview_doc(prod_ci_stores)}
+    modules = {r.type.split(":")[1].split("/")[0] for r in prod_ci_stores.custom_resources
+               if r.type.startswith("aws:")}
+    assert {"opensearch", "docdb", "msk", "sqs"} <= modules
+    assert modules - set(PREVIEW_READS) == set(), "a new AWS service: add its reads"
+    zone = prod_ci_stores.one("aws:route53/record:Record").inputs["zoneId"]
+    for module in modules:
+        action, arn = PREVIEW_READS[module]
+        assert allowed(policies, action, arn.format(zone=zone)), (module, action)
+    for action in ("es:DescribeDomain", "es:ListTags", "kafka:DescribeConfiguration",
+                   "kafka:GetBootstrapBrokers", "logs:DescribeResourcePolicies"):
+        assert allowed(policies, action, "*"), action
+    assert 0 < policy_size(policies["preview"]) <= INLINE_POLICY_MAX_CHARS
 
 
 def test_the_preview_policy_fits_the_inline_limit(prod_ci):

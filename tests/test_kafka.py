@@ -280,6 +280,22 @@ def test_standalone_grants_follow_produce_and_consume(standalone):
         standalone.one(CLUSTER).outputs["bootstrapBrokersSaslIam"]
 
 
+def test_standalone_allow_from_again_adds_nothing(standalone):
+    """The same allow_from twice: one flow each way and one grant, the same policy returned (a
+    second call used to raise); other intents for a role already granted are refused."""
+    assert standalone.stack_outputs["grant_again_is_same"] is True
+    assert "role producer already has a grant on this cluster (produce=True, consume=False)" in \
+        standalone.stack_outputs["other_intents"]
+    assert [p.name for p in standalone.of_type(ROLE_POLICY)].count("events-access-producer") == 1
+    kafka, app = _group(standalone, "kafka").id, standalone.one(SG, "app").id
+    assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"])
+            for r in standalone.of_type(INGRESS) if r.inputs["securityGroupId"] == kafka] == [
+        (IAM_PORT, app)]
+    assert [(r.inputs["toPort"], r.inputs["referencedSecurityGroupId"])
+            for r in standalone.of_type(EGRESS) if r.inputs["securityGroupId"] == app] == [
+        (IAM_PORT, kafka)]
+
+
 def test_standalone_serverless_costs_cluster_and_partition_hours(standalone):
     est = cost.estimate(standalone, cost.Assumptions(kafka_serverless_partitions=20))
     lines = {line.unit: line.quantity for line in est.lines if line.resource == "stream-cluster"}

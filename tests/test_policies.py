@@ -175,8 +175,9 @@ RESOURCE_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      "not encrypted"),
 ]
 
-RESOURCE_PROTECT_CASES = [("prod-stateful-protected", RDS), ("prod-stateful-protected", CACHE),
-                          ("prod-stateful-protected", BUCKET)]
+RESOURCE_PROTECT_CASES = [("prod-stateful-protected", kind) for kind in (
+    RDS, CACHE, BUCKET, "aws:docdb/cluster:Cluster", "aws:opensearch/domain:Domain",
+    "aws:elasticsearch/domain:Domain", "aws:msk/cluster:Cluster", "aws:sqs/queue:Queue")]
 
 
 @pytest.mark.parametrize(("rule", "kind", "good", "bad", "fragment"), RESOURCE_CASES,
@@ -772,6 +773,15 @@ def test_breaking_prod_unprotected_database(prod):
     records, target = _mutated(prod, RDS, protect=False)
     assert prod.one(RDS).protect is True
     _fires(prod, "prod-stateful-protected", records, target)
+
+
+@pytest.mark.parametrize("kind", ["aws:opensearch/domain:Domain", "aws:docdb/cluster:Cluster",
+                                  "aws:msk/cluster:Cluster", "aws:sqs/queue:Queue"])
+def test_breaking_prod_unprotected_data_service(prod_data_services, kind):
+    """Each of issue 16's stores is protected in prod; unprotecting one fails the check."""
+    records, target = _mutated(prod_data_services, kind, protect=False)
+    assert all(r.protect for r in prod_data_services.of_type(kind))
+    _fires(prod_data_services, "prod-stateful-protected", records, target)
 
 
 def test_provider_default_tags_cover_untagged_resources(prod):

@@ -286,12 +286,39 @@ def test_standalone_domain_with_its_own_grant_and_service_linked_role():
                if r.inputs["securityGroupId"] == plan.one(SG, "sg-opensearch").id]
     assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"]) for r in ingress] == [
         (443, plan.one(SG, "sg-app").id)]
-    [grant] = [p for p in plan.of_type(ROLE_POLICY) if p.name == "catalog-app-http"]
+    [grant] = [p for p in plan.of_type(ROLE_POLICY) if p.name == "catalog-app-role-http"]
     assert grant.inputs["role"] == plan.one("aws:iam/role:Role", "app-role").id
     assert plan.stack_outputs["endpoint"] == f"https://{record.outputs['endpoint']}"
     # every child is named after the component and parented to it
     component = plan.component("catalog")
     assert all(r.name.startswith("catalog-") for r in plan.children(component))
+
+
+def test_allow_from_is_idempotent_and_grants_each_role_once():
+    """A second call for the same source and role adds nothing (it used to register a second
+    `<name>-<source>-http` policy: a duplicate URN); a second role behind the same source gets
+    its own grant."""
+    def body() -> None:
+        groups = _groups()
+        app = aws.iam.Role("app-role", assume_role_policy="{}")
+        ops = aws.iam.Role("ops-role", assume_role_policy="{}")
+        search = SearchDomain("catalog", _args(security_group=groups, protect=False))
+        first = search.allow_from(groups.for_service("app"), role=app)
+        again = search.allow_from(groups.for_service("app"), role=app)
+        search.allow_from(groups.for_service("app"), role=ops)
+        pulumi.export("same", first is again and again is not None)
+
+    plan = plan_function(body)
+    assert plan.stack_outputs["same"] is True
+    opensearch = plan.one(SG, "sg-opensearch").id
+    assert [r.inputs["fromPort"] for r in plan.of_type(INGRESS)
+            if r.inputs["securityGroupId"] == opensearch] == [443]
+    assert [r.inputs["toPort"] for r in plan.of_type(EGRESS)
+            if r.inputs.get("referencedSecurityGroupId") == opensearch] == [443]
+    grants = {p.name: p.inputs["role"] for p in plan.of_type(ROLE_POLICY)
+              if p.name.endswith("-http") and p.name != "catalog-admin-http"}
+    assert grants == {"catalog-app-role-http": plan.one("aws:iam/role:Role", "app-role").id,
+                      "catalog-ops-role-http": plan.one("aws:iam/role:Role", "ops-role").id}
 
 
 def test_a_given_master_role_and_access_roles_narrow_the_access_policy():

@@ -4,13 +4,19 @@ name; a program that repeats a component name is refused, naming the URN."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from groundwork.components.alarm_names import ALARMS
+from groundwork.components.search import DOMAIN_NAME
 from groundwork.engine import PHYSICAL_NAMES
-from groundwork.testing import DuplicateUrnError, plan_program
+from groundwork.policies.rules.security import UNTAGGABLE
+from groundwork.testing import DuplicateUrnError, PlanResult, ResourceRecord, plan_program
 
 PROGRAM = Path(__file__).parent / "programs" / "two_of_each" / "__main__.py"
 COMPONENTS = {
@@ -22,6 +28,8 @@ COMPONENTS = {
     "groundwork:monitoring:EnvironmentAlarms", "groundwork:monitoring:Dashboard",
     "groundwork:ci:GithubDeployRole", "groundwork:ci:GithubPreviewRole",
     "groundwork:compute:ServiceImage",
+    "groundwork:data:Queue", "groundwork:data:SearchDomain", "groundwork:data:DocumentDatabase",
+    "groundwork:messaging:Kafka",
 }
 
 
@@ -46,7 +54,10 @@ def test_no_shared_aws_name(twins):
                  "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup",
                  "aws:ecs/cluster:Cluster", "aws:sns/topic:Topic", "aws:iam/role:Role",
                  "aws:cloudwatch/logGroup:LogGroup", "aws:kms/alias:Alias",
-                 "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard"):
+                 "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard",
+                 "aws:sqs/queue:Queue", "aws:opensearch/domain:Domain", "aws:docdb/cluster:Cluster",
+                 "aws:docdb/clusterInstance:ClusterInstance", "aws:docdb/subnetGroup:SubnetGroup",
+                 "aws:msk/cluster:Cluster", "aws:msk/configuration:Configuration"):
         field = PHYSICAL_NAMES[kind][0]
         names = [r.inputs.get(field) for r in twins.of_type(kind)]
         assert len(names) >= 2 and all(names), (kind, names)
@@ -86,3 +97,179 @@ def test_a_repeated_component_name_is_refused_naming_the_urn():
     message = str(caught.value)
     assert "groundwork:network:Network::blue-net" in message
     assert "Duplicate resource URN" in message
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16's data services, two of each: Queue, SearchDomain, DocumentDatabase, Kafka
+# --------------------------------------------------------------------------------------------
+
+PREFIX = "test-twins"
+COLORS = ("blue", "green")
+DATA_SERVICES = {
+    # component type: the component's name in an environment
+    "groundwork:data:Queue": "{color}-jobs",
+    "groundwork:data:SearchDomain": "product-catalogue-{color}",
+    "groundwork:data:DocumentDatabase": "{color}-docs",
+    "groundwork:messaging:Kafka": "{color}-kafka",
+}
+DOMAIN = "aws:opensearch/domain:Domain"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _name(kind: str, color: str) -> str:
+    return DATA_SERVICES[kind].format(color=color)
+
+
+def test_two_of_each_data_service_have_distinct_urns_and_aws_names(twins):
+    """Each Queue, SearchDomain, DocumentDatabase and Kafka is there once per environment;
+    its children carry its name (Pulumi) and no AWS name of one is the other's."""
+    for kind in DATA_SERVICES:
+        components = {c.name: c for c in twins.of_type(kind)}
+        assert sorted(components) == sorted(_name(kind, c) for c in COLORS), kind
+        assert len({c.urn for c in components.values()}) == 2
+        physical: list[set[tuple[str, str]]] = []
+        for name, component in components.items():
+            children = [c for c in twins.descendants(component) if c.custom]
+            assert children and all(c.name.startswith(f"{name}-") for c in children), name
+            physical.append({(c.type, p) for c in children if (p := c.physical_name)})
+            assert physical[-1], name
+        assert not physical[0] & physical[1], kind
+    assert twins.name_clashes == []
+
+
+def test_two_of_each_data_service_aws_names_fit_aws_limits(twins):
+    """SQS <= 80, OpenSearch 3-28 (lowercase letter first), DocumentDB cluster <= 60 and its
+    instances <= 63, MSK <= 64; each named after its component with the stack's prefix."""
+    for color in COLORS:
+        queues = {q.name: q.inputs["name"] for q in twins.of_type("aws:sqs/queue:Queue")
+                  if q.name.startswith(f"{color}-jobs-")}
+        assert queues == {f"{color}-jobs-queue": f"{PREFIX}-{color}-jobs",
+                          f"{color}-jobs-dlq": f"{PREFIX}-{color}-jobs-dlq"}
+        [docs] = [c for c in twins.of_type("aws:docdb/cluster:Cluster")
+                  if c.name == f"{color}-docs-cluster"]
+        assert docs.inputs["clusterIdentifier"] == f"{PREFIX}-{color}-docs"
+        instances = sorted(i.inputs["identifier"] for i in twins.of_type(
+            "aws:docdb/clusterInstance:ClusterInstance") if i.name.startswith(f"{color}-docs-"))
+        assert instances == [f"{PREFIX}-{color}-docs-1", f"{PREFIX}-{color}-docs-2"]
+        [kafka] = [c for c in twins.of_type("aws:msk/cluster:Cluster")
+                   if c.name == f"{color}-kafka-cluster"]
+        assert kafka.inputs["clusterName"] == f"{PREFIX}-{color}-kafka"
+    assert all(len(q.inputs["name"]) <= 80 for q in twins.of_type("aws:sqs/queue:Queue"))
+    assert all(len(i.inputs["identifier"]) <= 63
+               for i in twins.of_type("aws:docdb/clusterInstance:ClusterInstance"))
+    assert all(len(c.inputs["clusterName"]) <= 64 for c in twins.of_type("aws:msk/cluster:Cluster"))
+
+
+def test_two_search_domains_cut_to_28_characters_stay_apart(twins):
+    """`product-catalogue-blue` and `-green` would both be `test-twins-product-catalogu...`
+    cut at 28 characters: the hash that cuts them keeps the two domains (and their log groups,
+    named after the domain) apart."""
+    full = {c: f"{PREFIX}-product-catalogue-{c}" for c in COLORS}
+    assert full["blue"][:28] == full["green"][:28]  # what a plain cut would collide on
+    names = {}
+    for color in COLORS:
+        [domain] = [d for d in twins.of_type(DOMAIN) if d.name == f"product-catalogue-{color}-domain"]
+        name = domain.inputs["domainName"]
+        assert len(name) <= 28 and DOMAIN_NAME.match(name), name
+        assert re.fullmatch(r"test-twins-product-ca-[0-9a-f]{6}", name), name
+        names[color] = name
+        groups = [g.inputs["name"] for g in twins.of_type("aws:cloudwatch/logGroup:LogGroup")
+                  if g.name.startswith(f"product-catalogue-{color}-log-")]
+        assert len(groups) == 4
+        assert all(g.startswith(f"/aws/OpenSearchService/domains/{name}/") for g in groups)
+        admin = twins.one("aws:iam/role:Role", f"product-catalogue-{color}-admin-role")
+        assert admin.inputs["name"] == f"{full[color]}-admin"  # 64 allowed: not cut
+    assert names["blue"] != names["green"]
+
+
+def _alarms_of(twins: PlanResult, color: str, scope: str) -> dict[str, ResourceRecord]:
+    """The alarms of the `<color>-alarms` EnvironmentAlarms scoped to component `scope`, by
+    name without `<prefix>-<color>-alarms-<scope>-`."""
+    start = f"{PREFIX}-{color}-alarms-{scope}-"
+    component = twins.one("groundwork:monitoring:EnvironmentAlarms", f"{color}-alarms")
+    return {a.inputs["name"].removeprefix(start): a for a in twins.of_type(ALARM)
+            if a.inputs["name"].startswith(start) and a.parent == component.urn}
+
+
+def _dimension_values(alarm: ResourceRecord) -> set[str]:
+    """Every dimension value an alarm reads (its own, or its metric queries')."""
+    values = set((alarm.inputs.get("dimensions") or {}).values())
+    for query in alarm.inputs.get("metricQueries") or []:
+        metric = (query.get("metric") or {})
+        values |= set((metric.get("dimensions") or {}).values())
+    return values
+
+
+def test_each_data_service_gets_alarms_scoped_by_its_name(twins):
+    """Each environment's alarms watch its own queue, domain, cluster and brokers: the alarm
+    names carry the component's name, and the dimensions are that component's outputs, never
+    the other environment's."""
+    family_keys = {family: {k for k, kind in ALARMS.items() if kind.family == family}
+                   for family in ("queue", "search", "documents", "kafka")}
+    seen: dict[str, set[str]] = {}
+    for color in COLORS:
+        queue = twins.one("aws:sqs/queue:Queue", f"{color}-jobs-queue")
+        dlq = twins.one("aws:sqs/queue:Queue", f"{color}-jobs-dlq")
+        domain = twins.one(DOMAIN, f"product-catalogue-{color}-domain")
+        docs = twins.one("aws:docdb/cluster:Cluster", f"{color}-docs-cluster")
+        instances = {i.outputs["identifier"] for i in twins.of_type(
+            "aws:docdb/clusterInstance:ClusterInstance") if i.name.startswith(f"{color}-docs-")}
+        kafka = twins.one("aws:msk/cluster:Cluster", f"{color}-kafka-cluster")
+        own = {
+            f"{color}-jobs": ("queue", {queue.outputs["name"], dlq.outputs["name"]}),
+            f"product-catalogue-{color}": ("search", {domain.outputs["domainName"],
+                                                      domain.outputs["arn"].split(":")[4]}),
+            f"{color}-docs": ("documents", {docs.outputs["clusterIdentifier"], *instances}),
+            f"{color}-kafka": ("kafka", {kafka.outputs["clusterName"], "1", "2"}),
+        }
+        for scope, (family, values) in own.items():
+            alarms = _alarms_of(twins, color, scope)
+            keys = {k.rstrip("-0123456789") for k in alarms}
+            assert keys and keys <= family_keys[family], (scope, keys)
+            read = set().union(*(_dimension_values(a) for a in alarms.values()))
+            assert read and read <= values, (scope, read - values)
+            seen[scope] = read
+        # the worker scales on its own queue, so its queue-backlog alarm covers the depth
+        backlog = _alarms_of(twins, color, f"{color}-worker")["queue-backlog"]
+        assert backlog.inputs["dimensions"] == {"QueueName": queue.outputs["name"]}
+        assert "queue-depth" not in _alarms_of(twins, color, f"{color}-jobs")
+        assert _alarms_of(twins, color, f"{color}-jobs")["queue-dlq-not-empty"] \
+            .inputs["dimensions"] == {"QueueName": dlq.outputs["name"]}
+    for kind in DATA_SERVICES:  # the environments' alarms share no watched name or id
+        blue, green = (seen[_name(kind, c)] for c in COLORS)
+        assert not (blue & green) - {"123456789012", "1", "2"}, kind
+
+
+def test_each_data_service_admits_only_its_own_environments_services(twins):
+    """`allow_from` in each environment adds exactly its flows: the store groups of blue admit
+    blue's services only, on the store's port."""
+    groups = {g.name: g.id for g in twins.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    ingress = [r for r in twins.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+               if r.inputs.get("referencedSecurityGroupId")]
+    for color in COLORS:
+        want = {("opensearch", 443, "api"), ("documentdb", 27017, "api"), ("kafka", 9098, "api"),
+                ("kafka", 9098, "worker")}
+        got = set()
+        for store, port in (("opensearch", 443), ("documentdb", 27017), ("kafka", 9098)):
+            target = groups[f"{color}-groups-{store}"]
+            for rule in (r for r in ingress if r.inputs["securityGroupId"] == target):
+                peer = next(n for n, i in groups.items() if i == rule.inputs["referencedSecurityGroupId"])
+                assert peer.startswith(f"{color}-groups-"), (store, peer)
+                assert rule.inputs["fromPort"] == rule.inputs["toPort"] == port
+                got.add((store, port, peer.removeprefix(f"{color}-groups-")))
+        assert got == want
+
+
+def test_the_untaggable_list_matches_the_sdk(twins):
+    """The required-tags rule skips UNTAGGABLE types; every aws type this program builds that
+    the SDK gives no `tags` argument is on that list (else a program without provider default
+    tags fails the rule on a resource that can't carry any)."""
+    missing = []
+    for kind in sorted({r.type for r in twins.custom_resources if r.type.startswith("aws:")}):
+        _, module, cls = kind.split(":")
+        package = module.split("/")[0]
+        sdk = importlib.import_module(f"pulumi_aws.{'lambda_' if package == 'lambda' else package}")
+        if "tags" not in inspect.signature(getattr(sdk, cls)._internal_init).parameters \
+                and kind not in UNTAGGABLE:
+            missing.append(kind)
+    assert missing == []

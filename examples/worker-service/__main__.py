@@ -49,9 +49,11 @@ network = Network("network", NetworkArgs(cidr="10.30.0.0/16", az_count=2, nat="s
 
 # The work queue and its dead-letter queue (worker-service-dev-jobs, ...-jobs-dlq), encrypted
 # with the data key, TLS only, redriven after 5 failed receives. The visibility timeout is
-# checked against the longest job: a job that outlives it would run twice.
+# checked against the longest job: a job that outlives it would run twice. Pulumi `protect`:
+# `pulumi destroy` can't drop the jobs nobody has processed yet (the pack's
+# prod-stateful-protected).
 queue = Queue("jobs", QueueArgs(data_key_arn=data_key.arn, max_job_seconds=240,
-                                visibility_timeout_seconds=300, tags=tags))
+                                visibility_timeout_seconds=300, protect=True, tags=tags))
 
 # Security groups from the matrix: the worker's own group, no inbound, HTTPS out only (a
 # ServicePeer's defaults: kind worker, no port, no database, no cache).

@@ -1,9 +1,10 @@
 """DocumentDB rules (FSBP DocumentDB.1-6): the cluster, the cluster parameter group attached to
 it, and the resources that could make a manual cluster snapshot public.
 
-Parameter values are read as DocumentDB reads them: case-insensitively (`Disabled` is disabled),
-and only from a parameter group of this stack that the cluster really references (a good group
-beside the cluster proves nothing; a group from outside the stack can't be judged offline).
+Parameter names and values are read case-insensitively (`Disabled` is disabled; a `TLS` entry
+beside `tls` is judged too, since either may be the one DocumentDB keeps), and only from a
+parameter group of this stack that the cluster really references (a good group beside the
+cluster proves nothing; a group from outside the stack can't be judged offline).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ._base import (
     get,
     is_true,
     known,
+    known_items,
     number,
     present,
     resource_rule,
@@ -106,13 +108,23 @@ def _parameter_values(group: PolicyResource, name: str) -> list[str] | None:
     """Every value the group gives parameter `name`, lowered; None if it doesn't set it."""
     values = [str(get(p, "value", default="")).strip().lower()
               for p in as_list(get(group.props, "parameters"))
-              if str(get(p, "name", default="")).strip() == name]
+              if str(get(p, "name", default="")).strip().lower() == name]
     return values or None
 
 
+def _group_names(group: PolicyResource) -> set[str]:
+    return {v for k, v in known_items(group.props) if k in ("name", "id") and isinstance(v, str) and v}
+
+
 def _attached_groups(stack: Stack, cluster: PolicyResource) -> tuple[list[PolicyResource], str]:
-    """The parameter groups of this stack the cluster references, or why there are none."""
+    """The parameter groups of this stack the cluster references, or why there are none. A
+    known group name decides by value: a property dependency only says the name was computed
+    from a group's outputs (`Output.all(good.name, other.name).apply(...)` depends on both)."""
     groups = stack.referenced(cluster, "dbClusterParameterGroupName", [DOCDB_PARAMETER_GROUP])
+    value = known(cluster.props, "dbClusterParameterGroupName")
+    if isinstance(value, str) and value:
+        by_value = [g for g in stack.of_type(DOCDB_PARAMETER_GROUP) if value in _group_names(g)]
+        groups = by_value or [g for g in groups if not _group_names(g)]
     if groups:
         return groups, ""
     name = get(cluster.props, "dbClusterParameterGroupName")

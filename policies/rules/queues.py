@@ -13,12 +13,13 @@ it fails either way. See docs/queues.md and docs/policies.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._base import Stack, get, has_key, is_true, known, present, resource_rule, stack_rule
+from ._base import Stack, get, has_key, is_true, known, known_items, present, resource_rule, stack_rule
 from ._documents import (
     Statement,
     denies_every,
@@ -35,10 +36,18 @@ from .security import _secure_transport_only
 SQS_QUEUE = "aws:sqs/queue:Queue"
 SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 AWS_MANAGED_KEY = "alias/aws/sqs"
+_AWS_MANAGED = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
+"""Any AWS-managed key (`alias/aws/sqs`, but also another service's `alias/aws/s3`), by alias or
+alias ARN, in any case: none is a customer-managed key."""
 
 
 def _aws_managed(key: str) -> bool:
-    return key == AWS_MANAGED_KEY or key.endswith(f":{AWS_MANAGED_KEY}")
+    return bool(_AWS_MANAGED.search(key.strip()))
+
+
+def _sqs_managed(key: str) -> bool:
+    """SQS's own AWS-managed key, the one `allowSqsManagedSse` accepts."""
+    return key.strip().lower().rsplit(":", 1)[-1] == AWS_MANAGED_KEY
 
 
 @resource_rule(
@@ -62,7 +71,7 @@ def sqs_queue_encrypted(props, args, config) -> Iterator[str]:
                    "combination; keep the customer key)")
         if key is not None and not isinstance(key, str):
             yield f"has a kmsMasterKeyId that is not a key id or ARN ({type(key).__name__})"
-        elif isinstance(key, str) and _aws_managed(key) and not allow_managed:
+        elif isinstance(key, str) and _aws_managed(key) and not (allow_managed and _sqs_managed(key)):
             yield f"uses the AWS-managed key {key!r}; use a customer-managed key"
         return
     if managed_sse:
@@ -153,11 +162,33 @@ def _tls_document_problem(policy: Any, arn: str | None, name: str | None) -> str
     return f"has no queue policy statement that denies all of SQS without TLS ({why})"
 
 
+def _own_urls(queue: PolicyResource) -> set[str]:
+    """The queue's known URL (its `url` output, which is also its `id`)."""
+    return {v for k, v in known_items(queue.props) if k in ("url", "id") and isinstance(v, str) and v}
+
+
+def policy_targets(stack: Stack, policy: PolicyResource) -> list[PolicyResource]:
+    """The stack's queues a QueuePolicy sets the policy of. A known queueUrl decides by value:
+    a property dependency only says the URL was computed from a queue's outputs
+    (`Output.all(main.url, dlq.url).apply(lambda u: u[1])` depends on both queues but sets the
+    DLQ's policy alone). Without a known URL (a preview), the dependencies decide."""
+    url = known(policy.props, "queueUrl")
+    if not isinstance(url, str) or not url:
+        return stack.referenced(policy, "queueUrl", [SQS_QUEUE])
+    by_value = [q for q in stack.of_type(SQS_QUEUE) if url in _own_urls(q)]
+    if by_value:
+        return by_value
+    # a dependency whose URL is not known yet may still be the target; one whose URL is known
+    # and different is not
+    return [q for q in stack.referenced(policy, "queueUrl", [SQS_QUEUE]) if not _own_urls(q)]
+
+
 def queue_policies(stack: Stack, queue: PolicyResource) -> list[tuple[str, Any]]:
     """(holder name, document) of every policy that may end up on the queue: each QueuePolicy
     whose queueUrl is this queue, and its own `policy` input. A queue has one policy in AWS,
     whichever applied last, so each is judged on its own."""
-    found = [(p.name, get(p.props, "policy")) for p in stack.referring(queue, [SQS_QUEUE_POLICY], "queueUrl")]
+    found = [(p.name, get(p.props, "policy")) for p in stack.of_type(SQS_QUEUE_POLICY)
+             if any(q.urn == queue.urn for q in policy_targets(stack, p))]
     if has_key(queue.props, "policy") and present(queue.props, "policy"):
         found.append((f"{queue.name} (inline)", get(queue.props, "policy")))
     return found
@@ -201,7 +232,7 @@ def sqs_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
             if problem:
                 yield queue, problem if len(holders) == 1 else f"policy '{holder_name}' {problem}"
     for holder in stack.of_type(SQS_QUEUE_POLICY):
-        if stack.referenced(holder, "queueUrl", [SQS_QUEUE]):
+        if policy_targets(stack, holder):
             continue
         url = known(holder.props, "queueUrl")
         arn, name = _url_parts(url)

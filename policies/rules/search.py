@@ -12,25 +12,41 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ._base import as_json, as_list, get, is_false, is_true, known, number, present, resource_rule
+from ._base import as_json, as_list, get, is_true, known, number, present, resource_rule
 from ._documents import public_statements, why_public
 
 DOMAINS = ("aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain")
+DOMAIN_POLICIES = ("aws:opensearch/domainPolicy:DomainPolicy",
+                   "aws:elasticsearch/domainPolicy:DomainPolicy")
+"""The separate access-policy resources: they replace the domain's `accessPolicies` (whichever
+applies last wins), so each is judged like the domain's own input."""
 LATEST_TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 """The latest TLS security policy (TLS 1.2+, forward secrecy only): what Opensearch.8 asks."""
 AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
 
 
+def _entry_enabled(entry) -> bool:
+    """An option's `enabled`: omitted means true (the provider's default); anything but true
+    (false, "false", 0, "no") is off."""
+    value = get(entry, "enabled")
+    return value is None or is_true(value)
+
+
 def _log_enabled(props, log_type: str) -> str | None:
-    """Why `log_type` is not published (None: it is, enabled, to a log group)."""
+    """Why `log_type` is not published (None: it is, enabled, to a log group). AWS keeps one
+    option per log type (LogPublishingOptions is a map by type), so when the program lists a type
+    twice either entry may be the one that stays: every entry must be enabled with a group."""
     entries = [e for e in as_list(get(props, "logPublishingOptions"))
                if str(get(e, "logType", default="")).upper() == log_type]
     if not entries:
         return f"does not publish {log_type}"
-    if all(is_false(get(e, "enabled")) for e in entries):
+    if not any(_entry_enabled(e) for e in entries):
         return f"publishes {log_type} with enabled: false"
     if not any(present(e, "cloudwatchLogGroupArn") for e in entries):
         return f"publishes {log_type} to no log group (cloudwatchLogGroupArn unset)"
+    if not all(_entry_enabled(e) and present(e, "cloudwatchLogGroupArn") for e in entries):
+        return (f"lists {log_type} {len(entries)} times and not every entry is enabled with a log "
+                "group (AWS keeps one per log type: either may win)")
     return None
 
 
@@ -58,14 +74,13 @@ def opensearch_encrypted_at_rest(props, args, config) -> Iterator[str]:
     "opensearch-in-vpc",
     control="Opensearch.2",
     description="OpenSearch domains are in a VPC (no public endpoint) and their access policy "
-                "admits no one outside the account.",
+                "(the domain's own or a separate DomainPolicy) admits no one outside the account.",
     fix="set vpc_options={'subnet_ids': <private subnets>, 'security_group_ids': [...]} and an "
         "access policy naming the account's principals (SearchDomain does)",
-    types=DOMAINS,
+    types=DOMAINS + DOMAIN_POLICIES,
 )
 def opensearch_in_vpc(props, args, config) -> Iterator[str]:
-    vpc = get(props, "vpcOptions")
-    if not present(vpc, "subnetIds"):
+    if args.resource_type not in DOMAIN_POLICIES and not present(get(props, "vpcOptions"), "subnetIds"):
         yield "is not in a VPC (no vpcOptions.subnetIds): its endpoint is public"
     if present(props, "accessPolicies"):
         doc = as_json(known(props, "accessPolicies"))

@@ -610,6 +610,8 @@ UNTAGGABLE = {
     "aws:lambda/permission:Permission", "aws:msk/configuration:Configuration",
     "aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/redrivePolicy:RedrivePolicy",
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:s3/bucketLogging:BucketLogging",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 
@@ -636,13 +638,17 @@ def required_tags(props, args, config) -> Iterator[str]:
 
 STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, CACHE_GROUP, *BUCKETS, "aws:dynamodb/table:Table",
             "aws:efs/fileSystem:FileSystem", "aws:msk/cluster:Cluster",
-            "aws:msk/serverlessCluster:ServerlessCluster")
+            "aws:msk/serverlessCluster:ServerlessCluster", "aws:docdb/cluster:Cluster",
+            "aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain",
+            # a queue holds work in flight: a destroyed one loses the jobs nobody processed
+            "aws:sqs/queue:Queue")
 
 
 @resource_rule(
     "prod-stateful-protected",
     control="Protect stateful resources (prod)",
-    description="Stateful resources (databases, caches, buckets, tables) carry Pulumi `protect` "
+    description="Stateful resources (databases, caches, search domains, Kafka clusters, queues, "
+                "buckets, tables) carry Pulumi `protect` "
                 "so `pulumi destroy` can't take them.",
     fix="create it with opts=ResourceOptions(protect=True) when the stack is prod (unprotect "
         "deliberately, with `pulumi state unprotect`, to retire it)",

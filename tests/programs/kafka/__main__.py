@@ -2,7 +2,8 @@
 
 - standalone: the SecurityGroups component with a `kafka` store group, a provisioned cluster
   over three subnets with six brokers (two per AZ), and a serverless one over two; `allow_from`
-  an app group with a plain role (produce) and with an object carrying `.task_role` (consume);
+  an app group with a plain role (produce; twice, the second call a no-op, and once with other
+  intents, refused) and with an object carrying `.task_role` (consume);
   the alarms over both.
 - bad_args: what the constructor refuses; the errors are exported, and nothing named `bad-*`
   may be registered.
@@ -48,7 +49,13 @@ if case == "standalone":
         instance_type="kafka.m5.large", volume_size_gb=100, log_retention_days=30,
         data_key_arn=DATA_KEY, logs_key_arn=LOGS_KEY, protect=False,
         az_ids=["use1-az1", "use1-az2", "use1-az4"]))
-    events.allow_from(app, role=producer, produce=True)
+    first = events.allow_from(app, role=producer, produce=True)
+    # idempotent: the same call again adds nothing; other intents for that role are refused
+    pulumi.export("grant_again_is_same", events.allow_from(app, role=producer, produce=True) is first)
+    try:
+        events.allow_from(app, role=producer, consume=True)
+    except ValueError as exc:
+        pulumi.export("other_intents", str(exc))
     stream = Kafka("stream", KafkaArgs(
         tags=TAGS, mode="serverless", security_group=sg, subnet_ids=SUBNETS[:2], protect=False))
     stream.allow_from(app, role=_Consumer(consumer), consume=True)

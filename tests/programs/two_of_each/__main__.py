@@ -1,8 +1,11 @@
 """Two of every public component in one program, wired the way a platform team would
 (tests/test_two_of_each.py): a `blue` and a `green` environment side by side in one stack, each
-with its own keys, network, security groups, database, cache, cluster, load balancer, web and
-worker services, notifications, alarms, dashboard and CI role. Only the components' names
-differ, so any clash of URNs or AWS names is a naming bug.
+with its own keys, network, security groups, database, cache, queue, search domain, document
+database, Kafka cluster, cluster, load balancer, web and worker services, notifications, alarms,
+dashboard and CI role. Only the components' names differ, so any clash of URNs or AWS names is
+a naming bug. The search domains are `product-catalogue-blue` and `-green`: their AWS domain
+names (<= 28 characters) share the first 28 characters, so only the hash that cuts them keeps
+them apart.
 
 Stack config `twins:duplicate` true registers a second `blue` network as well: the engine must
 refuse that program, naming the URN.
@@ -15,6 +18,8 @@ from groundwork.components import (
     AlarmTargets,
     Dashboard,
     DashboardArgs,
+    DocumentDatabase,
+    DocumentDatabaseArgs,
     EcsCluster,
     EcsClusterArgs,
     EncryptionKey,
@@ -29,6 +34,8 @@ from groundwork.components import (
     GithubDeployRoleArgs,
     GithubPreviewRole,
     GithubPreviewRoleArgs,
+    Kafka,
+    KafkaArgs,
     LoadBalancer,
     LoadBalancerArgs,
     Network,
@@ -37,8 +44,14 @@ from groundwork.components import (
     NotificationsArgs,
     PostgresDatabase,
     PostgresDatabaseArgs,
+    Queue,
+    QueueArgs,
+    QueueMetricSettings,
     RedisCache,
     RedisCacheArgs,
+    ScalingSettings,
+    SearchDomain,
+    SearchDomainArgs,
     SecurityGroups,
     SecurityGroupsArgs,
     ServiceImage,
@@ -54,6 +67,8 @@ TAGS = {"Owner": "platform", "Environment": "test"}
 IMAGE = "ghcr.io/your-org/app:1.0.0"
 SERVICES = (ServicePeer(name="api", kind="web", port=8000, use_database=True, use_cache=True),
             ServicePeer(name="worker", use_database=True))
+STORES = {"opensearch": 443, "documentdb": 27017, "kafka": 9098}
+"""The store groups of issue 16's components; `allow_from` adds each flow."""
 
 
 def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> GithubDeployRole:
@@ -65,7 +80,7 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         logs_key_arn=keys.require("logs").arn))
     groups = SecurityGroups(f"{color}-groups", SecurityGroupsArgs(
         tags=TAGS, vpc_id=network.outputs.vpc_id, vpc_cidr=cidr, services=SERVICES,
-        database_port=5432, cache_port=6379))
+        database_port=5432, cache_port=6379, stores=STORES))
     database = PostgresDatabase(f"{color}-db", PostgresDatabaseArgs(
         tags=TAGS, account=account, instance_class="db.t4g.small", allocated_storage_gb=20,
         max_allocated_storage_gb=100, subnet_group_name=network.outputs.db_subnet_group_name,
@@ -74,6 +89,23 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     cache = RedisCache(f"{color}-cache", RedisCacheArgs(
         tags=TAGS, node_type="cache.t4g.small", num_nodes=2,
         subnet_group_name=network.outputs.cache_subnet_group_name, security_group=groups,
+        data_key_arn=keys.require("data").arn, logs_key_arn=keys.require("logs").arn,
+        protect=False))
+    queue = Queue(f"{color}-jobs", QueueArgs(
+        tags=TAGS, account=account, data_key_arn=keys.require("data").arn))
+    search = SearchDomain(f"product-catalogue-{color}", SearchDomainArgs(
+        tags=TAGS, account=account, instance_type="t3.small.search", instance_count=2,
+        availability_zones=2, dedicated_master=False, volume_size_gb=20, security_group=groups,
+        subnet_ids=network.outputs.subnet_ids["data"], data_key_arn=keys.require("data").arn,
+        logs_key_arn=keys.require("logs").arn, protect=False))
+    documents = DocumentDatabase(f"{color}-docs", DocumentDatabaseArgs(
+        tags=TAGS, instance_class="db.t4g.medium", performance_insights=False, security_group=groups,
+        subnet_ids=network.outputs.subnet_ids["data"], data_key_arn=keys.require("data").arn,
+        logs_key_arn=keys.require("logs").arn, deletion_protection=False, final_snapshot=False,
+        protect=False))
+    kafka = Kafka(f"{color}-kafka", KafkaArgs(
+        tags=TAGS, instance_type="kafka.t3.small", volume_size_gb=100,
+        security_group=groups, subnet_ids=network.outputs.subnet_ids["messaging"],
         data_key_arn=keys.require("data").arn, logs_key_arn=keys.require("logs").arn,
         protect=False))
     ServiceImage(f"{color}-image", ServiceImageArgs(tags=TAGS, kms_key_arn=keys.require("data").arn))
@@ -89,23 +121,40 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
                  "CACHE_AUTH_TOKEN": cache.auth_secret_arn},
         secret_arns=[database.secret_arn, cache.auth_secret_arn],
         secrets_key_arn=keys.require("data").arn)
+    # the api uses every store; the worker consumes the queue (and scales on it) and Kafka
+    stores = {"api": [queue.connection(), search.connection(), documents.connection(),
+                      kafka.connection()],
+              "worker": [queue.connection(), kafka.connection()]}
     services = {
         peer.name: FargateService(f"{color}-{peer.name}", FargateServiceArgs(
             tags=TAGS, account=account, kind=peer.kind, image=IMAGE, port=peer.port,
             cpu=256, memory=512, cluster=cluster, subnet_ids=network.outputs.subnet_ids["compute"],
             security_group_ids=[groups.for_service(peer.name).id],
-            logs_key_arn=keys.require("logs").arn, wiring=wiring,
+            logs_key_arn=keys.require("logs").arn,
+            wiring=ServiceWiring.combine(wiring, *stores[peer.name]),
             load_balancer=lb if peer.kind == "web" else None,
             listener_priority=100 if peer.kind == "web" else None,
+            **({} if peer.kind == "web" else dict(
+                scaling=ScalingSettings(min_count=1, max_count=4,
+                                        queue_metric=QueueMetricSettings(target_per_task=20)),
+                queue_dimensions={"QueueName": queue.name})),
             deployment_alarm_names=[]))
         for peer in SERVICES
     }
+    api, worker = services["api"], services["worker"]
+    queue.allow_from(api, send=True)
+    queue.allow_from(worker, receive=True)
+    search.allow_from(groups.for_service("api"), role=api)
+    documents.allow_from(groups.for_service("api"))
+    kafka.allow_from(groups.for_service("api"), role=api, produce=True)
+    kafka.allow_from(groups.for_service("worker"), role=worker, consume=True)
     notifications = Notifications(f"{color}-notify", NotificationsArgs(
         tags=TAGS, account=account, key_arn=keys.require("notifications").arn,
         critical_emails=["oncall@example.com"], database_identifiers=[database.identifier]))
     targets = AlarmTargets.from_components(
         region=region, load_balancers=[lb], services=services, databases=[database],
-        caches=[cache], networks=[network])
+        caches=[cache], networks=[network], queues=[queue], searches=[search],
+        documents=[documents], kafkas=[kafka])
     alarms = EnvironmentAlarms(f"{color}-alarms", EnvironmentAlarmsArgs(
         tags=TAGS, targets=targets, critical_topic_arn=notifications.critical.arn,
         warning_topic_arn=notifications.warning.arn))
