@@ -1,5 +1,7 @@
 """The `groundwork` CLI as a user runs it: a subprocess, real stack files, exit codes; in
-groundwork's own project and in any other Pulumi Python project."""
+groundwork's own project and in any other Pulumi Python project. The error paths (broken
+config, another project's stacks, clashes) run in-process (`conftest.run_cli`: the same exit
+codes and streams, without 2 s of interpreter start each)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUNDWORK = Path(sys.executable).parent / "groundwork"
@@ -126,7 +129,7 @@ def test_broken_config_exits_2_and_names_the_key(tmp_path: Path, case: str):
     extra, expected = BROKEN[case]
     body = ("config:\n  aws:region: us-east-1\n  groundwork:profile: dev\n"
             "  groundwork:tags:\n    Owner: me\n" + extra)
-    result = run("plan", "dev", cwd=_broken_project(tmp_path, body))
+    result = run_cli("plan", "dev", cwd=_broken_project(tmp_path, body))
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -134,16 +137,16 @@ def test_broken_config_exits_2_and_names_the_key(tmp_path: Path, case: str):
 
 def test_missing_required_key(tmp_path: Path):
     body = "config:\n  aws:region: us-east-1\n  groundwork:profile: dev\n"
-    result = run("plan", "dev", cwd=_broken_project(tmp_path, body))
+    result = run_cli("plan", "dev", cwd=_broken_project(tmp_path, body))
     assert result.returncode == 2
     assert "groundwork:tags: required key is missing" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_invalid_yaml_and_unknown_stack(tmp_path: Path):
-    result = run("plan", "dev", cwd=_broken_project(tmp_path, "config: [unclosed\n"))
+    result = run_cli("plan", "dev", cwd=_broken_project(tmp_path, "config: [unclosed\n"))
     assert result.returncode == 2 and "not valid YAML" in result.stderr
-    result = run("plan", "staging")
+    result = run_cli("plan", "staging")
     assert result.returncode == 2 and "no stack file Pulumi.staging.yaml" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -202,29 +205,29 @@ def test_plan_runs_any_pulumi_python_project(tmp_path: Path):
 
 def test_project_dir_option_and_a_stack_without_a_file(tmp_path: Path):
     project = _shop(tmp_path, program="import pulumi_aws as aws\naws.sns.Topic('t')\n")
-    result = run("plan", "dev", "--project-dir", str(project), cwd=tmp_path)
+    result = run_cli("plan", "dev", "--project-dir", str(project), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "project shop, region eu-west-1" in result.stdout
-    result = run("plan", "staging", "--project-dir", str(project), cwd=tmp_path)
+    result = run_cli("plan", "staging", "--project-dir", str(project), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "no Pulumi.staging.yaml" in result.stderr and "known stacks: dev" in result.stderr
     assert "region us-east-1" in result.stdout  # no aws:region: the default
-    cost = run("cost", "staging", "--project-dir", str(project), cwd=tmp_path)
+    cost = run_cli("cost", "staging", "--project-dir", str(project), cwd=tmp_path)
     assert cost.returncode == 0 and "Total:" in cost.stdout, cost.stderr
-    result = run("plan", "dev", "--project-dir", str(tmp_path / "nowhere"))
+    result = run_cli("plan", "dev", "--project-dir", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "no Pulumi.yaml" in result.stderr
 
 
 def test_check_runs_the_whole_pack_over_another_program(tmp_path: Path):
     project = _shop(tmp_path)
-    result = run("check", "dev", cwd=project)
+    result = run_cli("check", "dev", cwd=project)
     assert "with the pack's defaults" in result.stdout
     assert "sqs-" in result.stdout or "s3-" in result.stdout  # rules fired on its own resources
     assert result.returncode == 1 and "FAILED" in result.stdout
     config = project / "policies" / "config"
     config.mkdir(parents=True)
     (config / "dev.json").write_text(json.dumps({"all": "advisory"}))
-    result = run("check", "dev", cwd=project)
+    result = run_cli("check", "dev", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "policies/config/dev.json" in result.stdout and "PASSED" in result.stdout
 
@@ -232,7 +235,7 @@ def test_check_runs_the_whole_pack_over_another_program(tmp_path: Path):
 def test_a_duplicate_urn_fails_the_plan_naming_it(tmp_path: Path):
     project = _shop(tmp_path, program=(
         "import pulumi_aws as aws\naws.sns.Topic('alerts')\naws.sns.Topic('alerts')\n"))
-    result = run("plan", "dev", cwd=project)
+    result = run_cli("plan", "dev", cwd=project)
     assert result.returncode == 1
     assert ("Duplicate resource URN 'urn:pulumi:dev::shop::aws:sns/topic:Topic::alerts'"
             in result.stderr)
@@ -245,14 +248,14 @@ def test_an_aws_name_clash_leads_the_plan_and_fails_it(tmp_path: Path):
         "for name in ('main', 'analytics'):\n"
         "    aws.rds.Instance(name, identifier='app-postgres', engine='postgres',\n"
         "                     instance_class='db.t4g.micro', allocated_storage=20)\n"))
-    result = run("plan", "dev", cwd=project, columns=80)
+    result = run_cli("plan", "dev", cwd=project)
     assert result.returncode == 1
     out = result.stdout
     assert out.index("AWS NAME CLASHES: 1") < out.index("Components (")
     assert "2 rds.Instance resources share the AWS name identifier=app-postgres (main, analytics)" \
         in " ".join(out.split())
     assert "1 AWS name clash(es)" in result.stderr
-    check = run("check", "dev", cwd=project)
+    check = run_cli("check", "dev", cwd=project)
     assert check.returncode == 1 and "NAME CLASH" in check.stdout
 
 
