@@ -166,13 +166,17 @@ def check_subnet_source(owner: str, *, subnet_group_name: Any, subnet_ids: Any,
 
 
 def own_subnet_group(parent: pulumi.Resource, name: str, resource: Any, *, naming: Naming,
-                     component: str, description: str,
-                     subnet_ids: Any) -> Any:
-    """The subnet group a data store creates for itself when given `subnet_ids`:
-    `resource` is `aws.rds.SubnetGroup` or `aws.elasticache.SubnetGroup`; named
-    `<prefix>-<name>-subnets`, tagged and parented to the store."""
+                     component: str, description: str, subnet_group_name: Any,
+                     subnet_ids: Any) -> tuple[Any, Any]:
+    """A data store's subnet group: `(None, subnet_group_name)` when given an existing group's
+    name, else `(group, group.name)` for the group it creates over `subnet_ids` (`resource`:
+    `aws.rds.SubnetGroup`, `aws.elasticache.SubnetGroup`, `aws.docdb.SubnetGroup`), named
+    `<prefix>-<name>-subnets`, tagged and parented to the store (`check_subnet_source` has
+    checked that exactly one of the two is given)."""
+    if subnet_ids is None:
+        return None, subnet_group_name
     group_name = naming.name("subnets")
-    return resource(
+    group = resource(
         f"{name}-subnets",
         name=group_name,
         description=description,
@@ -180,3 +184,29 @@ def own_subnet_group(parent: pulumi.Resource, name: str, resource: Any, *, namin
         tags=naming.tagged(group_name, Component=component),
         opts=child_opts(parent),
     )
+    return group, group.name
+
+
+def managed_secret_arn(secrets: Any, service: str) -> str:
+    """ARN of the master secret a service manages (RDS, DocumentDB: `master_user_secrets`).
+    `manage_master_user_password` is always on, so the service reports exactly one; a missing
+    one would otherwise surface later as a None inside the secret references and the
+    execution-role policy."""
+    arn = secrets[0].secret_arn if secrets else None
+    if arn is None:
+        raise ValueError(f"{service} reported no master user secret although "
+                         "manage_master_user_password is on")
+    return str(arn)
+
+
+def tls_only_statement(action: str, resource: Any) -> dict[str, Any]:
+    """The resource-policy statement that denies `action` to everyone over plain HTTP
+    (`aws:SecureTransport` false): S3.5 for buckets, SNS and SQS alike."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from groundwork.components.args import Input
-from groundwork.components.base import AccountContext, Naming, child_opts
+from groundwork.components.base import AccountContext, Naming, child_opts, tls_only_statement
 
 LockMode = Literal["GOVERNANCE", "COMPLIANCE"]
 StorageClass = Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "STANDARD_IA", "INTELLIGENT_TIERING"]
@@ -35,21 +35,14 @@ Statements = Callable[[str, str], list[dict[str, Any]]]
 """(bucket ARN, account id) -> the bucket policy's service statements."""
 
 
-def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
+def bucket_tls_only_statement(bucket_arn: str) -> dict[str, Any]:
     """Deny every S3 action on the bucket and its objects without TLS (FSBP S3.5)."""
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    return tls_only_statement("s3:*", [bucket_arn, f"{bucket_arn}/*"])
 
 
 def bucket_policy(bucket_arn: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
     """The whole bucket policy (pure): the TLS-only deny, then the service statements."""
-    return {"Version": "2012-10-17", "Statement": [tls_only_statement(bucket_arn), *statements]}
+    return {"Version": "2012-10-17", "Statement": [bucket_tls_only_statement(bucket_arn), *statements]}
 
 
 def access_log_statements(source_account: str, partition: str = "aws") -> Statements:

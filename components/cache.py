@@ -323,14 +323,10 @@ class RedisCache(pulumi.ComponentResource):
         # name, so it must never change for an existing cache.
         what = f"{args.name_prefix or default_prefix()} {args.engine}"
 
-        subnet_group_name = args.subnet_group_name
-        self.subnet_group = None
-        if args.subnet_ids is not None:
-            self.subnet_group = own_subnet_group(
-                self, name, aws.elasticache.SubnetGroup, naming=naming,
-                component="cache", subnet_ids=args.subnet_ids,
-                description=f"{what} {name} (private subnets)")
-            subnet_group_name = self.subnet_group.name
+        self.subnet_group, subnet_group_name = own_subnet_group(
+            self, name, aws.elasticache.SubnetGroup, naming=naming, component="cache",
+            subnet_group_name=args.subnet_group_name, subnet_ids=args.subnet_ids,
+            description=f"{what} {name} (private subnets)")
 
         self.auth_token = random.RandomPassword(
             f"{name}-auth-token",

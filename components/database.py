@@ -46,6 +46,7 @@ from groundwork.components.base import (
     checked_id,
     child_opts,
     component_naming,
+    managed_secret_arn,
     own_subnet_group,
     require,
 )
@@ -246,16 +247,6 @@ def parameters(config: PostgresDatabaseSettings) -> list[aws.rds.ParameterGroupP
     ]
 
 
-def _master_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
-    """ARN of the RDS-managed master secret. `manage_master_user_password` is always on, so RDS
-    reports exactly one; a missing one would otherwise surface later as a None inside the
-    DATABASE_* secret references and the execution-role policy."""
-    arn = secrets[0].secret_arn if secrets else None
-    if arn is None:
-        raise ValueError("RDS reported no master user secret although manage_master_user_password is on")
-    return arn
-
-
 def monitoring_trust_policy(account_id: str) -> dict[str, Any]:
     """Trust of the enhanced-monitoring role: only RDS monitoring, only for this account
     (aws:SourceAccount guards against the confused deputy)."""
@@ -304,14 +295,10 @@ class PostgresDatabase(pulumi.ComponentResource):
         self.database_name: str = args.database_name
         data_key_arn, logs_key_arn = args.data_key_arn, args.logs_key_arn
 
-        subnet_group_name = args.subnet_group_name
-        self.subnet_group = None
-        if args.subnet_ids is not None:
-            self.subnet_group = own_subnet_group(
-                self, name, aws.rds.SubnetGroup, naming=naming,
-                component="database", subnet_ids=args.subnet_ids,
-                description=f"{naming.prefix} PostgreSQL (private subnets)")
-            subnet_group_name = self.subnet_group.name
+        self.subnet_group, subnet_group_name = own_subnet_group(
+            self, name, aws.rds.SubnetGroup, naming=naming, component="database",
+            subnet_group_name=args.subnet_group_name, subnet_ids=args.subnet_ids,
+            description=f"{naming.prefix} PostgreSQL (private subnets)")
 
         family = args.parameter_group_family
         self.parameter_group = aws.rds.ParameterGroup(
@@ -406,7 +393,8 @@ class PostgresDatabase(pulumi.ComponentResource):
         self.identifier: pulumi.Output[str] = self.instance.identifier
         self.address: pulumi.Output[str] = self.instance.address
         self.port: pulumi.Output[int] = self.instance.port
-        self.secret_arn: pulumi.Output[str] = self.instance.master_user_secrets.apply(_master_secret_arn)
+        self.secret_arn: pulumi.Output[str] = self.instance.master_user_secrets.apply(
+            lambda secrets: managed_secret_arn(secrets, "RDS"))
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
             "identifier": self.identifier, "address": self.address, "port": self.port,

@@ -57,6 +57,7 @@ from groundwork.components.base import (
     checked_id,
     child_opts,
     component_naming,
+    managed_secret_arn,
     own_subnet_group,
     require,
 )
@@ -301,14 +302,8 @@ def log_group_names(ident: str) -> dict[str, str]:
 
 
 def _master_secret_arn(secrets: Sequence[aws.docdb.outputs.ClusterMasterUserSecret] | None) -> str:
-    """ARN of the DocumentDB-managed master secret. `manage_master_user_password` is always on,
-    so DocumentDB reports exactly one; a missing one would otherwise surface later as a None
-    inside the DOCUMENTDB_* secret references and the execution-role policy."""
-    arn = secrets[0].secret_arn if secrets else None
-    if arn is None:
-        raise ValueError("DocumentDB reported no master user secret although "
-                         "manage_master_user_password is on")
-    return arn
+    """ARN of the DocumentDB-managed master secret."""
+    return managed_secret_arn(secrets, "DocumentDB")
 
 
 class DocumentDatabase(pulumi.ComponentResource):
@@ -349,14 +344,10 @@ class DocumentDatabase(pulumi.ComponentResource):
         self.security_group, self._groups = security_group, groups
         data_key_arn, logs_key_arn = args.data_key_arn, args.logs_key_arn
 
-        subnet_group_name = args.subnet_group_name
-        self.subnet_group = None
-        if args.subnet_ids is not None:
-            self.subnet_group = own_subnet_group(
-                self, name, aws.docdb.SubnetGroup, naming=naming,
-                component="document-database", subnet_ids=args.subnet_ids,
-                description=f"{naming.prefix} DocumentDB (private data subnets)")
-            subnet_group_name = self.subnet_group.name
+        self.subnet_group, subnet_group_name = own_subnet_group(
+            self, name, aws.docdb.SubnetGroup, naming=naming, component="document-database",
+            subnet_group_name=args.subnet_group_name, subnet_ids=args.subnet_ids,
+            description=f"{naming.prefix} DocumentDB (private data subnets)")
 
         family = args.parameter_group_family
         self.parameter_group = aws.docdb.ClusterParameterGroup(

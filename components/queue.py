@@ -46,6 +46,7 @@ from groundwork.components.base import (
     child_opts,
     component_naming,
     require,
+    tls_only_statement,
 )
 from groundwork.components.service import ServiceWiring
 
@@ -201,17 +202,7 @@ def queue_names(base: str, fifo: bool) -> tuple[str, str]:
 
 def tls_only_policy(queue_arn: str) -> dict[str, Any]:
     """The queue policy: deny every SQS action to everyone when the request is not over TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "sqs:*",
-            "Resource": queue_arn,
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }],
-    }
+    return {"Version": "2012-10-17", "Statement": [tls_only_statement("sqs:*", queue_arn)]}
 
 
 SEND_ACTIONS = ("sqs:SendMessage",)

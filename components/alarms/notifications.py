@@ -28,7 +28,14 @@ from pydantic import Field, field_validator
 
 from groundwork.components.alarm_names import SEVERITIES, Severity
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
-from groundwork.components.base import AccountContext, Naming, account_for, child_opts, component_naming
+from groundwork.components.base import (
+    AccountContext,
+    Naming,
+    account_for,
+    child_opts,
+    component_naming,
+    tls_only_statement,
+)
 
 RDS_EVENT_CATEGORIES = (
     "availability",
@@ -97,14 +104,7 @@ def topic_policy(topic_arn: str, *, account_id: str, region: str, partition: str
             "Resource": topic_arn,
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         })
-    statements.append({
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "sns:Publish",
-        "Resource": topic_arn,
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    })
+    statements.append(tls_only_statement("sns:Publish", topic_arn))
     return {"Version": "2012-10-17", "Id": "groundwork-alarm-topic", "Statement": statements}
 
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from groundwork.components.base import tls_only_statement
+
 STATE_TAG = "groundwork:state-bucket"
 """Tag that marks a bucket as created (or adopted) by groundwork for Pulumi state."""
 KEY_TAG = "groundwork:secrets-key"
@@ -81,17 +83,8 @@ def validate(bucket: str, region: str, alias: str, noncurrent_days: int) -> list
 
 def tls_only_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:
     arn = f"arn:{partition}:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }],
-    }
+    return {"Version": "2012-10-17",
+            "Statement": [tls_only_statement("s3:*", [arn, f"{arn}/*"])]}
 
 
 def bootstrap_state(bucket: str, region: str, *, kms_alias: str = DEFAULT_ALIAS, adopt: bool = False,
