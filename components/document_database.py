@@ -219,7 +219,11 @@ class DocumentDatabaseSettings(ArgsModel):
 
 
 class DocumentDatabaseArgs(ComponentArgs, DocumentDatabaseSettings):
-    """Everything `DocumentDatabase` takes: its settings plus what it connects to."""
+    """Everything `DocumentDatabase` takes: its settings plus what it connects to. No
+    `account` (unlike `QueueArgs` and `SearchDomainArgs`): the component computes no ARN,
+    region or partition of its own. Clients get no IAM grant (they sign in with the managed
+    master secret, whose ARN is the cluster's `master_user_secrets` output), the log groups are
+    created by name (`/aws/docdb/<cluster-id>/...`), and the keys are the ARNs given here."""
 
     security_group: SecurityGroups | aws.ec2.SecurityGroup | None = None
     """The cluster's security group (required): the `SecurityGroups` component (its
@@ -441,16 +445,20 @@ class DocumentDatabase(pulumi.ComponentResource):
             "security_group_id": self.security_group_id,
         })
 
-    def allow_from(self, source: Any) -> None:
+    def allow_from(self, source: Any) -> aws.iam.RolePolicy | None:
         """Let `source` (a security group or anything with `.security_group`) connect on the
         cluster's port: one ingress rule on the cluster's group and the matching egress rule on
-        the source's."""
+        the source's (idempotent: a second call adds nothing). Returns None, always: DocumentDB
+        clients authenticate with the database user of `connection()`'s secrets, so there is no
+        IAM grant to create. The return type is the one every store's `allow_from` shares
+        (`Queue`, `SearchDomain`, `Kafka`: the RolePolicy it created, or None without one)."""
         if self._groups is None:
             raise ValueError("DocumentDatabase.allow_from needs the SecurityGroups component "
                              "as security_group= to create the rules (it was given a plain group)")
         key = self._groups.key_of(group_of(source))
         self._groups.allow(source=source, target=self.security_group, port=self.args.port,
                            description=f"{key} to DocumentDB")
+        return None
 
     def connection(self) -> ServiceWiring:
         """What a service needs to connect: DOCUMENTDB_HOST (the writer endpoint),

@@ -254,7 +254,12 @@ class KafkaSettings(ArgsModel):
 
 
 class KafkaArgs(ComponentArgs, KafkaSettings):
-    """Everything `Kafka` takes: its settings plus what it connects to."""
+    """Everything `Kafka` takes: its settings plus what it connects to. No `account` (unlike
+    `QueueArgs` and `SearchDomainArgs`): the component computes no ARN, region or partition of
+    its own. `allow_from`'s grants are derived from the cluster's `arn` output (the topic and
+    group ARNs are its `:cluster/<name>/<uuid>` rewritten, so partition, region and account are
+    the cluster's), the broker log group is handed to MSK by name, the use1-az3 check reads the
+    AZ ids given (region-specific already), and the keys are the ARNs given here."""
 
     security_group: SecurityGroups | aws.ec2.SecurityGroup | None = None
     """The cluster's security group (required): the `SecurityGroups` component (its `kafka`
@@ -501,9 +506,10 @@ class Kafka(pulumi.ComponentResource):
         ingress on the cluster's group and egress on the source's (one flow). With a role
         (`role`: an `aws.iam.Role` or anything with `.task_role`, else `source.task_role`), an
         inline policy on it: connect to this cluster, and `produce` / `consume` on its topics
-        (`client_policy`). Returns the policy (None without a role). Idempotent: the same call
-        again adds nothing and returns the same policy; other intents for a role already granted
-        are an error (one call with both)."""
+        (`client_policy`). Returns the RolePolicy it created (None without a role), as every
+        store's `allow_from` does. Idempotent: the same call again adds nothing and returns the
+        same policy; other intents for a role already granted are an error (one call with
+        both)."""
         if self._groups is None:
             raise ValueError("Kafka.allow_from needs the SecurityGroups component as "
                              "security_group= to create the rules (it was given a plain group)")

@@ -365,7 +365,9 @@ class Queue(pulumi.ComponentResource):
         `FargateService`) what its intents need: `send` SendMessage, `receive` ReceiveMessage,
         DeleteMessage, ChangeMessageVisibility and GetQueueAttributes, on this queue's ARN only,
         and the data key's KMS actions through SQS only. One inline policy per service; calling
-        it again with the same intents returns that policy."""
+        it again with the same intents returns that policy. Returns the RolePolicy it created,
+        as every store's `allow_from` does; never None here: SQS is reached through its API, so
+        there is no security-group flow, and every call grants IAM."""
         if not (send or receive):
             raise ValueError(f"Queue {self._name!r}: allow_from needs send=True, receive=True or "
                              "both (what should the service do with the queue?)")

@@ -532,7 +532,8 @@ class SearchDomain(pulumi.ComponentResource):
         `aws.iam.Role`, or anything with `.task_role`; default: `source.task_role` if it has
         one) the domain's HTTP API (es:ESHttp* on this domain only). Idempotent: the flow is
         added once per source, the grant once per role (named after the role's owner, the
-        service or the Role); returns the grant (None without a role)."""
+        service or the Role). Returns the RolePolicy it created (None without a role), as every
+        store's `allow_from` does."""
         if self._groups is None:
             raise ValueError("SearchDomain.allow_from needs the SecurityGroups component as "
                              "security_group= to create the rules (it was given a plain group)")

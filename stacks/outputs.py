@@ -3,7 +3,8 @@
 `PlatformOutputs` lists every output a groundwork stack exports, what it holds and when it is
 absent. `build_platform` builds it from the typed `Platform` once every tier exists and exports
 it with `export()`; other stacks read these names (`pulumi stack output`, StackReference), and
-`groundwork verify` reads `database`, `cache`, `load_balancer`, `services` and `alarms`.
+`groundwork verify` reads `database`, `cache`, `queues`, `search`, `documents`, `kafka`,
+`kms_key_arns` (the data key the stores must use), `load_balancer`, `services` and `alarms`.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def outputs_reference() -> str:
         "",
         "Every output a groundwork stack exports, in one contract (`PlatformOutputs` in",
         "stacks/outputs.py). Read them with `pulumi stack output <name> --stack <stack>` or a",
-        "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `load_balancer`,",
-        "`services` and `alarms`.",
+        "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `queues`, `search`,",
+        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `services` and",
+        "`alarms`.",
         "",
         "| output | what it holds |",
         "|---|---|",

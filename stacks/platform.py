@@ -481,6 +481,9 @@ def _build_alarms(platform: Platform) -> None:
         database_identifiers=[db.identifier for db in targets.databases],
         database_parameter_groups=([platform.database.parameter_group.name]
                                    if platform.database is not None else []),
+        document_cluster_identifiers=[d.cluster_identifier for d in targets.documents],
+        document_instance_identifiers=[i for d in targets.documents
+                                       for i in d.instance_identifiers],
         # The names before 0.2.0: a new topic would need its subscriptions confirmed again.
         critical_topic_name=naming.name("alarms", "critical"),
         warning_topic_name=naming.name("alarms", "warning"),

@@ -641,6 +641,101 @@ def test_dashboard_is_json_graphing_the_real_resources(fixture, request):
             assert widget["properties"]["region"] == "us-east-1"
 
 
+def namespace_dimensions(body: dict[str, Any], namespace: str) -> dict[str, set[str]]:
+    """Dimension name -> values of the metric rows in `namespace` (expression rows skipped)."""
+    out: dict[str, set[str]] = {}
+    for widget in body["widgets"]:
+        for row in widget["properties"].get("metrics", []):
+            parts = [p for p in row if not isinstance(p, dict)]
+            if parts[:1] != [namespace]:
+                continue
+            for name, value in zip(parts[2::2], parts[3::2], strict=True):
+                out.setdefault(name, set()).add(value)
+    return out
+
+
+def test_the_dashboard_graphs_the_data_services_by_their_outputs(prod_data_services):
+    """Search domain, document database and Kafka widgets: every dimension is the resource's
+    output, and each threshold line is the value its alarm uses."""
+    plan = prod_data_services
+    [dash] = plan.of_type("aws:cloudwatch/dashboard:Dashboard")
+    body = json.loads(dash.inputs["dashboardBody"])
+    domain = plan.one("aws:opensearch/domain:Domain")
+    assert namespace_dimensions(body, "AWS/ES") == {
+        "DomainName": {domain.outputs["domainName"]},
+        "ClientId": {domain.outputs["arn"].split(":")[4]}}
+    instances = plan.of_type("aws:docdb/clusterInstance:ClusterInstance")
+    assert len(instances) == 2
+    assert namespace_dimensions(body, "AWS/DocDB") == {
+        "DBInstanceIdentifier": {i.outputs["identifier"] for i in instances}}
+    # the RDS widgets keep the RDS instance alone
+    assert namespace_dimensions(body, "AWS/RDS")["DBInstanceIdentifier"] == {
+        plan.one("aws:rds/instance:Instance").outputs["identifier"]}
+    msk = plan.one("aws:msk/cluster:Cluster")
+    brokers = {str(n) for n in range(1, int(msk.inputs["numberOfBrokerNodes"]) + 1)}
+    assert namespace_dimensions(body, "AWS/Kafka") == {
+        "Cluster Name": {msk.outputs["clusterName"]}, "Broker ID": brokers}
+    titles = [w["properties"].get("title", "") for w in body["widgets"]]
+    assert sum(t.startswith("Search domain search:") for t in titles) == 3
+    assert sum(t.startswith("Document database documents:") for t in titles) == 2
+    assert sum(t.startswith("Kafka kafka:") for t in titles) == 2
+    # the CPU widget sums each broker's own CpuUser and CpuSystem, as the kafka-cpu alarm does
+    [cpu] = [w for w in body["widgets"] if w["properties"].get("title", "").startswith("Kafka")
+             and "CPU" in w["properties"]["title"]]
+    rows = cpu["properties"]["metrics"]
+    ids = {row[-1]["id"]: row for row in rows if len(row) > 1}
+    for expression in (row[0] for row in rows if len(row) == 1):
+        terms = expression["expression"].split(" + ")
+        assert {ids[t][1] for t in terms} == {"CpuUser", "CpuSystem"}
+        assert {ids[t][5] for t in terms} == {expression["label"].removeprefix("broker ")}
+    # threshold lines: the alarms' own thresholds
+    lines = {a["label"]: a["value"] for w in body["widgets"]
+             for a in w["properties"].get("annotations", {}).get("horizontal", [])}
+    for key in ("search-free-storage", "search-cpu", "search-jvm-memory", "docdb-cpu",
+                "docdb-connections", "docdb-freeable-memory", "kafka-disk-used", "kafka-cpu"):
+        assert {a.inputs["threshold"] for a in of_key(plan, key)} == {lines[key]}, key
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
+
+
+def test_documentdb_events_go_to_the_critical_topic(prod_data_services, prod):
+    """DocumentDB's events come through RDS's event machinery: a db-cluster and a db-instance
+    subscription naming the DocumentDB identifiers, next to (not merged into) the RDS one."""
+    from groundwork.components.alarms.notifications import (
+        DOCDB_CLUSTER_EVENT_CATEGORIES,
+        DOCDB_INSTANCE_EVENT_CATEGORIES,
+    )
+
+    plan = prod_data_services
+    subs = {s.name: s for s in plan.of_type("aws:rds/eventSubscription:EventSubscription")}
+    cluster = plan.one("aws:docdb/cluster:Cluster")
+    instances = plan.of_type("aws:docdb/clusterInstance:ClusterInstance")
+    critical = topic_arn(plan, "critical")
+    [policy] = [p for p in plan.of_type("aws:sns/topicPolicy:TopicPolicy")
+                if p.inputs["arn"] == critical]
+    on_cluster, on_instances = subs["notifications-docdb-cluster-events"], subs[
+        "notifications-docdb-instance-events"]
+    assert on_cluster.inputs["sourceType"] == "db-cluster"
+    assert on_cluster.inputs["sourceIds"] == [cluster.outputs["clusterIdentifier"]]
+    assert on_cluster.inputs["eventCategories"] == list(DOCDB_CLUSTER_EVENT_CATEGORIES)
+    assert on_instances.inputs["sourceType"] == "db-instance"
+    assert sorted(on_instances.inputs["sourceIds"]) == sorted(
+        i.outputs["identifier"] for i in instances)
+    assert on_instances.inputs["eventCategories"] == list(DOCDB_INSTANCE_EVENT_CATEGORIES)
+    for sub in (on_cluster, on_instances):
+        assert sub.inputs["snsTopic"] == critical and sub.inputs["enabled"] is True
+        assert policy.urn in sub.depends_on  # RDS may publish before the first event
+        assert sub.inputs["name"] == f"{plan.config.name_prefix}-notifications-" + sub.name.removeprefix(
+            "notifications-")
+    assert "RdsEventsPublish" in {s["Sid"] for s in policy_doc(policy)["Statement"]}
+    [rds] = [s for s in subs.values() if s.inputs["sourceType"] == "db-instance"
+             and s is not on_instances]
+    assert rds.inputs["sourceIds"] == [plan.one("aws:rds/instance:Instance").outputs["identifier"]]
+    # the committed prod has no document database, so no such subscription
+    assert not [s for s in prod.of_type("aws:rds/eventSubscription:EventSubscription")
+                if "docdb" in s.name]
+
+
 def test_runbook_file_exists_where_descriptions_point():
     assert Path(ROOT / "docs/alarms.md").is_file()
 

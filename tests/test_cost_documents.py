@@ -19,7 +19,7 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
 HOURS = 730
 # the price table's us-east-1 figures (USD). Storage and I/O cross-checked 2026-12-02; the
 # instance rates and the I/O-Optimized ones are still listed under `unverified` there.
-R6G_LARGE, R5_XLARGE = 0.263, 0.554  # per instance-hour
+R6G_LARGE, R5_XLARGE, T4G_MEDIUM = 0.263, 0.554, 0.073  # per instance-hour
 STORAGE, IO, BACKUP = 0.10, 0.20, 0.021  # per GB-month, per million I/Os, per GB-month
 IOPT1_STORAGE, IOPT1_FACTOR = 0.30, 1.1  # I/O-Optimized: per GB-month; instance-rate multiplier
 
@@ -88,3 +88,13 @@ def test_io_optimized_has_no_io_line_and_dearer_instances_and_storage():
         100 * IOPT1_STORAGE)
     assert "DocumentDB I/O (assumed)" not in lines
     assert not [k for k in lines if k.startswith("DocumentDB backup")]  # 1 day: all free
+
+
+def test_dev_shape_is_one_small_instance_with_free_backups():
+    """The dev profile's cluster (stacks/config/environment.py PROFILE_DEFAULTS): one
+    db.t4g.medium, one day of backups (all free)."""
+    lines = _lines(_plan(instance_class="db.t4g.medium", instance_count=1,
+                         backup_retention_days=1, performance_insights=False))
+    assert lines["DocumentDB db.t4g.medium hours"] == pytest.approx(HOURS * T4G_MEDIUM)  # 53.29
+    assert not [k for k in lines if k.startswith("DocumentDB backup")]
+    assert sum(lines.values()) == pytest.approx(53.29 + 10 + 20 + 0.40)

@@ -67,6 +67,13 @@ def test_requests_follow_the_assumption_and_fifo_is_dearer():
     assert line.monthly == pytest.approx(25 * 0.50)
 
 
+def test_a_fifo_name_alone_is_priced_as_fifo():
+    """A record whose fifoQueue input is absent (an imported queue, or one read back) but whose
+    name ends in .fifo is a FIFO queue: AWS refuses the suffix on a standard queue."""
+    [line] = _lines(_plan(_queue("jobs.fifo"))).values()
+    assert (line.item, line.unit_price) == ("SQS FIFO requests (assumed)", 0.50)
+
+
 def test_the_dead_letter_queue_is_not_priced():
     plan = _plan(_queue("jobs"), _queue("jobs-dlq"),
                  (cost.SQS_REDRIVE, "jobs-redrive", {"redrivePolicy": json.dumps(

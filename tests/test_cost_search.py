@@ -71,6 +71,16 @@ def test_dev_shape_is_one_small_node(plans):
     assert sum(q * p for q, _, p in lines.values()) == pytest.approx(27.50)
 
 
+def test_masters_are_counted_from_their_own_count_not_the_data_nodes():
+    """The prod shape has 3 of each, which hides a mix-up: 6 data nodes and 5 masters."""
+    lines = _lines(_plan(instance_count=6, dedicated_master_count=5))
+    assert lines["OpenSearch r6g.large.search x6 data node-hours"] == (6 * HOURS, "node-hour",
+                                                                      R6G_LARGE)
+    assert lines["OpenSearch m6g.large.search x5 master node-hours"] == (5 * HOURS, "node-hour",
+                                                                        M6G_LARGE)
+    assert lines["OpenSearch gp3 storage (100 GB x 6 data nodes)"] == (600, "GB-month", GP3)
+
+
 def test_the_component_accepts_exactly_the_priced_types_aws_offers():
     priced = set(PRICES["instance_hour"])
     assert set(SEARCH_INSTANCE_TYPES) == priced  # each accepted type is priced, and no other

@@ -199,11 +199,17 @@ def test_alarm_dimensions_are_the_resources_outputs(plan):
     assert set(by_key) == {"docdb-cpu", "docdb-connections", "docdb-freeable-memory",
                            "docdb-buffer-cache-hit", "docdb-low-memory-throttling"}
     assert all(sorted(v) == sorted(idents) for v in by_key.values())
+    # each dimension is its instance's output (not an identifier recomputed to the same string)
+    urns = {i.outputs["identifier"]: i.urn for i in plan.of_type(INSTANCE)}
+    for a in per_instance:
+        assert a.property_dependencies["dimensions"] == [
+            urns[a.inputs["dimensions"]["DBInstanceIdentifier"]]], a.name
     connections = next(a for a in per_instance if tags_of(a)["AlarmKey"] == "docdb-connections")
     assert connections.inputs["threshold"] == 1360  # 80 % of db.r6g.large's 1,700
     [lag] = [a for a in alarms if tags_of(a)["AlarmKey"] == "docdb-replica-lag"]
     [query] = [q for q in lag.inputs["metricQueries"] if "metric" in q]
     assert query["metric"]["dimensions"] == {"DBClusterIdentifier": cluster.outputs["clusterIdentifier"]}
+    assert lag.property_dependencies["metricQueries"] == [cluster.urn]
     assert query["metric"]["namespace"] == "AWS/DocDB"
 
 

@@ -206,6 +206,9 @@ def test_alarm_dimensions_are_the_clusters_outputs(plan):
             assert dims["Cluster Name"] == name
             brokers |= {dims["Broker ID"]} if "Broker ID" in dims else set()
         assert alarm.inputs.get("namespace", "AWS/Kafka") == "AWS/Kafka"
+        # the "Cluster Name" is the cluster's output, not a name recomputed to the same string
+        key = "metricQueries" if queries else "dimensions"
+        assert alarm.property_dependencies[key] == [_cluster(plan).urn], alarm.name
     assert brokers == {"1", "2"}
     cpu = next(a for a in kafka if tags_of(a)["AlarmKey"] == "kafka-cpu")
     assert cpu.inputs["threshold"] == 50.0  # two AZs: room for the survivor to take over

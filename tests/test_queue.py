@@ -128,7 +128,7 @@ def _standalone() -> None:
     first = jobs.allow_from(worker, receive=True)
     assert jobs.allow_from(worker, receive=True) is first  # idempotent per service
     both = Queue("events", QueueArgs(data_key_arn=KEY, fifo=True, content_based_deduplication=True,
-                                     fifo_high_throughput=True))
+                                     fifo_high_throughput=True, delay_seconds=30))
     both.allow_from(worker, send=True, receive=True)
     pulumi.export("jobs_env", jobs.connection().environment)
     pulumi.export("events_env", both.connection().environment)
@@ -195,6 +195,8 @@ def test_a_fifo_queue_has_a_fifo_dlq(standalone):
         assert q.inputs["fifoQueue"] is True and q.inputs["contentBasedDeduplication"] is True
         assert (q.inputs["deduplicationScope"], q.inputs["fifoThroughputLimit"]) == (
             "messageGroup", "perMessageGroupId")
+    # the delay is the main queue's (a message moved to the DLQ is visible there at once)
+    assert queue.inputs["delaySeconds"] == 30 and not dlq.inputs.get("delaySeconds")
 
 
 def _grant_of(plan: PlanResult, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -426,6 +428,10 @@ def test_prod_worker_scales_on_the_jobs_queue_and_its_backlog_alarm_watches_it(p
     dead = alarms["queue-dlq-not-empty"]
     assert dead.inputs["dimensions"] == {"QueueName": dlq.outputs["name"]}
     assert (dead.inputs["threshold"], dead.inputs["treatMissingData"]) == (0, "notBreaching")
+    # the dimensions are the queues' outputs, not names recomputed to the same string: the
+    # alarm's dimensions depend on the very queue they name
+    for alarm, watched in ((worker_backlog, queue), (age, queue), (dead, dlq)):
+        assert alarm.property_dependencies["dimensions"] == [watched.urn], alarm.name
 
 
 def test_dev_worker_scales_small_on_the_same_queue(dev):

@@ -219,6 +219,9 @@ def test_alarm_dimensions_are_the_domains_outputs(plan):
         assert alarm.inputs["namespace"] == "AWS/ES"
         assert alarm.inputs["dimensions"] == {"DomainName": record.outputs["domainName"],
                                               "ClientId": record.outputs["arn"].split(":")[4]}
+        # read from the domain's outputs (a name recomputed to the same string would not
+        # depend on the domain)
+        assert alarm.property_dependencies["dimensions"] == [record.urn], alarm.name
     by_key = {tags_of(a)["AlarmKey"]: a for a in alarms}
     storage = by_key["search-free-storage"].inputs
     assert (storage["metricName"], storage["statistic"], storage["threshold"],
@@ -226,6 +229,27 @@ def test_alarm_dimensions_are_the_domains_outputs(plan):
                                                "LessThanOrEqualToThreshold")
     assert by_key["search-red"].inputs["alarmActions"] != by_key["search-yellow"].inputs["alarmActions"]
     assert by_key["search-cpu"].inputs["period"] == 900
+
+
+def test_alarm_dimensions_are_the_components_outputs_themselves():
+    """Per dimension, not just per alarm: AlarmTargets hands the alarms the domain's
+    `domain_name` and `client_id` objects (Outputs in a program) unchanged. (In the plan a
+    DomainName recomputed to the same string would still pass the value comparison, and the
+    alarm would still depend on the domain through ClientId.)"""
+    from types import SimpleNamespace
+
+    from groundwork.components.alarms import AlarmTargets, alarm_specs
+
+    name, client = object(), object()  # stand-ins for the two Outputs, matched by identity
+    fake = SimpleNamespace(pulumi_resource_name="catalog", domain_name=name, client_id=client,
+                           args=SearchDomainArgs())
+    specs = alarm_specs(AlarmTargets.from_components(region="us-east-1", searches=[fake]))
+    assert len(specs) == 10
+    for spec in specs:
+        assert spec.scope == "catalog"
+        dims = spec.metric.dimensions
+        assert set(dims) == {"DomainName", "ClientId"}, spec.key
+        assert dims["DomainName"] is name and dims["ClientId"] is client, spec.key
 
 
 def test_thresholds_follow_the_size():

@@ -10,6 +10,11 @@ What moto can't represent, and how it's handled:
   elbv2 client (a moto-native fault, a stopped EC2 instance target reported `unused`, is
   tested too).
 - The load balancer is a local `http.server` on 127.0.0.1 (passed as `--base-url`).
+- SQS never returns RedriveAllowPolicy, and drops a queue's policy on any other
+  SetQueueAttributes: `verify_support.sqs_as_aws` makes it behave as SQS does.
+
+The queue, search, documents and kafka checks have their own cases in
+tests/test_verify_data_services.py; here the dev deploy has its `jobs` queue, healthy.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from typer.testing import CliRunner
+from verify_support import hardened_queue, sqs_as_aws
 
 from groundwork import verify
 from groundwork.cli import app
@@ -37,6 +43,7 @@ from groundwork.stacks.loader import read_stack_file
 REGION = "us-east-1"
 PREFIX = "groundwork-dev"
 HEALTH = "/health/ready"
+DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5e6f70-data-key"
 
 
 def dev_expectations() -> verify.Expectations:
@@ -92,6 +99,7 @@ def aws(monkeypatch) -> Iterator[None]:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(var, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    sqs_as_aws(monkeypatch)
     with mock_aws():
         yield
 
@@ -132,6 +140,7 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
         ReplicationGroupId=f"{PREFIX}-cache", ReplicationGroupDescription="dev cache", Engine="valkey",
         CacheNodeType="cache.t4g.micro", NumCacheClusters=1, AtRestEncryptionEnabled=True,
         TransitEncryptionEnabled=cache_transit)
+    jobs = hardened_queue(boto3.client("sqs", region_name=REGION), f"{PREFIX}-jobs", DATA_KEY)
     cw = boto3.client("cloudwatch", region_name=REGION)
     for alarm in ("api-target-5xx-rate", "api-unhealthy-hosts", "rds-cpu"):
         cw.put_metric_alarm(AlarmName=f"{PREFIX}-{alarm}", Namespace="AWS/ECS", MetricName="x",
@@ -148,6 +157,8 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
         "services": services,
         "database": {"identifier": f"{PREFIX}-postgres", "port": 5432},
         "cache": {"replication_group_id": f"{PREFIX}-cache", "port": 6379},
+        "queues": {"jobs": jobs},
+        "kms_key_arns": {"data": DATA_KEY},
         "load_balancer": {"dns_name": "groundwork-dev-alb-1.us-east-1.elb.amazonaws.com"},
     }
 
@@ -172,7 +183,8 @@ def test_a_healthy_environment_passes_every_check(aws, monkeypatch, alb):
     assert statuses(results) == {
         ("ecs-service", "api"): "PASS", ("ecs-service", "worker"): "PASS",
         ("target-health", "api"): "PASS", ("database", f"{PREFIX}-postgres"): "PASS",
-        ("cache", f"{PREFIX}-cache"): "PASS", ("alarms", f"{PREFIX}-*"): "PASS",
+        ("cache", f"{PREFIX}-cache"): "PASS", ("queues", f"{PREFIX}-jobs"): "PASS",
+        ("dead-letters", f"{PREFIX}-jobs-dlq"): "PASS", ("alarms", f"{PREFIX}-*"): "PASS",
         ("http-smoke", "api"): "PASS",
     }
     assert results[("http-smoke", "api")].detail == f"GET {alb.url}{HEALTH} -> 200"
@@ -317,6 +329,13 @@ def test_verifier_reads_the_names_the_real_stack_exports(dev):
     expect = dev_expectations()
     assert expect.web == {"api": verify.WebExpectation(HEALTH, frozenset({200}), None)}
     assert expect.domain == "dev.app.example.com" and expect.scheme == "https"
+    # the queue checks read the `queues` output by the config's queue names
+    assert expect.queues == (verify.QueueExpectation("jobs", 5),)
+    assert [n for n, _ in verifier._queue_outputs()] == ["jobs"]
+    names = {r.inputs["name"] for r in dev.of_type("aws:sqs/queue:Queue")}
+    jobs = dev.stack_outputs["queues"]["jobs"]
+    assert {jobs["name"], jobs["dlq_url"].rsplit("/", 1)[-1]} == names
+    assert (expect.search, expect.documents, expect.kafka) == (None, None, None)  # off in dev
 
 
 def test_alb_matcher_syntax():
@@ -346,7 +365,7 @@ def test_cli_exit_codes_and_named_failures(aws, monkeypatch, alb, tmp_path: Path
     ok = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)
     assert ok.exit_code == 0, ok.output
     # one PASS row per check (the word alone: "PASSED" on the last line is not a row)
-    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 7, ok.output
+    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 9, ok.output
     boto3.client("cloudwatch", region_name=REGION).set_alarm_state(
         AlarmName=f"{PREFIX}-rds-cpu", StateValue="ALARM", StateReason="busy")
     bad = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)

@@ -1,6 +1,8 @@
 """A CloudWatch dashboard over what the alarms watch: alarm status first, then requests, errors
 and latency per load balancer and web service, ECS CPU / memory / tasks per service, then each
-database, cache and NAT.
+database, cache, queue, search domain (cluster status, free storage, CPU / JVM), document
+database (CPU, connections, freeable memory per instance), Kafka cluster (disk used and CPU per
+broker; a serverless cluster has no broker metrics, so no widget) and NAT.
 
 The body is built from the same targets the alarms watch (the resources' outputs), so a widget
 graphs exactly the series its alarm evaluates. Layout: a 24-column grid, two 12-wide widgets a row.
@@ -19,11 +21,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from groundwork.components.alarms import documents as docdb_family
+from groundwork.components.alarms import kafka as kafka_family
+from groundwork.components.alarms import search as search_family
 from groundwork.components.alarms.base import CreatedAlarm
 from groundwork.components.alarms.environment import EnvironmentAlarms
 from groundwork.components.alarms.load_balancer import LATENCY_SECONDS
 from groundwork.components.alarms.notifications import Notifications
-from groundwork.components.alarms.targets import AlarmTargets, ServiceTarget
+from groundwork.components.alarms.targets import (
+    AlarmTargets,
+    DocumentsTarget,
+    KafkaTarget,
+    SearchTarget,
+    ServiceTarget,
+)
 from groundwork.components.args import ComponentArgs
 from groundwork.components.base import child_opts, component_naming, default_prefix
 
@@ -139,6 +150,12 @@ def dashboard_body(title: str, targets: AlarmTargets,
             _metric("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue.queue_name},
                     label="oldest message (s)", stat="Maximum", yAxis="right"),
         ])
+    for domain in targets.searches:
+        _search_widgets(graph, domain)
+    for docs in targets.documents:
+        _documents_widgets(graph, docs)
+    for kafka in targets.kafkas:
+        _kafka_widgets(graph, kafka)
     for nat in (n for n in targets.nats if n.gateway_ids):
         graph(f"NAT gateways of {nat.name}: port allocation errors and dropped packets", [
             row for n, gw in enumerate(nat.gateway_ids, 1) for row in (
@@ -185,6 +202,75 @@ def _service_widgets(graph: Any, svc: ServiceTarget) -> None:
         _metric("ECS/ContainerInsights", "RunningTaskCount", dims, label="running"),
         _metric("ECS/ContainerInsights", "DesiredTaskCount", dims, label="desired"),
     ], horizontal=[{"label": "scaling.min_count", "value": svc.settings.scaling.min_count}])
+
+
+def _line(label: str, value: float) -> list[dict[str, Any]]:
+    return [{"label": label, "value": value}]
+
+
+def _search_widgets(graph: Any, domain: SearchTarget) -> None:
+    """Cluster status, free storage of the fullest node, CPU and JVM pressure of the busiest
+    (the statistics the search alarms evaluate; AWS/ES, DomainName + ClientId)."""
+    ns = search_family.NAMESPACE
+    dims = {"DomainName": domain.domain_name, "ClientId": domain.client_id}
+    t = search_family.SearchThresholds.of(domain.settings)
+    graph(f"Search domain {domain.name}: cluster status (1 = red / yellow)", [
+        _metric(ns, "ClusterStatus.red", dims, label="red"),
+        _metric(ns, "ClusterStatus.yellow", dims, label="yellow"),
+    ], stat="Maximum")
+    graph(f"Search domain {domain.name}: free storage of the fullest node (MiB)", [
+        _metric(ns, "FreeStorageSpace", dims, label="free storage (MiB)"),
+    ], stat="Minimum", horizontal=_line("search-free-storage", t.free_storage_mib))
+    masters = [
+        _metric(ns, "MasterCPUUtilization", dims, label="master CPU %"),
+        _metric(ns, "MasterJVMMemoryPressure", dims, label="master JVM memory pressure %"),
+    ] if t.masters else []
+    graph(f"Search domain {domain.name}: CPU % and JVM memory pressure % (busiest node)", [
+        _metric(ns, "CPUUtilization", dims, label="CPU %"),
+        _metric(ns, "JVMMemoryPressure", dims, label="JVM memory pressure %"),
+        *masters,
+    ], stat="Maximum", horizontal=[{"label": "search-cpu", "value": search_family.CPU_PERCENT},
+                                   {"label": "search-jvm-memory",
+                                    "value": search_family.JVM_PERCENT}])
+
+
+def _documents_widgets(graph: Any, docs: DocumentsTarget) -> None:
+    """Per instance (AWS/DocDB, DBInstanceIdentifier = each instance's identifier output): CPU
+    and connections, then freeable memory, against the thresholds of its class."""
+    ns = docdb_family.NAMESPACE
+    t = docdb_family.DocumentsThresholds.of(docs.settings)
+    members = [(n, {"DBInstanceIdentifier": ident})
+               for n, ident in enumerate(docs.instance_identifiers, 1)]
+    graph(f"Document database {docs.name}: CPU % and connections per instance", [
+        row for n, dims in members for row in (
+            _metric(ns, "CPUUtilization", dims, label=f"instance {n} CPU %"),
+            _metric(ns, "DatabaseConnections", dims, label=f"instance {n} connections",
+                    stat="Maximum", yAxis="right"),
+        )], horizontal=[{"label": "docdb-cpu", "value": docdb_family.CPU_PERCENT},
+                        {"label": "docdb-connections", "value": t.connections, "yAxis": "right"}])
+    graph(f"Document database {docs.name}: freeable memory per instance (bytes)", [
+        _metric(ns, "FreeableMemory", dims, label=f"instance {n}") for n, dims in members
+    ], horizontal=_line("docdb-freeable-memory", t.freeable_memory_bytes))
+
+
+def _kafka_widgets(graph: Any, kafka: KafkaTarget) -> None:
+    """Per broker (AWS/Kafka, "Cluster Name" = the cluster's name output, "Broker ID"): data
+    disk used and CPU user + system, the two broker alarms' series. Serverless: no brokers."""
+    if kafka.serverless or not kafka.broker_ids:
+        return
+    ns = kafka_family.NAMESPACE
+    t = kafka_family.KafkaThresholds.of(kafka)
+    brokers = [(b, {kafka_family.CLUSTER: kafka.cluster_name, kafka_family.BROKER: b})
+               for b in kafka.broker_ids]
+    graph(f"Kafka {kafka.name}: data disk used % per broker", [
+        _metric(ns, "KafkaDataLogsDiskUsed", dims, label=f"broker {b}") for b, dims in brokers
+    ], stat="Maximum", horizontal=_line("kafka-disk-used", t.disk))
+    graph(f"Kafka {kafka.name}: CPU user + system % per broker", [
+        row for b, dims in brokers for row in (
+            [{"expression": f"u{b} + s{b}", "label": f"broker {b}", "id": f"cpu{b}"}],
+            _metric(ns, "CpuUser", dims, id=f"u{b}", visible=False),
+            _metric(ns, "CpuSystem", dims, id=f"s{b}", visible=False),
+        )], horizontal=_line("kafka-cpu", t.cpu))
 
 
 class DashboardArgs(ComponentArgs):

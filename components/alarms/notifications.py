@@ -1,12 +1,15 @@
 """Where alarms go: two SNS topics, `critical` (pages) and `warning` (read during working hours),
 encrypted with the given notifications key, plus the subscriptions of the settings and the RDS
 event subscriptions of the given databases: their instances' events (FSBP RDS.20), their
-parameter groups' configuration changes (RDS.21) and DB security-group events (RDS.22).
+parameter groups' configuration changes (RDS.21) and DB security-group events (RDS.22); and,
+for a DocumentDB cluster, its cluster and instance events (DocumentDB publishes its events
+through RDS's event machinery: the same `rds.EventSubscription`, source types `db-cluster` and
+`db-instance`, with the DocumentDB identifiers).
 
 `Notifications(name, NotificationsArgs(...), opts)`. Names: `<prefix>-<name>-critical` and
 `-warning` (or the `critical_topic_name` / `warning_topic_name` given: renaming a topic drops
 its confirmed subscriptions), `<prefix>-<name>-rds-events`, `-rds-parameter-group-events` and
-`-rds-security-group-events`.
+`-rds-security-group-events`, and `-docdb-cluster-events` / `-docdb-instance-events`.
 
 Deploy-time traps handled here (docs/alarms.md): an SNS topic encrypted with a customer key only
 receives alarms if the KEY policy lets `cloudwatch.amazonaws.com` use it (components/kms.py does,
@@ -61,6 +64,23 @@ is also every category RDS has for those source types. DB security groups belong
 (retired 2022) and never exist in a VPC; RDS's API still accepts the source type (botocore's
 CreateEventSubscription model lists it), so the subscription is made for the control's sake and
 stays silent (docs/policies.md)."""
+
+DOCDB_CLUSTER_EVENT_CATEGORIES = ("failover", "failure", "maintenance", "notification")
+"""db-cluster event categories of a DocumentDB cluster sent to the critical topic: all four that
+DocumentDB lists for the source type (`aws docdb describe-event-categories --source-type
+db-cluster`, docs "Managing Amazon DocumentDB events"): failovers, a cluster that can't be
+upgraded, patching, and notification (stopped, started, failed to stop, restarted after 7 days
+stopped). Creation and deletion appear in DocumentDB's message table for clusters but not
+among the categories describe-event-categories returns for db-cluster, so they are not listed
+(a category RDS doesn't know for the source type fails the create)."""
+
+DOCDB_INSTANCE_EVENT_CATEGORIES = ("availability", "configuration change", "deletion", "failure",
+                                   "recovery")
+"""db-instance event categories of DocumentDB instances sent to the critical topic
+(DocumentDB's "event categories and messages": restarts and shutdowns, instance-class changes
+and a reset of the primary credentials, deletion, failure, recovery). Left out as routine:
+creation, notification (an instance stopped or started: the cluster's own events say why) and
+security patching (an OS update is available: read in the maintenance view, not paged)."""
 
 OWNER_ACTIONS = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission",
                  "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe",
@@ -156,6 +176,16 @@ class NotificationsArgs(ComponentArgs, NotificationsSettings):
     """Names of the databases' parameter groups whose configuration changes go to the critical
     topic, e.g. `[database.parameter_group.name]` (default none: every parameter group of the
     account and region, what Security Hub's remediation suggests, and also other stacks')."""
+    document_cluster_identifiers: Sequence[Input[str]] = ()
+    """DocumentDB cluster identifiers whose db-cluster events (DOCDB_CLUSTER_EVENT_CATEGORIES)
+    go to the critical topic (default none: no subscription), e.g.
+    `[documents.cluster_identifier]`."""
+    document_instance_identifiers: Sequence[Input[str]] = ()
+    """DocumentDB instance identifiers whose db-instance events
+    (DOCDB_INSTANCE_EVENT_CATEGORIES) go to the critical topic (default none: no subscription),
+    e.g. `documents.instance_identifiers`. Kept apart from `database_identifiers`: the RDS
+    subscription's categories (low storage, restoration...) are RDS's, and the FSBP RDS rules
+    judge that one."""
     critical_topic_name: str = ""
     """Name of the critical topic (default "": `<prefix>-<name>-critical`). Set it only to keep
     a topic created before: a new topic's subscriptions must be confirmed again."""
@@ -178,7 +208,9 @@ class Notifications(pulumi.ComponentResource):
     `Notifications(name, NotificationsArgs(key_arn=..., ...), opts)`. Outputs: `topic_arns`
     (severity -> ARN), `critical`, `warning` (the aws.sns.Topic resources), `topic_names`,
     `rds_events` (the db-instance subscription) and `rds_group_events` (source type ->
-    subscription: db-parameter-group, db-security-group), made only with `database_identifiers`.
+    subscription: db-parameter-group, db-security-group), made only with `database_identifiers`;
+    `document_events` (source type -> subscription: db-cluster, db-instance), made for the
+    DocumentDB identifiers given.
     """
 
     def __init__(self, name: str, args: NotificationsArgs | None = None,
@@ -206,6 +238,13 @@ class Notifications(pulumi.ComponentResource):
         self.args = args
         account = account_for(args.account, self)
         databases = list(args.database_identifiers)
+        document_sources: dict[str, tuple[list[Input[str]], tuple[str, ...]]] = {
+            source_type: (ids, categories) for source_type, ids, categories in (
+                ("db-cluster", list(args.document_cluster_identifiers),
+                 DOCDB_CLUSTER_EVENT_CATEGORIES),
+                ("db-instance", list(args.document_instance_identifiers),
+                 DOCDB_INSTANCE_EVENT_CATEGORIES),
+            ) if ids}
         self.topics: dict[Severity, aws.sns.Topic] = {}
         self.policies: dict[Severity, aws.sns.TopicPolicy] = {}
         for severity in SEVERITIES:
@@ -218,7 +257,8 @@ class Notifications(pulumi.ComponentResource):
                 tags=naming.tagged(physical, Severity=severity, Component="notifications"),
                 opts=child_opts(self),
             )
-            rds_events = severity == "critical" and bool(databases)
+            # DocumentDB's events come from the same RDS event service principal.
+            rds_events = severity == "critical" and bool(databases or document_sources)
 
             def policy_json(values: list[Any], rds: bool = rds_events) -> str:
                 return json.dumps(topic_policy(
@@ -247,6 +287,21 @@ class Notifications(pulumi.ComponentResource):
                 opts=child_opts(self, depends_on=[self.policies["critical"]]),
             )
             self.rds_group_events = self._group_events(name, args, naming)
+        self.document_events: dict[str, aws.rds.EventSubscription] = {}
+        for source_type, (ids, categories) in document_sources.items():
+            part = source_type.removeprefix("db-")  # cluster, instance
+            physical = naming.name("docdb", part, "events", max_length=255)
+            self.document_events[source_type] = aws.rds.EventSubscription(
+                f"{name}-docdb-{part}-events",
+                name=physical,
+                sns_topic=self.topics["critical"].arn,
+                source_type=source_type,
+                source_ids=ids,
+                event_categories=list(categories),
+                enabled=True,
+                tags=naming.tagged(physical, Component="notifications"),
+                opts=child_opts(self, depends_on=[self.policies["critical"]]),
+            )
 
         self.critical = self.topics["critical"]
         self.warning = self.topics["warning"]

@@ -15,11 +15,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from ._base import Stack, get, has_key, is_true, known, known_items, present, resource_rule, stack_rule
+from ._base import (
+    Stack,
+    get,
+    has_key,
+    is_list,
+    is_map,
+    is_true,
+    known,
+    known_items,
+    present,
+    resource_rule,
+    stack_rule,
+)
 from ._documents import (
     Statement,
     denies_every,
@@ -120,17 +134,64 @@ def _queue_name(queue: PolicyResource) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _names_queue(pattern: str, arn: str | None, name: str | None) -> bool:
-    """The Resource pattern covers the queue: its ARN when known, else (a preview of a new
-    queue) any ARN whose last field is the queue's name."""
-    if arn is not None:
-        return resource_covers(pattern, arn)
-    if name is not None:
-        return pattern == "*" or matches(pattern.rsplit(":", 1)[-1], name)
+@dataclass(frozen=True)
+class QueueIdentity:
+    """What the rule knows of the queue a policy must cover. In a preview of a new queue the
+    `arn` and `name` outputs are unknown; `name_prefix` (an input) is still known when given,
+    and `own_arn_unknown` says the policy was computed from this queue's outputs alone, so an
+    unknown Resource in it is the queue's own (unknown) ARN."""
+
+    arn: str | None = None
+    name: str | None = None
+    name_prefix: str | None = None
+    own_arn_unknown: bool = False
+
+
+UNKNOWN_RESOURCE = f"<unknown:{UNKNOWN_STRING_VALUE}>"
+"""A Resource value unknown during preview (an Output inside a structured policy document)."""
+
+
+def _names_queue(pattern: str, queue: QueueIdentity) -> bool:
+    """The Resource pattern covers the queue: its ARN when known; else (a preview of a new
+    queue) any ARN whose last field is the queue's name; else (a `name_prefix` queue, or no
+    name at all: AWS picks it) a pattern whose last field matches every name the queue can get
+    (`*`, `jobs-*` for the prefix `jobs-`). An unknown Resource covers the queue when it is the
+    queue's own ARN output; when it may be something else, the rule can't decide in preview."""
+    if pattern == UNKNOWN_RESOURCE:
+        if queue.own_arn_unknown:
+            return True
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["policy", "Statement", "Resource"])
+    if queue.arn is not None:
+        return resource_covers(pattern, queue.arn)
+    fields = pattern.split(":")
+    if len(fields) >= 3 and not matches(fields[2], "sqs"):
+        return False  # another service's ARN (arn:aws:sns:...:jobs is not the queue)
+    last = fields[-1]
+    if queue.name is not None:
+        return pattern == "*" or matches(last, queue.name)
+    if pattern == "*":
+        return True
+    # every name <prefix><anything>: a last field ending in `*` that matches the prefix itself
+    # (`jobs-*`, `jo*-*` or `*` for `jobs-`; the final `*` takes whatever AWS appends)
+    return last.endswith("*") and matches(last, queue.name_prefix or "")
+
+
+def _covers_queue(resources: list[str], queue: QueueIdentity) -> bool:
+    """One of the Resource values covers the queue; a value undecidable in preview decides
+    only when no other value covers it (then the rule can't run in preview)."""
+    undecided: UnknownValueError | None = None
+    for pattern in resources:
+        try:
+            if _names_queue(pattern, queue):
+                return True
+        except UnknownValueError as exc:
+            undecided = exc
+    if undecided is not None:
+        raise undecided
     return False
 
 
-def tls_only_problem(st: Statement, arn: str | None, name: str | None) -> str | None:
+def tls_only_problem(st: Statement, queue: QueueIdentity) -> str | None:
     """Why `st` is not a TLS-only statement for the queue, or None when it is: a Deny of every
     SQS action (`sqs:*` or `*`) to every principal on the queue when aws:SecureTransport is
     false, and on no other condition."""
@@ -142,24 +203,87 @@ def tls_only_problem(st: Statement, arn: str | None, name: str | None) -> str | 
         return "does not deny every SQS action (sqs:*)"
     if st.not_resources or not st.resources:
         return "does not name the queue in Resource"
-    if not any(_names_queue(r, arn, name) for r in st.resources):
+    if not _covers_queue(st.resources, queue):
         return "does not cover the queue's ARN"
     if not _secure_transport_only(st):
         return "is not conditioned on aws:SecureTransport 'false' alone"
     return None
 
 
-def _tls_document_problem(policy: Any, arn: str | None, name: str | None) -> str | None:
+def _with_unknown_resources(policy: Any) -> Any:
+    """A structured policy as plain data with every `Resource` value unknown during preview
+    replaced by UNKNOWN_RESOURCE; any other unknown value raises (the rule then runs at `pulumi
+    up`). A JSON string is returned as it is (Pulumi makes a string with an unknown part wholly
+    unknown, and `get` has raised already)."""
+    if not is_map(policy):
+        return policy
+
+    def resource(value: Any, key: Any) -> Any:
+        try:
+            item = value[key]
+        except UnknownValueError:
+            return UNKNOWN_RESOURCE
+        if is_list(item):
+            out = []
+            for i in range(len(item)):
+                try:
+                    out.append(item[i])
+                except UnknownValueError:
+                    out.append(UNKNOWN_RESOURCE)
+            return out
+        return item
+
+    def plain(value: Any) -> Any:
+        if is_map(value):
+            return {str(k): resource(value, k) if k == "Resource" else plain(value[k])
+                    for k in value}
+        if is_list(value):
+            return [plain(value[i]) for i in range(len(value))]
+        return value
+
+    return plain(policy)
+
+
+def _tls_document_problem(policy: Any, queue: QueueIdentity) -> str | None:
+    """Why the document has no TLS-only statement for the queue, or None. A statement whose
+    Resource can't be judged in preview passes nothing and fails nothing: with no other
+    statement passing, the rule can't run in preview (UnknownValueError)."""
+    policy = _with_unknown_resources(policy)
     if document(policy) is None:
         return "has a queue policy that is not a JSON document"
     candidates = [st for st in statements(policy)
                   if st.effect == "Deny" or st.condition_values("aws:SecureTransport")]
-    if any(tls_only_problem(st, arn, name) is None for st in candidates):
-        return None
     if not candidates:
         return "has no queue policy statement denying aws:SecureTransport=false"
-    why = "; ".join(f"statement {st.label} {tls_only_problem(st, arn, name)}" for st in candidates)
-    return f"has no queue policy statement that denies all of SQS without TLS ({why})"
+    problems: list[str] = []
+    undecided: UnknownValueError | None = None
+    for st in candidates:
+        try:
+            problem = tls_only_problem(st, queue)
+        except UnknownValueError as exc:
+            undecided = exc
+            continue
+        if problem is None:
+            return None
+        problems.append(f"statement {st.label} {problem}")
+    if undecided is not None:
+        raise undecided
+    return f"has no queue policy statement that denies all of SQS without TLS ({'; '.join(problems)})"
+
+
+def _identity(queue: PolicyResource, holder: PolicyResource | None) -> QueueIdentity:
+    """The queue as the rule knows it; `holder`: the QueuePolicy whose document is judged
+    (None for the queue's inline policy, which can't refer to the queue's own outputs)."""
+    prefix = known(queue.props, "namePrefix")
+    own = False
+    arn = _queue_arn(queue)
+    if holder is not None and arn is None:
+        sources = (holder.property_dependencies or {}).get("policy", [])
+        queues = {d.urn for d in sources if d.resource_type == SQS_QUEUE}
+        own = queues == {queue.urn}
+    return QueueIdentity(arn=arn, name=_queue_name(queue),
+                         name_prefix=prefix if isinstance(prefix, str) and prefix else None,
+                         own_arn_unknown=own)
 
 
 def _own_urls(queue: PolicyResource) -> set[str]:
@@ -187,10 +311,17 @@ def queue_policies(stack: Stack, queue: PolicyResource) -> list[tuple[str, Any]]
     """(holder name, document) of every policy that may end up on the queue: each QueuePolicy
     whose queueUrl is this queue, and its own `policy` input. A queue has one policy in AWS,
     whichever applied last, so each is judged on its own."""
-    found = [(p.name, get(p.props, "policy")) for p in stack.of_type(SQS_QUEUE_POLICY)
-             if any(q.urn == queue.urn for q in policy_targets(stack, p))]
+    return [(name, policy) for name, _, policy in _queue_policy_holders(stack, queue)]
+
+
+def _queue_policy_holders(stack: Stack, queue: PolicyResource
+                          ) -> list[tuple[str, PolicyResource | None, Any]]:
+    """(holder name, the QueuePolicy or None for the inline policy, document)."""
+    found: list[tuple[str, PolicyResource | None, Any]] = [
+        (p.name, p, get(p.props, "policy")) for p in stack.of_type(SQS_QUEUE_POLICY)
+        if any(q.urn == queue.urn for q in policy_targets(stack, p))]
     if has_key(queue.props, "policy") and present(queue.props, "policy"):
-        found.append((f"{queue.name} (inline)", get(queue.props, "policy")))
+        found.append((f"{queue.name} (inline)", None, get(queue.props, "policy")))
     return found
 
 
@@ -222,13 +353,12 @@ def sqs_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     queue its URL names."""
     queues = stack.of_type(SQS_QUEUE)
     for queue in queues:
-        holders = queue_policies(stack, queue)
+        holders = _queue_policy_holders(stack, queue)
         if not holders:
             yield queue, "has no queue policy denying aws:SecureTransport=false"
             continue
-        arn, name = _queue_arn(queue), _queue_name(queue)
-        for holder_name, policy in holders:
-            problem = _tls_document_problem(policy, arn, name)
+        for holder_name, holder, policy in holders:
+            problem = _tls_document_problem(policy, _identity(queue, holder))
             if problem:
                 yield queue, problem if len(holders) == 1 else f"policy '{holder_name}' {problem}"
     for holder in stack.of_type(SQS_QUEUE_POLICY):
@@ -238,6 +368,6 @@ def sqs_tls_only(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
         arn, name = _url_parts(url)
         if name is None:
             continue  # unknown during preview: judged when it is known
-        problem = _tls_document_problem(get(holder.props, "policy"), arn, name)
+        problem = _tls_document_problem(get(holder.props, "policy"), QueueIdentity(arn=arn, name=name))
         if problem:
             yield holder, f"sets the policy of queue {name!r} (not in this stack) and {problem}"

@@ -427,9 +427,11 @@ def verify(
     wait: float = typer.Option(0, "--wait", help="Re-run failing checks for up to this many seconds."),
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
     skip: list[str] = typer.Option(
-        [], "--skip", help="verify account: checks to skip, comma-separated (cloudtrail, config, guardduty, "
-                           "securityhub, ebs_encryption, s3_public_access_block, password_policy, "
-                           "security_contact, budget, or an account program section: audit_trail...)."),
+        [], "--skip", help="Checks to skip, comma-separated. A stack: ecs-service, target-health, database, "
+                           "cache, queues, dead-letters, search, documents, kafka, alarms, http-smoke. "
+                           "account: cloudtrail, config, guardduty, securityhub, ebs_encryption, "
+                           "s3_public_access_block, password_policy, security_contact, budget, or an "
+                           "account program section: audit_trail...)."),
     account_stack: str = typer.Option(
         "main", "--account-stack", help="verify account: the account program's stack; its "
                                         "Pulumi.<stack>.yaml says which pieces are on (default main)."),
@@ -440,8 +442,9 @@ def verify(
         None, "--region", help="verify account: the region to check (default: the account program's)."),
     json_path: Path | None = typer.Option(None, "--json", help="Also write the results as JSON here."),
 ) -> None:
-    """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, alarms, HTTP) with
-    boto3. PASS/FAIL per check; exit 1 on any failure, 2 on a bad config or unreadable outputs.
+    """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, queues and their
+    dead letters, OpenSearch, DocumentDB, MSK, alarms, HTTP) with boto3. PASS/FAIL/SKIP per check;
+    exit 1 on any failure, 2 on a bad config, an unknown --skip or unreadable outputs.
 
     `groundwork verify account` checks the account baseline instead (CloudTrail, Config, GuardDuty,
     Security Hub, EBS default encryption, S3 account and VPC Block Public Access, password policy,
@@ -455,6 +458,10 @@ def verify(
         _verify_account(skip, account_stack, no_account_config, region, json_path)
         return
     try:
+        skipped = checks.resolve_stack_skips(skip)
+    except ValueError as exc:
+        fail_config(ConfigError([str(exc)]))
+    try:
         sf = read_stack_file(stack, project_dir())
         env = load_environment(sf.namespace, stack=stack, region=sf.region)
         stack_outputs = checks.read_outputs(stack, outputs)
@@ -463,7 +470,10 @@ def verify(
     except checks.OutputsError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
-    verifier = checks.Verifier(stack_outputs, checks.Expectations.from_config(env), base_url=base_url)
+    from dataclasses import replace
+
+    expect = replace(checks.Expectations.from_config(env), skip=skipped)
+    verifier = checks.Verifier(stack_outputs, expect, base_url=base_url)
     results = checks.verify(verifier, wait_seconds=wait)
     console.print(checks.render(stack, results))
     failures = checks.failed(results)

@@ -8,17 +8,33 @@ one check per thing that can be wrong:
 - `target-health`: every target of each web service's target group healthy;
 - `database`: RDS available, storage encrypted, Multi-AZ and deletion protection as configured;
 - `cache`: replication group available, encrypted at rest and in transit;
+- `queues`: each SQS queue and its dead-letter queue exist, encrypted with the data key (a
+  customer key, never `alias/aws/sqs`), the queue redrives to its DLQ after the configured
+  `max_receive_count`, the DLQ only takes redrives from it, and both deny non-TLS access;
+- `dead-letters`: each dead-letter queue is empty (a FAIL, as the `queue-dlq-not-empty` alarm
+  the `alarms` check fails on says the same, only sooner: jobs failed every retry);
+- `search`: the OpenSearch domain created and not processing a change, in the VPC, encrypted at
+  rest with the data key and node to node, HTTPS only with `Policy-Min-TLS-1-2-PFS-2023-10`,
+  fine-grained access control on (IAM master), error and audit logs published, sized as
+  configured;
+- `documents`: the DocumentDB cluster available, storage encrypted with the data key, backup
+  retention, deletion protection and audit/profiler exports as configured;
+- `kafka`: the MSK cluster ACTIVE, IAM client authentication (no unauthenticated access), and
+  for a provisioned cluster TLS client-broker and in-cluster, the data key at rest, no public
+  access, broker logs to CloudWatch, enhanced monitoring as configured;
 - `alarms`: no alarm named `<prefix>-...` in ALARM;
 - `http-smoke`: the health path answers through the load balancer with the expected status.
 
 Each check is PASS, FAIL or SKIP (with the reason, e.g. `output cache.replication_group_id
-missing`); any FAIL makes the command exit non-zero, so it is a CI step after a deploy.
-`--wait` re-runs the checks until they pass or time runs out (a deploy that just finished may
-still be registering targets).
+missing`, or `--skip`); any FAIL makes the command exit non-zero, so it is a CI step after a
+deploy. `--wait` re-runs the checks until they pass or time runs out (a deploy that just
+finished may still be registering targets). The data-service checks run when the config turns
+the service on (a missing output then SKIPs naming it) or when the output is there.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import ssl
 import subprocess
@@ -32,10 +48,15 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from groundwork.components.search import TLS_POLICY
 from groundwork.stacks.config import EnvironmentConfig
 
 Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]
+
+STACK_CHECKS = ("ecs-service", "target-health", "database", "cache", "queues", "dead-letters",
+                "search", "documents", "kafka", "alarms", "http-smoke")
+"""Every check of `groundwork verify <stack>`, in the order they run and print."""
 
 
 class OutputsError(Exception):
@@ -60,6 +81,41 @@ class WebExpectation:
 
 
 @dataclass(frozen=True)
+class QueueExpectation:
+    """One queue of the `queues` section (`name` is the key of the `queues` output)."""
+
+    name: str
+    max_receive_count: int
+
+
+@dataclass(frozen=True)
+class SearchExpectation:
+    """The `search` section's sizes the domain should have."""
+
+    instance_count: int
+    availability_zones: int
+    dedicated_master: bool
+    dedicated_master_count: int
+
+
+@dataclass(frozen=True)
+class DocumentsExpectation:
+    """The `documents` section's values the cluster should have."""
+
+    backup_retention_days: int
+    deletion_protection: bool
+
+
+@dataclass(frozen=True)
+class KafkaExpectation:
+    """The `kafka` section's values the cluster should have."""
+
+    mode: str
+    """`provisioned` or `serverless`."""
+    enhanced_monitoring: str
+
+
+@dataclass(frozen=True)
 class Expectations:
     """What the config says the environment should be."""
 
@@ -73,6 +129,13 @@ class Expectations:
     web: dict[str, WebExpectation] = field(default_factory=dict)
     scheme: str = "https"
     domain: str | None = None
+    queues: tuple[QueueExpectation, ...] = ()
+    search: SearchExpectation | None = None
+    """None: `search` is off in the config (a `search` output is still checked, without sizes)."""
+    documents: DocumentsExpectation | None = None
+    kafka: KafkaExpectation | None = None
+    skip: frozenset[str] = frozenset()
+    """Checks not to run (`--skip`): each prints one SKIP row."""
 
     @classmethod
     def from_config(cls, env: EnvironmentConfig) -> Expectations:
@@ -86,13 +149,38 @@ class Expectations:
             )
             for s in env.web_services
         }
+        search, documents, kafka = env.search, env.documents, env.kafka
         return cls(
             prefix=env.name_prefix, region=env.region,
             database_enabled=env.database.enabled, database_multi_az=env.database.multi_az,
             database_deletion_protection=env.database.deletion_protection,
             cache_enabled=env.cache.enabled, services=tuple(s.name for s in env.services), web=web,
             scheme="http" if lb is not None and lb.http_only else "https", domain=domain,
+            queues=tuple(QueueExpectation(q.name, q.max_receive_count) for q in env.queues),
+            search=SearchExpectation(
+                instance_count=search.instance_count, availability_zones=search.availability_zones,
+                dedicated_master=search.dedicated_master,
+                dedicated_master_count=search.dedicated_master_count) if search.enabled else None,
+            documents=DocumentsExpectation(
+                backup_retention_days=documents.backup_retention_days,
+                deletion_protection=documents.deletion_protection) if documents.enabled else None,
+            kafka=KafkaExpectation(mode=kafka.mode, enhanced_monitoring=kafka.enhanced_monitoring)
+            if kafka.enabled else None,
         )
+
+
+def resolve_stack_skips(names: Iterable[str]) -> frozenset[str]:
+    """`--skip` values of `verify <stack>` (check names, comma-separated) as a set; ValueError
+    naming an unknown one."""
+    out: set[str] = set()
+    for raw in names:
+        for name in (n.strip() for n in raw.split(",")):
+            if not name:
+                continue
+            if name not in STACK_CHECKS:
+                raise ValueError(f"--skip {name}: unknown; allowed: {', '.join(STACK_CHECKS)}")
+            out.add(name)
+    return frozenset(out)
 
 
 def parse_matcher(matcher: str) -> frozenset[int]:
@@ -161,9 +249,14 @@ class Verifier:
 
         results: list[CheckResult] = []
         checks = {"ecs-service": self.ecs_services, "target-health": self.target_health,
-                  "database": self.database, "cache": self.cache, "alarms": self.alarms,
+                  "database": self.database, "cache": self.cache, "queues": self.queues,
+                  "dead-letters": self.dead_letters, "search": self.search,
+                  "documents": self.documents, "kafka": self.kafka, "alarms": self.alarms,
                   "http-smoke": self.http_smoke}
         for name, check in checks.items():
+            if name in self.expect.skip:
+                results.append(CheckResult(name, "-", "SKIP", "SKIP: --skip"))
+                continue
             try:
                 results.extend(check())
             except (ClientError, BotoCoreError) as exc:
@@ -306,6 +399,288 @@ class Verifier:
             return [CheckResult("cache", group_id, "FAIL", "; ".join(problems))]
         return [CheckResult("cache", group_id, "PASS", "available, encrypted at rest and in transit")]
 
+    def _data_key(self) -> str | None:
+        """The `data` KMS key's ARN (the `kms_key_arns` output): what every store encrypts with."""
+        key = _get(self.outputs, "kms_key_arns.data")
+        return str(key) if key else None
+
+    # -- queues (SQS) --------------------------------------------------------------------------
+
+    def _queue_outputs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(config name, its `queues` output entry) for each configured queue, then for each
+        exported one the config doesn't list."""
+        exported = self.outputs.get("queues") or {}
+        names = [q.name for q in self.expect.queues]
+        names += [n for n in exported if n not in names]
+        return [(n, exported.get(n) or {}) for n in names]
+
+    def _queue_attributes(self, url: str, *names: str) -> dict[str, str] | None:
+        """The queue's attributes (`All` without `names`), None when it does not exist."""
+        try:
+            return self.client("sqs").get_queue_attributes(
+                QueueUrl=url, AttributeNames=list(names) or ["All"]).get("Attributes", {})
+        except ClientError as exc:
+            if _error_code(exc) in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+                return None
+            raise
+
+    def queues(self) -> list[CheckResult]:
+        results = []
+        max_receive = {q.name: q.max_receive_count for q in self.expect.queues}
+        for name, out in self._queue_outputs():
+            missing = next((k for k in ("url", "arn", "dlq_url", "dlq_arn") if not out.get(k)), None)
+            if missing:
+                results.append(self.skip("queues", name, f"queues.{name}.{missing}"))
+                continue
+            target = str(out.get("name") or name)
+            try:
+                results.append(self._queue(target, out, max_receive.get(name)))
+            except ClientError as exc:
+                results.append(CheckResult("queues", target, "FAIL", _error(exc)))
+        return results
+
+    def _queue(self, target: str, out: dict[str, Any], max_receive: int | None) -> CheckResult:
+        attrs = self._queue_attributes(out["url"])
+        if attrs is None:
+            return CheckResult("queues", target, "FAIL", f"queue {out['url']} does not exist")
+        data_key = self._data_key()
+        arn, dlq_arn = str(attrs.get("QueueArn") or out["arn"]), str(out["dlq_arn"])
+        dlq_name = _queue_name(out["dlq_url"])
+        problems = _sqs_key_problems(attrs, data_key)
+        redrive = _json(attrs.get("RedrivePolicy"))
+        count: Any = None
+        if redrive is None:
+            problems.append("no redrive policy (a failing message is retried until it expires)")
+        else:
+            if redrive.get("deadLetterTargetArn") != dlq_arn:
+                problems.append(f"redrives to {redrive.get('deadLetterTargetArn')}, not its DLQ {dlq_arn}")
+            count = redrive.get("maxReceiveCount")
+            if count is None:
+                problems.append("redrive policy without maxReceiveCount")
+            elif max_receive is not None and str(count) != str(max_receive):
+                problems.append(f"maxReceiveCount {count}, configured {max_receive}")
+        if not _denies_insecure_transport(attrs.get("Policy"), "sqs", arn):
+            problems.append("no queue policy denying sqs:* when aws:SecureTransport is false")
+        dlq = self._queue_attributes(out["dlq_url"])
+        if dlq is None:
+            problems.append(f"dead-letter queue {out['dlq_url']} does not exist")
+        else:
+            problems += [f"DLQ {dlq_name} {p}" for p in _sqs_key_problems(dlq, data_key)]
+            problems += [f"DLQ {dlq_name} {p}" for p in _redrive_allow_problems(dlq, arn)]
+            if not _denies_insecure_transport(dlq.get("Policy"), "sqs", str(dlq.get("QueueArn") or dlq_arn)):
+                problems.append(f"DLQ {dlq_name} has no queue policy denying sqs:* when "
+                                "aws:SecureTransport is false")
+        if problems:
+            return CheckResult("queues", target, "FAIL", "; ".join(problems))
+        key = "the data key" if data_key else "a customer KMS key"
+        return CheckResult("queues", target, "PASS",
+                           f"encrypted with {key}, redrives to {dlq_name} after {count} receives, "
+                           "TLS-only policies on both")
+
+    def dead_letters(self) -> list[CheckResult]:
+        """Each DLQ empty: a message there is a job that failed every retry."""
+        results = []
+        for name, out in self._queue_outputs():
+            url = out.get("dlq_url")
+            if not url:
+                results.append(self.skip("dead-letters", name, f"queues.{name}.dlq_url"))
+                continue
+            target = _queue_name(url)
+            try:
+                attrs = self._queue_attributes(url, "ApproximateNumberOfMessages",
+                                               "ApproximateNumberOfMessagesNotVisible")
+            except ClientError as exc:
+                results.append(CheckResult("dead-letters", target, "FAIL", _error(exc)))
+                continue
+            if attrs is None:
+                results.append(CheckResult("dead-letters", target, "FAIL", f"queue {url} does not exist"))
+                continue
+            waiting = int(attrs.get("ApproximateNumberOfMessages", 0))
+            in_flight = int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))
+            if waiting or in_flight:
+                results.append(CheckResult(
+                    "dead-letters", target, "FAIL",
+                    f"{waiting + in_flight} message(s) dead-lettered ({in_flight} being received): jobs "
+                    f"of {out.get('name') or name} failed every retry; fix the cause, then redrive "
+                    "(docs/alarms.md#queue-dlq-not-empty)"))
+                continue
+            results.append(CheckResult("dead-letters", target, "PASS", "empty"))
+        return results
+
+    # -- search (OpenSearch) -------------------------------------------------------------------
+
+    def search(self) -> list[CheckResult]:
+        if self.expect.search is None and not self.outputs.get("search"):
+            return []
+        name = _get(self.outputs, "search.domain_name")
+        if not name:
+            return [self.skip("search", "opensearch", "search.domain_name")]
+        try:
+            domain = self.client("opensearch").describe_domain(DomainName=name)["DomainStatus"]
+        except ClientError as exc:
+            return [CheckResult("search", name, "FAIL", _error(exc))]
+        problems = []
+        state = domain.get("DomainProcessingStatus")
+        if domain.get("Deleted"):
+            problems.append("being deleted")
+        elif not domain.get("Created"):
+            problems.append("still being created")
+        elif domain.get("Processing") or domain.get("UpgradeProcessing") or state not in (None, "Active"):
+            problems.append(f"still processing a change ({state or 'Processing'})")
+        at_rest = domain.get("EncryptionAtRestOptions") or {}
+        if not at_rest.get("Enabled"):
+            problems.append("NOT encrypted at rest")
+        else:
+            problems += _key_problems(at_rest.get("KmsKeyId"), self._data_key(), "at rest")
+        if not (domain.get("NodeToNodeEncryptionOptions") or {}).get("Enabled"):
+            problems.append("node-to-node encryption off")
+        endpoint = domain.get("DomainEndpointOptions") or {}
+        if not endpoint.get("EnforceHTTPS"):
+            problems.append("HTTPS not enforced")
+        if endpoint.get("TLSSecurityPolicy") != TLS_POLICY:
+            problems.append(f"TLS policy {endpoint.get('TLSSecurityPolicy')}, expected {TLS_POLICY}")
+        vpc = domain.get("VPCOptions") or {}
+        group = _get(self.outputs, "search.security_group_id")
+        if not vpc.get("SubnetIds"):
+            problems.append("not in a VPC (a public endpoint)")
+        elif group and group not in (vpc.get("SecurityGroupIds") or []):
+            problems.append(f"security groups {', '.join(vpc.get('SecurityGroupIds') or []) or 'none'}, "
+                            f"not {group}")
+        security = domain.get("AdvancedSecurityOptions") or {}
+        if not security.get("Enabled"):
+            problems.append("fine-grained access control off")
+        else:
+            if security.get("InternalUserDatabaseEnabled"):
+                problems.append("internal user database on (the master should be the IAM role)")
+            if security.get("AnonymousAuthEnabled"):
+                problems.append("anonymous authentication on")
+        logs = domain.get("LogPublishingOptions") or {}
+        unpublished = [t for t in ("ES_APPLICATION_LOGS", "AUDIT_LOGS")
+                       if not (logs.get(t) or {}).get("Enabled")]
+        if unpublished:
+            problems.append(f"{', '.join(unpublished)} not published to CloudWatch Logs")
+        problems += self._search_size(domain.get("ClusterConfig") or {})
+        if problems:
+            return [CheckResult("search", name, "FAIL", "; ".join(problems))]
+        return [CheckResult("search", name, "PASS",
+                            f"active, in the VPC, encrypted at rest and node to node, HTTPS with "
+                            f"{TLS_POLICY}, fine-grained access control")]
+
+    def _search_size(self, cluster: dict[str, Any]) -> list[str]:
+        expect = self.expect.search
+        if expect is None:
+            return []
+        problems = []
+        if cluster.get("InstanceCount") != expect.instance_count:
+            problems.append(f"{cluster.get('InstanceCount')} data nodes, configured {expect.instance_count}")
+        if bool(cluster.get("DedicatedMasterEnabled")) != expect.dedicated_master:
+            problems.append(f"dedicated masters {bool(cluster.get('DedicatedMasterEnabled'))}, "
+                            f"configured {expect.dedicated_master}")
+        elif expect.dedicated_master and cluster.get("DedicatedMasterCount") != expect.dedicated_master_count:
+            problems.append(f"{cluster.get('DedicatedMasterCount')} dedicated masters, "
+                            f"configured {expect.dedicated_master_count}")
+        if expect.availability_zones > 1:
+            zones = (cluster.get("ZoneAwarenessConfig") or {}).get("AvailabilityZoneCount")
+            if not cluster.get("ZoneAwarenessEnabled") or zones != expect.availability_zones:
+                actual = zones if cluster.get("ZoneAwarenessEnabled") else 1
+                problems.append(f"zone awareness across {actual} AZ(s), configured "
+                                f"{expect.availability_zones}")
+        return problems
+
+    # -- documents (DocumentDB) ----------------------------------------------------------------
+
+    def documents(self) -> list[CheckResult]:
+        if self.expect.documents is None and not self.outputs.get("documents"):
+            return []
+        ident = _get(self.outputs, "documents.cluster_identifier")
+        if not ident:
+            return [self.skip("documents", "docdb", "documents.cluster_identifier")]
+        try:
+            [cluster] = self.client("docdb").describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"]
+        except ClientError as exc:
+            return [CheckResult("documents", ident, "FAIL", _error(exc))]
+        problems = []
+        if cluster.get("Engine") != "docdb":
+            problems.append(f"engine {cluster.get('Engine')}, not docdb")
+        if cluster.get("Status") != "available":
+            problems.append(f"status {cluster.get('Status')}")
+        if not cluster.get("StorageEncrypted"):
+            problems.append("storage NOT encrypted")
+        else:
+            problems += _key_problems(cluster.get("KmsKeyId"), self._data_key(), "storage")
+        expect = self.expect.documents
+        retention = cluster.get("BackupRetentionPeriod")
+        if expect is not None and retention != expect.backup_retention_days:
+            problems.append(f"backup retention {retention} days, configured {expect.backup_retention_days}")
+        protected = bool(cluster.get("DeletionProtection"))
+        if expect is not None and protected != expect.deletion_protection:
+            problems.append(f"deletion protection is {protected}, configured {expect.deletion_protection}")
+        exports = cluster.get("EnabledCloudwatchLogsExports") or []
+        missing = [e for e in ("audit", "profiler") if e not in exports]
+        if missing:
+            problems.append(f"{' and '.join(missing)} logs not exported to CloudWatch Logs")
+        if problems:
+            return [CheckResult("documents", ident, "FAIL", "; ".join(problems))]
+        return [CheckResult("documents", ident, "PASS",
+                            f"available, encrypted, backups {retention} days, deletion protection "
+                            f"{protected}, audit and profiler logs exported")]
+
+    # -- kafka (MSK) ---------------------------------------------------------------------------
+
+    def kafka(self) -> list[CheckResult]:
+        if self.expect.kafka is None and not self.outputs.get("kafka"):
+            return []
+        arn = _get(self.outputs, "kafka.arn")
+        target = str(_get(self.outputs, "kafka.cluster_name") or "msk")
+        if not arn:
+            return [self.skip("kafka", target, "kafka.arn")]
+        try:
+            info = self.client("kafka").describe_cluster_v2(ClusterArn=arn)["ClusterInfo"]
+        except ClientError as exc:
+            return [CheckResult("kafka", target, "FAIL", _error(exc))]
+        problems = []
+        if info.get("State") != "ACTIVE":
+            problems.append(f"state {info.get('State')}")
+        kind = str(info.get("ClusterType", "PROVISIONED"))
+        expect = self.expect.kafka
+        if expect is not None and kind.lower() != expect.mode:
+            problems.append(f"a {kind.lower()} cluster, configured {expect.mode}")
+        details = info.get("Serverless" if kind == "SERVERLESS" else "Provisioned") or {}
+        auth = details.get("ClientAuthentication") or {}
+        if not ((auth.get("Sasl") or {}).get("Iam") or {}).get("Enabled"):
+            problems.append("IAM client authentication off")
+        if (auth.get("Unauthenticated") or {}).get("Enabled"):
+            problems.append("unauthenticated access on")
+        if kind != "SERVERLESS":  # serverless: always TLS, AWS-owned key, no broker settings
+            problems += self._kafka_provisioned(details)
+        if problems:
+            return [CheckResult("kafka", target, "FAIL", "; ".join(problems))]
+        how = "TLS (serverless)" if kind == "SERVERLESS" else "TLS client-broker and in-cluster, data key"
+        return [CheckResult("kafka", target, "PASS", f"ACTIVE, IAM authentication, {how}")]
+
+    def _kafka_provisioned(self, details: dict[str, Any]) -> list[str]:
+        problems = []
+        encryption = details.get("EncryptionInfo") or {}
+        transit = encryption.get("EncryptionInTransit") or {}
+        if transit.get("ClientBroker") != "TLS":
+            problems.append(f"client-broker encryption {transit.get('ClientBroker')}, not TLS")
+        if transit.get("InCluster") is not True:
+            problems.append("NOT encrypted in transit between brokers (InCluster false)")
+        key = (encryption.get("EncryptionAtRest") or {}).get("DataVolumeKMSKeyId")
+        problems += _key_problems(key, self._data_key(), "at rest")
+        access = (((details.get("BrokerNodeGroupInfo") or {}).get("ConnectivityInfo") or {})
+                  .get("PublicAccess") or {}).get("Type")
+        if access not in (None, "DISABLED"):
+            problems.append(f"public access {access}")
+        logs = ((details.get("LoggingInfo") or {}).get("BrokerLogs") or {}).get("CloudWatchLogs") or {}
+        if not logs.get("Enabled"):
+            problems.append("broker logs not sent to CloudWatch Logs")
+        expect = self.expect.kafka
+        monitoring = details.get("EnhancedMonitoring")
+        if expect is not None and monitoring != expect.enhanced_monitoring:
+            problems.append(f"enhanced monitoring {monitoring}, configured {expect.enhanced_monitoring}")
+        return problems
+
     # -- alarms --------------------------------------------------------------------------------
 
     def alarms(self) -> list[CheckResult]:
@@ -373,6 +748,96 @@ class Verifier:
 def _error(exc: ClientError) -> str:
     err = exc.response.get("Error", {})
     return f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
+
+
+def _json(value: Any) -> dict[str, Any] | None:
+    """A JSON attribute (an SQS policy, a redrive policy) as a dict, None when absent or bad."""
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _queue_name(url: str) -> str:
+    return str(url).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _same_key(actual: str, arn: str) -> bool:
+    """`actual` (a key ARN or bare key id, as AWS reports them) is the key `arn`."""
+    return actual == arn or arn.rsplit("/", 1)[-1] == actual
+
+
+def _key_problems(key: Any, data_key: str | None, what: str) -> list[str]:
+    """What is wrong with the KMS key a store reports (`what`: "at rest", "storage"...)."""
+    if not key:
+        return [f"encrypted {what} without a customer KMS key"]
+    key = str(key)
+    if key.startswith("alias/aws/"):
+        return [f"encrypted {what} with the AWS-managed key {key}, not a customer key"]
+    if data_key and not _same_key(key, data_key):
+        return [f"encrypted {what} with {key}, not the data key {data_key}"]
+    return []
+
+
+def _sqs_key_problems(attrs: dict[str, Any], data_key: str | None) -> list[str]:
+    key = attrs.get("KmsMasterKeyId")
+    if not key:
+        managed = str(attrs.get("SqsManagedSseEnabled")).lower() == "true"
+        how = "SQS-managed SSE only" if managed else "unencrypted"
+        return [f"not encrypted with a customer KMS key (KmsMasterKeyId unset: {how})"]
+    if str(key) == "alias/aws/sqs":
+        return ["encrypted with the AWS-managed key alias/aws/sqs, not a customer key"]
+    if data_key and not _same_key(str(key), data_key):
+        return [f"encrypted with {key}, not the data key {data_key}"]
+    return []
+
+
+def _redrive_allow_problems(dlq: dict[str, Any], source_arn: str) -> list[str]:
+    allow = _json(dlq.get("RedriveAllowPolicy"))
+    if allow is None:
+        return ["has no redrive-allow policy (any queue may dead-letter into it)"]
+    permission = allow.get("redrivePermission")
+    if permission == "byQueue" and source_arn in (allow.get("sourceQueueArns") or []):
+        return []
+    if permission == "byQueue":
+        return [f"redrive-allow policy does not name {source_arn}"]
+    return [f"redrive-allow policy is {permission}, not byQueue for {source_arn}"]
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _denies_insecure_transport(policy: Any, service: str, arn: str) -> bool:
+    """The resource policy has a statement that denies every `service` action on `arn` to
+    every principal when aws:SecureTransport is false, on no other condition."""
+    doc = _json(policy)
+    raw = (doc or {}).get("Statement", [])
+    for st in [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []:
+        if not isinstance(st, dict) or st.get("Effect") != "Deny" or "NotPrincipal" in st:
+            continue
+        principal = st.get("Principal")
+        principals = [principal] if isinstance(principal, str) else _strings(
+            (principal or {}).get("AWS") if isinstance(principal, dict) else None)
+        if "*" not in principals:
+            continue
+        if not any(a.lower() in ("*", f"{service}:*") for a in _strings(st.get("Action"))):
+            continue
+        if not any(fnmatch.fnmatchcase(arn, r) for r in _strings(st.get("Resource"))):
+            continue
+        conditions = [(op.lower(), key.lower(), _strings(value))
+                      for op, keys in (st.get("Condition") or {}).items() if isinstance(keys, dict)
+                      for key, value in keys.items()]
+        if (len(conditions) == 1 and conditions[0][:2] in (("bool", "aws:securetransport"),
+                                                           ("boolifexists", "aws:securetransport"))
+                and conditions[0][2] and all(v.lower() == "false" for v in conditions[0][2])):
+            return True
+    return False
 
 
 def _codes(codes: Iterable[int]) -> str:
