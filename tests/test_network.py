@@ -270,12 +270,13 @@ def test_interface_endpoints_by_config():
     from groundwork.engine import plan_stack
 
     plan = plan_stack("dev", overrides={"network": {"endpoints": {
-        "interface": ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"],
+        "interface": ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "sqs"],
         "ec2_interface": False}}})
     endpoints = [e for e in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
                  if e.inputs["vpcEndpointType"] == "Interface"]
     assert sorted(e.inputs["serviceName"].removeprefix("com.amazonaws.us-east-1.")
-                  for e in endpoints) == ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
+                  for e in endpoints) == ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sqs",
+                                          "sts"]  # sqs: the jobs queue's traffic off the NAT
     sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "network-endpoints-sg")
     for e in endpoints:
         assert e.inputs["privateDnsEnabled"] is True

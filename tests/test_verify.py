@@ -352,7 +352,7 @@ def test_wait_reruns_until_the_checks_pass():
             status = "FAIL" if len(calls) < 3 else "PASS"
             return [verify.CheckResult("target-health", "api", status, "")]  # type: ignore[arg-type]
 
-    results = verify.verify(Flaky(), wait_seconds=60, interval=1, sleep=lambda s: None)  # type: ignore[arg-type]
+    results = verify.verify(Flaky(), wait_seconds=60, interval=1, sleep=lambda s: None)
     assert len(calls) == 3 and results[0].status == "PASS"
 
 

@@ -65,7 +65,10 @@ def nat_instance_architecture(instance_type: str) -> str:
     return NAT_INSTANCE_FAMILIES[instance_type.split(".", 1)[0]][0]
 
 
-InterfaceEndpoint = Literal["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms", "ssm"]
+InterfaceEndpoint = Literal["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms", "ssm",
+                            "sqs", "monitoring"]
+"""Interface endpoints a network may add: what the tasks call (images, logs, secrets, keys,
+queues, CloudWatch metrics from the app)."""
 INTERFACE_ENDPOINTS: tuple[str, ...] = get_args(InterfaceEndpoint)
 NatStrategy = Literal["none", "single", "per_az", "instance"]
 
