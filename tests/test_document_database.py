@@ -5,13 +5,12 @@ clusters: see test_moto_replay)."""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pytest
 from compute_support import containers, policies_of_role, role_of, statements, task, tier_subnet_ids
-from conftest import tags_of
+from conftest import services_using, tags_of
 
 from groundwork.components.alarms.documents import DocumentsThresholds
 from groundwork.components.base import Naming
@@ -26,7 +25,6 @@ from groundwork.components.document_database import (
     parameters,
 )
 from groundwork.stacks.config import ConfigError
-from groundwork.stacks.loader import read_stack_file
 from groundwork.testing import PlanResult, plan_function, plan_stack
 
 CLUSTER = "aws:docdb/cluster:Cluster"
@@ -41,15 +39,6 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPONENT = "groundwork:data:DocumentDatabase"
 DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/data"
 LOGS_KEY = "arn:aws:kms:us-east-1:123456789012:key/logs"
-
-
-def _services_using_documents() -> list[dict[str, Any]]:
-    """prod's services with the api on DocumentDB (the worker not)."""
-    services = copy.deepcopy(read_stack_file("prod").namespace["services"])
-    for svc in services:
-        if svc["name"] == "api":
-            svc["use_documents"] = True
-    return services
 
 
 @pytest.fixture(scope="module")
@@ -470,7 +459,7 @@ def test_prod_floor(documents, says):
 def test_use_documents_needs_the_cluster_and_owns_its_variables():
     from groundwork.stacks.config import load_environment
 
-    services = _services_using_documents()
+    services = services_using("prod", "api", use_documents=True)
     with pytest.raises(ConfigError, match=r"use_documents needs documents.enabled"):
         plan_stack("prod", overrides={"services": services})
     api = next(s for s in services if s["name"] == "api")

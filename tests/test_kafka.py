@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from conftest import policy_doc, tags_of
 
 from groundwork import cost
@@ -49,13 +48,6 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 KEY = "aws:kms/key:Key"
 CLUSTER_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/events/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-3"
-
-
-def _prod_services() -> list[dict[str, Any]]:
-    """The committed prod services, with the api on use_kafka (the worker stays off)."""
-    stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
-    services = stack["config"]["groundwork:services"]
-    return [{**s, "use_kafka": True} if s["name"] == "api" else s for s in services]
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,13 @@ and the plan's domain inputs replayed through moto's OpenSearch API."""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import ROOT, policy_doc, tags_of
+from conftest import ROOT, policy_doc, services_using, tags_of
 from pydantic import ValidationError
 
 from groundwork.check import check_plan
@@ -46,16 +45,6 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SUBNET = "aws:ec2/subnet:Subnet"
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/"
 ACCOUNT = AccountContext(region="us-east-1", account_id="111111111111")
-
-
-def _services_with_search(stack: str, *names: str) -> list[dict[str, Any]]:
-    """The stack file's whole services list (lists replace in overrides) with use_search on
-    the named services."""
-    services = copy.deepcopy(read_stack_file(stack, ROOT).namespace["services"])
-    for svc in services:
-        if svc["name"] in names:
-            svc["use_search"] = True
-    return services
 
 
 @pytest.fixture(scope="module")
@@ -461,7 +450,7 @@ def test_prod_floor(search, fragment):
 
 def test_use_search_needs_the_domain_and_enough_azs():
     with pytest.raises(ConfigError) as err:
-        _env("prod", services=_services_with_search("prod", "api"))
+        _env("prod", services=services_using("prod", "api", use_search=True))
     assert "use_search needs search.enabled" in str(err.value)
     with pytest.raises(ConfigError) as err:
         _env("dev", search={"enabled": True, "availability_zones": 3, "instance_count": 3})
