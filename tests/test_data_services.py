@@ -20,7 +20,7 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SUBNET = "aws:ec2/subnet:Subnet"
 STORE_PORTS = {"opensearch": 443, "documentdb": 27017, "kafka": 9098}
-"""Each store group and the one port it admits (seed 003: opensearch-sg on 443)."""
+"""Each store group and the one port it admits (the opensearch group on 443: docs/search.md)."""
 
 
 def subnets_of(plan: PlanResult, tier: str) -> set[str]:
