@@ -51,7 +51,10 @@ from groundwork.stacks.outputs import PlatformOutputs, outputs_of
 
 if TYPE_CHECKING:
     from groundwork.components.alarms import Dashboard, EnvironmentAlarms, Notifications
+    from groundwork.components.cloudfront import CloudFrontDistribution
+    from groundwork.components.domain_records import DomainRecords
     from groundwork.components.github_deploy_role import GithubDeployRole
+    from groundwork.components.web_firewall import WebFirewall
 
 
 @dataclass
@@ -89,6 +92,16 @@ class Platform:
     alarms: EnvironmentAlarms | None = None
     dashboard: Dashboard | None = None
     ci: GithubDeployRole | None = None
+    web_firewall: WebFirewall | None = None
+    """The REGIONAL web ACL on the ALB (None unless `edge.waf.enabled` and the ALB faces the
+    internet)."""
+    edge_firewall: WebFirewall | None = None
+    """The CLOUDFRONT-scope web ACL in us-east-1 (None unless `edge.mode` is cloudfront)."""
+    distribution: CloudFrontDistribution | None = None
+    """The CloudFront distribution (None unless `edge.mode` is cloudfront)."""
+    domain_records: DomainRecords | None = None
+    """The app's alias records and health check (None without a Route 53 zone)."""
+    _us_east_1: aws.Provider | None = None
     outputs: PlatformOutputs | None = None
     """The exported outputs (set last)."""
 
@@ -97,6 +110,25 @@ class Platform:
         """The arguments every component's Args takes from the environment: the name prefix
         and the required tags."""
         return {"name_prefix": self.naming.prefix, "tags": dict(self.naming.tags)}
+
+    @property
+    def us_east_1(self) -> pulumi.ResourceOptions:
+        """Options for what AWS keeps in us-east-1 whatever the stack's region (CloudFront's
+        certificate and CLOUDFRONT-scope web ACL, Route 53 health-check metrics): the stack's
+        provider when the stack is in us-east-1, else a second provider `aws-us-east-1` with the
+        same default tags, created on first use."""
+        if self.env.region == "us-east-1":
+            return self.opts
+        if self._us_east_1 is None:
+            self._us_east_1 = aws.Provider("aws-us-east-1", region="us-east-1",
+                                           default_tags={"tags": self.env.all_tags()})
+        return pulumi.ResourceOptions(providers={"aws": self._us_east_1})
+
+    @property
+    def us_east_1_account(self) -> AccountContext:
+        """The account context of us-east-1 (same account, the global services' region)."""
+        return AccountContext(region="us-east-1", account_id=self.account.account_id,
+                              partition=self.account.partition)
 
     @property
     def groups(self) -> SecurityGroups:
@@ -109,6 +141,7 @@ def build_platform(env: EnvironmentConfig) -> Platform:
     platform = _build_foundation(env)
     _build_data(platform)
     _build_compute(platform)
+    _build_edge(platform)  # after compute: it fronts the ALB
     _build_alarms(platform)  # after the tiers: it watches everything they created
     _build_ci(platform)
     platform.outputs = outputs_of(platform)
@@ -504,6 +537,36 @@ def _build_alarms(platform: Platform) -> None:
         dashboard_name=naming.name("overview"),  # the name before 0.2.0
     ), opts=platform.opts)
     platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
+
+
+# ------------------------------------------------------------------------------------------
+# edge: the web firewall, CloudFront and the app's DNS records (after the compute tier)
+# ------------------------------------------------------------------------------------------
+
+
+def _build_edge(platform: Platform) -> None:
+    """What faces the internet in front of the ALB (docs/edge.md): with `edge.mode` cloudfront
+    the distribution and its CLOUDFRONT-scope web ACL, else the REGIONAL web ACL on the ALB;
+    then the alias records of the app's domains (to the distribution or the ALB). Nothing
+    without a load balancer."""
+    if platform.load_balancer is None:
+        return
+    _build_web_firewall(platform)
+    _build_cloudfront(platform)
+    _build_domain_records(platform)
+
+
+def _build_web_firewall(platform: Platform) -> None:
+    """The REGIONAL web ACL associated with the ALB (`edge.waf`)."""
+
+
+def _build_cloudfront(platform: Platform) -> None:
+    """The distribution, its us-east-1 certificate and CLOUDFRONT-scope web ACL
+    (`edge.mode: cloudfront`, `edge.cloudfront`)."""
+
+
+def _build_domain_records(platform: Platform) -> None:
+    """Alias records (and the optional health check) for the app's domains (`edge.dns`)."""
 
 
 # ------------------------------------------------------------------------------------------

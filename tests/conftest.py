@@ -97,6 +97,28 @@ def prod_data_services() -> PlanResult:
                                    use_kafka=True)})
 
 
+def plan_in_region(stack: str, region: str, tmp: Path,
+                   overrides: dict[str, Any] | None = None) -> PlanResult:
+    """Plan the committed `stack` as if it were in `region`: the stack file copied into `tmp`
+    with `aws:region` changed and without its subnet lock (the AZ names differ there, which a
+    lock refuses as moved subnets; a new region is a new stack)."""
+    import shutil
+
+    import yaml
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp / "Pulumi.yaml")
+    data = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    data["config"]["aws:region"] = region
+    (tmp / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(data))
+    here = Path.cwd()
+    os.chdir(tmp)  # the program reads its subnet locks from the working directory's project
+    try:
+        return plan_stack(stack, project_dir=tmp, overrides=overrides,
+                          program=ROOT / "__main__.py")
+    finally:
+        os.chdir(here)
+
+
 def policy_doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     """A JSON policy input (key policy, trust policy, bucket policy) as a dict."""
     value = record.inputs[key]

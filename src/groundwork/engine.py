@@ -997,7 +997,8 @@ def plan_stack(
     `main:`, project config), its `Pulumi.<stack>.yaml` and its program (or `program`).
 
     groundwork's own project (named `groundwork`): the `groundwork:` config is validated first
-    (`overrides`: namespace keys deep-merged over the file) and a bad key raises ConfigError
+    (`overrides`: namespace keys deep-merged over the file; qualified keys such as `aws:region`
+    replace the file's) and a bad key raises ConfigError
     before any resource. Any other project: its config goes to its program as Pulumi config,
     every namespace, unvalidated (`overrides`: keys of the project's namespace, or qualified
     ones); a stack without a stack file plans with no config, as a new stack would."""
@@ -1014,6 +1015,9 @@ def plan_stack(
     sf.config = {**project_config, **sf.config}
     program = program or default_program
     if own:
+        # Qualified keys of other namespaces (`aws:region`) replace the stack file's value.
+        sf.config.update({k: v for k, v in (overrides or {}).items() if ":" in k})
+        overrides = {k: v for k, v in (overrides or {}).items() if ":" not in k}
         if overrides:
             prefix = f"{NAMESPACE}:"
             merged = deep_merge(sf.namespace, overrides)

@@ -17,6 +17,7 @@ One module per section; import from `stacks.config`, which re-exports all of the
     data.py         database and cache (and their window checks)
     queues.py       queues (SQS, used by services' send_to / receive_from)
     compute.py      cluster, load_balancer, services (Fargate sizes, image references)
+    edge.py         edge (entry point, web firewall, DNS records, CloudFront)
     alarms.py       alarms
     ci.py           ci (the GitHub Actions deploy role)
     environment.py  EnvironmentConfig, its cross-section rules and prod floor, the profiles
@@ -59,6 +60,7 @@ from groundwork.stacks.config.data import (
     CacheConfig,
     DatabaseConfig,
 )
+from groundwork.stacks.config.edge import EDGE_MODES, EdgeConfig
 from groundwork.stacks.config.environment import (
     PROFILE_DEFAULTS,
     REQUIRED_TAGS,
@@ -88,6 +90,7 @@ __all__ = [
     "CACHE_ENGINE_VERSIONS",
     "CACHE_VARS",
     "DATABASE_VARS",
+    "EDGE_MODES",
     "ENV_NAME",
     "FARGATE_SIZES",
     "GITHUB_OIDC_PROVIDER_ARN",
@@ -117,6 +120,7 @@ __all__ = [
     "ConfigError",
     "DatabaseConfig",
     "DeploymentConfig",
+    "EdgeConfig",
     "EndpointsConfig",
     "EnvironmentConfig",
     "FlowLogsConfig",

@@ -22,6 +22,7 @@ from groundwork.stacks.config.compute import (
 )
 from groundwork.stacks.config.data import CacheConfig, DatabaseConfig
 from groundwork.stacks.config.documents import DocumentsConfig
+from groundwork.stacks.config.edge import EdgeConfig
 from groundwork.stacks.config.kafka import KafkaConfig
 from groundwork.stacks.config.network import NetworkConfig
 from groundwork.stacks.config.queues import QueueConfig
@@ -39,6 +40,7 @@ TOP_LEVEL_KEYS = (
     "kafka",
     "cluster",
     "load_balancer",
+    "edge",
     "services",
     "alarms",
     "ci",
@@ -81,6 +83,8 @@ class EnvironmentConfig(_Strict):
     """The ECS cluster."""
     load_balancer: LoadBalancerConfig | None = None
     """The shared ALB (required when a web service exists; default none)."""
+    edge: EdgeConfig = Field(default_factory=EdgeConfig)
+    """The internet edge: entry point (ALB or CloudFront), web firewall, DNS records."""
     services: list[ServiceConfig] = Field(default_factory=_default_services)
     """The Fargate services (default none)."""
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
