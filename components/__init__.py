@@ -57,16 +57,28 @@ if TYPE_CHECKING:
     )
     from groundwork.components.base import AccountContext, Naming
     from groundwork.components.cache import RedisCache, RedisCacheArgs, RedisCacheSettings
+    from groundwork.components.cloudfront import (
+        CloudFrontDistribution,
+        CloudFrontDistributionArgs,
+        CloudFrontDistributionSettings,
+    )
     from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
     from groundwork.components.database import (
         PostgresDatabase,
         PostgresDatabaseArgs,
         PostgresDatabaseSettings,
     )
+    from groundwork.components.dns_names import check_dns_name
     from groundwork.components.document_database import (
         DocumentDatabase,
         DocumentDatabaseArgs,
         DocumentDatabaseSettings,
+    )
+    from groundwork.components.domain_records import (
+        DomainHealthCheckSettings,
+        DomainRecords,
+        DomainRecordsArgs,
+        DomainRecordsSettings,
     )
     from groundwork.components.github_deploy_role import (
         GithubDeployRole,
@@ -110,6 +122,7 @@ if TYPE_CHECKING:
         SecurityGroupsSettings,
         ServicePeer,
     )
+    from groundwork.components.security_headers import SecurityHeadersSettings
     from groundwork.components.service import (
         DeploymentSettings,
         FargateService,
@@ -120,6 +133,11 @@ if TYPE_CHECKING:
         RoutingSettings,
         ScalingSettings,
         ServiceWiring,
+    )
+    from groundwork.components.web_firewall import (
+        WebFirewall,
+        WebFirewallArgs,
+        WebFirewallSettings,
     )
 
 _HOME = {
@@ -220,6 +238,18 @@ _HOME = {
     "Budget": "account.budget",
     "BudgetArgs": "account.budget",
     "BudgetSettings": "account.budget",
+    "CloudFrontDistribution": "cloudfront",
+    "CloudFrontDistributionArgs": "cloudfront",
+    "CloudFrontDistributionSettings": "cloudfront",
+    "WebFirewall": "web_firewall",
+    "WebFirewallArgs": "web_firewall",
+    "WebFirewallSettings": "web_firewall",
+    "check_dns_name": "dns_names",
+    "DomainRecords": "domain_records",
+    "DomainRecordsArgs": "domain_records",
+    "DomainRecordsSettings": "domain_records",
+    "DomainHealthCheckSettings": "domain_records",
+    "SecurityHeadersSettings": "security_headers",
 }
 """Public name -> the module (under groundwork.components) that defines it."""
 
@@ -227,9 +257,12 @@ __all__ = [
     "AccountBaseline", "AccountBaselineArgs", "AccountBaselineSettings", "AccountContext",
     "AccountSettings", "AccountSettingsArgs", "AccountSettingsSettings", "AlarmOverride",
     "AlarmTargets", "AuditTrail", "AuditTrailArgs", "AuditTrailSettings", "Budget", "BudgetArgs",
-    "BudgetSettings", "CertificateSettings", "ConfigRecorder", "ConfigRecorderArgs",
+    "BudgetSettings", "CertificateSettings", "CloudFrontDistribution",
+    "CloudFrontDistributionArgs", "CloudFrontDistributionSettings", "ConfigRecorder", "ConfigRecorderArgs",
     "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings",
-    "DocumentDatabase", "DocumentDatabaseArgs", "DocumentDatabaseSettings", "EcsCluster",
+    "DocumentDatabase", "DocumentDatabaseArgs", "DocumentDatabaseSettings",
+    "DomainHealthCheckSettings", "DomainRecords", "DomainRecordsArgs", "DomainRecordsSettings",
+    "EcsCluster",
     "EcsClusterArgs", "EcsClusterSettings", "EncryptionKey", "EncryptionKeyArgs",
     "EncryptionKeySettings", "EndpointsSettings", "EnvironmentAlarms", "EnvironmentAlarmsArgs",
     "EnvironmentAlarmsSettings", "EnvironmentKeys", "EnvironmentKeysArgs",
@@ -244,10 +277,12 @@ __all__ = [
     "PostgresDatabaseSettings", "Queue", "QueueArgs", "QueueMetricSettings", "QueueSettings",
     "RedisCache", "RedisCacheArgs", "RedisCacheSettings", "RoutingSettings", "ScalingSettings",
     "SearchDomain", "SearchDomainArgs", "SearchDomainSettings", "SecurityContactSettings",
-    "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHub",
+    "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHeadersSettings",
+    "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
     "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",
-    "TierSpec", "deployment_alarm_names", "plan_subnets",
+    "TierSpec", "WebFirewall", "WebFirewallArgs", "WebFirewallSettings", "check_dns_name",
+    "deployment_alarm_names", "plan_subnets",
 ]
 """The public names, a literal list so that type checkers (mypy --strict: no implicit re-export)
 see the TYPE_CHECKING imports above as exported; the same names as `_HOME`."""

@@ -26,7 +26,7 @@ from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
 Family = Literal["load_balancer", "service", "database", "cache", "nat", "search", "documents", "queue",
-                 "kafka"]
+                 "kafka", "web_firewall", "dns"]
 Unit = Literal["percent", "count", "seconds", "bytes", "sessions"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
@@ -293,6 +293,26 @@ _KINDS = (
               "Check whether MSK is patching (brokers restart one by one) and the brokers' disk, "
               "CPU and network; persistent lag after maintenance needs capacity.",
               evaluation_periods=10, datapoints_to_alarm=10),
+    # --- WAF web ACLs (scope: the web firewall) --------------------------------------------
+    AlarmKind("waf-blocked-spike", "web_firewall", "warning", "count",
+              "The web ACL blocks more requests than one client at the rate limit would send in "
+              "5 minutes (an attack, a scanner, or a rule blocking real users).",
+              "Run the top-blocking-rules Logs Insights query on the aws-waf-logs- group; if one "
+              "rule blocks real users, override it to count (docs/edge.md, false positives).",
+              evaluation_periods=3, datapoints_to_alarm=2),
+    AlarmKind("waf-rate-limited", "web_firewall", "warning", "count",
+              "The rate-based rule is blocking at least one client (it sent more than rate_limit "
+              "requests in a rate window).",
+              "Find the limited clients in the WAF logs (terminatingRuleId rate-limit); raise "
+              "rate_limit or allow-list them if they are legitimate (a monitor, a partner).",
+              evaluation_periods=1, datapoints_to_alarm=1),
+    # --- Route 53 health checks (scope: the domain records; the metric is in us-east-1) -------
+    AlarmKind("route53-health-check", "dns", "critical", "count",
+              "Route 53's checkers on the internet can't get a healthy answer from the app's "
+              "public health path: users can't reach the app.",
+              "Open the health check's status per checker region in the Route 53 console, then "
+              "the ALB (or CloudFront) and the web services' target health and 5xx alarms.",
+              evaluation_periods=2, datapoints_to_alarm=2),
     # --- NAT gateways (scope: each gateway) ------------------------------------------------
     AlarmKind("nat-port-allocation", "nat", "warning", "count",
               "The NAT gateway could not allocate a source port: outbound connections failed.",

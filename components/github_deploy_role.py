@@ -264,6 +264,58 @@ LOG_RESOURCE_POLICIES = ("logs:PutResourcePolicy", "logs:DeleteResourcePolicy",
                          "logs:DescribeResourcePolicies")
 """The log groups' resource policies OpenSearch needs and MSK's broker-log delivery writes. A log
 resource policy only admits AWS service principals' `CreateLogStream`/`PutLogEvents`."""
+WAF_ACTIONS = (
+    "wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:DeleteWebACL", "wafv2:GetWebACL",
+    "wafv2:CreateIPSet", "wafv2:UpdateIPSet", "wafv2:DeleteIPSet", "wafv2:GetIPSet",
+    "wafv2:PutLoggingConfiguration", "wafv2:GetLoggingConfiguration",
+    "wafv2:DeleteLoggingConfiguration", "wafv2:TagResource", "wafv2:UntagResource",
+    "wafv2:ListTagsForResource")
+"""The stack's web ACLs, IP sets and their logging configuration, by name (`<prefix>-*`); a
+create or update that references AWS managed rule groups is also checked on them
+(`managedruleset`)."""
+WAF_ASSOCIATION = ("wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
+                   "wafv2:GetWebACLForResource")
+"""Associating a REGIONAL web ACL with the stack's load balancer (checked on both)."""
+WAF_LIST = ("wafv2:ListWebACLs", "wafv2:ListIPSets", "wafv2:ListLoggingConfigurations",
+            "wafv2:CheckCapacity", "wafv2:DescribeManagedRuleGroup",
+            "wafv2:ListAvailableManagedRuleGroups")
+CLOUDFRONT_ACTIONS = (
+    "cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags",
+    "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:GetDistribution",
+    "cloudfront:GetDistributionConfig", "cloudfront:CreateVpcOrigin", "cloudfront:UpdateVpcOrigin",
+    "cloudfront:DeleteVpcOrigin", "cloudfront:GetVpcOrigin",
+    "cloudfront:CreateResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy",
+    "cloudfront:DeleteResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicy",
+    "cloudfront:CreateOriginRequestPolicy", "cloudfront:UpdateOriginRequestPolicy",
+    "cloudfront:DeleteOriginRequestPolicy", "cloudfront:GetOriginRequestPolicy",
+    "cloudfront:GetCachePolicy", "cloudfront:TagResource", "cloudfront:UntagResource",
+    "cloudfront:ListTagsForResource", "cloudfront:AllowVendedLogDeliveryForResource")
+"""The distribution, its VPC origin, response-headers and origin-request policies (their ARNs
+carry ids CloudFront assigns: scoped to the account), the managed cache policies it names, and
+the authorisation of its access-log delivery (`AllowVendedLogDeliveryForResource`)."""
+CLOUDFRONT_LIST = ("cloudfront:ListDistributions", "cloudfront:ListVpcOrigins",
+                   "cloudfront:ListResponseHeadersPolicies", "cloudfront:ListOriginRequestPolicies",
+                   "cloudfront:ListCachePolicies")
+LOG_DELIVERY_V2 = (
+    "logs:PutDeliverySource", "logs:GetDeliverySource", "logs:DeleteDeliverySource",
+    "logs:PutDeliveryDestination", "logs:GetDeliveryDestination", "logs:DeleteDeliveryDestination",
+    "logs:GetDeliveryDestinationPolicy", "logs:CreateDelivery", "logs:GetDelivery",
+    "logs:DeleteDelivery", "logs:UpdateDeliveryConfiguration", "logs:TagResource",
+    "logs:UntagResource", "logs:ListTagsForResource")
+"""CloudFront's standard logging v2 (CloudWatch Logs "vended logs V2": delivery source,
+destination, delivery), on the stack's `<prefix>-*` sources and destinations."""
+LOG_DELIVERY_V2_LIST = ("logs:DescribeDeliverySources", "logs:DescribeDeliveryDestinations",
+                        "logs:DescribeDeliveries", "logs:DescribeConfigurationTemplates")
+HEALTH_CHECK_ACTIONS = ("route53:GetHealthCheck", "route53:UpdateHealthCheck",
+                        "route53:DeleteHealthCheck", "route53:ChangeTagsForResource",
+                        "route53:ListTagsForResource")
+"""The stack's Route 53 health checks (their ids are Route 53's: scoped to `healthcheck/*`)."""
+CLOUDFRONT_SERVICE_LINKED = "vpcorigin.cloudfront.amazonaws.com"
+"""CloudFront's VPC-origin role (AWSServiceRoleForCloudFrontVPCOrigin: the origin's network
+interfaces and security group), created by the account's first VPC origin."""
+GLOBAL_REGION = "us-east-1"
+"""Where CloudFront's certificate, a CLOUDFRONT-scope web ACL and its logs, CloudFront's log
+delivery and the Route 53 health-check alarms are, whatever the stack's region."""
 SEARCH_SERVICE_LINKED = "opensearchservice.amazonaws.com"
 KAFKA_SERVICE_LINKED = ("kafka.amazonaws.com", "delivery.logs.amazonaws.com")
 """MSK's role (AWSServiceRoleForKafka: the brokers' network interfaces) and the log-delivery
@@ -382,11 +434,29 @@ class StackServices:
     search_service_linked_role: bool = False
     documents: bool = False
     kafka: bool = False
+    web_firewall: bool = False
+    """The stack builds a web ACL: REGIONAL on the load balancer, or CLOUDFRONT-scope in
+    us-east-1 with `cloudfront`."""
+    cloudfront: bool = False
+    dns_records: bool = False
+    """The app's Route 53 records and health checks (their alarms are in us-east-1)."""
 
     @property
     def stores(self) -> bool:
         """Any of the data stores whose permissions live in the `stores` policy."""
         return self.search or self.documents or self.kafka
+
+    @property
+    def edge(self) -> bool:
+        """Any of the edge services whose permissions live in the `edge` policy."""
+        return self.web_firewall or self.cloudfront or self.dns_records
+
+    def regions(self, region: str) -> list[str]:
+        """The regions the stack deploys to: its own, and us-east-1 when the edge puts
+        resources there (CloudFront, health-check alarms) and the stack is elsewhere."""
+        if (self.cloudfront or self.dns_records) and region != GLOBAL_REGION:
+            return [region, GLOBAL_REGION]
+        return [region]
 
 
 def search_domain_pattern(stack_prefix: str) -> str:
@@ -406,6 +476,8 @@ def policy_groups(settings: GithubPreviewRoleSettings,
     groups = ["network", "data", "secrets", "compute", "observability", "iam"]
     if services is not None and services.stores:
         groups.append("stores")
+    if services is not None and services.edge:
+        groups.append("edge")
     if settings.state_bucket or settings.secrets_key_alias:
         groups.append("state")
     return groups
@@ -416,16 +488,25 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
                     account_id: str, region: str, partition: str = "aws", zone_id: str | None = None,
                     waf_acl_arn: str | None = None, project: str = "groundwork",
                     preview_role: str | None = None,
-                    services: StackServices | None = None) -> dict[str, dict[str, Any]]:
+                    services: StackServices | None = None,
+                    dns_zone_id: str | None = None) -> dict[str, dict[str, Any]]:
     """The permission policies of the deploy role, by group (pure). `stack_prefix` is the start
     of every physical name (`groundwork-prod`), `environment` the stack's `Environment` tag and
     Pulumi stack name, `project` the Pulumi project (its state paths),
     `preview_role` the name of the preview role (denied like the deploy role itself),
-    `services` the optional services the stack has (default none)."""
+    `services` the optional services the stack has (default none), `dns_zone_id` the zone of
+    the app's records when it isn't `zone_id`'s."""
     p, r, a, s = partition, region, account_id, stack_prefix
     svc = services or StackServices()
     env = environment
     in_region = {"StringEquals": {"aws:RequestedRegion": region}}
+    # what the stack also keeps in us-east-1 (keys, topics, alarms, logs, certificates)
+    regions = svc.regions(region)
+    in_regions = {"StringEquals": {"aws:RequestedRegion": regions if len(regions) > 1 else r}}
+
+    def each(template: str) -> list[str]:
+        return [template.format(region=where) for where in regions]
+
     stmt = _stmt
 
     def doc(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -451,7 +532,9 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
     rds = f"arn:{p}:rds:{r}:{a}"
     cache = f"arn:{p}:elasticache:{r}:{a}"
     secret = f"arn:{p}:secretsmanager:{r}:{a}:secret"
-    key = f"arn:{p}:kms:{r}:{a}:key/*"
+    key: str | list[str] = f"arn:{p}:kms:{r}:{a}:key/*"
+    if len(regions) > 1:
+        key = each(f"arn:{p}:kms:{{region}}:{a}:key/*")
     own_key = {"StringEquals": {"aws:ResourceTag/Environment": env}}
     policies["data"] = doc(
         stmt("RdsRead", ["rds:Describe*", "rds:ListTagsForResource"], "*", in_region),
@@ -472,24 +555,27 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         stmt("SecretsRead", ["secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword"], "*",
              in_region),
         stmt("KmsCreate", ["kms:CreateKey", "kms:ListKeys", "kms:ListAliases"], "*",
-             {**in_region, "StringEqualsIfExists": {"aws:RequestTag/Environment": env}}),
+             {**in_regions, "StringEqualsIfExists": {"aws:RequestTag/Environment": env}}),
         stmt("KmsOwnKeys", list(KMS_MANAGE), key, own_key),
         # using the stack's keys: only through the services that encrypt the stack's data with
         # them (the account and region pinned: never every key, KMS.1)
         stmt("KmsUseOwnKeys", list(KMS_USE), key, {
             "StringEquals": {"aws:ResourceTag/Environment": env,
                              "kms:ViaService": [f"{via}.{r}.amazonaws.com"
-                                                for via in _kms_via(svc)]}}),
+                                                for via in _kms_via(svc)] + [
+                                 f"{via}.{where}.amazonaws.com" for where in regions[1:]
+                                 for via in ("logs", "sns")]}}),
         stmt("KmsGrantsForServices", ["kms:CreateGrant"], key, {
             **own_key, "Bool": {"kms:GrantIsForAWSResource": "true"}}),
         stmt("KmsOwnAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-             f"arn:{p}:kms:{r}:{a}:alias/{s}-*"),
+             each(f"arn:{p}:kms:{{region}}:{a}:alias/{s}-*") if len(regions) > 1
+             else f"arn:{p}:kms:{r}:{a}:alias/{s}-*"),
     )
     if svc.stores:
         policies["stores"] = doc(*_store_statements(svc, p=p, r=r, a=a, s=s, env=env))
     ecs = f"arn:{p}:ecs:{r}:{a}"
     elb = f"arn:{p}:elasticloadbalancing:{r}:{a}"
-    zone = f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"
+    zone = _zones(p, zone_id, dns_zone_id)
     compute = [
         stmt("EcsOwn", list(ECS_ACTIONS), [f"{ecs}:cluster/{s}-*", f"{ecs}:service/{s}-*/*",
                                            f"{ecs}:task-definition/{s}-*:*", f"{ecs}:task/{s}-*/*"]),
@@ -509,7 +595,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         stmt("AutoscalingOwn", list(AUTOSCALING_ACTIONS), "*", in_region),
         stmt("Certificates", ["acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate",
                               "acm:ListCertificates", "acm:AddTagsToCertificate",
-                              "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate"], "*", in_region),
+                              "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate"], "*",
+             in_regions),
         stmt("DnsValidation", ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets",
                                "route53:GetHostedZone", "route53:ListTagsForResource"], zone),
         stmt("DnsRead", ["route53:GetChange", "route53:ListHostedZones"], "*"),
@@ -521,32 +608,40 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         compute.append(stmt("WafOnLoadBalancer", ["elasticloadbalancing:SetWebAcl"],
                             f"{elb}:loadbalancer/app/{s}-*/*"))
     policies["compute"] = doc(*compute)
+    if svc.edge:
+        policies["edge"] = doc(*_edge_statements(svc, p=p, r=r, a=a, s=s, elb=elb))
     logs = f"arn:{p}:logs:{r}:{a}:log-group"
     cw = f"arn:{p}:cloudwatch:{r}:{a}"
     bucket = f"arn:{p}:s3:::{s}-*"
+    east_logs = [f"arn:{p}:logs:{where}:{a}:log-group:*{s}-*" for where in regions[1:]]
     policies["observability"] = doc(
-        # the network's flow-log group lives under /groundwork/<prefix>/, whatever the project
+        # the network's flow-log group lives under /groundwork/<prefix>/, whatever the project;
+        # the WAF's is aws-waf-logs-<prefix>-... (in us-east-1 for a CLOUDFRONT-scope ACL)
         stmt("LogsOwn", list(LOGS_ACTIONS), [f"{logs}:*{s}-*", f"{logs}:/groundwork/{s}/*", *(
             [f"{logs}:/aws/OpenSearchService/domains/{search_domain_pattern(s)}/*"]
-            if svc.search else [])]),
-        stmt("LogsRead", ["logs:DescribeLogGroups", "logs:ListTagsForResource"], "*", in_region),
+            if svc.search else []), *east_logs]),
+        stmt("LogsRead", ["logs:DescribeLogGroups", "logs:ListTagsForResource"], "*", in_regions),
         # vended log deliveries have no resource-level permissions
         stmt("LogDelivery", ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-                             "logs:DeleteLogDelivery", "logs:ListLogDeliveries"], "*", in_region),
-        # OpenSearch's log groups need a resource policy, MSK's broker-log delivery writes one;
-        # a log resource policy admits only AWS services' CreateLogStream/PutLogEvents
-        *([stmt("LogResourcePolicies", list(LOG_RESOURCE_POLICIES), "*", in_region)]
-          if svc.search or svc.kafka else []),
+                             "logs:DeleteLogDelivery", "logs:ListLogDeliveries"], "*", in_regions),
+        # OpenSearch's log groups need a resource policy, MSK's broker-log delivery and WAF
+        # logging write one; a log resource policy admits only AWS services'
+        # CreateLogStream/PutLogEvents
+        *([stmt("LogResourcePolicies", list(LOG_RESOURCE_POLICIES), "*", in_regions)]
+          if svc.search or svc.kafka or svc.web_firewall else []),
         stmt("AlarmsOwn", ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm",
                            "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
                            "cloudwatch:ListTagsForResource", "cloudwatch:EnableAlarmActions",
-                           "cloudwatch:DisableAlarmActions"], f"{cw}:alarm:{s}-*"),
+                           "cloudwatch:DisableAlarmActions"],
+             each(f"arn:{p}:cloudwatch:{{region}}:{a}:alarm:{s}-*") if len(regions) > 1
+             else f"{cw}:alarm:{s}-*"),
         stmt("Dashboards", ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard",
                             "cloudwatch:DeleteDashboards"], f"arn:{p}:cloudwatch::{a}:dashboard/{s}-*"),
         stmt("CloudWatchRead", ["cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards",
-                                "cloudwatch:ListTagsForResource"], "*", in_region),
-        stmt("TopicsOwn", list(SNS_ACTIONS), f"arn:{p}:sns:{r}:{a}:{s}-*"),
-        stmt("TopicsRead", ["sns:ListTopics", "sns:ListSubscriptions"], "*", in_region),
+                                "cloudwatch:ListTagsForResource"], "*", in_regions),
+        stmt("TopicsOwn", list(SNS_ACTIONS), each(f"arn:{p}:sns:{{region}}:{a}:{s}-*")
+             if len(regions) > 1 else f"arn:{p}:sns:{r}:{a}:{s}-*"),
+        stmt("TopicsRead", ["sns:ListTopics", "sns:ListSubscriptions"], "*", in_regions),
         # bucket-level actions only: `<prefix>-*` also matches the bucket's objects
         stmt("LogBucket", ["s3:GetBucket*", *S3_BUCKET_ACTIONS], bucket),
         stmt("LogBucketEmpty", ["s3:DeleteObject", "s3:DeleteObjectVersion"], f"{bucket}/*"),
@@ -573,7 +668,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
         stmt("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], "*",
              {"StringEquals": {"iam:AWSServiceName": [
                  *SERVICE_LINKED, *([SEARCH_SERVICE_LINKED] if svc.search_service_linked_role else []),
-                 *(KAFKA_SERVICE_LINKED if svc.kafka else ())]}}),
+                 *(KAFKA_SERVICE_LINKED if svc.kafka else ()),
+                 *([CLOUDFRONT_SERVICE_LINKED] if svc.cloudfront else [])]}}),
         # MSK sets up its own service-linked role when it creates it (the managed policy's rule)
         *([stmt("KafkaServiceLinkedRole", ["iam:AttachRolePolicy", "iam:PutRolePolicy"],
                 f"{iam}:role/aws-service-role/kafka.amazonaws.com/AWSServiceRoleForKafka*")]
@@ -616,6 +712,16 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
     return policies
 
 
+def _zones(partition: str, zone_id: str | None, dns_zone_id: str | None) -> str | list[str]:
+    """The hosted zones the stack writes records in: the certificate's and the app records'
+    (one ARN when they are the same zone; every zone when neither is known)."""
+    zones = list(dict.fromkeys(z for z in (zone_id, dns_zone_id) if z))
+    if not zones:
+        return f"arn:{partition}:route53:::hostedzone/*"
+    arns = [f"arn:{partition}:route53:::hostedzone/{z}" for z in zones]
+    return arns[0] if len(arns) == 1 else arns
+
+
 def _service_wide(action: str) -> bool:
     """`svc:*`, `*`, `svc:**`: every action of a service (what IAM.21 refuses)."""
     _, _, verb = action.rpartition(":")
@@ -627,6 +733,54 @@ def _kms_via(services: StackServices) -> list[str]:
     through `rds`)."""
     return [*KMS_VIA, *(["sqs"] if services.queues else []), *(["es"] if services.search else []),
             *(["kafka"] if services.kafka else [])]
+
+
+def _edge_statements(services: StackServices, *, p: str, r: str, a: str, s: str,
+                     elb: str) -> list[dict[str, Any]]:
+    """The `edge` policy: the web ACL (REGIONAL on the ALB in the stack's region, or
+    CLOUDFRONT-scope in us-east-1), the CloudFront distribution and its log delivery (in
+    us-east-1), the Route 53 health checks; each only when the stack has it. Their keys,
+    topics, alarms, log groups and certificates in us-east-1 are the other policies' (their
+    statements name every region of `StackServices.regions`)."""
+    out: list[dict[str, Any]] = []
+    load_balancer = f"{elb}:loadbalancer/app/{s}-*/*"
+    if services.web_firewall:
+        scope, where = ("global", GLOBAL_REGION) if services.cloudfront else ("regional", r)
+        waf = f"arn:{p}:wafv2:{where}:{a}:{scope}"
+        out += [
+            # AWS's managed rule groups are checked on create/update of an ACL naming them
+            _stmt("WebAclsOwn", list(WAF_ACTIONS), [f"{waf}/webacl/{s}-*/*", f"{waf}/ipset/{s}-*/*",
+                                                    f"{waf}/managedruleset/*/*"]),
+            _stmt("WebAclsRead", list(WAF_LIST), "*",
+                  {"StringEquals": {"aws:RequestedRegion": where}}),
+        ]
+        if not services.cloudfront:
+            out += [
+                _stmt("WebAclOnLoadBalancer", list(WAF_ASSOCIATION),
+                      [f"{waf}/webacl/{s}-*/*", load_balancer]),
+                _stmt("LoadBalancerWebAcl", ["elasticloadbalancing:SetWebAcl"], load_balancer),
+            ]
+    if services.cloudfront:
+        cf = f"arn:{p}:cloudfront::{a}"
+        east = {"StringEquals": {"aws:RequestedRegion": GLOBAL_REGION}}
+        delivery = f"arn:{p}:logs:{GLOBAL_REGION}:{a}"
+        out += [
+            _stmt("CloudFrontOwn", list(CLOUDFRONT_ACTIONS), [
+                f"{cf}:distribution/*", f"{cf}:vpcorigin/*", f"{cf}:response-headers-policy/*",
+                f"{cf}:origin-request-policy/*", f"{cf}:cache-policy/*"]),
+            _stmt("CloudFrontList", list(CLOUDFRONT_LIST), "*", east),
+            _stmt("CloudFrontLogDelivery", list(LOG_DELIVERY_V2), [
+                f"{delivery}:delivery-source:{s}-*", f"{delivery}:delivery-destination:{s}-*",
+                f"{delivery}:delivery:*"]),
+            _stmt("CloudFrontLogDeliveryRead", list(LOG_DELIVERY_V2_LIST), "*", east),
+        ]
+    if services.dns_records:
+        # the records are the zone's (DnsValidation); CreateHealthCheck has no resource
+        out += [
+            _stmt("HealthChecksCreate", ["route53:CreateHealthCheck"], "*"),
+            _stmt("HealthChecksOwn", list(HEALTH_CHECK_ACTIONS), f"arn:{p}:route53:::healthcheck/*"),
+        ]
+    return out
 
 
 def _store_statements(services: StackServices, *, p: str, r: str, a: str, s: str,
@@ -665,7 +819,8 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
                    account_id: str,
                    region: str, partition: str = "aws", zone_id: str | None = None,
                    waf_acl_arn: str | None = None, project: str = "groundwork",
-                   services: StackServices | None = None) -> dict[str, Any]:
+                   services: StackServices | None = None,
+                   dns_zone_id: str | None = None) -> dict[str, Any]:
     """The preview role's one inline policy (pure): what `pulumi preview` of this stack reads
     (`services`: the optional services it has, default none).
 
@@ -724,8 +879,9 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
                                 "s3:GetAccelerateConfiguration"], f"arn:{p}:s3:::{s}-*"),
         _stmt("DnsRead", ["route53:GetHostedZone", "route53:ListResourceRecordSets",
                           "route53:ListTagsForResource"],
-              f"arn:{p}:route53:::hostedzone/{zone_id}" if zone_id else f"arn:{p}:route53:::hostedzone/*"),
+              _zones(p, zone_id, dns_zone_id)),
         _stmt("DnsList", ["route53:GetChange", "route53:ListHostedZones"], "*"),
+        *_edge_reads(svc, p=p, r=r, a=a, s=s),
     ]
     if settings.state_bucket:
         bucket = f"arn:{p}:s3:::{settings.state_bucket}"
@@ -751,6 +907,48 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
             if action != PREVIEW_DECRYPT and not verb.startswith(READ_VERBS):
                 raise ValueError(f"the preview role must stay read-only, not {action}")
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+WAF_READS = ("wafv2:GetWebACL", "wafv2:GetIPSet", "wafv2:GetLoggingConfiguration",
+             "wafv2:GetWebACLForResource", "wafv2:ListTagsForResource", "wafv2:ListWebACLs",
+             "wafv2:ListIPSets")
+CLOUDFRONT_READS = ("cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
+                    "cloudfront:GetVpcOrigin", "cloudfront:GetResponseHeadersPolicy",
+                    "cloudfront:GetOriginRequestPolicy", "cloudfront:GetCachePolicy",
+                    "cloudfront:ListTagsForResource", *CLOUDFRONT_LIST)
+LOG_DELIVERY_READS = ("logs:GetDeliverySource", "logs:GetDeliveryDestination", "logs:GetDelivery",
+                      "logs:ListTagsForResource", *LOG_DELIVERY_V2_LIST)
+EAST_READS = ("acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate",
+              "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:ListTagsForResource",
+              "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+              "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTopics",
+              "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "kms:DescribeKey",
+              "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases",
+              "kms:ListResourceTags")
+"""What the preview reads of the stack's us-east-1 side when the stack is elsewhere (its
+certificate, log groups, alarms, topics and keys there)."""
+
+
+def _edge_reads(services: StackServices, *, p: str, r: str, a: str, s: str) -> list[dict[str, Any]]:
+    """The preview role's reads of the edge the stack has (none without it): the web ACL, the
+    distribution and its log delivery, the health checks, and the stack's us-east-1 side."""
+    regions = services.regions(r)
+    out: list[dict[str, Any]] = []
+    if services.web_firewall:
+        where = GLOBAL_REGION if services.cloudfront else r
+        out.append(_stmt("WebAclsRead", list(WAF_READS), "*",
+                         {"StringEquals": {"aws:RequestedRegion": where}}))
+    if services.cloudfront:
+        out.append(_stmt("CloudFrontRead", [*CLOUDFRONT_READS, *LOG_DELIVERY_READS], "*",
+                         {"StringEquals": {"aws:RequestedRegion": GLOBAL_REGION}}))
+    if services.dns_records:
+        out.append(_stmt("HealthChecksRead", ["route53:GetHealthCheck",
+                                              "route53:ListTagsForResource"],
+                         f"arn:{p}:route53:::healthcheck/*"))
+    if len(regions) > 1:
+        out.append(_stmt("UsEast1Read", list(EAST_READS), "*",
+                         {"StringEquals": {"aws:RequestedRegion": regions[1:]}}))
+    return out
 
 
 def policy_size(document: dict[str, Any]) -> int:
@@ -846,6 +1044,9 @@ class _RoleArgs(ComponentArgs):
     zone_id: str | None = None
     """Route 53 zone the load balancer's certificate is validated in (default none: any zone,
     only needed when the stack validates its own certificate)."""
+    dns_zone_id: str | None = None
+    """Route 53 zone of the app's records when it isn't `zone_id` (default none: `zone_id`'s,
+    or no other zone)."""
     waf_acl_arn: str | None = None
     """WAF web ACL the stack associates with its load balancer (default none: no WAF
     permissions)."""
@@ -868,12 +1069,29 @@ class _RoleArgs(ComponentArgs):
     """The stack has an MSK cluster (`Kafka`; default false: no `kafka:` permissions). Manages
     the `<prefix>-*` cluster and configuration, broker-log delivery and MSK's service-linked
     role."""
+    web_firewall: bool = False
+    """The stack builds its web ACL (`WebFirewall`; default false: no `wafv2:` permissions
+    beyond `waf_acl_arn`'s). Manages the `<prefix>-*` ACL and IP sets, their logging to an
+    `aws-waf-logs-` group and its resource policy; REGIONAL and associated with the load
+    balancer, or CLOUDFRONT-scope in us-east-1 with `cloudfront`."""
+    cloudfront: bool = False
+    """The stack has a CloudFront distribution (`CloudFrontDistribution`; default false: no
+    `cloudfront:` permissions). Manages the account's distributions, VPC origins and
+    response-headers/origin-request policies (their ARNs carry ids), the `<prefix>-*` log
+    delivery in us-east-1, the us-east-1 certificate, keys, topics and alarms, and CloudFront's
+    VPC-origin service-linked role."""
+    dns_records: bool = False
+    """The stack creates the app's Route 53 records and health checks (`DomainRecords`; default
+    false: no health-check permissions). Records in `zone_id`; the health checks' alarms in
+    us-east-1."""
 
     def services(self) -> StackServices:
         """The optional services these Args name, as the policies take them."""
         return StackServices(queues=self.queues, search=self.search,
                              search_service_linked_role=self.search_service_linked_role,
-                             documents=self.documents, kafka=self.kafka)
+                             documents=self.documents, kafka=self.kafka,
+                             web_firewall=self.web_firewall, cloudfront=self.cloudfront,
+                             dns_records=self.dns_records)
 
 
 class GithubPreviewRoleArgs(_RoleArgs, GithubPreviewRoleSettings):
@@ -950,7 +1168,7 @@ class GithubPreviewRole(pulumi.ComponentResource):
                     args, stack_prefix=stack_prefix, environment=environment, account_id=acct,
                     region=account.region, partition=account.partition, zone_id=args.zone_id,
                     waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project(),
-                    services=args.services()))),
+                    services=args.services(), dns_zone_id=args.dns_zone_id))),
             opts=child_opts(self),
         )
         self.role_name: str = role_name
@@ -1016,7 +1234,8 @@ class GithubDeployRole(pulumi.ComponentResource):
                                          role_name=role_name, account_id=acct, region=account.region,
                                          partition=account.partition, zone_id=args.zone_id,
                                          waf_acl_arn=args.waf_acl_arn, project=pulumi.get_project(),
-                                         preview_role=preview_name, services=args.services()))
+                                         preview_role=preview_name, services=args.services(),
+                                         dns_zone_id=args.dns_zone_id))
         self.policies: dict[str, aws.iam.Policy] = {}
         for group in policy_groups(args, args.services()):
             physical = policy_name(role_name, group)
@@ -1042,10 +1261,13 @@ class GithubDeployRole(pulumi.ComponentResource):
                 GithubPreviewRoleArgs(
                     **args.settings(GithubPreviewRoleSettings),
                     name_prefix=args.name_prefix, tags=args.tags, role_name=preview_name,
-                    zone_id=args.zone_id, waf_acl_arn=args.waf_acl_arn, account=account,
+                    zone_id=args.zone_id, dns_zone_id=args.dns_zone_id,
+                    waf_acl_arn=args.waf_acl_arn, account=account,
                     provider_arn=provider_arn, queues=args.queues, search=args.search,
                     search_service_linked_role=args.search_service_linked_role,
-                    documents=args.documents, kafka=args.kafka),
+                    documents=args.documents, kafka=args.kafka,
+                    web_firewall=args.web_firewall, cloudfront=args.cloudfront,
+                    dns_records=args.dns_records),
                 opts=child_opts(self))
         self.role_name: str = role_name
         self.role_arn: pulumi.Output[str] = self.role.arn

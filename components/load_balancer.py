@@ -20,6 +20,12 @@ What the controls ask, and where it is built:
   with "Access Denied for bucket" if it isn't there yet.
 - ELB.6: deletion protection (default on). ELB.13: subnets in >= 2 AZs (fewer are refused).
 - Optional WAFv2 web ACL association.
+- Security response headers on the HTTPS listener (components/security_headers.py: HSTS,
+  X-Content-Type-Options, X-Frame-Options, CSP, no Server header), each explicitly set, also
+  when switched off (the listener attributes are Computed; see that module).
+- Every domain is a checked DNS name (components/dns_names.py); a requested certificate may
+  name `alternative_names` (SANs), validated by one DNS record per distinct validation name (a
+  wildcard and its apex share ACM's record).
 
 Names: the ALB is `<prefix>-<name>` and every target group `<service prefix>-<port>`, both
 <= 32 characters (`Naming.name(..., max_length=32)` cuts long names with a hash, so two long
@@ -28,6 +34,7 @@ names never collide); the access-log bucket `<prefix>-<name>-logs-<account>-<reg
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +59,11 @@ from groundwork.components.buckets import (
     bucket_policy,
     global_bucket_name,
     secure_bucket,
+)
+from groundwork.components.dns_names import DnsName, distinct, record_key, validation_key
+from groundwork.components.security_headers import (
+    SecurityHeadersSettings,
+    listener_header_attributes,
 )
 
 ALB_NAME_MAX = 32
@@ -102,6 +114,15 @@ def _validation_field(value: str | None) -> str:
     return value
 
 
+def _option_for(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
+                key: str) -> aws.acm.outputs.CertificateDomainValidationOption:
+    """ACM's validation option for `key` (a validation name: the domain, or a wildcard's apex)."""
+    for option in options:
+        if option.domain_name in (key, f"*.{key}"):
+            return option
+    raise ValueError(f"ACM returned no DNS validation option for {key!r}")
+
+
 def log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str]:
     """Who writes ALB access logs in `region`: the regional ELB account, or the log-delivery
     service principal in regions opened since August 2022."""
@@ -140,8 +161,14 @@ class CertificateSettings(ArgsModel):
     arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$")] | None = None
     """ARN of an issued ACM certificate in the stack's region (default none: give `domain`
     and `zone_id` instead)."""
-    domain: str | None = None
-    """Domain to request a certificate for, with `zone_id` (default none: give `arn`)."""
+    domain: DnsName | None = None
+    """Domain to request a certificate for, with `zone_id` (default none: give `arn`). A DNS
+    name (RFC 1123 labels, <= 253 characters, `*` only as the whole leftmost label)."""
+    alternative_names: list[DnsName] = Field(default_factory=list)
+    """More names the requested certificate covers (subject alternative names, e.g.
+    `*.app.example.com`, `www.example.com`), all validated in `zone_id` (default none: `domain`
+    only). ACM's default quota is 10 names per certificate (adjustable). Changing them replaces
+    the certificate (the listener takes the new one before the old goes)."""
     zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{4,31}$")] | None = None
     """Route 53 hosted zone that validates `domain` (default none: give `arn`)."""
     key_algorithm: Literal["RSA_2048", "EC_prime256v1", "EC_secp384r1"] = "RSA_2048"
@@ -160,7 +187,27 @@ class CertificateSettings(ArgsModel):
         if self.arn and "key_algorithm" in self.model_fields_set:
             raise ValueError("key_algorithm is for a certificate requested for domain; the "
                              "certificate of arn keeps its own key")
+        if self.arn and self.alternative_names:
+            raise ValueError("alternative_names are for a certificate requested for domain; the "
+                             "certificate of arn has the names it was issued with")
+        names = [self.domain, *self.alternative_names]
+        twice = sorted({n for n in names if names.count(n) > 1 and n is not None})
+        if twice:
+            raise ValueError(f"alternative_names repeat {', '.join(twice)} (domain included)")
+        if len(names) > MAX_CERTIFICATE_NAMES:
+            raise ValueError(f"the certificate would name {len(names)} domains; ACM issues at "
+                             f"most {MAX_CERTIFICATE_NAMES} per certificate")
         return self
+
+    @property
+    def names(self) -> list[str]:
+        """Every name the requested certificate covers: `domain`, then `alternative_names`
+        (empty for `arn`: its names aren't known to the program)."""
+        return [self.domain, *self.alternative_names] if self.domain else []
+
+
+MAX_CERTIFICATE_NAMES = 100
+"""ACM's hard maximum of domain names on one certificate (the default quota is 10)."""
 
 
 class LoadBalancerSettings(ArgsModel):
@@ -199,6 +246,15 @@ class LoadBalancerSettings(ArgsModel):
     (default true: FSBP S3.9; who read or deleted the evidence is evidence too)."""
     waf_acl_arn: str | None = None
     """WAFv2 web ACL to associate (default none: no WAF, it is billed per rule and request)."""
+    security_headers: SecurityHeadersSettings = Field(default_factory=SecurityHeadersSettings)
+    """Security headers the HTTPS listener adds to every response (default: HSTS 2 years with
+    subdomains, nosniff, X-Frame-Options DENY, a same-origin CSP, no Server header); one set
+    for every service behind the listener. With http_only, the serving port-80 listener gets
+    all but HSTS (browsers ignore HSTS over HTTP)."""
+    internal: bool = False
+    """An internal ALB in private subnets, reached only from inside the VPC, e.g. by a
+    CloudFront VPC origin (default false: internet-facing in the public subnets). Changing it
+    replaces the ALB (new DNS name; records follow it)."""
 
     @model_validator(mode="after")
     def _tls(self) -> LoadBalancerSettings:
@@ -220,7 +276,8 @@ class LoadBalancerArgs(ComponentArgs, LoadBalancerSettings):
     vpc_id: Input[str] | None = None
     """VPC of the target groups (required, e.g. `Network.outputs.vpc_id`)."""
     subnet_ids: Input[Sequence[Input[str]]] | None = None
-    """Public subnets in >= 2 AZs (required: FSBP ELB.13, and AWS refuses fewer)."""
+    """Subnets in >= 2 AZs (required: FSBP ELB.13, and AWS refuses fewer): public ones, or
+    private ones with `internal`."""
     security_group_ids: Input[Sequence[Input[str]]] | None = None
     """Security groups of the ALB (required, e.g. `[SecurityGroups.alb.id]`: 443 and the 80
     redirect from the internet, the app ports to the services)."""
@@ -265,7 +322,9 @@ class LoadBalancer(pulumi.ComponentResource):
     `LoadBalancer(name, LoadBalancerArgs(...), opts)`. Outputs: `arn`, `arn_suffix`
     (CloudWatch's LoadBalancer dimension), `dns_name`, `zone_id`; `load_balancer`,
     `https_listener` (None in http_only mode), `http_listener`, `listener` (the one services
-    attach to), `log_bucket`, `routes` (by service). `args`: the Args it was built with.
+    attach to), `log_bucket`, `routes` (by service); with a requested certificate
+    `certificate` and `validation_records` (one per distinct validation name). `args`: the
+    Args it was built with.
     """
 
     def __init__(self, name: str, args: LoadBalancerArgs | None = None,
@@ -307,7 +366,7 @@ class LoadBalancer(pulumi.ComponentResource):
             name,
             name=physical,
             load_balancer_type="application",
-            internal=False,
+            internal=args.internal,
             ip_address_type="ipv4",
             subnets=args.subnet_ids,
             security_groups=args.security_group_ids,
@@ -330,14 +389,21 @@ class LoadBalancer(pulumi.ComponentResource):
         self.https_listener: aws.lb.Listener | None = None
         self.certificate_arn: pulumi.Output[str] | None = None
         if args.http_only:
-            # Explicit escape hatch (flagged by the policy pack).
-            self.http_listener = self._listener("http", 80, "HTTP", [not_found])
+            # Explicit escape hatch (flagged by the policy pack). It serves, so it carries the
+            # headers, but HSTS: browsers ignore HSTS received over plain HTTP (RFC 6797 §8.1).
+            self.http_listener = self._listener(
+                "http", 80, "HTTP", [not_found],
+                **listener_header_attributes(args.security_headers, https=False))
             self.listener = self.http_listener
         else:
             self.certificate_arn = self._certificate(name, args, naming)
             self.https_listener = self._listener(
                 "https", 443, "HTTPS", [not_found],
-                ssl_policy=args.ssl_policy, certificate_arn=self.certificate_arn)
+                ssl_policy=args.ssl_policy, certificate_arn=self.certificate_arn,
+                # Every header set explicitly, "" when off: the attributes are Computed, so an
+                # omitted one would keep its last value (components/security_headers.py).
+                **listener_header_attributes(args.security_headers))
+            # Port 80 only redirects: headers there would reach no page.
             self.http_listener = self._listener("http", 80, "HTTP", [aws.lb.ListenerDefaultActionArgs(
                 type="redirect",
                 redirect=aws.lb.ListenerDefaultActionRedirectArgs(
@@ -495,26 +561,36 @@ class LoadBalancer(pulumi.ComponentResource):
         certificate = aws.acm.Certificate(
             f"{name}-cert",
             domain_name=cert.domain,
+            subject_alternative_names=list(cert.alternative_names) or None,
             validation_method="DNS",
             key_algorithm=cert.key_algorithm,  # FSBP ACM.2
-            tags=naming.tagged(cert_name, Component="load-balancer", Domain=cert.domain or ""),
+            # A tag value can't hold `*` (ACM: letters, digits, spaces and _.:/=+-@).
+            tags=naming.tagged(cert_name, Component="load-balancer",
+                               Domain=(cert.domain or "").replace("*", "wildcard")),
             opts=child_opts(self),
         )
-        option = certificate.domain_validation_options.apply(lambda opts: opts[0])
-        record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=cert.zone_id,
-            name=option.apply(lambda o: _validation_field(o.resource_record_name)),
-            type=option.apply(lambda o: _validation_field(o.resource_record_type)),
-            records=[option.apply(lambda o: _validation_field(o.resource_record_value))],
-            ttl=60,
-            allow_overwrite=True,
-            opts=child_opts(self),
-        )
+        # One record per distinct validation name: ACM asks `*.example.com` and `example.com`
+        # for the same CNAME, and two records of one name would fight (the first domain's
+        # record keeps the logical name it had before alternative names existed).
+        records = []
+        for index, key in enumerate(distinct([validation_key(n) for n in cert.names])):
+            option = certificate.domain_validation_options.apply(functools.partial(
+                _option_for, key=key))
+            records.append(aws.route53.Record(
+                f"{name}-cert-validation" + ("" if index == 0 else f"-{record_key(key)}"),
+                zone_id=cert.zone_id,
+                name=option.apply(lambda o: _validation_field(o.resource_record_name)),
+                type=option.apply(lambda o: _validation_field(o.resource_record_type)),
+                records=[option.apply(lambda o: _validation_field(o.resource_record_value))],
+                ttl=60,
+                allow_overwrite=True,
+                opts=child_opts(self),
+            ))
+        self.validation_records = records
         validation = aws.acm.CertificateValidation(
             f"{name}-cert-validated",
             certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
+            validation_record_fqdns=[r.fqdn for r in records],
             opts=child_opts(self),
         )
         self.certificate = certificate

@@ -169,16 +169,19 @@ def matrix(
     database_port: int | None,
     cache_port: int | None,
     stores: Mapping[str, int] | None = None,
+    alb_ingress: Literal["internet", "none"] = "internet",
 ) -> list[Intent]:
     """The seed-003 matrix for these services (pure). `stores`: the extra store groups
-    (key -> port) that services reach through `ServicePeer.uses`."""
+    (key -> port) that services reach through `ServicePeer.uses`. `alb_ingress` none: the alb
+    group admits nothing from the world (an internal ALB behind CloudFront, whose own rule
+    the CloudFront component adds)."""
     stores = stores or {}
     _check_stores(stores)
     _check_peers(services, stores)
     web = [s for s in services if s.kind == "web"]
     out: list[Intent] = []
     if load_balancer and web:
-        for cidr in WORLD:
+        for cidr in WORLD if alb_ingress == "internet" else ():
             out.append(Intent(cidr, ALB, HTTPS, f"HTTPS from the internet ({cidr})"))
             out.append(Intent(cidr, ALB, HTTP,
                               f"HTTP from the internet ({cidr}); the listener only redirects to HTTPS"))
@@ -292,6 +295,10 @@ class SecurityGroupsSettings(ArgsModel):
     stores: Mapping[str, Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=dict)
     """Extra data-store groups, key -> the port each admits from the services that list the key
     in `ServicePeer.uses`, e.g. {"opensearch": 443, "documentdb": 27017} (default none)."""
+    alb_ingress: Literal["internet", "none"] = "internet"
+    """What the alb group admits from outside the VPC (default internet: 443 and the 80
+    redirect from 0.0.0.0/0 and ::/0; none: nothing, for an internal ALB that only CloudFront's
+    VPC origin reaches through the rule components/cloudfront.py adds)."""
 
     @model_validator(mode="after")
     def _peers(self) -> SecurityGroupsSettings:
@@ -346,7 +353,7 @@ class SecurityGroups(pulumi.ComponentResource):
         services = args.services
         intents = matrix(services=services, load_balancer=args.load_balancer,
                          database_port=args.database_port, cache_port=args.cache_port,
-                         stores=args.stores)
+                         stores=args.stores, alb_ingress=args.alb_ingress)
         for intent in intents:  # refuse the whole matrix before registering anything
             check_intent(intent, vpc_cidr=vpc_cidr)
         super().__init__("groundwork:security:SecurityGroups", name, None, opts)
@@ -363,7 +370,9 @@ class SecurityGroups(pulumi.ComponentResource):
         self.egress_rules: list[aws.vpc.SecurityGroupEgressRule] = []
 
         has_web = any(s.kind == "web" for s in services)
-        self.alb = self._group(ALB, "Application load balancer: HTTPS from the internet") \
+        self.alb = self._group(ALB, "Application load balancer: HTTPS from the internet"
+                               if args.alb_ingress == "internet" else
+                               "Application load balancer (internal): HTTPS from CloudFront") \
             if args.load_balancer and has_web else None
         self._services: dict[str, aws.ec2.SecurityGroup] = {
             s.name: self._group(s.name, f"Fargate service {s.name} ({s.kind})", Service=s.name)

@@ -64,6 +64,7 @@ from groundwork.components.base import (
     default_prefix,
 )
 from groundwork.components.cluster import EcsCluster
+from groundwork.components.dns_names import DnsName
 from groundwork.components.image import ServiceImage, ecr_repository_arn
 from groundwork.components.load_balancer import LoadBalancer, Route
 
@@ -210,8 +211,11 @@ class ScalingSettings(ArgsModel):
 class RoutingSettings(ArgsModel):
     """How the load balancer's listener sends requests to a web service."""
 
-    host_headers: list[str] = Field(default_factory=list)
-    """Host names routed to the service (default none: any host)."""
+    host_headers: list[DnsName] = Field(default_factory=list)
+    """Host names routed to the service (default none: any host). Each a DNS name, a wildcard
+    only as the whole leftmost label (`*.example.com`): the ALB would match `*`/`?` anywhere, but
+    the listener's certificate must cover every host, and a certificate covers no other form;
+    the stacks check that the certificate's names cover each host."""
     path_patterns: list[str] = Field(default_factory=lambda: ["/*"])
     """Path patterns routed to the service (default /*: every path)."""
     priority: Annotated[int, Field(ge=1, le=50000)] | None = None

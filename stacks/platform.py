@@ -89,6 +89,10 @@ class Platform:
     images: dict[str, ServiceImage] = field(default_factory=dict)
     """Images built from source, by service name."""
     notifications: Notifications | None = None
+    notifications_us_east_1: Notifications | None = None
+    """The alarm topics in us-east-1, for the alarms whose metrics exist only there (Route 53
+    health checks, CloudFront, CLOUDFRONT-scope WAF); None when the stack is in us-east-1 (they
+    use `notifications`) or has no such alarm."""
     alarms: EnvironmentAlarms | None = None
     dashboard: Dashboard | None = None
     ci: GithubDeployRole | None = None
@@ -102,6 +106,7 @@ class Platform:
     domain_records: DomainRecords | None = None
     """The app's alias records and health check (None without a Route 53 zone)."""
     _us_east_1: aws.Provider | None = None
+    _us_east_1_keys: EnvironmentKeys | None = None
     outputs: PlatformOutputs | None = None
     """The exported outputs (set last)."""
 
@@ -129,6 +134,23 @@ class Platform:
         """The account context of us-east-1 (same account, the global services' region)."""
         return AccountContext(region="us-east-1", account_id=self.account.account_id,
                               partition=self.account.partition)
+
+    @property
+    def us_east_1_keys(self) -> EnvironmentKeys:
+        """The KMS keys usable in us-east-1 (a key is regional: CloudWatch Logs and SNS there
+        can't use the stack's keys elsewhere): `keys` when the stack is in us-east-1, else
+        `EnvironmentKeys("kms-us-east-1")` with the logs and notifications keys, on the
+        us-east-1 provider and with key policies naming us-east-1's services
+        (logs.us-east-1.amazonaws.com), created on first use."""
+        if self.env.region == "us-east-1":
+            return self.keys
+        if self._us_east_1_keys is None:
+            self._us_east_1_keys = EnvironmentKeys("kms-us-east-1", EnvironmentKeysArgs(
+                **self.common,
+                purposes=("logs", "notifications"),
+                account=self.us_east_1_account,
+            ), opts=self.us_east_1)
+        return self._us_east_1_keys
 
     @property
     def groups(self) -> SecurityGroups:
@@ -216,12 +238,16 @@ def _build_compute(platform: Platform) -> None:
     load_balancer = None
     if env.load_balancer is not None and env.web_services:
         assert groups.alb is not None  # the matrix has an alb group whenever a web service does
+        # Behind CloudFront the ALB is internal, in the private compute subnets (a VPC origin
+        # reaches it there); switching modes replaces the ALB (docs/edge.md).
+        behind_cloudfront = env.edge.mode == "cloudfront"
         load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
-            **env.load_balancer.settings(LoadBalancerSettings),
+            **{**env.load_balancer.settings(LoadBalancerSettings),
+               **({"internal": True} if behind_cloudfront else {})},
             **platform.common,
             account=account,
             vpc_id=net.outputs.vpc_id,
-            subnet_ids=net.outputs.subnet_ids["public"],
+            subnet_ids=net.outputs.subnet_ids["compute" if behind_cloudfront else "public"],
             security_group_ids=[groups.alb.id],
             # The names recorded before 0.2.0: a new ALB name replaces the ALB and its DNS name
             # (records point at it); the access-log bucket holds the logs.
@@ -385,6 +411,9 @@ def _build_data(platform: Platform) -> None:
                                    uses=_store_uses(env, s))
                        for s in env.services),
         load_balancer=env.load_balancer is not None,
+        # Behind CloudFront the ALB admits nothing from the world: only CloudFront's VPC-origin
+        # group, whose rule `_build_cloudfront` adds.
+        alb_ingress="none" if env.edge.mode == "cloudfront" else "internet",
         database_port=env.database.port if env.database.enabled else None,
         cache_port=env.cache.port if env.cache.enabled else None,
         stores=_stores(env),
@@ -488,6 +517,8 @@ def _build_alarms(platform: Platform) -> None:
         Notifications,
         NotificationsArgs,
         NotificationsSettings,
+        alarm_specs,
+        other_regions,
     )
 
     env = platform.env
@@ -505,6 +536,9 @@ def _build_alarms(platform: Platform) -> None:
         searches=[platform.search] if platform.search is not None else [],
         kafkas=[platform.kafka] if platform.kafka is not None else [],
         documents=[platform.documents] if platform.documents is not None else [],
+        web_firewalls=[fw for fw in (platform.web_firewall, platform.edge_firewall)
+                       if fw is not None],
+        domain_records=[platform.domain_records] if platform.domain_records is not None else [],
     )
     notifications = Notifications("notifications", NotificationsArgs(
         **env.alarms.settings(NotificationsSettings),
@@ -528,6 +562,9 @@ def _build_alarms(platform: Platform) -> None:
         targets=targets,
         critical_topic_arn=notifications.critical.arn,
         warning_topic_arn=notifications.warning.arn,
+        # The alarms whose metrics exist only in us-east-1 notify topics there.
+        regional_topic_arns=_regional_topics(platform, other_regions(
+            alarm_specs(targets), region=env.region, overrides=env.alarms.overrides)),
         legacy_alias_prefix=naming.prefix,  # alarms were named <prefix>-[<service>-]<key> in 0.1
     ), opts=platform.opts)
     dashboard = Dashboard("dashboard", DashboardArgs(
@@ -537,6 +574,29 @@ def _build_alarms(platform: Platform) -> None:
         dashboard_name=naming.name("overview"),  # the name before 0.2.0
     ), opts=platform.opts)
     platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
+
+
+def _regional_topics(platform: Platform, regions: list[str]) -> dict[str, Any]:
+    """The topics of the alarms in another region than the stack's (`regions`: where the
+    enabled alarms' metrics are): us-east-1's, a second `Notifications` on `us_east_1_keys` with
+    the same subscribers and no RDS/DocumentDB events (those are the stack region's). Empty in a
+    us-east-1 stack, whose alarms all notify `notifications`."""
+    from groundwork.components.alarms import Notifications, NotificationsArgs, NotificationsSettings
+
+    unsupported = [r for r in regions if r != "us-east-1"]
+    if unsupported:  # pragma: no cover - only us-east-1 hosts global services' metrics
+        raise ValueError(f"alarms in {', '.join(unsupported)}: the stacks have a second provider "
+                         "for us-east-1 only")
+    if not regions:
+        return {}
+    env = platform.env
+    platform.notifications_us_east_1 = Notifications("notifications-us-east-1", NotificationsArgs(
+        **env.alarms.settings(NotificationsSettings),
+        **platform.common,
+        account=platform.us_east_1_account,
+        key_arn=platform.us_east_1_keys.require("notifications").arn,
+    ), opts=platform.us_east_1)
+    return {"us-east-1": platform.notifications_us_east_1.topic_arns}
 
 
 # ------------------------------------------------------------------------------------------
@@ -557,16 +617,132 @@ def _build_edge(platform: Platform) -> None:
 
 
 def _build_web_firewall(platform: Platform) -> None:
-    """The REGIONAL web ACL associated with the ALB (`edge.waf`)."""
+    """The REGIONAL web ACL associated with the ALB (`edge.waf`). Nothing in cloudfront mode:
+    the ALB is internal there and the distribution carries the CLOUDFRONT-scope ACL."""
+    from groundwork.components.web_firewall import (
+        WebFirewall,
+        WebFirewallArgs,
+        WebFirewallSettings,
+    )
+
+    env, lb = platform.env, platform.load_balancer
+    waf = env.edge.waf
+    if lb is None or not waf.enabled or env.edge.mode != "alb":
+        return
+    settings = waf.settings(WebFirewallSettings)
+    if "sql_injection" not in waf.model_fields_set:  # the SQLi group when there is a database
+        settings["sql_injection"] = env.database.enabled
+    platform.web_firewall = WebFirewall("web-firewall", WebFirewallArgs(
+        **settings,
+        **platform.common,
+        scope="REGIONAL",
+        logs_key_arn=platform.keys.require("logs").arn,
+        resource_arns=[lb.arn],
+        account=platform.account,
+    ), opts=platform.opts)
 
 
 def _build_cloudfront(platform: Platform) -> None:
     """The distribution, its us-east-1 certificate and CLOUDFRONT-scope web ACL
-    (`edge.mode: cloudfront`, `edge.cloudfront`)."""
+    (`edge.mode: cloudfront`, `edge.cloudfront`): the web ACL takes `edge.waf`'s settings and
+    lives in us-east-1 (its log group on `us_east_1_keys`' logs key); the distribution's only
+    origin is the internal ALB through a VPC origin, admitted into the ALB's group."""
+    from groundwork.components.cloudfront import (
+        CloudFrontDistribution,
+        CloudFrontDistributionArgs,
+        CloudFrontDistributionSettings,
+    )
+    from groundwork.components.web_firewall import WebFirewall, WebFirewallArgs, WebFirewallSettings
+
+    env, lb = platform.env, platform.load_balancer
+    if lb is None or env.edge.mode != "cloudfront":
+        return
+    cf, waf, lb_config = env.edge.cloudfront, env.edge.waf, env.load_balancer
+    assert lb_config is not None and platform.groups.alb is not None  # config: _cloudfront
+    cert = lb_config.certificate
+    settings = cf.settings(CloudFrontDistributionSettings)
+    if not cf.domains and cert is not None and cert.domain:
+        settings["domains"] = [cert.domain]
+    if not cf.certificate_arn and not cf.zone_id and cert is not None:
+        settings["zone_id"] = cert.zone_id
+    if "require_web_acl" not in cf.model_fields_set:  # follows the web firewall's switch
+        settings["require_web_acl"] = waf.enabled
+    web_acl_arn = None
+    if waf.enabled:
+        firewall_settings = waf.settings(WebFirewallSettings)
+        if "sql_injection" not in waf.model_fields_set:
+            firewall_settings["sql_injection"] = env.database.enabled
+        platform.edge_firewall = WebFirewall("edge-firewall", WebFirewallArgs(
+            **firewall_settings,
+            **platform.common,
+            scope="CLOUDFRONT",
+            logs_key_arn=platform.us_east_1_keys.require("logs").arn,
+            account=platform.us_east_1_account,
+        ), opts=platform.us_east_1)
+        web_acl_arn = platform.edge_firewall.arn
+    platform.us_east_1  # noqa: B018 - creates the us-east-1 provider outside us-east-1
+    us_east_1 = platform._us_east_1  # None in us-east-1: the stack's provider is there
+    platform.distribution = CloudFrontDistribution("cdn", CloudFrontDistributionArgs(
+        **settings,
+        **platform.common,
+        account=platform.account,
+        origin_arn=lb.arn,
+        origin_domain_name=lb.dns_name,
+        origin_security_group_id=platform.groups.alb.id,
+        vpc_id=platform.network.outputs.vpc_id,
+        web_acl_arn=web_acl_arn,
+        security_headers=getattr(lb_config, "security_headers", None),
+        us_east_1=us_east_1,
+        protect=env.profile is Profile.PROD,
+    ), opts=platform.opts)
 
 
 def _build_domain_records(platform: Platform) -> None:
-    """Alias records (and the optional health check) for the app's domains (`edge.dns`)."""
+    """Alias records (and the optional health check) for the app's domains (`edge.dns`), in
+    the certificate's zone unless `edge.dns.zone_id` names another: to the ALB (IPv4 only: no
+    AAAA), or in cloudfront mode to the distribution (dual-stack: A and AAAA; it has no target
+    health to evaluate). Nothing without a zone (a given certificate ARN and no zone_id) or
+    with `records: false`. The health check requests the certificate's domain at the first web
+    service's health path unless `edge.dns.health_check` says otherwise."""
+    from groundwork.components.domain_records import (
+        DomainHealthCheckSettings,
+        DomainRecords,
+        DomainRecordsArgs,
+    )
+
+    env = platform.env
+    dns, lb = env.edge.dns, platform.load_balancer
+    zone_id = env.dns_zone_id
+    if lb is None or zone_id is None or dns.records is False:
+        return
+    distribution = platform.distribution
+    target: dict[str, Any]
+    if distribution is not None:  # the distribution answers for its own aliases only
+        domains = [*getattr(distribution.args, "domains", []), *dns.domains]
+        target = dict(target_dns_name=distribution.domain_name,
+                      target_zone_id=distribution.hosted_zone_id,
+                      evaluate_target_health=False, ipv6=True)
+    else:
+        domains = env.dns_domains()
+        target = dict(target_dns_name=lb.dns_name, target_zone_id=lb.zone_id,
+                      evaluate_target_health=True, ipv6=False)
+    if not domains:
+        return
+    hc = dns.health_check
+    settings = hc.settings(DomainHealthCheckSettings)
+    cert = env.load_balancer.certificate if env.load_balancer is not None else None
+    if "domain" not in hc.model_fields_set and cert is not None and cert.domain \
+            and not cert.domain.startswith("*."):
+        settings["domain"] = cert.domain
+    if "path" not in hc.model_fields_set and env.web_services:
+        settings["path"] = env.web_services[0].health_check.path
+    platform.domain_records = DomainRecords("dns", DomainRecordsArgs(
+        **platform.common,
+        zone_id=zone_id,
+        domains=domains,
+        health_check=DomainHealthCheckSettings(**settings),
+        **target,
+    ), opts=platform.opts)
 
 
 # ------------------------------------------------------------------------------------------
@@ -593,6 +769,8 @@ def _build_ci(platform: Platform) -> None:
         **platform.common,
         account=platform.account,
         zone_id=lb.certificate.zone_id if lb is not None and lb.certificate is not None else None,
+        # the app's records may be in another zone than the certificate's (edge.dns.zone_id)
+        dns_zone_id=env.edge.dns.zone_id if platform.domain_records is not None else None,
         waf_acl_arn=lb.waf_acl_arn if lb is not None else None,
         # The names before 0.2.0: the workflows hold the roles' ARNs.
         role_name=platform.naming.name("github-deploy", max_length=64),
@@ -603,5 +781,11 @@ def _build_ci(platform: Platform) -> None:
         search_service_linked_role=env.search.enabled and env.search.create_service_linked_role,
         documents=env.documents.enabled,
         kafka=env.kafka.enabled,
+        # the edge as `_build_edge` built it (from edge.waf, edge.mode, edge.dns): a web ACL
+        # of the stack's own (an external `waf_acl_arn` keeps its narrow statements instead),
+        # the distribution, the app's records and health check
+        web_firewall=platform.web_firewall is not None or platform.edge_firewall is not None,
+        cloudfront=platform.distribution is not None,
+        dns_records=platform.domain_records is not None,
     ), opts=platform.opts)
     platform.ci = role

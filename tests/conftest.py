@@ -97,6 +97,17 @@ def prod_data_services() -> PlanResult:
                                    use_kafka=True)})
 
 
+CLOUDFRONT = {"edge": {"mode": "cloudfront"}}
+"""The override that puts CloudFront in front of the (then internal) ALB (issue 13)."""
+
+
+@pytest.fixture(scope="session")
+def prod_cloudfront() -> PlanResult:
+    """prod with `edge: cloudfront`: the distribution, its VPC origin on the internal ALB, the
+    CLOUDFRONT-scope web ACL and the us-east-1 certificate."""
+    return plan_stack("prod", overrides=CLOUDFRONT)
+
+
 def plan_in_region(stack: str, region: str, tmp: Path,
                    overrides: dict[str, Any] | None = None) -> PlanResult:
     """Plan the committed `stack` as if it were in `region`: the stack file copied into `tmp`

@@ -152,6 +152,10 @@ def expected_names(plan: PlanResult) -> set[str]:
         names |= {f"{p}-{queue.name}-{k}" for k in keys}
     names |= {f"{p}-network-{k}-{n}" for k in ("nat-port-allocation", "nat-packets-dropped")
               for n in range(1, len(plan.of_type("aws:ec2/natGateway:NatGateway")) + 1)}
+    if env.web_services and env.edge.waf.enabled and env.edge.mode == "alb":
+        names |= {f"{p}-web-firewall-{k}" for k in ALARMS if ALARMS[k].family == "web_firewall"}
+    if env.web_services and env.dns_zone_id and env.edge.dns.health_check.enabled:
+        names.add(f"{p}-dns-route53-health-check")  # the app's health check (edge.dns)
     return names
 
 
@@ -173,7 +177,8 @@ def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
     names = set(alarms(prod))
     assert names == expected_names(prod)
     # 1 ALB + 6 api + 4 worker (queue-backlog on jobs) + 7 RDS + 3x2 cache + 2x3 NAT + 2 jobs queue
-    assert len(names) == 32
+    # + 2 web ACL (edge.waf, on in prod) + 1 Route 53 health check (edge.dns, on in prod)
+    assert len(names) == 35
     # each seed 003 rule is implemented by the alarm that measures it (pinned by hand)
     seeds = {(tags_of(a)["SeedRule"], tags_of(a)["AlarmKey"], a.inputs["name"])
              for a in prod.of_type(ALARM) if tags_of(a).get("SeedRule")}
@@ -255,7 +260,9 @@ def test_standalone_components_on_stand_in_resources(standin):
     # + queue (oldest, DLQ, depth); + search (one domain, masters on), kafka (two brokers),
     # documents (5 per instance x 2, + replica lag)
     assert len(plan.of_type(ALARM)) == (1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1 + 10 + 2 + 2 * 3
-                                        + 2 * 5 + 1 + 3)
+                                        + 2 * 5 + 1 + 3
+                                        + 1  # the Route 53 health check
+                                        + 2)  # the web ACL (blocked spike, rate limited)
     services = plan.of_type(ECS_SERVICE)
     assert len(services) == 3  # rolling web, blue/green web, queue worker
     for svc in services:
@@ -292,7 +299,7 @@ def test_every_alarm_notifies_the_topic_of_its_severity(stack, request):
 
 def test_alarm_names_share_the_prefix_and_are_children_of_the_component(prod):
     [component] = [r for r in prod.resources if r.type == "groundwork:monitoring:EnvironmentAlarms"]
-    assert len(prod.of_type(ALARM)) == 32
+    assert len(prod.of_type(ALARM)) == 35  # with the web ACL's 2 and the health check's 1
     for alarm in prod.of_type(ALARM):
         assert alarm.inputs["name"].startswith("groundwork-prod-alarms-")
         assert len(alarm.inputs["name"]) <= 255

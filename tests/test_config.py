@@ -165,7 +165,7 @@ def test_subnet_plan_problems_are_config_errors():
 def test_dev_profile_only_relaxes_documented_sections():
     assert set(PROFILE_DEFAULTS[Profile.DEV]) <= {
         "network", "database", "cache", "cluster", "load_balancer", "alarms",
-        "search", "kafka", "documents"}
+        "search", "kafka", "documents", "edge"}  # edge: the web ACL is off in dev
 
 
 # Property: whatever junk a user writes, the loader answers with a valid environment or a

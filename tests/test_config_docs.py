@@ -74,6 +74,7 @@ def _sample() -> dict[str, Any]:
             {"name": "jobs", "kind": "worker", "build": {},
              "scaling": {"queue_metric": {"dimensions": {"QueueName": "jobs"}}}},
         ],
+        "edge": {"waf": {"managed_groups": {"AWSManagedRulesCommonRuleSet": {}}}},
         "alarms": {"overrides": {next(iter(ALARMS)): {}}},
         "ci": {"repository": "octo/app"},
     }

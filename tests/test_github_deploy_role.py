@@ -279,6 +279,8 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
         "aws:msk/configuration:Configuration": (
             "kafka:DescribeConfiguration",
             lambda i: f"arn:aws:kafka:{r}:{a}:configuration/{i['name']}/0123abcd-4567-89ef-2"),
+        "aws:wafv2/webAcl:WebAcl": ("wafv2:CreateWebACL", lambda i: _waf_arn(i, "webacl")),
+        "aws:wafv2/ipSet:IpSet": ("wafv2:CreateIPSet", lambda i: _waf_arn(i, "ipset")),
     }
     out = []
     for record in plan.custom_resources:
@@ -286,6 +288,13 @@ def _arns(plan: PlanResult) -> list[tuple[str, str, str]]:
             action, build = builders[record.type]
             out.append((f"{record.type.split(':')[-1]} {record.name}", action, build(record.inputs)))
     return out
+
+
+def _waf_arn(inputs: dict[str, Any], kind: str) -> str:
+    """A web ACL's or IP set's ARN as WAF makes it: REGIONAL ones in the stack's region,
+    CLOUDFRONT-scope ones `global/` in us-east-1."""
+    scope, where = ("global", "us-east-1") if inputs["scope"] == "CLOUDFRONT" else ("regional", REGION)
+    return f"arn:aws:wafv2:{where}:{ACCOUNT}:{scope}/{kind}/{inputs['name']}/0123abcd-4567"
 
 
 def test_the_role_may_create_every_named_resource_of_the_real_stack(prod_ci):
@@ -554,6 +563,70 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("kafka:CreateClusterV2", "*"), ("kafka:DescribeClusterV2", "{arn}"),
         ("kafka:TagResource", "{arn}"), ("kafka:DeleteCluster", "{arn}"),
         ("ec2:DescribeSubnets", "*")],
+    # the edge (issue 13): web ACL, CloudFront, the app's records and health check
+    "aws:wafv2/webAcl:WebAcl": [
+        ("wafv2:CreateWebACL", "{arn}"), ("wafv2:TagResource", "{arn}"), ("wafv2:GetWebACL", "{arn}"),
+        ("wafv2:ListTagsForResource", "{arn}"), ("wafv2:UpdateWebACL", "{arn}"),
+        ("wafv2:DeleteWebACL", "{arn}"), ("wafv2:ListWebACLs", "*"),
+        # an ACL naming AWS's managed rule groups is checked on them too
+        ("wafv2:CreateWebACL", "{managedRuleSet}"), ("wafv2:UpdateWebACL", "{managedRuleSet}")],
+    "aws:wafv2/ipSet:IpSet": [
+        ("wafv2:CreateIPSet", "{arn}"), ("wafv2:TagResource", "{arn}"), ("wafv2:UpdateIPSet", "{arn}"),
+        ("wafv2:GetIPSet", "{arn}"), ("wafv2:DeleteIPSet", "{arn}"), ("wafv2:ListIPSets", "*")],
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": [
+        ("wafv2:PutLoggingConfiguration", "{resourceArn}"),
+        ("wafv2:GetLoggingConfiguration", "{resourceArn}"),
+        ("wafv2:DeleteLoggingConfiguration", "{resourceArn}"),
+        # WAF sets up the vended log delivery to the aws-waf-logs- group with the caller's rights
+        ("logs:CreateLogDelivery", "*"), ("logs:DeleteLogDelivery", "*"),
+        ("logs:PutResourcePolicy", "*"), ("logs:DescribeResourcePolicies", "*"),
+        ("logs:DescribeLogGroups", "*")],
+    "aws:wafv2/webAclAssociation:WebAclAssociation": [
+        ("wafv2:AssociateWebACL", "{webAclArn}"), ("wafv2:AssociateWebACL", "{resourceArn}"),
+        ("elasticloadbalancing:SetWebAcl", "{resourceArn}"),
+        ("wafv2:GetWebACLForResource", "{resourceArn}"),
+        ("wafv2:DisassociateWebACL", "{resourceArn}")],
+    "aws:cloudfront/distribution:Distribution": [
+        ("cloudfront:CreateDistributionWithTags", "{arn}"), ("cloudfront:CreateDistribution", "{arn}"),
+        ("cloudfront:TagResource", "{arn}"), ("cloudfront:GetDistribution", "{arn}"),
+        ("cloudfront:UpdateDistribution", "{arn}"), ("cloudfront:ListTagsForResource", "{arn}"),
+        ("cloudfront:DeleteDistribution", "{arn}"),
+        ("cloudfront:GetCachePolicy", f"arn:aws:cloudfront::{ACCOUNT}:cache-policy/4135ea2d"),
+        ("cloudfront:GetOriginRequestPolicy",
+         f"arn:aws:cloudfront::{ACCOUNT}:origin-request-policy/216adef6")],
+    "aws:cloudfront/vpcOrigin:VpcOrigin": [
+        ("cloudfront:CreateVpcOrigin", "{arn}"), ("cloudfront:TagResource", "{arn}"),
+        ("cloudfront:GetVpcOrigin", "{arn}"), ("cloudfront:UpdateVpcOrigin", "{arn}"),
+        ("cloudfront:DeleteVpcOrigin", "{arn}"), ("elasticloadbalancing:DescribeLoadBalancers", "*"),
+        ("ec2:DescribeSecurityGroups", "*"),
+        ("iam:CreateServiceLinkedRole", f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
+                                        "vpcorigin.cloudfront.amazonaws.com/AWSServiceRoleForCloudFrontVPCOrigin")],
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": [
+        (f"cloudfront:{verb}ResponseHeadersPolicy",
+         f"arn:aws:cloudfront::{ACCOUNT}:response-headers-policy/x1")
+        for verb in ("Create", "Update", "Delete")],
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": [
+        (f"cloudfront:{verb}OriginRequestPolicy", f"arn:aws:cloudfront::{ACCOUNT}:origin-request-policy/x1")
+        for verb in ("Create", "Update", "Delete")],
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": [
+        ("logs:PutDeliverySource", "{arn}"), ("logs:GetDeliverySource", "{arn}"),
+        ("logs:TagResource", "{arn}"), ("logs:DeleteDeliverySource", "{arn}"),
+        ("logs:DescribeDeliverySources", "*"),
+        ("cloudfront:AllowVendedLogDeliveryForResource", "{resourceArn}")],
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": [
+        ("logs:PutDeliveryDestination", "{arn}"), ("logs:GetDeliveryDestination", "{arn}"),
+        ("logs:TagResource", "{arn}"), ("logs:DeleteDeliveryDestination", "{arn}"),
+        ("s3:GetBucketPolicy", "arn:aws:s3:::{bucket}"), ("s3:PutBucketPolicy", "arn:aws:s3:::{bucket}")],
+    "aws:cloudwatch/logDelivery:LogDelivery": [
+        ("logs:CreateDelivery", "{arn}"), ("logs:CreateDelivery", "{deliveryDestinationArn}"),
+        ("logs:GetDelivery", "{arn}"), ("logs:UpdateDeliveryConfiguration", "{arn}"),
+        ("logs:DeleteDelivery", "{arn}"), ("logs:DescribeDeliveries", "*")],
+    "aws:route53/healthCheck:HealthCheck": [
+        ("route53:CreateHealthCheck", "*"),
+        ("route53:ChangeTagsForResource", "arn:aws:route53:::healthcheck/0123abcd-4567"),
+        ("route53:GetHealthCheck", "arn:aws:route53:::healthcheck/0123abcd-4567"),
+        ("route53:UpdateHealthCheck", "arn:aws:route53:::healthcheck/0123abcd-4567"),
+        ("route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/0123abcd-4567")],
 }
 NOT_AWS = ("pulumi:providers:", "random:")
 PASSED_TO = {"aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
@@ -596,7 +669,14 @@ def _steps(plan: PlanResult) -> tuple[list[tuple[str, str, str, dict[str, Any]]]
             continue
         what = f"{record.type.split(':')[-1]} {record.name}"
         values = {k: v for k, v in record.inputs.items() if isinstance(v, str)}
-        values["arn"] = named.get(what) or values.get("arn", "")
+        values["arn"] = named.get(what) or values.get("arn") or str(record.outputs.get("arn", ""))
+        if record.type == "aws:wafv2/webAcl:WebAcl":  # an AWS managed rule group it names
+            scope = "global" if values["scope"] == "CLOUDFRONT" else "regional"
+            values["managedRuleSet"] = values["arn"].split(f":{scope}/")[0] + (
+                f":{scope}/managedruleset/AWSManagedRulesCommonRuleSet/0123abcd")
+        if "destinationResourceArn" in json.dumps(record.inputs):  # a delivery destination
+            config = record.inputs.get("deliveryDestinationConfiguration") or {}
+            values["bucket"] = str(config.get("destinationResourceArn", "")).removeprefix("arn:aws:s3:::")
         values["snapshot"] = values["arn"].replace(":db:", ":snapshot:") + "-final"
         if "queueUrl" in values:  # https://sqs.<region>.amazonaws.com/<account>/<name>
             host, account, queue = values["queueUrl"].removeprefix("https://").split("/")
@@ -686,8 +766,10 @@ def test_without_the_data_services_the_roles_get_none_of_their_permissions(prod_
     actions = {a for d in docs for s in d["Statement"] if s["Effect"] == "Allow"
                for a in _as_list(s["Action"])}
     assert not {a for a in actions if a.startswith(("es:", "kafka:"))}
-    assert not {a for a in actions if "DBCluster" in a or (a.startswith("logs:")
-                and "ResourcePolic" in a)}
+    assert not {a for a in actions if "DBCluster" in a}
+    # log resource policies: only the web ACL's logging (prod's WAF) asks for them here
+    assert [s for d in deploy.values() for s in d["Statement"] if s["Sid"] == "LogResourcePolicies"]
+    assert prod_ci.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
     text = json.dumps(docs)
     for absent in ("opensearchservice.amazonaws.com", "kafka.amazonaws.com",
                    "delivery.logs.amazonaws.com", "es.us-east-1", "kafka.us-east-1"):
@@ -718,6 +800,129 @@ def test_each_switch_adds_only_its_own_permissions():
     assert "opensearchservice.amazonaws.com" in names(search=True, search_service_linked_role=True)
     assert {"kafka.amazonaws.com", "delivery.logs.amazonaws.com"} <= set(names(kafka=True))
     assert not {"kafka.amazonaws.com", "opensearchservice.amazonaws.com"} & set(names())
+
+
+EDGE_PREFIXES = ("wafv2:", "cloudfront:", "elasticloadbalancing:SetWebAcl", "route53:CreateHealthCheck",
+                 "route53:GetHealthCheck", "logs:PutDelivery", "logs:CreateDelivery")
+
+
+def _edge_actions(docs: dict[str, dict[str, Any]]) -> set[str]:
+    return {a for d in docs.values() for s in d["Statement"] if s["Effect"] == "Allow"
+            for a in _as_list(s["Action"]) if a.startswith(EDGE_PREFIXES)}
+
+
+def _no_edge_docs(region: str = REGION) -> dict[str, dict[str, Any]]:
+    return deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                           role_name="groundwork-prod-github-deploy", account_id=ACCOUNT,
+                           region=region, zone_id="Z0123456789ABCDEFGHIJ")
+
+
+def test_a_stack_without_the_edge_gets_none_of_its_permissions():
+    """No web ACL, distribution or records: no wafv2:/cloudfront:/health-check/log-delivery
+    action, no edge policy, nothing in us-east-1 for a stack elsewhere; the preview the same."""
+    for region in (REGION, "eu-west-1"):
+        docs = _no_edge_docs(region)
+        assert "edge" not in docs and _edge_actions(docs) == set()
+        preview = preview_policy(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                                 account_id=ACCOUNT, region=region)
+        assert _edge_actions({"preview": preview}) == set()
+    assert "us-east-1" not in json.dumps(_no_edge_docs("eu-west-1"))
+
+
+def test_each_edge_switch_adds_only_its_own_permissions():
+    def docs(region: str = REGION, **on: bool) -> dict[str, dict[str, Any]]:
+        return _deploy_docs(services=StackServices(**on)) if region == REGION else deploy_policies(
+            CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+            role_name="groundwork-prod-github-deploy", account_id=ACCOUNT, region=region,
+            services=StackServices(**on))
+
+    def sids(d: dict[str, dict[str, Any]]) -> set[str]:
+        return {s["Sid"] for doc in d.values() for s in doc["Statement"]}
+
+    base = sids(_deploy_docs())
+    assert sids(docs(web_firewall=True)) - base == {
+        "WebAclsOwn", "WebAclsRead", "WebAclOnLoadBalancer", "LoadBalancerWebAcl",
+        "LogResourcePolicies"}
+    assert sids(docs(dns_records=True)) - base == {"HealthChecksCreate", "HealthChecksOwn"}
+    assert sids(docs(cloudfront=True)) - base == {
+        "CloudFrontOwn", "CloudFrontList", "CloudFrontLogDelivery", "CloudFrontLogDeliveryRead"}
+    # a CLOUDFRONT-scope ACL: global/ in us-east-1, never associated with the (internal) ALB
+    cf = docs(web_firewall=True, cloudfront=True)
+    [acl] = [s for d in cf.values() for s in d["Statement"] if s["Sid"] == "WebAclsOwn"]
+    assert all(r.startswith(f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/") for r in acl["Resource"])
+    assert not {"WebAclOnLoadBalancer", "LoadBalancerWebAcl"} & sids(cf)
+    [slr] = [s for d in cf.values() for s in d["Statement"] if s["Sid"] == "ServiceLinkedRoles"]
+    assert "vpcorigin.cloudfront.amazonaws.com" in slr["Condition"]["StringEquals"]["iam:AWSServiceName"]
+
+
+@pytest.mark.parametrize("switch", ["cloudfront", "dns_records"])
+def test_an_edge_in_another_region_may_deploy_its_us_east_1_side(switch):
+    """A stack in eu-west-1 with CloudFront or health checks keeps keys, topics, alarms, log
+    groups and certificates in us-east-1 too: those statements name both regions."""
+    docs = deploy_policies(CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+                           role_name="groundwork-prod-github-deploy", account_id=ACCOUNT,
+                           region="eu-west-1", services=StackServices(**{switch: True}))
+    for region in ("eu-west-1", "us-east-1"):
+        own = {"aws:RequestedRegion": region, "aws:ResourceTag/Environment": "prod",
+               "aws:RequestTag/Environment": "prod"}
+        for action, arn, extra in (
+                ("cloudwatch:PutMetricAlarm",
+                 f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:groundwork-prod-alarms-x", {}),
+                ("sns:CreateTopic", f"arn:aws:sns:{region}:{ACCOUNT}:groundwork-prod-x-critical", {}),
+                ("kms:CreateKey", "*", {}),
+                ("kms:PutKeyPolicy", f"arn:aws:kms:{region}:{ACCOUNT}:key/1234", {}),
+                ("kms:GenerateDataKey", f"arn:aws:kms:{region}:{ACCOUNT}:key/1234",
+                 {"kms:ViaService": f"sns.{region}.amazonaws.com"}),
+                ("kms:CreateAlias", f"arn:aws:kms:{region}:{ACCOUNT}:alias/groundwork-prod-x", {}),
+                ("logs:CreateLogGroup",
+                 f"arn:aws:logs:{region}:{ACCOUNT}:log-group:aws-waf-logs-groundwork-prod-x", {}),
+                ("acm:RequestCertificate", "*", {})):
+            assert allowed(docs, action, arn, {**own, **extra}), (switch, region, action)
+    # ... and not a third region
+    assert not allowed(docs, "sns:CreateTopic", f"arn:aws:sns:eu-central-1:{ACCOUNT}:groundwork-prod-x")
+    assert not allowed(docs, "kms:CreateKey", "*", {"aws:RequestedRegion": "eu-central-1"})
+
+
+def test_prod_gets_exactly_the_web_firewall_and_dns_permissions(prod_ci):
+    """prod (edge.mode alb, edge.waf on, the app's records): the REGIONAL web ACL's statements
+    and the health checks', no CloudFront action and nothing beyond its region."""
+    deploy = policies_of(prod_ci)
+    dns = bool(prod_ci.of_type("aws:route53/healthCheck:HealthCheck"))
+    expected = {"WebAclsOwn", "WebAclsRead", "WebAclOnLoadBalancer", "LoadBalancerWebAcl",
+                *(("HealthChecksCreate", "HealthChecksOwn") if dns else ())}
+    assert {s["Sid"] for s in deploy["ci-edge"]["Statement"]} == expected
+    actions = _edge_actions(deploy)
+    assert not {a for a in actions if a.startswith("cloudfront:")}
+    [acl] = prod_ci.of_type("aws:wafv2/webAcl:WebAcl")
+    assert allowed(deploy, "wafv2:DeleteWebACL", _waf_arn(acl.inputs, "webacl"))
+    # another environment's ACL is refused, so is a CLOUDFRONT-scope one
+    assert not allowed(deploy, "wafv2:DeleteWebACL",
+                       f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/groundwork-dev-web/1")
+    assert not allowed(deploy, "wafv2:DeleteWebACL",
+                       f"arn:aws:wafv2:{REGION}:{ACCOUNT}:global/webacl/groundwork-prod-x/1")
+    preview = preview_doc(prod_ci)
+    assert allowed({"p": preview}, "wafv2:GetWebACL", "*", {"aws:RequestedRegion": REGION})
+    assert not any(a.startswith("cloudfront:") for s in preview["Statement"]
+                   for a in _as_list(s["Action"]))
+
+
+def test_the_role_may_deploy_the_cloudfront_edge(prod_cloudfront):
+    """prod with `edge: cloudfront` (the session plan lane C's tests share): every step of every
+    resource against the policies of a stack with the CLOUDFRONT-scope ACL and the
+    distribution, in the stack's request context."""
+    dns = bool(prod_cloudfront.of_type("aws:route53/healthCheck:HealthCheck"))
+    policies = deploy_policies(
+        CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
+        role_name="groundwork-prod-github-deploy", account_id=ACCOUNT, region=REGION,
+        zone_id=prod_cloudfront.of_type("aws:route53/record:Record")[0].inputs["zoneId"],
+        services=StackServices(queues=True, web_firewall=True, cloudfront=True, dns_records=dns))
+    steps, unknown = _steps(prod_cloudfront)
+    assert unknown == set(), "a new resource type in the stack: add its steps to OPERATIONS"
+    assert {"aws:cloudfront/distribution:Distribution", "aws:cloudfront/vpcOrigin:VpcOrigin",
+            "aws:wafv2/webAcl:WebAcl"} <= {r.type for r in prod_cloudfront.custom_resources}
+    refused = [(what, action, arn) for what, action, arn, context in steps
+               if not allowed(policies, action, arn, context)]
+    assert refused == []
 
 
 @pytest.mark.parametrize("prefix", ["groundwork-prod", "a" * 20, "a" * 21, "a" * 22, "a" * 40,
@@ -873,7 +1078,7 @@ def test_passrole_only_to_the_services_the_stack_uses(prod_ci):
 def test_each_policy_fits_iams_size_limit(prod_ci):
     policies = policies_of(prod_ci)
     assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-compute", "ci-observability",
-                             "ci-iam", "ci-state"}
+                             "ci-iam", "ci-state", "ci-edge"}  # prod's web ACL, records
     for name, doc in policies.items():
         # IAM counts a managed policy's characters without whitespace, at most 6,144
         size = len("".join(json.dumps(doc).split()))
@@ -883,9 +1088,10 @@ def test_each_policy_fits_iams_size_limit(prod_ci):
 def test_each_policy_fits_iams_size_limit_with_every_service_on(prod_ci_stores):
     policies = policies_of(prod_ci_stores)
     assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-stores", "ci-compute",
-                             "ci-observability", "ci-iam", "ci-state"}
+                             "ci-observability", "ci-iam", "ci-state", "ci-edge"}
     everything = StackServices(queues=True, search=True, search_service_linked_role=True,
-                               documents=True, kafka=True)
+                               documents=True, kafka=True, web_firewall=True, cloudfront=True,
+                               dns_records=True)
     for docs in (policies, _deploy_docs(services=everything)):
         for name, doc in docs.items():
             size = len("".join(json.dumps(doc).split()))
@@ -1076,6 +1282,8 @@ PREVIEW_READS = {
     "opensearch": ("es:DescribeDomainConfig", "*"),
     "docdb": ("rds:DescribeDBClusters", "*"),
     "msk": ("kafka:DescribeClusterV2", "*"),
+    "wafv2": ("wafv2:GetLoggingConfiguration", "*"),
+    "cloudfront": ("cloudfront:GetDistributionConfig", "*"),
 }
 
 
@@ -1084,7 +1292,7 @@ def test_the_preview_role_reads_every_service_the_stack_uses(prod_ci):
     modules = {r.type.split(":")[1].split("/")[0] for r in prod_ci.custom_resources
                if r.type.startswith("aws:")}
     assert modules - set(PREVIEW_READS) == set(), "a new AWS service: add its reads"
-    zone = prod_ci.one("aws:route53/record:Record").inputs["zoneId"]
+    zone = prod_ci.of_type("aws:route53/record:Record")[0].inputs["zoneId"]
     for module in modules:
         action, arn = PREVIEW_READS[module]
         assert allowed(policies, action, arn.format(zone=zone)), (module, action)
@@ -1101,7 +1309,7 @@ def test_the_preview_role_reads_the_optional_data_services(prod_ci_stores):
                if r.type.startswith("aws:")}
     assert {"opensearch", "docdb", "msk", "sqs"} <= modules
     assert modules - set(PREVIEW_READS) == set(), "a new AWS service: add its reads"
-    zone = prod_ci_stores.one("aws:route53/record:Record").inputs["zoneId"]
+    zone = prod_ci_stores.of_type("aws:route53/record:Record")[0].inputs["zoneId"]
     for module in modules:
         action, arn = PREVIEW_READS[module]
         assert allowed(policies, action, arn.format(zone=zone)), (module, action)

@@ -64,7 +64,7 @@ def test_elb_17_https_with_tls13_policy_and_validated_certificate(prod):
     cert = prod.one("aws:acm/certificate:Certificate")
     assert cert.inputs["domainName"] == "app.example.com"
     assert cert.inputs["validationMethod"] == "DNS"
-    record = prod.one("aws:route53/record:Record")
+    record = prod.one("aws:route53/record:Record", "load-balancer-cert-validation")
     option = cert.outputs["domainValidationOptions"][0]
     assert record.inputs["zoneId"] == "Z0123456789ABCDEFGHIJ"
     assert (record.inputs["name"], record.inputs["type"], record.inputs["records"]) == (
@@ -246,7 +246,9 @@ THREE_WEB = [
 
 @pytest.fixture(scope="module")
 def three_web():
-    return plan_stack("dev", overrides={"services": THREE_WEB})
+    # the certificate must cover every routed host (stacks/config/environment.py `_dns`)
+    return plan_stack("dev", overrides={"services": THREE_WEB, "load_balancer": {"certificate": {
+        "alternative_names": ["api.example.com", "admin.example.com"]}}})
 
 
 def test_one_alb_for_all_web_services(three_web):
@@ -304,8 +306,12 @@ def test_waf_association_when_configured():
     assert assoc.inputs == {"resourceArn": plan.one(ALB).id, "webAclArn": acl}
 
 
-def test_no_waf_by_default(prod):
-    assert not prod.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+def test_no_external_waf_by_default(prod, dev):
+    """Without `waf_acl_arn` the load balancer associates nothing itself: prod's only
+    association is the web firewall's (edge.waf, tests/test_web_firewall.py), dev has none."""
+    assert [a.name for a in prod.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")] == [
+        "web-firewall-association-0"]
+    assert not dev.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
 
 
 def _longest_names() -> list[str]:

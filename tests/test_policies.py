@@ -561,7 +561,9 @@ def test_enforcement_per_environment():
                       # a one-node dev search domain (docs/search.md)
                       "opensearch-data-nodes", "opensearch-dedicated-masters",
                       # dev's document database has no deletion protection (docs/document-database.md)
-                      "docdb-deletion-protection"}
+                      "docdb-deletion-protection",
+                      # dev runs without the WAF (edge.waf.enabled false; docs/edge.md)
+                      "elb-web-acl-associated"}
     assert {n for n, lvl in dev.items() if lvl == "advisory"} == relaxed_in_dev
     assert {n for n, lvl in prod.items() if lvl == "advisory"} == {"rds-non-default-port"}
     # encryption, exposure and least privilege are mandatory everywhere
@@ -657,27 +659,30 @@ def test_breaking_the_nat_instance_fires_the_mandatory_ec2_rule(dev_nat_instance
 
 
 def test_the_rules_see_the_real_resources(prod, dev_nat_instance, two_of_each, account,
-                                         prod_data_services):
+                                         prod_data_services, prod_cloudfront):
     """Guard against rules passing vacuously: every rule reads resources that a real program
     builds. The prod plan holds what most rules look at; the rest are read in prod with the
-    optional data services on (OpenSearch, DocumentDB, MSK), dev's NAT instance (EC2
-    instances), the two-of-each program (ECR repositories, customer-managed IAM policies of the
-    CI roles) and the account program (the account-level rules)."""
+    optional data services on (OpenSearch, DocumentDB, MSK), prod with `edge: cloudfront` (the
+    CloudFront rules), dev's NAT instance (EC2 instances), the two-of-each program (ECR
+    repositories, customer-managed IAM policies of the CI roles) and the account program (the
+    account-level rules)."""
     def blind_in(plan: PlanResult, names: list[str]) -> list[str]:
         types = {r.type for r in plan.resources}
         return [n for n in names if not types & set(RULES[n].types)]
 
     on_with_data_services = {r.name for r in rules.ALL if r.family in ("search", "documents", "streaming")}
+    # the CloudFront rules read the distribution of `edge: cloudfront`
+    cloudfront = {r.name for r in rules.ALL if r.name.startswith("cloudfront-")}
     blind = blind_in(prod, [rule.name for rule in rules.ALL if rule.types])
     elsewhere = {"ec2-imdsv2-required", "ec2-ebs-encrypted", "ecr-image-scanning",
                  "ecr-tag-immutability", "ecr-lifecycle-policy", "kms-managed-policy-no-decrypt-all",
                  # the account rules, but for the two that read any bucket (the trail's)
                  *({r.name for r in rules.ALL if r.family == "account"}
                    - {"cloudtrail-bucket-not-public", "cloudtrail-bucket-access-logging"}),
-                 *on_with_data_services}
+                 *on_with_data_services, *cloudfront}
     assert set(blind) == elsewhere
     remaining = blind_in(account, blind_in(two_of_each, blind_in(
-        dev_nat_instance, blind_in(prod_data_services, blind))))
+        dev_nat_instance, blind_in(prod_data_services, blind_in(prod_cloudfront, blind)))))
     # Rules on what groundwork never builds but a user's program may: a shared cluster snapshot
     # (DocumentDB.3) and MSK Connect connectors (MSK.3, MSK.5); their own test modules judge
     # synthetic records.

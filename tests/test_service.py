@@ -329,7 +329,9 @@ def blue_green():
         web("api", deployment={"strategy": "BLUE_GREEN", "bake_time_minutes": 15}),
         web("web", routing={"host_headers": ["www.example.com"]},
             deployment={"strategy": "CANARY", "canary_percent": 20}),
-        worker("worker")]})
+        worker("worker")],
+        # the certificate covers every routed host (stacks/config/environment.py `_dns`)
+        "load_balancer": {"certificate": {"alternative_names": ["www.example.com"]}}})
 
 
 def test_blue_green_has_two_target_groups_and_an_ecs_role(blue_green):

@@ -29,7 +29,7 @@ COMPONENTS = {
     "groundwork:ci:GithubDeployRole", "groundwork:ci:GithubPreviewRole",
     "groundwork:compute:ServiceImage",
     "groundwork:data:Queue", "groundwork:data:SearchDomain", "groundwork:data:DocumentDatabase",
-    "groundwork:messaging:Kafka",
+    "groundwork:messaging:Kafka", "groundwork:edge:WebFirewall",
 }
 
 
@@ -57,7 +57,8 @@ def test_no_shared_aws_name(twins):
                  "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard",
                  "aws:sqs/queue:Queue", "aws:opensearch/domain:Domain", "aws:docdb/cluster:Cluster",
                  "aws:docdb/clusterInstance:ClusterInstance", "aws:docdb/subnetGroup:SubnetGroup",
-                 "aws:msk/cluster:Cluster", "aws:msk/configuration:Configuration"):
+                 "aws:msk/cluster:Cluster", "aws:msk/configuration:Configuration",
+                 "aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet"):
         field = PHYSICAL_NAMES[kind][0]
         names = [r.inputs.get(field) for r in twins.of_type(kind)]
         assert len(names) >= 2 and all(names), (kind, names)

@@ -9,7 +9,7 @@
   component).
 """
 
-from groundwork.components.alarms.base import AlarmOverride
+from groundwork.components.alarms.base import AlarmOverride, other_regions
 from groundwork.components.alarms.dashboard import Dashboard, DashboardArgs
 from groundwork.components.alarms.environment import (
     AlarmsSettings,
@@ -28,12 +28,14 @@ from groundwork.components.alarms.targets import (
     CacheTarget,
     DatabaseTarget,
     DocumentsTarget,
+    HealthCheckTarget,
     KafkaTarget,
     LoadBalancerTarget,
     NatTarget,
     QueueTarget,
     SearchTarget,
     ServiceTarget,
+    WebFirewallTarget,
 )
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "EnvironmentAlarms",
     "EnvironmentAlarmsArgs",
     "EnvironmentAlarmsSettings",
+    "HealthCheckTarget",
     "KafkaTarget",
     "LoadBalancerTarget",
     "NatTarget",
@@ -57,5 +60,7 @@ __all__ = [
     "QueueTarget",
     "SearchTarget",
     "ServiceTarget",
+    "WebFirewallTarget",
     "alarm_specs",
+    "other_regions",
 ]

@@ -10,6 +10,10 @@ and is the only code that decides, for every alarm alike:
 - the severity and so the SNS topic (from the catalog `ALARMS`), for BOTH alarm and OK actions,
   with `actions_enabled=True` (FSBP CloudWatch.15/17); a spec may add EC2 actions on ALARM
   (`extra_alarm_actions`: the NAT instance's recover action), never replace the topic;
+- the region: a spec whose metric lives elsewhere (`AlarmSpec.region`: Route 53 health checks,
+  CloudFront and CLOUDFRONT-scope WAF publish only in us-east-1) gets its alarm created there
+  (MetricAlarm's per-resource `region` argument) and notifying that region's topics
+  (`regional_topics`): an alarm can only notify SNS topics of its own region;
 - the description: severity, seed rule, meaning, what it watches, the threshold, the first step
   and a runbook link (`<runbook_url>#<key>`, default docs/alarms.md#<key>);
 - the per-key overrides (`EnvironmentAlarmsArgs.overrides`: threshold, evaluation_periods,
@@ -19,6 +23,7 @@ and is the only code that decides, for every alarm alike:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal, TypedDict
@@ -46,6 +51,9 @@ DEFAULT_RUNBOOK = "docs/alarms.md"
 
 DESCRIPTION_LIMIT = 1024
 """CloudWatch's limit on AlarmDescription."""
+
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+"""An AWS region name (us-east-1, ap-southeast-2, us-gov-west-1)."""
 
 
 class AlarmOverride(ArgsModel):
@@ -127,10 +135,16 @@ class AlarmSpec:
     extra_alarm_actions: tuple[pulumi.Input[str], ...] = ()
     """Actions on ALARM besides the severity's topic: an EC2 action such as
     `arn:aws:automate:<region>:ec2:recover` (the NAT instance's auto-recovery)."""
+    region: str | None = None
+    """The metric's region when it isn't the stack's: us-east-1 for Route 53 health checks,
+    CloudFront and CLOUDFRONT-scope WAF; None: the provider's."""
 
     def __post_init__(self) -> None:
         if self.key not in ALARMS:
             raise KeyError(f"alarm key {self.key!r} is not in the catalog (components/alarm_names.py)")
+        if self.region is not None and not REGION.match(self.region):
+            raise ValueError(f"alarm {self.key}: AlarmSpec.region {self.region!r} is not an AWS "
+                             "region name (e.g. us-east-1)")
 
 
 class _MetricArgs(TypedDict, total=False):
@@ -156,10 +170,58 @@ class CreatedAlarm:
     scope: str
     threshold: float
     resource: aws.cloudwatch.MetricAlarm
+    region: str = ""
+    """The region the alarm is in (the factory's `region` unless its spec named another)."""
 
     @property
     def arn(self) -> pulumi.Output[str]:
         return self.resource.arn
+
+
+REGIONAL_TOPICS_ARG = "EnvironmentAlarmsArgs.regional_topic_arns"
+"""Where a program gives the topics of the other regions (named in the factory's errors)."""
+
+
+def other_regions(specs: list[AlarmSpec], *, region: str,
+                  overrides: Mapping[str, AlarmOverride] | None = None) -> list[str]:
+    """The regions other than `region` that enabled specs put alarms in (pure, in order): where
+    a program must give `regional_topics`."""
+    out: dict[str, None] = {}
+    for spec in specs:
+        override = (overrides or {}).get(spec.key)
+        if spec.region is not None and spec.region != region and (
+                override is None or override.enabled):
+            out[spec.region] = None
+    return list(out)
+
+
+def missing_regional_topics(specs: list[AlarmSpec], *, region: str,
+                            regional_topics: Mapping[str, Mapping[Severity, object]],
+                            overrides: Mapping[str, AlarmOverride] | None = None) -> list[str]:
+    """The problems of routing `specs` from a stack in `region` (pure): each enabled spec whose
+    metric is in another region that `regional_topics` has no topic of its severity for, as
+    "<region>: <key> (<severity>)". Empty when every alarm has a topic in its own region."""
+    problems: dict[str, None] = {}
+    for spec in specs:
+        override = (overrides or {}).get(spec.key)
+        if override is not None and not override.enabled:
+            continue
+        where = spec.region or region
+        if where == region:
+            continue
+        severity = ALARMS[spec.key].severity
+        if severity not in regional_topics.get(where, {}):
+            problems[f"{where}: {spec.key} ({severity})"] = None
+    return list(problems)
+
+
+def regional_topics_error(owner: str, problems: list[str], *, region: str) -> str:
+    """The error for `missing_regional_topics`' problems (one wording for factory and component)."""
+    return (f"{owner}: alarms whose metrics exist only in another region than the stack's "
+            f"({region}) need SNS topics in that region (a CloudWatch alarm notifies only topics "
+            f"of its own region): {', '.join(problems)}; set {REGIONAL_TOPICS_ARG} = {{region: "
+            "{severity: topic ARN}}, e.g. a second Notifications built with a provider in that "
+            "region, or disable those alarms in overrides")
 
 
 def format_threshold(value: float, unit: str) -> str:
@@ -184,6 +246,12 @@ class AlarmFactory:
     """The alarms component's naming: it starts every alarm's AWS name."""
     topics: Mapping[Severity, pulumi.Input[str]]
     """SNS topic ARN per severity: alarm and OK actions go to the alarm's severity's topic."""
+    region: str
+    """The region of the stack's provider and of `topics` (`AlarmTargets.region`): a spec whose
+    `region` is another one is created there and notifies `regional_topics`."""
+    regional_topics: Mapping[str, Mapping[Severity, pulumi.Input[str]]] = field(default_factory=dict)
+    """Region -> severity -> SNS topic ARN in that region, for the specs whose metric is in
+    another region than `region` (default none: such a spec is refused)."""
     overrides: Mapping[str, AlarmOverride] = field(default_factory=dict)
     runbook_url: str | None = None
     legacy_alias_prefix: str = ""
@@ -205,7 +273,17 @@ class AlarmFactory:
         datapoints = (override.datapoints_to_alarm if override and override.datapoints_to_alarm
                       else min(kind.datapoints_to_alarm, evaluation_periods))
         name = alarm_name(self.naming, spec.scope, spec.key, spec.member)
-        topic = self.topics[kind.severity]
+        region = spec.region or self.region
+        elsewhere = spec.region is not None and spec.region != self.region
+        if elsewhere:
+            problems = missing_regional_topics([spec], region=self.region,
+                                               regional_topics=self.regional_topics)
+            if problems:
+                raise ValueError(regional_topics_error(f"alarm {name}", problems,
+                                                       region=self.region))
+            topic = self.regional_topics[region][kind.severity]
+        else:
+            topic = self.topics[kind.severity]
         metric_args = self._metric_args(spec.metric)
         logical = "-".join([self.name, spec.scope, spec.key, *([spec.member] if spec.member else [])])
         resource = aws.cloudwatch.MetricAlarm(
@@ -225,10 +303,13 @@ class AlarmFactory:
             tags=self.naming.tagged(name, Severity=kind.severity, AlarmKey=spec.key,
                                     SeedRule=kind.seed_rule or "", Component="alarms"),
             opts=child_opts(self.parent, aliases=self._aliases(spec)),
+            # Only an alarm of another region says where; the others stay on the provider's
+            # region (no diff for the alarms created before `region` existed).
+            region=region if elsewhere else None,
             **metric_args,
         )
         created = CreatedAlarm(key=spec.key, name=name, severity=kind.severity, scope=spec.scope,
-                               threshold=threshold, resource=resource)
+                               threshold=threshold, resource=resource, region=region)
         self.created.append(created)
         return created
 

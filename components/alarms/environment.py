@@ -2,7 +2,11 @@
 factory.
 
 `EnvironmentAlarms(name, EnvironmentAlarmsArgs(targets=..., critical_topic_arn=...,
-warning_topic_arn=...), opts)`. Alarm names are
+warning_topic_arn=...), opts)`. The topics are in the stack's region (`targets.region`); the
+alarms whose metrics exist only in another region (a Route 53 health check's, CloudFront's,
+a CLOUDFRONT-scope web ACL's: us-east-1) are created in that region and notify the topics
+`regional_topic_arns` gives for it (an alarm notifies only topics of its own region), e.g. a
+second `Notifications` built with a us-east-1 provider. Alarm names are
 `<prefix>-<name>-<watched component>-<key>[-<member>]` (components/alarm_names.py), so two
 `EnvironmentAlarms`, or two databases watched by one, never share an alarm name.
 """
@@ -21,9 +25,18 @@ from groundwork.components.alarm_names import (
     Severity,
     deployment_alarm_names,
 )
-from groundwork.components.alarms.base import AlarmFactory, AlarmOverride, AlarmSpec, CreatedAlarm
+from groundwork.components.alarms.base import (
+    REGION,
+    AlarmFactory,
+    AlarmOverride,
+    AlarmSpec,
+    CreatedAlarm,
+    missing_regional_topics,
+    regional_topics_error,
+)
 from groundwork.components.alarms.cache import cache_alarms
 from groundwork.components.alarms.database import database_alarms
+from groundwork.components.alarms.dns import dns_alarms
 from groundwork.components.alarms.documents import documents_alarms
 from groundwork.components.alarms.kafka import kafka_alarms
 from groundwork.components.alarms.load_balancer import load_balancer_alarms
@@ -33,6 +46,7 @@ from groundwork.components.alarms.queue import queue_alarms
 from groundwork.components.alarms.search import search_alarms
 from groundwork.components.alarms.service import service_alarms
 from groundwork.components.alarms.targets import AlarmTargets
+from groundwork.components.alarms.web_firewall import web_firewall_alarms
 from groundwork.components.args import ArgsModel, ComponentArgs, Input
 from groundwork.components.base import component_naming
 
@@ -46,6 +60,8 @@ FAMILIES: tuple[Callable[[AlarmTargets], list[AlarmSpec]], ...] = (
     queue_alarms,
     search_alarms,
     kafka_alarms,
+    web_firewall_alarms,
+    dns_alarms,
 )
 """One factory function per family; each returns specs for whatever of its targets exist."""
 
@@ -115,11 +131,26 @@ class EnvironmentAlarmsArgs(ComponentArgs, EnvironmentAlarmsSettings):
     """SNS topic of the critical alarms (required, e.g. `Notifications.critical.arn`)."""
     warning_topic_arn: Input[str] | None = None
     """SNS topic of the warning alarms (required, e.g. `Notifications.warning.arn`)."""
+    regional_topic_arns: dict[str, dict[Severity, Input[str]]] = Field(default_factory=dict)
+    """Region -> severity (critical, warning) -> SNS topic ARN in that region, for the alarms
+    whose metrics exist only in another region than `targets.region` (Route 53 health checks,
+    CloudFront, CLOUDFRONT-scope WAF: us-east-1), e.g. `{"us-east-1":
+    notifications_us_east_1.topic_arns}` (default none: no alarm may be in another region; one
+    that is is refused, naming this field)."""
     legacy_alias_prefix: str = ""
     """Alias each alarm to its Pulumi name before groundwork 0.2.0,
     `<legacy_alias_prefix>-[<service>-]<key>[-<member>]` (default "": no aliases; a program
     started on 0.2.0 has none). Only the first database, cache, load balancer and network of a
     kind take the old names."""
+
+    @field_validator("regional_topic_arns")
+    @classmethod
+    def _regions(cls, v: dict[str, dict[Severity, Input[str]]]) -> dict[str, dict[Severity, Input[str]]]:
+        bad = [r for r in v if not REGION.match(r)]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))} is not an AWS region name (e.g. "
+                             "us-east-1); keys are regions, values {critical: ARN, warning: ARN}")
+        return v
 
 
 _REQUIRED = {
@@ -153,10 +184,22 @@ class EnvironmentAlarms(pulumi.ComponentResource):
             raise ValueError(f"EnvironmentAlarms {name!r}: EnvironmentAlarmsArgs.targets has two "
                              f"targets named {', '.join(duplicates)}; their alarms would share "
                              "names (give each component its own name)")
+        region = args.targets.region
+        if region in args.regional_topic_arns:
+            raise ValueError(f"EnvironmentAlarms {name!r}: EnvironmentAlarmsArgs."
+                             f"regional_topic_arns names the stack's own region {region}; its "
+                             "alarms notify critical_topic_arn and warning_topic_arn")
         specs = alarm_specs(args.targets)
+        problems = missing_regional_topics(specs, region=region,
+                                           regional_topics=args.regional_topic_arns,
+                                           overrides=args.overrides)
+        if problems:
+            raise ValueError(regional_topics_error(f"EnvironmentAlarms {name!r}", problems,
+                                                   region=region))
         super().__init__("groundwork:monitoring:EnvironmentAlarms", name, None, opts)
         self.args = args
         factory = AlarmFactory(parent=self, name=name, naming=naming, topics=topics,
+                               region=region, regional_topics=args.regional_topic_arns,
                                overrides=args.overrides, runbook_url=args.runbook_url,
                                legacy_alias_prefix=args.legacy_alias_prefix)
         self.alarms: list[CreatedAlarm] = factory.create_all(specs)

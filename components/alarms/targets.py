@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from groundwork.components.queue import QueueSettings
     from groundwork.components.search import SearchDomainSettings
     from groundwork.components.service import FargateServiceSettings
+    from groundwork.components.web_firewall import WebFirewallSettings
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,40 @@ class KafkaTarget:
 
 
 @dataclass(frozen=True)
+class WebFirewallTarget:
+    """One WAFv2 web ACL: its name output, its rate rule's metric name and the settings that
+    sized the alarms."""
+
+    name: str
+    """The web firewall's component name (scopes its alarms)."""
+    acl_name: pulumi.Input[str]
+    """WebACL dimension: the ACL's `name` output (its metric name is the same string)."""
+    rate_rule_metric_name: str
+    """Rule dimension of the rate-based rule's metrics."""
+    scope: str
+    """REGIONAL (metrics in the ACL's region, with a Region dimension) or CLOUDFRONT (metrics
+    in us-east-1, no Region dimension)."""
+    region: str
+    """The ACL's region (us-east-1 for CLOUDFRONT scope)."""
+    settings: WebFirewallSettings
+    """What sized it: `rate_limit`, `rate_window_seconds`."""
+
+
+@dataclass(frozen=True)
+class HealthCheckTarget:
+    """One Route 53 health check (of a `DomainRecords`): its id output and what it requests."""
+
+    name: str
+    """The domain records' component name (scopes the alarm)."""
+    health_check_id: pulumi.Input[str]
+    """HealthCheckId dimension: the health check's `id` output."""
+    fqdn: str
+    """The host it checks (for the description)."""
+    path: str = "/"
+    """The path it requests (for the description)."""
+
+
+@dataclass(frozen=True)
 class NatTarget:
     """The NAT of one network: its NAT gateways, or its NAT instance."""
 
@@ -210,6 +245,8 @@ class AlarmTargets:
     queues: Sequence[QueueTarget] = field(default_factory=tuple)
     searches: Sequence[SearchTarget] = field(default_factory=tuple)
     kafkas: Sequence[KafkaTarget] = field(default_factory=tuple)
+    web_firewalls: Sequence[WebFirewallTarget] = field(default_factory=tuple)
+    health_checks: Sequence[HealthCheckTarget] = field(default_factory=tuple)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -232,7 +269,9 @@ class AlarmTargets:
             "document database": self.documents,
             "queue": self.queues,
             "search domain": self.searches,
-            "kafka": self.kafkas}
+            "kafka": self.kafkas,
+            "web firewall": self.web_firewalls,
+            "health check": self.health_checks}
         for family, targets in families.items():
             names = [t.name for t in targets]
             out += [f"{family} {n}" for n in sorted(set(names)) if names.count(n) > 1]
@@ -252,6 +291,8 @@ class AlarmTargets:
         queues: Sequence[Any] = (),
         searches: Sequence[Any] = (),
         kafkas: Sequence[Any] = (),
+        web_firewalls: Sequence[Any] = (),
+        domain_records: Sequence[Any] = (),
     ) -> AlarmTargets:
         """Targets from groundwork components (LoadBalancer, FargateService, PostgresDatabase,
         RedisCache, Network; each family may be empty). A web service is watched behind the
@@ -278,6 +319,13 @@ class AlarmTargets:
                            for d in searches),
             kafkas=tuple(KafkaTarget(component_name(k), k.cluster_name, tuple(k.broker_ids), k.args,
                                      k.az_count) for k in kafkas),
+            web_firewalls=tuple(WebFirewallTarget(component_name(w), w.name, w.rate_rule_metric_name,
+                                                  w.scope, w.region, w.args)
+                                for w in web_firewalls),
+            health_checks=tuple(
+                HealthCheckTarget(component_name(d), d.health_check_id, d.health_check_fqdn or "",
+                                  d.args.health_check.path)
+                for d in domain_records if d.health_check is not None),
         )
 
 

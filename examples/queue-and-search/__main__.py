@@ -50,6 +50,8 @@ from groundwork.components import (
     SecurityGroupsArgs,
     ServicePeer,
     ServiceWiring,
+    WebFirewall,
+    WebFirewallArgs,
 )
 
 config = pulumi.Config()
@@ -113,6 +115,16 @@ load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
     tags=tags,
 ))
 
+# The web firewall on the load balancer (docs/edge.md): AWS's managed rule groups, a per-IP
+# rate limit, logs on the logs key with the Authorization and Cookie headers redacted. No SQL
+# injection group: this program has no SQL database.
+firewall = WebFirewall("web-firewall", WebFirewallArgs(
+    resource_arns=[load_balancer.arn],
+    logs_key_arn=logs_key,
+    sql_injection=False,
+    tags=tags,
+))
+
 # The api: behind the load balancer on 8000, told where the queue and the domain are (both
 # known only at deploy time). No secrets: both stores are reached with the task role's IAM.
 api = FargateService("api", FargateServiceArgs(
@@ -166,7 +178,7 @@ notifications = Notifications("notifications", NotificationsArgs(
 alarms = EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
     targets=AlarmTargets.from_components(
         region=region, load_balancers=[load_balancer], services=[api, worker],
-        queues=[jobs], searches=[search], networks=[network]),
+        queues=[jobs], searches=[search], networks=[network], web_firewalls=[firewall]),
     critical_topic_arn=notifications.critical.arn,
     warning_topic_arn=notifications.warning.arn,
     tags=tags,
@@ -178,5 +190,6 @@ pulumi.export("queue", {"url": jobs.url, "name": jobs.name, "arn": jobs.arn,
 pulumi.export("search", {"endpoint": search.endpoint, "domain_name": search.domain_name,
                          "arn": search.arn, "master_user_arn": search.master_user_arn,
                          "security_group_id": search.security_group_id})
+pulumi.export("web_acl_arn", firewall.arn)
 pulumi.export("task_role_arns", {"api": api.task_role.arn, "worker": worker.task_role.arn})
 pulumi.export("alarm_names", alarms.names)

@@ -15,6 +15,7 @@ from . import (
     compute,
     data,
     documents,
+    edge,
     functions,
     iam,
     load_balancer,
@@ -33,7 +34,7 @@ PACK_NAME = "groundwork"
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 """The pack's level for any rule a config file doesn't name: fail closed."""
 
-FAMILIES = {"network": network, "load_balancer": load_balancer, "compute": compute,
+FAMILIES = {"network": network, "load_balancer": load_balancer, "edge": edge, "compute": compute,
             "registry": registry, "functions": functions, "data": data, "queues": queues, "search": search,
             "documents": documents,
             "streaming": streaming,
@@ -48,7 +49,7 @@ def by_name() -> dict[str, ResourceRule | StackRule]:
 
 
 __all__ = ["ALL", "DEFAULT_ENFORCEMENT", "FAMILIES", "PACK_NAME", "ResourceRule", "StackRule",
-           "account", "by_name", "compute", "data", "documents", "functions", "iam", "load_balancer",
+           "account", "by_name", "compute", "data", "documents", "edge", "functions", "iam", "load_balancer",
            "network",
            "observability", "queues", "registry", "search", "security", "storage",
            "streaming"]

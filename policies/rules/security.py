@@ -612,6 +612,7 @@ UNTAGGABLE = {
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:s3/bucketLogging:BucketLogging",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 

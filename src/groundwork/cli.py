@@ -390,6 +390,10 @@ def cost_command(
     alb_lcu: float = typer.Option(1.0, help="Average LCUs per load balancer."),
     log_gb: float = typer.Option(1.0, help="GB ingested per log group per month."),
     sqs_requests: float = typer.Option(1.0, help="Million SQS requests per queue per month."),
+    waf_requests: float = typer.Option(10.0, help="Million requests per WAF web ACL per month."),
+    cloudfront_gb: float = typer.Option(100.0, help="GB out per CloudFront distribution per month."),
+    cloudfront_requests: float = typer.Option(
+        10.0, help="Million HTTPS requests per CloudFront distribution per month."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the itemised estimate here."),
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
 ) -> None:
@@ -405,7 +409,10 @@ def cost_command(
     try:
         est = cost.estimate(result, cost.Assumptions(nat_gb_per_gateway=nat_gb, alb_lcu=alb_lcu,
                                                      log_gb_per_group=log_gb,
-                                                     sqs_requests_millions_per_queue=sqs_requests))
+                                                     sqs_requests_millions_per_queue=sqs_requests,
+                                                     waf_requests_millions_per_acl=waf_requests,
+                                                     cloudfront_gb_per_month=cloudfront_gb,
+                                                     cloudfront_requests_millions=cloudfront_requests))
     except cost.PriceError as exc:
         fail_config(ConfigError([f"aws:region: {exc}"], stack))
     for renderable in cost.render(est):

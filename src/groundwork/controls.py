@@ -144,6 +144,58 @@ CONTROLS: tuple[Control, ...] = (
        "DNS-validated certificates groundwork requests"),
     _c("ACM.2", F, "RSA certificates managed by ACM should use a key length of at least 2,048 bits",
        "LoadBalancer certificate"),
+    # --- the edge: WAF and CloudFront ------------------------------------------------------------
+    _c("WAF.10", F, "AWS WAF web ACLs should have at least one rule or rule group",
+       "WebFirewall (REGIONAL and CLOUDFRONT web ACLs)",
+       note="evasions tested: an empty `rules` list, no rules at all, `ruleJson` '[]' or not JSON; "
+            "a standalone WebAclRule / WebAclRuleGroupAssociation naming the ACL counts, one "
+            "naming another ACL doesn't"),
+    _c("WAF.11", NIST, "AWS WAF web ACL logging should be enabled", "WebFirewall",
+       note="the destination must be named aws-waf-logs-... (AWS refuses others); listed by "
+            "Security Hub under NIST SP 800-53 r5, not FSBP"),
+    _c("WAF.12", F, "AWS WAF rules should have CloudWatch metrics enabled",
+       "WebFirewall (every rule, the ACL itself), any rule group or standalone rule",
+       note="evasions tested: one rule of many off, a missing visibilityConfig, the string "
+            "'false', a ruleJson rule off"),
+    _c("WAF log redaction", GW, "WAF logs redact the Authorization and Cookie headers",
+       "WebFirewall logging configuration"),
+    _c("ELB.16", NIST, "Application Load Balancers should be associated with an AWS WAF web ACL",
+       "LoadBalancer (internet-facing), WebFirewall",
+       note="also Checkov CKV2_AWS_28; WAFv2 only (Security Hub also accepts WAF Classic); advisory in "
+            "dev, which runs without the WAF (`edge.waf.enabled` false: a web ACL costs $5 a month "
+            "plus $1 per rule and request charges for a stack with no public traffic); an internal "
+            "ALB behind a CloudFront VPC origin is exempt, the distribution's web ACL is "
+            "CloudFront.6"),
+    _c("CloudFront.1", F, "CloudFront distributions should have a default root object configured",
+       "CloudFrontDistribution (S3 origins only; the ALB origin passes)"),
+    _c("CloudFront.3", F, "CloudFront distributions should require encryption in transit",
+       "CloudFrontDistribution"),
+    _c("CloudFront.4", F, "CloudFront distributions should have origin failover configured",
+       "CloudFrontDistribution", DEVIATION,
+       "the distribution has one origin, the internal ALB, and no second copy of the application "
+       "to fail over to; CloudFront fails over only GET/HEAD/OPTIONS, so an origin group would not "
+       "protect an API's writes. The ALB spans two AZs (ELB.13) and the services run in both"),
+    _c("CloudFront.5", F, "CloudFront distributions should have logging enabled", "CloudFrontDistribution",
+       note="legacy logging_config or standard logging v2 (an ACCESS_LOGS LogDeliverySource plus a "
+            "LogDelivery); Security Hub's Config rule (cloudfront-accesslogs-enabled) reads the "
+            "legacy setting only, so a v2-only distribution can still show FAILED there"),
+    _c("CloudFront.6", F, "CloudFront distributions should have AWS WAF enabled", "CloudFrontDistribution"),
+    _c("CloudFront.7", F, "CloudFront distributions should use custom SSL/TLS certificates",
+       "CloudFrontDistribution"),
+    _c("CloudFront.8", F, "CloudFront distributions should use SNI to serve HTTPS requests",
+       "CloudFrontDistribution"),
+    _c("CloudFront.9", F, "CloudFront distributions should encrypt traffic to custom origins",
+       "CloudFrontDistribution, its VpcOrigin"),
+    _c("CloudFront.10", F, "CloudFront distributions should not use deprecated SSL protocols between edge "
+       "locations and custom origins", "CloudFrontDistribution, its VpcOrigin",
+       note="stricter than Security Hub (SSLv3 only): TLSv1 and TLSv1.1 are refused too"),
+    _c("CloudFront.12", F, "CloudFront distributions should not point to non-existent S3 origins",
+       "CloudFrontDistribution", RUNTIME,
+       "whether an origin's bucket exists is S3's state; groundwork's distribution has no S3 origin"),
+    _c("CloudFront.13", F, "CloudFront distributions should use origin access control",
+       "CloudFrontDistribution (S3 origins only)"),
+    _c("CloudFront.15", F, "CloudFront distributions should use the recommended TLS security policy",
+       "CloudFrontDistribution"),
     # --- ECS ----------------------------------------------------------------------------------
     _c("ECS.2", F, "ECS services should not have public IP addresses assigned to them automatically",
        "FargateService"),

@@ -62,6 +62,10 @@ CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
 GUARDDUTY = "aws:guardduty/detector:Detector"
 SECURITY_HUB = "aws:securityhub/account:Account"
 BUDGET = "aws:budgets/budget:Budget"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+HOSTED_ZONE = "aws:route53/zone:Zone"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 
 USAGE_BASED = {
     TRAIL: "CloudTrail (usage-based: 1st trail's mgmt events free)",
@@ -112,6 +116,16 @@ class Assumptions:
     kafka_serverless_partitions: float = 10.0
     """Partitions per MSK Serverless cluster, billed per partition-hour (default 10: a few topics
     of a few partitions each; a plan can't see topics)."""
+    waf_requests_millions_per_acl: float = 10.0
+    """Million requests a WAF web ACL inspects per month (default 10, about 4 a second: every
+    request to the ALB or distribution it protects, blocked ones included)."""
+
+    cloudfront_gb_per_month: float = 100.0
+    """GB a CloudFront distribution sends to viewers per month (default 100: a small API and
+    web app; the always-free 1 TB a month is not deducted)."""
+    cloudfront_requests_millions: float = 10.0
+    """Million HTTPS requests a distribution serves per month (default 10, about 4 a second;
+    the always-free 10 million are not deducted)."""
 
     def describe(self, prices: dict[str, Any]) -> list[str]:
         spot = self.spot_discount if self.spot_discount is not None else (
@@ -129,8 +143,19 @@ class Assumptions:
             "million I/Os a month per cluster (standard storage); backups as RDS's",
             f"MSK Serverless: {self.kafka_serverless_partitions:g} partitions per cluster; its "
             "storage and data in/out are not included",
+            f"WAF: {self.waf_requests_millions_per_acl:g} million requests inspected per web "
+            "ACL per month; WCUs as groundwork computes them from the rules",
             "ECS: tasks = the autoscaling minimum (the idle floor), else desired_count; "
             f"Fargate Spot at {spot:.0%} off on-demand",
+            f"CloudFront: {self.cloudfront_gb_per_month:g} GB out and "
+            f"{self.cloudfront_requests_millions:g} million HTTPS requests per distribution per "
+            "month at the first-tier US/Europe rates (PriceClass_100; the always-free 1 TB and "
+            "10 million requests not deducted); VPC origins and origin fetches from the ALB are "
+            "free; the v2 access logs' vended-log delivery is not included",
+            "Route 53: records go into an existing hosted zone (the stacks create no zone; its "
+            "$0.50 a month is billed to the zone's owner, once); queries to alias records of AWS "
+            "resources are free; health checks of the app's ALB or distribution priced as AWS "
+            "endpoints (the free 50 not deducted)",
             f"SQS: {self.sqs_requests_millions_per_queue:g} million requests per queue per month "
             "(dead-letter queues: none; the free first million not deducted); KMS requests of "
             "an encrypted queue: (2 x producers + consumers) x month / data-key reuse period, "
@@ -588,6 +613,53 @@ class _Pricer:
         self.lines.append(CostLine(component_of(self.plan, r), r.name, USAGE_BASED[r.type], 1,
                                    "usage-based", 0.0))
 
+    def web_acl(self, r: ResourceRecord) -> None:
+        """The ACL, each rule (a rule group is one rule), the requests it inspects (assumed) and
+        the per-request surcharge of each 500 WCUs above the 1,500 the base price covers."""
+        waf = self.p["waf"]
+        rules = r.inputs.get("rules") or []
+        self.add(r, "WAF web ACL", 1, "ACL-month", waf["web_acl_month"])
+        self.add(r, "WAF rules and rule groups", len(rules), "rule-month", waf["rule_month"])
+        requests = self.a.waf_requests_millions_per_acl
+        self.add(r, "WAF requests inspected (assumed)", requests, "million requests",
+                 waf["requests_million"])
+        extra = max(web_acl_capacity(rules) - waf["wcu_included"], 0)
+        blocks = -(-extra // waf["wcu_block"])  # each started block of 500 WCUs
+        self.add(r, f"WAF requests, {blocks:g} x 500 WCU above 1,500 (assumed)", requests * blocks,
+                 "million requests", waf["wcu_block_requests_million"])
+
+    def distribution(self, r: ResourceRecord) -> None:
+        """Data transfer out to viewers and HTTPS requests (both assumed), at the first tier of
+        the US/Europe rates: the price class's cheapest edge; other classes serve some viewers
+        from dearer regions (not modelled)."""
+        cf = self.p["cloudfront"]
+        self.add(r, "CloudFront data transfer out (assumed)", self.a.cloudfront_gb_per_month,
+                 "GB", cf["gb_out_first_10tb"])
+        self.add(r, "CloudFront HTTPS requests (assumed)",
+                 self.a.cloudfront_requests_millions * 100, "10k requests", cf["https_10k"])
+
+    def health_check(self, r: ResourceRecord) -> None:
+        """A Route 53 health check of an AWS endpoint: the basic check plus each optional feature
+        it uses (HTTPS, string matching, the fast 10 s interval, latency measurement)."""
+        r53 = self.p["route53"]
+        kind = str(r.inputs.get("type", "HTTP"))
+        if kind in ("CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL"):
+            self.add(r, f"Route 53 health check ({kind})", 1, "check-month",
+                     r53["health_check_aws_month"])
+            return
+        self.add(r, "Route 53 health check (AWS endpoint)", 1, "check-month",
+                 r53["health_check_aws_month"])
+        features = [name for name, on in (
+            ("HTTPS", kind.startswith("HTTPS")), ("string matching", kind.endswith("STR_MATCH")),
+            ("fast interval", _num(r.inputs.get("requestInterval"), 30) == 10),
+            ("latency measurement", bool(r.inputs.get("measureLatency")))) if on]
+        for feature in features:
+            self.add(r, f"Route 53 health check option: {feature}", 1, "feature-month",
+                     r53["optional_feature_aws_month"])
+
+    def hosted_zone(self, r: ResourceRecord) -> None:
+        self.add(r, "Route 53 hosted zone", 1, "zone-month", self.p["route53"]["hosted_zone_month"])
+
     def log_group(self, r: ResourceRecord) -> None:
         cw = self.p["cloudwatch"]
         gb = self.a.log_gb_per_group
@@ -613,6 +685,25 @@ def alarm_metric_count(inputs: dict[str, Any]) -> tuple[int, bool]:
         count += 2
     high = any(_num((q.get("metric") or {}).get("period"), 60) < 60 for q in metrics)
     return max(count, 1), high
+
+
+def web_acl_capacity(rules: Iterable[dict[str, Any]]) -> int:
+    """WCUs of a planned web ACL's rules (engine camelCase): the managed groups' fixed capacity
+    (components/web_firewall.py MANAGED_GROUP_WCU; an unknown group counts 0), the rate rule
+    and one per IP set reference."""
+    from groundwork.components.web_firewall import IP_SET_WCU, MANAGED_GROUP_WCU, RATE_RULE_WCU
+
+    def of(statement: dict[str, Any]) -> int:
+        if "managedRuleGroupStatement" in statement:
+            return MANAGED_GROUP_WCU.get(str(statement["managedRuleGroupStatement"].get("name")), 0)
+        if "rateBasedStatement" in statement:
+            return RATE_RULE_WCU
+        if "ipSetReferenceStatement" in statement:
+            return IP_SET_WCU
+        nested = (statement.get("orStatement") or statement.get("andStatement") or {})
+        return sum(of(x) for x in nested.get("statements") or [])
+
+    return sum(of(rule.get("statement") or {}) for rule in rules)
 
 
 def fargate_split(count: float, strategies: Iterable[dict[str, Any]]) -> tuple[float, float]:
@@ -658,6 +749,10 @@ _HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
     COMPOSITE_ALARM: _Pricer.composite_alarm,
     DASHBOARD: _Pricer.dashboard,
     LOG_GROUP: _Pricer.log_group,
+    DISTRIBUTION: _Pricer.distribution,
+    WEB_ACL: _Pricer.web_acl,
+    HEALTH_CHECK: _Pricer.health_check,
+    HOSTED_ZONE: _Pricer.hosted_zone,
     **dict.fromkeys(USAGE_BASED, _Pricer.usage_based),
 }
 """Resource types that cost money by themselves. Everything else in a plan (subnets, route

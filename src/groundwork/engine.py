@@ -293,6 +293,10 @@ PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName",),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName"),
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": ("name",),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ("name",),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": ("name", "region"),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ("name", "region"),
     "aws:cloudwatch/logGroup:LogGroup": ("name",),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("name",),
     "aws:docdb/cluster:Cluster": ("clusterIdentifier",),
@@ -348,6 +352,7 @@ PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     "aws:sqs/queue:Queue": ("name",),
     "aws:ssm/parameter:Parameter": ("name",),
     "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
+    "aws:wafv2/ipSet:IpSet": ("name", "scope"),
 }
 """Where each AWS type keeps the name AWS identifies it by (unique per account and region, or
 within the scope listed after it: a security group's name within its VPC, an ECS service's
@@ -475,6 +480,17 @@ class _AwsMocks(_MocksBase):
     def __init__(self, region: str, stack: str):
         self.region = region
         self.stack = stack
+        self._provider_regions: dict[str, str] = {}
+        """Provider id -> its `region` (a second provider, e.g. `aws-us-east-1`)."""
+
+    def _region_of(self, provider: str | None, inputs: dict[str, Any] | None = None) -> str:
+        """Where a resource (or invoke) is: its own `region` argument (pulumi-aws 7), else its
+        provider's region, else the stack's: the ARNs and endpoints computed carry it."""
+        own = (inputs or {}).get("region")
+        if _known(own):
+            return str(own)
+        provider_id = (provider or "").rsplit("::", 1)[-1]
+        return self._provider_regions.get(provider_id, self.region)
 
     # The SDK calls these two.
     def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
@@ -483,7 +499,10 @@ class _AwsMocks(_MocksBase):
         if not args.custom:
             return "", state
         if typ.startswith("pulumi:providers:"):
+            if _known(state.get("region")):
+                self._provider_regions[f"{name}-provider-id"] = str(state["region"])
             return f"{name}-provider-id", state
+        region = self._region_of(args.provider, state)
         module = typ.split(":")[1].split("/")[0]
         kind = typ.split(":")[-1]
         physical = state.get("name") or state.get("namePrefix", "") + f"{name}-{_short(name, 7)}"
@@ -492,13 +511,13 @@ class _AwsMocks(_MocksBase):
         prefix = _ID_PREFIX.get(typ)
         rid = f"{prefix}-{_short(typ + name, 17)}" if prefix else physical
         service = _ARN_SERVICE.get(module, module)
-        state.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind.lower()}/{physical}")
+        state.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind.lower()}/{physical}")
         state["id"] = rid
-        self._special(typ, name, state)  # may set the id AWS really uses (an ARN, a name)
+        self._special(typ, name, state, region)  # may set the id AWS really uses (an ARN, a name)
         return state["id"], state
 
-    def _special(self, typ: str, name: str, s: dict[str, Any]) -> None:
-        region, acct = self.region, ACCOUNT_ID
+    def _special(self, typ: str, name: str, s: dict[str, Any], region: str = "") -> None:
+        region, acct = region or self.region, ACCOUNT_ID
         n = s.get("name")
         if typ == "aws:lb/loadBalancer:LoadBalancer":
             suffix = f"app/{n}/{_short(name, 16)}"
@@ -575,6 +594,39 @@ class _AwsMocks(_MocksBase):
         elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = str(s.get("url", "token.actions.githubusercontent.com")).removeprefix("https://")
             s["arn"] = f"arn:aws:iam::{acct}:oidc-provider/{host}"
+        elif typ in {"aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet"}:
+            # regional/webacl/<name>/<id>; a CLOUDFRONT-scope entity is global/... in us-east-1
+            uid = _uuid(name)
+            kind = "webacl" if typ.endswith("WebAcl") else "ipset"
+            where, home = (("global", "us-east-1") if s.get("scope") == "CLOUDFRONT"
+                           else ("regional", region))
+            s.update(arn=f"arn:aws:wafv2:{home}:{acct}:{where}/{kind}/{n}/{uid}", lockToken=uid)
+            s["id"] = uid
+        elif typ == "aws:cloudfront/distribution:Distribution":
+            did = "E" + _short(name, 13).upper()
+            s.update(arn=f"arn:aws:cloudfront::{acct}:distribution/{did}",
+                     domainName=f"d{_short(name, 13)}.cloudfront.net",
+                     hostedZoneId="Z2FDTNDATAQYW2", status="Deployed", etag="E2OFFLINE")
+            s["id"] = did
+        elif typ == "aws:cloudfront/vpcOrigin:VpcOrigin":
+            vid = f"vo_{_short(name, 22)}"
+            s.update(arn=f"arn:aws:cloudfront::{acct}:vpcorigin/{vid}", etag="E2OFFLINE")
+            s["id"] = vid
+        elif typ in {"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+                     "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+                     "aws:cloudfront/cachePolicy:CachePolicy"}:
+            s.update(etag="E2OFFLINE")
+            s["id"] = _uuid(name)
+        elif typ == "aws:cloudwatch/logDeliverySource:LogDeliverySource":
+            s["arn"] = f"arn:aws:logs:{region}:{acct}:delivery-source:{n}"
+            s["id"] = n
+        elif typ == "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":
+            s["arn"] = f"arn:aws:logs:{region}:{acct}:delivery-destination:{n}"
+            s["id"] = n
+        elif typ == "aws:cloudwatch/logDelivery:LogDelivery":
+            did = _short(name, 16)
+            s["arn"] = f"arn:aws:logs:{region}:{acct}:delivery:{did}"
+            s["id"] = did
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             s["arn"] = f"arn:aws:logs:{region}:{acct}:log-group:{n}"
             s["id"] = n
@@ -601,11 +653,19 @@ class _AwsMocks(_MocksBase):
                      mainRouteTableId=f"rtb-{_short(name + 'main', 17)}")
         elif typ == "aws:acm/certificate:Certificate":
             domain = s.get("domainName", "example.com")
+            # one option per name (ACM gives *.x and x the same record)
+            names = [domain, *[d for d in s.get("subjectAlternativeNames") or [] if d != domain]]
             s["domainValidationOptions"] = [{
-                "domainName": domain, "resourceRecordName": f"_{_short(name, 32)}.{domain}.",
+                "domainName": d,
+                "resourceRecordName": f"_{_short(name + d.removeprefix('*.'), 32)}."
+                                      f"{d.removeprefix('*.')}.",
                 "resourceRecordType": "CNAME",
-                "resourceRecordValue": f"_{_short(name + 'v', 32)}.acm-validations.aws."}]
+                "resourceRecordValue": f"_{_short(name + 'v' + d.removeprefix('*.'), 32)}"
+                                       ".acm-validations.aws."} for d in names]
             s["arn"] = f"arn:aws:acm:{region}:{acct}:certificate/{_uuid(name)}"
+        elif typ == "aws:route53/healthCheck:HealthCheck":
+            s["id"] = _uuid(name)  # Route 53 health check ids are UUIDs, not names
+            s["arn"] = f"arn:aws:route53:::healthcheck/{s['id']}"
         elif typ == "random:index/randomPassword:RandomPassword":
             length = int(s.get("length", 32))
             s["result"] = ("Gw0" + _short(name, 64) * 3)[:length]
@@ -651,11 +711,21 @@ class _AwsMocks(_MocksBase):
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
                     "userId": "AIDAOFFLINE", "id": ACCOUNT_ID}
         if tok == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region,
-                    "endpoint": f"ec2.{self.region}.amazonaws.com"}
+            region = self._region_of(getattr(args, "provider", None))
+            return {"name": region, "region": region, "id": region,
+                    "endpoint": f"ec2.{region}.amazonaws.com"}
         if tok == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
                     "reverseDnsPrefix": "com.amazonaws"}
+        if tok == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            # e.g. CloudFront-VPCOrigins-Service-SG, which CloudFront creates in the VPC
+            given = dict(args.args)
+            key = f"{given.get('vpcId', '')}/{given.get('name', '')}/{given.get('id', '')}"
+            sid = given.get("id") or f"sg-{_short(key, 17)}"
+            region = self._region_of(getattr(args, "provider", None))
+            return {"id": sid, "name": given.get("name", sid), "vpcId": given.get("vpcId", ""),
+                    "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:security-group/{sid}",
+                    "description": "offline", "tags": {}}
         if tok == "aws:elb/getServiceAccount:getServiceAccount":
             return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}
         if tok == "aws:ssm/getParameter:getParameter":

@@ -18,6 +18,7 @@ One module per section; import from `stacks.config`, which re-exports all of the
     queues.py       queues (SQS, used by services' send_to / receive_from)
     compute.py      cluster, load_balancer, services (Fargate sizes, image references)
     edge.py         edge (entry point, web firewall, DNS records, CloudFront)
+    dns.py          edge.dns (the app's alias records and Route 53 health check)
     alarms.py       alarms
     ci.py           ci (the GitHub Actions deploy role)
     environment.py  EnvironmentConfig, its cross-section rules and prod floor, the profiles
@@ -60,6 +61,7 @@ from groundwork.stacks.config.data import (
     CacheConfig,
     DatabaseConfig,
 )
+from groundwork.stacks.config.dns import DnsConfig, DnsHealthCheckConfig
 from groundwork.stacks.config.edge import EDGE_MODES, EdgeConfig
 from groundwork.stacks.config.environment import (
     PROFILE_DEFAULTS,
@@ -120,6 +122,8 @@ __all__ = [
     "ConfigError",
     "DatabaseConfig",
     "DeploymentConfig",
+    "DnsConfig",
+    "DnsHealthCheckConfig",
     "EdgeConfig",
     "EndpointsConfig",
     "EnvironmentConfig",

@@ -159,10 +159,122 @@ class EnvironmentConfig(_Strict):
                 "load_balancer is required when a web service exists "
                 "(set load_balancer.certificate, or http_only: true for a throwaway dev stack)"
             )
+        self._web_firewall()
+        self._cloudfront()
+        self._dns()
         if self.profile is Profile.PROD:
             self._prod_floor()
         self._listener_rules()
         return self
+
+    def _cloudfront(self) -> None:
+        """`edge.mode: cloudfront` needs a web service behind an ALB with its own certificate
+        (the origin's TLS name is the app's domain), domains for the aliases, and a way to a
+        us-east-1 certificate (a zone to validate one, or an ARN there). Errors are reported on
+        the key (`groundwork:edge.cloudfront.domains: ...`)."""
+        cf, lb = self.edge.cloudfront, self.load_balancer
+        if lb is not None and "internal" in lb.model_fields_set:
+            raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                type=PydanticCustomError("cloudfront", "{reason}", {"reason": (
+                    "is set by edge.mode, not here: cloudfront makes the ALB internal (behind "
+                    "its VPC origin), alb keeps it internet-facing (an internal ALB alone is "
+                    "unreachable from the internet)")}),
+                loc=("load_balancer", "internal"), input=lb.internal)])
+        if self.edge.mode != "cloudfront":
+            return
+        cert = lb.certificate if lb is not None else None
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if not self.web_services or lb is None:
+            problems.append((("edge", "mode"), "cloudfront needs a web service and a "
+                             "load_balancer: the distribution's only origin is the ALB"))
+        elif lb.http_only or cert is None:
+            problems.append((("load_balancer", "certificate"), "is required with edge.mode "
+                             "cloudfront: CloudFront reaches the ALB over HTTPS only and checks "
+                             "its certificate against the app's domain"))
+        if lb is not None and lb.waf_acl_arn:
+            problems.append((("load_balancer", "waf_acl_arn"), "can't be used with edge.mode "
+                             "cloudfront: the ALB is internal; the web ACL goes on the "
+                             "distribution (edge.waf, CLOUDFRONT scope)"))
+        if not cf.domains and not (cert is not None and cert.domain):
+            problems.append((("edge", "cloudfront", "domains"), "is required with edge.mode "
+                             "cloudfront (the app's domains, e.g. [app.example.com]) unless "
+                             "load_balancer.certificate.domain names it"))
+        if not cf.certificate_arn and not cf.zone_id and not (cert is not None and cert.zone_id):
+            problems.append((("edge", "cloudfront", "zone_id"), "or edge.cloudfront."
+                             "certificate_arn (in us-east-1) is required with edge.mode "
+                             "cloudfront: a Route 53 zone to validate the us-east-1 "
+                             "certificate (default load_balancer.certificate.zone_id)"))
+        if "require_web_acl" in cf.model_fields_set and cf.require_web_acl \
+                and not self.edge.waf.enabled:
+            problems.append((("edge", "cloudfront", "require_web_acl"), "is true but "
+                             "edge.waf.enabled is false: enable the web firewall (it becomes "
+                             "the distribution's CLOUDFRONT-scope web ACL)"))
+        if problems:
+            details = [InitErrorDetails(
+                type=PydanticCustomError("cloudfront", "{reason}", {"reason": msg}),
+                loc=loc, input=None) for loc, msg in problems]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    def _dns(self) -> None:
+        """The requested certificate covers every host the listener routes (exact or one-level
+        wildcard: else TLS fails for that host) and every extra `edge.dns.domains` entry; a
+        zone or `records: true` needs domains and a zone. Errors are reported on the key
+        (`groundwork:services[api].routing.host_headers: ...`)."""
+        from groundwork.components.dns_names import covered_by
+
+        dns, lb = self.edge.dns, self.load_balancer
+        cert = lb.certificate if lb is not None else None
+        names = cert.names if cert is not None else []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if names:
+            for index, svc in enumerate(self.services):
+                if svc.kind != "web":
+                    continue
+                loose = [h for h in svc.routing.host_headers if not covered_by(names, h)]
+                if loose:
+                    problems.append((("services", index, "routing", "host_headers"),
+                                     f"{', '.join(loose)} not covered by the load balancer's "
+                                     f"certificate ({', '.join(names)}): TLS would fail for it; "
+                                     "add it to load_balancer.certificate.alternative_names "
+                                     "(a wildcard covers one level: *.example.com)"))
+            loose = [d for d in dns.domains if not covered_by(names, d)]
+            if loose and self.edge.mode == "alb":
+                problems.append((("edge", "dns", "domains"),
+                                 f"{', '.join(loose)} not covered by the load balancer's "
+                                 f"certificate ({', '.join(names)}): browsers would get a TLS "
+                                 "error; add it to load_balancer.certificate.alternative_names"))
+        if dns.zone_id and not self.dns_domains():
+            problems.append((("edge", "dns", "zone_id"),
+                             "is set but no domain would get a record: give "
+                             "load_balancer.certificate.domain, a web service's "
+                             "routing.host_headers or edge.dns.domains"))
+        if dns.records and self.dns_zone_id is None:
+            problems.append((("edge", "dns", "records"),
+                             "is true but no Route 53 zone is known: set edge.dns.zone_id (or "
+                             "request the certificate with load_balancer.certificate.zone_id)"))
+        if problems:
+            details = [InitErrorDetails(
+                type=PydanticCustomError("dns", "{reason}", {"reason": msg}), loc=loc, input=None)
+                for loc, msg in problems]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    @property
+    def dns_zone_id(self) -> str | None:
+        """The zone of the app's records: `edge.dns.zone_id`, else the certificate's."""
+        lb = self.load_balancer
+        cert = lb.certificate if lb is not None else None
+        return self.edge.dns.zone_id or (cert.zone_id if cert is not None else None)
+
+    def dns_domains(self) -> list[str]:
+        """The app's domains, in order, each once: the certificate's domain and alternative
+        names, every web service's host headers, then `edge.dns.domains`."""
+        from groundwork.components.dns_names import distinct
+
+        lb = self.load_balancer
+        cert = lb.certificate if lb is not None else None
+        hosts = [h for s in self.web_services for h in s.routing.host_headers]
+        return distinct([*(cert.names if cert is not None else []), *hosts,
+                         *self.edge.dns.domains])
 
     def _queues(self) -> None:
         """Queue names are unique, and every `send_to` / `receive_from` names one of them."""
@@ -185,6 +297,17 @@ class EnvironmentConfig(_Strict):
                     loc=("services", index, key), input=listed) for reason in reasons]
         if details:  # reported on the key: groundwork:services[api].send_to
             raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    def _web_firewall(self) -> None:
+        """An ALB takes one web ACL: `load_balancer.waf_acl_arn` (someone else's) and the ACL
+        `edge.waf` builds for the ALB can't both be on it."""
+        lb = self.load_balancer
+        if (lb is not None and lb.waf_acl_arn and self.edge.mode == "alb"
+                and self.edge.waf.enabled):
+            raise ValueError("load_balancer.waf_acl_arn and edge.waf.enabled can't both be set: "
+                             "an ALB takes one web ACL (set edge.waf.enabled: false to keep "
+                             "your own ACL, or drop waf_acl_arn to use the one groundwork "
+                             "builds)")
 
     def queue_of(self, name: str) -> QueueConfig:
         """The queue named `name` (validated to exist for every send_to / receive_from)."""
@@ -229,6 +352,9 @@ class EnvironmentConfig(_Strict):
             (lb is None or lb.deletion_protection,
              "load_balancer.deletion_protection must be true in prod"),
             (self.network.az_count >= 2, "network.az_count must be >= 2 in prod"),
+            (self.edge.mode != "cloudfront" or self.edge.waf.enabled,
+             "edge.waf.enabled must be true with edge.mode cloudfront in prod: the distribution "
+             "needs its CLOUDFRONT-scope web ACL (FSBP CloudFront.6)"),
         ]
         search = self.search
         if search.enabled:
@@ -324,7 +450,8 @@ class EnvironmentConfig(_Strict):
 # --------------------------------------------------------------------------------------------
 
 PROFILE_DEFAULTS: dict[Profile, dict[str, Any]] = {
-    Profile.PROD: {},
+    # prod: the app unreachable from the internet pages someone (route53-health-check).
+    Profile.PROD: {"edge": {"dns": {"health_check": {"enabled": True}}}},
     Profile.DEV: {
         "network": {"az_count": 2, "nat": "single", "flow_logs": {"retention_days": 30}},
         "database": {
@@ -350,6 +477,7 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, Any]] = {
                   "log_retention_days": 14},
         "cluster": {"log_retention_days": 14},
         "load_balancer": {"deletion_protection": False, "access_log_retention_days": 14},
+        "edge": {"waf": {"enabled": False, "log_retention_days": 14}},
         "alarms": {},
     },
 }

@@ -101,6 +101,8 @@ def load_environment(
         problems.append(f"{NAMESPACE}:profile: must be one of dev, prod ({shown})")
         raise ConfigError(problems, stack) from None
 
+    if isinstance(known.get("edge"), str):  # the `edge: cloudfront` shorthand, before the merge
+        known["edge"] = {"mode": known["edge"]}  # keeps the profile's edge defaults under it
     merged = deep_merge(PROFILE_DEFAULTS[profile], known)
     if known.get("load_balancer") is None:
         merged.pop("load_balancer", None)  # optional section: profile defaults don't create it

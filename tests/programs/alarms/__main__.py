@@ -27,6 +27,7 @@ from groundwork.components.alarms import (
     DocumentsTarget,
     EnvironmentAlarms,
     EnvironmentAlarmsArgs,
+    HealthCheckTarget,
     KafkaTarget,
     LoadBalancerTarget,
     NatTarget,
@@ -35,6 +36,7 @@ from groundwork.components.alarms import (
     QueueTarget,
     SearchTarget,
     ServiceTarget,
+    WebFirewallTarget,
 )
 from groundwork.components.base import AccountContext
 from groundwork.components.cache import RedisCacheSettings
@@ -50,6 +52,7 @@ from groundwork.components.service import (
     QueueMetricSettings,
     ScalingSettings,
 )
+from groundwork.components.web_firewall import WebFirewallSettings
 
 config = pulumi.Config()
 case = config.require("case")
@@ -141,6 +144,24 @@ def queue(name: str) -> QueueTarget:
     return QueueTarget(name, main.name, dlq.name, QueueSettings())
 
 
+def health_check(name: str) -> HealthCheckTarget:
+    """A Route 53 health check: its alarm is in us-east-1 (this program's region)."""
+    check = aws.route53.HealthCheck(f"{name}-health", type="HTTPS", fqdn="app.example.com",
+                                    port=443, resource_path="/health/ready")
+    return HealthCheckTarget(name, check.id, "app.example.com", "/health/ready")
+
+
+def web_firewall(name: str) -> WebFirewallTarget:
+    """A REGIONAL web ACL (its alarms: the stack's region, with a Region dimension)."""
+    acl = aws.wafv2.WebAcl(f"{name}-acl", name=f"{PREFIX}-{name}", scope="REGIONAL",
+                           default_action={"allow": {}},
+                           visibility_config={"cloudwatch_metrics_enabled": True,
+                                              "metric_name": f"{PREFIX}-{name}",
+                                              "sampled_requests_enabled": True})
+    return WebFirewallTarget(name, acl.name, "rate-limit", "REGIONAL", region,
+                             WebFirewallSettings())
+
+
 def nat(network: str, gateways: int, instance: bool = False) -> NatTarget:
     gws = [aws.ec2.NatGateway(f"{network}-nat-{i}", subnet_id=f"subnet-{network}-{i}")
            for i in range(gateways)]
@@ -176,6 +197,8 @@ if case == "standin":
         kafkas=[kafka("kafka")],
         documents=[documents("documents")],
         queues=[queue("orders")],
+        health_checks=[health_check("dns")],
+        web_firewalls=[web_firewall("waf")],
     )
     alarms = monitoring("", targets, critical_emails=["oncall@example.com"],
                         warning_emails=["team@example.com"],

@@ -1,11 +1,11 @@
 """Two of every public component in one program, wired the way a platform team would
 (tests/test_two_of_each.py): a `blue` and a `green` environment side by side in one stack, each
 with its own keys, network, security groups, database, cache, queue, search domain, document
-database, Kafka cluster, cluster, load balancer, web and worker services, notifications, alarms,
-dashboard and CI role. Only the components' names differ, so any clash of URNs or AWS names is
-a naming bug. The search domains are `product-catalogue-blue` and `-green`: their AWS domain
-names (<= 28 characters) share the first 28 characters, so only the hash that cuts them keeps
-them apart.
+database, Kafka cluster, cluster, load balancer and its web firewall, web and worker services,
+notifications, alarms, dashboard and CI role. Only the components' names differ, so any clash of
+URNs or AWS names is a naming bug. The search domains are `product-catalogue-blue` and `-green`:
+their AWS domain names (<= 28 characters) share the first 28 characters, so only the hash that
+cuts them keeps them apart.
 
 Stack config `twins:duplicate` true registers a second `blue` network as well: the engine must
 refuse that program, naming the URN.
@@ -58,6 +58,8 @@ from groundwork.components import (
     ServiceImageArgs,
     ServicePeer,
     ServiceWiring,
+    WebFirewall,
+    WebFirewallArgs,
 )
 
 config = pulumi.Config("twins")
@@ -115,6 +117,9 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         tags=TAGS, account=account, http_only=True, deletion_protection=False,
         vpc_id=network.outputs.vpc_id, subnet_ids=network.outputs.subnet_ids["public"],
         security_group_ids=[groups.alb.id]))
+    firewall = WebFirewall(f"{color}-waf", WebFirewallArgs(
+        tags=TAGS, account=account, logs_key_arn=keys.require("logs").arn,
+        resource_arns=[lb.arn], deny_cidrs=["203.0.113.0/24", "2001:db8::/32"]))
     wiring = ServiceWiring(
         environment={"DATABASE_HOST": database.address, "CACHE_HOST": cache.primary_endpoint},
         secrets={"DATABASE_PASSWORD": pulumi.Output.concat(database.secret_arn, ":password::"),
@@ -154,7 +159,7 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     targets = AlarmTargets.from_components(
         region=region, load_balancers=[lb], services=services, databases=[database],
         caches=[cache], networks=[network], queues=[queue], searches=[search],
-        documents=[documents], kafkas=[kafka])
+        documents=[documents], kafkas=[kafka], web_firewalls=[firewall])
     alarms = EnvironmentAlarms(f"{color}-alarms", EnvironmentAlarmsArgs(
         tags=TAGS, targets=targets, critical_topic_arn=notifications.critical.arn,
         warning_topic_arn=notifications.warning.arn))
