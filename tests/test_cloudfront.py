@@ -23,7 +23,6 @@ from groundwork.components.cloudfront import (
     VPC_ORIGIN_SERVICE_SG,
     CloudFrontDistributionSettings,
     certificate_region,
-    check_domain,
     validation_domains,
 )
 from groundwork.testing import PlanResult, ResourceRecord
@@ -271,12 +270,12 @@ def test_validation_domains_share_wildcard_records() -> None:
 
 
 @given(st.lists(st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True), min_size=2, max_size=4))
-def test_domains_are_lowercased_and_checked(labels: list[str]) -> None:
+def test_domains_are_dns_names_lowercased_wildcard_leftmost_only(labels: list[str]) -> None:
     name = ".".join(labels)
-    assert check_domain(name.upper()) == name
-    assert check_domain("*." + name) == "*." + name
-    with pytest.raises(ValueError):
-        check_domain(f"{labels[0]}.*.{labels[1]}")
+    assert CloudFrontDistributionSettings(domains=[name.upper(), "*." + name]).domains == [
+        name, "*." + name]
+    with pytest.raises(ValueError, match="domains"):
+        CloudFrontDistributionSettings(domains=[f"{labels[0]}.*.{labels[1]}"])
 
 
 def test_settings_constants_are_the_managed_ids() -> None:
