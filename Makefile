@@ -38,8 +38,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# --dist loadfile: a module's tests share one worker, so its module-scoped plans run once.
 test: lint
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The tests fail when these files differ from what the code generates (tests/test_config_docs.py).
 docs: $(STAMP)

@@ -5,9 +5,12 @@ plan their own programs with, and tests read the records."""
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
 import os
+import pickle
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +21,60 @@ from groundwork.testing import PlanResult, ResourceRecord, plan_stack
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
+def _share_botocore_loader() -> None:
+    """One botocore data loader per test process: moto's `mock_aws` starts every test on a new
+    boto3 session, whose fresh loader would parse each service's JSON model again (about 2 s
+    of every moto test). The models are read-only data, so sharing the loader changes nothing
+    a test sees."""
+    import functools
+
+    import botocore.loaders
+    import botocore.session
+
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(  # type: ignore[attr-defined]
+        botocore.loaders.create_loader)
+
+
+_share_botocore_loader()
+# moto's EC2 backend otherwise generates its catalogue of default AMIs (thousands of random
+# ids) for every region of every test; no test here launches an AMI.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+def planned_once(build: Callable[[], PlanResult]) -> Any:
+    """A session fixture whose plan is computed once per test run, not once per xdist worker:
+    the first worker to need it plans and pickles it under the run's shared temporary folder
+    (behind a file lock), the others load that copy. A plan is plain data (records of inputs
+    and outputs), so a loaded copy is what the worker would have planned itself."""
+
+    def fixture(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PlanResult:
+        if worker_id == "master":  # not distributed
+            return build()
+        shared = tmp_path_factory.getbasetemp().parent
+        path = shared / f"plan-{build.__name__}.pickle"
+        with open(shared / f"plan-{build.__name__}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.is_file():
+                return pickle.loads(path.read_bytes())
+            result = build()
+            path.write_bytes(pickle.dumps(result))
+            return result
+
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(scope="session", name=build.__name__)(fixture)
+
+
+@planned_once
 def prod() -> PlanResult:
     return plan_stack("prod")
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def dev() -> PlanResult:
     return plan_stack("dev")
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def compute_twins() -> PlanResult:
     """tests/programs/standalone, case compute_twins: two of each compute component in one
     program (read by test_cluster, test_load_balancer and test_service; planned once)."""
@@ -37,7 +83,7 @@ def compute_twins() -> PlanResult:
     return run_standalone("compute_twins")
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def compute_bad_args() -> PlanResult:
     """The same program, case compute_bad_args: each compute component's refused Args."""
     from compute_support import run_standalone
@@ -45,7 +91,7 @@ def compute_bad_args() -> PlanResult:
     return run_standalone("compute_bad_args")
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def two_of_each() -> PlanResult:
     """tests/programs/two_of_each: two of every public component in one program."""
     from groundwork.testing import plan_program
@@ -54,7 +100,7 @@ def two_of_each() -> PlanResult:
                         config={"aws:region": "us-east-1"})
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def account() -> PlanResult:
     """account/ (the account baseline program) with its committed Pulumi.main.yaml."""
     return plan_stack("main", project_dir=ROOT / "account")
@@ -64,7 +110,7 @@ NAT_INSTANCE = {"network": {"nat": "instance"}}
 """The dev override that swaps the NAT gateway for a NAT instance (issue 8)."""
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def dev_nat_instance() -> PlanResult:
     """dev with `network.nat: instance`."""
     return plan_stack("dev", overrides=NAT_INSTANCE)
@@ -87,7 +133,7 @@ def services_using(stack: str, service: str, **switches: bool) -> list[dict[str,
     return services
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def prod_data_services() -> PlanResult:
     """prod with the search domain, the document database and Kafka on, all three used by the
     api (the worker uses none): one plan the four data-service test modules share."""
@@ -101,7 +147,7 @@ CLOUDFRONT = {"edge": {"mode": "cloudfront"}}
 """The override that puts CloudFront in front of the (then internal) ALB (issue 13)."""
 
 
-@pytest.fixture(scope="session")
+@planned_once
 def prod_cloudfront() -> PlanResult:
     """prod with `edge: cloudfront`: the distribution, its VPC origin on the internal ALB, the
     CLOUDFRONT-scope web ACL and the us-east-1 certificate."""
