@@ -104,6 +104,17 @@ def test_prod_floor_cannot_be_relaxed():
     assert "backup_retention_days must be >= 7 in prod" in line
 
 
+def test_prod_alb_needs_a_web_acl():
+    """prod's internet-facing ALB has a web ACL: the stack's own, or one given by ARN."""
+    off = {"waf": {"enabled": False}}
+    [line] = problems(profile="prod", load_balancer=LB, services=[WEB], edge=off)
+    assert "edge.waf.enabled must be true in prod" in line
+    arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/theirs/0123"
+    assert load(profile="prod", load_balancer={**LB, "waf_acl_arn": arn}, services=[WEB],
+                edge=off).edge.waf.enabled is False
+    assert load(profile="dev", load_balancer=LB, services=[WEB], edge=off).edge.waf.enabled is False
+
+
 def test_encryption_is_not_a_knob():
     [line] = problems(database={"storage_encrypted": False})
     assert line.startswith("groundwork:database.storage_encrypted: unknown key")

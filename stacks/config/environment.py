@@ -355,6 +355,10 @@ class EnvironmentConfig(_Strict):
             (self.edge.mode != "cloudfront" or self.edge.waf.enabled,
              "edge.waf.enabled must be true with edge.mode cloudfront in prod: the distribution "
              "needs its CLOUDFRONT-scope web ACL (FSBP CloudFront.6)"),
+            (self.edge.mode != "alb" or lb is None or not self.web_services
+             or self.edge.waf.enabled or bool(lb.waf_acl_arn),
+             "edge.waf.enabled must be true in prod (or load_balancer.waf_acl_arn set to a web "
+             "ACL of your own): the internet-facing ALB needs a web ACL (ELB.16, CKV2_AWS_28)"),
         ]
         search = self.search
         if search.enabled:
