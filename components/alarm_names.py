@@ -26,7 +26,7 @@ from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
 Family = Literal["load_balancer", "service", "database", "cache", "nat", "search", "documents", "queue",
-                 "kafka", "web_firewall", "dns"]
+                 "kafka", "web_firewall", "dns", "cloudfront"]
 Unit = Literal["percent", "count", "seconds", "bytes", "sessions"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
@@ -313,6 +313,14 @@ _KINDS = (
               "Open the health check's status per checker region in the Route 53 console, then "
               "the ALB (or CloudFront) and the web services' target health and 5xx alarms.",
               evaluation_periods=2, datapoints_to_alarm=2),
+    # --- CloudFront distributions (scope: the distribution; the metric is in us-east-1) -----
+    AlarmKind("cloudfront-5xx-rate", "cloudfront", "critical", "percent",
+              "Too many of the viewers' requests get a 5xx from CloudFront (the app's own 5xx, "
+              "or CloudFront failing to reach the ALB through its VPC origin): users see errors.",
+              "Compare with the ALB's alb-5xx and the services' target-5xx-rate: if those are "
+              "quiet, the edge fails (VPC origin, origin security group, the ALB's certificate "
+              "or origin_read_timeout); else follow theirs.",
+              evaluation_periods=1, datapoints_to_alarm=1),
     # --- NAT gateways (scope: each gateway) ------------------------------------------------
     AlarmKind("nat-port-allocation", "nat", "warning", "count",
               "The NAT gateway could not allocate a source port: outbound connections failed.",

@@ -210,3 +210,22 @@ def tls_only_statement(action: str, resource: Any) -> dict[str, Any]:
         "Resource": resource,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+LOG_WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+"""What a service that writes into a log group needs there."""
+
+
+def log_write_policy(*, sid: str, service: str, log_group_arn: str, account_id: str,
+                     source_arn: str) -> dict[str, Any]:
+    """A log group's resource-scoped policy (`LogResourcePolicy(resource_arn=<group>)`, outside
+    the account's 10 account-level policies): `service` may create streams and put events in
+    this group only, on behalf of `source_arn` in this account (confused-deputy conditions).
+    WAF logging (delivery.logs) and OpenSearch (es) write this way."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": sid, "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": list(LOG_WRITE_ACTIONS),
+        "Resource": f"{log_group_arn}:*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": source_arn}}}]}

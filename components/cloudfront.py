@@ -43,9 +43,7 @@ us-east-1 provider. Shield Standard protects every distribution automatically; S
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -68,6 +66,7 @@ from groundwork.components.buckets import (
     global_bucket_name,
     secure_bucket,
 )
+from groundwork.components.certificates import dns_validated_certificate
 from groundwork.components.dns_names import DnsName
 
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
@@ -101,20 +100,6 @@ def certificate_region(arn: str) -> str:
         raise ValueError(f"{arn!r} is not an ACM certificate ARN "
                          "(arn:aws:acm:us-east-1:<account>:certificate/<id>)")
     return match.group(2)
-
-
-def validation_domains(domains: Sequence[str]) -> list[str]:
-    """The domains that each need their own DNS validation record: `*.example.com` and
-    `example.com` share one (ACM gives both the same CNAME), so only the first of each base
-    domain is kept (order kept)."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for d in domains:
-        base = d.removeprefix("*.")
-        if base not in seen:
-            seen.add(base)
-            out.append(d)
-    return out
 
 
 class CloudFrontDistributionSettings(ArgsModel):
@@ -223,6 +208,11 @@ class CloudFrontDistributionArgs(ComponentArgs, CloudFrontDistributionSettings):
     security_headers: Any = None
     """`SecurityHeadersSettings` of the response headers policy (default none: its defaults;
     pass the ALB listener's so both entry points send the same headers)."""
+    shared_validation_fqdns: dict[str, Input[str]] = Field(default_factory=dict)
+    """Validation names whose ACM record another certificate of the program already writes in
+    `zone_id` -> that record's FQDN, e.g. the ALB's `LoadBalancer.validation_fqdns` (default
+    none: a record per name). ACM asks every certificate of an account for the same CNAME per
+    name: a second resource for it would delete it with itself (components/certificates.py)."""
     us_east_1: pulumi.ProviderResource | None = None
     """Provider in us-east-1 for the certificate and log delivery (default none: the
     component's own provider, which must then be in us-east-1)."""
@@ -342,6 +332,7 @@ class CloudFrontDistribution(pulumi.ComponentResource):
 
         # -- viewer certificate (us-east-1) ----------------------------------------------
         self.certificate: aws.acm.Certificate | None = None
+        self.validation_records: list[aws.route53.Record] = []
         self.certificate_arn: pulumi.Output[str] = self._certificate(name, args, naming, east)
 
         # -- response headers: the same security headers as the ALB ----------------------
@@ -449,40 +440,14 @@ class CloudFrontDistribution(pulumi.ComponentResource):
         in us-east-1; the distribution waits for the validation."""
         if args.certificate_arn:
             return pulumi.Output.from_input(args.certificate_arn)
-        domains = list(args.domains)
-        cert_name = naming.name("cert")
-        certificate = aws.acm.Certificate(
-            f"{name}-cert",
-            domain_name=domains[0],
-            subject_alternative_names=domains[1:] or None,
-            validation_method="DNS",
-            key_algorithm=args.key_algorithm,  # FSBP ACM.2
-            tags=naming.tagged(cert_name, Component="cloudfront",
-                               Domain=domains[0].replace("*", "wildcard")),
-            opts=child_opts(self, **east),
-        )
-        records = []
-        for i, domain in enumerate(validation_domains(domains)):
-            option = certificate.domain_validation_options.apply(
-                functools.partial(_option_for, domain=domain))
-            records.append(aws.route53.Record(
-                f"{name}-cert-validation" + (f"-{i}" if i else ""),
-                zone_id=args.zone_id,
-                name=option.apply(lambda o: _field(o.resource_record_name)),
-                type=option.apply(lambda o: _field(o.resource_record_type)),
-                records=[option.apply(lambda o: _field(o.resource_record_value))],
-                ttl=60,
-                allow_overwrite=True,
-                opts=child_opts(self),
-            ))
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert-validated",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[r.fqdn for r in records],
-            opts=child_opts(self, **east),
-        )
-        self.certificate = certificate
-        return validation.certificate_arn
+        assert args.zone_id is not None  # checked in __init__: zone_id or certificate_arn
+        made = dns_validated_certificate(
+            self, name, names=list(args.domains), zone_id=args.zone_id,
+            key_algorithm=args.key_algorithm, naming=naming, component="cloudfront",
+            shared_fqdns=args.shared_validation_fqdns, provider=east.get("provider"))
+        self.validation_records = made.records
+        self.certificate = made.certificate
+        return made.arn
 
     def _logging(self, name: str, args: CloudFrontDistributionArgs, naming: Naming,
                  account: AccountContext, east: dict[str, Any]) -> None:
@@ -530,20 +495,6 @@ class CloudFrontDistribution(pulumi.ComponentResource):
             tags=naming.tagged(naming.name("log-delivery"), Component="cloudfront"),
             opts=child_opts(self, depends_on=[self.log_bucket.policy], **east),
         )
-
-
-def _option_for(options: Any, *, domain: str) -> Any:
-    """ACM's validation option for `domain` (a wildcard shares its base's)."""
-    for o in options:
-        if o.domain_name == domain:
-            return o
-    raise ValueError(f"ACM returned no DNS validation option for {domain}")
-
-
-def _field(value: str | None) -> str:
-    if value is None:
-        raise ValueError("ACM returned a DNS validation option without its record")
-    return value
 
 
 def _security_headers(where: str, settings: Any) -> Any:

@@ -9,7 +9,8 @@ AWS resources aren't billed.
 
 - `evaluate_target_health` (default true): the record answers only while the target is healthy;
   it decides failover/weighted routing, and has no effect on a single simple record. CloudFront
-  has no health to evaluate: pass false for a distribution.
+  has no health to evaluate: pass false for a distribution (true is refused for CloudFront's
+  zone Z2FDTNDATAQYW2; Route 53 refuses it too).
 - `ipv6`: only when the target is dual-stack (a dual-stack ALB, CloudFront with IPv6 on). An AAAA
   alias to an IPv4-only ALB has no IPv6 addresses to answer with.
 - Records never take over an existing record of the same name and type (`allow_overwrite` is
@@ -27,6 +28,7 @@ alarm there (components/alarms/dns.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Literal
 
@@ -47,6 +49,10 @@ HealthCheckRegion = Literal["us-east-1", "us-west-1", "us-west-2", "eu-west-1", 
                             "ap-southeast-2", "ap-northeast-1", "sa-east-1"]
 MIN_HEALTH_CHECK_REGIONS = 3
 """Route 53 needs checkers in at least three regions when `regions` is given."""
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+"""The alias hosted zone of every CloudFront distribution: Route 53 refuses
+`EvaluateTargetHealth` true for it ("You can't set EvaluateTargetHealth to true when the alias
+target is a CloudFront distribution", the Route 53 API's AliasTarget)."""
 MAX_RESOURCE_PATH = 255
 """Route 53's limit on a health check's ResourcePath."""
 
@@ -101,7 +107,7 @@ class DomainRecordsSettings(ArgsModel):
 
     evaluate_target_health: bool = True
     """Answer only while the target is healthy (default true: it matters once failover or
-    weighted records are added; pass false for a CloudFront distribution)."""
+    weighted records are added; false for a CloudFront distribution, where true is refused)."""
     ipv6: bool = False
     """An AAAA alias next to each A alias (default false: groundwork's ALB is IPv4 only; true for
     a dual-stack target such as CloudFront with IPv6)."""
@@ -135,6 +141,8 @@ class DomainRecordsArgs(ComponentArgs, DomainRecordsSettings):
         if isinstance(self.zone_id, str) and not ZONE_ID.match(self.zone_id):
             raise ValueError(f"zone_id {self.zone_id!r} is not a Route 53 hosted zone id "
                              "(Z followed by 4-31 capital letters and digits)")
+        if self.evaluate_target_health and _is_cloudfront(self.target_zone_id):
+            raise ValueError(_CLOUDFRONT_HEALTH)
         if self.health_check.enabled and self.health_check_domain is None:
             raise ValueError("health_check.enabled needs a host: set health_check.domain, or "
                              "list a domain that is not a wildcard")
@@ -147,6 +155,23 @@ class DomainRecordsArgs(ComponentArgs, DomainRecordsSettings):
         if self.health_check.domain is not None:
             return self.health_check.domain
         return next((d for d in self.domains if not is_wildcard(d)), None)
+
+
+_CLOUDFRONT_HEALTH = ("evaluate_target_health must be false for a CloudFront target (zone "
+                      f"{CLOUDFRONT_ZONE_ID}): Route 53 refuses true there, a distribution has "
+                      "no target health")
+
+
+def _is_cloudfront(zone_id: object) -> bool:
+    return isinstance(zone_id, str) and zone_id == CLOUDFRONT_ZONE_ID
+
+
+def _target_health(evaluate: bool, zone_id: str) -> bool:
+    """`evaluate`, refused for a CloudFront target (the zone known only once it resolves, e.g.
+    a distribution's `hosted_zone_id` output: then at preview, not at the record's create)."""
+    if evaluate and _is_cloudfront(zone_id):
+        raise ValueError(f"DomainRecordsArgs.{_CLOUDFRONT_HEALTH}")
+    return evaluate
 
 
 _REQUIRED = {
@@ -182,7 +207,8 @@ class DomainRecords(pulumi.ComponentResource):
         assert args.target_dns_name is not None and args.target_zone_id is not None  # require
         alias = aws.route53.RecordAliasArgs(
             name=args.target_dns_name, zone_id=args.target_zone_id,
-            evaluate_target_health=args.evaluate_target_health)
+            evaluate_target_health=pulumi.Output.from_input(args.target_zone_id).apply(
+                functools.partial(_target_health, args.evaluate_target_health)))
         types = ("A", "AAAA") if args.ipv6 else ("A",)
         for domain in args.domains:
             for kind in types:

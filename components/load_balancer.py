@@ -34,7 +34,6 @@ names never collide); the access-log bucket `<prefix>-<name>-logs-<account>-<reg
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,7 +59,8 @@ from groundwork.components.buckets import (
     global_bucket_name,
     secure_bucket,
 )
-from groundwork.components.dns_names import DnsName, distinct, record_key, validation_key
+from groundwork.components.certificates import dns_validated_certificate
+from groundwork.components.dns_names import DnsName
 from groundwork.components.security_headers import (
     SecurityHeadersSettings,
     listener_header_attributes,
@@ -104,23 +104,6 @@ ELB_ACCOUNTS: dict[str, str] = {
 }
 """The Elastic Load Balancing account of each region opened before August 2022 (AWS's
 "Enable access logs" page). Regions not listed here take the log-delivery service principal."""
-
-
-def _validation_field(value: str | None) -> str:
-    """A field of ACM's DNS validation option: ACM fills all three (name, type, value) for a
-    DNS-validated certificate; the provider types them optional."""
-    if value is None:
-        raise ValueError("ACM returned a DNS validation option without its record")
-    return value
-
-
-def _option_for(options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
-                key: str) -> aws.acm.outputs.CertificateDomainValidationOption:
-    """ACM's validation option for `key` (a validation name: the domain, or a wildcard's apex)."""
-    for option in options:
-        if option.domain_name in (key, f"*.{key}"):
-            return option
-    raise ValueError(f"ACM returned no DNS validation option for {key!r}")
 
 
 def log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str]:
@@ -245,7 +228,8 @@ class LoadBalancerSettings(ArgsModel):
     """Log the S3 requests made to the access-log bucket into a second, terminal log bucket
     (default true: FSBP S3.9; who read or deleted the evidence is evidence too)."""
     waf_acl_arn: str | None = None
-    """WAFv2 web ACL to associate (default none: no WAF, it is billed per rule and request)."""
+    """A REGIONAL WAFv2 web ACL made elsewhere to associate (default none: the stacks build
+    their own `WebFirewall` and associate it through its `resource_arns`; an ALB takes one)."""
     security_headers: SecurityHeadersSettings = Field(default_factory=SecurityHeadersSettings)
     """Security headers the HTTPS listener adds to every response (default: HSTS 2 years with
     subdomains, nosniff, X-Frame-Options DENY, a same-origin CSP, no Server header); one set
@@ -254,7 +238,8 @@ class LoadBalancerSettings(ArgsModel):
     internal: bool = False
     """An internal ALB in private subnets, reached only from inside the VPC, e.g. by a
     CloudFront VPC origin (default false: internet-facing in the public subnets). Changing it
-    replaces the ALB (new DNS name; records follow it)."""
+    replaces the ALB, deleting the old one first (downtime; deletion protection must be off
+    first: docs/edge.md)."""
 
     @model_validator(mode="after")
     def _tls(self) -> LoadBalancerSettings:
@@ -271,8 +256,8 @@ class LoadBalancerArgs(ComponentArgs, LoadBalancerSettings):
 
     # Widens the setting (an ARN in config) to an Input: a web ACL built in the same program.
     waf_acl_arn: Input[str] | None = None  # type: ignore[assignment]
-    """WAFv2 web ACL to associate, e.g. a `aws.wafv2.WebAcl`'s `arn` (default none: no WAF, it
-    is billed per rule and request)."""
+    """A REGIONAL WAFv2 web ACL to associate, e.g. an `aws.wafv2.WebAcl`'s `arn` (default none:
+    give the ALB's `arn` to a `WebFirewall`'s `resource_arns` instead; an ALB takes one ACL)."""
     vpc_id: Input[str] | None = None
     """VPC of the target groups (required, e.g. `Network.outputs.vpc_id`)."""
     subnet_ids: Input[Sequence[Input[str]]] | None = None
@@ -323,7 +308,8 @@ class LoadBalancer(pulumi.ComponentResource):
     (CloudWatch's LoadBalancer dimension), `dns_name`, `zone_id`; `load_balancer`,
     `https_listener` (None in http_only mode), `http_listener`, `listener` (the one services
     attach to), `log_bucket`, `routes` (by service); with a requested certificate
-    `certificate` and `validation_records` (one per distinct validation name). `args`: the
+    `certificate`, `validation_records` (one per distinct validation name) and
+    `validation_fqdns` (validation name -> record FQDN). `args`: the
     Args it was built with.
     """
 
@@ -378,7 +364,11 @@ class LoadBalancer(pulumi.ComponentResource):
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=self.log_bucket.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True),
             tags=naming.tagged(physical, Component="load-balancer"),
-            opts=child_opts(self, depends_on=[log_policy]),
+            # A replacement (e.g. `internal` switched: edge.mode) can't create first: the name is
+            # fixed (AWS refuses a second ALB of that name) and a target group belongs to one
+            # load balancer at a time (ELB quota "Load balancers per target group: 1"). Delete
+            # first; deletion protection then stops it until switched off (docs/edge.md).
+            opts=child_opts(self, depends_on=[log_policy], delete_before_replace=True),
         )
 
         not_found = aws.lb.ListenerDefaultActionArgs(
@@ -388,6 +378,9 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.https_listener: aws.lb.Listener | None = None
         self.certificate_arn: pulumi.Output[str] | None = None
+        self.validation_fqdns: dict[str, pulumi.Output[str]] = {}
+        """Validation name -> its ACM record's FQDN (a requested certificate only): another
+        certificate for the same names in the program shares these records."""
         if args.http_only:
             # Explicit escape hatch (flagged by the policy pack). It serves, so it carries the
             # headers, but HSTS: browsers ignore HSTS received over plain HTTP (RFC 6797 §8.1).
@@ -557,44 +550,16 @@ class LoadBalancer(pulumi.ComponentResource):
         assert cert is not None  # LoadBalancerSettings: required unless http_only
         if cert.arn:
             return pulumi.Output.from_input(cert.arn)
-        cert_name = naming.name("cert")
-        certificate = aws.acm.Certificate(
-            f"{name}-cert",
-            domain_name=cert.domain,
-            subject_alternative_names=list(cert.alternative_names) or None,
-            validation_method="DNS",
-            key_algorithm=cert.key_algorithm,  # FSBP ACM.2
-            # A tag value can't hold `*` (ACM: letters, digits, spaces and _.:/=+-@).
-            tags=naming.tagged(cert_name, Component="load-balancer",
-                               Domain=(cert.domain or "").replace("*", "wildcard")),
-            opts=child_opts(self),
-        )
-        # One record per distinct validation name: ACM asks `*.example.com` and `example.com`
-        # for the same CNAME, and two records of one name would fight (the first domain's
-        # record keeps the logical name it had before alternative names existed).
-        records = []
-        for index, key in enumerate(distinct([validation_key(n) for n in cert.names])):
-            option = certificate.domain_validation_options.apply(functools.partial(
-                _option_for, key=key))
-            records.append(aws.route53.Record(
-                f"{name}-cert-validation" + ("" if index == 0 else f"-{record_key(key)}"),
-                zone_id=cert.zone_id,
-                name=option.apply(lambda o: _validation_field(o.resource_record_name)),
-                type=option.apply(lambda o: _validation_field(o.resource_record_type)),
-                records=[option.apply(lambda o: _validation_field(o.resource_record_value))],
-                ttl=60,
-                allow_overwrite=True,
-                opts=child_opts(self),
-            ))
-        self.validation_records = records
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert-validated",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[r.fqdn for r in records],
-            opts=child_opts(self),
-        )
-        self.certificate = certificate
-        return validation.certificate_arn
+        assert cert.zone_id is not None  # CertificateSettings: domain comes with zone_id
+        # One record per distinct validation name (components/certificates.py): ACM asks
+        # `*.example.com` and `example.com` for the same CNAME.
+        made = dns_validated_certificate(
+            self, name, names=cert.names, zone_id=cert.zone_id, key_algorithm=cert.key_algorithm,
+            naming=naming, component="load-balancer")
+        self.validation_records = made.records
+        self.validation_fqdns = made.validation_fqdns
+        self.certificate = made.certificate
+        return made.arn
 
     def _access_log_bucket(self, name: str, args: LoadBalancerArgs, naming: Naming,
                            account: AccountContext) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:

@@ -41,6 +41,7 @@ from groundwork.components.base import (
     checked_id,
     child_opts,
     component_naming,
+    log_write_policy,
     require,
 )
 from groundwork.components.security_groups import SecurityGroups, group_of, store_group
@@ -66,7 +67,6 @@ LOG_TYPES = {
     "AUDIT_LOGS": "audit-logs",
 }
 """Every log type OpenSearch publishes -> the last part of its log group's name."""
-LOG_ACTIONS = ("logs:PutLogEvents", "logs:CreateLogStream")
 DOMAIN_NAME = re.compile(r"^[a-z][a-z0-9-]{2,27}$")
 """OpenSearch's domain-name rule: 3-28 characters, lowercase letter first, then lowercase
 letters, digits and hyphens (mocks accept anything; CreateDomain refuses it)."""
@@ -301,13 +301,9 @@ def access_policy(*, domain_arn: str, principals: Sequence[str]) -> dict[str, An
 def log_policy(*, log_group_arn: str, account_id: str, domain_arn: str) -> dict[str, Any]:
     """The resource policy of one log group: OpenSearch may create streams and put events in
     this group only, for this account's domain only (confused-deputy conditions)."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "OpenSearchPublishesThisDomainsLogs", "Effect": "Allow",
-        "Principal": {"Service": "es.amazonaws.com"},
-        "Action": list(LOG_ACTIONS),
-        "Resource": f"{log_group_arn}:*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                      "ArnLike": {"aws:SourceArn": domain_arn}}}]}
+    return log_write_policy(sid="OpenSearchPublishesThisDomainsLogs", service="es.amazonaws.com",
+                            log_group_arn=log_group_arn, account_id=account_id,
+                            source_arn=domain_arn)
 
 
 def http_access_policy(domain_arn: str) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from groundwork.components.base import (
     checked_id,
     child_opts,
     component_naming,
+    log_write_policy,
     require,
 )
 
@@ -93,6 +94,10 @@ ALWAYS_REDACTED = ("authorization", "cookie")
 
 WAF_NAME = re.compile(r"^[\w-]{1,128}$", re.ASCII)
 """Web ACL, IP set and rule names: 1-128 of A-Z a-z 0-9 _ -."""
+WAF_DESCRIPTION = re.compile(r"^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$", re.ASCII)
+"""Web ACL and IP set descriptions (the WAFv2 API's EntityDescription, botocore's model): 1-256
+of letters, digits and `_+=:#@/-,.` and spaces; no parentheses or semicolons (mocks accept
+them, AWS answers WAFInvalidParameterException)."""
 METRIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """VisibilityConfig.MetricName: 1-128 of A-Za-z0-9-_, no whitespace."""
 RESERVED_METRIC_NAMES = frozenset({"All", "Default_Action"})
@@ -100,7 +105,6 @@ HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 """A lowercase HTTP header token (the logging configuration wants lowercase names)."""
 LOG_GROUP_PREFIX = "aws-waf-logs-"
 LOG_GROUP_MAX = 512
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 LOGGED_ACTIONS = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
 """What `log_filter: blocked_and_counted` keeps (the rest is dropped before ingestion)."""
@@ -312,6 +316,15 @@ def check_metric_name(value: str) -> str:
     return value
 
 
+def waf_description(text: str) -> str:
+    """`text` as a WAF description: <= 256 characters, ValueError outside WAF's charset."""
+    text = text[:256].rstrip()
+    if not WAF_DESCRIPTION.match(text):
+        raise ValueError(f"{text!r} is not a WAF description (letters, digits, spaces and "
+                         "_+=:#@/-,. only)")
+    return text
+
+
 def visibility(metric: str, sampled: bool) -> Any:
     """A VisibilityConfig (as a dict: `Any` for the SDK's TypedDict overloads)."""
     return {"cloudwatch_metrics_enabled": True, "metric_name": check_metric_name(metric),
@@ -389,13 +402,9 @@ def _group_rule(s: WebFirewallSettings, group: str) -> dict[str, Any]:
 def log_policy(*, log_group_arn: str, account_id: str, partition: str, region: str) -> dict[str, Any]:
     """The log group's resource policy: log delivery may create streams and put events in
     this group only, on behalf of this account (confused-deputy conditions)."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "WafLogDeliveryToThisGroup", "Effect": "Allow",
-        "Principal": {"Service": LOG_DELIVERY},
-        "Action": list(LOG_ACTIONS),
-        "Resource": f"{log_group_arn}:*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"}}}]}
+    return log_write_policy(sid="WafLogDeliveryToThisGroup", service=LOG_DELIVERY,
+                            log_group_arn=log_group_arn, account_id=account_id,
+                            source_arn=f"arn:{partition}:logs:{region}:{account_id}:*")
 
 
 def logging_filter(s: WebFirewallSettings) -> Any:
@@ -476,7 +485,7 @@ class WebFirewall(pulumi.ComponentResource):
                 ip_set = aws.wafv2.IpSet(
                     f"{name}-{key}",
                     name=set_name,
-                    description=f"{which} list ({'IPv4' if version == 4 else 'IPv6'}) of {acl}",
+                    description=waf_description(f"{which} list, IPv{version}, of {acl}"),
                     scope=args.scope,
                     ip_address_version=f"IPV{version}",
                     addresses=cidrs,
@@ -491,8 +500,8 @@ class WebFirewall(pulumi.ComponentResource):
         self.web_acl = aws.wafv2.WebAcl(
             f"{name}-acl",
             name=acl,
-            description=f"groundwork web firewall {acl} ({args.scope}; {self.capacity} WCU "
-                        "computed)",
+            description=waf_description(f"groundwork web firewall {acl}, {args.scope}, "
+                                        f"{self.capacity} WCU computed"),
             scope=args.scope,
             default_action=aws.wafv2.WebAclDefaultActionArgs(
                 allow=aws.wafv2.WebAclDefaultActionAllowArgs()),

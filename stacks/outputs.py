@@ -4,7 +4,8 @@
 absent. `build_platform` builds it from the typed `Platform` once every tier exists and exports
 it with `export()`; other stacks read these names (`pulumi stack output`, StackReference), and
 `groundwork verify` reads `database`, `cache`, `queues`, `search`, `documents`, `kafka`,
-`kms_key_arns` (the data key the stores must use), `load_balancer`, `services` and `alarms`.
+`kms_key_arns` (the data key the stores must use), `load_balancer`, `edge`, `services` and
+`alarms`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pulumi
 
 if TYPE_CHECKING:
     from groundwork.components.service import FargateService
+    from groundwork.components.web_firewall import WebFirewall
     from groundwork.stacks.platform import Platform
 
 
@@ -65,8 +67,15 @@ class PlatformOutputs:
     cluster_name: Any = None
     """The ECS cluster's name. Absent without services."""
     load_balancer: dict[str, Any] | None = None
-    """The ALB: dns_name, zone_id (for alias records), arn_suffix (CloudWatch dimension).
-    Absent without a web service."""
+    """The ALB: dns_name, zone_id (for alias records), arn_suffix (CloudWatch dimension), arn
+    (the web ACL's resource). Absent without a web service."""
+    edge: dict[str, Any] | None = None
+    """What faces the internet (docs/edge.md): mode (`alb` or `cloudfront`); regional_web_acl
+    (arn, name, log_group_name of the REGIONAL web ACL on the ALB) when `edge.waf` builds it in
+    alb mode; cloudfront_web_acl (the same of the CLOUDFRONT-scope ACL, in us-east-1) and
+    distribution (id, domain_name, arn) in cloudfront mode; zone_id, domains (the alias records'
+    names) and health_check_id (with `edge.dns.health_check`) when records are made. A key is
+    absent when its piece isn't built. Absent without a web service."""
     services: dict[str, dict[str, Any]] | None = None
     """Per service: service_name, log_group_name, kind, and for web services
     target_group_arn, health_check_path (plus alternate_target_group_arn under blue/green)."""
@@ -117,8 +126,8 @@ def outputs_reference() -> str:
         "Every output a groundwork stack exports, in one contract (`PlatformOutputs` in",
         "stacks/outputs.py). Read them with `pulumi stack output <name> --stack <stack>` or a",
         "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `queues`, `search`,",
-        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `services` and",
-        "`alarms`.",
+        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `edge`, `services`",
+        "and `alarms`.",
         "",
         "| output | what it holds |",
         "|---|---|",
@@ -138,6 +147,35 @@ def service_outputs(service: FargateService) -> dict[str, Any]:
         out["health_check_path"] = service.args.health_check.path
     if service.alternate_target_group is not None:
         out["alternate_target_group_arn"] = service.alternate_target_group.arn
+    return out
+
+
+def _web_acl_outputs(firewall: WebFirewall | None) -> dict[str, Any] | None:
+    if firewall is None:
+        return None
+    return {"arn": firewall.arn, "name": firewall.name, "log_group_name": firewall.log_group_name}
+
+
+def edge_outputs(platform: Platform) -> dict[str, Any] | None:
+    """What `groundwork verify` (web-acl, dns-records, cloudfront) and other stacks read about
+    the edge; None without a load balancer (nothing is built in front of nothing)."""
+    if platform.load_balancer is None:
+        return None
+    out: dict[str, Any] = {"mode": platform.env.edge.mode}
+    for key, firewall in (("regional_web_acl", platform.web_firewall),
+                          ("cloudfront_web_acl", platform.edge_firewall)):
+        acl = _web_acl_outputs(firewall)
+        if acl is not None:
+            out[key] = acl
+    cdn = platform.distribution
+    if cdn is not None:
+        out["distribution"] = {"id": cdn.id, "domain_name": cdn.domain_name, "arn": cdn.arn}
+    records = platform.domain_records
+    if records is not None:
+        out["zone_id"] = records.args.zone_id
+        out["domains"] = list(records.fqdns)
+        if records.health_check_id is not None:
+            out["health_check_id"] = records.health_check_id
     return out
 
 
@@ -190,7 +228,9 @@ def outputs_of(platform: Platform) -> PlatformOutputs:
         },
         cluster_name=None if platform.cluster is None else platform.cluster.name,
         load_balancer=None if lb is None else {
-            "dns_name": lb.dns_name, "zone_id": lb.zone_id, "arn_suffix": lb.arn_suffix},
+            "dns_name": lb.dns_name, "zone_id": lb.zone_id, "arn_suffix": lb.arn_suffix,
+            "arn": lb.arn},
+        edge=edge_outputs(platform),
         services=None if platform.cluster is None else {
             name: service_outputs(s) for name, s in platform.services.items()},
         alarms=None if notifications is None or platform.alarms is None or platform.dashboard is None

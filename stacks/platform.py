@@ -539,6 +539,7 @@ def _build_alarms(platform: Platform) -> None:
         web_firewalls=[fw for fw in (platform.web_firewall, platform.edge_firewall)
                        if fw is not None],
         domain_records=[platform.domain_records] if platform.domain_records is not None else [],
+        distributions=[platform.distribution] if platform.distribution is not None else [],
     )
     notifications = Notifications("notifications", NotificationsArgs(
         **env.alarms.settings(NotificationsSettings),
@@ -682,6 +683,10 @@ def _build_cloudfront(platform: Platform) -> None:
         web_acl_arn = platform.edge_firewall.arn
     platform.us_east_1  # noqa: B018 - creates the us-east-1 provider outside us-east-1
     us_east_1 = platform._us_east_1  # None in us-east-1: the stack's provider is there
+    # The ALB's certificate names the same domains in the same zone: ACM asks both certificates
+    # for one CNAME per name, which the ALB's records already hold (components/certificates.py).
+    same_zone = cert is not None and settings.get("zone_id") == cert.zone_id
+    shared: dict[str, pulumi.Input[str]] = dict(lb.validation_fqdns) if same_zone else {}
     platform.distribution = CloudFrontDistribution("cdn", CloudFrontDistributionArgs(
         **settings,
         **platform.common,
@@ -692,6 +697,7 @@ def _build_cloudfront(platform: Platform) -> None:
         vpc_id=platform.network.outputs.vpc_id,
         web_acl_arn=web_acl_arn,
         security_headers=getattr(lb_config, "security_headers", None),
+        shared_validation_fqdns=shared,
         us_east_1=us_east_1,
         protect=env.profile is Profile.PROD,
     ), opts=platform.opts)

@@ -262,7 +262,8 @@ def test_standalone_components_on_stand_in_resources(standin):
     assert len(plan.of_type(ALARM)) == (1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1 + 10 + 2 + 2 * 3
                                         + 2 * 5 + 1 + 3
                                         + 1  # the Route 53 health check
-                                        + 2)  # the web ACL (blocked spike, rate limited)
+                                        + 2  # the web ACL (blocked spike, rate limited)
+                                        + 1)  # the CloudFront distribution's 5xx rate
     services = plan.of_type(ECS_SERVICE)
     assert len(services) == 3  # rolling web, blue/green web, queue worker
     for svc in services:

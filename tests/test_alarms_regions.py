@@ -74,6 +74,13 @@ def test_missing_regional_topics_names_region_key_and_severity():
                                    regional_topics={"us-east-1": EAST}) == []
     # in us-east-1 itself the spec is home: the stack's topics serve
     assert missing_regional_topics(specs, region="us-east-1", regional_topics={}) == []
+    # a disabled alarm creates nothing, so it needs no topic there; other overrides don't count
+    off = {"alb-5xx": AlarmOverride(enabled=False)}
+    assert missing_regional_topics(specs, region="eu-west-1", regional_topics={},
+                                   overrides=off) == []
+    tuned = {"alb-5xx": AlarmOverride(threshold=5.0)}
+    assert missing_regional_topics(specs, region="eu-west-1", regional_topics={},
+                                   overrides=tuned) == ["us-east-1: alb-5xx (critical)"]
 
 
 @pytest.mark.parametrize("bad", ["US-EAST-1", "useast1", "us-east", "global", ""])

@@ -23,7 +23,6 @@ from groundwork.components.cloudfront import (
     VPC_ORIGIN_SERVICE_SG,
     CloudFrontDistributionSettings,
     certificate_region,
-    validation_domains,
 )
 from groundwork.testing import PlanResult, ResourceRecord
 
@@ -185,6 +184,9 @@ def test_logging_v2_delivers_the_distribution(prod_cloudfront: PlanResult) -> No
     assert writer["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:logs:us-east-1:")
     assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s)
                for s in policy["Statement"])
+    # the delivery waits for the policy that lets delivery.logs write (not an input of it)
+    bucket_policy = plan.one("aws:s3/bucketPolicy:BucketPolicy", "cdn-logs-policy")
+    assert bucket_policy.urn in delivery.depends_on
 
 
 def test_committed_prod_is_unchanged_by_the_option(prod: PlanResult) -> None:
@@ -216,6 +218,13 @@ def test_us_east_1_pieces_use_the_us_east_1_provider(eu_cloudfront: PlanResult) 
     assert alb_cert.provider != east_ref
     assert certificate_region(plan.one("aws:acm/certificate:Certificate", "cdn-cert")
                               .outputs["arn"]) == "us-east-1"
+    # the distribution's 5xx alarm is created in us-east-1 (its metric's region) and pages
+    # the us-east-1 critical topic
+    alarm = plan.one("aws:cloudwatch/metricAlarm:MetricAlarm", "alarms-cdn-cloudfront-5xx-rate")
+    assert alarm.inputs["region"] == "us-east-1"
+    east_topic = plan.one("aws:sns/topic:Topic", "notifications-us-east-1-critical")
+    assert alarm.inputs["alarmActions"] == [east_topic.outputs["arn"]]
+    assert east_topic.outputs["arn"].startswith("arn:aws:sns:us-east-1:")
 
 
 # -- config: bad input refused with the key named --------------------------------------------
@@ -263,10 +272,29 @@ def test_certificate_outside_us_east_1_is_refused() -> None:
 # -- pure planning ----------------------------------------------------------------------------
 
 
-def test_validation_domains_share_wildcard_records() -> None:
-    assert validation_domains(["example.com", "*.example.com", "api.example.com"]) == [
+def test_validation_names_share_wildcard_records() -> None:
+    from groundwork.components.certificates import validation_names
+
+    assert validation_names(["example.com", "*.example.com", "api.example.com"]) == [
         "example.com", "api.example.com"]
-    assert validation_domains(["*.example.com", "example.com"]) == ["*.example.com"]
+    assert validation_names(["*.example.com", "example.com"]) == ["example.com"]
+
+
+def test_the_alb_certificates_validation_records_are_shared_not_written_twice(
+        prod_cloudfront: PlanResult) -> None:
+    """ACM asks the ALB's and CloudFront's certificates for app.example.com for the same CNAME:
+    one record, the ALB's; the us-east-1 certificate's validation waits on it. Two records of
+    one name would both deploy (allow_overwrite) and the first deleted would take the other
+    certificate's renewal with it."""
+    plan = prod_cloudfront
+    records = [r for r in plan.of_type("aws:route53/record:Record") if r.inputs.get("records")]
+    assert [r.name for r in records] == ["load-balancer-cert-validation"]
+    validated = plan.one("aws:acm/certificateValidation:CertificateValidation", "cdn-cert-validated")
+    alb_validated = plan.one("aws:acm/certificateValidation:CertificateValidation",
+                             "load-balancer-cert-validated")
+    assert validated.inputs["validationRecordFqdns"] == alb_validated.inputs["validationRecordFqdns"]
+    assert len(validated.inputs["validationRecordFqdns"]) == 1
+    assert records[0].urn in validated.depends_on
 
 
 @given(st.lists(st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True), min_size=2, max_size=4))
@@ -318,6 +346,10 @@ def test_cached_paths_cache_without_credentials() -> None:
     assert set(static["allowedMethods"]) == {"GET", "HEAD", "OPTIONS"}
     policy = plan.one("aws:cloudfront/originRequestPolicy:OriginRequestPolicy")
     assert static["originRequestPolicyId"] == policy.id
+    # cached paths carry the same security headers as the default behaviour
+    headers = plan.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    assert static["responseHeadersPolicyId"] == headers.id
+    assert dist.inputs["defaultCacheBehavior"]["responseHeadersPolicyId"] == headers.id
     assert policy.inputs["headersConfig"]["headers"]["items"] == ["Host"]
     assert policy.inputs["cookiesConfig"]["cookieBehavior"] == "none"
     # two domains: one certificate, a validation record each
@@ -339,3 +371,17 @@ def test_component_refuses_bad_args(overrides: dict[str, Any], field: str) -> No
     with pytest.raises((ValueError, ProgramError)) as info:
         _component(**overrides)
     assert f"CloudFrontDistributionArgs.{field}" in str(info.value)
+
+
+def test_configured_security_headers_reach_the_response_headers_policy() -> None:
+    """The policy is built from the settings given, not the defaults."""
+    from groundwork.components.security_headers import SecurityHeadersSettings
+
+    csp = "default-src 'none'; frame-ancestors 'none'"
+    plan = _component(security_headers=SecurityHeadersSettings(
+        content_security_policy=csp, frame_options="SAMEORIGIN", referrer_policy=None))
+    config = plan.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs[
+        "securityHeadersConfig"]
+    assert config["contentSecurityPolicy"] == {"contentSecurityPolicy": csp, "override": True}
+    assert config["frameOptions"] == {"frameOption": "SAMEORIGIN", "override": True}
+    assert "referrerPolicy" not in config

@@ -1,5 +1,5 @@
 """`groundwork cost` for CloudFront: data transfer out and HTTPS requests (both assumed, printed),
-at the first-tier US/Europe rates, on the `edge: cloudfront` prod plan; nothing in the committed
+at the first-tier United States rates, on the `edge: cloudfront` prod plan; nothing in the committed
 stacks (edge.mode alb)."""
 
 from __future__ import annotations
@@ -46,3 +46,35 @@ def test_vpc_origin_and_policies_cost_nothing(prod_cloudfront: PlanResult) -> No
 
 def test_committed_prod_has_no_cloudfront_line(prod: PlanResult) -> None:
     assert not _lines(prod)
+
+
+def test_describe_names_the_us_rate_and_europes_dearer_requests() -> None:
+    text = "\n".join(cost.Assumptions().describe(cost.load_prices("us-east-1")))
+    assert "first-tier United States rates" in text and "Europe's HTTPS requests cost 20 % more" in text
+    assert "flat-rate plans not modelled" in text
+
+
+def test_cost_command_passes_the_edge_options(prod_cloudfront: PlanResult, monkeypatch) -> None:
+    """`--waf-requests`, `--cloudfront-gb`, `--cloudfront-requests` reach the estimate and are
+    printed (the plan is the shared fixture: no re-planning)."""
+    from typer.testing import CliRunner
+
+    from groundwork import cli
+
+    monkeypatch.setattr(cli, "run_plan", lambda stack: prod_cloudfront)
+    result = CliRunner().invoke(cli.app, ["cost", "prod", "--waf-requests", "40", "--cloudfront-gb",
+                                          "500", "--cloudfront-requests", "30"],
+                                env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    a = cost.Assumptions(waf_requests_millions_per_acl=40, cloudfront_gb_per_month=500,
+                         cloudfront_requests_millions=30)
+    est = cost.estimate(prod_cloudfront, a)
+    assert f"Total: {cost.money(est.total)} per month for stack prod" in result.output
+    assert "WAF: 40 million requests inspected per web ACL" in result.output
+    assert "CloudFront: 500 GB out and 30 million HTTPS requests" in result.output
+    # each option moved the total by its own line: 30 M more WAF requests per ACL, 400 GB and
+    # 20 M requests more at the distribution
+    acls = len(prod_cloudfront.of_type(cost.WEB_ACL))
+    assert acls >= 1
+    delta = 30 * 0.6 * acls + 400 * 0.085 + 2000 * 0.01
+    assert est.total == pytest.approx(cost.estimate(prod_cloudfront).total + delta, abs=0.01)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 
+import pulumi
 import pytest
 from conftest import plan_in_region
 from pydantic import ValidationError
@@ -164,6 +165,7 @@ def test_health_check_alarm_lives_in_us_east_1_from_another_region(edge_dns):
     ({"health_check": {"request_interval": 20}}, "request_interval"),
     ({"health_check": {"path": "health"}}, "path"),
     ({"domains": ["*.example.com"], "health_check": {"enabled": True}}, "needs a host"),
+    ({"target_zone_id": "Z2FDTNDATAQYW2"}, "must be false for a CloudFront target"),
 ])
 def test_args_are_refused_naming_the_field(kwargs, says):
     base = {"zone_id": ZONE, "domains": ["app.example.com"], "target_dns_name": "x.elb",
@@ -195,6 +197,19 @@ def test_dual_stack_target_gets_aaaa_and_nothing_registers_before_a_refusal():
     assert not [r for r in plan.resources if r.name == "bad"]
 
 
+def test_target_health_on_a_cloudfront_zone_output_is_refused_in_the_plan():
+    """Route 53 refuses EvaluateTargetHealth true for a CloudFront alias; the zone usually
+    arrives as the distribution's output, so the check runs when it resolves (in the plan)."""
+    def body():
+        DomainRecords("cdn-dns", DomainRecordsArgs(
+            name_prefix="t", zone_id=ZONE, domains=["app.example.com"],
+            target_dns_name="d111.cloudfront.net",
+            target_zone_id=pulumi.Output.from_input("Z2FDTNDATAQYW2")))
+
+    with pytest.raises(Exception, match="must be false for a CloudFront target"):
+        plan_function(body)
+
+
 def test_cloudfront_mode_aliases_the_distribution_with_a_and_aaaa(prod_cloudfront):
     plan = prod_cloudfront
     dist = plan.one("aws:cloudfront/distribution:Distribution")
@@ -208,3 +223,23 @@ def test_cloudfront_mode_aliases_the_distribution_with_a_and_aaaa(prod_cloudfron
     assert all(r["aliases"][0]["name"] != alb.outputs["dnsName"] for r in records.values())
     # the health check goes the users' way: the domain, which resolves to the distribution
     assert plan.one(HEALTH).inputs["fqdn"] == "app.example.com"
+
+
+def test_every_health_check_setting_reaches_the_check():
+    """Port, interval, threshold, latency and regions are the settings', not defaults (each one
+    differs from its default here, so a hardwired value fails)."""
+    def body():
+        DomainRecords("dns", DomainRecordsArgs(
+            name_prefix="t", zone_id=ZONE, domains=["*.example.com", "app.example.com"],
+            target_dns_name="alb-1.us-east-1.elb.amazonaws.com", target_zone_id="Z35SXDOTRQ7X7K",
+            health_check={"enabled": True, "path": "/up", "port": 8443, "request_interval": 10,
+                          "failure_threshold": 5, "measure_latency": True,
+                          "regions": ["us-east-1", "eu-west-1", "ap-southeast-1"]}))
+
+    check = plan_function(body).one(HEALTH)
+    assert {k: check.inputs.get(k) for k in (
+        "type", "fqdn", "port", "resourcePath", "requestInterval", "failureThreshold",
+        "measureLatency", "regions", "enableSni")} == {
+        "type": "HTTPS", "fqdn": "app.example.com", "port": 8443, "resourcePath": "/up",
+        "requestInterval": 10, "failureThreshold": 5, "measureLatency": True,
+        "regions": ["us-east-1", "eu-west-1", "ap-southeast-1"], "enableSni": True}

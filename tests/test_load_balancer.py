@@ -186,6 +186,17 @@ def test_alb_depends_on_the_log_bucket_policy(prod, dev):
         assert pab.urn in policy.depends_on
 
 
+def test_a_replaced_alb_is_deleted_first(prod, dev, prod_cloudfront):
+    """Switching `internal` (edge.mode) replaces the ALB: create-first would meet its own fixed
+    name (AWS refuses a second ALB of that name) and its target groups still attached to the old
+    one (a target group belongs to one load balancer), so the old ALB goes first."""
+    for plan in (prod, dev, prod_cloudfront):
+        assert plan.one(ALB).delete_before_replace
+    assert prod.one(ALB).inputs["name"] == prod_cloudfront.one(ALB).inputs["name"]
+    assert prod_cloudfront.one(ALB).inputs["internal"] is True
+    assert prod.one(ALB).inputs["internal"] is False
+
+
 def test_log_delivery_principal_table():
     assert log_delivery_principal("us-east-1") == {"AWS": "arn:aws:iam::127311923021:root"}
     assert log_delivery_principal("eu-west-1") == {"AWS": "arn:aws:iam::156460612806:root"}

@@ -750,3 +750,291 @@ def test_prod_alb_rule_decides_in_a_preview_by_property_dependencies(prod):
     assert "elb-web-acl-associated" not in {s.policy for s in result.skipped}
     without = [r for r in records if r.type != ASSOCIATION]
     assert check_records(without, levels).fired("elb-web-acl-associated")
+
+
+# --- round 2: walk-arounds with the SDK's other shapes ---------------------------------------------
+
+
+def _partial(rule_name: str, resources: list) -> tuple[list[tuple[str, str]], bool]:
+    """A stack rule's findings even when it ends undecided (as the engine keeps them: a
+    violation reported before the UnknownValueError is still sent), and whether it did."""
+    from pulumi_policy import StackValidationArgs
+
+    policy, found = RULES[rule_name], []
+    try:
+        policy.validate(StackValidationArgs(resources, dict(policy.defaults)),
+                        lambda message, urn=None: found.append((urn or "", message)))
+    except UnknownValueError:
+        return found, True
+    return found, False
+
+
+def _names(found: list[tuple[str, str]]) -> list[str]:
+    return [u.rsplit("::", 1)[1] for u, _ in found]
+
+
+@pytest.mark.parametrize(("visibility", "fails"), [
+    ({"VisibilityConfig": {"CloudWatchMetricsEnabled": True, "cloudwatchmetricsenabled": False}}, True),
+    ({"VisibilityConfig": {"CloudWatchMetricsEnabled": True},
+      "visibilityconfig": {"CloudWatchMetricsEnabled": False}}, True),
+    ({"VisibilityConfig": {"CloudWatchMetricsEnabled": "true"}}, True),
+    ({"visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "a"}}, False),
+    ({"VISIBILITYCONFIG": {"CLOUDWATCHMETRICSENABLED": True}}, False),
+], ids=["duplicate-key-other-case-off", "duplicate-block-other-case-off", "json-string-true",
+        "camel-case-on", "upper-case-on"])
+def test_rule_json_is_read_in_any_case_as_the_provider_decodes_it(visibility, fails):
+    """The provider decodes ruleJson with Go's encoding/json (field names matched in any case,
+    the last duplicate wins): a second spelling that is false may be the one AWS gets."""
+    rule = {k: v for k, v in _json_rule("a").items() if k != "VisibilityConfig"}
+    rule.update(visibility)
+    props = _acl_props(rules=None, ruleJson=json.dumps([rule]))
+    found = validate_resource(RULES["waf-rule-metrics"], WEB_ACL, props)
+    assert bool(found) is fails, found
+    group = {"visibilityConfig": _vc(), "rulesJson": json.dumps([rule])}
+    assert bool(validate_resource(RULES["waf-rule-metrics"], RULE_GROUP, group)) is fails
+
+
+def test_count_overrides_and_the_default_action_do_not_empty_a_web_acl():
+    """Decided, not over-reached: WAF.10 asks for a rule, and a managed group overridden to count
+    (the WebFirewall's rollout mode, count -> block) is one; it still inspects, logs and sends
+    metrics. The default action (allow or block) is not WAF.10's business either."""
+    counted = _rule("crs", overrideAction={"count": {}},
+                    statement={"managedRuleGroupStatement": {
+                        "name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS",
+                        "ruleActionOverrides": [{"name": "NoUserAgent_HEADER",
+                                                 "actionToUse": {"count": {}}}]}})
+    for default in ({"allow": {}}, {"block": {}}):
+        assert validate_stack(RULES["waf-web-acl-has-rules"],
+                              [_acl(rules=[counted], defaultAction=default)]) == []
+
+
+def test_a_referenced_rule_group_is_judged_on_its_own_metrics():
+    """A web ACL whose rule is a ruleGroupReferenceStatement passes with its own visibility on;
+    the rule group it references is a resource of its own, and fails with a rule's metrics off."""
+    group_arn = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/rulegroup/grp/1a2b"
+    ref = _rule("mine", overrideAction={"none": {}},
+                statement={"ruleGroupReferenceStatement": {"arn": group_arn}})
+    assert validate_resource(RULES["waf-rule-metrics"], WEB_ACL, _acl_props(rules=[ref])) == []
+    group = {"arn": group_arn, "capacity": 50, "visibilityConfig": _vc(),
+             "rules": [_rule("a"), _rule("hidden", False)]}
+    [message] = validate_resource(RULES["waf-rule-metrics"], RULE_GROUP, group, name="grp")
+    assert "rule 'hidden' has cloudwatchMetricsEnabled False" in message
+
+
+@pytest.mark.parametrize(("log_filter", "fails"), [
+    ({"defaultBehavior": "DROP", "filters": [{"behavior": "DROP", "requirement": "MEETS_ANY",
+                                              "conditions": [{"actionCondition": {"action": "ALLOW"}}]}]},
+     True),
+    ({"defaultBehavior": "drop", "filters": []}, True),
+    ({"defaultBehavior": "DROP", "filters": [{"behavior": "KEEP", "requirement": "MEETS_ANY",
+                                              "conditions": [{"actionCondition": {"action": "BLOCK"}}]}]},
+     False),
+    ({"defaultBehavior": "KEEP", "filters": [{"behavior": "DROP", "requirement": "MEETS_ALL",
+                                              "conditions": [{"actionCondition": {"action": "ALLOW"}}]}]},
+     False),
+], ids=["drop-everything", "drop-default-no-filters", "keep-blocked-only", "keep-default"])
+def test_a_logging_filter_that_keeps_nothing_fails(log_filter, fails):
+    acl, group = _acl(), _log_group()
+    logging = synthetic(LOGGING, "waf-logging", {"resourceArn": _arn("app"),
+                                                 "logDestinationConfigs": [get_arn(group)],
+                                                 "redactedFields": REDACT, "loggingFilter": log_filter})
+    found = validate_stack(RULES["waf-logging"], [acl, group, logging])
+    assert bool(found) is fails, found
+    if fails:
+        assert "logs no request" in found[0][1] and "[WAF.11]" in found[0][1]
+
+
+ALIAS_LB = "aws:alb/loadBalancer:LoadBalancer"
+
+
+def test_every_public_alb_needs_its_own_web_acl():
+    """A covered ALB doesn't cover a second public one, in the lb or the alb alias type."""
+    lb, second = _lb(), _lb("second")
+    alias = synthetic(ALIAS_LB, "alias", {**{k: v for k, v in _lb("alias").props.items()}})
+    found = _alb_check(lb, second, alias, _acl(), _association(get_arn(lb)))
+    assert sorted(_names(found)) == ["alias", "second"]
+    assert "alb.LoadBalancer 'alias': is internet-facing" in dict(found)[alias.urn]
+    assert _alb_check(alias, _acl(), _association(get_arn(alias))) == []
+
+
+@pytest.mark.parametrize(("acl_arn", "fragment"), [
+    (CF_ACL, "a CLOUDFRONT-scope (global/) web ACL"),
+    (f"arn:aws:waf-regional:us-east-1:{ACCOUNT}:webacl/0f1e2d3c", "not a WAFv2 web ACL ARN"),
+], ids=["global-acl-by-value", "waf-classic-regional-arn"])
+def test_an_alb_association_with_an_acl_aws_would_refuse_fails(acl_arn, fragment):
+    """The ACL needn't be in the stack: its ARN says CLOUDFRONT scope (global/) or WAF Classic."""
+    lb = _lb()
+    [(urn, message)] = _alb_check(lb, _association(get_arn(lb), acl_arn))
+    assert urn == lb.urn and fragment in message
+
+
+def test_a_public_alb_behind_cloudfront_still_needs_its_web_acl():
+    """An internet-facing ALB used as a distribution's origin can be reached around
+    CloudFront: the distribution's web ACL doesn't count for it."""
+    lb = _lb()
+    dist = _dist(origins=[_custom_origin(domain="alb-123.us-east-1.elb.amazonaws.com")])
+    edge_acl = _acl("edge", scope="CLOUDFRONT", arn=CF_ACL)
+    [(urn, message)] = _alb_check(lb, dist, edge_acl)
+    assert urn == lb.urn and "no wafv2.WebAclAssociation" in message
+
+
+def test_an_alb_whose_internal_flag_is_unknown():
+    """`internal` unknown in a preview: a usable web ACL passes it either way; without one it is
+    undecided, and the other load balancers are still judged (not hidden by the raise)."""
+    unknown = _lb("maybe", internal=UNKNOWN_STRING_VALUE)
+    assert _alb_check(unknown, _acl(), _association(get_arn(unknown))) == []
+    found, undecided = _partial("elb-web-acl-associated", [unknown, _lb("public")])
+    assert undecided and _names(found) == ["public"]
+    found, undecided = _partial("elb-web-acl-associated", [_lb("t", loadBalancerType=UNKNOWN_STRING_VALUE)])
+    assert undecided and found == []
+    # a known internal one is exempt even when its fail-open flag is unknown
+    assert _alb_check(_lb(internal=True, enableWafFailOpen=UNKNOWN_STRING_VALUE)) == []
+
+
+def test_undecided_references_do_not_hide_definite_findings():
+    """Each stack rule judges every resource before it raises for the undecided one."""
+    acl, other, bare = _acl(), _acl("other"), _acl("bare", rules=None)
+    either = _logging(UNKNOWN_STRING_VALUE, [UNKNOWN_STRING_VALUE], deps={"resourceArn": [acl, other]})
+    found, undecided = _partial("waf-logging", [acl, other, either, _acl("third")])
+    assert undecided and _names(found) == ["third"]
+    bare2 = _acl("b2", rules=None)
+    ambiguous = _standalone(WEB_ACL_RULE, UNKNOWN_STRING_VALUE, deps=[bare, bare2])
+    found, undecided = _partial("waf-web-acl-has-rules", [bare, bare2, ambiguous, _acl("b3", rules=None)])
+    assert undecided and _names(found) == ["b3"]
+    d1, d2 = _dist("d1"), _dist("d2")
+    source = synthetic(SOURCE, "s", {"name": "s", "logType": "ACCESS_LOGS",
+                                     "resourceArn": UNKNOWN_STRING_VALUE}, deps={"resourceArn": [d1, d2]})
+    found, undecided = _partial("cloudfront-logging", [d1, d2, source, _dist("d3")])
+    assert undecided and _names(found) == ["d3"]
+
+
+@pytest.mark.parametrize(("acl_id", "fragment"), [
+    (_arn("app"), "a REGIONAL web ACL"),
+    (f"arn:aws:waf::{ACCOUNT}:webacl/0f1e2d3c", "not a WAFv2 web ACL ARN"),
+    (f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/ipset/edge/0f1e2d3c", "not a WAFv2 web ACL ARN"),
+], ids=["regional-acl", "waf-classic-global-arn", "an-ip-set"])
+def test_a_distribution_naming_an_acl_cloudfront_cannot_use_fails(acl_id, fragment):
+    """AWS refuses a REGIONAL web ACL on a distribution at deploy: refused offline instead."""
+    [message] = validate_resource(RULES["cloudfront-waf"], DISTRIBUTION, _distribution(webAclId=acl_id),
+                                  name="cdn")
+    assert fragment in message and "[CloudFront.6]" in message
+
+
+@pytest.mark.parametrize("version", ["TLSv1.2_2018", "TLSv1.1_2016", "TLSv1_2016", "TLSv1", "SSLv3",
+                                     "tlsv1.2_2021"])
+def test_older_viewer_policies_fail(version):
+    cert = {"acmCertificateArn": CERT, "sslSupportMethod": "sni-only", "minimumProtocolVersion": version}
+    [message] = validate_resource(RULES["cloudfront-tls-policy"], DISTRIBUTION,
+                                  _distribution(viewerCertificate=cert))
+    assert repr(version) in message
+
+
+def test_a_trailing_dot_s3_domain_is_still_an_s3_origin():
+    props = _distribution(origins=[{"originId": "s", "domainName": "assets.s3.amazonaws.com."}])
+    assert validate_resource(RULES["cloudfront-s3-origin-access-control"], DISTRIBUTION, props)
+
+
+# --- multi-tenant distributions and their tenants ------------------------------------------------------
+
+MULTITENANT = "aws:cloudfront/multitenantDistribution:MultitenantDistribution"
+TENANT = "aws:cloudfront/distributionTenant:DistributionTenant"
+
+
+def _mt_origin(oid: str = "alb", **config: Any) -> dict[str, Any]:
+    base = {"httpPort": 80, "httpsPort": 443, "originProtocolPolicy": "https-only",
+            "originSslProtocols": ["TLSv1.2"], **config}
+    return {"id": oid, "domainName": "origin.example.com", "customOriginConfigs": [base]}
+
+
+def _multitenant(**changes: Any) -> dict[str, Any]:
+    """A hardened MultitenantDistribution in the SDK's shape: `cacheBehaviors`, origins with `id`
+    and a `customOriginConfigs` list."""
+    props = {
+        "arn": DIST_ARN, "comment": "saas", "enabled": True, "origins": [_mt_origin()],
+        "defaultCacheBehavior": {"targetOriginId": "alb", "viewerProtocolPolicy": "redirect-to-https",
+                                 "allowedMethods": {"items": ["GET", "HEAD"]}},
+        "cacheBehaviors": [{"pathPattern": "/api/*", "targetOriginId": "alb",
+                            "viewerProtocolPolicy": "https-only"}],
+        "viewerCertificate": {"acmCertificateArn": CERT, "sslSupportMethod": "sni-only",
+                              "minimumProtocolVersion": "TLSv1.2_2021"},
+        "webAclId": CF_ACL, "tenantConfig": {"parameterDefinitions": []},
+    }
+    props.update(changes)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+MULTITENANT_FAILS: list[tuple[str, dict[str, Any], str]] = [
+    ("cloudfront-viewer-https",
+     _multitenant(cacheBehaviors=[{"pathPattern": "/x/*", "targetOriginId": "alb",
+                                   "viewerProtocolPolicy": "allow-all"}]), "cache behaviour '/x/*'"),
+    ("cloudfront-origin-https", _multitenant(origins=[_mt_origin(originProtocolPolicy="http-only")]),
+     "origin 'alb' has origin_protocol_policy 'http-only'"),
+    ("cloudfront-origin-tls", _multitenant(origins=[_mt_origin(originSslProtocols=["TLSv1", "TLSv1.2"])]),
+     "deprecated origin protocols TLSv1"),
+    ("cloudfront-waf", _multitenant(webAclId=None), "webAclId unset"),
+    ("cloudfront-waf", _multitenant(webAclId=_arn("app")), "a REGIONAL web ACL"),
+    ("cloudfront-custom-certificate", _multitenant(viewerCertificate={"cloudfrontDefaultCertificate": True}),
+     "default CloudFront certificate"),
+    ("cloudfront-tls-policy",
+     _multitenant(viewerCertificate={"acmCertificateArn": CERT, "sslSupportMethod": "sni-only",
+                                     "minimumProtocolVersion": "TLSv1.2_2019"}), "'TLSv1.2_2019'"),
+    ("cloudfront-s3-origin-access-control",
+     _multitenant(origins=[{"id": "assets", "domainName": "assets-1.s3.us-east-1.amazonaws.com"}]),
+     "origin 'assets' is an S3 origin reached with no origin access control"),
+]
+
+
+@pytest.mark.parametrize(("rule", "props", "fragment"), MULTITENANT_FAILS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(MULTITENANT_FAILS)])
+def test_a_multitenant_distribution_is_held_to_the_same_rules(rule, props, fragment):
+    """aws.cloudfront.MultitenantDistribution is a type of its own: before round 2 no CloudFront
+    rule looked at it."""
+    [message] = validate_resource(RULES[rule], MULTITENANT, props, name="saas")
+    assert "cloudfront.MultitenantDistribution 'saas'" in message and fragment in message
+
+
+def test_a_hardened_multitenant_distribution_passes_and_logs_through_v2():
+    for rule in rules.ALL:
+        if rule.family == "edge" and rule.kind == "resource" and MULTITENANT in rule.types:
+            assert validate_resource(rule, MULTITENANT, _multitenant()) == [], rule.name
+    dist = synthetic(MULTITENANT, "saas", _multitenant())
+    [(urn, message)] = validate_stack(RULES["cloudfront-logging"], [dist])
+    assert urn == dist.urn and "has no access logging" in message
+    assert validate_stack(RULES["cloudfront-logging"], [dist, _source(dist), _delivery("cdn-access")]) == []
+
+
+@pytest.mark.parametrize(("web_acl", "fragment"), [
+    ({"action": "disable"}, "disables its distribution's web ACL"),
+    ({"action": "override"}, "overrides its distribution's web ACL with none"),
+    ({"action": "override", "arn": _arn("app")}, "a REGIONAL web ACL"),
+    ({"action": "override", "arn": CF_ACL}, None),
+    (None, None),
+], ids=["disable", "override-without-arn", "override-regional", "override-global", "no-customization"])
+def test_a_distribution_tenant_cannot_switch_the_web_acl_off(web_acl, fragment):
+    """A tenant's customizations.web_acl: `disable` serves its domains without AWS WAF
+    (CloudFront API WebAclCustomization: override | disable)."""
+    props = {"distributionId": "E1ABCDEF", "name": "tenant-a",
+             **({"customizations": {"webAcl": web_acl}} if web_acl else {})}
+    found = validate_resource(RULES["cloudfront-waf"], TENANT, props, name="tenant-a")
+    if fragment is None:
+        assert found == []
+    else:
+        [message] = found
+        assert "cloudfront.DistributionTenant 'tenant-a'" in message and fragment in message
+
+
+def test_the_edge_types_without_tags_are_exempt_from_required_tags(prod_cloudfront):
+    """Every wafv2/cloudfront type the SDK gives no `tags` argument is on UNTAGGABLE (the
+    CloudFront plan's ResponseHeadersPolicy was not), and none that takes tags is."""
+    import importlib
+    import inspect
+
+    from groundwork.policies.rules.security import UNTAGGABLE
+
+    planned = {r.type for r in prod_cloudfront.resources}
+    assert "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy" in planned
+    for kind in sorted({k for k in UNTAGGABLE | planned if k.startswith(("aws:wafv2/", "aws:cloudfront/"))}):
+        _, module, cls = kind.split(":")
+        sdk = importlib.import_module(f"pulumi_aws.{module.split('/')[0]}")
+        takes_tags = "tags" in inspect.signature(getattr(sdk, cls)._internal_init).parameters
+        assert takes_tags is (kind not in UNTAGGABLE), kind

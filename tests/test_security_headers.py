@@ -161,3 +161,17 @@ def test_cloudfront_policy_carries_the_same_headers_with_override():
     off = response_headers_policy_config(SecurityHeadersSettings(frame_options=None,
                                                                  referrer_policy=None))
     assert off.frame_options is None and off.referrer_policy is None
+
+
+def test_cloudfront_policy_takes_the_configured_values_not_the_defaults():
+    """Every header value of the policy is the setting's (each differs from its default)."""
+    csp = "default-src 'none'; frame-ancestors 'none'"
+    config = response_headers_policy_config(SecurityHeadersSettings(
+        content_security_policy=csp, frame_options="SAMEORIGIN", referrer_policy="no-referrer",
+        strict_transport_security="max-age=31536000; includeSubDomains"))
+    assert config.content_security_policy.content_security_policy == csp
+    assert config.frame_options.frame_option == "SAMEORIGIN"
+    assert config.referrer_policy.referrer_policy == "no-referrer"
+    hsts = config.strict_transport_security
+    assert (hsts.access_control_max_age_sec, hsts.include_subdomains, hsts.preload) == (
+        31536000, True, None)

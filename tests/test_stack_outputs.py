@@ -30,6 +30,57 @@ def test_load_balancer_outputs(prod):
     lb = prod.one("aws:lb/loadBalancer:LoadBalancer")
     assert prod.stack_outputs["load_balancer"]["dns_name"] == lb.outputs["dnsName"]
     assert prod.stack_outputs["load_balancer"]["arn_suffix"] == lb.outputs["arnSuffix"]
+    assert prod.stack_outputs["load_balancer"]["arn"] == lb.outputs["arn"]
+
+
+def _one_named(plan, type_: str, fragment: str):
+    [record] = [r for r in plan.of_type(type_) if fragment in r.name]
+    return record
+
+
+def test_edge_outputs_in_alb_mode_name_the_acl_on_the_alb_and_the_records(prod):
+    """prod: the REGIONAL ACL (the one associated with the ALB), the alias records' names and
+    the health check; no CloudFront keys."""
+    edge = prod.stack_outputs["edge"]
+    assert set(edge) == {"mode", "regional_web_acl", "zone_id", "domains", "health_check_id"}
+    assert edge["mode"] == "alb"
+    [assoc] = prod.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert assoc.inputs["resourceArn"] == prod.stack_outputs["load_balancer"]["arn"]
+    [acl] = prod.of_type("aws:wafv2/webAcl:WebAcl")
+    assert edge["regional_web_acl"] == {
+        "arn": acl.outputs["arn"], "name": acl.outputs["name"],
+        "log_group_name": _one_named(prod, "aws:cloudwatch/logGroup:LogGroup",
+                                     "web-firewall").outputs["name"]}
+    assert assoc.inputs["webAclArn"] == edge["regional_web_acl"]["arn"]
+    assert edge["regional_web_acl"]["log_group_name"].startswith("aws-waf-logs-")
+    records = prod.of_type("aws:route53/record:Record")
+    aliases = [r for r in records if r.inputs.get("aliases")]
+    assert sorted(edge["domains"]) == sorted(r.inputs["name"] for r in aliases) == ["app.example.com"]
+    assert {r.inputs["zoneId"] for r in aliases} == {edge["zone_id"]}
+    [check] = prod.of_type("aws:route53/healthCheck:HealthCheck")
+    assert edge["health_check_id"] == check.id and check.id
+
+
+def test_edge_outputs_in_dev_have_records_but_no_acl(dev):
+    edge = dev.stack_outputs["edge"]
+    assert set(edge) == {"mode", "zone_id", "domains"}  # WAF off, no health check in dev
+    assert edge["domains"] == ["dev.app.example.com"] and edge["mode"] == "alb"
+
+
+def test_edge_outputs_in_cloudfront_mode_name_the_distribution_and_its_acl(prod_cloudfront):
+    edge = prod_cloudfront.stack_outputs["edge"]
+    assert edge["mode"] == "cloudfront" and "regional_web_acl" not in edge
+    dist = prod_cloudfront.one("aws:cloudfront/distribution:Distribution")
+    assert edge["distribution"] == {"id": dist.id, "domain_name": dist.outputs["domainName"],
+                                    "arn": dist.outputs["arn"]}
+    [acl] = prod_cloudfront.of_type("aws:wafv2/webAcl:WebAcl")
+    assert acl.inputs["scope"] == "CLOUDFRONT"
+    assert edge["cloudfront_web_acl"]["arn"] == acl.outputs["arn"] == dist.inputs["webAclId"]
+    assert edge["cloudfront_web_acl"]["name"] == acl.outputs["name"]
+    assert edge["cloudfront_web_acl"]["log_group_name"].startswith("aws-waf-logs-")
+    aliases = [r for r in prod_cloudfront.of_type("aws:route53/record:Record") if r.inputs.get("aliases")]
+    assert {r.inputs["aliases"][0]["name"] for r in aliases} == {edge["distribution"]["domain_name"]}
+    assert set(edge["domains"]) == {r.inputs["name"] for r in aliases}
 
 
 # --------------------------------------------------------------------------------------------

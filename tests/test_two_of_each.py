@@ -30,6 +30,7 @@ COMPONENTS = {
     "groundwork:compute:ServiceImage",
     "groundwork:data:Queue", "groundwork:data:SearchDomain", "groundwork:data:DocumentDatabase",
     "groundwork:messaging:Kafka", "groundwork:edge:WebFirewall",
+    "groundwork:edge:CloudFrontDistribution", "groundwork:edge:DomainRecords",
 }
 
 
@@ -58,7 +59,11 @@ def test_no_shared_aws_name(twins):
                  "aws:sqs/queue:Queue", "aws:opensearch/domain:Domain", "aws:docdb/cluster:Cluster",
                  "aws:docdb/clusterInstance:ClusterInstance", "aws:docdb/subnetGroup:SubnetGroup",
                  "aws:msk/cluster:Cluster", "aws:msk/configuration:Configuration",
-                 "aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet"):
+                 "aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet",
+                 "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+                 "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                 "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
+                 "aws:s3/bucket:Bucket"):
         field = PHYSICAL_NAMES[kind][0]
         names = [r.inputs.get(field) for r in twins.of_type(kind)]
         assert len(names) >= 2 and all(names), (kind, names)
@@ -274,3 +279,103 @@ def test_the_untaggable_list_matches_the_sdk(twins):
                 and kind not in UNTAGGABLE:
             missing.append(kind)
     assert missing == []
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13's edge, two of each: CloudFrontDistribution, DomainRecords, WebFirewall (CLOUDFRONT
+# scope) and the listeners' security headers
+# --------------------------------------------------------------------------------------------
+
+EDGE = {
+    "groundwork:edge:CloudFrontDistribution": "{color}-cdn",
+    "groundwork:edge:DomainRecords": "{color}-dns",
+    "groundwork:edge:WebFirewall": "{color}-waf",
+}
+
+
+def _edge_of(twins: PlanResult, color: str) -> dict[str, ResourceRecord]:
+    domain = f"{color}.example.com"
+    records = {r.inputs["type"]: r for r in twins.of_type("aws:route53/record:Record")
+               if r.inputs["name"] == domain}
+    return {
+        "lb": twins.one("aws:lb/loadBalancer:LoadBalancer", f"{color}-lb"),
+        "https": twins.one("aws:lb/listener:Listener", f"{color}-lb-https"),
+        "dist": twins.one("aws:cloudfront/distribution:Distribution", f"{color}-cdn-distribution"),
+        "origin": twins.one("aws:cloudfront/vpcOrigin:VpcOrigin", f"{color}-cdn-vpc-origin"),
+        "headers": twins.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+                             f"{color}-cdn-headers"),
+        "acl": next(a for a in twins.of_type("aws:wafv2/webAcl:WebAcl")
+                    if a.name.startswith(f"{color}-waf-")),
+        "check": twins.one("aws:route53/healthCheck:HealthCheck", f"{color}-dns-health"),
+        **{f"record-{t}": r for t, r in records.items()},
+    }
+
+
+def test_two_of_each_edge_component_is_there_once_per_environment(twins):
+    """Counts: per environment one distribution (one VPC origin, one headers policy), one
+    CLOUDFRONT-scope web ACL, one A and one AAAA alias for its domain, one health check, and
+    the two alarms on them; the children's AWS names of one are never the other's."""
+    for kind, pattern in EDGE.items():
+        components = {c.name: c for c in twins.of_type(kind)}
+        assert sorted(components) == sorted(pattern.format(color=c) for c in COLORS), kind
+        physical = []
+        for name, component in components.items():
+            children = [c for c in twins.descendants(component) if c.custom]
+            assert children and all(c.name.startswith(f"{name}-") for c in children), name
+            physical.append({(c.type, p) for c in children if (p := c.physical_name)})
+            assert physical[-1], name
+        assert not physical[0] & physical[1], kind
+    for kind, count in (("aws:cloudfront/distribution:Distribution", 2),
+                        ("aws:cloudfront/vpcOrigin:VpcOrigin", 2),
+                        ("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", 2),
+                        ("aws:wafv2/webAcl:WebAcl", 2),
+                        ("aws:wafv2/webAclAssociation:WebAclAssociation", 0),  # CLOUDFRONT scope
+                        ("aws:route53/healthCheck:HealthCheck", 2),
+                        ("aws:cloudwatch/logDelivery:LogDelivery", 2)):
+        assert len(twins.of_type(kind)) == count, kind
+    # one ACM validation CNAME per domain: the ALB's; the distribution's certificate (same
+    # domain, same zone, so ACM asks it for the same CNAME) shares it instead of a second owner
+    cnames = sorted(r.name for r in twins.of_type("aws:route53/record:Record")
+                    if r.inputs["type"] == "CNAME")
+    assert cnames == ["blue-lb-cert-validation", "green-lb-cert-validation"]
+    for color in COLORS:
+        edge = _edge_of(twins, color)
+        assert sorted(k for k in edge if k.startswith("record-")) == ["record-A", "record-AAAA"]
+        assert edge["acl"].inputs["scope"] == "CLOUDFRONT"
+        alarms = _alarms_of(twins, color, f"{color}-cdn")
+        assert sorted(alarms) == ["cloudfront-5xx-rate"]
+        assert sorted(_alarms_of(twins, color, f"{color}-dns")) == ["route53-health-check"]
+    assert twins.name_clashes == []
+
+
+def test_each_environments_edge_is_wired_to_its_own_resources(twins):
+    """Distribution -> its own internal ALB (VPC origin) and its own web ACL; records -> its
+    own distribution; its alarms read its own distribution id and health check id; the
+    listener and the headers policy carry the environment's own CSP."""
+    seen: dict[str, dict[str, ResourceRecord]] = {}
+    for color in COLORS:
+        edge = seen[color] = _edge_of(twins, color)
+        lb, dist, origin = edge["lb"], edge["dist"], edge["origin"]
+        assert lb.inputs["internal"] is True
+        assert origin.inputs["vpcOriginEndpointConfig"]["arn"] == lb.outputs["arn"]
+        [only] = dist.inputs["origins"]
+        assert only["vpcOriginConfig"]["vpcOriginId"] == origin.id
+        assert only["domainName"] == lb.outputs["dnsName"]
+        assert dist.inputs["webAclId"] == edge["acl"].outputs["arn"]
+        assert dist.inputs["aliases"] == [f"{color}.example.com"]
+        for t in ("A", "AAAA"):
+            [alias] = edge[f"record-{t}"].inputs["aliases"]
+            assert alias["name"] == dist.outputs["domainName"]
+            assert alias["zoneId"] == dist.outputs["hostedZoneId"]
+        csp = f"default-src 'self' {color}.example.com"
+        assert edge["https"].inputs["routingHttpResponseContentSecurityPolicyHeaderValue"] == csp
+        assert edge["headers"].inputs["securityHeadersConfig"]["contentSecurityPolicy"][
+            "contentSecurityPolicy"] == csp
+        cdn_alarm = _alarms_of(twins, color, f"{color}-cdn")["cloudfront-5xx-rate"]
+        assert _dimension_values(cdn_alarm) == {dist.id, "Global"}
+        check_alarm = _alarms_of(twins, color, f"{color}-dns")["route53-health-check"]
+        assert check_alarm.inputs["dimensions"] == {"HealthCheckId": edge["check"].id}
+    blue, green = seen["blue"], seen["green"]
+    for key in ("lb", "dist", "origin", "acl", "check"):
+        assert blue[key].id != green[key].id, key
+    assert blue["dist"].outputs["domainName"] != green["dist"].outputs["domainName"]

@@ -9,7 +9,13 @@ What moto can't represent, and how it's handled:
   case stubs that single `DescribeTargetHealth` response with `botocore.stub.Stubber` on the
   elbv2 client (a moto-native fault, a stopped EC2 instance target reported `unused`, is
   tested too).
-- The load balancer is a local `http.server` on 127.0.0.1 (passed as `--base-url`).
+- The load balancer is a local `http.server` on 127.0.0.1 (passed as `--base-url`), sending
+  the security headers the dev config asks of the listener (moto's ALB stores the listener's
+  header attributes but answers no HTTP). The ALB itself exists in moto: the web ACL is
+  associated with its ARN and the app's alias record points at its DNS name.
+- WAFv2 in moto keeps associations and logging configurations (and returns them), CloudFront
+  keeps a distribution's config and status (InProgress -> Deployed), Route 53 keeps alias
+  records: the edge checks run on moto itself, no Stubber.
 - SQS never returns RedriveAllowPolicy, and drops a queue's policy on any other
   SetQueueAttributes: `verify_support.sqs_as_aws` makes it behave as SQS does.
 
@@ -19,12 +25,13 @@ tests/test_verify_data_services.py; here the dev deploy has its `jobs` queue, he
 
 from __future__ import annotations
 
+import copy
 import http.server
 import json
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +51,15 @@ REGION = "us-east-1"
 PREFIX = "groundwork-dev"
 HEALTH = "/health/ready"
 DATA_KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5e6f70-data-key"
+DOMAIN = "dev.app.example.com"
+DEV_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; base-uri 'self'; object-src 'none'; "
+                                "frame-ancestors 'none'; form-action 'self'; upgrade-insecure-requests"),
+}
+"""What dev's HTTPS listener adds to every response (its config's security headers)."""
 
 
 def dev_expectations() -> verify.Expectations:
@@ -61,6 +77,8 @@ class HealthServer:
     url: str
     status: dict[str, int] = field(default_factory=lambda: {HEALTH: 200})
     seen_hosts: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=lambda: dict(DEV_HEADERS))
+    """The headers every response carries (as the listener adds them)."""
 
 
 @pytest.fixture
@@ -72,6 +90,8 @@ def alb() -> Iterator[HealthServer]:
             state.seen_hosts.append(self.headers.get("Host", ""))
             code = state.status.get(self.path, 404)
             self.send_response(code)
+            for header, value in state.headers.items():
+                self.send_header(header, value)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
@@ -105,7 +125,7 @@ def aws(monkeypatch) -> Iterator[None]:
 
 
 def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: bool = True,
-           db_multi_az: bool = False, cache_transit: bool = True) -> dict[str, Any]:
+           db_multi_az: bool = False, cache_transit: bool = True, waf: bool = False) -> dict[str, Any]:
     """Create what `pulumi up` of dev would, named as the real stack names it; return the
     stack outputs (the real export shape plus the keys verify asks the lead to export)."""
     running = {"api": 1, "worker": 1, **(running or {})}
@@ -129,6 +149,11 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
     elb = boto3.client("elbv2", region_name=REGION)
     tg = elb.create_target_group(Name=f"{PREFIX}-api", Protocol="HTTP", Port=8000, VpcId=vpc,
                                  TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
+                                 AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+               for i, az in enumerate("ab")]
+    [lb] = elb.create_load_balancer(Name=f"{PREFIX}-alb", Subnets=subnets, Scheme="internet-facing",
+                                    Type="application")["LoadBalancers"]
     elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.10.5", "Port": 8000}])
     services["api"]["target_group_arn"] = tg
 
@@ -152,6 +177,13 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
                         Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
                         ComparisonOperator="GreaterThanThreshold")
     cw.set_alarm_state(AlarmName="other-app-cpu", StateValue="ALARM", StateReason="not ours")
+    route53 = boto3.client("route53", region_name=REGION)
+    zone = route53.create_hosted_zone(Name="app.example.com", CallerReference="dev")["HostedZone"]
+    zone_id = zone["Id"].rsplit("/", 1)[-1]
+    alias(route53, zone_id, DOMAIN, lb["DNSName"], lb["CanonicalHostedZoneId"])
+    edge: dict[str, Any] = {"mode": "alb", "zone_id": zone_id, "domains": [DOMAIN]}
+    if waf:
+        edge["regional_web_acl"] = web_acl(lb["LoadBalancerArn"], "REGIONAL")
     return {
         "cluster_name": cluster,
         "services": services,
@@ -159,8 +191,40 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
         "cache": {"replication_group_id": f"{PREFIX}-cache", "port": 6379},
         "queues": {"jobs": jobs},
         "kms_key_arns": {"data": DATA_KEY},
-        "load_balancer": {"dns_name": "groundwork-dev-alb-1.us-east-1.elb.amazonaws.com"},
+        "load_balancer": {"dns_name": lb["DNSName"], "zone_id": lb["CanonicalHostedZoneId"],
+                          "arn": lb["LoadBalancerArn"]},
+        "edge": edge,
     }
+
+
+def alias(route53: Any, zone_id: str, name: str, target: str, target_zone: str, *,
+          kind: str = "A", evaluate: bool = True, action: str = "UPSERT") -> None:
+    """An alias record as DomainRecords makes it."""
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
+        "Action": action, "ResourceRecordSet": {"Name": name, "Type": kind, "AliasTarget": {
+            "HostedZoneId": target_zone, "DNSName": target, "EvaluateTargetHealth": evaluate}}}]})
+
+
+def web_acl(resource_arn: str | None, scope: str, name: str = f"{PREFIX}-web-firewall") -> dict[str, str]:
+    """A web ACL as WebFirewall makes it: logging to an aws-waf-logs- group with authorization
+    and cookie redacted, associated with `resource_arn` (REGIONAL); its `edge.*_web_acl` output."""
+    region = REGION
+    wafv2 = boto3.client("wafv2", region_name=region)
+    acl = wafv2.create_web_acl(Name=name, Scope=scope, DefaultAction={"Allow": {}},
+                               VisibilityConfig={"SampledRequestsEnabled": False,
+                                                 "CloudWatchMetricsEnabled": True, "MetricName": name},
+                               )["Summary"]
+    group = f"aws-waf-logs-{name}"
+    logs = boto3.client("logs", region_name=region)
+    logs.create_log_group(logGroupName=group)
+    group_arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+    wafv2.put_logging_configuration(LoggingConfiguration={
+        "ResourceArn": acl["ARN"], "LogDestinationConfigs": [group_arn.removesuffix(":*")],
+        "RedactedFields": [{"SingleHeader": {"Name": "authorization"}},
+                           {"SingleHeader": {"Name": "cookie"}}]})
+    if resource_arn is not None:
+        wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=resource_arn)
+    return {"arn": acl["ARN"], "name": name, "log_group_name": group}
 
 
 def run_checks(outputs: dict[str, Any], alb: HealthServer, expect: verify.Expectations | None = None,
@@ -185,9 +249,11 @@ def test_a_healthy_environment_passes_every_check(aws, monkeypatch, alb):
         ("target-health", "api"): "PASS", ("database", f"{PREFIX}-postgres"): "PASS",
         ("cache", f"{PREFIX}-cache"): "PASS", ("queues", f"{PREFIX}-jobs"): "PASS",
         ("dead-letters", f"{PREFIX}-jobs-dlq"): "PASS", ("alarms", f"{PREFIX}-*"): "PASS",
-        ("http-smoke", "api"): "PASS",
+        ("dns-records", DOMAIN): "PASS",
+        ("http-smoke", "api"): "PASS", ("security-headers", "api"): "PASS",
     }
     assert results[("http-smoke", "api")].detail == f"GET {alb.url}{HEALTH} -> 200"
+    assert results[("dns-records", DOMAIN)].detail.startswith("alias A to the ALB (groundwork-dev-alb-")
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,10 +431,258 @@ def test_cli_exit_codes_and_named_failures(aws, monkeypatch, alb, tmp_path: Path
     ok = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)
     assert ok.exit_code == 0, ok.output
     # one PASS row per check (the word alone: "PASSED" on the last line is not a row)
-    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 9, ok.output
+    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 11, ok.output
     boto3.client("cloudwatch", region_name=REGION).set_alarm_state(
         AlarmName=f"{PREFIX}-rds-cpu", StateValue="ALARM", StateReason="busy")
     bad = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)
     assert bad.exit_code == 1 and "FAILED: alarms" in bad.output and f"{PREFIX}-rds-cpu" in bad.output
     missing = runner.invoke(app, ["verify", "dev", "--outputs", str(tmp_path / "nope.json")], env=env)
     assert missing.exit_code == 2
+
+
+# --------------------------------------------------------------------------------------------
+# the edge: web ACL, security headers, DNS records, CloudFront (issue 13)
+# --------------------------------------------------------------------------------------------
+
+
+def with_edge(expect: verify.Expectations, **edge: Any) -> verify.Expectations:
+    return replace(expect, edge=replace(expect.edge, **edge))
+
+
+def expectations(stack: str, **overrides: Any) -> verify.Expectations:
+    """The stack's expectations with `overrides` merged into its config (one level deep)."""
+    sf = read_stack_file(stack)
+    raw = copy.deepcopy(sf.namespace)
+    for key, value in overrides.items():
+        raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
+    return verify.Expectations.from_config(load_environment(raw, stack=stack, region=sf.region))
+
+
+def test_web_acl_on_the_alb_passes_and_each_fault_names_itself(aws, monkeypatch, alb):
+    outputs = deploy(monkeypatch, waf=True)
+    expect = with_edge(dev_expectations(), waf=True)  # dev's WAF is off; prod's profile is on
+    results = run_checks(outputs, alb, expect)
+    assert not failing(results)
+    alb_name = f"{PREFIX}-alb"
+    assert results[("web-acl", alb_name)].detail == (
+        f"{PREFIX}-web-firewall associated, logging to aws-waf-logs-{PREFIX}-web-firewall with "
+        "authorization, cookie redacted")
+    verifier = verify.Verifier(outputs, expect, base_url=alb.url)
+    acl = outputs["edge"]["regional_web_acl"]
+    wafv2 = boto3.client("wafv2", region_name=REGION)
+
+    def detail() -> str:
+        [row] = verifier.web_acl()
+        assert row.status == "FAIL" and row.target == alb_name
+        return row.detail
+
+    config = wafv2.get_logging_configuration(ResourceArn=acl["arn"])["LoggingConfiguration"]
+    wafv2.put_logging_configuration(LoggingConfiguration={
+        **config, "RedactedFields": [{"SingleHeader": {"Name": "authorization"}}]})
+    assert detail() == f"{PREFIX}-web-firewall: the cookie header(s) not redacted from the logs"
+    wafv2.put_logging_configuration(LoggingConfiguration={
+        **config, "LogDestinationConfigs": ["arn:aws:logs:us-east-1:123456789012:log-group:other"]})
+    assert detail() == (f"{PREFIX}-web-firewall: logs to other, not aws-waf-logs-{PREFIX}-web-firewall")
+    wafv2.delete_logging_configuration(ResourceArn=acl["arn"])
+    assert detail() == (f"{PREFIX}-web-firewall: no logging configuration (WAF.11: the ACL's "
+                        "decisions are not logged)")
+    lb_arn = outputs["load_balancer"]["arn"]
+    wafv2.disassociate_web_acl(ResourceArn=lb_arn)
+    assert detail() == f"no web ACL associated with the ALB (expected {PREFIX}-web-firewall)"
+    other = web_acl(lb_arn, "REGIONAL", name="someone-elses")
+    assert detail() == f"web ACL someone-elses is associated, not {PREFIX}-web-firewall ({acl['arn']})"
+    # load_balancer.waf_acl_arn: that ACL is the expected one (its logging is its owner's)
+    [row] = verify.Verifier(outputs, with_edge(expect, waf=False, external_web_acl_arn=other["arn"]),
+                            base_url=alb.url).web_acl()
+    assert (row.status, row.detail) == ("PASS", "someone-elses (load_balancer.waf_acl_arn) associated")
+    # the output missing: SKIP naming it, not a pass
+    del outputs["edge"]["regional_web_acl"]
+    [row] = verifier.web_acl()
+    assert (row.status, row.detail) == ("SKIP", "SKIP: output edge.regional_web_acl.arn missing")
+
+
+def test_security_headers_are_read_from_the_health_response(alb):
+    """No AWS: the headers come from the configured listener attributes, the response from the
+    stand-in ALB."""
+    outputs: dict[str, Any] = {}
+
+    def check(expect: verify.Expectations) -> verify.CheckResult:
+        verifier = verify.Verifier(outputs, expect, clients=lambda name: None, base_url=alb.url)
+        [row] = verifier.security_headers()
+        return row
+
+    dev = dev_expectations()
+    assert dev.headers == verify.HeadersExpectation(
+        DEV_HEADERS["Strict-Transport-Security"], "nosniff", "DENY",
+        DEV_HEADERS["Content-Security-Policy"], None)
+    ok = check(dev)
+    assert ok.status == "PASS" and ok.detail == (
+        f"GET {alb.url}{HEALTH}: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, "
+        "Content-Security-Policy")
+    del alb.headers["X-Frame-Options"]
+    alb.headers["Strict-Transport-Security"] = "max-age=300; includeSubDomains"
+    bad = check(dev)
+    assert bad.status == "FAIL" and bad.detail == (
+        f"GET {alb.url}{HEALTH}: Strict-Transport-Security 'max-age=300; includeSubDomains': max-age "
+        "below one year (31536000 s); X-Frame-Options missing (configured 'DENY')")
+    alb.headers = dict(DEV_HEADERS)
+    # the CSP comes from the config: changed there, the old header no longer passes
+    strict = expectations("dev", load_balancer={"security_headers": {
+        "content_security_policy": "default-src 'none'"}})
+    row = check(strict)
+    assert row.status == "FAIL" and "Content-Security-Policy" in row.detail
+    assert row.detail.endswith("configured \"default-src 'none'\"")
+    alb.headers["Content-Security-Policy"] = "default-src  'none';"  # spacing is not a difference
+    assert check(strict).status == "PASS"
+    # a header switched off in the config is not asked for
+    off = expectations("dev", load_balancer={"security_headers": {"frame_options": None}})
+    alb.headers = dict(DEV_HEADERS)
+    del alb.headers["X-Frame-Options"]
+    assert off.headers is not None and off.headers.frame_options is None
+    assert check(off).status == "PASS" and check(dev).status == "FAIL"
+
+
+def test_dns_records_each_domain_aliases_the_alb(aws, monkeypatch, alb):
+    outputs = deploy(monkeypatch)
+    outputs["edge"]["domains"].append("www.dev.app.example.com")  # exported, never created
+    zone, lb = outputs["edge"]["zone_id"], outputs["load_balancer"]
+    verifier = verify.Verifier(outputs, dev_expectations(), base_url=alb.url)
+    route53 = boto3.client("route53", region_name=REGION)
+
+    def rows() -> dict[str, tuple[str, str]]:
+        return {r.target: (r.status, r.detail) for r in verifier.dns_records()}
+
+    assert rows() == {DOMAIN: ("PASS", f"alias A to the ALB ({lb['dns_name'].lower()})"),
+                      "www.dev.app.example.com": ("FAIL", f"no A record in zone {zone}")}
+    alias(route53, zone, DOMAIN, "elsewhere.example.net", lb["zone_id"])
+    assert rows()[DOMAIN] == ("FAIL", f"A aliases elsewhere.example.net, not {lb['dns_name'].lower()}")
+    alias(route53, zone, DOMAIN, f"dualstack.{lb['dns_name']}.", lb["zone_id"], evaluate=False)
+    assert rows()[DOMAIN] == ("FAIL", "A evaluate_target_health is False, expected True")
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": DOMAIN, "Type": "A", "TTL": 60,
+                                                  "ResourceRecords": [{"Value": "192.0.2.1"}]}}]})
+    assert rows()[DOMAIN] == ("FAIL", f"A is a plain record (192.0.2.1), not an alias to "
+                                      f"{lb['dns_name'].lower()}")
+    # the config's domains are checked even when the output lost them
+    outputs["edge"]["domains"] = []
+    assert set(rows()) == {DOMAIN}
+
+
+def test_cloudfront_mode_distribution_acl_and_records(aws, monkeypatch, alb):
+    """The prod_cloudfront config's expectations, against a distribution made in moto the way
+    CloudFrontDistribution configures it (an HTTPS custom origin stands in for the VPC origin,
+    which moto does not model)."""
+    from moto.moto_api import state_manager
+
+    outputs = deploy(monkeypatch)
+    expect = expectations("prod", edge={"mode": "cloudfront"})
+    assert (expect.edge.mode, expect.edge.waf) == ("cloudfront", True)
+    assert expect.edge.domains == ("app.example.com",)
+    assert expect.headers is not None and expect.headers.referrer_policy == "strict-origin-when-cross-origin"
+    acl = web_acl(None, "CLOUDFRONT", name="groundwork-prod-edge-firewall")
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    cert = boto3.client("acm", region_name=REGION).request_certificate(
+        DomainName="app.example.com", ValidationMethod="DNS")["CertificateArn"]
+    behaviour = {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
+                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}
+    config = {
+        "CallerReference": "prod", "Comment": "groundwork-prod", "Enabled": True,
+        "Aliases": {"Quantity": 1, "Items": ["app.example.com"]}, "WebACLId": acl["arn"],
+        "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": "internal-alb.example.com",
+                                              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                     "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": behaviour,
+        "CacheBehaviors": {"Quantity": 1, "Items": [{**behaviour, "PathPattern": "/static/*"}]},
+        "ViewerCertificate": {"ACMCertificateArn": cert, "SSLSupportMethod": "sni-only",
+                              "CloudFrontDefaultCertificate": False,
+                              "MinimumProtocolVersion": "TLSv1.2_2021"},
+    }
+    dist = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    zone = outputs["edge"]["zone_id"]
+    route53 = boto3.client("route53", region_name=REGION)
+    for kind in ("A", "AAAA"):
+        alias(route53, zone, "app.example.com", dist["DomainName"], "Z2FDTNDATAQYW2", kind=kind,
+              evaluate=False)
+    outputs["edge"] = {"mode": "cloudfront", "zone_id": zone, "domains": ["app.example.com"],
+                       "cloudfront_web_acl": acl,
+                       "distribution": {"id": dist["Id"], "domain_name": dist["DomainName"],
+                                        "arn": dist["ARN"]}}
+    verifier = verify.Verifier(outputs, expect, base_url=alb.url)
+    [cdn] = verifier.cloudfront()
+    assert (cdn.target, cdn.status) == (dist["DomainName"], "PASS"), cdn.detail
+    assert cdn.detail == ("Deployed, enabled, web ACL groundwork-prod-edge-firewall, redirect-to-https, "
+                          "TLSv1.2_2021")
+    [waf] = verifier.web_acl()  # the CLOUDFRONT-scope ACL's logging (no ALB association)
+    assert (waf.target, waf.status) == ("groundwork-prod-edge-firewall", "PASS"), waf.detail
+    assert [(r.target, r.status, r.detail) for r in verifier.dns_records()] == [
+        ("app.example.com", "PASS", f"alias A+AAAA to the distribution ({dist['DomainName']})")]
+    # faults: HTTP to viewers on one behaviour, old TLS, another ACL, still deploying (moto
+    # keeps a distribution InProgress under a manual transition; an update doesn't reset it)
+    bad = {**config, "CallerReference": "prod-2",
+           "WebACLId": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/other/1",
+           "CacheBehaviors": {"Quantity": 1, "Items": [{**behaviour, "PathPattern": "/static/*",
+                                                        "ViewerProtocolPolicy": "allow-all"}]},
+           "ViewerCertificate": {**config["ViewerCertificate"], "MinimumProtocolVersion": "TLSv1"}}
+    state_manager.set_transition("cloudfront::distribution", {"progression": "manual", "times": 99})
+    try:
+        outputs["edge"]["distribution"]["id"] = cloudfront.create_distribution(
+            DistributionConfig=bad)["Distribution"]["Id"]
+        [cdn] = verifier.cloudfront()
+    finally:
+        state_manager.unset_transition("cloudfront::distribution")
+    assert cdn.status == "FAIL" and cdn.detail.split("; ") == [
+        "status InProgress (not Deployed yet)",
+        f"web ACL arn:aws:wafv2:us-east-1:123456789012:global/webacl/other/1, not "
+        f"groundwork-prod-edge-firewall ({acl['arn']})",
+        "behaviour /static/* viewer protocol policy allow-all, not redirect-to-https",
+        "minimum viewer TLS TLSv1, configured TLSv1.2_2021"]
+    alias(route53, zone, "app.example.com", dist["DomainName"], "Z2FDTNDATAQYW2", kind="AAAA",
+          evaluate=False, action="DELETE")
+    [(_, status, detail)] = [(r.target, r.status, r.detail) for r in verifier.dns_records()]
+    assert (status, detail) == ("FAIL", f"no AAAA record in zone {zone}")
+
+
+def test_edge_checks_are_skippable_and_read_us_east_1_clients():
+    skips = verify.resolve_stack_skips(["web-acl,security-headers", "dns-records", "cloudfront"])
+    assert skips == {"web-acl", "security-headers", "dns-records", "cloudfront"}
+    expect = replace(dev_expectations(), skip=frozenset(verify.STACK_CHECKS))
+    rows = verify.Verifier({}, expect, clients=lambda name: None).run()
+    assert [r.check for r in rows] == list(verify.STACK_CHECKS)
+    assert all(r.status == "SKIP" and r.detail == "SKIP: --skip" for r in rows)
+    with pytest.raises(ValueError, match=r"allowed: .*web-acl, cloudfront, dns-records, http-smoke, "
+                                         "security-headers"):
+        verify.resolve_stack_skips(["waf"])
+    # outside us-east-1, CloudFront and CLOUDFRONT-scope WAF are asked in us-east-1
+    made: list[tuple[str, str]] = []
+    verifier = verify.Verifier({}, replace(expect, region="eu-west-1"),
+                               clients=lambda name: made.append(("eu-west-1", name)),
+                               us_east_1_clients=lambda name: made.append(("us-east-1", name)))
+    verifier.client("wafv2"), verifier.us_east_1_client("wafv2"), verifier.us_east_1_client("wafv2")
+    assert made == [("eu-west-1", "wafv2"), ("us-east-1", "wafv2")]
+
+
+def test_edge_expectations_match_what_the_stacks_build(prod, prod_cloudfront):
+    """from_config derives the domains and web ACLs the way stacks/platform.py builds them."""
+    for plan, overrides in ((prod, {}), (prod_cloudfront, {"edge": {"mode": "cloudfront"}})):
+        expect = expectations("prod", **overrides)
+        out = plan.stack_outputs["edge"]
+        assert expect.edge.domains == tuple(out["domains"]) and expect.edge.mode == out["mode"]
+        assert expect.edge.dns_zone_id == out["zone_id"]
+        verifier = verify.Verifier(plan.stack_outputs, expect, clients=lambda name: None)
+        assert verifier._base_url()[0] == "https://app.example.com"
+    alb_acl = prod.stack_outputs["edge"]["regional_web_acl"]
+    [assoc] = prod.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert (assoc.inputs["webAclArn"], assoc.inputs["resourceArn"]) == (
+        alb_acl["arn"], prod.stack_outputs["load_balancer"]["arn"])
+    [logging] = prod.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+    redacted = [f["singleHeader"]["name"] for f in logging.inputs["redactedFields"]]
+    assert tuple(redacted) == expectations("prod").edge.redacted_headers
+    listener = next(r for r in prod.of_type("aws:lb/listener:Listener") if r.inputs.get("port") == 443)
+    headers = expectations("prod").headers
+    assert headers is not None
+    assert (listener.inputs["routingHttpResponseContentSecurityPolicyHeaderValue"],
+            listener.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"]) == (
+        headers.content_security_policy, headers.strict_transport_security)
+    dist = prod_cloudfront.one("aws:cloudfront/distribution:Distribution")
+    assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] == expectations(
+        "prod", edge={"mode": "cloudfront"}).edge.minimum_protocol_version

@@ -31,6 +31,7 @@ from groundwork.components.web_firewall import (
     MANAGED_GROUP_WCU,
     SQL_INJECTION,
     WCU_MAX,
+    IpSetRef,
     WebFirewall,
     WebFirewallArgs,
     WebFirewallSettings,
@@ -205,6 +206,30 @@ def test_count_mode_and_rule_overrides_change_the_plan(prod, tuned):
     assert "ruleActionOverrides" not in before["statement"]["managedRuleGroupStatement"]
 
 
+def _api_pattern(service: str, shape: str) -> str:
+    """A string shape's pattern in botocore's model of the real API (moto doesn't check it)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    return str(model.shape_for(shape).metadata["pattern"])
+
+
+def test_descriptions_and_names_match_the_wafv2_api_patterns(prod, tuned):
+    """Every web ACL and IP set description and name is one AWS accepts: the API refuses a
+    description with parentheses or a semicolon (EntityDescription), which the mocks and moto
+    take."""
+    import re
+
+    description = re.compile(_api_pattern("wafv2", "EntityDescription"))
+    name = re.compile(_api_pattern("wafv2", "EntityName"))
+    made = [*prod.of_type(ACL), *tuned.of_type(ACL), *tuned.of_type(IP_SET)]
+    assert len(tuned.of_type(IP_SET)) >= 2
+    for resource in made:
+        assert description.match(resource.inputs["description"]), resource.inputs["description"]
+        assert len(resource.inputs["description"]) <= 256
+        assert name.match(resource.inputs["name"]) and len(resource.inputs["name"]) <= 128
+
+
 def test_ip_sets_hold_the_lists_and_rules_reference_them(tuned):
     sets = {s.name: s for s in tuned.of_type(IP_SET)}
     assert set(sets) == {"web-firewall-deny-ipv4", "web-firewall-deny-ipv6",
@@ -238,6 +263,9 @@ def test_forwarded_ip_rate_key_and_logging_options(tuned):
     assert redacted == ["authorization", "cookie", "x-api-key"]
     kept = logging.inputs["loggingFilter"]
     assert kept["defaultBehavior"] == "DROP"
+    # one filter that KEEPs a record matching ANY of the actions (MEETS_ALL would keep none:
+    # a request has one action)
+    assert [(f["behavior"], f["requirement"]) for f in kept["filters"]] == [("KEEP", "MEETS_ANY")]
     assert {c["actionCondition"]["action"] for c in kept["filters"][0]["conditions"]} == {
         "BLOCK", "COUNT", "EXCLUDED_AS_COUNT"}
     # the spike threshold follows the rate limit: 600 per 60 s is 3000 per 5 minutes
@@ -505,3 +533,12 @@ def test_the_tuned_waf_replayed_through_the_wafv2_api(tuned):
         assert config["LogDestinationConfigs"] == [group_arn]
         assert [f["SingleHeader"]["Name"] for f in config["RedactedFields"]] == [
             "authorization", "cookie", "x-api-key"]
+
+
+def test_sampled_requests_off_reaches_every_rule_and_the_acl():
+    """`sampled_requests: false` turns sampling off everywhere (metrics stay on)."""
+    s = WebFirewallSettings(sampled_requests=False, deny_cidrs=["192.0.2.0/24"])
+    rules = plan_rules(s, {"deny": [IpSetRef("deny-ipv4", "arn:deny")]})
+    assert {r["name"] for r in rules} >= {"deny-list", "rate-limit"}
+    assert all(r["visibility_config"]["sampled_requests_enabled"] is False for r in rules)
+    assert all(r["visibility_config"]["cloudwatch_metrics_enabled"] is True for r in rules)

@@ -26,6 +26,7 @@ from groundwork.components.alarms.notifications import (
 from groundwork.components.alarms.targets import (
     AlarmTargets,
     CacheTarget,
+    CloudFrontTarget,
     DatabaseTarget,
     DocumentsTarget,
     HealthCheckTarget,
@@ -43,6 +44,7 @@ __all__ = [
     "AlarmTargets",
     "AlarmsSettings",
     "CacheTarget",
+    "CloudFrontTarget",
     "Dashboard",
     "DashboardArgs",
     "DatabaseTarget",

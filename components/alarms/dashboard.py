@@ -2,7 +2,11 @@
 and latency per load balancer and web service, ECS CPU / memory / tasks per service, then each
 database, cache, queue, search domain (cluster status, free storage, CPU / JVM), document
 database (CPU, connections, freeable memory per instance), Kafka cluster (disk used and CPU per
-broker; a serverless cluster has no broker metrics, so no widget) and NAT.
+broker; a serverless cluster has no broker metrics, so no widget), NAT, and the edge: each web
+firewall's blocked / allowed requests, each Route 53 health check's status and each CloudFront
+distribution's requests and error rates. Widgets of metrics that exist only in us-east-1
+(CloudFront, Route 53 health checks, CLOUDFRONT-scope WAF) name that region in their properties,
+whatever the stack's region.
 
 The body is built from the same targets the alarms watch (the resources' outputs), so a widget
 graphs exactly the series its alarm evaluates. Layout: a 24-column grid, two 12-wide widgets a row.
@@ -21,19 +25,25 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from groundwork.components.alarms import cloudfront as cloudfront_family
+from groundwork.components.alarms import dns as dns_family
 from groundwork.components.alarms import documents as docdb_family
 from groundwork.components.alarms import kafka as kafka_family
 from groundwork.components.alarms import search as search_family
+from groundwork.components.alarms import web_firewall as waf_family
 from groundwork.components.alarms.base import CreatedAlarm
 from groundwork.components.alarms.environment import EnvironmentAlarms
 from groundwork.components.alarms.load_balancer import LATENCY_SECONDS
 from groundwork.components.alarms.notifications import Notifications
 from groundwork.components.alarms.targets import (
     AlarmTargets,
+    CloudFrontTarget,
     DocumentsTarget,
+    HealthCheckTarget,
     KafkaTarget,
     SearchTarget,
     ServiceTarget,
+    WebFirewallTarget,
 )
 from groundwork.components.args import ComponentArgs
 from groundwork.components.base import child_opts, component_naming, default_prefix
@@ -41,6 +51,8 @@ from groundwork.components.base import child_opts, component_naming, default_pre
 WIDTH, HEIGHT = 12, 6
 ALARM_WIDGET_LIMIT = 100
 """An alarm-status widget shows at most 100 alarms."""
+US_EAST_1 = "us-east-1"
+"""Where CloudFront, Route 53 health checks and CLOUDFRONT-scope WAF publish their metrics."""
 DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 """CloudWatch's dashboard-name rule."""
 
@@ -80,8 +92,10 @@ def dashboard_body(title: str, targets: AlarmTargets,
     grid = _Grid()
 
     def graph(title: str, metrics: list[list[Any]], *, stat: str = "Average", period: int = 60,
-              horizontal: list[dict[str, Any]] | None = None) -> None:
-        props: dict[str, Any] = {"title": title, "region": region, "view": "timeSeries",
+              horizontal: list[dict[str, Any]] | None = None, where: str | None = None) -> None:
+        """One 12-wide time series; `where`: the metrics' region when it isn't the stack's
+        (us-east-1 for CloudFront, Route 53 health checks and CLOUDFRONT-scope WAF)."""
+        props: dict[str, Any] = {"title": title, "region": where or region, "view": "timeSeries",
                                  "stacked": False, "stat": stat, "period": period,
                                  "metrics": metrics}
         if horizontal:
@@ -156,6 +170,12 @@ def dashboard_body(title: str, targets: AlarmTargets,
         _documents_widgets(graph, docs)
     for kafka in targets.kafkas:
         _kafka_widgets(graph, kafka)
+    for fw in targets.web_firewalls:
+        _web_firewall_widgets(graph, fw)
+    for check in targets.health_checks:
+        _health_check_widgets(graph, check)
+    for distribution in targets.distributions:
+        _cloudfront_widgets(graph, distribution)
     for nat in (n for n in targets.nats if n.gateway_ids):
         graph(f"NAT gateways of {nat.name}: port allocation errors and dropped packets", [
             row for n, gw in enumerate(nat.gateway_ids, 1) for row in (
@@ -271,6 +291,50 @@ def _kafka_widgets(graph: Any, kafka: KafkaTarget) -> None:
             _metric(ns, "CpuUser", dims, id=f"u{b}", visible=False),
             _metric(ns, "CpuSystem", dims, id=f"s{b}", visible=False),
         )], horizontal=_line("kafka-cpu", t.cpu))
+
+
+def _web_firewall_widgets(graph: Any, fw: WebFirewallTarget) -> None:
+    """Blocked and allowed requests of the whole web ACL (Rule ALL) and the rate rule's blocks,
+    with the dimensions and 5-minute sums of the WAF alarms (AWS/WAFV2; a CLOUDFRONT-scope ACL's
+    metrics are in us-east-1, without a Region dimension)."""
+    ns = waf_family.NAMESPACE
+    acl = waf_family.dimensions(fw, "ALL")
+    graph(f"Web firewall {fw.name}: blocked and allowed requests (per 5 minutes)", [
+        _metric(ns, "BlockedRequests", acl, label="blocked"),
+        _metric(ns, "BlockedRequests", waf_family.dimensions(fw, fw.rate_rule_metric_name),
+                label="blocked by the rate rule"),
+        _metric(ns, "AllowedRequests", acl, label="allowed", yAxis="right"),
+    ], stat="Sum", period=waf_family.PERIOD,
+        horizontal=_line("waf-blocked-spike", waf_family.blocked_spike_threshold(fw)),
+        where=US_EAST_1 if fw.scope == "CLOUDFRONT" else None)
+
+
+def _health_check_widgets(graph: Any, check: HealthCheckTarget) -> None:
+    """The Route 53 health check's status (1 healthy, 0 unhealthy; Minimum, as its alarm
+    reads it) and the percentage of healthy checkers, in us-east-1 (the only region Route 53
+    publishes them in)."""
+    ns = dns_family.NAMESPACE
+    dims = {"HealthCheckId": check.health_check_id}
+    graph(f"Health check {check.name}: https://{check.fqdn}{check.path}", [
+        _metric(ns, "HealthCheckStatus", dims, label="status (1 = healthy)"),
+        _metric(ns, "HealthCheckPercentageHealthy", dims, label="healthy checkers %",
+                stat="Average", yAxis="right"),
+    ], stat="Minimum", horizontal=_line("route53-health-check", 1), where=dns_family.METRIC_REGION)
+
+
+def _cloudfront_widgets(graph: Any, distribution: CloudFrontTarget) -> None:
+    """The distribution's requests and the viewers' 4xx / 5xx rates (AWS/CloudFront, default
+    metrics, DistributionId + Region Global, in us-east-1), over the 5-minute window of its
+    alarm."""
+    ns = cloudfront_family.NAMESPACE
+    dims = cloudfront_family.dimensions(distribution)
+    graph(f"CloudFront {distribution.name}: requests and error rates", [
+        _metric(ns, "5xxErrorRate", dims, label="5xx %"),
+        _metric(ns, "4xxErrorRate", dims, label="4xx %"),
+        _metric(ns, "Requests", dims, label="requests", stat="Sum", yAxis="right"),
+    ], period=cloudfront_family.WINDOW,
+        horizontal=_line("cloudfront-5xx-rate", cloudfront_family.error_rate_threshold()),
+        where=cloudfront_family.METRIC_REGION)
 
 
 class DashboardArgs(ComponentArgs):

@@ -35,6 +35,7 @@ from groundwork.components.alarms.base import (
     regional_topics_error,
 )
 from groundwork.components.alarms.cache import cache_alarms
+from groundwork.components.alarms.cloudfront import cloudfront_alarms
 from groundwork.components.alarms.database import database_alarms
 from groundwork.components.alarms.dns import dns_alarms
 from groundwork.components.alarms.documents import documents_alarms
@@ -62,6 +63,7 @@ FAMILIES: tuple[Callable[[AlarmTargets], list[AlarmSpec]], ...] = (
     kafka_alarms,
     web_firewall_alarms,
     dns_alarms,
+    cloudfront_alarms,
 )
 """One factory function per family; each returns specs for whatever of its targets exist."""
 

@@ -220,6 +220,17 @@ class HealthCheckTarget:
 
 
 @dataclass(frozen=True)
+class CloudFrontTarget:
+    """One CloudFront distribution: its id output."""
+
+    name: str
+    """The distribution's component name (scopes its alarm)."""
+    distribution_id: pulumi.Input[str]
+    """DistributionId dimension: the distribution's `id` output (E...; metrics are in
+    us-east-1 with Region = Global)."""
+
+
+@dataclass(frozen=True)
 class NatTarget:
     """The NAT of one network: its NAT gateways, or its NAT instance."""
 
@@ -247,6 +258,7 @@ class AlarmTargets:
     kafkas: Sequence[KafkaTarget] = field(default_factory=tuple)
     web_firewalls: Sequence[WebFirewallTarget] = field(default_factory=tuple)
     health_checks: Sequence[HealthCheckTarget] = field(default_factory=tuple)
+    distributions: Sequence[CloudFrontTarget] = field(default_factory=tuple)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -271,7 +283,8 @@ class AlarmTargets:
             "search domain": self.searches,
             "kafka": self.kafkas,
             "web firewall": self.web_firewalls,
-            "health check": self.health_checks}
+            "health check": self.health_checks,
+            "distribution": self.distributions}
         for family, targets in families.items():
             names = [t.name for t in targets]
             out += [f"{family} {n}" for n in sorted(set(names)) if names.count(n) > 1]
@@ -293,9 +306,11 @@ class AlarmTargets:
         kafkas: Sequence[Any] = (),
         web_firewalls: Sequence[Any] = (),
         domain_records: Sequence[Any] = (),
+        distributions: Sequence[Any] = (),
     ) -> AlarmTargets:
         """Targets from groundwork components (LoadBalancer, FargateService, PostgresDatabase,
-        RedisCache, Network; each family may be empty). A web service is watched behind the
+        RedisCache, Network, ..., WebFirewall, DomainRecords, CloudFrontDistribution; each
+        family may be empty). A web service is watched behind the
         load balancer its Args name, else behind the only one given."""
         lbs = tuple(LoadBalancerTarget(component_name(lb), lb.arn_suffix) for lb in load_balancers)
         only_lb = lbs[0].arn_suffix if len(lbs) == 1 else None
@@ -326,6 +341,7 @@ class AlarmTargets:
                 HealthCheckTarget(component_name(d), d.health_check_id, d.health_check_fqdn or "",
                                   d.args.health_check.path)
                 for d in domain_records if d.health_check is not None),
+            distributions=tuple(CloudFrontTarget(component_name(d), d.id) for d in distributions),
         )
 
 

@@ -5,8 +5,9 @@ The stack rules match one resource to another the way `queues.policy_targets` do
 value (an ARN, a name) decides by value, because a property dependency only says the value was
 computed from that resource's outputs (`Output.all(a.arn, b.arn).apply(lambda x: x[1])` depends
 on both); without a known value (a preview of new resources) the property dependencies decide:
-one candidate is the target, several are undecided, and a rule that finds nothing else lets
-UnknownValueError through (the engine then runs it at `pulumi up`, when the ARNs are known).
+one candidate is the target, several are undecided, and the rule, after judging every other
+resource (the engine keeps the violations reported before the raise), lets UnknownValueError
+through (the engine then runs it at `pulumi up`, when the ARNs are known).
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ CLASSIC_ASSOCIATION = "aws:wafregional/webAclAssociation:WebAclAssociation"
 """WAF Classic (regional): deprecated, and not what the rules accept (WAFv2 only)."""
 FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+MULTITENANT_DISTRIBUTION = "aws:cloudfront/multitenantDistribution:MultitenantDistribution"
+"""A multi-tenant distribution (CloudFront's SaaS template): the same controls, other argument
+names (`cacheBehaviors`, origins' `id`, `customOriginConfigs`/`vpcOriginConfigs` lists)."""
+DISTRIBUTIONS = (DISTRIBUTION, MULTITENANT_DISTRIBUTION)
+DISTRIBUTION_TENANT = "aws:cloudfront/distributionTenant:DistributionTenant"
+"""A tenant of a multi-tenant distribution: its `customizations.webAcl` may override the
+distribution's web ACL or `disable` it."""
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
@@ -132,6 +140,7 @@ def _json_rules(props: Any, key: str) -> list[Any] | None:
 )
 def waf_web_acl_has_rules(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     attached = stack.of_type(WEB_ACL_RULE, WEB_ACL_RULE_GROUP_ASSOCIATION)
+    pending: UnknownValueError | None = None
     for acl in stack.of_type(WEB_ACL):
         undecided: UnknownValueError | None = None
         try:
@@ -153,9 +162,12 @@ def waf_web_acl_has_rules(stack: Stack, config) -> Iterator[tuple[PolicyResource
         if any(acl in possible for _, possible in found):
             undecided = undecided or _undecided("webAclArn")
         if undecided is not None:
-            raise undecided
+            pending = undecided  # the other ACLs are still judged; raised at the end
+            continue
         yield acl, ("has no rule or rule group: no `rules`, no rules in `ruleJson`"
                     f"{json_problem}, and no wafv2.WebAclRule or WebAclRuleGroupAssociation names it")
+    if pending is not None:
+        raise pending
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,10 +179,31 @@ def _metrics_problem(visibility: Any, what: str) -> str | None:
     if not is_map(visibility):
         return f"{what} has no visibilityConfig (CloudWatch metrics are not enabled)"
     value = get(visibility, "cloudwatchMetricsEnabled")
-    if value is None:
-        value = get(visibility, "CloudWatchMetricsEnabled")  # the API's spelling, in *Json inputs
     if not is_true(value):
         return f"{what} has cloudwatchMetricsEnabled {value!r}, not true"
+    return None
+
+
+def _any_case(value: Any, key: str) -> list[Any]:
+    """Every value of `key` in a parsed JSON object, in any letter case. The provider decodes
+    `ruleJson`/`rulesJson` with Go's encoding/json, which matches field names
+    case-insensitively and lets the last duplicate win: `{"CloudWatchMetricsEnabled": true,
+    "cloudwatchmetricsenabled": false}` switches the metrics off."""
+    if not isinstance(value, dict):
+        return []
+    return [v for k, v in value.items() if isinstance(k, str) and k.lower() == key.lower()]
+
+
+def _json_metrics_problem(rule: Any, what: str) -> str | None:
+    """`_metrics_problem` for a rule of a *Json input: every spelling of VisibilityConfig and
+    of CloudWatchMetricsEnabled in it must say true (any false one may be the one AWS gets)."""
+    visibilities = [v for v in _any_case(rule, "VisibilityConfig") if isinstance(v, dict)]
+    if not visibilities:
+        return f"{what} has no visibilityConfig (CloudWatch metrics are not enabled)"
+    values = [v for vis in visibilities for v in _any_case(vis, "CloudWatchMetricsEnabled")]
+    for value in values or [None]:
+        if value is not True:
+            return f"{what} has cloudwatchMetricsEnabled {value!r}, not true"
     return None
 
 
@@ -212,8 +245,7 @@ def waf_rule_metrics(props, args, config) -> Iterator[str]:
         yield f"{exc}: its rules' metrics can't be checked"
         return
     for i, rule in enumerate(json_rules):
-        problem = _metrics_problem(get(rule, "VisibilityConfig") if is_map(rule) else None,
-                                   f"{key} {_rule_label(rule, i)}")
+        problem = _json_metrics_problem(rule, f"{key} {_rule_label(rule, i)}")
         if problem:
             yield problem
 
@@ -268,28 +300,52 @@ def _destination_problems(stack: Stack, logging: PolicyResource) -> Iterator[str
             yield f"logs to {found!r}, whose name does not start with {WAF_LOG_PREFIX}"
 
 
+def _filter_problem(logging: PolicyResource) -> str | None:
+    """A logging filter that keeps nothing: DROP by default and no filter that KEEPs (a
+    filter keeping only blocked requests is a choice, and passes)."""
+    log_filter = known(logging.props, "loggingFilter")
+    if not is_map(log_filter) or str(known(log_filter, "defaultBehavior") or "").upper() != "DROP":
+        return None
+    keeps = [f for f in as_list(known(log_filter, "filters"))
+             if is_map(f) and str(known(f, "behavior") or "").upper() == "KEEP"]
+    if keeps:
+        return None
+    return ("logs no request: its loggingFilter drops by default and no filter has behavior KEEP")
+
+
 @stack_rule(
     "waf-logging",
     control="WAF.11",
     description="Every WAFv2 web ACL has a `WebAclLoggingConfiguration` whose destination (a log "
                 "group, S3 bucket or Firehose stream) is named `aws-waf-logs-...`, as AWS "
-                "requires.",
+                "requires, and whose `logging_filter` (if any) keeps some requests.",
     fix="add wafv2.WebAclLoggingConfiguration(resource_arn=<acl>.arn, log_destination_configs="
         "[<log group named aws-waf-logs-...>.arn]) (the WebFirewall component does)",
     types=[WEB_ACL, WEB_ACL_LOGGING, *_DESTINATIONS],
 )
 def waf_logging(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     configs = [(c, targets(stack, c, "resourceArn", [WEB_ACL])) for c in stack.of_type(WEB_ACL_LOGGING)]
+    pending: UnknownValueError | None = None
     for acl in stack.of_type(WEB_ACL):
         mine = [c for c, (definite, _) in configs if acl in definite]
         if not mine:
             if any(acl in possible for _, (_, possible) in configs):
-                raise _undecided("resourceArn")
+                pending = _undecided("resourceArn")
+                continue
             yield acl, "has no WebAclLoggingConfiguration: its requests are not logged"
             continue
         for logging in mine:
-            for problem in _destination_problems(stack, logging):
+            try:
+                problems = list(_destination_problems(stack, logging))
+            except UnknownValueError as exc:
+                pending, problems = exc, []
+            for problem in problems:
                 yield acl, f"logging configuration '{logging.name}' {problem}"
+            dropped = _filter_problem(logging)
+            if dropped:
+                yield acl, f"logging configuration '{logging.name}' {dropped}"
+    if pending is not None:
+        raise pending
 
 
 @resource_rule(
@@ -317,10 +373,22 @@ def waf_logs_redact_credentials(props, args, config) -> Iterator[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _internet_facing_alb(lb: PolicyResource) -> bool:
-    if get(lb.props, "loadBalancerType", default="application") != "application":
+def _internet_facing_alb(lb: PolicyResource) -> bool | None:
+    """True for an internet-facing application load balancer, False for an internal one or
+    another type, None when `internal` or the type is unknown (a preview)."""
+    try:
+        kind = get(lb.props, "loadBalancerType", default="application")
+    except UnknownValueError:
+        kind = None
+    if kind is not None and kind != "application":
         return False
-    return not is_true(get(lb.props, "internal"))
+    try:
+        internal = get(lb.props, "internal")
+    except UnknownValueError:
+        return None
+    if is_true(internal):
+        return False
+    return True if kind is not None else None
 
 
 def _association_problem(stack: Stack, association: PolicyResource) -> str | None:
@@ -328,8 +396,11 @@ def _association_problem(stack: Stack, association: PolicyResource) -> str | Non
     if not present(association.props, "webAclArn"):
         return f"its association '{association.name}' has an empty webAclArn"
     acl = known(association.props, "webAclArn")
-    if isinstance(acl, str) and not acl.startswith("arn:"):
+    if isinstance(acl, str) and (not acl.startswith("arn:") or ":wafv2:" not in acl):
         return f"its association '{association.name}' names {acl!r}, not a WAFv2 web ACL ARN"
+    if isinstance(acl, str) and ":global/webacl/" in acl:
+        return (f"its association '{association.name}' names {acl!r}, a CLOUDFRONT-scope "
+                "(global/) web ACL, which AWS associates with CloudFront only")
     definite, _ = targets(stack, association, "webAclArn", [WEB_ACL])
     for web_acl in definite:
         scope = known(web_acl.props, "scope")
@@ -357,24 +428,38 @@ def elb_web_acl_associated(stack: Stack, config) -> Iterator[tuple[PolicyResourc
                     for a in stack.of_type(WEB_ACL_ASSOCIATION)]
     classic = [lb for a in stack.of_type(CLASSIC_ASSOCIATION)
                for found in targets(stack, a, "resourceArn", LOAD_BALANCERS) for lb in found]
+    pending: UnknownValueError | None = None  # raised after every load balancer is judged
     for lb in stack.of_type(*LOAD_BALANCERS):
-        if not _internet_facing_alb(lb):
+        facing = _internet_facing_alb(lb)
+        if facing is False:
             continue
-        if is_true(get(lb.props, "enableWafFailOpen")):
-            yield lb, ("fails open (enableWafFailOpen true): requests reach the targets unfiltered "
-                       "whenever the load balancer can't reach AWS WAF")
         mine = [a for a, (definite, _) in associations if lb in definite]
         problems = [_association_problem(stack, a) for a in mine]
-        if mine and any(p is None for p in problems):
+        covered = bool(mine) and any(p is None for p in problems)
+        try:
+            fails_open = is_true(get(lb.props, "enableWafFailOpen"))
+        except UnknownValueError as exc:
+            pending, fails_open = exc, False
+        if facing is None:  # internal or not: only a usable web ACL (not failing open) passes
+            if not (covered and fails_open is False):
+                pending = _undecided("internal")
+            continue
+        if fails_open:
+            yield lb, ("fails open (enableWafFailOpen true): requests reach the targets unfiltered "
+                       "whenever the load balancer can't reach AWS WAF")
+        if covered:
             continue
         if not mine and any(lb in possible for _, (_, possible) in associations):
-            raise _undecided("resourceArn")
+            pending = _undecided("resourceArn")
+            continue
         if problems:
             yield lb, f"is internet-facing and {'; '.join(p for p in problems if p)}"
             continue
         old = (" (a WAF Classic wafregional association doesn't count: WAF Classic is deprecated)"
                if lb in classic else "")
         yield lb, f"is internet-facing and no wafv2.WebAclAssociation attaches a web ACL to it{old}"
+    if pending is not None:
+        raise pending
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,7 +470,9 @@ def elb_web_acl_associated(stack: Stack, config) -> Iterator[tuple[PolicyResourc
 def _behaviours(props: Any) -> list[tuple[str, Any]]:
     """(label, behaviour) for the default cache behaviour and every ordered one."""
     out = [("the default cache behaviour", get(props, "defaultCacheBehavior"))]
-    for i, behaviour in enumerate(as_list(get(props, "orderedCacheBehaviors"))):
+    ordered = [*as_list(get(props, "orderedCacheBehaviors")),  # a Distribution's
+               *as_list(get(props, "cacheBehaviors"))]  # a MultitenantDistribution's
+    for i, behaviour in enumerate(ordered):
         pattern = get(behaviour, "pathPattern") if is_map(behaviour) else None
         label = f"cache behaviour {pattern!r}" if pattern else f"ordered cache behaviour #{i + 1}"
         out.append((label, behaviour))
@@ -403,7 +490,7 @@ def _viewer_policy(behaviour: Any) -> Any:
                 "and every ordered one have viewerProtocolPolicy redirect-to-https or https-only.",
     fix="set viewer_protocol_policy='redirect-to-https' on default_cache_behavior and every "
         "ordered_cache_behaviors entry",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_viewer_https(props, args, config) -> Iterator[str]:
     for label, behaviour in _behaviours(props):
@@ -427,14 +514,15 @@ def _legacy_logging(distribution: PolicyResource) -> bool:
     fix="add cloudwatch.LogDeliverySource(log_type='ACCESS_LOGS', resource_arn=<distribution>.arn) "
         "and cloudwatch.LogDelivery(delivery_source_name=<source>.name, delivery_destination_arn="
         "<destination>.arn) (the CloudFrontDistribution component does), or set logging_config",
-    types=[DISTRIBUTION, LOG_DELIVERY_SOURCE, LOG_DELIVERY],
+    types=[*DISTRIBUTIONS, LOG_DELIVERY_SOURCE, LOG_DELIVERY],
 )
 def cloudfront_logging(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    sources = [(s, targets(stack, s, "resourceArn", [DISTRIBUTION]))
+    sources = [(s, targets(stack, s, "resourceArn", DISTRIBUTIONS))
                for s in stack.of_type(LOG_DELIVERY_SOURCE)]
     deliveries = [(d, targets(stack, d, "deliverySourceName", [LOG_DELIVERY_SOURCE], keys=("name",)))
                   for d in stack.of_type(LOG_DELIVERY)]
-    for distribution in stack.of_type(DISTRIBUTION):
+    pending: UnknownValueError | None = None
+    for distribution in stack.of_type(*DISTRIBUTIONS):
         if _legacy_logging(distribution):
             continue
         mine = [s for s, (definite, _) in sources if distribution in definite]
@@ -445,9 +533,11 @@ def cloudfront_logging(stack: Stack, config) -> Iterator[tuple[PolicyResource, s
         if delivered:
             continue
         if not mine and any(distribution in possible for _, (_, possible) in sources):
-            raise _undecided("resourceArn")
+            pending = _undecided("resourceArn")
+            continue
         if any(s in possible for s in access for _, (_, possible) in deliveries):
-            raise _undecided("deliverySourceName")
+            pending = _undecided("deliverySourceName")
+            continue
         if access:
             yield distribution, (f"has a log delivery source ('{access[0].name}') but no "
                                  "cloudwatch.LogDelivery sends it to a destination")
@@ -457,24 +547,60 @@ def cloudfront_logging(stack: Stack, config) -> Iterator[tuple[PolicyResource, s
         else:
             yield distribution, ("has no access logging: no logging_config bucket and no "
                                  "ACCESS_LOGS log delivery source")
+    if pending is not None:
+        raise pending
 
 
 @resource_rule(
     "cloudfront-waf",
     control="CloudFront.6",
-    description="CloudFront distributions have a WAFv2 web ACL (`web_acl_id`, the ARN of a "
-                "CLOUDFRONT-scope web ACL; a WAF Classic id is not accepted).",
+    description="CloudFront distributions (also multi-tenant ones) have a WAFv2 web ACL "
+                "(`web_acl_id`, the ARN of a CLOUDFRONT-scope, global/ web ACL; a WAF Classic id "
+                "or ARN and a REGIONAL web ACL are not accepted), and no distribution tenant "
+                "disables it or overrides it with such an ACL.",
     fix="set web_acl_id=<a CLOUDFRONT-scope wafv2.WebAcl in us-east-1>.arn (the "
-        "CloudFrontDistribution component's web_acl_arn)",
-    types=[DISTRIBUTION],
+        "CloudFrontDistribution component's web_acl_arn); on a distribution tenant drop "
+        "customizations.web_acl or override it with such an ACL",
+    types=[*DISTRIBUTIONS, DISTRIBUTION_TENANT],
 )
 def cloudfront_waf(props, args, config) -> Iterator[str]:
+    if args.resource_type == DISTRIBUTION_TENANT:
+        web_acl = get(props, "customizations", "webAcl")
+        action = str(get(web_acl, "action") or "").lower() if is_map(web_acl) else ""
+        if action == "disable":
+            yield ("disables its distribution's web ACL (customizations.webAcl.action disable): "
+                   "the tenant's domains are served unfiltered")
+        elif action == "override":
+            if not present(web_acl, "arn"):
+                yield "overrides its distribution's web ACL with none (customizations.webAcl.arn unset)"
+            else:
+                problem = _cloudfront_acl_problem(known(web_acl, "arn"))
+                if problem:
+                    yield f"overrides its distribution's web ACL: {problem}"
+        return
     if not present(props, "webAclId"):
         yield "has no web ACL (webAclId unset)"
         return
-    value = known(props, "webAclId")
-    if isinstance(value, str) and not value.startswith("arn:aws"):
-        yield f"names web ACL {value!r}, a WAF Classic id rather than a WAFv2 web ACL ARN"
+    problem = _cloudfront_acl_problem(known(props, "webAclId"))
+    if problem:
+        yield problem
+
+
+def _cloudfront_acl_problem(value: Any) -> str | None:
+    """Why a known web ACL reference can't protect a distribution, or None (unknown: the
+    value is computed, judged when known)."""
+    if not isinstance(value, str):
+        return None
+    if not value.startswith("arn:"):
+        return f"names web ACL {value!r}, a WAF Classic id rather than a WAFv2 web ACL ARN"
+    if ":wafv2:" not in value:
+        return f"names {value!r}, not a WAFv2 web ACL ARN (a WAF Classic ARN?)"
+    if ":regional/webacl/" in value:
+        return (f"names {value!r}, a REGIONAL web ACL: CloudFront takes only a CLOUDFRONT-scope "
+                "(global/) web ACL in us-east-1, and AWS refuses this one at deploy")
+    if ":global/webacl/" not in value:
+        return f"names {value!r}, which is not a WAFv2 web ACL ARN"
+    return None
 
 
 def _viewer_certificate(props: Any) -> Any:
@@ -493,7 +619,7 @@ def _custom_certificate(cert: Any) -> bool:
                 "in us-east-1 or an IAM one), not the default *.cloudfront.net certificate.",
     fix="set viewer_certificate={'acm_certificate_arn': <us-east-1 ACM certificate>.arn, "
         "'ssl_support_method': 'sni-only', 'minimum_protocol_version': 'TLSv1.2_2021'}",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_custom_certificate(props, args, config) -> Iterator[str]:
     cert = _viewer_certificate(props)
@@ -509,7 +635,7 @@ def cloudfront_custom_certificate(props, args, config) -> Iterator[str]:
     description="CloudFront distributions with a custom certificate serve HTTPS with SNI "
                 "(ssl_support_method sni-only), not dedicated IPs (vip, static-ip).",
     fix="set viewer_certificate.ssl_support_method='sni-only'",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_sni(props, args, config) -> Iterator[str]:
     cert = _viewer_certificate(props)
@@ -528,7 +654,7 @@ def cloudfront_sni(props, args, config) -> Iterator[str]:
                 "CloudFront's TLSv1, and the default certificate allows only TLSv1.",
     fix="set viewer_certificate.minimum_protocol_version='TLSv1.2_2021' (with a custom "
         "certificate: the default one can't)",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_tls_policy(props, args, config) -> Iterator[str]:
     version = get(_viewer_certificate(props), "minimumProtocolVersion")
@@ -541,9 +667,18 @@ def cloudfront_tls_policy(props, args, config) -> Iterator[str]:
 def _origins(props: Any) -> list[tuple[str, Any]]:
     out = []
     for i, origin in enumerate(as_list(get(props, "origins"))):
-        oid = get(origin, "originId") if is_map(origin) else None
+        oid = (get(origin, "originId") or get(origin, "id")) if is_map(origin) else None
         out.append((f"origin {oid!r}" if oid else f"origin #{i + 1}", origin))
     return out
+
+
+def _custom_configs(origin: Any) -> list[Any]:
+    """An origin's custom origin config(s): a Distribution's `customOriginConfig` block, a
+    MultitenantDistribution's `customOriginConfigs` list."""
+    if not is_map(origin):
+        return []
+    found = [get(origin, "customOriginConfig"), *as_list(get(origin, "customOriginConfigs"))]
+    return [c for c in found if is_map(c)]
 
 
 def _vpc_endpoint(props: Any) -> Any:
@@ -559,7 +694,7 @@ def _vpc_endpoint(props: Any) -> Any:
                 "(Security Hub's reading); a VPC origin's endpoint config is https-only.",
     fix="set custom_origin_config.origin_protocol_policy='https-only' (for a VPC origin: "
         "vpc_origin_endpoint_config.origin_protocol_policy='https-only')",
-    types=[DISTRIBUTION, VPC_ORIGIN],
+    types=[*DISTRIBUTIONS, VPC_ORIGIN],
 )
 def cloudfront_origin_https(props, args, config) -> Iterator[str]:
     if args.resource_type == VPC_ORIGIN:
@@ -569,18 +704,20 @@ def cloudfront_origin_https(props, args, config) -> Iterator[str]:
         return
     plain_viewers = [label for label, b in _behaviours(props) if _viewer_policy(b) not in VIEWER_HTTPS]
     for label, origin in _origins(props):
-        custom = get(origin, "customOriginConfig") if is_map(origin) else None
-        if not is_map(custom):
-            continue  # an S3 or VPC origin: no protocol policy here
-        policy = get(custom, "originProtocolPolicy")
-        if policy == "https-only":
-            continue
-        if policy == "match-viewer":
-            if plain_viewers:
-                yield (f"{label} matches the viewer's protocol while {plain_viewers[0]} lets viewers "
-                       "use plain HTTP")
-            continue
-        yield f"{label} has origin_protocol_policy {policy!r}: CloudFront may reach it over plain HTTP"
+        for custom in _custom_configs(origin):  # none: an S3 or VPC origin
+            yield from _origin_policy_problems(label, custom, plain_viewers)
+
+
+def _origin_policy_problems(label: str, custom: Any, plain_viewers: list[str]) -> Iterator[str]:
+    policy = get(custom, "originProtocolPolicy")
+    if policy == "https-only":
+        return
+    if policy == "match-viewer":
+        if plain_viewers:
+            yield (f"{label} matches the viewer's protocol while {plain_viewers[0]} lets viewers "
+                   "use plain HTTP")
+        return
+    yield f"{label} has origin_protocol_policy {policy!r}: CloudFront may reach it over plain HTTP"
 
 
 def _protocols(value: Any) -> list[str]:
@@ -596,15 +733,14 @@ def _protocols(value: Any) -> list[str]:
                 "origin_ssl_protocols holds no SSLv3, TLSv1 or TLSv1.1 (Security Hub fails SSLv3 "
                 "only; groundwork keeps TLSv1.2 alone), and is not empty.",
     fix="set origin_ssl_protocols=['TLSv1.2'] (a VPC origin: {'items': ['TLSv1.2'], 'quantity': 1})",
-    types=[DISTRIBUTION, VPC_ORIGIN],
+    types=[*DISTRIBUTIONS, VPC_ORIGIN],
 )
 def cloudfront_origin_tls(props, args, config) -> Iterator[str]:
     if args.resource_type == VPC_ORIGIN:
         found = [("its VPC origin", get(_vpc_endpoint(props), "originSslProtocols"))]
     else:
-        found = [(label, get(origin, "customOriginConfig", "originSslProtocols"))
-                 for label, origin in _origins(props)
-                 if is_map(origin) and is_map(get(origin, "customOriginConfig"))]
+        found = [(label, get(custom, "originSslProtocols"))
+                 for label, origin in _origins(props) for custom in _custom_configs(origin)]
     for label, value in found:
         protocols = _protocols(value)
         old = sorted(set(protocols) & DEPRECATED_ORIGIN_PROTOCOLS)
@@ -625,8 +761,8 @@ def _s3_origin(origin: Any) -> bool:
     if is_map(get(origin, "s3OriginConfig")):
         return True
     domain = known(origin, "domainName")
-    return (isinstance(domain, str) and bool(_S3_DOMAIN.search(domain.lower()))
-            and "s3-website" not in domain.lower() and not is_map(get(origin, "customOriginConfig")))
+    return (isinstance(domain, str) and bool(_S3_DOMAIN.search(domain.lower().rstrip(".")))
+            and "s3-website" not in domain.lower() and not _custom_configs(origin))
 
 
 @resource_rule(
@@ -638,7 +774,7 @@ def _s3_origin(origin: Any) -> bool:
     fix="create a cloudfront.OriginAccessControl(origin_access_control_origin_type='s3', "
         "signing_behavior='always', signing_protocol='sigv4') and set origin_access_control_id "
         "on the S3 origin",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_s3_origin_access_control(props, args, config) -> Iterator[str]:
     for label, origin in _origins(props):
@@ -656,7 +792,7 @@ def cloudfront_s3_origin_access_control(props, args, config) -> Iterator[str]:
                 "request for `/` doesn't list or expose the bucket; distributions with custom "
                 "origins only (the ALB) pass, as in Security Hub.",
     fix="set default_root_object='index.html' on a distribution that serves an S3 origin",
-    types=[DISTRIBUTION],
+    types=[*DISTRIBUTIONS],
 )
 def cloudfront_default_root_object(props, args, config) -> Iterator[str]:
     s3 = [label for label, origin in _origins(props) if _s3_origin(origin)]

@@ -613,6 +613,14 @@ UNTAGGABLE = {
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:s3/bucketLogging:BucketLogging",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+    # the edge (issue 13): the SDK gives these no `tags` argument
+    "aws:wafv2/webAclRule:WebAclRule",
+    "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation",
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+    "aws:cloudfront/cachePolicy:CachePolicy", "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
+    "aws:cloudfront/originAccessControl:OriginAccessControl",
+    "aws:cloudfront/originAccessIdentity:OriginAccessIdentity",
+    "aws:cloudfront/monitoringSubscription:MonitoringSubscription",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 

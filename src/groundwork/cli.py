@@ -435,7 +435,8 @@ def verify(
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
     skip: list[str] = typer.Option(
         [], "--skip", help="Checks to skip, comma-separated. A stack: ecs-service, target-health, database, "
-                           "cache, queues, dead-letters, search, documents, kafka, alarms, http-smoke. "
+                           "cache, queues, dead-letters, search, documents, kafka, alarms, web-acl, "
+                           "cloudfront, dns-records, http-smoke, security-headers. "
                            "account: cloudtrail, config, guardduty, securityhub, ebs_encryption, "
                            "s3_public_access_block, password_policy, security_contact, budget, or an "
                            "account program section: audit_trail...)."),

@@ -149,8 +149,9 @@ class Assumptions:
             f"Fargate Spot at {spot:.0%} off on-demand",
             f"CloudFront: {self.cloudfront_gb_per_month:g} GB out and "
             f"{self.cloudfront_requests_millions:g} million HTTPS requests per distribution per "
-            "month at the first-tier US/Europe rates (PriceClass_100; the always-free 1 TB and "
-            "10 million requests not deducted); VPC origins and origin fetches from the ALB are "
+            "month at the first-tier United States rates (Europe's HTTPS requests cost 20 % "
+            "more; the always-free 1 TB and 10 million requests not deducted; flat-rate plans not "
+            "modelled); VPC origins and origin fetches from the ALB are "
             "free; the v2 access logs' vended-log delivery is not included",
             "Route 53: records go into an existing hosted zone (the stacks create no zone; its "
             "$0.50 a month is billed to the zone's owner, once); queries to alias records of AWS "
@@ -630,7 +631,8 @@ class _Pricer:
 
     def distribution(self, r: ResourceRecord) -> None:
         """Data transfer out to viewers and HTTPS requests (both assumed), at the first tier of
-        the US/Europe rates: the price class's cheapest edge; other classes serve some viewers
+        the United States rates: the price class's cheapest edge (Europe: same per GB, HTTPS
+        requests $0.0120 per 10,000, not modelled); other classes serve some viewers
         from dearer regions (not modelled)."""
         cf = self.p["cloudfront"]
         self.add(r, "CloudFront data transfer out (assumed)", self.a.cloudfront_gb_per_month,

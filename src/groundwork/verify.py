@@ -23,7 +23,18 @@ one check per thing that can be wrong:
   for a provisioned cluster TLS client-broker and in-cluster, the data key at rest, no public
   access, broker logs to CloudWatch, enhanced monitoring as configured;
 - `alarms`: no alarm named `<prefix>-...` in ALARM;
-- `http-smoke`: the health path answers through the load balancer with the expected status.
+- `web-acl`: the ALB has the expected web ACL associated (the one `edge.waf` built, or
+  `load_balancer.waf_acl_arn`), and groundwork's web ACL (REGIONAL, or CLOUDFRONT-scope in
+  us-east-1) logs to an `aws-waf-logs-` group with the configured headers redacted;
+- `cloudfront` (`edge.mode: cloudfront`): the distribution Deployed and enabled, with the
+  CLOUDFRONT-scope web ACL, every behaviour redirecting viewers to HTTPS, the configured
+  minimum viewer TLS (`TLSv1.2_2021`) on its own certificate;
+- `dns-records`: each app domain has an alias A record in the zone pointing at the ALB (or the
+  distribution, plus AAAA), evaluating target health as configured;
+- `http-smoke`: the health path answers through the load balancer with the expected status;
+- `security-headers`: that same response carries the configured security headers (HSTS with
+  max-age of at least a year, nosniff, X-Frame-Options, the CSP; Referrer-Policy through
+  CloudFront).
 
 Each check is PASS, FAIL or SKIP (with the reason, e.g. `output cache.replication_group_id
 missing`, or `--skip`); any FAIL makes the command exit non-zero, so it is a CI step after a
@@ -55,7 +66,8 @@ Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]
 
 STACK_CHECKS = ("ecs-service", "target-health", "database", "cache", "queues", "dead-letters",
-                "search", "documents", "kafka", "alarms", "http-smoke")
+                "search", "documents", "kafka", "alarms", "web-acl", "cloudfront", "dns-records",
+                "http-smoke", "security-headers")
 """Every check of `groundwork verify <stack>`, in the order they run and print."""
 
 
@@ -116,6 +128,36 @@ class KafkaExpectation:
 
 
 @dataclass(frozen=True)
+class HeadersExpectation:
+    """The security headers every response through the edge should carry (None: not checked,
+    switched off in the config)."""
+
+    strict_transport_security: str | None
+    """The configured HSTS value (None over plain HTTP: browsers ignore it there)."""
+    content_type_options: str | None
+    frame_options: str | None
+    content_security_policy: str | None
+    referrer_policy: str | None = None
+    """CloudFront only (the ALB has no such attribute)."""
+
+
+@dataclass(frozen=True)
+class EdgeExpectation:
+    """The `edge` section's values the live edge should have."""
+
+    mode: str = "alb"
+    waf: bool = False
+    """`edge.waf` builds a web ACL (on the ALB in alb mode, on the distribution in cloudfront)."""
+    external_web_acl_arn: str | None = None
+    """`load_balancer.waf_acl_arn`: someone else's ACL that should be on the ALB."""
+    redacted_headers: tuple[str, ...] = ("authorization", "cookie")
+    dns_zone_id: str | None = None
+    """The zone of the app's records (None: no records are made)."""
+    domains: tuple[str, ...] = ()
+    minimum_protocol_version: str = "TLSv1.2_2021"
+
+
+@dataclass(frozen=True)
 class Expectations:
     """What the config says the environment should be."""
 
@@ -134,6 +176,9 @@ class Expectations:
     """None: `search` is off in the config (a `search` output is still checked, without sizes)."""
     documents: DocumentsExpectation | None = None
     kafka: KafkaExpectation | None = None
+    edge: EdgeExpectation = field(default_factory=EdgeExpectation)
+    headers: HeadersExpectation | None = None
+    """None: no load balancer (nothing answers HTTP)."""
     skip: frozenset[str] = frozenset()
     """Checks not to run (`--skip`): each prints one SKIP row."""
 
@@ -166,7 +211,44 @@ class Expectations:
                 deletion_protection=documents.deletion_protection) if documents.enabled else None,
             kafka=KafkaExpectation(mode=kafka.mode, enhanced_monitoring=kafka.enhanced_monitoring)
             if kafka.enabled else None,
+            edge=_edge_expectation(env), headers=_headers_expectation(env),
         )
+
+
+def _edge_expectation(env: EnvironmentConfig) -> EdgeExpectation:
+    """The edge as `stacks/platform.py`'s `_build_edge` builds it from the same config."""
+    lb, edge = env.load_balancer, env.edge
+    if lb is None:
+        return EdgeExpectation(mode=edge.mode)
+    cert = lb.certificate
+    zone = env.dns_zone_id if edge.dns.records is not False else None
+    if edge.mode == "cloudfront":
+        cf_domains = list(edge.cloudfront.domains) or (
+            [cert.domain] if cert is not None and cert.domain else [])
+        domains = list(dict.fromkeys([*cf_domains, *edge.dns.domains]))
+    else:
+        domains = env.dns_domains()
+    return EdgeExpectation(
+        mode=edge.mode, waf=edge.waf.enabled,
+        external_web_acl_arn=lb.waf_acl_arn if edge.mode == "alb" else None,
+        redacted_headers=tuple(edge.waf.redacted_headers),
+        dns_zone_id=zone, domains=tuple(domains) if zone else (),
+        minimum_protocol_version=edge.cloudfront.minimum_protocol_version)
+
+
+def _headers_expectation(env: EnvironmentConfig) -> HeadersExpectation | None:
+    lb = env.load_balancer
+    if lb is None:
+        return None
+    h = lb.security_headers
+    cloudfront = env.edge.mode == "cloudfront"
+    return HeadersExpectation(
+        # CloudFront answers viewers over HTTPS only; an http_only ALB sends no HSTS
+        strict_transport_security=h.strict_transport_security if cloudfront or not lb.http_only
+        else None,
+        content_type_options=h.content_type_options, frame_options=h.frame_options,
+        content_security_policy=h.content_security_policy,
+        referrer_policy=h.referrer_policy if cloudfront else None)
 
 
 def resolve_stack_skips(names: Iterable[str]) -> frozenset[str]:
@@ -230,11 +312,15 @@ class Verifier:
 
     def __init__(self, outputs: dict[str, Any], expect: Expectations, *,
                  clients: ClientFactory | None = None, base_url: str | None = None,
-                 http_timeout: float = 10.0):
+                 http_timeout: float = 10.0, us_east_1_clients: ClientFactory | None = None):
         self.outputs = outputs
         self.expect = expect
         self._clients = clients or _boto3_clients(expect.region)
+        # CloudFront and CLOUDFRONT-scope WAF answer in us-east-1 only
+        self._us_east_1_clients = us_east_1_clients or (
+            self._clients if expect.region == "us-east-1" else _boto3_clients("us-east-1"))
         self._cache: dict[str, Any] = {}
+        self._responses: dict[tuple[str, str | None], _Response | str] = {}
         self.base_url = base_url
         self.http_timeout = http_timeout
 
@@ -243,16 +329,29 @@ class Verifier:
             self._cache[name] = self._clients(name)
         return self._cache[name]
 
+    def us_east_1_client(self, name: str) -> Any:
+        """A client in us-east-1 (the stack's own when it is there)."""
+        if self._us_east_1_clients is self._clients:
+            return self.client(name)
+        key = f"{name}@us-east-1"
+        if key not in self._cache:
+            self._cache[key] = self._us_east_1_clients(name)
+        return self._cache[key]
+
     def run(self) -> list[CheckResult]:
         """Every check; an AWS error (access denied, throttling...) fails its check, not the run."""
         from botocore.exceptions import BotoCoreError
 
         results: list[CheckResult] = []
+        self._responses.clear()  # each run (--wait) GETs again
         checks = {"ecs-service": self.ecs_services, "target-health": self.target_health,
                   "database": self.database, "cache": self.cache, "queues": self.queues,
                   "dead-letters": self.dead_letters, "search": self.search,
                   "documents": self.documents, "kafka": self.kafka, "alarms": self.alarms,
-                  "http-smoke": self.http_smoke}
+                  "web-acl": self.web_acl, "cloudfront": self.cloudfront,
+                  "dns-records": self.dns_records, "http-smoke": self.http_smoke,
+                  "security-headers": self.security_headers}
+        assert tuple(checks) == STACK_CHECKS
         for name, check in checks.items():
             if name in self.expect.skip:
                 results.append(CheckResult(name, "-", "SKIP", "SKIP: --skip"))
@@ -721,28 +820,313 @@ class Verifier:
             return [self.skip("http-smoke", name, source) for name in self.expect.web]
         return [self._get_health(name, base, web) for name, web in self.expect.web.items()]
 
-    def _get_health(self, name: str, base: str, web: WebExpectation) -> CheckResult:
+    def _fetch(self, base: str, web: WebExpectation) -> _Response | str:
+        """GET the health path (once per run: http-smoke and security-headers read the same
+        answer); the response, or what went wrong as the detail of a FAIL."""
         url = base + web.path
+        key = (url, web.host)
+        if key in self._responses:
+            return self._responses[key]
         headers = {"User-Agent": "groundwork-verify"}
         if web.host:
             headers["Host"] = web.host
         request = urllib.request.Request(url, headers=headers, method="GET")
+        answer: _Response | str
         try:
             with urllib.request.urlopen(request, timeout=self.http_timeout,
                                         context=ssl.create_default_context()) as resp:
-                status = resp.status
+                answer = _Response(url, resp.status, resp.headers)
         except urllib.error.HTTPError as exc:
-            status = exc.code
+            answer = _Response(url, exc.code, exc.headers)
         except ssl.SSLCertVerificationError as exc:
-            return CheckResult("http-smoke", name, "FAIL",
-                               f"GET {url}: TLS {exc.verify_message}; pass --base-url https://<your domain>")
+            answer = f"GET {url}: TLS {exc.verify_message}; pass --base-url https://<your domain>"
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            return CheckResult("http-smoke", name, "FAIL", f"GET {url}: {reason}")
+            answer = f"GET {url}: {getattr(exc, 'reason', exc)}"
+        self._responses[key] = answer
+        return answer
+
+    def _get_health(self, name: str, base: str, web: WebExpectation) -> CheckResult:
+        answer = self._fetch(base, web)
+        if isinstance(answer, str):
+            return CheckResult("http-smoke", name, "FAIL", answer)
+        url, status = answer.url, answer.status
         if status in web.statuses:
             return CheckResult("http-smoke", name, "PASS", f"GET {url} -> {status}")
         return CheckResult("http-smoke", name, "FAIL",
                            f"GET {url} -> {status}, expected {_codes(web.statuses)}")
+
+    def security_headers(self) -> list[CheckResult]:
+        """The health path's response (any status: the edge adds the headers to every answer)
+        carries each configured security header."""
+        expect = self.expect.headers
+        if not self.expect.web or expect is None:
+            return []
+        base, source = self._base_url()
+        if base is None:
+            return [self.skip("security-headers", name, source) for name in self.expect.web]
+        results = []
+        for name, web in self.expect.web.items():
+            answer = self._fetch(base, web)
+            if isinstance(answer, str):
+                results.append(CheckResult("security-headers", name, "FAIL",
+                                           f"no response to read the headers of: {answer}"))
+                continue
+            problems = header_problems(answer.headers, expect)
+            if problems:
+                results.append(CheckResult("security-headers", name, "FAIL",
+                                           f"GET {answer.url}: " + "; ".join(problems)))
+                continue
+            present = [h for h, v in _HEADER_NAMES.items() if getattr(expect, v) is not None]
+            results.append(CheckResult("security-headers", name, "PASS",
+                                       f"GET {answer.url}: {', '.join(present) or 'none configured'}"))
+        return results
+
+    # -- the edge: web ACL, CloudFront, DNS ----------------------------------------------------
+
+    def web_acl(self) -> list[CheckResult]:
+        edge = self.expect.edge
+        exported = self.outputs.get("edge") or {}
+        results = []
+        if edge.mode == "alb" and (edge.waf or edge.external_web_acl_arn
+                                   or exported.get("regional_web_acl")):
+            results.append(self._alb_web_acl(edge))
+        if exported.get("cloudfront_web_acl") or (edge.mode == "cloudfront" and edge.waf):
+            arn = _get(exported, "cloudfront_web_acl.arn")
+            name = str(_get(exported, "cloudfront_web_acl.name") or "cloudfront")
+            if not arn:
+                results.append(self.skip("web-acl", name, "edge.cloudfront_web_acl.arn"))
+            else:
+                problems = self._acl_logging(self.us_east_1_client("wafv2"), str(arn),
+                                             _get(exported, "cloudfront_web_acl.log_group_name"))
+                results.append(CheckResult("web-acl", name, "FAIL" if problems else "PASS",
+                                           "; ".join(problems) or "CLOUDFRONT scope (us-east-1), "
+                                           + self._logging_detail(exported, "cloudfront_web_acl")))
+        return results
+
+    def _alb_web_acl(self, edge: EdgeExpectation) -> CheckResult:
+        alb = _get(self.outputs, "load_balancer.arn")
+        target = _alb_name(alb) if alb else "alb"
+        if not alb:
+            return self.skip("web-acl", target, "load_balancer.arn")
+        own = edge.external_web_acl_arn is None
+        want = edge.external_web_acl_arn or _get(self.outputs, "edge.regional_web_acl.arn")
+        if not want:
+            return self.skip("web-acl", target, "edge.regional_web_acl.arn")
+        wafv2 = self.client("wafv2")
+        found = wafv2.get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
+        if not found:
+            return CheckResult("web-acl", target, "FAIL",
+                               f"no web ACL associated with the ALB (expected {_acl_name(want)})")
+        if found.get("ARN") != want:
+            return CheckResult("web-acl", target, "FAIL",
+                               f"web ACL {found.get('Name') or found.get('ARN')} is associated, not "
+                               f"{_acl_name(want)} ({want})")
+        if not own:  # someone else's ACL: its logging is theirs
+            return CheckResult("web-acl", target, "PASS",
+                               f"{_acl_name(want)} (load_balancer.waf_acl_arn) associated")
+        problems = self._acl_logging(wafv2, str(want),
+                                     _get(self.outputs, "edge.regional_web_acl.log_group_name"))
+        if problems:
+            return CheckResult("web-acl", target, "FAIL", f"{_acl_name(want)}: " + "; ".join(problems))
+        return CheckResult("web-acl", target, "PASS", f"{_acl_name(want)} associated, "
+                           + self._logging_detail(self.outputs.get("edge") or {}, "regional_web_acl"))
+
+    def _logging_detail(self, exported: dict[str, Any], key: str) -> str:
+        group = _get(exported, f"{key}.log_group_name") or "an aws-waf-logs- group"
+        return f"logging to {group} with {', '.join(self.expect.edge.redacted_headers)} redacted"
+
+    def _acl_logging(self, wafv2: Any, arn: str, group: Any) -> list[str]:
+        """What is wrong with the web ACL's logging (FSBP WAF.11)."""
+        try:
+            config = wafv2.get_logging_configuration(ResourceArn=arn).get("LoggingConfiguration") or {}
+        except ClientError as exc:
+            if _error_code(exc) == "WAFNonexistentItemException":
+                return ["no logging configuration (WAF.11: the ACL's decisions are not logged)"]
+            raise
+        problems = []
+        destinations = [str(d) for d in config.get("LogDestinationConfigs") or []]
+        groups = [d.split(":log-group:", 1)[1].removesuffix(":*") for d in destinations
+                  if ":log-group:" in d]
+        if not groups:
+            problems.append(f"logs to {', '.join(destinations) or 'nowhere'}, not a CloudWatch "
+                            "log group")
+        elif group and str(group) not in groups:
+            problems.append(f"logs to {', '.join(groups)}, not {group}")
+        elif not all(g.startswith("aws-waf-logs-") for g in groups):
+            problems.append(f"log group {', '.join(groups)} is not named aws-waf-logs-*")
+        redacted = {str((f.get("SingleHeader") or {}).get("Name", "")).lower()
+                    for f in config.get("RedactedFields") or []}
+        missing = [h for h in self.expect.edge.redacted_headers if h.lower() not in redacted]
+        if missing:
+            problems.append(f"the {', '.join(missing)} header(s) not redacted from the logs")
+        return problems
+
+    def cloudfront(self) -> list[CheckResult]:
+        edge = self.expect.edge
+        exported = self.outputs.get("edge") or {}
+        if edge.mode != "cloudfront" and not exported.get("distribution"):
+            return []
+        dist_id = _get(exported, "distribution.id")
+        if not dist_id:
+            return [self.skip("cloudfront", "distribution", "edge.distribution.id")]
+        try:
+            dist = self.us_east_1_client("cloudfront").get_distribution(Id=dist_id)["Distribution"]
+        except ClientError as exc:
+            return [CheckResult("cloudfront", dist_id, "FAIL", _error(exc))]
+        config = dist.get("DistributionConfig") or {}
+        problems = []
+        if dist.get("Status") != "Deployed":
+            problems.append(f"status {dist.get('Status')} (not Deployed yet)")
+        if not config.get("Enabled"):
+            problems.append("disabled")
+        want_acl = _get(exported, "cloudfront_web_acl.arn")
+        acl = config.get("WebACLId") or ""
+        if want_acl and acl != want_acl:
+            problems.append(f"web ACL {acl or 'none'}, not {_acl_name(str(want_acl))} ({want_acl})")
+        elif edge.waf and not acl:
+            problems.append("no web ACL")
+        behaviours = [("default behaviour", config.get("DefaultCacheBehavior") or {})] + [
+            (f"behaviour {b.get('PathPattern')}", b)
+            for b in (config.get("CacheBehaviors") or {}).get("Items") or []]
+        for what, behaviour in behaviours:
+            policy = behaviour.get("ViewerProtocolPolicy")
+            if policy != "redirect-to-https":
+                problems.append(f"{what} viewer protocol policy {policy}, not redirect-to-https")
+        cert = config.get("ViewerCertificate") or {}
+        tls = cert.get("MinimumProtocolVersion")
+        if cert.get("CloudFrontDefaultCertificate") or not cert.get("ACMCertificateArn"):
+            problems.append("on the default *.cloudfront.net certificate, not the app's (ACM)")
+        elif tls != edge.minimum_protocol_version:
+            problems.append(f"minimum viewer TLS {tls}, configured {edge.minimum_protocol_version}")
+        target = str(dist.get("DomainName") or dist_id)
+        if problems:
+            return [CheckResult("cloudfront", target, "FAIL", "; ".join(problems))]
+        return [CheckResult("cloudfront", target, "PASS",
+                            f"Deployed, enabled, web ACL {_acl_name(acl) if acl else 'none'}, "
+                            f"redirect-to-https, {tls}")]
+
+    def dns_records(self) -> list[CheckResult]:
+        edge = self.expect.edge
+        exported = self.outputs.get("edge") or {}
+        domains = list(dict.fromkeys([*edge.domains, *(exported.get("domains") or [])]))
+        if not domains:
+            return []
+        zone = exported.get("zone_id") or edge.dns_zone_id
+        if not zone:
+            return [self.skip("dns-records", d, "edge.zone_id") for d in domains]
+        cloudfront = edge.mode == "cloudfront"
+        key = "edge.distribution.domain_name" if cloudfront else "load_balancer.dns_name"
+        target = _get(self.outputs, key)
+        if not target:
+            return [self.skip("dns-records", d, key) for d in domains]
+        route53 = self.client("route53")
+        results = []
+        for domain in domains:
+            problems = []
+            try:
+                for kind in ("A", "AAAA") if cloudfront else ("A",):
+                    problems += _alias_problems(route53, str(zone), domain, kind, str(target),
+                                                evaluate=not cloudfront)
+            except ClientError as exc:  # e.g. NoSuchHostedZone
+                problems.append(f"zone {zone}: {_error(exc)}")
+            what = "the distribution" if cloudfront else "the ALB"
+            results.append(CheckResult("dns-records", domain, "FAIL" if problems else "PASS",
+                                       "; ".join(problems) or f"alias {'A+AAAA' if cloudfront else 'A'}"
+                                       f" to {what} ({_dns(target)})"))
+        return results
+
+
+@dataclass(frozen=True)
+class _Response:
+    url: str
+    status: int
+    headers: Any
+    """An `email.message.Message` (case-insensitive `get`)."""
+
+
+_HEADER_NAMES = {
+    "Strict-Transport-Security": "strict_transport_security",
+    "X-Content-Type-Options": "content_type_options",
+    "X-Frame-Options": "frame_options",
+    "Content-Security-Policy": "content_security_policy",
+    "Referrer-Policy": "referrer_policy",
+}
+"""Response header -> its `HeadersExpectation` field."""
+
+
+def _directives(value: str) -> str:
+    """A CSP as its directives, whitespace and empty directives normalised."""
+    return "; ".join(" ".join(d.split()) for d in value.split(";") if d.strip())
+
+
+def header_problems(headers: Any, expect: HeadersExpectation) -> list[str]:
+    """What the response's security headers lack against the configured ones, each naming the
+    header (pure)."""
+    from groundwork.components.security_headers import HSTS_MIN_MAX_AGE
+
+    problems = []
+    for header, attr in _HEADER_NAMES.items():
+        want = getattr(expect, attr)
+        if want is None:
+            continue
+        got = headers.get(header)
+        if got is None:
+            problems.append(f"{header} missing (configured {want!r})")
+            continue
+        got = " ".join(str(got).split())
+        if attr == "strict_transport_security":
+            parts = {p.strip().partition("=")[0].strip().lower(): p.strip().partition("=")[2].strip()
+                     for p in got.split(";") if p.strip()}
+            age = parts.get("max-age", "").strip('"')
+            if not age.isdigit() or int(age) < HSTS_MIN_MAX_AGE:
+                problems.append(f"{header} {got!r}: max-age below one year ({HSTS_MIN_MAX_AGE} s)")
+            elif "includesubdomains" in want.lower() and "includesubdomains" not in parts:
+                problems.append(f"{header} {got!r} without includeSubDomains")
+        elif attr == "content_security_policy":
+            if _directives(got) != _directives(want):
+                problems.append(f"{header} {got!r}, configured {want!r}")
+        elif got.lower() != want.lower():
+            problems.append(f"{header} {got!r}, configured {want!r}")
+    return problems
+
+
+def _acl_name(arn: str) -> str:
+    """A WAFv2 ARN's ACL name (`...:regional/webacl/<name>/<id>`), else the ARN."""
+    parts = arn.split("/")
+    return parts[-2] if len(parts) >= 4 and parts[-3] == "webacl" else arn
+
+
+def _alb_name(arn: str) -> str:
+    """An ALB ARN's name (`...:loadbalancer/app/<name>/<id>`), else the ARN."""
+    parts = arn.split("/")
+    return parts[-2] if len(parts) >= 3 and parts[-3] == "app" else arn
+
+
+def _dns(name: Any) -> str:
+    """A DNS name as Route 53 compares it: lowercase, no final dot, `*` unescaped."""
+    return str(name).lower().rstrip(".").replace("\\052", "*")
+
+
+def _alias_problems(route53: Any, zone: str, domain: str, kind: str, target: str, *,
+                    evaluate: bool) -> list[str]:
+    """What is wrong with `domain`'s alias `kind` record to `target` in `zone`."""
+    resp = route53.list_resource_record_sets(HostedZoneId=zone, StartRecordName=domain,
+                                             StartRecordType=kind, MaxItems="1")
+    found = next((r for r in resp.get("ResourceRecordSets", [])
+                  if _dns(r.get("Name")) == _dns(domain) and r.get("Type") == kind), None)
+    if found is None:
+        return [f"no {kind} record in zone {zone}"]
+    alias = found.get("AliasTarget")
+    if not alias:
+        values = [v.get("Value") for v in found.get("ResourceRecords") or []]
+        return [f"{kind} is a plain record ({', '.join(map(str, values))}), not an alias to {_dns(target)}"]
+    pointed = _dns(alias.get("DNSName")).removeprefix("dualstack.")
+    if pointed != _dns(target).removeprefix("dualstack."):
+        return [f"{kind} aliases {pointed}, not {_dns(target)}"]
+    if bool(alias.get("EvaluateTargetHealth")) != evaluate:
+        return [f"{kind} evaluate_target_health is {bool(alias.get('EvaluateTargetHealth'))}, "
+                f"expected {evaluate}"]
+    return []
 
 
 def _error(exc: ClientError) -> str:

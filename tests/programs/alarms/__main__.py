@@ -21,6 +21,7 @@ from groundwork.components.alarm_names import deployment_alarm_names
 from groundwork.components.alarms import (
     AlarmTargets,
     CacheTarget,
+    CloudFrontTarget,
     Dashboard,
     DashboardArgs,
     DatabaseTarget,
@@ -162,6 +163,18 @@ def web_firewall(name: str) -> WebFirewallTarget:
                              WebFirewallSettings())
 
 
+def distribution(name: str) -> CloudFrontTarget:
+    """A CloudFront distribution: its 5xx-rate alarm is in us-east-1 (this program's region)."""
+    dist = aws.cloudfront.Distribution(
+        f"{name}-distribution", enabled=True,
+        origins=[{"origin_id": "app", "domain_name": "origin.example.com"}],
+        default_cache_behavior={"target_origin_id": "app", "viewer_protocol_policy": "https-only",
+                                "allowed_methods": ["GET", "HEAD"], "cached_methods": ["GET", "HEAD"]},
+        restrictions={"geo_restriction": {"restriction_type": "none"}},
+        viewer_certificate={"cloudfront_default_certificate": True})
+    return CloudFrontTarget(name, dist.id)
+
+
 def nat(network: str, gateways: int, instance: bool = False) -> NatTarget:
     gws = [aws.ec2.NatGateway(f"{network}-nat-{i}", subnet_id=f"subnet-{network}-{i}")
            for i in range(gateways)]
@@ -199,6 +212,7 @@ if case == "standin":
         queues=[queue("orders")],
         health_checks=[health_check("dns")],
         web_firewalls=[web_firewall("waf")],
+        distributions=[distribution("cdn")],
     )
     alarms = monitoring("", targets, critical_emails=["oncall@example.com"],
                         warning_emails=["team@example.com"],

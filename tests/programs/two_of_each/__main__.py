@@ -1,11 +1,14 @@
 """Two of every public component in one program, wired the way a platform team would
 (tests/test_two_of_each.py): a `blue` and a `green` environment side by side in one stack, each
 with its own keys, network, security groups, database, cache, queue, search domain, document
-database, Kafka cluster, cluster, load balancer and its web firewall, web and worker services,
-notifications, alarms, dashboard and CI role. Only the components' names differ, so any clash of
-URNs or AWS names is a naming bug. The search domains are `product-catalogue-blue` and `-green`:
-their AWS domain names (<= 28 characters) share the first 28 characters, so only the hash that
-cuts them keeps them apart.
+database, Kafka cluster, cluster, web and worker services, notifications, alarms, dashboard and
+CI role, and the edge of issue 13: an internal HTTPS load balancer (its listener's security
+headers with the environment's own CSP) behind a CloudFront distribution (VPC origin) with a
+CLOUDFRONT-scope web firewall, and the domain records (A + AAAA aliases to the distribution, a
+health check) of `<color>.example.com`. Only the components' names (and the CSP and domain, which
+name the environment) differ, so any clash of URNs or AWS names is a naming bug. The search
+domains are `product-catalogue-blue` and `-green`: their AWS domain names (<= 28 characters)
+share the first 28 characters, so only the hash that cuts them keeps them apart.
 
 Stack config `twins:duplicate` true registers a second `blue` network as well: the engine must
 refuse that program, naming the URN.
@@ -16,10 +19,16 @@ import pulumi
 from groundwork.components import (
     AccountContext,
     AlarmTargets,
+    CertificateSettings,
+    CloudFrontDistribution,
+    CloudFrontDistributionArgs,
     Dashboard,
     DashboardArgs,
     DocumentDatabase,
     DocumentDatabaseArgs,
+    DomainHealthCheckSettings,
+    DomainRecords,
+    DomainRecordsArgs,
     EcsCluster,
     EcsClusterArgs,
     EncryptionKey,
@@ -54,6 +63,7 @@ from groundwork.components import (
     SearchDomainArgs,
     SecurityGroups,
     SecurityGroupsArgs,
+    SecurityHeadersSettings,
     ServiceImage,
     ServiceImageArgs,
     ServicePeer,
@@ -71,6 +81,8 @@ SERVICES = (ServicePeer(name="api", kind="web", port=8000, use_database=True, us
             ServicePeer(name="worker", use_database=True))
 STORES = {"opensearch": 443, "documentdb": 27017, "kafka": 9098}
 """The store groups of issue 16's components; `allow_from` adds each flow."""
+ZONE = "Z0TWINS0EXAMPLE"
+"""The public hosted zone of example.com: both environments' certificates and records."""
 
 
 def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> GithubDeployRole:
@@ -82,7 +94,8 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         logs_key_arn=keys.require("logs").arn))
     groups = SecurityGroups(f"{color}-groups", SecurityGroupsArgs(
         tags=TAGS, vpc_id=network.outputs.vpc_id, vpc_cidr=cidr, services=SERVICES,
-        database_port=5432, cache_port=6379, stores=STORES))
+        database_port=5432, cache_port=6379, stores=STORES,
+        alb_ingress="none"))  # internal ALB: only CloudFront's VPC origin comes in
     database = PostgresDatabase(f"{color}-db", PostgresDatabaseArgs(
         tags=TAGS, account=account, instance_class="db.t4g.small", allocated_storage_gb=20,
         max_allocated_storage_gb=100, subnet_group_name=network.outputs.db_subnet_group_name,
@@ -113,13 +126,27 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     ServiceImage(f"{color}-image", ServiceImageArgs(tags=TAGS, kms_key_arn=keys.require("data").arn))
     cluster = EcsCluster(f"{color}-cluster", EcsClusterArgs(tags=TAGS, log_retention_days=30))
     assert groups.alb is not None
+    domain = f"{color}.example.com"
+    headers = SecurityHeadersSettings(content_security_policy=f"default-src 'self' {domain}")
     lb = LoadBalancer(f"{color}-lb", LoadBalancerArgs(
-        tags=TAGS, account=account, http_only=True, deletion_protection=False,
-        vpc_id=network.outputs.vpc_id, subnet_ids=network.outputs.subnet_ids["public"],
+        tags=TAGS, account=account, internal=True, deletion_protection=False,
+        certificate=CertificateSettings(domain=domain, zone_id=ZONE), security_headers=headers,
+        vpc_id=network.outputs.vpc_id, subnet_ids=network.outputs.subnet_ids["compute"],
         security_group_ids=[groups.alb.id]))
     firewall = WebFirewall(f"{color}-waf", WebFirewallArgs(
-        tags=TAGS, account=account, logs_key_arn=keys.require("logs").arn,
-        resource_arns=[lb.arn], deny_cidrs=["203.0.113.0/24", "2001:db8::/32"]))
+        tags=TAGS, account=account, logs_key_arn=keys.require("logs").arn, scope="CLOUDFRONT",
+        deny_cidrs=["203.0.113.0/24", "2001:db8::/32"]))
+    cdn = CloudFrontDistribution(f"{color}-cdn", CloudFrontDistributionArgs(
+        tags=TAGS, account=account, domains=[domain], zone_id=ZONE, web_acl_arn=firewall.arn,
+        origin_arn=lb.arn, origin_domain_name=lb.dns_name, origin_security_group_id=groups.alb.id,
+        vpc_id=network.outputs.vpc_id, security_headers=headers, wait_for_deployment=False,
+        # the ALB's certificate names the same domain in the same zone: ACM asks both for one
+        # CNAME, which the ALB's validation record already writes
+        shared_validation_fqdns=dict(lb.validation_fqdns)))
+    records = DomainRecords(f"{color}-dns", DomainRecordsArgs(
+        tags=TAGS, zone_id=ZONE, domains=[domain], target_dns_name=cdn.domain_name,
+        target_zone_id=cdn.hosted_zone_id, evaluate_target_health=False, ipv6=True,
+        health_check=DomainHealthCheckSettings(enabled=True)))
     wiring = ServiceWiring(
         environment={"DATABASE_HOST": database.address, "CACHE_HOST": cache.primary_endpoint},
         secrets={"DATABASE_PASSWORD": pulumi.Output.concat(database.secret_arn, ":password::"),
@@ -159,7 +186,8 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     targets = AlarmTargets.from_components(
         region=region, load_balancers=[lb], services=services, databases=[database],
         caches=[cache], networks=[network], queues=[queue], searches=[search],
-        documents=[documents], kafkas=[kafka], web_firewalls=[firewall])
+        documents=[documents], kafkas=[kafka], web_firewalls=[firewall],
+        domain_records=[records], distributions=[cdn])
     alarms = EnvironmentAlarms(f"{color}-alarms", EnvironmentAlarmsArgs(
         tags=TAGS, targets=targets, critical_topic_arn=notifications.critical.arn,
         warning_topic_arn=notifications.warning.arn))
