@@ -186,7 +186,7 @@ def tags_of(record: ResourceRecord) -> dict[str, str]:
     return record.inputs.get("tags", {}) or {}
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = ROOT, columns: int = 200) -> subprocess.CompletedProcess[str]:
     """`groundwork <args>` in-process, in `cwd`, as a CompletedProcess (exit code, stdout,
     stderr). A process per call costs about 2 s; tests/test_cli.py and the wheel test run the
     installed command as a user does."""
@@ -197,7 +197,7 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     here = Path.cwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+        result = CliRunner().invoke(app, list(args), env={"COLUMNS": str(columns), "NO_COLOR": "1"})
     finally:
         os.chdir(here)
     if result.exception is not None and not isinstance(result.exception, SystemExit):

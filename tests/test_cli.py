@@ -1,7 +1,8 @@
-"""The `groundwork` CLI as a user runs it: a subprocess, real stack files, exit codes; in
-groundwork's own project and in any other Pulumi Python project. The error paths (broken
-config, another project's stacks, clashes) run in-process (`conftest.run_cli`: the same exit
-codes and streams, without 2 s of interpreter start each)."""
+"""The `groundwork` CLI as a user runs it: real stack files, exit codes; in groundwork's own
+project and in any other Pulumi Python project. The plan summary of dev and prod and another
+project's plan run as a subprocess of the installed command; the rest (the --types, --json and
+--markdown outputs, an example's folder, the error paths) run in-process (`conftest.run_cli`:
+the same exit codes and streams, without 2 s of interpreter start each)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_subnets_come_tier_by_tier_in_plan_order(plan_output: tuple[str, str]):
 
 
 def test_types_are_short_behind_the_flag():
-    result = run("plan", "dev", "--types", columns=80)
+    result = run_cli("plan", "dev", "--types", columns=80)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     table = out[out.index("Resources by component and type"):]
@@ -92,7 +93,7 @@ def test_types_are_short_behind_the_flag():
 
 def test_plan_writes_json_and_markdown(tmp_path: Path):
     out_json, out_md = tmp_path / "out.json", tmp_path / "report.md"
-    result = run("plan", "prod", "--json", str(out_json), "--markdown", str(out_md))
+    result = run_cli("plan", "prod", "--json", str(out_json), "--markdown", str(out_md))
     assert result.returncode == 0, result.stderr
     doc = json.loads(out_json.read_text())
     assert doc["stack"] == "prod" and doc["profile"] == "prod"
@@ -289,11 +290,11 @@ def test_names_records_and_guards_a_project(tmp_path: Path, monkeypatch: pytest.
 def test_an_example_project_plans_and_checks_in_its_own_folder():
     """examples/worker-service is its own Pulumi project (no stack file: it sets no config)."""
     example = ROOT / "examples" / "worker-service"
-    result = run("plan", "dev", cwd=example, columns=80)
+    result = run_cli("plan", "dev", cwd=example, columns=80)
     assert result.returncode == 0, result.stderr
     assert "groundwork plan: stack dev (project worker-service, region us-east-1)" in result.stdout
     assert "Subnet plan" in result.stdout and "10.30." in result.stdout
-    check = run("check", "dev", cwd=example)
+    check = run_cli("check", "dev", cwd=example)
     assert "rules over" in check.stdout and "Traceback" not in check.stderr
 
 
