@@ -72,9 +72,10 @@ def test_cost_command_passes_the_edge_options(prod_cloudfront: PlanResult, monke
     assert f"Total: {cost.money(est.total)} per month for stack prod" in result.output
     assert "WAF: 40 million requests inspected per web ACL" in result.output
     assert "CloudFront: 500 GB out and 30 million HTTPS requests" in result.output
-    # each option moved the total by its own line: 30 M more WAF requests per ACL, 400 GB and
-    # 20 M requests more at the distribution
+    # each option moved the total by its own lines: 30 M more WAF requests per ACL (and 30 GB
+    # more of WAF logs at 1 KB a request: $0.50 ingested, $0.03 a GB-month for 12 months), 400 GB
+    # and 20 M requests more at the distribution
     acls = len(prod_cloudfront.of_type(cost.WEB_ACL))
     assert acls >= 1
-    delta = 30 * 0.6 * acls + 400 * 0.085 + 2000 * 0.01
+    delta = 30 * 0.6 * acls + 30 * acls * (0.50 + 0.03 * 12) + 400 * 0.085 + 2000 * 0.01
     assert est.total == pytest.approx(cost.estimate(prod_cloudfront).total + delta, abs=0.01)

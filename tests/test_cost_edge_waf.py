@@ -79,9 +79,14 @@ def test_prod_shows_the_web_firewall_lines(prod):
     assert waf["WAF rules and rule groups"].quantity == 5  # IP reputation, rate, CRS, KBI, SQLi
     assert waf["WAF requests inspected (assumed)"].monthly == pytest.approx(6.0)
     assert not [k for k in waf if "WCU" in k]
-    logs = [line for line in est.lines if line.resource == "web-firewall-logs"]
-    assert {line.item for line in logs} == {"log ingestion (assumed)",
-                                            "log storage at full retention"}
+    logs = {line.item: line for line in est.lines if line.resource == "web-firewall-logs"}
+    assert set(logs) == {"log ingestion (assumed)", "log storage at full retention"}
+    # a 1 KB record per inspected request, not the generic 1 GB of a log group
+    assert logs["log ingestion (assumed)"].quantity == pytest.approx(10.0)
+    assert logs["log storage at full retention"].quantity == pytest.approx(10.0 * 12)
+    other = [line for line in est.lines if line.item == "log ingestion (assumed)"
+             and line.resource != "web-firewall-logs"]
+    assert other and all(line.quantity == 1.0 for line in other)
     assert any("WAF: 10 million requests" in a for a in est.assumptions)
     assert est.unpriced == []
 

@@ -119,6 +119,10 @@ class Assumptions:
     waf_requests_millions_per_acl: float = 10.0
     """Million requests a WAF web ACL inspects per month (default 10, about 4 a second: every
     request to the ALB or distribution it protects, blocked ones included)."""
+    waf_log_kb_per_request: float = 1.0
+    """KB a WAF log record takes (default 1: headers, labels and the rules that matched); an
+    `aws-waf-logs-*` group ingests one record per inspected request, the WebFirewall's
+    default `log_filter: all`, instead of `log_gb_per_group`."""
 
     cloudfront_gb_per_month: float = 100.0
     """GB a CloudFront distribution sends to viewers per month (default 100: a small API and
@@ -144,7 +148,9 @@ class Assumptions:
             f"MSK Serverless: {self.kafka_serverless_partitions:g} partitions per cluster; its "
             "storage and data in/out are not included",
             f"WAF: {self.waf_requests_millions_per_acl:g} million requests inspected per web "
-            "ACL per month; WCUs as groundwork computes them from the rules",
+            "ACL per month; WCUs as groundwork computes them from the rules; its aws-waf-logs-* "
+            f"group ingests {self.waf_log_kb_per_request:g} KB per request (all requests logged; "
+            "far less with log_filter blocked_and_counted)",
             "ECS: tasks = the autoscaling minimum (the idle floor), else desired_count; "
             f"Fargate Spot at {spot:.0%} off on-demand",
             f"CloudFront: {self.cloudfront_gb_per_month:g} GB out and "
@@ -665,6 +671,9 @@ class _Pricer:
     def log_group(self, r: ResourceRecord) -> None:
         cw = self.p["cloudwatch"]
         gb = self.a.log_gb_per_group
+        if str(r.inputs.get("name") or "").startswith("aws-waf-logs-"):
+            # a record per inspected request (1 million requests x 1 KB = 1 GB)
+            gb = self.a.waf_requests_millions_per_acl * self.a.waf_log_kb_per_request
         self.add(r, "log ingestion (assumed)", gb, "GB", cw["logs_ingest_gb"])
         days = _num(r.inputs.get("retentionInDays"), 0) or 365  # 0 = never expire: cap at a year
         months = min(days, 365) * 24 / self.h
