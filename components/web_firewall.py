@@ -65,9 +65,9 @@ MANAGED_GROUP_WCU: dict[str, int] = {
 """The AWS managed rule groups this component uses (vendor AWS) and their fixed capacity.
 CRS 700: AWS's "Baseline rule groups" page
 (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
-KnownBadInputs 200, SQLi 200, IpReputation 25: AWS's managed rule list as transcribed in
-next-capabilities.md §1, UNCONFIRMED here (`aws wafv2 describe-managed-rule-group` returns
-`Capacity`)."""
+KnownBadInputs 200, SQLi 200, IpReputation 25: AWS's managed rule groups list
+(https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html), not
+checked against the API here (`aws wafv2 describe-managed-rule-group` returns `Capacity`)."""
 
 RATE_RULE_WCU = 2
 """A rate-based statement with the IP or FORWARDED_IP key and no scope-down statement
