@@ -1,4 +1,4 @@
-"""The shared LoadBalancer on the real stacks (issue 5): each ELB.* control of controls.md, the
+"""The shared LoadBalancer on the real stacks (issue 5): each ELB.* control (docs/policies.md), the
 access-log bucket and its policy (us-east-1 and a post-2022 region), one ALB for N web services,
 the explicit http_only dev mode, and names <= 32 characters; on its own (issue 11): two load
 balancers in one program, the legacy names the stacks keep, and Args refused before anything
@@ -176,7 +176,7 @@ def test_access_log_bucket_policy_us_east_1(prod):
 
 
 def test_alb_depends_on_the_log_bucket_policy(prod, dev):
-    """Without it AWS fails the ALB with 'Access Denied for bucket' (controls.md traps)."""
+    """Without it AWS fails the ALB with 'Access Denied for bucket' (docs/compute.md)."""
     for plan in (prod, dev):
         policy = plan.one(POLICY, "load-balancer-logs-policy")
         assert policy.urn in plan.one(ALB).depends_on
