@@ -710,6 +710,7 @@ def _build_domain_records(platform: Platform) -> None:
     health to evaluate). Nothing without a zone (a given certificate ARN and no zone_id) or
     with `records: false`. The health check requests the certificate's domain at the first web
     service's health path unless `edge.dns.health_check` says otherwise."""
+    from groundwork.components.dns_names import is_wildcard
     from groundwork.components.domain_records import (
         DomainHealthCheckSettings,
         DomainRecords,
@@ -738,7 +739,7 @@ def _build_domain_records(platform: Platform) -> None:
     settings = hc.settings(DomainHealthCheckSettings)
     cert = env.load_balancer.certificate if env.load_balancer is not None else None
     if "domain" not in hc.model_fields_set and cert is not None and cert.domain \
-            and not cert.domain.startswith("*."):
+            and not is_wildcard(cert.domain):
         settings["domain"] = cert.domain
     if "path" not in hc.model_fields_set and env.web_services:
         settings["path"] = env.web_services[0].health_check.path
