@@ -54,6 +54,16 @@ class Naming:
         return {**self.tags, "Name": name, **{k: v for k, v in extra.items() if v}}
 
 
+BACKUP_TAG_KEY = "Backup"
+"""The tag a `BackupPlan` selects on: a data store whose Args carry `backup_tag` gets
+`Backup=<value>`, and the plan with that value covers it (docs/backup.md)."""
+
+
+def backup_tags(value: str | None) -> dict[str, str]:
+    """`{"Backup": value}` for a store in a plan, `{}` for one outside every plan."""
+    return {BACKUP_TAG_KEY: value} if value else {}
+
+
 @dataclass(frozen=True)
 class AccountContext:
     """Where the stack deploys: region, partition and (as an Output) the account id."""

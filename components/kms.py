@@ -47,9 +47,10 @@ PURPOSES: tuple[KeyPurpose, ...] = ("logs", "data", "notifications")
 LOGS_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
                 "kms:Describe*"]
 PUBLISH_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
-DATA_SERVICES = ("rds", "elasticache", "secretsmanager", "sqs", "es", "kafka")
+DATA_SERVICES = ("rds", "elasticache", "secretsmanager", "sqs", "es", "kafka", "backup", "s3")
 """Services that use the data key on the account's behalf (storage, snapshots, secrets, queue
-messages, search and Kafka storage). DocumentDB encrypts through RDS's machinery (`rds`)."""
+messages, search and Kafka storage, AWS Backup's vaults and copies, S3 objects under SSE-KMS).
+DocumentDB encrypts through RDS's machinery (`rds`)."""
 KMS_ALIAS = re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]{1,250}$")
 """KMS's alias rule: `alias/` then letters, digits, `/ _ -`; `alias/aws/` is AWS's own."""
 

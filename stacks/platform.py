@@ -51,6 +51,8 @@ from groundwork.stacks.outputs import PlatformOutputs, outputs_of
 
 if TYPE_CHECKING:
     from groundwork.components.alarms import Dashboard, EnvironmentAlarms, Notifications
+    from groundwork.components.asset_bucket import AssetBucket
+    from groundwork.components.backup import BackupPlan
     from groundwork.components.cloudfront import CloudFrontDistribution
     from groundwork.components.domain_records import DomainRecords
     from groundwork.components.github_deploy_role import GithubDeployRole
@@ -105,8 +107,14 @@ class Platform:
     """The CloudFront distribution (None unless `edge.mode` is cloudfront)."""
     domain_records: DomainRecords | None = None
     """The app's alias records and health check (None without a Route 53 zone)."""
+    assets: dict[str, AssetBucket] = field(default_factory=dict)
+    """The S3 asset buckets of `assets`, by name (empty without any)."""
+    backup: BackupPlan | None = None
+    """The AWS Backup plan, its vaults and selection (None unless `backup.enabled`)."""
     _us_east_1: aws.Provider | None = None
     _us_east_1_keys: EnvironmentKeys | None = None
+    _dr: aws.Provider | None = None
+    _dr_keys: EnvironmentKeys | None = None
     outputs: PlatformOutputs | None = None
     """The exported outputs (set last)."""
 
@@ -153,6 +161,66 @@ class Platform:
         return self._us_east_1_keys
 
     @property
+    def dr_region(self) -> str | None:
+        """The DR region backups are copied to (`backup.copy_to_region`), None without one."""
+        backup = self.env.backup
+        return backup.copy_to_region if backup.enabled else None
+
+    @property
+    def dr(self) -> pulumi.ResourceOptions:
+        """Options for what lives in the DR region (the copy vault, its key, replicated RDS
+        backups, replica buckets): a second provider `aws-dr` in `backup.copy_to_region` with the
+        stack's default tags, created on first use. Only with a DR region (the config refuses
+        one equal to the stack's region)."""
+        region = self.dr_region
+        if region is None:  # pragma: no cover - callers check dr_region first
+            raise RuntimeError("no DR region: set backup.copy_to_region")
+        if self._dr is None:
+            self._dr = aws.Provider("aws-dr", region=region,
+                                    default_tags={"tags": self.env.all_tags()})
+        return pulumi.ResourceOptions(providers={"aws": self._dr})
+
+    @property
+    def dr_provider(self) -> aws.Provider:
+        """The DR region's provider itself (for Args that take a provider)."""
+        self.dr  # noqa: B018 - creates it on first use
+        assert self._dr is not None
+        return self._dr
+
+    @property
+    def dr_account(self) -> AccountContext:
+        """The account context of the DR region (same account, another region)."""
+        region = self.dr_region
+        if region is None:  # pragma: no cover - callers check dr_region first
+            raise RuntimeError("no DR region: set backup.copy_to_region")
+        return AccountContext(region=region, account_id=self.account.account_id,
+                              partition=self.account.partition)
+
+    @property
+    def dr_keys(self) -> EnvironmentKeys:
+        """The DR region's data key (a KMS key is regional: a copy is re-encrypted there with a
+        key of that region): `EnvironmentKeys("kms-dr")` with the data purpose, on the DR
+        provider, its policy naming the DR region's services, created on first use."""
+        if self._dr_keys is None:
+            self._dr_keys = EnvironmentKeys("kms-dr", EnvironmentKeysArgs(
+                **self.common,
+                purposes=("data",),
+                account=self.dr_account,
+            ), opts=self.dr)
+        return self._dr_keys
+
+    @property
+    def backup_tag(self) -> str | None:
+        """The `Backup` tag value the plan selects on, for a store of `backup.stores`
+        (`<prefix>-backup`: one environment's plan never selects another's stores), or None
+        when backups are off. Pure, so the stores can be tagged before the plan exists."""
+        return self.naming.name("backup") if self.env.backup.enabled else None
+
+    def backup_tag_for(self, store: str) -> str | None:
+        """`backup_tag` if `store` is one of `backup.stores`, else None."""
+        return self.backup_tag if store in self.env.backup.stores else None
+
+    @property
     def groups(self) -> SecurityGroups:
         if self.security_groups is None:  # pragma: no cover - _build_data always runs first
             raise RuntimeError("the security groups are built before the tiers that use them")
@@ -162,6 +230,8 @@ class Platform:
 def build_platform(env: EnvironmentConfig) -> Platform:
     platform = _build_foundation(env)
     _build_data(platform)
+    _build_assets(platform)
+    _build_backup(platform)  # after the stores: it lists which kinds it covers
     _build_compute(platform)
     _build_edge(platform)  # after compute: it fronts the ALB
     _build_alarms(platform)  # after the tiers: it watches everything they created
@@ -497,6 +567,15 @@ def _build_data(platform: Platform) -> None:
             logs_key_arn=keys.require("logs").arn if provisioned else None,
             protect=env.profile is Profile.PROD,
         ), opts=platform.opts)
+
+
+def _build_assets(platform: Platform) -> None:
+    """The S3 asset buckets of `assets` (lane B)."""
+
+
+def _build_backup(platform: Platform) -> None:
+    """The AWS Backup plan over the stores tagged `Backup=<platform.backup_tag>`, its vault (and
+    the DR-region copy vault), when `backup.enabled` (lane A)."""
 
 
 # ------------------------------------------------------------------------------------------

@@ -176,7 +176,8 @@ def test_subnet_plan_problems_are_config_errors():
 def test_dev_profile_only_relaxes_documented_sections():
     assert set(PROFILE_DEFAULTS[Profile.DEV]) <= {
         "network", "database", "cache", "cluster", "load_balancer", "alarms",
-        "search", "kafka", "documents", "edge"}  # edge: the web ACL is off in dev
+        "search", "kafka", "documents", "edge",  # edge: the web ACL is off in dev
+        "backup"}  # backup: no AWS Backup in dev (docs/backup.md)
 
 
 # Property: whatever junk a user writes, the loader answers with a valid environment or a

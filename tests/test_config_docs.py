@@ -69,6 +69,7 @@ def _sample() -> dict[str, Any]:
                               {"name": "data", "routing": "isolated"}]},
         "load_balancer": {"certificate": {"arn": "arn:aws:acm:us-east-1:111111111111:certificate/c"}},
         "queues": [{"name": "jobs"}],
+        "assets": [{"name": "assets"}],
         "services": [
             {"name": "web", "kind": "web", "image": "example/web:1.0", "port": 8080},
             {"name": "jobs", "kind": "worker", "build": {},

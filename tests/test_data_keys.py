@@ -92,7 +92,7 @@ def test_data_key_is_usable_only_through_the_data_services(prod):
     service_stmts = [s for s in statements(prod, "data") if s["Sid"] != "AccountRootManagesKey"]
     [stmt] = service_stmts
     via = stmt["Condition"]["StringEquals"]["kms:ViaService"]
-    services = ("rds", "elasticache", "secretsmanager", "sqs", "es", "kafka")
+    services = ("rds", "elasticache", "secretsmanager", "sqs", "es", "kafka", "backup", "s3")
     assert set(via) == {f"{s}.{REGION}.amazonaws.com" for s in services}
     assert stmt["Condition"]["StringEquals"]["kms:CallerAccount"] == ACCOUNT
     assert "kms:CreateGrant" in stmt["Action"]  # RDS and ElastiCache attach the key by grant

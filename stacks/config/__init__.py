@@ -16,6 +16,8 @@ One module per section; import from `stacks.config`, which re-exports all of the
     network.py      network (VPC, tiers, flow logs, endpoints)
     data.py         database and cache (and their window checks)
     queues.py       queues (SQS, used by services' send_to / receive_from)
+    assets.py       assets (S3 asset buckets, used by services' read_assets / write_assets)
+    backup.py       backup (AWS Backup, the DR region, RPO/RTO)
     compute.py      cluster, load_balancer, services (Fargate sizes, image references)
     edge.py         edge (entry point, web firewall, DNS records, CloudFront)
     dns.py          edge.dns (the app's alias records and Route 53 health check)
@@ -35,6 +37,8 @@ from groundwork.components.database import (
 )
 from groundwork.stacks.config._base import NAMESPACE
 from groundwork.stacks.config.alarms import AlarmOverride, AlarmsConfig
+from groundwork.stacks.config.assets import ASSET_BUCKET_NAME, AssetBucketConfig
+from groundwork.stacks.config.backup import BACKUP_STORES, BackupConfig, BackupStore
 from groundwork.stacks.config.ci import GIT_REF_PATTERN, GITHUB_OIDC_PROVIDER_ARN, GITHUB_REPOSITORY, CiConfig
 from groundwork.stacks.config.compute import (
     CACHE_VARS,
@@ -88,6 +92,8 @@ from groundwork.stacks.config.queues import QUEUE_NAME, QueueConfig
 
 __all__ = [
     "ADVANCED_INSIGHTS_MIN_RETENTION",
+    "ASSET_BUCKET_NAME",
+    "BACKUP_STORES",
     "CACHE_DEFAULT_VERSIONS",
     "CACHE_ENGINE_VERSIONS",
     "CACHE_VARS",
@@ -115,6 +121,9 @@ __all__ = [
     "TOP_LEVEL_KEYS",
     "AlarmOverride",
     "AlarmsConfig",
+    "AssetBucketConfig",
+    "BackupConfig",
+    "BackupStore",
     "CacheConfig",
     "CertificateConfig",
     "CiConfig",

@@ -13,6 +13,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from groundwork.stacks.config._base import NAMESPACE, _Strict
 from groundwork.stacks.config.alarms import AlarmsConfig
+from groundwork.stacks.config.assets import AssetBucketConfig
+from groundwork.stacks.config.backup import BackupConfig
 from groundwork.stacks.config.ci import CiConfig
 from groundwork.stacks.config.compute import (
     ClusterConfig,
@@ -38,6 +40,8 @@ TOP_LEVEL_KEYS = (
     "search",
     "documents",
     "kafka",
+    "assets",
+    "backup",
     "cluster",
     "load_balancer",
     "edge",
@@ -79,6 +83,12 @@ class EnvironmentConfig(_Strict):
     queues: list[QueueConfig] = Field(default_factory=list)
     """SQS queues, each with its dead-letter queue, used by name from `services[].send_to` /
     `receive_from` (default none)."""
+    assets: list[AssetBucketConfig] = Field(default_factory=list)
+    """S3 asset buckets (versioned, on the data key, lifecycle to Glacier), used by name from
+    `services[].read_assets` / `write_assets` (default none)."""
+    backup: BackupConfig = Field(default_factory=BackupConfig)
+    """AWS Backup of the data stores, its DR-region copies and the stated RPO/RTO (on in prod,
+    off in dev)."""
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     """The ECS cluster."""
     load_balancer: LoadBalancerConfig | None = None
@@ -480,6 +490,9 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, Any]] = {
         "kafka": {"instance_type": "kafka.t3.small", "volume_size_gb": 20,
                   "log_retention_days": 14},
         "cluster": {"log_retention_days": 14},
+        # dev has no AWS Backup by default: its data is disposable, RDS's own automated backup
+        # (1 day) covers a bad migration, and the vault + DR copies cost more than dev's database.
+        "backup": {"enabled": False},
         "load_balancer": {"deletion_protection": False, "access_log_retention_days": 14},
         "edge": {"waf": {"enabled": False, "log_retention_days": 14}},
         "alarms": {},
