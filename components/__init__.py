@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from groundwork.components.alarms import (
         AlarmOverride,
         AlarmTargets,
+        BackupNotices,
+        BackupNoticesArgs,
         Dashboard,
         DashboardArgs,
         EnvironmentAlarms,
@@ -54,6 +56,16 @@ if TYPE_CHECKING:
         Notifications,
         NotificationsArgs,
         NotificationsSettings,
+    )
+    from groundwork.components.asset_bucket import AssetBucket, AssetBucketArgs, AssetBucketSettings
+    from groundwork.components.backup import (
+        BackupPlan,
+        BackupPlanArgs,
+        BackupPlanSettings,
+        BackupRuleSettings,
+        RestoreTestingSettings,
+        VaultLockSettings,
+        achievable_rpo_minutes,
     )
     from groundwork.components.base import AccountContext, Naming
     from groundwork.components.cache import RedisCache, RedisCacheArgs, RedisCacheSettings
@@ -142,6 +154,13 @@ if TYPE_CHECKING:
 
 _HOME = {
     "AccountContext": "base",
+    "BackupPlan": "backup",
+    "BackupPlanArgs": "backup",
+    "BackupPlanSettings": "backup",
+    "BackupRuleSettings": "backup",
+    "RestoreTestingSettings": "backup",
+    "VaultLockSettings": "backup",
+    "achievable_rpo_minutes": "backup",
     "deployment_alarm_names": "alarm_names",
     "Naming": "base",
     "Network": "network",
@@ -193,6 +212,9 @@ _HOME = {
     "RoutingSettings": "service",
     "DeploymentSettings": "service",
     "ServiceWiring": "service",
+    "AssetBucket": "asset_bucket",
+    "AssetBucketArgs": "asset_bucket",
+    "AssetBucketSettings": "asset_bucket",
     "Queue": "queue",
     "QueueArgs": "queue",
     "QueueSettings": "queue",
@@ -209,6 +231,8 @@ _HOME = {
     "Dashboard": "alarms",
     "DashboardArgs": "alarms",
     "AlarmTargets": "alarms",
+    "BackupNotices": "alarms",
+    "BackupNoticesArgs": "alarms",
     "GithubDeployRole": "github_deploy_role",
     "GithubDeployRoleArgs": "github_deploy_role",
     "GithubDeployRoleSettings": "github_deploy_role",
@@ -256,7 +280,10 @@ _HOME = {
 __all__ = [
     "AccountBaseline", "AccountBaselineArgs", "AccountBaselineSettings", "AccountContext",
     "AccountSettings", "AccountSettingsArgs", "AccountSettingsSettings", "AlarmOverride",
-    "AlarmTargets", "AuditTrail", "AuditTrailArgs", "AuditTrailSettings", "Budget", "BudgetArgs",
+    "AlarmTargets", "AssetBucket", "AssetBucketArgs", "AssetBucketSettings",
+    "AuditTrail", "AuditTrailArgs", "AuditTrailSettings", "BackupNotices",
+    "BackupNoticesArgs", "BackupPlan", "BackupPlanArgs", "BackupPlanSettings",
+    "BackupRuleSettings", "Budget", "BudgetArgs",
     "BudgetSettings", "CertificateSettings", "CloudFrontDistribution",
     "CloudFrontDistributionArgs", "CloudFrontDistributionSettings", "ConfigRecorder", "ConfigRecorderArgs",
     "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings",
@@ -275,13 +302,15 @@ __all__ = [
     "NetworkSettings", "Notifications", "NotificationsArgs", "NotificationsSettings",
     "PasswordPolicySettings", "PostgresDatabase", "PostgresDatabaseArgs",
     "PostgresDatabaseSettings", "Queue", "QueueArgs", "QueueMetricSettings", "QueueSettings",
-    "RedisCache", "RedisCacheArgs", "RedisCacheSettings", "RoutingSettings", "ScalingSettings",
+    "RedisCache", "RedisCacheArgs", "RedisCacheSettings", "RestoreTestingSettings",
+    "RoutingSettings", "ScalingSettings",
     "SearchDomain", "SearchDomainArgs", "SearchDomainSettings", "SecurityContactSettings",
     "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHeadersSettings",
     "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
     "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",
-    "TierSpec", "WebFirewall", "WebFirewallArgs", "WebFirewallSettings", "check_dns_name",
+    "TierSpec", "VaultLockSettings", "WebFirewall", "WebFirewallArgs", "WebFirewallSettings",
+    "achievable_rpo_minutes", "check_dns_name",
     "deployment_alarm_names", "plan_subnets",
 ]
 """The public names, a literal list so that type checkers (mypy --strict: no implicit re-export)

@@ -8,10 +8,12 @@ alarm-based rollback) before they exist, so both sides must compute the same str
 the alarms component's name keeps two `EnvironmentAlarms` apart, the watched component's name
 (service, database, cache, load balancer, network) two databases or two caches.
 
-The catalog `ALARMS` is the other half of "one place": every alarm key groundwork knows, with
+The catalog `CATALOG` is the other half of "one place": every key groundwork notifies on, with
 its severity (which SNS topic it notifies), what it means, what to do first, and its default
-evaluation window. Override validation checks keys against it, the alarm descriptions are
-written from it, and docs/alarms.md has one section per key (a test keeps the three in step).
+evaluation window. Most are CloudWatch metric alarms (`ALARMS`: override validation checks keys
+against it, the alarm descriptions are written from it); the `event` ones (`EVENT_NOTICES`) are
+EventBridge rules on AWS Backup's job events. docs/alarms.md has one section per key (a test
+keeps them in step).
 
 This module imports nothing heavier than `components.base`, so config validation can use it.
 """
@@ -26,7 +28,9 @@ from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
 Family = Literal["load_balancer", "service", "database", "cache", "nat", "search", "documents", "queue",
-                 "kafka", "web_firewall", "dns", "cloudfront"]
+                 "kafka", "web_firewall", "dns", "cloudfront", "backup"]
+Source = Literal["metric", "event"]
+"""What raises it: a CloudWatch metric alarm, or an EventBridge rule on a service's events."""
 Unit = Literal["percent", "count", "seconds", "bytes", "sessions"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
@@ -59,6 +63,10 @@ class AlarmKind:
     """Default number of breaching periods (of `evaluation_periods`) that raise the alarm."""
     seed_rule: str | None = None
     """The alerting rule of the runbook (docs/alarms.md) this alarm implements, if any."""
+    source: Source = "metric"
+    """`metric`: a CloudWatch alarm (`ALARMS`, tuned by `alarms.overrides`); `event`: an
+    EventBridge rule that notifies once per matching event (`EVENT_NOTICES`: no threshold or
+    window to tune, `unit`/`evaluation_periods`/`datapoints_to_alarm` are 1 event)."""
 
 
 _KINDS = (
@@ -340,10 +348,40 @@ _KINDS = (
               "Watch the instance recover (same id, Elastic IP and ENI, so the routes hold); if "
               "it does not within 15 minutes, stop and start it, or `pulumi up --replace` it.",
               evaluation_periods=2, datapoints_to_alarm=2),
+    # --- AWS Backup job events (scope: the backup plan's vaults; EventBridge rules) ---------
+    AlarmKind("backup-job-failed", "backup", "critical", "count",
+              "An AWS Backup job into the plan's vault ended FAILED, ABORTED, EXPIRED (it could "
+              "not start or finish within its window) or PARTIAL: that store has no new recovery "
+              "point and the RPO is at risk.",
+              "Read the job's status message in the AWS Backup console (KMS or IAM access, a job "
+              "already running for the resource, a window too short), fix the cause and start an "
+              "on-demand backup of the resource.",
+              evaluation_periods=1, datapoints_to_alarm=1, source="event"),
+    AlarmKind("copy-job-failed", "backup", "critical", "count",
+              "Copying a recovery point from the plan's vault to the DR region's vault FAILED or "
+              "was PARTIAL: the DR region lacks that recovery point.",
+              "Read the copy job's status message (the DR key's policy, the DR vault's lock "
+              "retention against the copy's lifecycle), fix it and copy the recovery point again "
+              "from the vault.",
+              evaluation_periods=1, datapoints_to_alarm=1, source="event"),
+    AlarmKind("restore-job-failed", "backup", "critical", "count",
+              "A restore with the plan's role (the monthly restore test, or a restore you "
+              "started) FAILED or was ABORTED: a recovery point may not be restorable within "
+              "the RTO.",
+              "Read the restore job's status message (subnet group, security groups, instance "
+              "class, KMS access), fix it and restore again; treat the recovery point as suspect "
+              "until a restore of it succeeds.",
+              evaluation_periods=1, datapoints_to_alarm=1, source="event"),
 )
 
-ALARMS: dict[str, AlarmKind] = {k.key: k for k in _KINDS}
-"""Every alarm key groundwork creates, by key."""
+CATALOG: dict[str, AlarmKind] = {k.key: k for k in _KINDS}
+"""Every key groundwork notifies on, metric alarms and event notices, by key (docs/alarms.md has
+one section per key)."""
+ALARMS: dict[str, AlarmKind] = {k.key: k for k in _KINDS if k.source == "metric"}
+"""Every CloudWatch alarm key groundwork creates, by key (what `alarms.overrides` tunes)."""
+EVENT_NOTICES: dict[str, AlarmKind] = {k.key: k for k in _KINDS if k.source == "event"}
+"""The EventBridge notices (components/alarms/backup.py), by key: one notification per event,
+nothing to tune."""
 
 SEED_RULES: dict[str, str] = {}
 """Seed 003 alerting rule -> the alarm key that implements it (the first: QueueBacklog is

@@ -30,6 +30,7 @@ from groundwork.components.base import AccountContext, Naming, child_opts, tls_o
 
 LockMode = Literal["GOVERNANCE", "COMPLIANCE"]
 StorageClass = Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "STANDARD_IA", "INTELLIGENT_TIERING"]
+MinimumObjectSize = Literal["all_storage_classes_128K", "varies_by_storage_class"]
 
 Statements = Callable[[str, str], list[dict[str, Any]]]
 """(bucket ARN, account id) -> the bucket policy's service statements."""
@@ -65,14 +66,103 @@ def access_log_statements(source_account: str, partition: str = "aws") -> Statem
 
 
 @dataclass(frozen=True)
+class Transition:
+    """Move objects to `storage_class` `days` after creation (or, as a noncurrent transition,
+    after they became noncurrent)."""
+
+    days: int
+    storage_class: StorageClass
+
+
+@dataclass(frozen=True)
+class LifecycleRule:
+    """One rule of a lifecycle configuration (`BucketLifecycleConfigurationRuleArgs`): which
+    objects (`prefix`, and only those larger than `larger_than_bytes` when set) and what
+    happens to them. None / () leaves an action out."""
+
+    id: str
+    prefix: str = ""
+    larger_than_bytes: int | None = None
+    """`object_size_greater_than`: only objects strictly larger (S3 refuses the abort action
+    and expired-delete-marker cleanup in a rule with a size filter: keep those in another)."""
+    transitions: tuple[Transition, ...] = ()
+    expire_days: int | None = None
+    expired_object_delete_marker: bool = False
+    """Remove a delete marker once no noncurrent version is left (never with `expire_days`:
+    S3 takes one or the other in an Expiration)."""
+    noncurrent_transitions: tuple[Transition, ...] = ()
+    noncurrent_expire_days: int | None = None
+    abort_multipart_days: int | None = None
+
+
+@dataclass(frozen=True)
+class LifecycleRules:
+    """A lifecycle of several rules, and the bucket's default transition size floor
+    (`transition_default_minimum_object_size`; AWS's default is `all_storage_classes_128K`:
+    objects under 128 KB never transition)."""
+
+    rules: tuple[LifecycleRule, ...]
+    minimum_object_size: MinimumObjectSize | None = None
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     """What the bucket's lifecycle does: archive after `transition_days` (0: never), expire
-    current objects after `expire_days`, remove noncurrent versions `noncurrent_days` later."""
+    current objects after `expire_days`, remove noncurrent versions `noncurrent_days` later.
+    One rule over the whole bucket; `LifecycleRules` for more."""
 
     expire_days: int
     transition_days: int = 0
     storage_class: StorageClass = "GLACIER_IR"
     noncurrent_days: int = 30
+
+    def as_rules(self) -> LifecycleRules:
+        """The same lifecycle as one `LifecycleRule` ("archive-then-expire")."""
+        transitions = ((Transition(self.transition_days, self.storage_class),)
+                       if self.transition_days else ())
+        return LifecycleRules(rules=(LifecycleRule(
+            id="archive-then-expire", transitions=transitions, expire_days=self.expire_days,
+            noncurrent_expire_days=self.noncurrent_days, abort_multipart_days=7),))
+
+
+def lifecycle_rule_args(rule: LifecycleRule) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """The SDK rule of one `LifecycleRule` (a prefix filter, with `and_` when a size floor
+    joins a prefix; omitted actions are None, not empty lists)."""
+    s3 = aws.s3
+    if rule.larger_than_bytes is None:
+        filter_ = s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=rule.prefix)
+    elif rule.prefix:
+        filter_ = s3.BucketLifecycleConfigurationRuleFilterArgs(
+            and_=s3.BucketLifecycleConfigurationRuleFilterAndArgs(
+                prefix=rule.prefix, object_size_greater_than=rule.larger_than_bytes))
+    else:
+        filter_ = s3.BucketLifecycleConfigurationRuleFilterArgs(
+            object_size_greater_than=rule.larger_than_bytes)
+    expiration = None
+    if rule.expire_days is not None:
+        expiration = s3.BucketLifecycleConfigurationRuleExpirationArgs(days=rule.expire_days)
+    elif rule.expired_object_delete_marker:
+        expiration = s3.BucketLifecycleConfigurationRuleExpirationArgs(
+            expired_object_delete_marker=True)
+    return s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule.id,
+        status="Enabled",
+        filter=filter_,
+        transitions=[s3.BucketLifecycleConfigurationRuleTransitionArgs(
+            days=t.days, storage_class=t.storage_class) for t in rule.transitions] or None,
+        expiration=expiration,
+        noncurrent_version_transitions=[
+            s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
+                noncurrent_days=t.days, storage_class=t.storage_class)
+            for t in rule.noncurrent_transitions] or None,
+        noncurrent_version_expiration=s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=rule.noncurrent_expire_days)
+        if rule.noncurrent_expire_days is not None else None,
+        abort_incomplete_multipart_upload=s3
+        .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=rule.abort_multipart_days)
+        if rule.abort_multipart_days is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +180,8 @@ class SecureBucket:
     policy: aws.s3.BucketPolicy
     name: pulumi.Output[str]
     arn: pulumi.Output[str]
+    versioning: aws.s3.BucketVersioning | None = None
+    """Its versioning (replication waits for it on both buckets)."""
 
 
 def secure_bucket(
@@ -100,7 +192,7 @@ def secure_bucket(
     naming: Naming,
     account: AccountContext,
     component: str,
-    lifecycle: Lifecycle,
+    lifecycle: Lifecycle | LifecycleRules,
     statements: Statements | None = None,
     kms_key_arn: Input[str] | None = None,
     bucket_key: bool = True,
@@ -110,6 +202,8 @@ def secure_bucket(
     protect: bool = True,
     force_destroy: bool = False,
     name_tag: str | None = None,
+    extra_tags: dict[str, str] | None = None,
+    provider: pulumi.ProviderResource | None = None,
 ) -> SecureBucket:
     """Build a hardened bucket `logical` (children `<logical>-public-access`, `-ownership`,
     `-encryption`, `-versioning`, `-object-lock`, `-lifecycle`, `-logging`, `-policy`), parented
@@ -117,14 +211,20 @@ def secure_bucket(
     `bucket_key` (with `kms_key_arn`) turns on the S3 Bucket Key; a writer that is a service
     principal then needs `kms:Decrypt` too, so the CloudTrail bucket turns it off. Pass the
     log bucket as the `SecureBucket` (or a name that carries its policy) so logging waits for
-    its policy."""
+    its policy. `extra_tags` go on the bucket only (e.g. the `Backup` tag AWS Backup selects
+    it by); `provider` puts the bucket and every child on another provider (a replica in the
+    DR region)."""
+    def opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+        return child_opts(parent, **({"provider": provider} if provider is not None else {}),
+                          **kwargs)
+
     bucket = aws.s3.Bucket(
         logical,
         bucket=bucket_name,
         object_lock_enabled=True if object_lock is not None else None,
         force_destroy=force_destroy,
-        tags=naming.tagged(name_tag or logical, Component=component),
-        opts=child_opts(parent, protect=protect),
+        tags={**naming.tagged(name_tag or logical, Component=component), **(extra_tags or {})},
+        opts=opts(parent, protect=protect),
     )
     blocks = aws.s3.BucketPublicAccessBlock(
         f"{logical}-public-access",
@@ -133,13 +233,13 @@ def secure_bucket(
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
-        opts=child_opts(parent),
+        opts=opts(parent),
     )
     ownership = aws.s3.BucketOwnershipControls(
         f"{logical}-ownership",
         bucket=bucket.bucket,
         rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-        opts=child_opts(parent),
+        opts=opts(parent),
     )
     by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
         sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256",
@@ -152,13 +252,13 @@ def secure_bucket(
             apply_server_side_encryption_by_default=by_default,
             bucket_key_enabled=True if kms_key_arn is not None and bucket_key else None,
         )],
-        opts=child_opts(parent),
+        opts=opts(parent),
     )
     versioning = aws.s3.BucketVersioning(
         f"{logical}-versioning",
         bucket=bucket.bucket,
         versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-        opts=child_opts(parent),
+        opts=opts(parent),
     )
     if object_lock is not None:
         aws.s3.BucketObjectLockConfiguration(
@@ -167,29 +267,15 @@ def secure_bucket(
             rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
                 default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
                     mode=object_lock.mode, days=object_lock.days)),
-            opts=child_opts(parent, depends_on=[versioning]),
+            opts=opts(parent, depends_on=[versioning]),
         )
-    transitions = ([aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-        days=lifecycle.transition_days, storage_class=lifecycle.storage_class)]
-        if lifecycle.transition_days else None)
+    rules = lifecycle.as_rules() if isinstance(lifecycle, Lifecycle) else lifecycle
     aws.s3.BucketLifecycleConfiguration(
         f"{logical}-lifecycle",
         bucket=bucket.bucket,
-        rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="archive-then-expire",
-            status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            transitions=transitions,
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                days=lifecycle.expire_days),
-            noncurrent_version_expiration=aws.s3
-            .BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                noncurrent_days=lifecycle.noncurrent_days),
-            abort_incomplete_multipart_upload=aws.s3
-            .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=7),
-        )],
-        opts=child_opts(parent, depends_on=[versioning]),
+        rules=[lifecycle_rule_args(rule) for rule in rules.rules],
+        transition_default_minimum_object_size=rules.minimum_object_size,
+        opts=opts(parent, depends_on=[versioning]),
     )
     if log_bucket is not None:
         # A helper-built target is ready only with its policy (S3 log delivery needs it).
@@ -200,7 +286,7 @@ def secure_bucket(
             bucket=bucket.bucket,
             target_bucket=target,
             target_prefix=log_prefix or pulumi.Output.concat(bucket.bucket, "/"),
-            opts=child_opts(parent, depends_on=waits),
+            opts=opts(parent, depends_on=waits),
         )
     build = statements or (lambda _arn, _acct: [])
     document = pulumi.Output.all(bucket.arn, account.account_id).apply(
@@ -209,9 +295,10 @@ def secure_bucket(
         f"{logical}-policy",
         bucket=bucket.bucket,
         policy=document,
-        opts=child_opts(parent, depends_on=[blocks, ownership, encryption]),
+        opts=opts(parent, depends_on=[blocks, ownership, encryption]),
     )
-    return SecureBucket(bucket=bucket, policy=policy, name=bucket.bucket, arn=bucket.arn)
+    return SecureBucket(bucket=bucket, policy=policy, name=bucket.bucket, arn=bucket.arn,
+                        versioning=versioning)
 
 
 def global_bucket_name(naming: Naming, account: AccountContext, part: str) -> pulumi.Output[str]:

@@ -42,6 +42,7 @@ from groundwork.components.base import (
     AccountContext,
     Naming,
     account_for,
+    backup_tags,
     check_subnet_source,
     checked_id,
     child_opts,
@@ -212,6 +213,21 @@ class PostgresDatabaseArgs(ComponentArgs, PostgresDatabaseSettings):
     data; set false for throwaway environments)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
+    backup_tag: str | None = None
+    """The `Backup` tag value of the BackupPlan that covers it (default None: in no plan)."""
+    continuous_backup_retention_days: Annotated[int, Field(ge=1, le=35)] | None = None
+    """The continuous-backup retention of the AWS Backup plan that covers it (default none: RDS
+    alone manages its automated backups). When set, the instance's backup retention is this
+    value and Pulumi ignores later changes to the retention and the backup window: AWS Backup
+    owns them then and refuses values that don't match its rule (docs/backup.md)."""
+    backup_replica_provider: pulumi.ProviderResource | None = None
+    """Provider of the region the automated backups are replicated to (default none: no
+    replication); give it with `backup_replica_key_arn`."""
+    backup_replica_key_arn: Input[str] | None = None
+    """KMS key, in the replica region, of the replicated automated backups (required with
+    `backup_replica_provider`: the source is encrypted)."""
+    backup_replica_retention_days: Annotated[int, Field(ge=1, le=35)] = 7
+    """Days the replicated automated backups are kept (default 7, RDS's default)."""
 
 
 CA_CERT = "rds-ca-rsa2048-g1"
@@ -288,6 +304,10 @@ class PostgresDatabase(pulumi.ComponentResource):
                            "RDS identifier (lowercase letter first, letters, digits and single "
                            "hyphens, <= 63 characters)")
         security_group, groups = store_group("PostgresDatabase", "database", args.security_group)
+        if (args.backup_replica_provider is None) != (args.backup_replica_key_arn is None):
+            raise ValueError(f"PostgresDatabase {name!r}: PostgresDatabaseArgs."
+                             "backup_replica_provider and backup_replica_key_arn go together "
+                             "(the replicated backups are encrypted with a key of that region)")
         super().__init__("groundwork:data:PostgresDatabase", name, None, opts)
         self.args = args
         self.security_group, self._groups = security_group, groups
@@ -341,6 +361,11 @@ class PostgresDatabase(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
+        # Under AWS Backup's continuous backup, the retention must match its rule (or be
+        # blank) and AWS Backup sets it itself on its next run: set it once, then ignore it.
+        managed = args.continuous_backup_retention_days
+        retention = managed if managed is not None else args.backup_retention_days
+        ignored = ["backupRetentionPeriod", "backupWindow"] if managed is not None else []
         self.instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=ident,
@@ -366,7 +391,7 @@ class PostgresDatabase(pulumi.ComponentResource):
             publicly_accessible=False,
             multi_az=args.multi_az,
             ca_cert_identifier=CA_CERT,
-            backup_retention_period=args.backup_retention_days,
+            backup_retention_period=retention,
             backup_window=args.backup_window,
             maintenance_window=args.maintenance_window,
             copy_tags_to_snapshot=True,
@@ -382,13 +407,24 @@ class PostgresDatabase(pulumi.ComponentResource):
             monitoring_interval=args.monitoring_interval,
             monitoring_role_arn=self.monitoring_role.arn,
             apply_immediately=False,
-            tags=naming.tagged(ident, Component="database"),
+            tags={**naming.tagged(ident, Component="database"), **backup_tags(args.backup_tag)},
             # The log groups must exist before RDS starts exporting (or RDS creates them
             # unencrypted, without retention); the role must carry its policy before RDS
             # validates it.
             opts=child_opts(self, protect=args.protect,
-                            depends_on=[*self.log_groups, self.monitoring_attachment]),
+                            depends_on=[*self.log_groups, self.monitoring_attachment],
+                            ignore_changes=ignored),
         )
+        self.backup_replication: aws.rds.InstanceAutomatedBackupsReplication | None = None
+        if args.backup_replica_provider is not None:
+            # Cross-region replication of the automated backups (snapshots and transaction
+            # logs): point-in-time restore in the replica region, on its own key.
+            self.backup_replication = aws.rds.InstanceAutomatedBackupsReplication(
+                f"{name}-backup-replication",
+                source_db_instance_arn=self.instance.arn,
+                kms_key_id=args.backup_replica_key_arn,
+                retention_period=args.backup_replica_retention_days,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.backup_replica_provider))
 
         self.identifier: pulumi.Output[str] = self.instance.identifier
         self.address: pulumi.Output[str] = self.instance.address

@@ -53,6 +53,7 @@ from groundwork.components.args import (
 )
 from groundwork.components.base import (
     Naming,
+    backup_tags,
     check_subnet_source,
     checked_id,
     child_opts,
@@ -250,6 +251,8 @@ class DocumentDatabaseArgs(ComponentArgs, DocumentDatabaseSettings):
     protect: bool = True
     """Pulumi `protect` on the cluster (default true: `pulumi destroy` refuses to drop the data;
     set false for throwaway environments)."""
+    backup_tag: str | None = None
+    """The `Backup` tag value of the BackupPlan that covers it (default None: in no plan)."""
 
     @field_validator("availability_zones")
     @classmethod
@@ -399,7 +402,8 @@ class DocumentDatabase(pulumi.ComponentResource):
             final_snapshot_identifier=f"{ident}-final" if args.final_snapshot else None,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             apply_immediately=False,
-            tags=naming.tagged(ident, Component="document-database"),
+            tags={**naming.tagged(ident, Component="document-database"),
+                  **backup_tags(args.backup_tag)},
             # The log groups must exist before DocumentDB starts exporting (or it creates them
             # unencrypted, without retention). availability_zones is never set: DocumentDB
             # assigns 3 and a listed 1-2 would plan a replacement on the next up.

@@ -19,6 +19,13 @@ building the policies raises if one appears) and scoped as far as each AWS servi
   services the stack has (`queues`, `search`, `documents`, `kafka`; none without them): SQS
   queues, the OpenSearch domain (`search_domain_pattern`: its name is cut to 28 characters),
   the DocumentDB cluster, instances and groups (RDS API), the MSK cluster and configuration;
+- data protection (`backup`, `assets`, `event_rules`, `dr_region`; none without them): the
+  `<prefix>-*` AWS Backup vaults here and in the DR region, their locks and access policies, the
+  plan and selection (their ARNs carry AWS's ids: the account and region), the restore-testing
+  plan (`<prefix with underscores>_*`), RDS automated backup replication to the DR region, the
+  asset buckets' replication, the `<prefix>-*` EventBridge rules; `iam:PassRole` of the
+  `<prefix>-backup-*` role to AWS Backup only and of the replication role to S3 only; never
+  `backup:DeleteRecoveryPoint`;
 - by tag, `Environment=<environment>` (the Args' `Environment` tag, else the stack name): KMS
   keys (their ARNs carry only a UUID; using them only through the services that encrypt the
   stack's data, `kms:ViaService`, and never on every key, KMS.1), and EC2/VPC resources (named by
@@ -320,6 +327,47 @@ SEARCH_SERVICE_LINKED = "opensearchservice.amazonaws.com"
 KAFKA_SERVICE_LINKED = ("kafka.amazonaws.com", "delivery.logs.amazonaws.com")
 """MSK's role (AWSServiceRoleForKafka: the brokers' network interfaces) and the log-delivery
 role broker logging uses; both created by the first cluster of an account."""
+BACKUP_VAULT_ACTIONS = (
+    "backup:CreateBackupVault", "backup:DescribeBackupVault", "backup:DeleteBackupVault",
+    "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration",
+    "backup:PutBackupVaultAccessPolicy", "backup:GetBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultAccessPolicy", "backup:TagResource", "backup:UntagResource",
+    "backup:ListTags")
+"""The stack's `<prefix>-*` vaults (its own region's and the DR region's), their locks and
+access policies. Never `DeleteRecoveryPoint`: recovery points outlive the stack's changes."""
+BACKUP_PLAN_ACTIONS = (
+    "backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan",
+    "backup:GetBackupPlan", "backup:CreateBackupSelection", "backup:GetBackupSelection",
+    "backup:DeleteBackupSelection", "backup:TagResource", "backup:UntagResource", "backup:ListTags")
+"""The plan and its selections (a plan's ARN ends with the id AWS assigns: scoped to the
+account and region)."""
+RESTORE_TESTING_ACTIONS = (
+    "backup:CreateRestoreTestingPlan", "backup:UpdateRestoreTestingPlan",
+    "backup:DeleteRestoreTestingPlan", "backup:GetRestoreTestingPlan",
+    "backup:CreateRestoreTestingSelection", "backup:UpdateRestoreTestingSelection",
+    "backup:DeleteRestoreTestingSelection", "backup:GetRestoreTestingSelection",
+    "backup:ListRestoreTestingSelections", "backup:TagResource", "backup:UntagResource",
+    "backup:ListTags")
+"""The restore-testing plan (named `<prefix with underscores>_*`: hyphens aren't allowed) and
+its selections."""
+BACKUP_READS = ("backup:ListBackupPlans", "backup:ListBackupVaults", "backup:ListBackupSelections",
+                "backup:ListRestoreTestingPlans", "backup:DescribeRegionSettings")
+BACKUP_S3_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
+"""AWS Backup's S3 policies, which AWS keeps outside `service-role/` (attached to the Backup
+role when the plan covers a bucket)."""
+RDS_BACKUP_REPLICATION = ("rds:StartDBInstanceAutomatedBackupsReplication",
+                          "rds:StopDBInstanceAutomatedBackupsReplication")
+"""Replicating the database's automated backups to the DR region (called there, on the source
+instance and the DR region's `auto-backup:` ARN)."""
+EVENTS_ACTIONS = (
+    "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule",
+    "events:DisableRule", "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule",
+    "events:TagResource", "events:UntagResource", "events:ListTagsForResource")
+"""The stack's `<prefix>-*` EventBridge rules (AWS Backup's failure notices) and their targets."""
+ASSET_BUCKET_ACTIONS = ("s3:PutReplicationConfiguration", "s3:GetReplicationConfiguration",
+                        "s3:PutBucketObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration")
+"""What an asset bucket needs beyond the log bucket's bucket-level actions: its replication to
+the DR region (`PutReplicationConfiguration` also deletes it)."""
 SEARCH_DOMAIN_HEAD = 21
 """Characters of `<prefix>-...` a hash-truncated OpenSearch domain name keeps (28 - 7)."""
 ATTACHABLE_AWS_POLICIES = ("service-role/*", "AmazonECSInfrastructureRolePolicyForLoadBalancers")
@@ -440,6 +488,19 @@ class StackServices:
     cloudfront: bool = False
     dns_records: bool = False
     """The app's Route 53 records and health checks (their alarms are in us-east-1)."""
+    backup: bool = False
+    """An AWS Backup plan: vaults, lock, vault policy, plan, selection, restore testing."""
+    assets: bool = False
+    """S3 asset buckets (and their replication to the DR region)."""
+    event_rules: bool = False
+    """EventBridge rules on the critical topic (AWS Backup's failure notices)."""
+    dr_region: str | None = None
+    """The DR region the backups and asset replicas go to (its vault, key, replica bucket)."""
+
+    @property
+    def protection(self) -> bool:
+        """Any of what the `protection` policy holds."""
+        return self.backup or self.assets or self.event_rules
 
     @property
     def stores(self) -> bool:
@@ -454,9 +515,12 @@ class StackServices:
     def regions(self, region: str) -> list[str]:
         """The regions the stack deploys to: its own, and us-east-1 when the edge puts
         resources there (CloudFront, health-check alarms) and the stack is elsewhere."""
+        out = [region]
         if (self.cloudfront or self.dns_records) and region != GLOBAL_REGION:
-            return [region, GLOBAL_REGION]
-        return [region]
+            out.append(GLOBAL_REGION)
+        if self.dr_region and self.dr_region not in out:
+            out.append(self.dr_region)
+        return out
 
 
 def search_domain_pattern(stack_prefix: str) -> str:
@@ -478,6 +542,8 @@ def policy_groups(settings: GithubPreviewRoleSettings,
         groups.append("stores")
     if services is not None and services.edge:
         groups.append("edge")
+    if services is not None and services.protection:
+        groups.append("protection")
     if settings.state_bucket or settings.secrets_key_alias:
         groups.append("state")
     return groups
@@ -610,6 +676,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
     policies["compute"] = doc(*compute)
     if svc.edge:
         policies["edge"] = doc(*_edge_statements(svc, p=p, r=r, a=a, s=s, elb=elb))
+    if svc.protection:
+        policies["protection"] = doc(*_protection_statements(svc, p=p, r=r, a=a, s=s, env=env))
     logs = f"arn:{p}:logs:{r}:{a}:log-group"
     cw = f"arn:{p}:cloudwatch:{r}:{a}"
     bucket = f"arn:{p}:s3:::{s}-*"
@@ -656,7 +724,8 @@ def deploy_policies(settings: GithubPreviewRoleSettings, *, stack_prefix: str, e
             "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"], f"{iam}:role/{s}-*"),
         stmt("AttachKnownPolicies", ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], f"{iam}:role/{s}-*",
              {"ArnLike": {"iam:PolicyARN": [*(f"arn:{p}:iam::aws:policy/{name}"
-                                              for name in ATTACHABLE_AWS_POLICIES),
+                                              for name in (*ATTACHABLE_AWS_POLICIES, *(
+                                                  BACKUP_S3_POLICIES if svc.backup else ()))),
                                             f"{iam}:policy/{s}-*"]}}),
         stmt("PoliciesOwn", ["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion",
                              "iam:ListPolicyVersions", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
@@ -732,7 +801,59 @@ def _kms_via(services: StackServices) -> list[str]:
     """`KMS_VIA` plus the optional services that encrypt with the stack's keys (DocumentDB goes
     through `rds`)."""
     return [*KMS_VIA, *(["sqs"] if services.queues else []), *(["es"] if services.search else []),
-            *(["kafka"] if services.kafka else [])]
+            *(["kafka"] if services.kafka else []), *(["backup"] if services.backup else [])]
+
+
+def _protection_statements(services: StackServices, *, p: str, r: str, a: str, s: str,
+                           env: str) -> list[dict[str, Any]]:
+    """The `protection` policy: the AWS Backup plan (its vaults here and in the DR region,
+    lock, vault policies, plan, selection, restore testing, passing the Backup role to AWS
+    Backup only), RDS automated backup replication to the DR region, the asset buckets'
+    replication (passing their replication role to S3 only) and the EventBridge rules; each
+    only when the stack has it, every ARN on the stack's prefix where AWS names it so."""
+    dr = services.dr_region
+    regions = [r, *([dr] if dr and dr != r else [])]
+    where = {"StringEquals": {"aws:RequestedRegion": regions if len(regions) > 1 else r}}
+    iam = f"arn:{p}:iam::{a}"
+    out: list[dict[str, Any]] = []
+    if services.backup:
+        out += [
+            _stmt("BackupVaultsOwn", list(BACKUP_VAULT_ACTIONS),
+                  [f"arn:{p}:backup:{w}:{a}:backup-vault:{s}-*" for w in regions]),
+            _stmt("BackupPlansOwn", list(BACKUP_PLAN_ACTIONS), f"arn:{p}:backup:{r}:{a}:backup-plan:*"),
+            _stmt("BackupRestoreTestingOwn", list(RESTORE_TESTING_ACTIONS),
+                  f"arn:{p}:backup:{r}:{a}:restore-testing-plan:{s.replace('-', '_')}_*"),
+            _stmt("BackupRead", list(BACKUP_READS), "*", where),
+            # a vault's storage: AWS Backup checks it on the caller when a vault is created
+            _stmt("BackupStorage", ["backup-storage:MountCapsule"], "*", where),
+            _stmt("PassBackupRole", ["iam:PassRole"], f"{iam}:role/{s}-backup-*",
+                  {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}),
+        ]
+        if dr:
+            out += [
+                _stmt("RdsBackupReplication", list(RDS_BACKUP_REPLICATION),
+                      [f"arn:{p}:rds:{r}:{a}:db:{s}-*", f"arn:{p}:rds:{dr}:{a}:auto-backup:*"]),
+                _stmt("RdsBackupReplicationRead", ["rds:DescribeDBInstanceAutomatedBackups"], "*",
+                      where),
+            ]
+    if dr and (services.backup or services.assets):
+        # the DR region's keys, through the services that encrypt with them there
+        out.append(_stmt("KmsUseDrKeys", list(KMS_USE), f"arn:{p}:kms:{dr}:{a}:key/*", {
+            "StringEquals": {"aws:ResourceTag/Environment": env, "kms:ViaService": [
+                f"{via}.{dr}.amazonaws.com" for via in ("backup", "rds", "s3")]}}))
+    if services.assets:
+        out += [
+            _stmt("AssetBucketsReplication", list(ASSET_BUCKET_ACTIONS), f"arn:{p}:s3:::{s}-*"),
+            _stmt("PassReplicationRole", ["iam:PassRole"], f"{iam}:role/{s}-*replication*",
+                  {"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}),
+        ]
+    if services.event_rules:
+        out += [
+            _stmt("EventRulesOwn", list(EVENTS_ACTIONS), f"arn:{p}:events:{r}:{a}:rule/{s}-*"),
+            _stmt("EventRulesRead", ["events:ListRules"], "*",
+                  {"StringEquals": {"aws:RequestedRegion": r}}),
+        ]
+    return out
 
 
 def _edge_statements(services: StackServices, *, p: str, r: str, a: str, s: str,
@@ -882,6 +1003,7 @@ def preview_policy(settings: GithubPreviewRoleSettings, *, stack_prefix: str, en
               _zones(p, zone_id, dns_zone_id)),
         _stmt("DnsList", ["route53:GetChange", "route53:ListHostedZones"], "*"),
         *_edge_reads(svc, p=p, r=r, a=a, s=s),
+        *_protection_reads(svc, r=r),
     ]
     if settings.state_bucket:
         bucket = f"arn:{p}:s3:::{settings.state_bucket}"
@@ -948,6 +1070,27 @@ def _edge_reads(services: StackServices, *, p: str, r: str, a: str, s: str) -> l
     if len(regions) > 1:
         out.append(_stmt("UsEast1Read", list(EAST_READS), "*",
                          {"StringEquals": {"aws:RequestedRegion": regions[1:]}}))
+    return out
+
+
+def _protection_reads(services: StackServices, *, r: str) -> list[dict[str, Any]]:
+    """The preview role's reads of the backup plan (here and in the DR region), the asset
+    buckets' replication and the EventBridge rules (none without them)."""
+    out: list[dict[str, Any]] = []
+    regions = [r, *([services.dr_region] if services.dr_region else [])]
+    where = {"StringEquals": {"aws:RequestedRegion": regions if len(regions) > 1 else r}}
+    if services.backup:
+        out.append(_stmt("BackupReadOnly", [
+            "backup:DescribeBackupVault", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupPlan",
+            "backup:GetBackupSelection", "backup:GetRestoreTestingPlan",
+            "backup:GetRestoreTestingSelection", "backup:ListTags", *BACKUP_READS,
+            "rds:DescribeDBInstanceAutomatedBackups", "kms:DescribeKey", "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags"], "*", where))
+    if services.event_rules:
+        out.append(_stmt("EventRulesReadOnly", ["events:DescribeRule", "events:ListRules",
+                                                "events:ListTargetsByRule",
+                                                "events:ListTagsForResource"], "*",
+                         {"StringEquals": {"aws:RequestedRegion": r}}))
     return out
 
 
@@ -1084,6 +1227,21 @@ class _RoleArgs(ComponentArgs):
     """The stack creates the app's Route 53 records and health checks (`DomainRecords`; default
     false: no health-check permissions). Records in `zone_id`; the health checks' alarms in
     us-east-1."""
+    backup: bool = False
+    """The stack has an AWS Backup plan (`BackupPlan`; default false: no `backup:` permissions).
+    Manages the `<prefix>-*` vaults (and the DR region's), their locks and access policies, the
+    plan and its selection, the restore-testing plan, passes the `<prefix>-backup-*` role to AWS
+    Backup only, and replicates the database's automated backups to `dr_region`; never deletes
+    a recovery point."""
+    assets: bool = False
+    """The stack has S3 asset buckets (`AssetBucket`; default false): their replication
+    configuration, and passing their `<prefix>-*replication*` role to S3 only."""
+    event_rules: bool = False
+    """The stack has EventBridge rules (`BackupNotices`; default false: no `events:`
+    permissions): the `<prefix>-*` rules and their targets."""
+    dr_region: str | None = None
+    """The DR region the backups are copied to and the asset buckets replicate to (default none):
+    the stack's keys, aliases, vault and replica bucket there."""
 
     def services(self) -> StackServices:
         """The optional services these Args name, as the policies take them."""
@@ -1091,7 +1249,9 @@ class _RoleArgs(ComponentArgs):
                              search_service_linked_role=self.search_service_linked_role,
                              documents=self.documents, kafka=self.kafka,
                              web_firewall=self.web_firewall, cloudfront=self.cloudfront,
-                             dns_records=self.dns_records)
+                             dns_records=self.dns_records, backup=self.backup,
+                             assets=self.assets, event_rules=self.event_rules,
+                             dr_region=self.dr_region)
 
 
 class GithubPreviewRoleArgs(_RoleArgs, GithubPreviewRoleSettings):
@@ -1267,7 +1427,8 @@ class GithubDeployRole(pulumi.ComponentResource):
                     search_service_linked_role=args.search_service_linked_role,
                     documents=args.documents, kafka=args.kafka,
                     web_firewall=args.web_firewall, cloudfront=args.cloudfront,
-                    dns_records=args.dns_records),
+                    dns_records=args.dns_records, backup=args.backup, assets=args.assets,
+                    event_rules=args.event_rules, dr_region=args.dr_region),
                 opts=child_opts(self))
         self.role_name: str = role_name
         self.role_arn: pulumi.Output[str] = self.role.arn

@@ -56,8 +56,9 @@ KMS_ALIAS = re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]{1,250}$")
 
 
 def key_policy(purpose: KeyPurpose, *, account_id: str, region: str, partition: str = "aws",
-               dns_suffix: str = "amazonaws.com") -> dict[str, Any]:
-    """The key policy of a purpose (pure: the tests read it without Pulumi)."""
+               dns_suffix: str = "amazonaws.com", eventbridge: bool = False) -> dict[str, Any]:
+    """The key policy of a purpose (pure: the tests read it without Pulumi). `eventbridge`: the
+    notifications key also lets EventBridge rules of this account publish to its topics."""
     root = f"arn:{partition}:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [{
         "Sid": "AccountRootManagesKey",
@@ -103,6 +104,16 @@ def key_policy(purpose: KeyPurpose, *, account_id: str, region: str, partition: 
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             })
+        if eventbridge:
+            # an EventBridge rule's SNS target on an encrypted topic (AWS Backup's job events)
+            statements.append({
+                "Sid": "EventBridgeRulesPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": f"events.{dns_suffix}"},
+                "Action": PUBLISH_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            })
     else:  # pragma: no cover - Literal guards it
         raise ValueError(f"unknown key purpose {purpose!r}")
     return {"Version": "2012-10-17", "Id": f"groundwork-{purpose}", "Statement": statements}
@@ -123,6 +134,11 @@ class EncryptionKeySettings(ArgsModel):
     rotation_period_days: Annotated[int, Field(ge=90, le=2560)] = 365
     """Automatic rotation period (default 365: yearly, what FSBP KMS.4 checks; AWS allows
     90-2560)."""
+    eventbridge_publishes: bool = False
+    """The notifications key also lets `events.amazonaws.com` (this account's EventBridge rules)
+    generate data keys and decrypt, so a rule can notify a topic it encrypts (default false: no
+    rule notifies; the stacks turn it on with AWS Backup's failure notices). Other purposes
+    ignore it."""
 
 
 class EncryptionKeyArgs(ComponentArgs, EncryptionKeySettings):
@@ -180,7 +196,8 @@ class EncryptionKey(pulumi.ComponentResource):
         policy = pulumi.Output.from_input(account.account_id).apply(
             lambda acct: json.dumps(key_policy(purpose, account_id=acct, region=account.region,
                                                partition=account.partition,
-                                               dns_suffix=account.dns_suffix))
+                                               dns_suffix=account.dns_suffix,
+                                               eventbridge=args.eventbridge_publishes))
         )
         self.key = aws.kms.Key(
             f"{name}-key",

@@ -4,8 +4,8 @@
 absent. `build_platform` builds it from the typed `Platform` once every tier exists and exports
 it with `export()`; other stacks read these names (`pulumi stack output`, StackReference), and
 `groundwork verify` reads `database`, `cache`, `queues`, `search`, `documents`, `kafka`,
-`kms_key_arns` (the data key the stores must use), `load_balancer`, `edge`, `services` and
-`alarms`.
+`kms_key_arns` (the data key the stores must use), `load_balancer`, `edge`, `services`,
+`alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and `vpc_cidr`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class PlatformOutputs:
     """KMS key ARNs by purpose (`logs`, `data`, `notifications`)."""
     database: dict[str, Any] | None = None
     """The database's connection contract: endpoint, port, name, secret_arn (RDS-managed
-    master secret), security_group_id, identifier. Absent when `database.enabled` is false."""
+    master secret), security_group_id, identifier; and what a restore needs (`groundwork drill
+    restore`, docs/operations.md): arn, subnet_group_name, vpc_id, subnet_ids (the data tier's,
+    in AZ order). Absent when `database.enabled` is false."""
     cache: dict[str, Any] | None = None
     """The cache's connection contract: primary_endpoint, reader_endpoint, port,
     auth_secret_arn, security_group_id, replication_group_id. Absent when disabled."""
@@ -82,6 +84,11 @@ class PlatformOutputs:
     alarms: dict[str, Any] | None = None
     """critical_topic_arn, warning_topic_arn, dashboard, alarm_names. Absent when alarms are
     disabled."""
+    backup: dict[str, Any] | None = None
+    """AWS Backup (docs/backup.md): vault_name, vault_arn, plan_id, plan_arn, role_arn (the
+    service role restores use), selection_tag (key, value), rpo_minutes, rto_minutes,
+    drill_tables, and with a DR region dr_region, dr_vault_name, dr_vault_arn. Absent unless
+    `backup.enabled`."""
     ci_deploy_role_arn: Any = None
     """The GitHub Actions deploy role. Absent without a `ci` section."""
     ci_preview_role_arn: Any = None
@@ -126,8 +133,9 @@ def outputs_reference() -> str:
         "Every output a groundwork stack exports, in one contract (`PlatformOutputs` in",
         "stacks/outputs.py). Read them with `pulumi stack output <name> --stack <stack>` or a",
         "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `queues`, `search`,",
-        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `edge`, `services`",
-        "and `alarms`.",
+        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `edge`, `services`,",
+        "`alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and",
+        "`vpc_cidr`.",
         "",
         "| output | what it holds |",
         "|---|---|",
@@ -179,6 +187,42 @@ def edge_outputs(platform: Platform) -> dict[str, Any] | None:
     return out
 
 
+def database_restore_outputs(platform: Platform) -> dict[str, Any]:
+    """What `groundwork drill restore` reads of the database besides its connection contract:
+    the instance ARN (AWS Backup lists recovery points by it), its subnet group, the VPC and
+    the data tier's subnets (the throwaway restore gets a subnet group of its own over them)."""
+    database, net = platform.database, platform.network
+    assert database is not None
+    tier = net.args.database_tier
+    group = (database.subnet_group.name if database.subnet_group is not None
+             else database.args.subnet_group_name)
+    return {"arn": database.instance.arn, "subnet_group_name": group,
+            "vpc_id": net.outputs.vpc_id,
+            "subnet_ids": list(net.outputs.subnet_ids.get(tier, [])) if tier else []}
+
+
+def backup_outputs(platform: Platform) -> dict[str, Any] | None:
+    """The `backup` output: the plan's vaults, plan, role and selection tag, the stated
+    RPO/RTO and the drill's tables (what `groundwork verify` and `groundwork drill restore`
+    read); None without a plan."""
+    plan = platform.backup
+    if plan is None:
+        return None
+    config = platform.env.backup
+    key, value = plan.selection_tag
+    out: dict[str, Any] = {
+        "vault_name": plan.vault_name, "vault_arn": plan.vault_arn,
+        "plan_id": plan.plan_id, "plan_arn": plan.plan_arn, "role_arn": plan.role_arn,
+        "selection_tag": {"key": key, "value": value},
+        "rpo_minutes": config.rpo_minutes, "rto_minutes": config.rto_minutes,
+        "drill_tables": list(config.drill.tables),
+    }
+    if plan.dr_region is not None:
+        out.update({"dr_region": plan.dr_region, "dr_vault_name": plan.dr_vault_name,
+                    "dr_vault_arn": plan.dr_vault_arn})
+    return out
+
+
 def outputs_of(platform: Platform) -> PlatformOutputs:
     """The outputs of a built platform."""
     net, keys = platform.network.outputs, platform.keys
@@ -199,6 +243,7 @@ def outputs_of(platform: Platform) -> PlatformOutputs:
             "endpoint": database.address, "port": database.port,
             "name": database.database_name, "secret_arn": database.secret_arn,
             "security_group_id": database.security_group_id, "identifier": database.identifier,
+            **database_restore_outputs(platform),
         },
         cache=None if cache is None else {
             "primary_endpoint": cache.primary_endpoint, "reader_endpoint": cache.reader_endpoint,
@@ -240,6 +285,7 @@ def outputs_of(platform: Platform) -> PlatformOutputs:
             "dashboard": platform.dashboard.name,
             "alarm_names": platform.alarms.names,
         },
+        backup=backup_outputs(platform),
         ci_deploy_role_arn=None if platform.ci is None else platform.ci.role_arn,
         ci_preview_role_arn=None if platform.ci is None else platform.ci.preview_role_arn,
     )

@@ -51,6 +51,7 @@ from groundwork.stacks.outputs import PlatformOutputs, outputs_of
 
 if TYPE_CHECKING:
     from groundwork.components.alarms import Dashboard, EnvironmentAlarms, Notifications
+    from groundwork.components.alarms.backup import BackupNotices
     from groundwork.components.asset_bucket import AssetBucket
     from groundwork.components.backup import BackupPlan
     from groundwork.components.cloudfront import CloudFrontDistribution
@@ -97,6 +98,8 @@ class Platform:
     use `notifications`) or has no such alarm."""
     alarms: EnvironmentAlarms | None = None
     dashboard: Dashboard | None = None
+    backup_notices: BackupNotices | None = None
+    """The EventBridge rules on AWS Backup's failed jobs (None without `backup` or alarms)."""
     ci: GithubDeployRole | None = None
     web_firewall: WebFirewall | None = None
     """The REGIONAL web ACL on the ALB (None unless `edge.waf.enabled` and the ALB faces the
@@ -261,7 +264,9 @@ def _build_foundation(env: EnvironmentConfig) -> Platform:
     # to their old top-level place); alias_prefix keeps their aliases alias/<prefix>-<purpose>.
     keys = EnvironmentKeys("kms", EnvironmentKeysArgs(
         name_prefix=naming.prefix, tags=dict(naming.tags), account=account,
-        alias_prefix=naming.prefix), opts=opts)
+        alias_prefix=naming.prefix,
+        # AWS Backup's failure notices are EventBridge rules on the critical topic it encrypts
+        eventbridge_publishes=env.backup.enabled and env.alarms.enabled), opts=opts)
     network = Network("network", NetworkArgs(
         **env.network.settings(NetworkSettings),
         name_prefix=naming.prefix,
@@ -375,6 +380,8 @@ def _store_wirings(platform: Platform, svc: Any) -> list[ServiceWiring]:
         parts.append(platform.kafka.connection())
     for queue in dict.fromkeys([*svc.send_to, *svc.receive_from]):  # <NAME>_QUEUE_URL each
         parts.append(platform.queues[queue].connection())
+    for bucket in dict.fromkeys([*svc.write_assets, *svc.read_assets]):  # <NAME>_BUCKET each
+        parts.append(platform.assets[bucket].connection())
     return parts
 
 
@@ -402,6 +409,9 @@ def _grant_stores(platform: Platform) -> None:
         for queue in dict.fromkeys([*svc.send_to, *svc.receive_from]):  # SQS: IAM only
             platform.queues[queue].allow_from(service, send=queue in svc.send_to,
                                               receive=queue in svc.receive_from)
+        for bucket in dict.fromkeys([*svc.write_assets, *svc.read_assets]):  # S3: IAM only
+            platform.assets[bucket].allow_from(
+                service, "write" if bucket in svc.write_assets else "read")
 
 
 def _stores(env: EnvironmentConfig) -> dict[str, int]:
@@ -502,6 +512,7 @@ def _build_data(platform: Platform) -> None:
             # The name recorded before 0.2.0 (stacks/names/): an RDS rename renames its logs.
             identifier=platform.naming.name("postgres"),
             protect=env.database.deletion_protection,  # prod forces it (stacks/config/environment.py)
+            **_database_backup(platform),
         ), opts=platform.opts)
         platform.database = database
     if env.cache.enabled:
@@ -553,6 +564,7 @@ def _build_data(platform: Platform) -> None:
             data_key_arn=keys.require("data").arn,
             logs_key_arn=keys.require("logs").arn,
             protect=env.documents.deletion_protection,  # prod forces it (stacks/config/environment.py)
+            backup_tag=platform.backup_tag_for("documents"),
         ), opts=platform.opts)
     if env.kafka.enabled:
         # The messaging tier (isolated: no route off the VPC; brokers need none), one broker
@@ -570,12 +582,75 @@ def _build_data(platform: Platform) -> None:
 
 
 def _build_assets(platform: Platform) -> None:
-    """The S3 asset buckets of `assets` (lane B)."""
+    """The S3 asset buckets of `assets` (docs/assets.md), on the data key, tagged for the backup
+    plan when `assets` is one of `backup.stores`, replicated to the DR region when asked (the
+    config refuses `replicate_to_dr` without one). Each logs its S3 requests into an
+    access-log bucket of its own: the ALB's log buckets exist only with a web service (and are
+    built after the data tier), and a bucket that outlives the ALB shouldn't log into one that
+    goes with it. Not in the VPC: services get IAM grants by intent (`_grant_stores`)."""
+    from groundwork.components.asset_bucket import AssetBucket, AssetBucketArgs, AssetBucketSettings
+
+    env = platform.env
+    for bucket in env.assets:
+        replicate = bucket.replicate_to_dr and platform.dr_region is not None
+        platform.assets[bucket.name] = AssetBucket(bucket.name, AssetBucketArgs(
+            **bucket.settings(AssetBucketSettings),
+            **platform.common,
+            account=platform.account,
+            data_key_arn=platform.keys.require("data").arn,
+            backup_tag=platform.backup_tag_for("assets"),
+            dr_provider=platform.dr_provider if replicate else None,
+            dr_key_arn=platform.dr_keys.require("data").arn if replicate else None,
+            dr_account=platform.dr_account if replicate else None,
+            protect=env.profile is Profile.PROD,
+        ), opts=platform.opts)
+
+
+def _database_backup(platform: Platform) -> dict[str, Any]:
+    """What the database takes from the backup plan (docs/backup.md): its `Backup` tag; under
+    continuous backup, the rule's retention as its own (AWS Backup refuses a different one and
+    owns it from then on); in prod with a DR region, its automated backups replicated there on
+    the DR data key."""
+    tag = platform.backup_tag_for("database")
+    backup = platform.env.backup
+    out: dict[str, Any] = {"backup_tag": tag}
+    if tag is not None and backup.continuous_retention_days is not None:
+        out["continuous_backup_retention_days"] = backup.continuous_retention_days
+    if platform.env.profile is Profile.PROD and platform.dr_region is not None:
+        out.update(backup_replica_provider=platform.dr_provider,
+                   backup_replica_key_arn=platform.dr_keys.require("data").arn)
+    return out
 
 
 def _build_backup(platform: Platform) -> None:
     """The AWS Backup plan over the stores tagged `Backup=<platform.backup_tag>`, its vault (and
-    the DR-region copy vault), when `backup.enabled` (lane A)."""
+    the DR-region copy vault on the DR data key, through the DR provider), when
+    `backup.enabled`. Named "backup", so its AWS names are `<prefix>-backup-...`; restore tests
+    land in the network's DB subnet group behind the database's own security group."""
+    from groundwork.components.backup import BackupPlan, BackupPlanArgs, BackupPlanSettings
+
+    env = platform.env
+    tag = platform.backup_tag
+    if tag is None:
+        return
+    dr = platform.dr_region is not None
+    assets = "assets" in env.backup.stores and bool(platform.assets)
+    database = platform.database
+    platform.backup = BackupPlan("backup", BackupPlanArgs(
+        **env.backup.settings(BackupPlanSettings),
+        **platform.common,
+        account=platform.account,
+        data_key_arn=platform.keys.require("data").arn,
+        dr_provider=platform.dr_provider if dr else None,
+        dr_key_arn=platform.dr_keys.require("data").arn if dr else None,
+        selection_tag_value=tag,
+        s3=assets,
+        restore_subnet_group_name=(platform.network.outputs.db_subnet_group_name
+                                   if database is not None else None),
+        restore_security_group_ids=([database.security_group_id]
+                                    if database is not None else []),
+        protect=env.profile is Profile.PROD,
+    ), opts=platform.opts)
 
 
 # ------------------------------------------------------------------------------------------
@@ -599,6 +674,12 @@ def _build_alarms(platform: Platform) -> None:
         alarm_specs,
         other_regions,
     )
+    from groundwork.components.alarms.backup import (
+        BackupNotices,
+        BackupNoticesArgs,
+        notices_naming,
+        rule_names,
+    )
 
     env = platform.env
     if not env.alarms.enabled:
@@ -620,6 +701,12 @@ def _build_alarms(platform: Platform) -> None:
         domain_records=[platform.domain_records] if platform.domain_records is not None else [],
         distributions=[platform.distribution] if platform.distribution is not None else [],
     )
+    # AWS Backup's failed jobs notify the critical topic through EventBridge rules whose names
+    # the topic policy lists before they exist (getattr: the plan's outputs, components/backup.py)
+    backup = platform.backup
+    vault_arns = [arn for arn in (getattr(backup, "vault_arn", None),) if arn is not None]
+    notice_rules = (rule_names(notices_naming(BACKUP_NOTICES, naming.prefix))
+                    if backup is not None and vault_arns else {})
     notifications = Notifications("notifications", NotificationsArgs(
         **env.alarms.settings(NotificationsSettings),
         **platform.common,
@@ -635,7 +722,19 @@ def _build_alarms(platform: Platform) -> None:
         critical_topic_name=naming.name("alarms", "critical"),
         warning_topic_name=naming.name("alarms", "warning"),
         rds_events_name=naming.name("rds-events"),
+        event_rule_names=list(notice_rules.values()),
     ), opts=platform.opts)
+    if notice_rules:
+        role_arn = getattr(backup, "role_arn", None)
+        platform.backup_notices = BackupNotices(BACKUP_NOTICES, BackupNoticesArgs(
+            **platform.common,
+            vault_arns=vault_arns,
+            restore_role_arns=[role_arn] if role_arn is not None else [],
+            topic_arn=notifications.critical.arn,
+            account_id=platform.account.account_id,
+            runbook_url=env.alarms.runbook_url,
+        ), opts=pulumi.ResourceOptions.merge(platform.opts, pulumi.ResourceOptions(
+            depends_on=[notifications.policies["critical"]])))
     alarms = EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
         **env.alarms.settings(EnvironmentAlarmsSettings),
         **platform.common,
@@ -654,6 +753,10 @@ def _build_alarms(platform: Platform) -> None:
         dashboard_name=naming.name("overview"),  # the name before 0.2.0
     ), opts=platform.opts)
     platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
+
+
+BACKUP_NOTICES = "backup-notices"
+"""The stacks' `BackupNotices` (rules `<prefix>-backup-notices-<key>`)."""
 
 
 def _regional_topics(platform: Platform, regions: list[str]) -> dict[str, Any]:
@@ -873,5 +976,11 @@ def _build_ci(platform: Platform) -> None:
         web_firewall=platform.web_firewall is not None or platform.edge_firewall is not None,
         cloudfront=platform.distribution is not None,
         dns_records=platform.domain_records is not None,
+        # data protection as `_build_backup`, `_build_assets` and `_build_alarms` built it
+        backup=platform.backup is not None,
+        assets=bool(platform.assets),
+        event_rules=platform.backup_notices is not None,
+        dr_region=platform.dr_region if platform.backup is not None or bool(platform.assets)
+        else None,
     ), opts=platform.opts)
     platform.ci = role

@@ -126,7 +126,8 @@ def test_cost_prints_a_line_for_each_store(estimate, prod):
     assert estimate.unpriced == []
     baseline = cost.estimate(prod).by_component()
     assert "search" not in baseline  # off in the committed stack: no line
-    # turning the three stores on adds their own lines and their alarms, nothing else
+    # turning the three stores on adds their own lines, their alarms and (DocumentDB is in the
+    # backup plan by its tag) the backup of the documents cluster, nothing else
     changed = {k for k in {*components, *baseline}
                if round(components.get(k, 0) - baseline.get(k, 0), 6)}
-    assert changed == {"search", "documents", "kafka", "alarms"}
+    assert changed == {"search", "documents", "kafka", "alarms", "backup"}

@@ -120,7 +120,9 @@ def test_rds_9_logs_exported_into_precreated_encrypted_log_groups(prod, dev):
 def test_rds_10_11_13_17_iam_auth_backups_minor_upgrades_copy_tags(prod, dev):
     p = db(prod).inputs
     assert p["iamDatabaseAuthenticationEnabled"] is True
-    assert p["backupRetentionPeriod"] >= 7 and p["backupRetentionPeriod"] == 14
+    # prod's backup plan manages point-in-time recovery: the instance keeps the continuous
+    # rule's 35 days (AWS Backup refuses another value; docs/backup.md)
+    assert p["backupRetentionPeriod"] >= 7 and p["backupRetentionPeriod"] == 35
     assert p["autoMinorVersionUpgrade"] is True
     assert p["copyTagsToSnapshot"] is True
     d = db(dev).inputs
@@ -194,9 +196,11 @@ def test_rds_identifier_survives_any_stack_name(prefix, expected):
 def test_children_are_parented_and_tagged(prod):
     comp = prod.one(COMPONENT)
     children = prod.children(comp)
-    assert {c.type for c in children} == {INSTANCE, PARAMS, LOG_GROUP, ROLE, ATTACH}
+    replication = ("aws:rds/instanceAutomatedBackupsReplication:"
+                   "InstanceAutomatedBackupsReplication")  # to the DR region (docs/backup.md)
+    assert {c.type for c in children} == {INSTANCE, PARAMS, LOG_GROUP, ROLE, ATTACH, replication}
     for c in children:
-        if c.type != ATTACH:
+        if c.type not in (ATTACH, replication):  # the replication takes no tags
             assert tags_of(c)["Environment"] == "prod" and tags_of(c)["Name"], c.name
 
 
@@ -211,7 +215,13 @@ def test_connection_contract_is_exported(prod):
         "security_group_id": prod.one("aws:ec2/securityGroup:SecurityGroup",
                                       "security-groups-database").id,
         "identifier": "groundwork-prod-postgres",
+        # what the restore drill needs (docs/backup.md#restore-drills)
+        "arn": inst.outputs["arn"],
+        "subnet_group_name": "groundwork-prod-db",
+        "vpc_id": prod.one("aws:ec2/vpc:Vpc").id,
+        "subnet_ids": out["subnet_ids"],
     }
+    assert len(out["subnet_ids"]) == 3 and all(s.startswith("subnet-") for s in out["subnet_ids"])
     assert out["secret_arn"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!")
 
 
@@ -242,7 +252,8 @@ DOCUMENTED_DIFFERENCES = {
     (INSTANCE, "database-instance"): {
         "instanceClass", "allocatedStorage", "maxAllocatedStorage", "multiAz",
         "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot",
-        "finalSnapshotIdentifier", "deleteAutomatedBackups"},
+        "finalSnapshotIdentifier", "deleteAutomatedBackups",
+        "tags"},  # prod's carries Backup=<plan>: dev has no backup plan (docs/backup.md)
     ("aws:elasticache/replicationGroup:ReplicationGroup", "cache-group"): {
         "nodeType", "numCacheClusters", "automaticFailoverEnabled", "multiAzEnabled",
         "snapshotRetentionLimit", "finalSnapshotIdentifier"},

@@ -309,6 +309,11 @@ def test_the_role_may_create_every_named_resource_of_the_real_stack(prod_ci):
 # `{arn}` is the record's own ARN where the type has a named one (see _arns), `{key}` a KMS key of
 # the stack, `{x}` an input of the record. Every aws type of the prod plan must be listed here.
 EC2 = f"arn:aws:ec2:{REGION}:{ACCOUNT}"
+BACKUP_VAULT = f"arn:aws:backup:{{region}}:{ACCOUNT}:backup-vault:{{vault}}"
+BACKUP_PLAN = f"arn:aws:backup:{{region}}:{ACCOUNT}:backup-plan:0123abcd-4567"
+RESTORE_TESTING = f"arn:aws:backup:{{region}}:{ACCOUNT}:restore-testing-plan:{{restoreTesting}}-0123abcd"
+RESTORE_TESTING_SELECTION = RESTORE_TESTING + ":restoretestingselection:{name}"
+RULE_OF_TARGET = f"arn:aws:events:{{region}}:{ACCOUNT}:rule/{{rule}}"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OPERATIONS: dict[str, list[tuple[str, str]]] = {
     "aws:ec2/vpc:Vpc": [("ec2:CreateVpc", f"{EC2}:vpc/vpc-1"), ("ec2:ModifyVpcAttribute", f"{EC2}:vpc/vpc-1"),
@@ -621,6 +626,52 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("logs:CreateDelivery", "{arn}"), ("logs:CreateDelivery", "{deliveryDestinationArn}"),
         ("logs:GetDelivery", "{arn}"), ("logs:UpdateDeliveryConfiguration", "{arn}"),
         ("logs:DeleteDelivery", "{arn}"), ("logs:DescribeDeliveries", "*")],
+    # data protection (issue 15): AWS Backup here and in the DR region ({region}: the record's),
+    # RDS backup replication, the asset buckets' replication, the failure notices' rules
+    "aws:backup/vault:Vault": [
+        ("backup:CreateBackupVault", BACKUP_VAULT), ("backup:DescribeBackupVault", BACKUP_VAULT),
+        ("backup:TagResource", BACKUP_VAULT), ("backup:ListTags", BACKUP_VAULT),
+        ("backup:DeleteBackupVault", BACKUP_VAULT), ("backup-storage:MountCapsule", "*"),
+        ("kms:CreateGrant", "{kmsKeyArn}"), ("kms:DescribeKey", "{kmsKeyArn}"),
+        ("kms:GenerateDataKey", "{kmsKeyArn}"), ("kms:Decrypt", "{kmsKeyArn}"),
+        ("backup:ListBackupVaults", "*")],
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": [
+        ("backup:PutBackupVaultLockConfiguration", BACKUP_VAULT),
+        ("backup:DescribeBackupVault", BACKUP_VAULT),
+        ("backup:DeleteBackupVaultLockConfiguration", BACKUP_VAULT)],
+    "aws:backup/vaultPolicy:VaultPolicy": [
+        ("backup:PutBackupVaultAccessPolicy", BACKUP_VAULT),
+        ("backup:GetBackupVaultAccessPolicy", BACKUP_VAULT),
+        ("backup:DeleteBackupVaultAccessPolicy", BACKUP_VAULT)],
+    "aws:backup/plan:Plan": [
+        (f"backup:{verb}BackupPlan", BACKUP_PLAN) for verb in ("Create", "Update", "Get", "Delete")
+    ] + [("backup:TagResource", BACKUP_PLAN), ("backup:ListBackupPlans", "*")],
+    "aws:backup/selection:Selection": [
+        ("backup:CreateBackupSelection", BACKUP_PLAN), ("backup:GetBackupSelection", BACKUP_PLAN),
+        ("backup:DeleteBackupSelection", BACKUP_PLAN), ("iam:PassRole", "{iamRoleArn}")],
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": [
+        (f"backup:{verb}RestoreTestingPlan", RESTORE_TESTING) for verb in (
+            "Create", "Update", "Get", "Delete")] + [("backup:ListRestoreTestingPlans", "*")],
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": [
+        (f"backup:{verb}RestoreTestingSelection", RESTORE_TESTING_SELECTION)
+        for verb in ("Create", "Update", "Get", "Delete")] + [("iam:PassRole", "{iamRoleArn}")],
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": [
+        ("rds:StartDBInstanceAutomatedBackupsReplication", "{sourceDbInstanceArn}"),
+        ("rds:StartDBInstanceAutomatedBackupsReplication",
+         f"arn:aws:rds:{{region}}:{ACCOUNT}:auto-backup:ab-1234"),
+        ("rds:StopDBInstanceAutomatedBackupsReplication", "{sourceDbInstanceArn}"),
+        ("rds:DescribeDBInstanceAutomatedBackups", "*"),
+        ("kms:CreateGrant", "{kmsKeyId}"), ("kms:DescribeKey", "{kmsKeyId}")],
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": [
+        ("s3:PutReplicationConfiguration", "arn:aws:s3:::{bucket}"),
+        ("s3:GetReplicationConfiguration", "arn:aws:s3:::{bucket}"), ("iam:PassRole", "{role}")],
+    "aws:cloudwatch/eventRule:EventRule": [
+        ("events:PutRule", "{arn}"), ("events:DescribeRule", "{arn}"), ("events:TagResource", "{arn}"),
+        ("events:ListTagsForResource", "{arn}"), ("events:DeleteRule", "{arn}"),
+        ("events:ListRules", "*")],
+    "aws:cloudwatch/eventTarget:EventTarget": [
+        ("events:PutTargets", RULE_OF_TARGET), ("events:ListTargetsByRule", RULE_OF_TARGET),
+        ("events:RemoveTargets", RULE_OF_TARGET)],
     "aws:route53/healthCheck:HealthCheck": [
         ("route53:CreateHealthCheck", "*"),
         ("route53:ChangeTagsForResource", "arn:aws:route53:::healthcheck/0123abcd-4567"),
@@ -630,17 +681,30 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
 }
 NOT_AWS = ("pulumi:providers:", "random:")
 PASSED_TO = {"aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
+             "aws:backup/selection:Selection": "backup.amazonaws.com",
+             "aws:backup/restoreTestingSelection:RestoreTestingSelection": "backup.amazonaws.com",
+             "aws:s3/bucketReplicationConfig:BucketReplicationConfig": "s3.amazonaws.com",
              "aws:rds/instance:Instance": "monitoring.rds.amazonaws.com",
              "aws:lambda/function:Function": "lambda.amazonaws.com"}
 VIA = {"opensearch": "es", "docdb": "rds", "msk": "kafka"}
+DR_REGION = "us-west-2"
+"""prod's `backup.copy_to_region` (Pulumi.prod.yaml)."""
 """Where a module's KMS calls come from when the service prefix differs from the module."""
 
 
+def _region(record: Any) -> str:
+    """The region a record is deployed to: the DR provider's (`aws-dr`, prod's us-west-2), or
+    the stack's."""
+    return DR_REGION if "::aws-dr::" in (getattr(record, "provider", "") or "") else REGION
+
+
 def _context(action: str, record: Any, arn: str = "") -> dict[str, Any]:
-    """The request context of one step: the stack's region and tags (the provider's default tags
-    carry Environment), what a PassRole passes to, which policy an attachment names, which
-    service a KMS call comes through, which service a service-linked role is for (its path)."""
-    context: dict[str, Any] = {"aws:RequestedRegion": REGION, "aws:RequestTag/Environment": "prod",
+    """The request context of one step: the record's region and the stack's tags (the
+    provider's default tags carry Environment), what a PassRole passes to, which policy an
+    attachment names, which service a KMS call comes through, which service a service-linked
+    role is for (its path)."""
+    region = _region(record)
+    context: dict[str, Any] = {"aws:RequestedRegion": region, "aws:RequestTag/Environment": "prod",
                                "aws:ResourceTag/Environment": "prod"}
     if action == "iam:PassRole":
         context["iam:PassedToService"] = PASSED_TO.get(record.type, "ecs-tasks.amazonaws.com")
@@ -648,7 +712,7 @@ def _context(action: str, record: Any, arn: str = "") -> dict[str, Any]:
         context["iam:PolicyARN"] = record.inputs["policyArn"]
     if action.startswith("kms:") and record.type != "aws:kms/key:Key":
         module = record.type.split(":")[1].split("/")[0]
-        context["kms:ViaService"] = f"{VIA.get(module, module)}.{REGION}.amazonaws.com"
+        context["kms:ViaService"] = f"{VIA.get(module, module)}.{region}.amazonaws.com"
         context["kms:GrantIsForAWSResource"] = "true"
     if action.startswith("ec2:Create") and action != "ec2:CreateTags":
         context["ec2:CreateAction"] = action
@@ -678,6 +742,11 @@ def _steps(plan: PlanResult) -> tuple[list[tuple[str, str, str, dict[str, Any]]]
             config = record.inputs.get("deliveryDestinationConfiguration") or {}
             values["bucket"] = str(config.get("destinationResourceArn", "")).removeprefix("arn:aws:s3:::")
         values["snapshot"] = values["arn"].replace(":db:", ":snapshot:") + "-final"
+        values["region"] = _region(record)
+        values["vault"] = values.get("backupVaultName") or values.get("name", "")
+        values["restoreTesting"] = values.get("restoreTestingPlanName") or values.get("name", "")
+        if record.type == "aws:cloudwatch/eventTarget:EventTarget":
+            values["rule"] = values.get("rule", "")
         if "queueUrl" in values:  # https://sqs.<region>.amazonaws.com/<account>/<name>
             host, account, queue = values["queueUrl"].removeprefix("https://").split("/")
             values["queue"] = f"arn:aws:sqs:{host.split('.')[1]}:{account}:{queue}"
@@ -915,7 +984,8 @@ def test_the_role_may_deploy_the_cloudfront_edge(prod_cloudfront):
         CiConfig(**CI), stack_prefix="groundwork-prod", environment="prod",
         role_name="groundwork-prod-github-deploy", account_id=ACCOUNT, region=REGION,
         zone_id=prod_cloudfront.of_type("aws:route53/record:Record")[0].inputs["zoneId"],
-        services=StackServices(queues=True, web_firewall=True, cloudfront=True, dns_records=dns))
+        services=StackServices(queues=True, web_firewall=True, cloudfront=True, dns_records=dns,
+                               backup=True, assets=True, event_rules=True, dr_region=DR_REGION))
     steps, unknown = _steps(prod_cloudfront)
     assert unknown == set(), "a new resource type in the stack: add its steps to OPERATIONS"
     assert {"aws:cloudfront/distribution:Distribution", "aws:cloudfront/vpcOrigin:VpcOrigin",
@@ -1066,8 +1136,17 @@ def test_attaching_admin_to_a_stack_role_is_refused(prod_ci):
 
 
 def test_passrole_only_to_the_services_the_stack_uses(prod_ci):
-    [pass_role] = [s for doc in policies_of(prod_ci).values() for s in doc["Statement"]
-                   if "iam:PassRole" in _as_list(s.get("Action", []))]
+    passes = {s["Sid"]: s for doc in policies_of(prod_ci).values() for s in doc["Statement"]
+              if "iam:PassRole" in _as_list(s.get("Action", []))}
+    # the Backup role to AWS Backup only, the asset buckets' replication role to S3 only
+    assert set(passes) == {"PassOwnRoles", "PassBackupRole", "PassReplicationRole"}
+    assert passes["PassBackupRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}
+    assert passes["PassBackupRole"]["Resource"] == \
+        f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-backup-*"
+    assert passes["PassReplicationRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}
+    pass_role = passes["PassOwnRoles"]
     services = pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
     assert set(services) == {"ecs-tasks.amazonaws.com", "ecs.amazonaws.com",
                              "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
@@ -1078,7 +1157,8 @@ def test_passrole_only_to_the_services_the_stack_uses(prod_ci):
 def test_each_policy_fits_iams_size_limit(prod_ci):
     policies = policies_of(prod_ci)
     assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-compute", "ci-observability",
-                             "ci-iam", "ci-state", "ci-edge"}  # prod's web ACL, records
+                             "ci-iam", "ci-state", "ci-edge",  # prod's web ACL, records
+                             "ci-protection"}  # prod's backups, asset bucket, notices
     for name, doc in policies.items():
         # IAM counts a managed policy's characters without whitespace, at most 6,144
         size = len("".join(json.dumps(doc).split()))
@@ -1088,10 +1168,11 @@ def test_each_policy_fits_iams_size_limit(prod_ci):
 def test_each_policy_fits_iams_size_limit_with_every_service_on(prod_ci_stores):
     policies = policies_of(prod_ci_stores)
     assert set(policies) == {"ci-network", "ci-data", "ci-secrets", "ci-stores", "ci-compute",
-                             "ci-observability", "ci-iam", "ci-state", "ci-edge"}
+                             "ci-observability", "ci-iam", "ci-state", "ci-edge", "ci-protection"}
     everything = StackServices(queues=True, search=True, search_service_linked_role=True,
                                documents=True, kafka=True, web_firewall=True, cloudfront=True,
-                               dns_records=True)
+                               dns_records=True, backup=True, assets=True, event_rules=True,
+                               dr_region=DR_REGION)
     for docs in (policies, _deploy_docs(services=everything)):
         for name, doc in docs.items():
             size = len("".join(json.dumps(doc).split()))
@@ -1284,6 +1365,7 @@ PREVIEW_READS = {
     "msk": ("kafka:DescribeClusterV2", "*"),
     "wafv2": ("wafv2:GetLoggingConfiguration", "*"),
     "cloudfront": ("cloudfront:GetDistributionConfig", "*"),
+    "backup": ("backup:GetBackupPlan", "*"),
 }
 
 
@@ -1479,3 +1561,53 @@ def test_the_args_own_the_settings_the_ci_section_extends():
         GithubDeployRoleArgs(repository="acme/shop", branches=[])
     with pytest.raises(ValueError, match="GithubPreviewRoleArgs has no argument 'branches'"):
         GithubPreviewRoleArgs(repository="acme/shop", branches=["main"])  # a deploy-role setting
+
+
+# --------------------------------------------------------------------------------------------
+# data protection (issue 15): AWS Backup, RDS backup replication, asset buckets, event rules
+# --------------------------------------------------------------------------------------------
+
+
+def test_protection_permissions_are_the_stacks_own_only(prod_ci):
+    """The `protection` policy: the prod stack's vaults (here and in the DR region), plan,
+    restore testing and rules; another environment's vault or rule, a recovery point's
+    deletion, and passing the Backup role to anything but AWS Backup are refused."""
+    policies = policies_of(prod_ci)
+    assert "ci-protection" in policies
+    here = {"aws:RequestedRegion": REGION, "aws:ResourceTag/Environment": "prod"}
+    dr = {**here, "aws:RequestedRegion": DR_REGION}
+    vault = f"arn:aws:backup:{{}}:{ACCOUNT}:backup-vault:{{}}"
+    assert allowed(policies, "backup:PutBackupVaultLockConfiguration",
+                   vault.format(DR_REGION, "groundwork-prod-backup-dr-vault"), dr)
+    for action, arn, context in (
+            ("backup:DeleteBackupVault", vault.format(REGION, "groundwork-dev-backup-vault"), here),
+            ("backup:DeleteBackupVault", vault.format("eu-west-1", "groundwork-prod-backup-vault"),
+             {**here, "aws:RequestedRegion": "eu-west-1"}),
+            ("backup:DeleteRecoveryPoint", vault.format(REGION, "groundwork-prod-backup-vault"), here),
+            ("events:PutRule", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/groundwork-dev-x", here),
+            ("backup:DeleteRestoreTestingPlan",
+             f"arn:aws:backup:{REGION}:{ACCOUNT}:restore-testing-plan:groundwork_dev_x-1", here)):
+        assert not allowed(policies, action, arn, context), (action, arn)
+    backup_role = f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-backup-role"
+    assert allowed(policies, "iam:PassRole", backup_role,
+                   {**here, "iam:PassedToService": "backup.amazonaws.com"})
+    assert not allowed(policies, "iam:PassRole", backup_role,
+                       {**here, "iam:PassedToService": "ec2.amazonaws.com"})
+    replication = f"arn:aws:iam::{ACCOUNT}:role/groundwork-prod-assets-replication"
+    assert allowed(policies, "iam:PassRole", replication,
+                   {**here, "iam:PassedToService": "s3.amazonaws.com"})
+    assert not allowed(policies, "iam:PassRole", replication,
+                       {**here, "iam:PassedToService": "backup.amazonaws.com"})
+
+
+def test_without_backups_or_assets_there_is_no_protection_policy():
+    from groundwork.components.github_deploy_role import policy_groups
+
+    settings = GithubDeployRoleSettings(repository="acme/shop", branches=["main"])
+    assert "protection" not in policy_groups(settings, StackServices())
+    docs = deploy_policies(settings, stack_prefix="groundwork-dev", environment="dev",
+                           role_name="r", account_id=ACCOUNT, region=REGION,
+                           services=StackServices(assets=True))
+    actions = {a for d in docs.values() for st in d["Statement"] for a in st.get("Action", [])}
+    assert "s3:PutReplicationConfiguration" in actions
+    assert not {a for a in actions if a.startswith(("backup:", "events:"))}

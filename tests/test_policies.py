@@ -563,7 +563,9 @@ def test_enforcement_per_environment():
                       # dev's document database has no deletion protection (docs/document-database.md)
                       "docdb-deletion-protection",
                       # dev runs without the WAF (edge.waf.enabled false; docs/edge.md)
-                      "elb-web-acl-associated"}
+                      "elb-web-acl-associated",
+                      # dev has backups off; one turned on needs no lock or DR copy (docs/backup.md)
+                      "backup-vault-lock", "backup-cross-region-copy"}
     assert {n for n, lvl in dev.items() if lvl == "advisory"} == relaxed_in_dev
     assert {n for n, lvl in prod.items() if lvl == "advisory"} == {"rds-non-default-port"}
     # encryption, exposure and least privilege are mandatory everywhere

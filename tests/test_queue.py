@@ -359,7 +359,8 @@ def test_queue_alarm_specs_are_sized_from_the_settings():
 
 
 def data_key_arn(plan: PlanResult) -> str:
-    [key] = [k for k in plan.of_type("aws:kms/key:Key") if k.inputs["tags"]["Purpose"] == "data"]
+    # the stack's data key (prod also has the DR region's, kms-dr-data-key)
+    [key] = [k for k in plan.of_type("aws:kms/key:Key") if k.name == "kms-data-key"]
     return key.outputs["arn"]
 
 
@@ -381,7 +382,7 @@ def test_the_stacks_have_the_jobs_queue_on_the_data_key(stack, request):
     assert {p.inputs["queueUrl"] for p in plan.of_type(QUEUE_POLICY)} == {
         queue.outputs["url"], dlq.outputs["url"]}
     # the data key's policy lets SQS use it for the account's principals (kms:ViaService)
-    [key] = [k for k in plan.of_type("aws:kms/key:Key") if k.inputs["tags"]["Purpose"] == "data"]
+    key = plan.one("aws:kms/key:Key", "kms-data-key")  # not the DR region's kms-dr-data-key
     assert f"sqs.{REGION}.amazonaws.com" in json.dumps(doc(key))
 
 

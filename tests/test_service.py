@@ -238,6 +238,7 @@ def test_database_and_cache_are_wired_into_both_services(prod):
     db = prod.one("aws:rds/instance:Instance")
     rg = prod.one("aws:elasticache/replicationGroup:ReplicationGroup")
     jobs = prod.one("aws:sqs/queue:Queue", "jobs-queue")  # api sends to it, worker receives
+    assets = prod.one("aws:s3/bucket:Bucket", "assets-bucket")  # api writes, worker reads
     for name in ("api", "worker"):
         [c] = containers(prod, name)
         env = {e["name"]: e["value"] for e in c["environment"]}
@@ -245,7 +246,8 @@ def test_database_and_cache_are_wired_into_both_services(prod):
                        "DATABASE_NAME": "app", "CACHE_HOST": rg.outputs["primaryEndpointAddress"],
                        "CACHE_PORT": "6379", "CACHE_TLS": "true",
                        "CACHE_AUTH_SECRET_ARN": cache_secret(prod),
-                       "JOBS_QUEUE_URL": jobs.outputs["url"]}
+                       "JOBS_QUEUE_URL": jobs.outputs["url"],
+                       "ASSETS_BUCKET": assets.outputs["bucket"]}
         secrets = {s["name"]: s["valueFrom"] for s in c["secrets"]}
         assert secrets == {"DATABASE_USER": f"{rds_secret(prod)}:username::",
                            "DATABASE_PASSWORD": f"{rds_secret(prod)}:password::",
@@ -277,14 +279,15 @@ def test_execution_role_reads_exactly_the_referenced_secrets(prod):
 
 
 def test_task_role_may_only_reread_the_rotating_cache_token(prod):
-    """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md), and
-    the jobs queue's grant (tests/test_queue.py)."""
+    """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md), the
+    jobs queue's grant (tests/test_queue.py) and the asset bucket's (tests/test_asset_bucket.py)."""
     for name in ("api", "worker"):
         role = role_of(prod, task(prod, name).inputs["taskRoleArn"])
         assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {
             "Service": "ecs-tasks.amazonaws.com"}
-        policy, queue = policies_of_role(prod, role)
+        policy, queue, assets = policies_of_role(prod, role)
         assert queue.name == f"jobs-{name}-access"
+        assert assets.name == f"assets-{name}-access"
         assert policy.name == f"{name}-task-secrets-policy"
         read, decrypt = doc(policy)["Statement"]
         assert read["Resource"] == [cache_secret(prod)] and read["Action"] == "secretsmanager:GetSecretValue"

@@ -122,3 +122,40 @@ def test_the_outputs_reference_is_generated_and_complete():
     assert text == outputs_reference(), "docs/outputs.md drifted: run `make docs`"
     for name in OUTPUT_NAMES:
         assert f"| `{name}` |" in text
+
+
+def test_backup_output_names_the_plan_its_vaults_and_role(prod):
+    """`backup` (read by `groundwork verify` and `groundwork drill restore`): the primary vault
+    on the stack's provider, the DR vault through `aws-dr` in us-west-2, the plan, the role,
+    the selection tag the database carries, and the stated RPO/RTO."""
+    out = prod.stack_outputs["backup"]
+    vaults = {("aws-dr" in v.provider.split("::")[-1]): v for v in prod.of_type("aws:backup/vault:Vault")}
+    vault, dr_vault = vaults[False], vaults[True]
+    assert (out["vault_name"], out["vault_arn"]) == (vault.outputs["name"], vault.outputs["arn"])
+    assert (out["dr_vault_name"], out["dr_vault_arn"]) == (dr_vault.outputs["name"],
+                                                            dr_vault.outputs["arn"])
+    assert out["dr_region"] == "us-west-2" and ":us-west-2:" in out["dr_vault_arn"]
+    plan = prod.one("aws:backup/plan:Plan")
+    assert (out["plan_id"], out["plan_arn"]) == (plan.id, plan.outputs["arn"])
+    [role] = [r for r in prod.of_type("aws:iam/role:Role") if r.outputs["arn"] == out["role_arn"]]
+    assert "backup.amazonaws.com" in str(role.inputs["assumeRolePolicy"])
+    db = prod.one("aws:rds/instance:Instance")
+    assert out["selection_tag"] == {"key": "Backup", "value": db.inputs["tags"]["Backup"]}
+    assert (out["rpo_minutes"], out["rto_minutes"], out["drill_tables"]) == (60, 240, [])
+
+
+def test_database_output_has_what_a_restore_drill_needs(prod):
+    db = prod.one("aws:rds/instance:Instance")
+    out = prod.stack_outputs["database"]
+    assert out["arn"] == db.outputs["arn"]
+    assert out["subnet_group_name"] == db.inputs["dbSubnetGroupName"]
+    assert out["vpc_id"] == prod.stack_outputs["vpc_id"] == prod.one("aws:ec2/vpc:Vpc").id
+    group = prod.one("aws:rds/subnetGroup:SubnetGroup")
+    assert out["subnet_ids"] == prod.stack_outputs["subnet_ids"]["data"] == group.inputs["subnetIds"]
+
+
+def test_dev_has_no_backup_output(dev):
+    """dev's backups are off (docs/backup.md): no `backup` output; the drill still finds the
+    database's own RDS snapshots through the `database` output."""
+    assert "backup" not in dev.stack_outputs
+    assert dev.stack_outputs["database"]["subnet_ids"] == dev.stack_outputs["subnet_ids"]["data"]

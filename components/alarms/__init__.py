@@ -4,11 +4,14 @@
   (KMS-encrypted), subscriptions, the RDS event subscription.
 - `EnvironmentAlarms(name, EnvironmentAlarmsArgs)`: every alarm, one factory module per family
   (load_balancer, service, database, cache, nat), all built by `base.AlarmFactory`.
+- `BackupNotices(name, BackupNoticesArgs)`: EventBridge rules on AWS Backup's failed backup,
+  copy and restore jobs, to the critical topic (the catalog's `event` keys).
 - `Dashboard(name, DashboardArgs)`: one CloudWatch dashboard over the same targets.
 - `AlarmTargets`: what they watch (outputs of the watched resources, each named after its
   component).
 """
 
+from groundwork.components.alarms.backup import BackupNotices, BackupNoticesArgs
 from groundwork.components.alarms.base import AlarmOverride, other_regions
 from groundwork.components.alarms.dashboard import Dashboard, DashboardArgs
 from groundwork.components.alarms.environment import (
@@ -43,6 +46,8 @@ __all__ = [
     "AlarmOverride",
     "AlarmTargets",
     "AlarmsSettings",
+    "BackupNotices",
+    "BackupNoticesArgs",
     "CacheTarget",
     "CloudFrontTarget",
     "Dashboard",

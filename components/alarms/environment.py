@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 from groundwork.components.alarm_names import (
     ALARMS,
     DEPLOYMENT_ALARMS,
+    EVENT_NOTICES,
     Severity,
     deployment_alarm_names,
 )
@@ -97,6 +98,10 @@ class EnvironmentAlarmsSettings(ArgsModel):
         problems: list[str] = []
         for key, o in v.items():
             kind = ALARMS.get(key)
+            if key in EVENT_NOTICES:
+                problems.append(f"{key} is an EventBridge notice (one notification per AWS "
+                                "Backup job event): it has no threshold or window to override")
+                continue
             if kind is None:
                 problems.append(f"unknown alarm key {key!r} (known: {', '.join(ALARMS)})"
                                 + _suggest(key, list(ALARMS)))

@@ -88,12 +88,15 @@ OWNER_ACTIONS = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPer
 
 
 def topic_policy(topic_arn: str, *, account_id: str, region: str, partition: str = "aws",
-                 dns_suffix: str = "amazonaws.com", rds_events: bool = False) -> dict[str, Any]:
+                 dns_suffix: str = "amazonaws.com", rds_events: bool = False,
+                 event_rules: Sequence[str] = ()) -> dict[str, Any]:
     """The policy of one alarm topic (pure, so tests read it without Pulumi).
 
     The account keeps managing the topic; CloudWatch may publish, but only for this account's
     alarms (confused-deputy guard: SourceAccount and SourceArn); RDS event notifications may
-    publish to the critical topic; nothing may publish over plain HTTP.
+    publish to the critical topic; with `event_rules` (EventBridge rule names of this account
+    and region, or `<prefix>-*` patterns), EventBridge may publish for those rules only;
+    nothing may publish over plain HTTP.
     """
     statements: list[dict[str, Any]] = [
         {
@@ -123,6 +126,20 @@ def topic_policy(topic_arn: str, *, account_id: str, region: str, partition: str
             "Action": "sns:Publish",
             "Resource": topic_arn,
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        })
+    if event_rules:
+        statements.append({
+            "Sid": "EventBridgeRulesPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": f"events.{dns_suffix}"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": [
+                    f"arn:{partition}:events:{region}:{account_id}:rule/{rule}"
+                    for rule in event_rules]},
+            },
         })
     statements.append(tls_only_statement("sns:Publish", topic_arn))
     return {"Version": "2012-10-17", "Id": "groundwork-alarm-topic", "Statement": statements}
@@ -194,6 +211,11 @@ class NotificationsArgs(ComponentArgs, NotificationsSettings):
     `critical_topic_name`."""
     rds_events_name: str = ""
     """Name of the RDS event subscription (default "": `<prefix>-<name>-rds-events`)."""
+    event_rule_names: Sequence[str] = ()
+    """EventBridge rules (names in this account and region, or `<prefix>-*` patterns) that may
+    publish to the critical topic, e.g. `BackupNotices.rule_names.values()` (default none: no
+    EventBridge statement). The topic's key must let EventBridge use it too
+    (`EncryptionKeySettings.eventbridge_publishes`)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
 
@@ -260,10 +282,14 @@ class Notifications(pulumi.ComponentResource):
             # DocumentDB's events come from the same RDS event service principal.
             rds_events = severity == "critical" and bool(databases or document_sources)
 
-            def policy_json(values: list[Any], rds: bool = rds_events) -> str:
+            rules = list(args.event_rule_names) if severity == "critical" else []
+
+            def policy_json(values: list[Any], rds: bool = rds_events,
+                            rules: list[str] = rules) -> str:
                 return json.dumps(topic_policy(
                     values[0], account_id=values[1], region=account.region,
-                    partition=account.partition, dns_suffix=account.dns_suffix, rds_events=rds))
+                    partition=account.partition, dns_suffix=account.dns_suffix, rds_events=rds,
+                    event_rules=rules))
 
             policy = pulumi.Output.all(topic.arn, account.account_id).apply(policy_json)
             self.policies[severity] = aws.sns.TopicPolicy(

@@ -12,6 +12,7 @@ from pulumi_policy import EnforcementLevel
 
 from . import (
     account,
+    backup,
     compute,
     data,
     documents,
@@ -37,7 +38,7 @@ DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 FAMILIES = {"network": network, "load_balancer": load_balancer, "edge": edge, "compute": compute,
             "registry": registry, "functions": functions, "data": data, "queues": queues, "search": search,
             "documents": documents,
-            "streaming": streaming,
+            "streaming": streaming, "backup": backup,
             "security": security, "iam": iam, "storage": storage,
             "observability": observability, "account": account}
 ALL: list[ResourceRule | StackRule] = [rule for family in FAMILIES for rule in REGISTRY
@@ -49,7 +50,8 @@ def by_name() -> dict[str, ResourceRule | StackRule]:
 
 
 __all__ = ["ALL", "DEFAULT_ENFORCEMENT", "FAMILIES", "PACK_NAME", "ResourceRule", "StackRule",
-           "account", "by_name", "compute", "data", "documents", "edge", "functions", "iam", "load_balancer",
+           "account", "backup", "by_name", "compute", "data", "documents", "edge", "functions", "iam",
+           "load_balancer",
            "network",
            "observability", "queues", "registry", "search", "security", "storage",
            "streaming"]

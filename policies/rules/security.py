@@ -621,6 +621,12 @@ UNTAGGABLE = {
     "aws:cloudfront/originAccessControl:OriginAccessControl",
     "aws:cloudfront/originAccessIdentity:OriginAccessIdentity",
     "aws:cloudfront/monitoringSubscription:MonitoringSubscription",
+    # data protection (issue 15): the SDK gives these no `tags` argument
+    "aws:backup/selection:Selection", "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    "aws:backup/vaultPolicy:VaultPolicy", "aws:backup/vaultNotifications:VaultNotifications",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+    "aws:backup/regionSettings:RegionSettings", "aws:backup/globalSettings:GlobalSettings",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 
@@ -650,7 +656,9 @@ STATEFUL = (RDS_INSTANCE, RDS_CLUSTER, CACHE_GROUP, *BUCKETS, "aws:dynamodb/tabl
             "aws:msk/serverlessCluster:ServerlessCluster", "aws:docdb/cluster:Cluster",
             "aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain",
             # a queue holds work in flight: a destroyed one loses the jobs nobody processed
-            "aws:sqs/queue:Queue")
+            "aws:sqs/queue:Queue",
+            # a vault holds the recovery points: destroying it (force_destroy) loses the backups
+            "aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
 
 
 @resource_rule(

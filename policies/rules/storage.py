@@ -10,11 +10,27 @@ See docs/policies.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
 
-from ._base import BUCKET_POLICY, BUCKETS, Stack, as_list, get, known, present, stack_rule
+from ._base import (
+    BUCKET_POLICY,
+    BUCKETS,
+    FLOW_LOG,
+    LOAD_BALANCERS,
+    Stack,
+    as_list,
+    get,
+    is_false,
+    is_true,
+    known,
+    known_items,
+    number,
+    present,
+    stack_rule,
+)
 from ._documents import grants, public_statements
 from .security import bucket_holders, bucket_policies, orphan_holders
 
@@ -163,3 +179,244 @@ def s3_lifecycle(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
                    if str(get(r, "status", default="")) == "Enabled"]
         if not enabled:
             yield bucket, "has a lifecycle configuration without an enabled rule"
+
+
+# --------------------------------------------------------------------------------------------
+# which buckets hold data: log destinations and replicas are told apart by structure
+# --------------------------------------------------------------------------------------------
+
+BUCKET_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning",
+                     "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+BUCKET_REPLICATION = ("aws:s3/bucketReplicationConfig:BucketReplicationConfig",)
+
+LOG_WRITERS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (BUCKET_LOGGING, "targetBucket", "receives the server access logs of"),
+    (LOAD_BALANCERS, "accessLogs", "receives the access logs of"),
+    (LOAD_BALANCERS, "connectionLogs", "receives the connection logs of"),
+    (("aws:cloudtrail/trail:Trail",), "s3BucketName", "receives the trail of"),
+    (("aws:cfg/deliveryChannel:DeliveryChannel",), "s3BucketName", "receives the Config snapshots of"),
+    ((FLOW_LOG,), "logDestination", "receives the flow logs of"),
+    (("aws:cloudfront/distribution:Distribution",), "loggingConfig", "receives the logs of"),
+    (("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",), "logDestinationConfigs",
+     "receives the WAF logs of"),
+)
+"""(types, prop, what it means): a resource of `types` whose `prop` names a bucket writes its
+logs there. Only these make a bucket a log bucket: never a tag or a name."""
+
+
+def log_writer(stack: Stack, bucket: PolicyResource) -> str | None:
+    """Why `bucket` is a log destination ("receives the access logs of 'load-balancer'"), or None.
+    A load balancer's `accessLogs` with `enabled: false` writes nothing."""
+    for types, prop, what in LOG_WRITERS:
+        for writer in stack.of_type(*types):
+            if is_false(known(get(writer.props, prop, default={}), "enabled")):
+                continue
+            if bucket in stack.referenced(writer, prop, BUCKETS):
+                return f"{what} '{writer.name}'"
+    return None
+
+
+def replica_of(stack: Stack, bucket: PolicyResource) -> str | None:
+    """The name of the replication configuration that copies another bucket into `bucket` (a
+    replica: the copy of data whose source the backup plan covers), or None."""
+    for config in stack.of_type(*BUCKET_REPLICATION):
+        if bucket in stack.referenced(config, "rules", BUCKETS) \
+                and bucket not in stack.referenced(config, "bucket", BUCKETS):
+            return config.name
+    return None
+
+
+def data_buckets(stack: Stack) -> list[PolicyResource]:
+    """The buckets that hold data (asset stores): every bucket that is neither a log
+    destination nor a replication destination. Decided by structure (what writes into the
+    bucket), so a new data bucket is a data bucket without anyone tagging it."""
+    return [b for b in stack.of_type(*BUCKETS)
+            if log_writer(stack, b) is None and replica_of(stack, b) is None]
+
+
+def _versioning_status(stack: Stack, bucket: PolicyResource) -> str | None:
+    """`Enabled`, `Suspended` or None (never versioned), from BucketVersioning or the inline
+    (deprecated) `versioning` input."""
+    statuses = [str(get(v.props, "versioningConfiguration", "status", default=""))
+                for v in stack.referring(bucket, list(BUCKET_VERSIONING), "bucket")]
+    if is_true(get(bucket.props, "versioning", "enabled")):
+        statuses.append("Enabled")
+    if "Enabled" in statuses:
+        return "Enabled"
+    return "Suspended" if "Suspended" in statuses else None
+
+
+@stack_rule(
+    "s3-versioning",
+    control="S3.14",
+    description="Every bucket has versioning enabled (an s3.BucketVersioning with status Enabled): "
+                "an overwritten or deleted object stays recoverable, and AWS Backup for S3 needs it.",
+    fix="add s3.BucketVersioning(bucket=<bucket>.id, versioning_configuration={'status': 'Enabled'}) "
+        "(secure_bucket does)",
+    types=[*BUCKETS, *BUCKET_VERSIONING],
+)
+def s3_versioning(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for bucket in stack.of_type(*BUCKETS):
+        status = _versioning_status(stack, bucket)
+        if status is None:
+            yield bucket, "is not versioned (no s3.BucketVersioning with status Enabled)"
+        elif status == "Suspended":
+            yield bucket, "has versioning suspended"
+
+
+def _whole_bucket(rule: object) -> bool:
+    """A lifecycle rule that applies to every object: no filter, or a filter whose only
+    setting is an empty prefix (a prefix, tag or object-size filter leaves other objects out)."""
+    if str(get(rule, "prefix", default="") or ""):
+        return False
+    flt = get(rule, "filter", default=None)
+    if flt is None:
+        return True
+    for key, value in known_items(flt):
+        if key == "prefix" and not value:
+            continue
+        if value not in (None, "", [], {}):
+            return False
+    return True
+
+
+def _lifecycle_rules(stack: Stack, bucket: PolicyResource) -> list[object]:
+    """The enabled rules of every lifecycle configuration of the bucket."""
+    return [r for c in stack.referring(bucket, list(BUCKET_LIFECYCLE), "bucket")
+            for r in as_list(get(c.props, "rules", default=[]))
+            if str(get(r, "status", default="")) == "Enabled"]
+
+
+@stack_rule(
+    "s3-noncurrent-version-expiry",
+    control="S3.10",
+    description="Every versioned bucket has an enabled lifecycle rule over the whole bucket that "
+                "expires noncurrent versions (noncurrent_version_expiration.noncurrent_days >= 1); "
+                "a rule limited to a prefix, a tag or an object size leaves the other versions "
+                "forever.",
+    fix="add noncurrent_version_expiration={'noncurrent_days': N} to a lifecycle rule with an empty "
+        "filter (filter={'prefix': ''})",
+    types=[*BUCKETS, *BUCKET_VERSIONING, *BUCKET_LIFECYCLE],
+)
+def s3_noncurrent_version_expiry(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for bucket in stack.of_type(*BUCKETS):
+        if _versioning_status(stack, bucket) is None:
+            continue  # unversioned: s3-versioning's finding, no noncurrent versions to expire
+        rules_ = _lifecycle_rules(stack, bucket)
+        inline = [r for r in as_list(get(bucket.props, "lifecycleRules", default=[]))
+                  if get(r, "enabled") is not False]
+        expiring = [r for r in rules_ if _whole_bucket(r)
+                    and (number(get(r, "noncurrentVersionExpiration", "noncurrentDays")) or 0) >= 1]
+        expiring += [r for r in inline if not get(r, "prefix")
+                     and (number(get(r, "noncurrentVersionExpiration", "days")) or 0) >= 1]
+        if expiring:
+            continue
+        partial = [r for r in rules_ if get(r, "noncurrentVersionExpiration") is not None]
+        if partial:
+            yield bucket, ("expires noncurrent versions only under a filter (prefix, tag or size): "
+                           "versions elsewhere in the bucket are kept forever")
+        else:
+            yield bucket, "is versioned but no lifecycle rule expires noncurrent versions"
+
+
+IA_CLASSES = ("STANDARD_IA", "ONEZONE_IA")
+WATERFALL = ("STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER",
+             "DEEP_ARCHIVE")
+"""S3's transition waterfall: a lifecycle moves objects only down this list."""
+
+
+def _transition_problems(label: str, transitions: list[object], days_key: str,
+                         expiry: float | None) -> Iterator[str]:
+    steps = []
+    for t in transitions:
+        days, cls = number(get(t, days_key)), str(get(t, "storageClass", default="")).upper()
+        if days is None:
+            continue  # a date-based transition: AWS judges the date
+        if cls in IA_CLASSES and days < 30:
+            yield f"{label} moves objects to {cls} after {days:g} days; AWS requires at least 30"
+        steps.append((days, cls))
+    steps.sort(key=lambda s: (s[0], WATERFALL.index(s[1]) if s[1] in WATERFALL else 99))
+    for (d1, c1), (d2, c2) in [(steps[i], steps[i + 1]) for i in range(len(steps) - 1)]:
+        if c1 in WATERFALL and c2 in WATERFALL and WATERFALL.index(c2) <= WATERFALL.index(c1):
+            yield f"{label} moves objects from {c1} (day {d1:g}) back up to {c2} (day {d2:g})"
+        elif c1 in IA_CLASSES and d2 - d1 < 30:
+            yield (f"{label} moves objects out of {c1} {d2 - d1:g} days after moving them in; "
+                   f"AWS requires 30 days in {c1} first")
+    if expiry is not None and steps and expiry <= max(d for d, _ in steps):
+        yield (f"{label} expires objects after {expiry:g} days, not after its last transition "
+               f"(day {max(d for d, _ in steps):g}); AWS requires expiration later")
+
+
+@stack_rule(
+    "s3-lifecycle-transitions",
+    control="S3 lifecycle transitions",
+    description="Lifecycle transitions are ones S3 accepts: STANDARD_IA / ONEZONE_IA no earlier "
+                "than 30 days (current and noncurrent versions), only down the storage-class "
+                "waterfall (STANDARD_IA, INTELLIGENT_TIERING, ONEZONE_IA, GLACIER_IR, GLACIER, "
+                "DEEP_ARCHIVE), 30 days in an IA class before the next step, and expiration after "
+                "the last transition.",
+    fix="set the transition days to the AWS minimums (docs/assets.md: IA >= 30, then at least 30 "
+        "days later the next class) and expire after the last transition",
+    types=[*BUCKET_LIFECYCLE],
+)
+def s3_lifecycle_transitions(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for lifecycle in stack.of_type(*BUCKET_LIFECYCLE):
+        for i, rule in enumerate(as_list(get(lifecycle.props, "rules", default=[]))):
+            label = f"rule '{get(rule, 'id', default='') or f'#{i}'}'"
+            current = as_list(get(rule, "transitions", default=[]))
+            noncurrent = as_list(get(rule, "noncurrentVersionTransitions", default=[]))
+            for problem in _transition_problems(label, current, "days",
+                                                number(get(rule, "expiration", "days"))):
+                yield lifecycle, problem
+            for problem in _transition_problems(f"{label} (noncurrent versions)", noncurrent,
+                                                "noncurrentDays",
+                                                number(get(rule, "noncurrentVersionExpiration",
+                                                           "noncurrentDays"))):
+                yield lifecycle, problem
+
+
+AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+
+def _encryption_defaults(stack: Stack, bucket: PolicyResource) -> list[object]:
+    found = [get(r, "applyServerSideEncryptionByDefault", default={})
+             for c in stack.referring(bucket, list(BUCKET_ENCRYPTION), "bucket")
+             for r in as_list(get(c.props, "rules", default=[]))]
+    inline = get(bucket.props, "serverSideEncryptionConfiguration", "rule",
+                 "applyServerSideEncryptionByDefault", default=None)
+    return found + ([inline] if inline is not None else [])
+
+
+@stack_rule(
+    "s3-bucket-customer-key",
+    control="S3.17",
+    description="Every bucket that holds data (not a log destination or a replica, see "
+                "`s3-access-logging`'s exception) encrypts by default with SSE-KMS on a "
+                "customer-managed key (sse_algorithm aws:kms or aws:kms:dsse, kms_master_key_id "
+                "set and not alias/aws/s3). Log buckets keep SSE-S3: S3 server access logging "
+                "and ALB access logs can't write to SSE-KMS buckets.",
+    fix="add s3.BucketServerSideEncryptionConfiguration(bucket=<bucket>.id, rules=[{"
+        "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', "
+        "'kms_master_key_id': <the data key ARN>}, 'bucket_key_enabled': True}])",
+    types=[*BUCKETS, *BUCKET_ENCRYPTION],
+)
+def s3_bucket_customer_key(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for bucket in data_buckets(stack):
+        defaults = _encryption_defaults(stack, bucket)
+        if not defaults:
+            yield bucket, "has no default encryption configuration (SSE-KMS with the data key)"
+            continue
+        for by_default in defaults:
+            algorithm = str(get(by_default, "sseAlgorithm", default=""))
+            if algorithm not in KMS_ALGORITHMS:
+                yield bucket, f"encrypts with {algorithm or 'no algorithm'}, not SSE-KMS (aws:kms)"
+            elif not present(by_default, "kmsMasterKeyId"):
+                yield bucket, "uses SSE-KMS with the AWS-managed key (no kms_master_key_id)"
+            else:
+                key = known(by_default, "kmsMasterKeyId")
+                if isinstance(key, str) and AWS_MANAGED_KEY.search(key):
+                    yield bucket, f"uses SSE-KMS with the AWS-managed key {key}"

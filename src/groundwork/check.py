@@ -179,6 +179,14 @@ def load_policy_config(path: Path) -> dict[str, Any]:
     return config
 
 
+def _property_type(rule: Rule | None, prop: str) -> str | None:
+    """The JSON-schema type a rule declares for a config property (`integer`, `boolean`)."""
+    schema = getattr(rule, "config_schema", None)
+    properties = getattr(schema, "properties", None) or {}
+    declared = properties.get(prop) if isinstance(properties, dict) else None
+    return declared.get("type") if isinstance(declared, dict) else None
+
+
 def validate_policy_config(config: Any) -> list[str]:
     """What the Pulumi CLI would refuse: unknown policies, levels or properties."""
     if not isinstance(config, dict):
@@ -201,6 +209,9 @@ def validate_policy_config(config: Any) -> list[str]:
                 if prop not in allowed:
                     problems.append(f"{name}.{prop}: unknown property; allowed: "
                                     f"{', '.join(sorted(allowed)) or 'none'}")
+                elif _property_type(rule, prop) == "boolean":
+                    if not isinstance(setting, bool):
+                        problems.append(f"{name}.{prop}: must be true or false (got {setting!r})")
                 elif not isinstance(setting, int) or isinstance(setting, bool) or setting < 1:
                     problems.append(f"{name}.{prop}: must be a whole number >= 1 (got {setting!r})")
         elif not isinstance(value, str):

@@ -2,6 +2,7 @@
 
     groundwork plan <stack> [--types] [--json PATH] [--markdown PATH] [--project-dir DIR]
     groundwork check <stack> | cost <stack> | names <stack> [--update]
+    groundwork verify <stack> | drill restore <stack> [--store database]   (live AWS)
 
 `plan`, `check`, `cost` and `names` run in any Pulumi Python project directory (the current one,
 or `--project-dir`): its Pulumi.yaml (name, `main:`), its Pulumi.<stack>.yaml and its program.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -435,7 +437,7 @@ def verify(
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
     skip: list[str] = typer.Option(
         [], "--skip", help="Checks to skip, comma-separated. A stack: ecs-service, target-health, database, "
-                           "cache, queues, dead-letters, search, documents, kafka, alarms, web-acl, "
+                           "cache, queues, dead-letters, search, documents, kafka, backup, alarms, web-acl, "
                            "cloudfront, dns-records, http-smoke, security-headers. "
                            "account: cloudtrail, config, guardduty, securityhub, ebs_encryption, "
                            "s3_public_access_block, password_policy, security_contact, budget, or an "
@@ -535,6 +537,160 @@ def _verify_account(skip: list[str], account_stack: str, no_account_config: bool
         console.print(f"[bold red]FAILED[/]: {', '.join(r.check for r in failures)}", highlight=False)
         raise typer.Exit(EXIT_PROGRAM)
     console.print("[bold green]PASSED[/]", highlight=False)
+
+
+drill_app = typer.Typer(help="Restore drills: prove backups restore, timed against the RTO.",
+                        no_args_is_help=True)
+app.add_typer(drill_app, name="drill")
+
+
+@drill_app.command("restore")
+def drill_restore(
+    stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
+    store: str = typer.Option("database", "--store", help="The store to drill (database)."),
+    outputs: Path | None = typer.Option(
+        None, "--outputs", help="Stack outputs JSON (default: `pulumi stack output --json`)."),
+    json_path: Path | None = typer.Option(
+        None, "--json", help="Write the drill's record here (default: "
+                             "drill-<stack>-<store>-<UTC stamp>.json in the current directory)."),
+    from_cidr: str | None = typer.Option(
+        None, "--from-cidr", help="The only ingress of the throwaway security group: where the "
+                                  "check connects from (default backup.drill.from_cidr, else the "
+                                  "VPC's CIDR)."),
+    timeout: int | None = typer.Option(
+        None, "--timeout-minutes", help="Give up waiting after this long (default "
+                                        "backup.drill.timeout_minutes)."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
+) -> None:
+    """Restore the store's latest recovery point (AWS Backup, else the newest RDS snapshot) into
+    a throwaway instance in a subnet and security group of its own, wait for it, connect,
+    SELECT 1 and count backup.drill.tables, report the restore time against backup.rto_minutes,
+    and delete everything it created, whatever happened. Talks to AWS with your credentials
+    and runs where it can reach the data subnets (inside the VPC; docs/backup.md). Exit 0 when
+    the drill passed and cleaned up, 1 when it didn't, 2 on a bad config, store or outputs."""
+    import ipaddress
+    from datetime import UTC, datetime
+
+    from groundwork import drill
+    from groundwork import verify as checks
+    from groundwork.stacks.config import load_environment
+    from groundwork.stacks.loader import read_stack_file
+
+    _set_project_dir(project)
+    if store not in drill.STORES:
+        fail_config(ConfigError([f"--store {store}: not drilled; allowed: "
+                                 f"{', '.join(drill.STORES)} (the others: docs/operations.md)"]))
+    problems = []
+    if from_cidr is not None:
+        try:
+            ipaddress.IPv4Network(from_cidr)
+        except ValueError as exc:
+            problems.append(f"--from-cidr {from_cidr}: not an IPv4 CIDR ({exc})")
+        else:
+            if from_cidr.endswith("/0"):
+                problems.append(f"--from-cidr {from_cidr}: opens the restored database to the "
+                                "internet; give the runner's address or the VPC's CIDR")
+    if timeout is not None and not 5 <= timeout <= 1440:
+        problems.append(f"--timeout-minutes {timeout}: allowed 5 to 1440")
+    if problems:
+        fail_config(ConfigError(problems))
+    if drill.driver_name() is None:
+        fail_config(ConfigError(["no PostgreSQL driver for the check: pip install "
+                                 "'psycopg[binary]' (or pg8000)"]))
+    try:
+        sf = read_stack_file(stack, project_dir())
+        env = load_environment(sf.namespace, stack=stack, region=sf.region)
+        stack_outputs = checks.read_outputs(stack, outputs)
+        config = env.backup.drill
+        target = drill.DrillTarget.from_outputs(
+            stack, env.region, stack_outputs, rto_minutes=env.backup.rto_minutes,
+            tables=config.tables, timeout_minutes=timeout or config.timeout_minutes,
+            instance_class=config.instance_class, from_cidr=from_cidr or config.from_cidr)
+        _ = target.ingress_cidr
+    except ConfigError as error:
+        fail_config(error)
+    except (checks.OutputsError, drill.DrillError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    out = _Out(console)
+    out.heading(f"groundwork drill restore: stack {stack}, store {store} ({target.identifier}, "
+                f"region {target.region}); RTO {target.rto_minutes} min")
+    with _DrillProgress(console) as progress:
+        record = drill.RestoreDrill(target, clients=drill.boto3_clients(target.region),
+                                    connector=drill.default_connector,
+                                    progress=progress.update).run()
+    _print_drill(out, record)
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    path = json_path or Path(f"drill-{stack}-{store}-{stamp}.json")
+    drill.write_record(record, path)
+    out.line(f"wrote the drill's record to {path}")
+    if not record.passed:
+        raise typer.Exit(EXIT_PROGRAM)
+
+
+class _DrillProgress:
+    """The drill's progress: a live status line (phase, elapsed, AWS status) on a terminal; a
+    plain line per change of status otherwise (a CI log)."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self._status: Any = None
+        self._last: tuple[str, str] | None = None
+
+    def __enter__(self) -> _DrillProgress:
+        if self.console.is_terminal:
+            self._status = self.console.status("finding the latest recovery point...")
+            self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.__exit__(None, None, None)
+
+    def update(self, phase: str, elapsed: float, status: str) -> None:
+        minutes, seconds = divmod(int(elapsed), 60)
+        text = f"{phase}: {status} ({minutes}m{seconds:02d}s)"
+        if self._status is not None:
+            self._status.update(text)
+        elif self._last != (phase, status):
+            self.console.print(f"  {text}", highlight=False, markup=False, soft_wrap=True)
+        self._last = (phase, status)
+
+
+def _print_drill(out: _Out, record) -> None:  # record: groundwork.drill.DrillRecord
+    point = record.recovery_point
+    if point is not None:
+        out.line(f"Recovery point: {point.arn} ({point.source}, {point.created:%Y-%m-%d %H:%M} UTC)")
+    if record.instance:
+        out.line(f"Restored as {record.instance} ({record.method}) in subnet group "
+                 f"{record.subnet_group}, security group {record.security_group} (port from "
+                 f"{record.from_cidr} only)")
+    if record.restore_minutes is not None:
+        met = "within" if record.rto_met else "OVER"
+        out.line(f"Restore time: {record.restore_minutes} min, {met} the RTO of "
+                 f"{record.rto_minutes} min")
+    check = record.check
+    if check is not None:
+        rows = [["connect", "ok" if check.connected else "FAILED"],
+                ["SELECT 1", "ok" if check.select_1 else "FAILED"]]
+        rows += [[f"count {t}", "FAILED" if n is None else str(n)] for t, n in check.tables.items()]
+        out.table(["check", "result"], rows)
+        for error in check.errors:
+            out.alert(f"- {error}", indent=2)
+    if record.cleanup:
+        out.line("Cleanup:")
+        out.table(["resource", "id", "status", "detail"],
+                  [[c.resource, c.id, c.status, c.detail] for c in record.cleanup])
+    line = f"Verdict: {record.verdict}: {record.detail}"
+    if record.passed:
+        from rich.markup import escape
+
+        out.markup(f"[bold green]PASSED[/] {escape(line)}")
+    else:
+        if not record.cleanup_ok:
+            out.alert("Cleanup incomplete: delete what is marked left/failed (tag "
+                      f"groundwork:drill={record.drill_id})")
+        out.alert(f"FAILED {line}")
 
 
 def _default_region() -> str:

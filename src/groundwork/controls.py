@@ -356,6 +356,36 @@ CONTROLS: tuple[Control, ...] = (
     _c("S3.12", F, "ACLs should not be used to manage user access to S3 general purpose buckets",
        "every bucket"),
     _c("S3.13", F, "S3 general purpose buckets should have Lifecycle configurations", "every bucket"),
+    _c("S3.14", NIST, "S3 general purpose buckets should have versioning enabled", "every bucket",
+       note="listed by Security Hub under NIST SP 800-53 r5 (not in the FSBP list; UNCONFIRMED for "
+       "other standards); AWS Backup for S3 also needs it"),
+    _c("S3.17", NIST, "S3 general purpose buckets should be encrypted at rest with AWS KMS keys",
+       "AssetBucket, every bucket that holds data (log destinations and replicas excepted)",
+       note="stricter than Security Hub: a customer-managed key, not alias/aws/s3; log buckets "
+       "keep SSE-S3 because S3 server access logging and ALB access logs can't write to SSE-KMS "
+       "buckets (told apart by what writes into them, never by a tag); NIST SP 800-53 r5 in "
+       "Security Hub, not FSBP (UNCONFIRMED for other standards)"),
+    _c("S3 lifecycle transitions", GW, "Lifecycle transitions are ones S3 accepts (IA >= 30 days, "
+       "down the storage-class waterfall, 30 days in IA first, expiration after the last "
+       "transition)", "AssetBucket, every bucket"),
+    # --- AWS Backup --------------------------------------------------------------------------
+    _c("Backup.1", F, "AWS Backup recovery points should be encrypted at rest", "BackupPlan",
+       note="mapped as AWS encrypts them: RDS, Aurora and DocumentDB recovery points inherit the "
+       "store's encryption (the covered store must be encrypted), S3, EFS and DynamoDB ones take "
+       "the vault's key (the rule keeps every plan's target vault in the stack, and "
+       "`backup-vault-customer-key` holds it to a customer key)"),
+    _c("Backup plan coverage", GW, "Prod's data stores are in a backup plan, selected by their "
+       "`Backup` tag", "BackupPlan, PostgresDatabase, DocumentDatabase, AssetBucket"),
+    _c("Backup vault CMK", GW, "Backup vaults use a customer-managed KMS key",
+       "BackupPlan (vault and DR vault)"),
+    _c("Backup retention floor", GW, "Backup rules and copies keep recovery points at least the "
+       "configured floor (prod 30 days), within AWS's continuous and cold-storage limits", "BackupPlan"),
+    _c("Backup vault lock", GW, "Prod's backup vaults are locked, with a retention range that "
+       "admits every rule", "BackupPlan (vault and DR vault)"),
+    _c("Backup delete guard", GW, "The vault policy denies deleting recovery points to all but "
+       "break-glass roles", "BackupPlan (vault and DR vault)"),
+    _c("Backup cross-region copy", GW, "Prod's backup rules copy every recovery point to a vault "
+       "in another region", "BackupPlan"),
     # --- CloudWatch (NIST in Security Hub) and groundwork's own guardrails ---------------------
     _c("CloudWatch.15", NIST, "CloudWatch alarms should have specified actions configured",
        "EnvironmentAlarms"),

@@ -66,6 +66,21 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 HOSTED_ZONE = "aws:route53/zone:Zone"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+ASSET_BUCKET = "groundwork:data:AssetBucket"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+RDS_BACKUP_REPLICATION = (
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+BACKUP_STORE_TYPES = {RDS_INSTANCE: "RDS", DOCDB_CLUSTER: "DocumentDB",
+                      **dict.fromkeys(S3_BUCKETS, "S3")}
+"""The records a backup selection can cover, as AWS Backup's pricing names their type."""
 
 USAGE_BASED = {
     TRAIL: "CloudTrail (usage-based: 1st trail's mgmt events free)",
@@ -130,6 +145,37 @@ class Assumptions:
     cloudfront_requests_millions: float = 10.0
     """Million HTTPS requests a distribution serves per month (default 10, about 4 a second;
     the always-free 10 million are not deducted)."""
+    asset_gb_per_bucket: float = 100.0
+    """GB of current objects in each asset bucket and in its DR replica (default 100: a plan
+    can't see objects)."""
+    asset_age_days: float = 365.0
+    """Objects were written evenly over this many days and are all still kept (default 365): an
+    object's age puts it in the class its bucket's lifecycle gives that age."""
+    asset_archive_share: float = 0.1
+    """Share of an asset bucket's bytes under its archive prefix (default 10 %), which follow the
+    archive rule (Deep Archive) instead of the whole bucket's."""
+    asset_put_thousands: float = 100.0
+    """Thousand PUT/COPY/POST/LIST requests per asset bucket per month (default 100: about 2 a
+    minute); a replica gets one replication PUT per PUT."""
+    asset_get_thousands: float = 1000.0
+    """Thousand GET requests per asset bucket per month (default 1,000, about one every 3 s;
+    a replica serves none until a failover)."""
+    asset_replicated_gb_per_month: float = 10.0
+    """GB of new objects each replicating asset bucket copies to the DR region per month
+    (default 10), billed as inter-region transfer."""
+    backup_db_used_share: float = 0.5
+    """Share of a database's allocated storage its data fills (default 50 %): a snapshot stores
+    the used blocks, so a backed-up database's first full recovery point is this share of
+    `allocated_storage`; each later one stores `rds_backup_daily_change` of it per day since the
+    one before."""
+    backup_s3_gb_per_bucket: float = 100.0
+    """GB in each S3 bucket AWS Backup covers (default 100: a plan can't see objects)."""
+    backup_s3_daily_change: float = 0.01
+    """Share of a backed-up bucket's data that is new or changed per day (default 1 %: assets
+    are mostly written once)."""
+    restore_test_hours: float = 1.0
+    """Hours a restore-testing job's restore takes before its validation window starts (default
+    1); the restored instance is billed for these plus the validation window."""
 
     def describe(self, prices: dict[str, Any]) -> list[str]:
         spot = self.spot_discount if self.spot_discount is not None else (
@@ -167,6 +213,28 @@ class Assumptions:
             "(dead-letter queues: none; the free first million not deducted); KMS requests of "
             "an encrypted queue: (2 x producers + consumers) x month / data-key reuse period, "
             "one principal per task role granted on it (1 + 1 when none is)",
+            f"AWS Backup: a backed-up database's data fills {self.backup_db_used_share:.0%} of its "
+            "allocated storage (DocumentDB: the storage assumed above) and changes "
+            f"{self.rds_backup_daily_change:.0%} a day; each S3 bucket holds "
+            f"{self.backup_s3_gb_per_bucket:g} GB changing {self.backup_s3_daily_change:.0%} a "
+            "day; per vault a full copy plus every retained recovery point's changes since the "
+            "one before (a rule's points = its retention / the longest gap of its schedule); the "
+            "continuous rule's local storage is RDS's automated backups (on the database's "
+            "line); copies bill the same rates in the DR region plus inter-region transfer of "
+            "each month's new data; cold storage: none (RDS, DocumentDB and S3 can't tier); "
+            f"restore tests: a job fee, and the restored instance for {self.restore_test_hours:g} "
+            "h + the validation window at single-AZ rates; RDS automated backup replication: "
+            "the replicated retention stored in the DR region (no free allowance there) and each "
+            "month's changes transferred",
+            f"S3 asset buckets: {self.asset_gb_per_bucket:g} GB each (and in a replica), written "
+            f"evenly over {self.asset_age_days:g} days and kept, each object in the storage class "
+            f"its age gives it under the bucket's lifecycle ({self.asset_archive_share:.0%} under "
+            f"the archive prefix, its own rule); {self.asset_put_thousands:g}k PUT/LIST and "
+            f"{self.asset_get_thousands:g}k GET requests a month at Standard rates; replication: "
+            f"{self.asset_replicated_gb_per_month:g} GB a month transferred to the DR region; not "
+            "included: noncurrent versions, lifecycle transition requests, retrievals from IA / "
+            "Glacier IR, Deep Archive's 40 KB per-object overhead; other buckets (logs) not "
+            "priced",
             "not included: data transfer out / cross-AZ, S3 and ECR storage, Container Insights, "
             "other API requests (KMS, Secrets Manager, CloudWatch), taxes, Savings Plans",
         ]
@@ -668,6 +736,184 @@ class _Pricer:
     def hosted_zone(self, r: ResourceRecord) -> None:
         self.add(r, "Route 53 hosted zone", 1, "zone-month", self.p["route53"]["hosted_zone_month"])
 
+    # -- AWS Backup ----------------------------------------------------------------------------
+
+    def _backup_full_and_change(self, store: ResourceRecord) -> tuple[str, float, float]:
+        """(type, GB of its first full recovery point, share of it changing per day)."""
+        kind = BACKUP_STORE_TYPES[store.type]
+        if kind == "RDS":
+            full = _num(store.inputs.get("allocatedStorage")) * self.a.backup_db_used_share
+            return kind, full, self.a.rds_backup_daily_change
+        if kind == "DocumentDB":
+            return kind, self.a.docdb_storage_gb, self.a.rds_backup_daily_change
+        return kind, self.a.backup_s3_gb_per_bucket, self.a.backup_s3_daily_change
+
+    def _covered(self, selection: ResourceRecord) -> list[ResourceRecord]:
+        """The stores a selection covers: by its tag conditions or its resource ARNs."""
+        tags = [(t.get("key"), t.get("value")) for t in selection.inputs.get("selectionTags") or []]
+        arns = set(selection.inputs.get("resources") or [])
+        out = []
+        for record in self.plan.custom_resources:
+            if record.type not in BACKUP_STORE_TYPES:
+                continue
+            own = record.inputs.get("tags") or {}
+            arn = record.outputs.get("arn")
+            if any(own.get(k) == v for k, v in tags) or (arn and arn in arns):
+                out.append(record)
+        return out
+
+    def backup_selection(self, r: ResourceRecord) -> None:
+        """The recovery points of what the selection covers, in the plan's vault and, through
+        its rules' copy actions, in the DR vault; the inter-region transfer of the copies."""
+        from groundwork.components.backup import parse_cron
+
+        plans = [p for p in self.plan.of_type(BACKUP_PLAN) if p.outputs.get("id") == r.inputs.get("planId")
+                 or p.id == r.inputs.get("planId")]
+        if not plans:
+            self.missing(r, "backup selection of an unknown plan")
+            return
+        backup = self.p["backup"]
+        for store in self._covered(r):
+            kind, full, change = self._backup_full_and_change(store)
+            price = backup["warm_gb_month"].get(kind)
+            if price is None:  # pragma: no cover - BACKUP_STORE_TYPES and the table agree
+                self.missing(r, f"AWS Backup storage of {kind}")
+                continue
+            local = 0.0
+            copied = 0.0
+            transfer = 0.0
+            for rule in plans[0].inputs.get("rules") or []:
+                try:
+                    gap_days = parse_cron(str(rule.get("schedule"))).longest_gap_minutes() / 1440
+                except ValueError:
+                    self.missing(r, f"backup rule schedule {rule.get('schedule')!r}")
+                    continue
+                increment = full * min(1.0, change * gap_days)
+
+                def kept(lifecycle: dict[str, Any] | None, gap: float = gap_days,
+                         each: float = increment) -> float:
+                    days = _num((lifecycle or {}).get("deleteAfter"), 0)
+                    return max(days / gap - 1, 0) * each if days else 0.0
+
+                continuous = bool(rule.get("enableContinuousBackup")) and kind == "RDS"
+                if not continuous:  # RDS's PITR is its automated backups: the database's line
+                    local += kept(rule.get("lifecycle"))
+                for copy in rule.get("copyActions") or []:
+                    copied += kept(copy.get("lifecycle"))
+                    transfer += 30 / gap_days * increment
+            has_copies = transfer > 0
+            name = store.name
+            self.add(r, f"AWS Backup warm storage: {kind} {name} (full copy + changes)",
+                     full + local, "GB-month", price)
+            if has_copies:
+                self.add(r, f"AWS Backup warm storage in the DR vault: {kind} {name} copies",
+                         full + copied, "GB-month", price)
+                self.add(r, f"cross-region copy transfer: {kind} {name} (new data a month)",
+                         transfer, "GB", self.p["data_transfer"]["inter_region_gb"])
+
+    def restore_testing_selection(self, r: ResourceRecord) -> None:
+        """A job fee per restore test, and the restored instance's hours until the validation
+        window closes (RDS: the database's class, single-AZ)."""
+        from groundwork.components.backup import parse_cron
+
+        kind = str(r.inputs.get("protectedResourceType", ""))
+        plans = [p for p in self.plan.of_type(RESTORE_TESTING_PLAN)
+                 if p.inputs.get("name") == r.inputs.get("restoreTestingPlanName")]
+        if not plans:
+            self.missing(r, "restore-testing selection of an unknown plan")
+            return
+        try:
+            gap_days = parse_cron(str(plans[0].inputs.get("scheduleExpression"))
+                                  ).longest_gap_minutes() / 1440
+        except ValueError:
+            self.missing(r, f"restore-testing schedule {plans[0].inputs.get('scheduleExpression')!r}")
+            return
+        tags = {(c.get("key", "").removeprefix("aws:ResourceTag/"), c.get("value"))
+                for c in (r.inputs.get("protectedResourceConditions") or {}).get("stringEquals") or []}
+        arns = set(r.inputs.get("protectedResourceArns") or [])
+        wanted = {"RDS": RDS_INSTANCE, "DocumentDB": DOCDB_CLUSTER}.get(kind)
+        stores = [s for s in self.plan.of_type(wanted)] if wanted else []
+        stores = [s for s in stores if "*" in arns or s.outputs.get("arn") in arns
+                  or any((s.inputs.get("tags") or {}).get(k) == v for k, v in tags)]
+        runs = 30 / gap_days
+        backup = self.p["backup"]
+        for store in stores:
+            self.add(r, f"restore-testing jobs ({kind} {store.name})", runs, "job",
+                     backup["restore_testing_job"])
+            hours = runs * (self.a.restore_test_hours + _num(r.inputs.get("validationWindowHours"), 0))
+            if kind == "RDS":
+                rds = self.p["rds_postgresql"]
+                cls = str(store.inputs.get("instanceClass", ""))
+                price = rds["instance_hour"].get(cls)
+                if price is None:
+                    self.missing(r, f"RDS instance class {cls}")
+                    continue
+                self.add(r, f"restored RDS {cls} while tested", hours, "instance-hour", price)
+                self.add(r, "restored RDS gp3 storage while tested",
+                         _num(store.inputs.get("allocatedStorage")) * hours / self.h, "GB-month",
+                         rds["gp3_gb_month"])
+
+    def rds_backup_replication(self, r: ResourceRecord) -> None:
+        """RDS automated backups replicated to the DR region: their storage there (no free
+        allowance) and the monthly transfer of the changes."""
+        source = r.inputs.get("sourceDbInstanceArn")
+        dbs = [d for d in self.plan.of_type(RDS_INSTANCE) if d.outputs.get("arn") == source]
+        if not dbs:
+            self.missing(r, "automated backup replication of an unknown database")
+            return
+        storage = _num(dbs[0].inputs.get("allocatedStorage"))
+        retention = _num(r.inputs.get("retentionPeriod"), 7)
+        change = self.a.rds_backup_daily_change
+        self.add(r, f"RDS replicated backups in the DR region ({retention:g} days kept)",
+                 storage * (1 + change * max(retention - 1, 0)), "GB-month",
+                 self.p["rds_postgresql"]["backup_gb_month"])
+        self.add(r, "RDS backup replication transfer (a month's changes)", storage * change * 30,
+                 "GB", self.p["data_transfer"]["inter_region_gb"])
+
+    # -- S3 asset buckets -----------------------------------------------------------------
+
+    def _lifecycle_of(self, bucket: ResourceRecord) -> ResourceRecord | None:
+        name = bucket.outputs.get("bucket")
+        return next((lc for lc in self.plan.of_type(S3_LIFECYCLE)
+                     if lc.inputs.get("bucket") == name), None)
+
+    def s3_bucket(self, r: ResourceRecord) -> None:
+        """An asset bucket (or its replica): storage per class as its lifecycle places objects of
+        each age (`asset_storage_shares`), and requests (assumed). A bucket of another component
+        (access logs, ALB logs) or one whose requests nobody logs (a terminal log bucket) is
+        not priced here."""
+        if r.component != ASSET_BUCKET or not any(
+                log.inputs.get("bucket") == r.outputs.get("bucket")
+                for log in self.plan.of_type(S3_LOGGING)):
+            return
+        s3 = self.p["s3"]
+        lifecycle = self._lifecycle_of(r)
+        rules = (lifecycle.inputs.get("rules") or []) if lifecycle is not None else []
+        shares = asset_storage_shares(rules, age_days=self.a.asset_age_days,
+                                      archive_share=self.a.asset_archive_share)
+        for storage_class, share in shares.items():
+            price = s3["storage_gb_month"].get(storage_class)
+            if price is None:
+                self.missing(r, f"S3 storage class {storage_class}")
+                continue
+            self.add(r, f"S3 {storage_class} storage (assumed)", self.a.asset_gb_per_bucket * share,
+                     "GB-month", price)
+        replica = any(dest.get("bucket") == r.outputs.get("arn")
+                      for rc in self.plan.of_type(S3_REPLICATION)
+                      for rule in rc.inputs.get("rules") or []
+                      for dest in [rule.get("destination") or {}])
+        item = "S3 replication PUT requests (assumed)" if replica else "S3 PUT/LIST requests (assumed)"
+        self.add(r, item, self.a.asset_put_thousands, "1k requests", s3["put_1k"])
+        if not replica:
+            self.add(r, "S3 GET requests (assumed)", self.a.asset_get_thousands, "1k requests",
+                     s3["get_1k"])
+
+    def s3_replication(self, r: ResourceRecord) -> None:
+        """Replication to another region: each month's new objects cross regions (assumed)."""
+        self.add(r, "S3 replication inter-region transfer (assumed)",
+                 self.a.asset_replicated_gb_per_month, "GB",
+                 self.p["data_transfer"]["inter_region_gb"])
+
     def log_group(self, r: ResourceRecord) -> None:
         cw = self.p["cloudwatch"]
         gb = self.a.log_gb_per_group
@@ -678,6 +924,56 @@ class _Pricer:
         days = _num(r.inputs.get("retentionInDays"), 0) or 365  # 0 = never expire: cap at a year
         months = min(days, 365) * 24 / self.h
         self.add(r, "log storage at full retention", gb * months, "GB-month", cw["logs_storage_gb_month"])
+
+
+def _rule_prefix(rule: dict[str, Any]) -> str:
+    """The key prefix of a planned lifecycle rule's filter ("" for the whole bucket)."""
+    filt = rule.get("filter") or {}
+    return str(filt.get("prefix") or (filt.get("and") or {}).get("prefix") or "")
+
+
+def age_shares(transitions: Iterable[tuple[float, str]], window: float) -> dict[str, float]:
+    """Share of objects written evenly over `window` days in each class, when objects move to
+    each (day, class) of `transitions` at that age (STANDARD before the first)."""
+    shares: dict[str, float] = defaultdict(float)
+    start, current = 0.0, "STANDARD"
+    for day, storage_class in sorted(transitions):
+        end = min(float(day), window)
+        if end > start:
+            shares[current] += (end - start) / window
+            start = end
+        current = storage_class
+    if window > start:
+        shares[current] += (window - start) / window
+    return {k: v for k, v in shares.items() if v}
+
+
+def asset_storage_shares(rules: Iterable[dict[str, Any]], *, age_days: float,
+                         archive_share: float) -> dict[str, float]:
+    """Share of a bucket's bytes per storage class under its planned lifecycle rules (engine
+    camelCase): the whole-bucket rule's transitions for most bytes, a prefixed rule's for
+    `archive_share` of them; both capped at the current-object expiry, if any."""
+    rules = list(rules)
+    window = age_days
+    for rule in rules:
+        days = (rule.get("expiration") or {}).get("days")
+        if days and _rule_prefix(rule) == "":
+            window = min(window, _num(days, age_days))
+
+    def moves(rule: dict[str, Any] | None) -> list[tuple[float, str]]:
+        return [(_num(t.get("days")), str(t.get("storageClass")))
+                for t in (rule or {}).get("transitions") or []]
+
+    whole = next((r for r in rules if _rule_prefix(r) == "" and r.get("transitions")), None)
+    archive = next((r for r in rules if _rule_prefix(r) and r.get("transitions")), None)
+    out: dict[str, float] = defaultdict(float)
+    parts = [(moves(whole), 1 - archive_share if archive else 1.0)]
+    if archive:
+        parts.append((moves(archive), archive_share))
+    for transitions, weight in parts:
+        for storage_class, share in age_shares(transitions, window).items():
+            out[storage_class] += share * weight
+    return {k: v for k, v in out.items() if v}
 
 
 def alarm_metric_count(inputs: dict[str, Any]) -> tuple[int, bool]:
@@ -764,6 +1060,11 @@ _HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
     WEB_ACL: _Pricer.web_acl,
     HEALTH_CHECK: _Pricer.health_check,
     HOSTED_ZONE: _Pricer.hosted_zone,
+    BACKUP_SELECTION: _Pricer.backup_selection,
+    RESTORE_TESTING_SELECTION: _Pricer.restore_testing_selection,
+    RDS_BACKUP_REPLICATION: _Pricer.rds_backup_replication,
+    S3_BUCKET: _Pricer.s3_bucket,
+    S3_REPLICATION: _Pricer.s3_replication,
     **dict.fromkeys(USAGE_BASED, _Pricer.usage_based),
 }
 """Resource types that cost money by themselves. Everything else in a plan (subnets, route

@@ -290,6 +290,11 @@ def short_type(type_: str) -> str:
 PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     # type: (the input holding the AWS name, then the inputs that scope it, if AWS scopes it)
     "aws:appautoscaling/policy:Policy": ("name", "resourceId", "scalableDimension"),
+    "aws:backup/plan:Plan": ("name",),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": ("name",),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": ("name", "restoreTestingPlanName"),
+    "aws:backup/selection:Selection": ("name", "planId"),
+    "aws:backup/vault:Vault": ("name",),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName",),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName"),
@@ -633,6 +638,9 @@ class _AwsMocks(_MocksBase):
         elif typ == "aws:sns/topic:Topic":
             s["arn"] = f"arn:aws:sns:{region}:{acct}:{n}"
             s["id"] = s["arn"]
+        elif typ == "aws:cloudwatch/eventRule:EventRule":  # EventBridge: events, rule/<name>
+            s["arn"] = f"arn:aws:events:{region}:{acct}:rule/{n}"
+            s["id"] = n
         elif typ == "aws:secretsmanager/secret:Secret":
             s["arn"] = f"arn:aws:secretsmanager:{region}:{acct}:secret:{n}-{_short(name, 6)}"
             s["id"] = s["arn"]
@@ -682,6 +690,28 @@ class _AwsMocks(_MocksBase):
             s.update(domainName=dn, arn=f"arn:aws:es:{region}:{acct}:domain/{dn}",
                      domainId=f"{acct}/{dn}", endpoint=host)
             s["id"] = s["arn"]
+        elif typ == "aws:backup/vault:Vault":
+            s["arn"] = f"arn:aws:backup:{region}:{acct}:backup-vault:{n}"
+            s["id"] = n
+        elif typ in {"aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+                     "aws:backup/vaultPolicy:VaultPolicy"}:
+            vault = s.get("backupVaultName", "")
+            s["backupVaultArn"] = f"arn:aws:backup:{region}:{acct}:backup-vault:{vault}"
+            s["id"] = vault
+        elif typ == "aws:backup/plan:Plan":
+            pid = _uuid(name)
+            s.update(arn=f"arn:aws:backup:{region}:{acct}:backup-plan:{pid}",
+                     version=_short(name + "version", 32))
+            s["id"] = pid
+        elif typ == "aws:backup/selection:Selection":
+            s["id"] = _uuid(name + "selection")
+        elif typ == "aws:backup/restoreTestingPlan:RestoreTestingPlan":
+            s["arn"] = f"arn:aws:backup:{region}:{acct}:restore-testing-plan:{n}-{_short(name, 8)}"
+            s["id"] = n
+        elif typ == "aws:backup/restoreTestingSelection:RestoreTestingSelection":
+            s["id"] = f"{s.get('restoreTestingPlanName', '')}:{n}"
+        elif typ == "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+            s["id"] = f"arn:aws:rds:{region}:{acct}:auto-backup:ab-{_short(name, 26)}"
         elif typ == "aws:sqs/queue:Queue":
             s["url"] = f"https://sqs.{region}.amazonaws.com/{acct}/{n}"
             s["arn"] = f"arn:aws:sqs:{region}:{acct}:{n}"

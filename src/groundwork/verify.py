@@ -22,6 +22,12 @@ one check per thing that can be wrong:
 - `kafka`: the MSK cluster ACTIVE, IAM client authentication (no unauthenticated access), and
   for a provisioned cluster TLS client-broker and in-cluster, the data key at rest, no public
   access, broker logs to CloudWatch, enhanced monitoring as configured;
+- `backup` (`backup.enabled`): the vault exists on the data key, locked unless
+  `backup.vault_lock.mode` is none; the plan exists with its rules (a copy action to the DR
+  vault on every rule with `backup.copy_to_region`, a continuous rule when configured); the DR
+  vault exists in the DR region (locked likewise); and each protected store's latest backup is
+  within `backup.rpo_minutes`: the database by its latest restorable time (continuous backup),
+  else by the newest COMPLETED backup job (ListBackupJobs), a newer FAILED one named;
 - `alarms`: no alarm named `<prefix>-...` in ALARM;
 - `web-acl`: the ALB has the expected web ACL associated (the one `edge.waf` built, or
   `load_balancer.waf_acl_arn`), and groundwork's web ACL (REGIONAL, or CLOUDFRONT-scope in
@@ -54,6 +60,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,7 +73,7 @@ Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]
 
 STACK_CHECKS = ("ecs-service", "target-health", "database", "cache", "queues", "dead-letters",
-                "search", "documents", "kafka", "alarms", "web-acl", "cloudfront", "dns-records",
+                "search", "documents", "kafka", "backup", "alarms", "web-acl", "cloudfront", "dns-records",
                 "http-smoke", "security-headers")
 """Every check of `groundwork verify <stack>`, in the order they run and print."""
 
@@ -128,6 +135,30 @@ class KafkaExpectation:
 
 
 @dataclass(frozen=True)
+class BackupExpectation:
+    """The `backup` section's values the live plan should have."""
+
+    rpo_minutes: int
+    locked: bool = True
+    """`backup.vault_lock.mode` is governance or compliance."""
+    dr_region: str | None = None
+    continuous: bool = True
+    """`backup.continuous_retention_days` is set: the database restores to a point in time."""
+    stores: tuple[str, ...] = ("database", "documents", "assets")
+
+    @classmethod
+    def from_config(cls, config: Any) -> BackupExpectation | None:
+        if not config.enabled:
+            return None
+        lock = getattr(config, "vault_lock", None)
+        return cls(rpo_minutes=config.rpo_minutes,
+                   locked=getattr(lock, "mode", "governance") != "none",
+                   dr_region=config.copy_to_region,
+                   continuous=getattr(config, "continuous_retention_days", None) is not None,
+                   stores=tuple(config.stores))
+
+
+@dataclass(frozen=True)
 class HeadersExpectation:
     """The security headers every response through the edge should carry (None: not checked,
     switched off in the config)."""
@@ -176,6 +207,9 @@ class Expectations:
     """None: `search` is off in the config (a `search` output is still checked, without sizes)."""
     documents: DocumentsExpectation | None = None
     kafka: KafkaExpectation | None = None
+    backup: BackupExpectation | None = None
+    """None: `backup.enabled` is false (a `backup` output is still checked, without the
+    config's lock and RPO)."""
     edge: EdgeExpectation = field(default_factory=EdgeExpectation)
     headers: HeadersExpectation | None = None
     """None: no load balancer (nothing answers HTTP)."""
@@ -211,6 +245,7 @@ class Expectations:
                 deletion_protection=documents.deletion_protection) if documents.enabled else None,
             kafka=KafkaExpectation(mode=kafka.mode, enhanced_monitoring=kafka.enhanced_monitoring)
             if kafka.enabled else None,
+            backup=BackupExpectation.from_config(env.backup),
             edge=_edge_expectation(env), headers=_headers_expectation(env),
         )
 
@@ -312,13 +347,17 @@ class Verifier:
 
     def __init__(self, outputs: dict[str, Any], expect: Expectations, *,
                  clients: ClientFactory | None = None, base_url: str | None = None,
-                 http_timeout: float = 10.0, us_east_1_clients: ClientFactory | None = None):
+                 http_timeout: float = 10.0, us_east_1_clients: ClientFactory | None = None,
+                 dr_clients: ClientFactory | None = None,
+                 now: Callable[[], datetime] | None = None):
         self.outputs = outputs
         self.expect = expect
         self._clients = clients or _boto3_clients(expect.region)
         # CloudFront and CLOUDFRONT-scope WAF answer in us-east-1 only
         self._us_east_1_clients = us_east_1_clients or (
             self._clients if expect.region == "us-east-1" else _boto3_clients("us-east-1"))
+        self._dr_clients = dr_clients
+        self._now = now or (lambda: datetime.now(UTC))
         self._cache: dict[str, Any] = {}
         self._responses: dict[tuple[str, str | None], _Response | str] = {}
         self.base_url = base_url
@@ -338,6 +377,13 @@ class Verifier:
             self._cache[key] = self._us_east_1_clients(name)
         return self._cache[key]
 
+    def dr_client(self, name: str, region: str) -> Any:
+        """A client in the DR region (`backup.dr_region`)."""
+        key = f"{name}@{region}"
+        if key not in self._cache:
+            self._cache[key] = (self._dr_clients or _boto3_clients(region))(name)
+        return self._cache[key]
+
     def run(self) -> list[CheckResult]:
         """Every check; an AWS error (access denied, throttling...) fails its check, not the run."""
         from botocore.exceptions import BotoCoreError
@@ -347,7 +393,8 @@ class Verifier:
         checks = {"ecs-service": self.ecs_services, "target-health": self.target_health,
                   "database": self.database, "cache": self.cache, "queues": self.queues,
                   "dead-letters": self.dead_letters, "search": self.search,
-                  "documents": self.documents, "kafka": self.kafka, "alarms": self.alarms,
+                  "documents": self.documents, "kafka": self.kafka, "backup": self.backup,
+                  "alarms": self.alarms,
                   "web-acl": self.web_acl, "cloudfront": self.cloudfront,
                   "dns-records": self.dns_records, "http-smoke": self.http_smoke,
                   "security-headers": self.security_headers}
@@ -779,6 +826,151 @@ class Verifier:
         if expect is not None and monitoring != expect.enhanced_monitoring:
             problems.append(f"enhanced monitoring {monitoring}, configured {expect.enhanced_monitoring}")
         return problems
+
+    # -- backup (AWS Backup) -------------------------------------------------------------------
+
+    def backup(self) -> list[CheckResult]:
+        expect = self.expect.backup
+        out = self.outputs.get("backup") or {}
+        if expect is None and not out:
+            return []
+        vault = out.get("vault_name")
+        if not vault:
+            return [self.skip("backup", "vault", "backup.vault_name")]
+        locked = expect.locked if expect is not None else None
+        results = [self._vault(self.client("backup"), str(vault), "vault", locked,
+                               self._data_key())]
+        plan_id = out.get("plan_id")
+        results.append(self._backup_plan(str(plan_id), out.get("dr_vault_arn"), expect)
+                       if plan_id else self.skip("backup", "plan", "backup.plan_id"))
+        dr_region = out.get("dr_region") or (expect.dr_region if expect else None)
+        if dr_region:
+            dr_vault = out.get("dr_vault_name")
+            results.append(self._vault(self.dr_client("backup", str(dr_region)), str(dr_vault),
+                                       f"dr-vault ({dr_region})", locked, None)
+                           if dr_vault else self.skip("backup", "dr-vault", "backup.dr_vault_name"))
+        rpo = int(expect.rpo_minutes if expect is not None else out.get("rpo_minutes") or 60)
+        results += self._recency(str(vault), rpo, expect)
+        return results
+
+    def _vault(self, client: Any, name: str, what: str, locked: bool | None,
+               data_key: str | None) -> CheckResult:
+        target = f"{what} {name}"
+        try:
+            vault = client.describe_backup_vault(BackupVaultName=name)
+        except ClientError as exc:
+            if _error_code(exc) in ("ResourceNotFoundException", "AccessDeniedException"):
+                return CheckResult("backup", target, "FAIL", f"vault {name}: {_error(exc)}")
+            raise
+        problems = _key_problems(vault.get("EncryptionKeyArn"), data_key, "recovery points")
+        if locked and not vault.get("Locked"):
+            problems.append("NOT locked (backup.vault_lock: recovery points can be deleted "
+                            "before their retention ends)")
+        if problems:
+            return CheckResult("backup", target, "FAIL", "; ".join(problems))
+        lock = (f"locked, retention {vault.get('MinRetentionDays')}-{vault.get('MaxRetentionDays')} "
+                "days" if vault.get("Locked") else "not locked")
+        return CheckResult("backup", target, "PASS",
+                           f"exists, encrypted with {_acl_name(str(vault.get('EncryptionKeyArn')))}, "
+                           f"{lock}, {vault.get('NumberOfRecoveryPoints', 0)} recovery point(s)")
+
+    def _backup_plan(self, plan_id: str, dr_vault_arn: Any,
+                     expect: BackupExpectation | None) -> CheckResult:
+        target = f"plan {plan_id}"
+        try:
+            plan = self.client("backup").get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                return CheckResult("backup", target, "FAIL", f"plan {plan_id} does not exist")
+            raise
+        rules = plan.get("Rules") or []
+        target = f"plan {plan.get('BackupPlanName') or plan_id}"
+        problems = [] if rules else ["no rules: nothing is backed up"]
+        if dr_vault_arn:
+            uncopied = [str(r.get("RuleName")) for r in rules
+                        if dr_vault_arn not in [c.get("DestinationBackupVaultArn")
+                                                for c in r.get("CopyActions") or []]]
+            if uncopied:
+                problems.append(f"rule(s) {', '.join(uncopied)} don't copy to the DR vault "
+                                f"{dr_vault_arn}")
+        if expect is not None and expect.continuous and not any(
+                r.get("EnableContinuousBackup") for r in rules):
+            problems.append("no continuous-backup rule (backup.continuous_retention_days)")
+        if problems:
+            return CheckResult("backup", target, "FAIL", "; ".join(problems))
+        names = ", ".join(str(r.get("RuleName")) for r in rules)
+        copies = ", each copied to the DR vault" if dr_vault_arn else ""
+        return CheckResult("backup", target, "PASS", f"rules {names}{copies}")
+
+    def _protected(self, expect: BackupExpectation | None) -> list[tuple[str, str]]:
+        """(name, ARN) of each store the plan should protect, from the outputs."""
+        stores = expect.stores if expect is not None else ("database", "documents", "assets")
+        found: list[tuple[str, str]] = []
+        db = self.outputs.get("database") or {}
+        if "database" in stores and db.get("arn"):
+            found.append((str(db.get("identifier") or "database"), str(db["arn"])))
+        docs = self.outputs.get("documents") or {}
+        if "documents" in stores and docs.get("arn"):
+            found.append((str(docs.get("cluster_identifier") or "documents"), str(docs["arn"])))
+        assets = self.outputs.get("assets") or {}
+        if "assets" in stores and isinstance(assets, dict):
+            for name, bucket in assets.items():
+                if isinstance(bucket, dict) and bucket.get("arn"):
+                    found.append((str(bucket.get("bucket_name") or name), str(bucket["arn"])))
+        return found
+
+    def _recency(self, vault: str, rpo: int, expect: BackupExpectation | None) -> list[CheckResult]:
+        protected = self._protected(expect)
+        if not protected and (expect is None or "database" in expect.stores):
+            return [self.skip("backup", "recovery points", "database.arn")]
+        now = self._now()
+        results = []
+        for name, arn in protected:
+            target = f"latest backup {name}"
+            if ":rds:" in arn and ":db:" in arn and (expect is None or expect.continuous):
+                results.append(self._restorable(target, arn, rpo, now))
+                continue
+            results.append(self._latest_job(target, vault, arn, rpo, now))
+        return results
+
+    def _restorable(self, target: str, arn: str, rpo: int, now: datetime) -> CheckResult:
+        """Continuous backup: the instance's latest restorable time is within the RPO."""
+        ident = arn.rsplit(":db:", 1)[1]
+        [db] = self.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"]
+        latest = db.get("LatestRestorableTime")
+        if latest is None:
+            return CheckResult("backup", target, "FAIL", "no latest restorable time: "
+                               "point-in-time restore is off")
+        age = (now - _aware(latest)).total_seconds() / 60
+        if age > rpo:
+            return CheckResult("backup", target, "FAIL",
+                               f"latest restorable time {age:.0f} min ago, over the RPO of {rpo} min")
+        return CheckResult("backup", target, "PASS",
+                           f"restorable to {age:.0f} min ago (continuous), within the RPO of {rpo} min")
+
+    def _latest_job(self, target: str, vault: str, arn: str, rpo: int, now: datetime) -> CheckResult:
+        jobs: list[dict[str, Any]] = []
+        pages = self.client("backup").get_paginator("list_backup_jobs").paginate(
+            ByResourceArn=arn, ByBackupVaultName=vault)
+        for page in pages:
+            jobs += page.get("BackupJobs", [])
+        jobs.sort(key=lambda j: _aware(j.get("CreationDate") or datetime.min), reverse=True)
+        done = [j for j in jobs if j.get("State") == "COMPLETED" and j.get("CompletionDate")]
+        if not done:
+            last = f"; the newest is {jobs[0].get('State')}" if jobs else ""
+            return CheckResult("backup", target, "FAIL", f"no completed backup job in {vault}{last}")
+        age = (now - _aware(done[0]["CompletionDate"])).total_seconds() / 60
+        failed = [j for j in jobs if j.get("State") in ("FAILED", "ABORTED", "EXPIRED", "PARTIAL")
+                  and _aware(j.get("CreationDate")) > _aware(done[0]["CompletionDate"])]
+        note = (f"; a newer job {failed[0].get('State')}: {failed[0].get('StatusMessage') or ''}"
+                .rstrip(": ") if failed else "")
+        if age > rpo:
+            return CheckResult("backup", target, "FAIL",
+                               f"latest completed backup {age:.0f} min ago, over the RPO of "
+                               f"{rpo} min{note}")
+        return CheckResult("backup", target, "PASS",
+                           f"latest completed backup {age:.0f} min ago, within the RPO of "
+                           f"{rpo} min{note}")
 
     # -- alarms --------------------------------------------------------------------------------
 
@@ -1222,6 +1414,12 @@ def _denies_insecure_transport(policy: Any, service: str, arn: str) -> bool:
                 and conditions[0][2] and all(v.lower() == "false" for v in conditions[0][2])):
             return True
     return False
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _codes(codes: Iterable[int]) -> str:

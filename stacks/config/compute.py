@@ -30,6 +30,7 @@ from groundwork.components.service import (
     parse_image,
 )
 from groundwork.stacks.config._base import _Strict
+from groundwork.stacks.config.assets import asset_env_name
 from groundwork.stacks.config.queues import queue_env_name
 
 __all__ = [
@@ -100,6 +101,13 @@ class ServiceConfig(_Strict, FargateServiceSettings):
     """Queues the service consumes: `<NAME>_QUEUE_URL` and Receive/Delete/ChangeVisibility on
     exactly those queues; a worker with `scaling.queue_metric` and one such queue scales on it
     (default none)."""
+    read_assets: list[str] = Field(default_factory=list)
+    """Asset buckets (names under `assets`) the service reads: `<NAME>_BUCKET` and s3:GetObject /
+    s3:ListBucket on exactly those buckets, the data key through S3 (default none)."""
+    write_assets: list[str] = Field(default_factory=list)
+    """Asset buckets the service writes (and reads): `<NAME>_BUCKET`, read plus s3:PutObject,
+    s3:DeleteObject (a delete marker under versioning) and s3:AbortMultipartUpload on exactly
+    those buckets (default none)."""
     use_search: bool = False
     """Wire the search domain: 443 to its security group, SEARCH_ENDPOINT and es:ESHttp* on the
     domain for the task role (default false; needs `search.enabled`)."""
@@ -121,11 +129,14 @@ class ServiceConfig(_Strict, FargateServiceSettings):
         wired = [n for n in (*(DATABASE_VARS if self.use_database else ()),
                              *(CACHE_VARS if self.use_cache else ()),
                              *(queue_env_name(q) for q in dict.fromkeys(
-                                 [*self.send_to, *self.receive_from])))
+                                 [*self.send_to, *self.receive_from])),
+                             *(asset_env_name(b) for b in dict.fromkeys(
+                                 [*self.read_assets, *self.write_assets])))
                  if n in self.environment or n in self.secrets]
         if wired:
             problems.append(f"{', '.join(wired)} are wired by the stack (use_database/use_cache/"
-                            "send_to/receive_from); don't set them yourself")
+                            "send_to/receive_from/read_assets/write_assets); don't set them "
+                            "yourself")
         documents = [n for n in DOCUMENTDB_VARS if self.use_documents
                      and (n in self.environment or n in self.secrets)]
         if documents:

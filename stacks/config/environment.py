@@ -124,6 +124,24 @@ class EnvironmentConfig(_Strict):
             raise ValueError(f"tag keys starting with aws: are reserved ({', '.join(reserved)})")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dr_region_default(cls, data: Any) -> Any:
+        """prod's `backup.copy_to_region` defaults to the stack region's DR pair
+        (`DR_REGION_PAIRS`: us-east-1 -> us-west-2...); a region without one must name it."""
+        from groundwork.stacks.config.backup import DR_REGION_PAIRS
+
+        if not isinstance(data, Mapping) or data.get("profile") not in (Profile.PROD, "prod"):
+            return data
+        backup = data.get("backup")
+        if backup is None:
+            backup = {}
+        if not isinstance(backup, Mapping) or "copy_to_region" in backup \
+                or backup.get("enabled") is False:
+            return data
+        pair = DR_REGION_PAIRS.get(str(data.get("region") or "us-east-1"))
+        return {**data, "backup": {**backup, "copy_to_region": pair}} if pair else data
+
     @model_validator(mode="after")
     def _cross(self) -> EnvironmentConfig:
         names = [s.name for s in self.services]
@@ -156,6 +174,7 @@ class EnvironmentConfig(_Strict):
             raise ValueError(f"services[{', '.join(streaming)}].use_kafka needs kafka.enabled: true "
                              "(there is no MSK cluster to wire)")
         self._queues()
+        self._assets()
         for svc in self.services:
             queue = svc.scaling.queue_metric
             if queue is not None and not queue.dimensions and len(svc.receive_from) != 1:
@@ -172,6 +191,7 @@ class EnvironmentConfig(_Strict):
         self._web_firewall()
         self._cloudfront()
         self._dns()
+        self._backup()
         if self.profile is Profile.PROD:
             self._prod_floor()
         self._listener_rules()
@@ -268,6 +288,26 @@ class EnvironmentConfig(_Strict):
                 for loc, msg in problems]
             raise ValidationError.from_exception_data(type(self).__name__, details)
 
+    def _backup(self) -> None:
+        """AWS Backup: the DR region differs from the stack's, and the plan's own checks (the
+        vault lock against every lifecycle, the RPO against the schedule) are reported on the
+        key (`groundwork:backup.rpo_minutes: ...`)."""
+        from groundwork.components.backup import plan_problems
+
+        backup = self.backup
+        if not backup.enabled:
+            return
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if backup.copy_to_region is not None and backup.copy_to_region == self.region:
+            problems.append((("copy_to_region",), f"{backup.copy_to_region} is the stack's own "
+                             "region: the copies must survive losing it; name another region"))
+        problems += plan_problems(backup)
+        if problems:
+            details = [InitErrorDetails(
+                type=PydanticCustomError("backup", "{reason}", {"reason": msg}),
+                loc=("backup", *key), input=None) for key, msg in problems]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+
     @property
     def dns_zone_id(self) -> str | None:
         """The zone of the app's records: `edge.dns.zone_id`, else the certificate's."""
@@ -307,6 +347,46 @@ class EnvironmentConfig(_Strict):
                     loc=("services", index, key), input=listed) for reason in reasons]
         if details:  # reported on the key: groundwork:services[api].send_to
             raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    def _assets(self) -> None:
+        """Asset bucket names are unique, every `read_assets` / `write_assets` names one of them,
+        and a bucket that replicates has a DR region to replicate to. Errors are reported on
+        the key (`groundwork:services[api].write_assets: ...`)."""
+        names = [b.name for b in self.assets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"assets: duplicate asset bucket name(s) {', '.join(dupes)}")
+        known = ", ".join(names) if names else "no bucket (add one under groundwork:assets)"
+        details: list[InitErrorDetails] = []
+        for index, svc in enumerate(self.services):
+            for key in ("read_assets", "write_assets"):
+                listed = getattr(svc, key)
+                unknown = [b for b in listed if b not in names]
+                twice = sorted({b for b in listed if listed.count(b) > 1})
+                reasons = ([f"unknown asset bucket(s) {', '.join(map(repr, unknown))}; "
+                            f"groundwork:assets has {known}"] if unknown else [])
+                reasons += [f"{', '.join(twice)} listed twice"] if twice else []
+                both = sorted(set(svc.read_assets) & set(svc.write_assets))
+                if key == "read_assets" and both:
+                    reasons.append(f"{', '.join(both)} also in write_assets (write includes "
+                                   "read): list it once, under write_assets")
+                details += [InitErrorDetails(
+                    type=PydanticCustomError("unknown_asset_bucket", "{reason}", {"reason": reason}),
+                    loc=("services", index, key), input=listed) for reason in reasons]
+        backup = self.backup
+        for index, bucket in enumerate(self.assets):
+            if bucket.replicate_to_dr and not (backup.enabled and backup.copy_to_region):
+                details.append(InitErrorDetails(
+                    type=PydanticCustomError("asset_replication", "{reason}", {"reason": (
+                        "is true but there is no DR region: set backup.copy_to_region (with "
+                        "backup.enabled) to the region the replica lives in")}),
+                    loc=("assets", index, "replicate_to_dr"), input=True))
+        if details:
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+
+    def asset_bucket_of(self, name: str) -> AssetBucketConfig:
+        """The asset bucket named `name` (validated to exist for every read/write_assets)."""
+        return next(b for b in self.assets if b.name == name)
 
     def _web_firewall(self) -> None:
         """An ALB takes one web ACL: `load_balancer.waf_acl_arn` (someone else's) and the ACL
@@ -425,6 +505,23 @@ class EnvironmentConfig(_Strict):
              "'instance' is not allowed in prod: one NAT instance is a single point of failure "
              "for every private subnet's egress and its throughput is capped by its instance "
              "type; use per_az (the prod default)"),
+            (self.backup.enabled, ("backup", "enabled"),
+             "must be true in prod: the seed's daily backups kept 30 days, copied to a second "
+             "region (docs/backup.md)"),
+            (not self.backup.enabled or self.backup.copy_to_region is not None,
+             ("backup", "copy_to_region"),
+             "is required in prod: a DR region other than the stack's, where every recovery "
+             "point is copied (e.g. us-west-2)"),
+            (not self.backup.enabled or self.backup.vault_lock.mode != "none",
+             ("backup", "vault_lock", "mode"),
+             "'none' is not allowed in prod: the vault lock keeps recovery points from being "
+             "deleted early (governance, the default, or compliance)"),
+            (not self.backup.enabled or self.backup.continuous_retention_days is None
+             or self.backup.continuous_retention_days >= 7 or not self.database.enabled
+             or "database" not in self.backup.stores,
+             ("backup", "continuous_retention_days"),
+             "must be >= 7 in prod: it becomes the database's automated backup retention "
+             "(FSBP RDS.11)"),
         ]
         broken = [msg for ok, msg in rules if not ok]
         keyed_broken = [(loc, msg) for ok, loc, msg in keyed if not ok]
