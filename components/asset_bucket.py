@@ -58,6 +58,7 @@ from groundwork.components.base import (
     component_naming,
     partition_of,
     require,
+    task_role_of,
 )
 from groundwork.components.buckets import Lifecycle as SimpleLifecycle
 from groundwork.components.buckets import (
@@ -436,13 +437,6 @@ class AssetBucketArgs(ComponentArgs, AssetBucketSettings):
 _REQUIRED = {"data_key_arn": "a customer-managed KMS key ARN the bucket is encrypted with"}
 
 
-def _role_of(service: Any) -> aws.iam.Role:
-    role = service if isinstance(service, aws.iam.Role) else getattr(service, "task_role", None)
-    if not isinstance(role, aws.iam.Role):
-        raise TypeError(f"AssetBucket.allow_from: {type(service).__name__} is neither an "
-                        "aws.iam.Role nor something with a .task_role (a FargateService)")
-    return role
-
 
 class AssetBucket(pulumi.ComponentResource):
     """A versioned, KMS-encrypted, TLS-only, private S3 bucket with a lifecycle to Glacier and,
@@ -632,7 +626,7 @@ class AssetBucket(pulumi.ComponentResource):
         if access not in ("read", "write"):
             raise ValueError(f"AssetBucket {self._name!r}: allow_from access {access!r} must be "
                              "'read' or 'write'")
-        role = _role_of(service)
+        role = task_role_of("AssetBucket.allow_from", service)
         key = str(getattr(service, "pulumi_resource_name", None) or role.pulumi_resource_name)
         if key in self._grants:
             had, policy = self._grants[key]

@@ -49,6 +49,7 @@ from groundwork.components.args import ArgsModel, ComponentArgs, Input
 from groundwork.components.base import (
     BACKUP_TAG_KEY,
     AccountContext,
+    Naming,
     account_for,
     checked_id,
     child_opts,
@@ -83,6 +84,12 @@ MIN_START_WINDOW_MINUTES = 60
 MIN_SNAPSHOT_INTERVAL_MINUTES = 60
 """AWS Backup takes snapshot backups "as frequently as hourly" (plan options and
 configuration): a schedule that fires more often is refused."""
+RDS_SNAPSHOT_QUOTA = 100
+"""RDS's default quota of manual DB instance (and DB cluster) snapshots per region, adjustable
+(Amazon RDS User Guide, "Quotas and constraints": "Manual DB instance snapshots ... 100").
+AWS Backup's periodic snapshots, and its copies in another region, count against it ("Periodic
+snapshots created by AWS Backup are considered manual backups in Amazon RDS", AWS Backup
+developer guide, "Amazon Relational Database Service backups"): past it, the jobs fail."""
 MIN_CHANGEABLE_DAYS = 3
 """Vault lock: "AWS Backup enforces a 72-hour cooling-off period ... you must set
 ChangeableForDays to 3 or greater" (AWS::Backup::BackupVault LockConfigurationType)."""
@@ -364,15 +371,23 @@ class BackupPlanSettings(ArgsModel):
     continuous_retention_days: Annotated[int, Field(ge=1, le=CONTINUOUS_MAX_DAYS)] | None = 35
     """Continuous backup (point-in-time restore) of RDS and S3, kept this many days (default
     35, AWS's maximum; none: no continuous rule)."""
-    continuous_schedule: str = "cron(0 * ? * * *)"
-    """When the continuous rule runs (default hourly): for stores without point-in-time
-    restore (DocumentDB) AWS Backup falls back to a snapshot then, and each run's copy to the
-    DR region is a snapshot."""
+    continuous_schedule: str = "cron(0 17 ? * * *)"
+    """When the continuous rule runs (default 17:00 UTC daily, half a day from the daily
+    rule): each run's copy to the DR region is a snapshot (AWS can't copy RDS's transaction
+    logs) and a store without point-in-time restore (DocumentDB) gets a snapshot instead.
+    Hourly would keep 24 x continuous_copy_retention_days snapshots of the database in the DR
+    region, past RDS's quota of 100 (`rds_snapshot_quota`); the DR region's point-in-time
+    restore comes from RDS's replicated automated backups instead (docs/backup.md)."""
     continuous_copy_retention_days: Annotated[int, Field(ge=1, le=MAX_LIFECYCLE_DAYS)] = 7
-    """Days the DR-region copies of the continuous rule are kept (default 7: a week of
-    hourly snapshots there; the daily and monthly copies keep their rules' retention)."""
+    """Days the DR-region copies of the continuous rule are kept (default 7: a week of its
+    snapshots there, the vault lock's minimum; the daily and monthly copies keep their rules'
+    retention)."""
     vault_lock: VaultLockSettings = Field(default_factory=VaultLockSettings)
     """The vault lock (default governance, 7 to 3650 days)."""
+    rds_snapshot_quota: Annotated[int, Field(ge=1)] = RDS_SNAPSHOT_QUOTA
+    """The account's RDS quota of manual snapshots per region (default 100, AWS's default):
+    a plan that keeps more snapshots of one store in a region than this is refused, since its
+    jobs would fail there. Raise it only after a Service Quotas increase."""
     copy_to_region: str | None = None
     """The DR region every rule copies to (default none; the stacks' prod profile defaults it
     to the stack region's DR pair, e.g. us-east-1 -> us-west-2, and requires one other than the
@@ -444,11 +459,68 @@ def lifecycles(settings: BackupPlanSettings, *, copies: bool) -> dict[tuple[str,
     return out
 
 
+def runs_within(expression: str, days: int) -> int:
+    """How many times `expression` runs in `days` days (counted from 2024-01-01; a monthly
+    rule kept 365 days: 12)."""
+    schedule = parse_cron(expression)
+    start = datetime.date(2024, 1, 1)
+    fire_days = sum(schedule.fires_on(start + datetime.timedelta(days=i)) for i in range(days))
+    return fire_days * len(schedule.fire_minutes)
+
+
+def kept_snapshots(settings: BackupPlanSettings, *, copies: bool
+                   ) -> dict[str, dict[tuple[str, ...], int]]:
+    """The most snapshot recovery points of ONE store the plan keeps at a time, per region
+    ("source", and "dr" with copies), by the settings key that makes them (pure). Each rule
+    keeps one per run over its retention; the continuous rule's recovery point of RDS is not a
+    snapshot, but a store without point-in-time restore gets a snapshot per run, and every
+    copy of a continuous rule is a snapshot taken at the rule's schedule (AWS Backup,
+    "Copying continuous backups")."""
+    source: dict[tuple[str, ...], int] = {}
+    dr: dict[tuple[str, ...], int] = {}
+    for name, rule in settings.rules().items():
+        kept = runs_within(rule.schedule, rule.delete_after_days)
+        source[(name, "delete_after_days")] = kept
+        if copies:
+            dr[(name, "delete_after_days")] = kept
+    if settings.continuous_retention_days is not None:
+        source[("continuous_schedule",)] = runs_within(settings.continuous_schedule,
+                                                       settings.continuous_retention_days)
+        if copies:
+            dr[("continuous_schedule",)] = runs_within(settings.continuous_schedule,
+                                                       settings.continuous_copy_retention_days)
+    return {"source": source, **({"dr": dr} if copies else {})}
+
+
+def snapshot_quota_problems(settings: BackupPlanSettings, *, copies: bool
+                            ) -> list[tuple[tuple[str, ...], str]]:
+    """A region where the plan would keep more snapshots of one store than RDS's quota
+    (`rds_snapshot_quota`), named by the key that contributes the most."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for region, counts in kept_snapshots(settings, copies=copies).items():
+        total = sum(counts.values())
+        if total > settings.rds_snapshot_quota:
+            key = max(counts, key=lambda k: counts[k])
+            where = "the DR region" if region == "dr" else "the stack's region"
+            detail = ", ".join(f"{'.'.join(k)} {n}" for k, n in counts.items())
+            if region == "source" and key == ("continuous_schedule",):
+                detail += ("; the continuous rule's are the snapshots a store without "
+                           "point-in-time restore, DocumentDB, gets")
+            problems.append((key, (
+                f"keeps {counts[key]} of the {total} snapshots of each store in {where} "
+                f"({detail}), over rds_snapshot_quota {settings.rds_snapshot_quota}: AWS Backup's "
+                "snapshots count against RDS's manual-snapshot quota and the jobs fail past it; "
+                "run that rule less often or keep its points fewer days (or raise the quota in "
+                "Service Quotas, then rds_snapshot_quota)")))
+    return problems
+
+
 def plan_problems(settings: BackupPlanSettings, *, copies: bool | None = None
                   ) -> list[tuple[tuple[str, ...], str]]:
     """Every way the settings contradict each other or AWS, as (settings key path, reason):
     the vault lock's range against every lifecycle (copies too: the DR vault has the same
-    lock), and the RPO against what the schedule achieves. `copies`: whether copies are made
+    lock), the snapshots kept per region against RDS's quota, and the RPO against what the
+    schedule achieves. `copies`: whether copies are made
     (default: when copy_to_region is set)."""
     copies = settings.copy_to_region is not None if copies is None else copies
     problems: list[tuple[tuple[str, ...], str]] = []
@@ -463,6 +535,7 @@ def plan_problems(settings: BackupPlanSettings, *, copies: bool | None = None
                 problems.append((key, f"{days} days is above vault_lock.max_retention_days "
                                       f"{lock.max_retention_days}: the locked vault would fail "
                                       "every backup or copy job with this lifecycle"))
+    problems += snapshot_quota_problems(settings, copies=copies)
     if settings.rpo_minutes is not None:
         achievable = achievable_rpo_minutes(settings)
         if achievable > settings.rpo_minutes:
@@ -518,6 +591,36 @@ def key_policy(key_arns: Sequence[str]) -> dict[str, Any]:
 def restore_testing_name(naming_name: str) -> str:
     """A restore-testing name from a physical name: hyphens become underscores."""
     return naming_name.replace("-", "_")
+
+
+NAME_LIMITS: dict[str, tuple[re.Pattern[str], str]] = {
+    "vault": (VAULT_NAME, "backup vault name (2-50 letters, digits, - and _)"),
+    "dr_vault": (VAULT_NAME, "backup vault name (2-50 letters, digits, - and _)"),
+    "plan": (RULE_NAME, "backup plan name (1-50 letters, digits, - _ .)"),
+    "selection": (RULE_NAME, "backup selection name (1-50 letters, digits, - _ .)"),
+    "restore_testing": (RESTORE_TESTING_NAME,
+                        "restore-testing name (1-50 letters, digits and underscores)"),
+    "role": (re.compile(r"^[\w+=,.@-]{1,64}$"), "IAM role name (1-64 of letters, digits, +=,.@_-)"),
+    "keys_policy": (re.compile(r"^[\w+=,.@-]{1,128}$"),
+                    "IAM policy name (1-128 of letters, digits, +=,.@_-)"),
+}
+"""Each AWS name the plan derives, and AWS's rule for it (API_BackupRuleInput,
+API_CreateBackupSelection, the restore-testing plan's docstring, IAM's name limits)."""
+
+
+def physical_names(naming: Naming) -> dict[str, str]:
+    """The AWS names of a plan with `naming` (pure): `<prefix>-vault`, `-dr-vault`, `-plan`,
+    `-selection` (each <= 50), `<prefix>_restore_test` (<= 50, underscores), `-role` (<= 64)
+    and the role's key policy (<= 128). `NAME_LIMITS` holds AWS's rule for each."""
+    return {
+        "vault": naming.name("vault", max_length=50),
+        "dr_vault": naming.name("dr-vault", max_length=50),
+        "plan": naming.name("plan", max_length=50),
+        "selection": naming.name("selection", max_length=50),
+        "restore_testing": restore_testing_name(naming.name("restore-test", max_length=50)),
+        "role": naming.name("role", max_length=64),
+        "keys_policy": naming.name("keys", max_length=128, lower=False),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,20 +716,12 @@ class BackupPlan(pulumi.ComponentResource):
         if problems:
             raise ValueError("; ".join(f"{_KIND} {name!r}: BackupPlanArgs.{'.'.join(key)}: {msg}"
                                        for key, msg in problems))
-        vault_name = checked_id(_KIND, name, "vault name", naming.name("vault", max_length=50),
-                                VAULT_NAME, "backup vault name (2-50 letters, digits, - and _)")
-        dr_vault_name = checked_id(_KIND, name, "DR vault name",
-                                   naming.name("dr-vault", max_length=50), VAULT_NAME,
-                                   "backup vault name (2-50 letters, digits, - and _)")
-        plan_name = checked_id(_KIND, name, "plan name", naming.name("plan", max_length=50),
-                               RULE_NAME, "backup plan name (1-50 letters, digits, - _ .)")
-        selection_name = checked_id(_KIND, name, "selection name",
-                                    naming.name("selection", max_length=50), RULE_NAME,
-                                    "backup selection name (1-50 letters, digits, - _ .)")
-        testing_name = checked_id(_KIND, name, "restore-testing plan name",
-                                  restore_testing_name(naming.name("restore-test", max_length=50)),
-                                  RESTORE_TESTING_NAME,
-                                  "restore-testing name (1-50 letters, digits and underscores)")
+        names = {key: checked_id(_KIND, name, f"{key.replace('_', ' ')} name", value,
+                                 *NAME_LIMITS[key])
+                 for key, value in physical_names(naming).items()}
+        vault_name, dr_vault_name = names["vault"], names["dr_vault"]
+        plan_name, selection_name = names["plan"], names["selection"]
+        testing_name = names["restore_testing"]
         tag_value = args.selection_tag_value or naming.prefix
         super().__init__("groundwork:data:BackupPlan", name, None, opts)
         self.args = args
@@ -659,7 +754,7 @@ class BackupPlan(pulumi.ComponentResource):
                 policy=self._vault_policy(self.dr_vault), opts=lock_opts)
 
         # -- the role --------------------------------------------------------------------------
-        role_name = naming.name("role", max_length=64)
+        role_name = names["role"]
         self.role = aws.iam.Role(
             f"{name}-role", name=role_name,
             description="AWS Backup backs up, copies and restores the tagged data stores",
@@ -678,7 +773,7 @@ class BackupPlan(pulumi.ComponentResource):
         if args.dr_key_arn is not None:
             keys.append(args.dr_key_arn)
         self.key_policy = aws.iam.RolePolicy(
-            f"{name}-role-keys", name=naming.name("keys", max_length=128, lower=False),
+            f"{name}-role-keys", name=names["keys_policy"],
             role=self.role.id,
             policy=pulumi.Output.all(*keys).apply(lambda arns: json.dumps(key_policy(arns))),
             opts=child_opts(self))

@@ -14,11 +14,14 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from groundwork.components.args import Input
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
 
 
 def partition_of(region: str) -> str:
@@ -100,6 +103,19 @@ def check_component_name(kind: str, name: str) -> None:
         raise ValueError(f"{kind}: name {name!r} must be 1-40 characters of lowercase letters, "
                          "digits and single hyphens, starting with a letter (it starts every "
                          "AWS name the component derives)")
+
+
+def task_role_of(owner: str, service: Any) -> aws.iam.Role:
+    """The IAM role an `allow_from(service)` grants to: `service` itself when it is an
+    `aws.iam.Role`, else its `.task_role` (a FargateService); `owner` (e.g. "Queue.allow_from")
+    names the caller in the TypeError for anything else."""
+    import pulumi_aws as aws  # at run time: base imports no provider up front
+
+    role = service if isinstance(service, aws.iam.Role) else getattr(service, "task_role", None)
+    if not isinstance(role, aws.iam.Role):
+        raise TypeError(f"{owner}: {type(service).__name__} is neither an aws.iam.Role nor "
+                        "something with a .task_role (a FargateService)")
+    return role
 
 
 def require(kind: str, name: str, args: Any, required: Mapping[str, str]) -> None:

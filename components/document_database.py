@@ -317,11 +317,11 @@ class DocumentDatabase(pulumi.ComponentResource):
     """DocumentDB cluster with its instances, parameter group, subnet group and log groups.
 
     `DocumentDatabase(name, DocumentDatabaseArgs(...), opts)`. Outputs (the connection
-    contract): `cluster_identifier`, `endpoint` (writer), `reader_endpoint`, `port`,
-    `secret_arn` (DocumentDB-managed master secret, JSON with `username` and `password`),
-    `instance_identifiers`, `security_group_id`. `subnet_group`: the subnet group it created
-    (None when given `subnet_group_name`). `connection()` gives a service its DOCUMENTDB_*
-    settings and secrets.
+    contract): `cluster_identifier`, `arn` (AWS Backup lists its recovery points by it),
+    `endpoint` (writer), `reader_endpoint`, `port`, `secret_arn` (DocumentDB-managed master
+    secret, JSON with `username` and `password`), `instance_identifiers`, `security_group_id`.
+    `subnet_group`: the subnet group it created (None when given `subnet_group_name`).
+    `connection()` gives a service its DOCUMENTDB_* settings and secrets.
     """
 
     cluster: aws.docdb.Cluster
@@ -436,6 +436,7 @@ class DocumentDatabase(pulumi.ComponentResource):
         ]
 
         self.cluster_identifier: pulumi.Output[str] = self.cluster.cluster_identifier
+        self.arn: pulumi.Output[str] = self.cluster.arn
         self.endpoint: pulumi.Output[str] = self.cluster.endpoint
         self.reader_endpoint: pulumi.Output[str] = self.cluster.reader_endpoint
         self.port: pulumi.Output[int | None] = self.cluster.port
@@ -443,7 +444,8 @@ class DocumentDatabase(pulumi.ComponentResource):
         self.instance_identifiers: list[pulumi.Output[str]] = [i.identifier for i in self.instances]
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         self.register_outputs({
-            "cluster_identifier": self.cluster_identifier, "endpoint": self.endpoint,
+            "cluster_identifier": self.cluster_identifier, "arn": self.arn,
+            "endpoint": self.endpoint,
             "reader_endpoint": self.reader_endpoint, "port": self.port,
             "secret_arn": self.secret_arn, "instance_identifiers": self.instance_identifiers,
             "security_group_id": self.security_group_id,

@@ -94,22 +94,15 @@ def key_policy(purpose: KeyPurpose, *, account_id: str, region: str, partition: 
             },
         })
     elif purpose == "notifications":
-        for sid, service in (("CloudWatchAlarmsPublish", "cloudwatch"),
-                             ("RdsEventsPublish", "events.rds")):
+        publishers = [("CloudWatchAlarmsPublish", "cloudwatch"), ("RdsEventsPublish", "events.rds")]
+        if eventbridge:
+            # an EventBridge rule's SNS target on an encrypted topic (AWS Backup's job events)
+            publishers.append(("EventBridgeRulesPublish", "events"))
+        for sid, service in publishers:
             statements.append({
                 "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {"Service": f"{service}.{dns_suffix}"},
-                "Action": PUBLISH_ACTIONS,
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            })
-        if eventbridge:
-            # an EventBridge rule's SNS target on an encrypted topic (AWS Backup's job events)
-            statements.append({
-                "Sid": "EventBridgeRulesPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": f"events.{dns_suffix}"},
                 "Action": PUBLISH_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

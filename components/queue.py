@@ -46,6 +46,7 @@ from groundwork.components.base import (
     child_opts,
     component_naming,
     require,
+    task_role_of,
     tls_only_statement,
 )
 from groundwork.components.service import ServiceWiring
@@ -242,13 +243,6 @@ def env_name(name: str) -> str:
     return f"{name.upper().replace('-', '_')}_QUEUE_URL"
 
 
-def _role_of(service: Any) -> aws.iam.Role:
-    role = service if isinstance(service, aws.iam.Role) else getattr(service, "task_role", None)
-    if not isinstance(role, aws.iam.Role):
-        raise TypeError(f"Queue.allow_from: {type(service).__name__} is neither an aws.iam.Role nor "
-                        "something with a .task_role (a FargateService)")
-    return role
-
 
 class Queue(pulumi.ComponentResource):
     """An SQS queue and its dead-letter queue, KMS-encrypted, TLS only, with redrive.
@@ -371,7 +365,7 @@ class Queue(pulumi.ComponentResource):
         if not (send or receive):
             raise ValueError(f"Queue {self._name!r}: allow_from needs send=True, receive=True or "
                              "both (what should the service do with the queue?)")
-        role = _role_of(service)
+        role = task_role_of("Queue.allow_from", service)
         key = str(getattr(service, "pulumi_resource_name", None) or role.pulumi_resource_name)
         if key in self._grants:
             had_send, had_receive, policy = self._grants[key]

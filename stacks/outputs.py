@@ -4,8 +4,9 @@
 absent. `build_platform` builds it from the typed `Platform` once every tier exists and exports
 it with `export()`; other stacks read these names (`pulumi stack output`, StackReference), and
 `groundwork verify` reads `database`, `cache`, `queues`, `search`, `documents`, `kafka`,
-`kms_key_arns` (the data key the stores must use), `load_balancer`, `edge`, `services`,
-`alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and `vpc_cidr`.
+`kms_key_arns` (the data key the stores must use), `assets`, `load_balancer`, `edge`,
+`services`, `alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and
+`vpc_cidr`.
 """
 
 from __future__ import annotations
@@ -61,8 +62,14 @@ class PlatformOutputs:
     fine-grained-access-control master role), security_group_id. Absent unless `search.enabled`."""
     documents: dict[str, Any] | None = None
     """The DocumentDB cluster's connection contract: endpoint, reader_endpoint, port,
-    secret_arn (the managed master secret), security_group_id, cluster_identifier. Absent unless
-    `documents.enabled`."""
+    secret_arn (the managed master secret), security_group_id, cluster_identifier, and arn
+    (AWS Backup lists its recovery points by it: `groundwork verify`'s backup RPO check).
+    Absent unless `documents.enabled`."""
+    assets: dict[str, dict[str, Any]] | None = None
+    """Per asset bucket of `assets` (docs/assets.md): bucket_name, arn, and with
+    `replicate_to_dr` replica_bucket_name, replica_arn and replica_region (the DR region).
+    `groundwork verify` checks each bucket (the `assets` check) and its latest backup when
+    `assets` is one of `backup.stores`. Absent without asset buckets."""
     kafka: dict[str, Any] | None = None
     """The MSK cluster: bootstrap_brokers (SASL/IAM over TLS, port 9098), arn, cluster_name,
     security_group_id. Absent unless `kafka.enabled`."""
@@ -133,9 +140,9 @@ def outputs_reference() -> str:
         "Every output a groundwork stack exports, in one contract (`PlatformOutputs` in",
         "stacks/outputs.py). Read them with `pulumi stack output <name> --stack <stack>` or a",
         "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `queues`, `search`,",
-        "`documents`, `kafka`, `kms_key_arns` (the data key), `load_balancer`, `edge`, `services`,",
-        "`alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and",
-        "`vpc_cidr`.",
+        "`documents`, `kafka`, `kms_key_arns` (the data key), `assets`, `load_balancer`, `edge`,",
+        "`services`, `alarms` and `backup`; `groundwork drill restore` reads `database`, `backup`",
+        "and `vpc_cidr`.",
         "",
         "| output | what it holds |",
         "|---|---|",
@@ -223,6 +230,22 @@ def backup_outputs(platform: Platform) -> dict[str, Any] | None:
     return out
 
 
+def asset_outputs(platform: Platform) -> dict[str, dict[str, Any]] | None:
+    """The `assets` output: each asset bucket's name and ARN, and its replica's name, ARN and
+    region when it replicates (what `groundwork verify`'s `assets` and `backup` checks read);
+    None without asset buckets."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, bucket in platform.assets.items():
+        entry: dict[str, Any] = {"bucket_name": bucket.bucket_name, "arn": bucket.arn}
+        dr = bucket.args.dr_account
+        if bucket.replica_arn is not None:
+            entry.update(replica_bucket_name=bucket.replica_bucket_name,
+                         replica_arn=bucket.replica_arn,
+                         replica_region=dr.region if dr is not None else platform.dr_region)
+        out[name] = entry
+    return out or None
+
+
 def outputs_of(platform: Platform) -> PlatformOutputs:
     """The outputs of a built platform."""
     net, keys = platform.network.outputs, platform.keys
@@ -265,7 +288,9 @@ def outputs_of(platform: Platform) -> PlatformOutputs:
             "port": platform.documents.port, "secret_arn": platform.documents.secret_arn,
             "security_group_id": platform.documents.security_group_id,
             "cluster_identifier": platform.documents.cluster_identifier,
+            "arn": platform.documents.arn,
         },
+        assets=asset_outputs(platform),
         kafka=None if platform.kafka is None else {
             "bootstrap_brokers": platform.kafka.bootstrap_brokers, "arn": platform.kafka.arn,
             "cluster_name": platform.kafka.cluster_name,

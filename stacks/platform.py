@@ -751,6 +751,7 @@ def _build_alarms(platform: Platform) -> None:
         alarms=alarms,
         notifications=notifications,
         dashboard_name=naming.name("overview"),  # the name before 0.2.0
+        backup_vault_names=[backup.vault_name] if backup is not None else [],
     ), opts=platform.opts)
     platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
 

@@ -165,8 +165,11 @@ def test_without_continuous_the_rpo_is_the_shortest_rules_gap_plus_its_start_win
                                 daily=BackupRuleSettings(schedule="cron(0 * ? * * *)",
                                                          start_window_minutes=90))
     assert achievable_rpo_minutes(hourly) == 60 + 90
-    # snapshot-only stores (DocumentDB) fall back to the continuous rule's hourly snapshots
-    assert snapshot_rpo_minutes(BackupPlanSettings()) == 60 + 60
+    # snapshot-only stores (DocumentDB): the best single rule, daily (the continuous rule's
+    # snapshots run daily too: docs/backup.md, RDS's snapshot quota)
+    assert snapshot_rpo_minutes(BackupPlanSettings()) == 1440 + 60
+    assert snapshot_rpo_minutes(BackupPlanSettings(
+        continuous_schedule="cron(0 0/2 ? * * *)", continuous_copy_retention_days=7)) == 120 + 60
 
 
 def test_daily_only_against_a_60_minute_rpo_is_refused() -> None:
@@ -212,6 +215,8 @@ def _two_plans() -> None:
     BackupPlan("archive", BackupPlanArgs(
         name_prefix="app-test", data_key_arn=KEY,
         restore_testing=RestoreTestingSettings(enabled=False),
+        monthly=BackupRuleSettings(schedule="cron(0 5 1 * ? *)", cold_storage_after_days=30,
+                                   delete_after_days=365),
         vault_lock=VaultLockSettings(mode="compliance", changeable_for_days=3)))
 
 
@@ -236,6 +241,17 @@ def test_compliance_lock_sets_changeable_for_days(twins: PlanResult) -> None:
     assert lock.inputs["changeableForDays"] == 3
     assert twins.of_type("aws:backup/restoreTestingPlan:RestoreTestingPlan")[0].name \
         == "backup-restore-test"  # only the first plan tests restores
+
+
+def test_a_cold_storage_rule_reaches_the_plan_with_the_archive_opt_in(twins: PlanResult) -> None:
+    """cold_storage_after_days goes into the rule's lifecycle with the opt-in AWS needs to tier
+    the types that support it (RDS, DocumentDB and S3 stay warm: docs/backup.md); a rule
+    without it has no cold-storage key at all."""
+    [archive] = [p for p in twins.of_type("aws:backup/plan:Plan") if p.name == "archive-plan"]
+    rules = {r["ruleName"]: r for r in archive.inputs["rules"]}
+    assert rules["monthly"]["lifecycle"] == {"coldStorageAfter": 30, "deleteAfter": 365,
+                                             "optInToArchiveForSupportedResources": True}
+    assert rules["daily"]["lifecycle"] == {"deleteAfter": 30}
 
 
 def test_break_glass_roles_are_the_vault_policys_exception(twins: PlanResult) -> None:
@@ -324,6 +340,14 @@ def test_prod_rules_and_their_copies(prod: PlanResult) -> None:
         assert ":us-west-2:" in copy["destinationVaultArn"]
     assert rules["daily"]["copyActions"][0]["lifecycle"] == {"deleteAfter": 30}
     assert rules["monthly"]["copyActions"][0]["lifecycle"] == {"deleteAfter": 365}
+    # the DR copies of the continuous rule keep continuous_copy_retention_days, not 35
+    assert rules["continuous"]["copyActions"][0]["lifecycle"] == {"deleteAfter": 7}
+    # the schedules the RPO and the cost are computed from: daily at 05:00, the 1st at 05:00
+    assert (rules["daily"]["schedule"], rules["monthly"]["schedule"]) == (
+        "cron(0 5 ? * * *)", "cron(0 5 1 * ? *)")
+    assert parse_cron(rules["daily"]["schedule"]).longest_gap_minutes() == 1440
+    assert all((rules[n]["startWindow"], rules[n]["completionWindow"]) == (60, 1440)
+               for n in ("daily", "monthly"))
     # the plan waits for both locks
     locks = {r.urn for r in prod.of_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")}
     assert locks <= set(plan.depends_on)

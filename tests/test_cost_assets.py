@@ -57,6 +57,8 @@ def test_prod_prices_the_bucket_its_replica_and_the_replication(prod):
         gir = lines[(bucket, "S3 GLACIER_IR storage (assumed)")]
         # 90 % follows the whole-bucket rule (GIR from day 90), 10 % the archive rule (GIR 90-180)
         assert gir.quantity == pytest.approx(100 * (0.9 * 275 + 0.1 * 90) / DAYS, rel=1e-5)
+        # the rates cross-checked in the price table's provenance, pinned here
+        assert (standard.unit_price, gir.unit_price) == (0.023, 0.004)
         deep = lines[(bucket, "S3 DEEP_ARCHIVE storage (assumed)")]
         assert deep.quantity == pytest.approx(100 * 0.1 * 185 / DAYS, rel=1e-5)
         assert deep.unit_price == 0.00099

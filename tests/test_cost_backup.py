@@ -9,6 +9,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from groundwork import cost
 from groundwork.engine import PlanResult
 
@@ -36,23 +38,44 @@ def test_the_price_table_has_the_backup_rates_with_their_sources():
     assert any(u.startswith("backup.restore_testing_job") for u in PRICES["unverified"])
 
 
+def test_changed_share_and_one_chain_per_vault_by_hand():
+    """One store's points in one vault are one incremental chain: a full copy, then per
+    interval between points next in age the data changed at least once in it."""
+    assert cost.changed_share(0.05, 1) == pytest.approx(0.05)
+    assert cost.changed_share(0.05, 31) == pytest.approx(1 - 0.95 ** 31)  # ~80 %, not 155 %
+    assert cost.changed_share(0.05, 0) == 0.0 and cost.changed_share(1.5, 3) == 1.0
+    assert cost.chain_storage_gb(100, 0.1, []) == 0.0
+    assert cost.chain_storage_gb(100, 0.1, [(1, 3)]) == pytest.approx(100 + 2 * 10)  # ages 0, 1, 2
+    # a second rule keeping the same points adds nothing
+    assert cost.chain_storage_gb(100, 0.1, [(1, 3), (1, 3)]) == pytest.approx(120)
+    # ages 0, 1, 2 (daily) and 0, 2, 4 (every other day): 0-1, 1-2, 2-4
+    assert cost.chain_storage_gb(100, 0.1, [(1, 3), (2, 5)]) == pytest.approx(
+        100 + 10 + 10 + 100 * (1 - 0.9 ** 2))
+
+
 def test_prod_prices_the_database_backups_in_both_vaults_from_its_storage(prod):
     [db] = prod.of_type(cost.RDS_INSTANCE)
     [plan] = prod.of_type(cost.BACKUP_PLAN)
     rules = {r["ruleName"]: r for r in plan.inputs["rules"]}
+    assert (rules["daily"]["lifecycle"]["deleteAfter"], rules["monthly"]["lifecycle"]["deleteAfter"],
+            rules["daily"]["schedule"], rules["monthly"]["schedule"]) == (
+        30, 365, "cron(0 5 ? * * *)", "cron(0 5 1 * ? *)")
     lines = _backup_lines(prod)
     name = db.name
     full = db.inputs["allocatedStorage"] * 0.5  # backup_db_used_share
     local = lines[f"AWS Backup warm storage: RDS {name} (full copy + changes)"]
     assert local.component == "backup" and local.unit_price == 0.095
-    # daily points: (30 - 1) x a day's changes; monthly: (365 / 31 - 1) x a (capped) month's
-    daily = (rules["daily"]["lifecycle"]["deleteAfter"] - 1) * full * 0.05
-    monthly = (rules["monthly"]["lifecycle"]["deleteAfter"] / 31 - 1) * full
-    assert local.quantity == round(full + daily + monthly, 6)
+    # daily points at ages 0..29, monthly at 0, 31, ..., 341 (the longest month apart): the full
+    # copy, 29 days of changes, 29 -> 31, then ten months each holding what changed in it
+    month = 1 - 0.95 ** 31
+    expected = full + 29 * full * 0.05 + full * (1 - 0.95 ** 2) + 10 * full * month
+    assert local.quantity == pytest.approx(expected, rel=1e-5)
+    assert local.quantity < full * (1 + 29 * 0.05 + 11)  # never a full copy per monthly point
     dr = lines[f"AWS Backup warm storage in the DR vault: RDS {name} copies"]
-    assert dr.unit_price == 0.095 and dr.quantity > full
+    assert dr.unit_price == 0.095 and dr.quantity >= local.quantity  # + the continuous copies
     transfer = lines[f"cross-region copy transfer: RDS {name} (new data a month)"]
     assert transfer.unit_price == 0.02 and transfer.unit == "GB"
+    assert transfer.quantity == pytest.approx(30 * full * 0.05, rel=1e-5)  # daily copies
     # the change rate drives both; the used share scales everything
     more = _backup_lines(prod, rds_backup_daily_change=0.10)
     assert more[local.item].quantity > local.quantity
@@ -113,6 +136,9 @@ def test_cost_prod_prints_the_backup_lines_and_their_assumptions(prod):
     assert "restore-testing jobs" in text and "RDS replicated backups" in text
     assert "AWS Backup: a backed-up database's data fills 50% of its allocated storage" in text
     assert "cold storage: none" in text
+    assert "ONE incremental chain per store" in text and "1 - (1 - daily change)^days" in text
+    # the restore-testing job fee is not confirmed by any source: the estimate says so
+    assert f"${PRICES['backup']['restore_testing_job']:g} each: UNCONFIRMED" in text
     assert est.by_component()["backup"] > 100
 
 

@@ -256,9 +256,16 @@ def test_success_restores_the_newest_snapshot_isolated_checks_it_and_deletes_eve
                                                          ["VpcSecurityGroupId"]])["SecurityGroups"]
         [subnets] = rds.describe_db_subnet_groups(
             DBSubnetGroupName=db["DBSubnetGroup"]["DBSubnetGroupName"])["DBSubnetGroups"]
-        seen.update(db=db, group=group, subnets=subnets)
+        sm = world.clients["secretsmanager"]
+        seen.update(db=db, group=group, subnets=subnets, secrets=[json.loads(sm.get_secret_value(
+            SecretId=arn)["SecretString"]) for arn in (db["MasterUserSecret"]["SecretArn"],
+                                                       world.outputs["database"]["secret_arn"])])
         return connector(params)
 
+    # moto gives every managed secret the same password: make the source's differ
+    world.clients["secretsmanager"].put_secret_value(
+        SecretId=world.outputs["database"]["secret_arn"],
+        SecretString=json.dumps({"username": "groundwork", "password": "the-source-password"}))
     target = world.target()
     seen_now = datetime(2026, 3, 1, 4, 5, tzinfo=UTC)
     clock = FakeClock()
@@ -286,6 +293,9 @@ def test_success_restores_the_newest_snapshot_isolated_checks_it_and_deletes_eve
     [params] = connector.params
     assert params.host == db["Endpoint"]["Address"] and params.dbname == "app"
     assert db["MasterUserSecret"]["SecretArn"] != world.outputs["database"]["secret_arn"]
+    own, source = seen["secrets"]  # the check logged in with the restored instance's secret
+    assert (params.user, params.password) == (own["username"], own["password"])
+    assert source["password"] == "the-source-password" != params.password
     assert db["MasterUserSecret"]["KmsKeyId"] == world.outputs["kms_key_arns"]["data"]
     assert record.check is not None and record.check.tables == {"public.orders": 42, "users": 7}
     assert connector.connections[0].queries == [

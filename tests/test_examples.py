@@ -27,6 +27,8 @@ from groundwork.testing import PlanResult, ResourceRecord, plan_stack
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STACK = "dev"
 REGION = "us-east-1"
+DR_REGION = "us-west-2"
+"""Where the examples with a BackupPlan copy their recovery points (their `drRegion`)."""
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -53,6 +55,12 @@ CACHE_PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 RDS_EVENTS = "aws:rds/eventSubscription:EventSubscription"
+BUCKET = "aws:s3/bucket:Bucket"
+VAULT = "aws:backup/vault:Vault"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+SELECTION = "aws:backup/selection:Selection"
+RESTORE_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 
 OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "network-only": set(),
@@ -120,6 +128,17 @@ def queue_search() -> PlanResult:
 def key_arn(result: PlanResult, purpose: str) -> str:
     """The ARN of the `EnvironmentKeys("kms")` key of a purpose (logs, data, notifications)."""
     return result.one(KEY, f"kms-{purpose}-key").outputs["arn"]
+
+
+def provider_of(result: PlanResult, record: ResourceRecord) -> ResourceRecord | None:
+    """The explicit provider a resource was created through (None: the default provider)."""
+    return result.by_urn(record.provider.rsplit("::", 1)[0]) if record.provider else None
+
+
+def region_of(result: PlanResult, record: ResourceRecord) -> str:
+    """Where a resource is: its provider's region, else the stack's `aws:region`."""
+    provider = provider_of(result, record)
+    return provider.inputs["region"] if provider is not None else REGION
 
 
 def doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
@@ -307,13 +326,172 @@ def test_examples_with_a_database_accept_only_the_default_port_advisory():
 
 def test_examples_create_only_the_keys_they_use(network_only, worker, database, two,
                                                 queue_search):
-    for result, purposes in ((network_only, ["logs"]), (worker, ["data", "logs"]),
-                             (database, ["data", "logs", "notifications"]),
-                             (two, ["data", "logs", "notifications"]),
-                             (queue_search, ["data", "logs", "notifications"])):
-        assert sorted(k.inputs["tags"]["Purpose"] for k in result.of_type(KEY)) == purposes
+    """(purpose, region) of every key: the examples with a backup plan add a data key in the
+    DR region (its vault's), through their `dr` provider."""
+    home = [(p, REGION) for p in ("data", "logs", "notifications")]
+    for result, keys in ((network_only, [("logs", REGION)]),
+                         (worker, [("data", DR_REGION), *home[:2]]),
+                         (database, [("data", DR_REGION), *home]),
+                         (two, [("data", DR_REGION), *home]),
+                         (queue_search, home)):
+        found = [(k.inputs["tags"]["Purpose"], region_of(result, k)) for k in result.of_type(KEY)]
+        assert sorted(found) == sorted(keys)
         for k in result.of_type(KEY):
             assert k.inputs["enableKeyRotation"] is True
+
+
+# --------------------------------------------------------------------------------------------
+# backups: a BackupPlan over the data stores, copies in the DR region (docs/backup.md)
+# --------------------------------------------------------------------------------------------
+
+BACKED_UP: dict[str, set[tuple[str, str]]] = {
+    "worker-service": {(BUCKET, "assets-bucket")},
+    "existing-vpc-database": {(DB, "database-instance")},
+    "two-databases": {(DB, "main-instance"), (DB, "analytics-instance")},
+}
+"""The examples with a BackupPlan, and the stores it must cover (exactly these carry the tag)."""
+RULES = {"daily": (30, 30), "monthly": (365, 365), "continuous": (35, 7)}
+"""Each rule's retention, and its copies' in the DR vault, in days (BackupPlanSettings)."""
+
+
+def test_every_example_with_a_data_store_has_a_backup_plan():
+    """A database or an asset bucket needs one (backup-plan-coverage); the others have none."""
+    for example in ALL:
+        result = plan(example)
+        stores = result.of_type(DB) + result.of_type("groundwork:data:AssetBucket")
+        assert bool(stores) == (example in BACKED_UP), example
+        assert len(result.of_type(BACKUP_PLAN)) == (example in BACKED_UP), example
+
+
+@pytest.mark.parametrize("example", sorted(BACKED_UP))
+def test_example_stores_carry_the_tag_its_selection_selects(example):
+    """`backup_tag=...` puts the plan's `Backup` value on exactly the stores it covers, and the
+    one selection selects that value (STRINGEQUALS) for the plan, through the plan's role."""
+    result = plan(example)
+    [selection], [backup] = result.of_type(SELECTION), result.of_type(BACKUP_PLAN)
+    value = f"{prefix_of(example)}-backup"
+    assert selection.inputs["selectionTags"] == [
+        {"type": "STRINGEQUALS", "key": "Backup", "value": value}]
+    assert selection.inputs["planId"] == backup.id
+    assert selection.inputs["iamRoleArn"] == result.one(ROLE, "backup-role").outputs["arn"]
+    tagged = {(r.type, r.name): (r.inputs.get("tags") or {}).get("Backup")
+              for r in result.custom_resources if (r.inputs.get("tags") or {}).get("Backup")}
+    assert tagged == dict.fromkeys(BACKED_UP[example], value)
+    assert result.stack_outputs["backup"]["selection_tag"] == value
+
+
+@pytest.mark.parametrize("example", sorted(BACKED_UP))
+def test_example_copies_every_rule_to_the_dr_vault_on_the_dr_provider(example):
+    """The vault sits in the stack's region on the data key; the DR vault, its lock and policy
+    and its key come through the `dr` provider in `drRegion`; every rule copies there."""
+    result = plan(example)
+    vault, dr_vault = result.one(VAULT, "backup-vault"), result.one(VAULT, "backup-dr-vault")
+    dr = provider_of(result, dr_vault)
+    assert dr is not None and dr.type == "pulumi:providers:aws" and dr.name == "dr"
+    assert dr.inputs["region"] == stack_config(example)[f"{example}:drRegion"] == DR_REGION
+    assert provider_of(result, vault) is None and f":{REGION}:" in vault.outputs["arn"]
+    assert f":{DR_REGION}:" in dr_vault.outputs["arn"]
+    dr_key = result.one(KEY, "kms-dr-data-key")
+    assert provider_of(result, dr_key) == dr
+    assert vault.inputs["kmsKeyArn"] == key_arn(result, "data")
+    assert dr_vault.inputs["kmsKeyArn"] == dr_key.outputs["arn"] != key_arn(result, "data")
+    for v in (vault, dr_vault):
+        assert v.protect is True
+        [lock] = [lk for lk in result.of_type(VAULT_LOCK)
+                  if lk.inputs["backupVaultName"] == v.inputs["name"]]
+        assert lock.provider == v.provider
+        assert "changeableForDays" not in lock.inputs  # governance mode
+    rules = {r["ruleName"]: r for r in result.one(BACKUP_PLAN).inputs["rules"]}
+    assert sorted(rules) == sorted(RULES)
+    for name, (kept, copied) in RULES.items():
+        rule = rules[name]
+        assert rule["targetVaultName"] == vault.inputs["name"]
+        assert rule["lifecycle"] == {"deleteAfter": kept}
+        [copy] = rule["copyActions"]
+        assert copy["destinationVaultArn"] == dr_vault.outputs["arn"]
+        assert copy["lifecycle"] == {"deleteAfter": copied}
+    assert rules["continuous"]["enableContinuousBackup"] is True
+    assert result.stack_outputs["backup"] == {
+        "vault_name": vault.outputs["name"], "dr_vault_name": dr_vault.outputs["name"],
+        "dr_region": DR_REGION, "selection_tag": f"{prefix_of(example)}-backup"}
+
+
+@pytest.mark.parametrize("example", ["existing-vpc-database", "two-databases"])
+def test_example_databases_keep_the_plans_point_in_time_window(example):
+    """Under continuous backup the instance's retention is the rule's (AWS Backup refuses
+    another) and Pulumi leaves it to AWS Backup afterwards."""
+    result = plan(example)
+    [continuous] = [r for r in result.one(BACKUP_PLAN).inputs["rules"]
+                    if r.get("enableContinuousBackup")]
+    for instance in result.of_type(DB):
+        assert instance.inputs["backupRetentionPeriod"] == continuous["lifecycle"]["deleteAfter"]
+        assert "backupRetentionPeriod" in instance.ignore_changes
+
+
+@pytest.mark.parametrize("example", ["existing-vpc-database", "two-databases"])
+def test_example_restore_tests_land_in_the_databases_subnets(example):
+    """The monthly restore test restores the tagged RDS instances into the databases' subnet
+    group, behind the example's chosen group (never AWS's inferred one)."""
+    result = plan(example)
+    [selection] = result.of_type(RESTORE_SELECTION)
+    assert selection.inputs["protectedResourceType"] == "RDS"
+    assert selection.inputs["protectedResourceConditions"] == {"stringEquals": [
+        {"key": "aws:ResourceTag/Backup", "value": f"{prefix_of(example)}-backup"}]}
+    overrides = selection.inputs["restoreMetadataOverrides"]
+    if example == "two-databases":  # both databases: a group of its own that admits nothing
+        subnets = result.one(DB_SUBNETS, "network-db-subnets")
+        group = result.one(SG, "restore-sg-database", parent="restore-sg")
+        assert rules_on(result, INGRESS, group.id) == rules_on(result, EGRESS, group.id) == []
+    else:  # the database's own subnet group and group
+        subnets = result.one(DB_SUBNETS, "database-subnets")
+        group = result.one(SG, "security-groups-database")
+    assert overrides == {"dbSubnetGroupName": subnets.outputs["name"],
+                         "vpcSecurityGroupIds": json.dumps([group.id])}
+
+
+def test_worker_backup_plan_covers_s3_and_tests_no_restore(worker):
+    """The asset bucket is S3: the role carries AWS's S3 backup and restore policies; no
+    restore-testing plan (it restores RDS recovery points, and there is no database)."""
+    role = worker.one(ROLE, "backup-role")
+    attached = sorted(a.inputs["policyArn"].rsplit("/", 1)[-1]
+                      for a in worker.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                      if a.inputs["role"] == role.outputs["name"])
+    assert attached == sorted(f"AWSBackupServiceRolePolicyFor{p}"
+                              for p in ("Backup", "Restores", "S3Backup", "S3Restore"))
+    assert worker.of_type("aws:backup/restoreTestingPlan:RestoreTestingPlan") == []
+    bucket = worker.one(BUCKET, "assets-bucket")
+    versioning = worker.one("aws:s3/bucketVersioning:BucketVersioning", "assets-bucket-versioning")
+    assert versioning.inputs["bucket"] == bucket.outputs["bucket"]
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"  # AWS Backup needs it
+
+
+def test_worker_writes_the_asset_bucket_through_its_task_role(worker):
+    """`assets.allow_from(service, access="write")`: one inline policy on the worker's task role,
+    the S3 actions on exactly this bucket and its objects, the data key through S3 only."""
+    bucket = worker.one(BUCKET, "assets-bucket")
+    arn = bucket.outputs["arn"]
+    task_role = worker.one(ROLE, "worker-task-role")
+    grant = worker.one(ROLE_POLICY, "assets-worker-access")
+    assert grant.inputs["role"] == task_role.id
+    assert worker.by_urn(grant.parent).type == "groundwork:data:AssetBucket"
+    statements = {st["Sid"]: st for st in doc(grant)["Statement"]}
+    assert statements["BucketList"] == {"Sid": "BucketList", "Effect": "Allow",
+                                        "Action": ["s3:ListBucket"], "Resource": arn}
+    objects = statements["BucketObjects"]
+    assert objects["Resource"] == f"{arn}/*"
+    assert sorted(objects["Action"]) == ["s3:AbortMultipartUpload", "s3:DeleteObject",
+                                         "s3:GetObject", "s3:PutObject"]
+    assert statements["BucketKey"]["Resource"] == key_arn(worker, "data")
+    assert statements["BucketKey"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+    assert set(statements) == {"BucketList", "BucketObjects", "BucketKey"}
+    encryption = worker.one("aws:s3/bucketServerSideEncryptionConfiguration:"
+                            "BucketServerSideEncryptionConfiguration", "assets-bucket-encryption")
+    [sse] = encryption.inputs["rules"]
+    assert sse["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn(worker, "data")}
+    assert bucket.protect is True
+    assert worker.stack_outputs["assets_bucket"] == bucket.outputs["bucket"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,15 +659,16 @@ def test_worker_queue_is_kms_encrypted_with_a_dead_letter_queue(worker):
 
 def test_worker_gets_the_queue_url_and_only_queue_permissions(worker):
     queue = worker.one(QUEUE, "jobs-queue")
+    bucket = worker.one(BUCKET, "assets-bucket")
     [container] = json.loads(worker.one(TASK).inputs["containerDefinitions"])
     env = {e["name"]: e["value"] for e in container["environment"]}
-    assert env == {"JOBS_QUEUE_URL": queue.outputs["url"]}
+    assert env == {"JOBS_QUEUE_URL": queue.outputs["url"], "ASSETS_BUCKET": bucket.outputs["bucket"]}
     assert container["secrets"] == []
     task_role = worker.one(ROLE, "worker-task-role")
     assert task_role.inputs["name"] == "worker-service-dev-worker-task"
     grant = worker.one(ROLE_POLICY, "jobs-worker-access")
-    assert [p for p in worker.of_type(ROLE_POLICY) if p.inputs["role"] == task_role.id] == \
-        [grant]  # nothing else on the task role
+    assert sorted(p.name for p in worker.of_type(ROLE_POLICY) if p.inputs["role"] == task_role.id) \
+        == ["assets-worker-access", "jobs-worker-access"]  # nothing else on the task role
     statements = {s["Sid"]: s for s in doc(grant)["Statement"]}
     assert set(statements) == {"QueueAccess", "QueueKey"}
     assert statements["QueueAccess"]["Resource"] == queue.outputs["arn"]
@@ -542,7 +721,9 @@ def test_database_lands_in_the_existing_subnets_encrypted_and_private(database):
     assert (instance.inputs["instanceClass"], instance.inputs["allocatedStorage"],
             instance.inputs["maxAllocatedStorage"]) == ("db.t4g.small", 20, 100)
     assert instance.inputs["multiAz"] is True
-    assert instance.inputs["backupRetentionPeriod"] == 7
+    # the backup plan's continuous retention: AWS Backup owns it from then on (docs/backup.md)
+    assert instance.inputs["backupRetentionPeriod"] == 35
+    assert {"backupRetentionPeriod", "backupWindow"} <= set(instance.ignore_changes)
     assert instance.inputs["deletionProtection"] is True
     assert instance.protect is True
     for export in ("postgresql", "upgrade"):

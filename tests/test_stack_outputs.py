@@ -159,3 +159,29 @@ def test_dev_has_no_backup_output(dev):
     database's own RDS snapshots through the `database` output."""
     assert "backup" not in dev.stack_outputs
     assert dev.stack_outputs["database"]["subnet_ids"] == dev.stack_outputs["subnet_ids"]["data"]
+
+
+def test_assets_output_names_each_bucket_and_its_replica(prod, dev):
+    """`assets` (read by `groundwork verify`'s assets and backup checks): the bucket's name and
+    ARN, and prod's replica through `aws-dr` in us-west-2; dev's bucket has no replica."""
+    out = prod.stack_outputs["assets"]
+    assert set(out) == {"assets"}
+    bucket = prod.one("aws:s3/bucket:Bucket", "assets-bucket")
+    replica = prod.one("aws:s3/bucket:Bucket", "assets-replica")
+    assert "aws-dr" in replica.provider.split("::")[-1]
+    assert out["assets"] == {
+        "bucket_name": bucket.outputs["bucket"], "arn": bucket.outputs["arn"],
+        "replica_bucket_name": replica.outputs["bucket"], "replica_arn": replica.outputs["arn"],
+        "replica_region": "us-west-2"}
+    [replication] = prod.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    assert replication.inputs["rules"][0]["destination"]["bucket"] == out["assets"]["replica_arn"]
+    dev_bucket = dev.one("aws:s3/bucket:Bucket", "assets-bucket")
+    assert dev.stack_outputs["assets"] == {"assets": {"bucket_name": dev_bucket.outputs["bucket"],
+                                                      "arn": dev_bucket.outputs["arn"]}}
+
+
+def test_documents_output_carries_the_cluster_arn(prod_data_services):
+    cluster = prod_data_services.one("aws:docdb/cluster:Cluster")
+    out = prod_data_services.stack_outputs["documents"]
+    assert out["arn"] == cluster.outputs["arn"] and ":cluster:" in out["arn"]
+    assert out["cluster_identifier"] == cluster.outputs["clusterIdentifier"]

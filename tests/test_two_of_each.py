@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -31,6 +32,7 @@ COMPONENTS = {
     "groundwork:data:Queue", "groundwork:data:SearchDomain", "groundwork:data:DocumentDatabase",
     "groundwork:messaging:Kafka", "groundwork:edge:WebFirewall",
     "groundwork:edge:CloudFrontDistribution", "groundwork:edge:DomainRecords",
+    "groundwork:data:BackupPlan", "groundwork:data:AssetBucket", "groundwork:monitoring:BackupNotices",
 }
 
 
@@ -379,3 +381,131 @@ def test_each_environments_edge_is_wired_to_its_own_resources(twins):
     for key in ("lb", "dist", "origin", "acl", "check"):
         assert blue[key].id != green[key].id, key
     assert blue["dist"].outputs["domainName"] != green["dist"].outputs["domainName"]
+
+
+# --------------------------------------------------------------------------------------------
+# issue 15's data protection, two of each: BackupPlan, AssetBucket, BackupNotices
+# --------------------------------------------------------------------------------------------
+
+PROTECTION = {
+    "groundwork:data:BackupPlan": "{color}-backup",
+    "groundwork:data:AssetBucket": "{color}-assets",
+    "groundwork:monitoring:BackupNotices": "{color}-backup-notices",
+}
+VAULT = "aws:backup/vault:Vault"
+
+
+def _dr(record: ResourceRecord) -> bool:
+    return record.provider.split("::")[-1].startswith("aws-dr")
+
+
+def test_two_of_each_protection_component_have_distinct_children_and_aws_names(twins):
+    """Each BackupPlan, AssetBucket and BackupNotices is there once per environment; its
+    children carry its name and share no AWS name with the other environment's (a
+    restore-testing selection's name is scoped by its plan's: both are `rds`, in two plans,
+    test_the_protection_names_are_per_environment)."""
+    for kind, pattern in PROTECTION.items():
+        components = {c.name: c for c in twins.of_type(kind)}
+        assert sorted(components) == sorted(pattern.format(color=c) for c in COLORS), kind
+        physical = []
+        for name, component in components.items():
+            children = [c for c in twins.descendants(component) if c.custom]
+            assert children and all(c.name.startswith(f"{name}-") for c in children), name
+            physical.append({(c.type, p) for c in children if (p := c.physical_name)
+                             and c.type != "aws:backup/restoreTestingSelection:RestoreTestingSelection"})
+            assert physical[-1], name
+        assert not physical[0] & physical[1], kind
+    assert twins.name_clashes == []
+
+
+def _names(twins: PlanResult, kind: str, field: str, color: str, **where: object) -> list[str]:
+    return sorted(r.inputs[field] for r in twins.of_type(kind)
+                  if r.name.startswith(f"{color}-") and all(
+                      (_dr(r) if k == "dr" else r.inputs.get(k)) == v for k, v in where.items()))
+
+
+def test_the_protection_names_are_per_environment(twins):
+    """Vaults (here and in the DR region), plans, selections, restore-testing plans and their
+    selections, the backup and replication roles, the notice rules and the buckets: one set per
+    environment, named after it, none the other's."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    for color in COLORS:
+        base = f"{PREFIX}-{color}"
+        names = seen[color] = {
+            "vault": _names(twins, VAULT, "name", color, dr=False),
+            "dr-vault": _names(twins, VAULT, "name", color, dr=True),
+            "plan": _names(twins, "aws:backup/plan:Plan", "name", color),
+            "selection": _names(twins, "aws:backup/selection:Selection", "name", color),
+            "restore-plan": _names(twins, "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+                                   "name", color),
+            "restore-selection": [f"{r.inputs['restoreTestingPlanName']}/{r.inputs['name']}"
+                                  for r in twins.of_type(
+                                      "aws:backup/restoreTestingSelection:RestoreTestingSelection")
+                                  if r.name.startswith(f"{color}-")],
+            "role": sorted(r.inputs["name"] for r in twins.of_type("aws:iam/role:Role")
+                           if r.name in (f"{color}-backup-role", f"{color}-assets-replication")),
+            "rule": _names(twins, "aws:cloudwatch/eventRule:EventRule", "name", color),
+            "bucket": sorted(r.inputs["bucket"] for r in twins.of_type("aws:s3/bucket:Bucket")
+                             if r.name.startswith(f"{color}-assets-")),
+        }
+        assert names["vault"] == [f"{base}-backup-vault"]
+        assert names["dr-vault"] == [f"{base}-backup-dr-vault"]
+        assert names["plan"] == [f"{base}-backup-plan"]
+        assert names["selection"] == [f"{base}-backup-selection"]
+        # letters, digits and underscores only (the API refuses a hyphen)
+        assert names["restore-plan"] == [f"{base}-backup-restore-test".replace("-", "_")]
+        assert names["restore-selection"] == [f"{names['restore-plan'][0]}/rds"]
+        assert names["role"] == [f"{base}-assets-replication", f"{base}-backup-role"]
+        assert names["rule"] == [f"{base}-backup-notices-{k}" for k in
+                                 ("backup-job-failed", "copy-job-failed", "restore-job-failed")]
+        assert all(len(n) <= 64 for n in names["rule"] + names["role"])
+        assert names["bucket"] == [
+            f"{base}-assets-123456789012-us-east-1", f"{base}-assets-logs-123456789012-us-east-1",
+            f"{base}-assets-replica-123456789012-us-west-2",
+            f"{base}-assets-replica-logs-123456789012-us-west-2"]
+        assert all(len(n) <= 63 for n in names["bucket"])
+    for key in seen["blue"]:
+        assert not set(seen["blue"][key]) & set(seen["green"][key]), key
+
+
+def test_each_plan_covers_its_own_environments_stores_only(twins):
+    """The selection's tag is the plan's own; the database, document database and asset
+    bucket of that environment carry it; the notices watch that environment's vault and role;
+    the dashboard graphs that vault; the DR vault and the replica are in us-west-2."""
+    tags = {}
+    for color in COLORS:
+        plan = twins.one("aws:backup/plan:Plan", f"{color}-backup-plan")
+        selection = twins.one("aws:backup/selection:Selection", f"{color}-backup-selection")
+        [tag] = selection.inputs["selectionTags"]
+        tags[color] = tag["value"]
+        assert (tag["key"], tag["value"]) == ("Backup", f"{PREFIX}-{color}-backup")
+        assert selection.inputs["planId"] == plan.id
+        for kind, logical in (("aws:rds/instance:Instance", f"{color}-db-instance"),
+                              ("aws:docdb/cluster:Cluster", f"{color}-docs-cluster"),
+                              ("aws:s3/bucket:Bucket", f"{color}-assets-bucket")):
+            [store] = [r for r in twins.of_type(kind) if r.name == logical]
+            assert store.inputs["tags"]["Backup"] == tag["value"], logical
+        vault = twins.one(VAULT, f"{color}-backup-vault")
+        dr_vault = twins.one(VAULT, f"{color}-backup-dr-vault")
+        assert not _dr(vault) and _dr(dr_vault)
+        copies = {c["destinationVaultArn"] for r in plan.inputs["rules"] for c in r["copyActions"]}
+        assert copies == {dr_vault.outputs["arn"]} and ":us-west-2:" in dr_vault.outputs["arn"]
+        role = twins.one("aws:iam/role:Role", f"{color}-backup-role")
+        for rule in (r for r in twins.of_type("aws:cloudwatch/eventRule:EventRule")
+                     if r.name.startswith(f"{color}-backup-notices-")):
+            detail = json.loads(rule.inputs["eventPattern"])["detail"]
+            scope = detail.get("backupVaultArn") or detail.get("sourceBackupVaultArn") \
+                or detail.get("iamRoleArn")
+            assert scope in ([vault.outputs["arn"]], [role.outputs["arn"]]), (rule.name, scope)
+        replica = twins.one("aws:s3/bucket:Bucket", f"{color}-assets-replica")
+        assert _dr(replica)
+        [replication] = [r for r in twins.of_type(
+            "aws:s3/bucketReplicationConfig:BucketReplicationConfig") if r.name.startswith(f"{color}-")]
+        assert replication.inputs["rules"][0]["destination"]["bucket"] == replica.outputs["arn"]
+        [board] = [d for d in twins.of_type("aws:cloudwatch/dashboard:Dashboard")
+                   if d.name.startswith(f"{color}-")]
+        vaults = {m[3] for w in json.loads(board.inputs["dashboardBody"])["widgets"]
+                  if w["type"] == "metric" for m in w["properties"]["metrics"]
+                  if m[0] == "AWS/Backup"}
+        assert vaults == {vault.outputs["name"]}
+    assert tags["blue"] != tags["green"]

@@ -40,7 +40,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from typer.testing import CliRunner
-from verify_support import hardened_queue, sqs_as_aws
+from verify_support import hardened_bucket, hardened_queue, sqs_as_aws
 
 from groundwork import verify
 from groundwork.cli import app
@@ -166,6 +166,7 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
         CacheNodeType="cache.t4g.micro", NumCacheClusters=1, AtRestEncryptionEnabled=True,
         TransitEncryptionEnabled=cache_transit)
     jobs = hardened_queue(boto3.client("sqs", region_name=REGION), f"{PREFIX}-jobs", DATA_KEY)
+    assets = hardened_bucket(boto3.client("s3", region_name=REGION), f"{PREFIX}-assets", DATA_KEY)
     cw = boto3.client("cloudwatch", region_name=REGION)
     for alarm in ("api-target-5xx-rate", "api-unhealthy-hosts", "rds-cpu"):
         cw.put_metric_alarm(AlarmName=f"{PREFIX}-{alarm}", Namespace="AWS/ECS", MetricName="x",
@@ -190,6 +191,7 @@ def deploy(monkeypatch, *, running: dict[str, int] | None = None, db_encrypted: 
         "database": {"identifier": f"{PREFIX}-postgres", "port": 5432},
         "cache": {"replication_group_id": f"{PREFIX}-cache", "port": 6379},
         "queues": {"jobs": jobs},
+        "assets": {"assets": assets},
         "kms_key_arns": {"data": DATA_KEY},
         "load_balancer": {"dns_name": lb["DNSName"], "zone_id": lb["CanonicalHostedZoneId"],
                           "arn": lb["LoadBalancerArn"]},
@@ -248,8 +250,8 @@ def test_a_healthy_environment_passes_every_check(aws, monkeypatch, alb):
         ("ecs-service", "api"): "PASS", ("ecs-service", "worker"): "PASS",
         ("target-health", "api"): "PASS", ("database", f"{PREFIX}-postgres"): "PASS",
         ("cache", f"{PREFIX}-cache"): "PASS", ("queues", f"{PREFIX}-jobs"): "PASS",
-        ("dead-letters", f"{PREFIX}-jobs-dlq"): "PASS", ("alarms", f"{PREFIX}-*"): "PASS",
-        ("dns-records", DOMAIN): "PASS",
+        ("dead-letters", f"{PREFIX}-jobs-dlq"): "PASS", ("assets", f"{PREFIX}-assets"): "PASS",
+        ("alarms", f"{PREFIX}-*"): "PASS", ("dns-records", DOMAIN): "PASS",
         ("http-smoke", "api"): "PASS", ("security-headers", "api"): "PASS",
     }
     assert results[("http-smoke", "api")].detail == f"GET {alb.url}{HEALTH} -> 200"
@@ -431,7 +433,7 @@ def test_cli_exit_codes_and_named_failures(aws, monkeypatch, alb, tmp_path: Path
     ok = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)
     assert ok.exit_code == 0, ok.output
     # one PASS row per check (the word alone: "PASSED" on the last line is not a row)
-    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 11, ok.output
+    assert "PASSED" in ok.output and len(re.findall(r"\bPASS\b", ok.output)) == 12, ok.output
     boto3.client("cloudwatch", region_name=REGION).set_alarm_state(
         AlarmName=f"{PREFIX}-rds-cpu", StateValue="ALARM", StateReason="busy")
     bad = runner.invoke(app, ["verify", "dev", "--outputs", str(path), "--base-url", alb.url], env=env)

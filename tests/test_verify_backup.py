@@ -9,6 +9,9 @@ What moto models and what is stubbed:
   `JobsBackup` wraps moto's client and answers ListBackupJobs from a list the test sets.
 - moto's RDS reports an instance's LatestRestorableTime as "now": the stale case moves the
   verifier's clock forward instead.
+- prod's asset bucket (`assets.assets.arn`) and a DocumentDB cluster (`documents.arn`) have no
+  continuous backup: their recency is the newest COMPLETED job of the stubbed ListBackupJobs
+  (the fixture gives the bucket one, 10 minutes old).
 """
 
 from __future__ import annotations
@@ -58,10 +61,15 @@ class Deployed:
     clients: dict[str, Any]
     dr_backup: Any
 
-    def run(self, *, now: datetime | None = None, **output_changes: Any) -> list[verify.CheckResult]:
-        outputs = {**self.outputs, "backup": {**self.outputs["backup"], **output_changes}}
+    def run(self, *, now: datetime | None = None, expect: verify.Expectations | None = None,
+            outputs: dict[str, Any] | None = None,
+            **output_changes: Any) -> list[verify.CheckResult]:
+        """Every check but `backup` skipped; `outputs` replaces top-level outputs,
+        `output_changes` keys of the `backup` output."""
+        outputs = {**self.outputs, **(outputs or {}),
+                   "backup": {**self.outputs["backup"], **output_changes}}
         clients = {**self.clients, "backup": self.backup}
-        verifier = verify.Verifier(outputs, self.expect, clients=lambda n: clients[n],
+        verifier = verify.Verifier(outputs, expect or self.expect, clients=lambda n: clients[n],
                                    dr_clients=lambda n: self.dr_backup,
                                    now=None if now is None else (lambda: now))
         return verifier.run()
@@ -111,7 +119,17 @@ def deployed(prod) -> Iterator[Deployed]:
         from groundwork.stacks.loader import environment_from_file
 
         expect = replace(verify.Expectations.from_config(environment_from_file("prod")), skip=OTHERS)
-        yield Deployed(outputs, expect, JobsBackup(backup, []), {"rds": rds}, dr_backup)
+        yield Deployed(outputs, expect, JobsBackup(backup, _fresh_asset_jobs(outputs)), {"rds": rds},
+                       dr_backup)
+
+
+def _fresh_asset_jobs(outputs: dict[str, Any], minutes: int = 10) -> list[dict[str, Any]]:
+    """One COMPLETED backup job `minutes` old per exported asset bucket, in the plan's vault."""
+    now = datetime.now(UTC)
+    return [{"ResourceArn": bucket["arn"], "BackupVaultName": outputs["backup"]["vault_name"],
+             "State": "COMPLETED", "CreationDate": now - timedelta(minutes=minutes + 5),
+             "CompletionDate": now - timedelta(minutes=minutes)}
+            for bucket in outputs["assets"].values()]
 
 
 def by_target(results: list[verify.CheckResult]) -> dict[str, verify.CheckResult]:
@@ -131,6 +149,7 @@ def test_the_planned_backup_passes(deployed):
         f"vault {out['vault_name']}": "PASS", "plan groundwork-prod-backup-plan": "PASS",
         f"dr-vault ({DR}) {out['dr_vault_name']}": "PASS",
         f"latest backup {deployed.outputs['database']['identifier']}": "PASS",
+        f"latest backup {deployed.outputs['assets']['assets']['bucket_name']}": "PASS",
     }, {t: r.detail for t, r in results.items()}
     assert "locked, retention" in results[f"vault {out['vault_name']}"].detail
     assert "each copied to the DR vault" in results["plan groundwork-prod-backup-plan"].detail
@@ -140,7 +159,8 @@ def test_the_planned_backup_passes(deployed):
 
 def test_a_stale_restorable_time_fails_the_rpo(deployed):
     later = datetime.now(UTC) + timedelta(hours=2)
-    [result] = [r for r in deployed.run(now=later) if r.target.startswith("latest backup")]
+    target = f"latest backup {deployed.outputs['database']['identifier']}"
+    [result] = [r for r in deployed.run(now=later) if r.target == target]
     assert result.status == "FAIL"
     assert "over the RPO of 60 min" in result.detail
 
@@ -180,32 +200,84 @@ def test_a_plan_without_copies_or_continuous_backup_fails(deployed):
 
 
 def test_without_continuous_backup_the_latest_job_must_be_within_the_rpo(deployed):
-    """The asset bucket (or a store without continuous backup): the newest COMPLETED job from
+    """prod's asset bucket (the `assets` output's ARN): the newest COMPLETED job from
     ListBackupJobs (stubbed), a newer FAILED job named."""
     vault = deployed.outputs["backup"]["vault_name"]
-    bucket = "arn:aws:s3:::groundwork-prod-assets"
+    bucket = deployed.outputs["assets"]["assets"]
+    assert bucket["arn"] == f"arn:aws:s3:::{bucket['bucket_name']}"
+    target = f"latest backup {bucket['bucket_name']}"
     now = datetime.now(UTC)
-    deployed.backup.jobs[:] = [
-        {"ResourceArn": bucket, "BackupVaultName": vault, "State": "COMPLETED",
+    jobs = deployed.backup.jobs
+    saved = list(jobs)
+    jobs[:] = [
+        {"ResourceArn": bucket["arn"], "BackupVaultName": vault, "State": "COMPLETED",
          "CreationDate": now - timedelta(minutes=100), "CompletionDate": now - timedelta(minutes=90)},
-        {"ResourceArn": bucket, "BackupVaultName": vault, "State": "FAILED",
+        {"ResourceArn": bucket["arn"], "BackupVaultName": vault, "State": "FAILED",
          "StatusMessage": "Access denied to the KMS key", "CreationDate": now - timedelta(minutes=30)},
+        # another vault's job doesn't count
+        {"ResourceArn": bucket["arn"], "BackupVaultName": "someone-elses", "State": "COMPLETED",
+         "CreationDate": now - timedelta(minutes=6), "CompletionDate": now - timedelta(minutes=5)},
     ]
-    deployed.outputs["assets"] = {"assets": {"bucket_name": "groundwork-prod-assets", "arn": bucket}}
     try:
-        [job] = [r for r in deployed.run() if r.target == "latest backup groundwork-prod-assets"]
+        [job] = [r for r in deployed.run() if r.target == target]
         assert job.status == "FAIL"
         assert "latest completed backup 90 min ago, over the RPO of 60 min" in job.detail
         assert "a newer job FAILED: Access denied to the KMS key" in job.detail
-        deployed.backup.jobs[0]["CompletionDate"] = now - timedelta(minutes=20)
-        deployed.backup.jobs.pop()
-        [job] = [r for r in deployed.run() if r.target == "latest backup groundwork-prod-assets"]
+        jobs[0]["CompletionDate"] = now - timedelta(minutes=20)
+        jobs.pop(1)
+        [job] = [r for r in deployed.run() if r.target == target]
         assert job.status == "PASS" and "20 min ago" in job.detail
-        deployed.backup.jobs.clear()
-        [job] = [r for r in deployed.run() if r.target == "latest backup groundwork-prod-assets"]
+        jobs[:] = [j for j in jobs if j["BackupVaultName"] != vault]
+        [job] = [r for r in deployed.run() if r.target == target]
         assert job.status == "FAIL" and "no completed backup job" in job.detail
     finally:
-        del deployed.outputs["assets"]
+        jobs[:] = saved
+
+
+DOCS_ARN = "arn:aws:rds:us-east-1:123456789012:cluster:groundwork-prod-documents"
+
+
+def test_the_document_database_is_covered_by_its_arn(deployed):
+    """With DocumentDB (`documents.arn` exported and `documents` in `backup.stores`): its newest
+    COMPLETED job is held to the RPO like the bucket's (no continuous backup for DocumentDB)."""
+    documents = {"cluster_identifier": "groundwork-prod-documents", "arn": DOCS_ARN}
+    vault = deployed.outputs["backup"]["vault_name"]
+    now = datetime.now(UTC)
+    target = "latest backup groundwork-prod-documents"
+    [job] = [r for r in deployed.run(outputs={"documents": documents}) if r.target == target]
+    assert job.status == "FAIL" and "no completed backup job" in job.detail
+    deployed.backup.jobs.append(
+        {"ResourceArn": DOCS_ARN, "BackupVaultName": vault, "State": "COMPLETED",
+         "CreationDate": now - timedelta(minutes=50), "CompletionDate": now - timedelta(minutes=45)})
+    try:
+        [job] = [r for r in deployed.run(outputs={"documents": documents}) if r.target == target]
+        assert job.status == "PASS" and "45 min ago, within the RPO of 60 min" in job.detail
+        later = now + timedelta(minutes=30)  # 75 min old by then
+        [job] = [r for r in deployed.run(now=later, outputs={"documents": documents})
+                 if r.target == target]
+        assert job.status == "FAIL" and "over the RPO of 60 min" in job.detail
+        # not among backup.stores: not checked
+        assert deployed.expect.backup is not None
+        only_db = replace(deployed.expect, backup=replace(deployed.expect.backup,
+                                                          stores=("database",)))
+        rows = deployed.run(outputs={"documents": documents}, expect=only_db)
+        assert [r.target for r in rows if r.target.startswith("latest backup")] == [
+            f"latest backup {deployed.outputs['database']['identifier']}"]
+    finally:
+        deployed.backup.jobs[:] = [j for j in deployed.backup.jobs if j["ResourceArn"] != DOCS_ARN]
+
+
+def test_a_store_without_its_arn_output_is_skipped_naming_the_key(deployed):
+    """A configured store whose ARN output is missing (an older stack's outputs) SKIPs naming
+    the key, never passes silently."""
+    bucket = {k: v for k, v in deployed.outputs["assets"]["assets"].items() if k != "arn"}
+    documents = {"cluster_identifier": "groundwork-prod-documents"}
+    rows = {r.target: r for r in deployed.run(outputs={"assets": {"assets": bucket},
+                                                       "documents": documents})
+            if r.check == "backup"}
+    assert rows["latest backup (assets)"].detail == "SKIP: output assets.assets.arn missing"
+    assert rows["latest backup (documents)"].detail == "SKIP: output documents.arn missing"
+    assert rows["latest backup (assets)"].status == rows["latest backup (documents)"].status == "SKIP"
 
 
 def test_dev_has_no_backup_check(dev):

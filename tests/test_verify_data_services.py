@@ -44,7 +44,7 @@ DOMAIN = "aws:opensearch/domain:Domain"
 MSK = "aws:msk/cluster:Cluster"
 DOCDB = "aws:docdb/cluster:Cluster"
 OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/99999999-other-key"
-SKIP_OTHERS = frozenset({"ecs-service", "target-health", "database", "cache", "backup", "alarms",
+SKIP_OTHERS = frozenset({"ecs-service", "target-health", "database", "cache", "assets", "backup", "alarms",
                          "http-smoke", "web-acl", "cloudfront", "dns-records", "security-headers"})
 
 
@@ -553,13 +553,14 @@ def test_cli_skips_named_checks_and_refuses_unknown_ones(deployed, tmp_path: Pat
     runner, env = CliRunner(), {"COLUMNS": "200", "NO_COLOR": "1"}
     ok = runner.invoke(app, ["verify", "prod", "--outputs", str(path), "--json", str(report),
                              "--skip", "ecs-service,target-health",
-                             "--skip", "database,cache,backup,http-smoke",
+                             "--skip", "database,cache,assets,backup,http-smoke",
                              "--skip", "web-acl,cloudfront,dns-records,security-headers"],
                        env=env)
     assert ok.exit_code == 0, ok.output
     rows = {(r["check"], r["status"]) for r in json.loads(report.read_text())["results"]}
     assert rows == {("ecs-service", "SKIP"), ("target-health", "SKIP"), ("database", "SKIP"),
-                    ("cache", "SKIP"), ("backup", "SKIP"), ("http-smoke", "SKIP"), ("queues", "PASS"),
+                    ("cache", "SKIP"), ("assets", "SKIP"), ("backup", "SKIP"), ("http-smoke", "SKIP"),
+                    ("queues", "PASS"),
                     ("dead-letters", "PASS"), ("search", "PASS"), ("kafka", "PASS"), ("alarms", "PASS"),
                     ("web-acl", "SKIP"), ("cloudfront", "SKIP"), ("dns-records", "SKIP"),
                     ("security-headers", "SKIP")}

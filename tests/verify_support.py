@@ -100,3 +100,74 @@ def hardened_queue(sqs: Any, name: str, key_arn: str, *, max_receive: int = 5) -
         "Policy": tls_only(dlq_arn),
         "RedriveAllowPolicy": json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})})
     return {"url": url, "arn": arn, "name": name, "dlq_url": dlq_url, "dlq_arn": dlq_arn}
+
+
+BUCKET = "aws:s3/bucket:Bucket"
+_BUCKET_CALLS = {
+    # plan record type -> (S3 call, how the record's inputs become the call's arguments)
+    "aws:s3/bucketVersioning:BucketVersioning": ("put_bucket_versioning", lambda i: {
+        "VersioningConfiguration": {"Status": i["versioningConfiguration"]["status"]}}),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "put_bucket_encryption", lambda i: {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {
+                "SSEAlgorithm": r["applyServerSideEncryptionByDefault"]["sseAlgorithm"],
+                **({"KMSMasterKeyID": r["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]}
+                   if r["applyServerSideEncryptionByDefault"].get("kmsMasterKeyId") else {})},
+             "BucketKeyEnabled": bool(r.get("bucketKeyEnabled"))} for r in i["rules"]]}}),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ("put_public_access_block", lambda i: {
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": i["blockPublicAcls"], "IgnorePublicAcls": i["ignorePublicAcls"],
+            "BlockPublicPolicy": i["blockPublicPolicy"],
+            "RestrictPublicBuckets": i["restrictPublicBuckets"]}}),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ("put_bucket_ownership_controls",
+                                                               lambda i: {"OwnershipControls": {
+        "Rules": [{"ObjectOwnership": i["rule"]["objectOwnership"]}]}}),
+    "aws:s3/bucketPolicy:BucketPolicy": ("put_bucket_policy", lambda i: {
+        "Policy": i["policy"] if isinstance(i["policy"], str) else json.dumps(i["policy"])}),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ("put_bucket_replication", lambda i: {
+        "ReplicationConfiguration": {"Role": i["role"], "Rules": [{
+            "ID": r["id"], "Status": r["status"], "Priority": r["priority"],
+            "Filter": {"Prefix": r["filter"].get("prefix", "")},
+            "DeleteMarkerReplication": {"Status": r["deleteMarkerReplication"]["status"]},
+            "Destination": {"Bucket": r["destination"]["bucket"],
+                            "StorageClass": r["destination"]["storageClass"]},
+        } for r in i["rules"]]}}),
+}
+"""What `replay_buckets` applies (lifecycle and logging are not read by `verify`)."""
+
+
+def replay_buckets(plan: PlanResult, s3_of: Any, prefix: str) -> None:
+    """Create the plan's buckets whose logical name starts with `prefix` in moto, then their
+    versioning, encryption, public access block, ownership, policy and replication, each
+    through `s3_of(record)`: the S3 client of the record's region (its provider's)."""
+    buckets = [b for b in plan.of_type(BUCKET) if b.name.startswith(prefix)]
+    for bucket in buckets:
+        s3 = s3_of(bucket)
+        region = s3.meta.region_name
+        s3.create_bucket(Bucket=bucket.inputs["bucket"], **(
+            {} if region == REGION else {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    names = {b.inputs["bucket"] for b in buckets}
+    for kind, (call, arguments) in _BUCKET_CALLS.items():  # versioning first: replication needs it
+        for record in plan.of_type(kind):
+            if record.inputs["bucket"] in names:
+                getattr(s3_of(record), call)(Bucket=record.inputs["bucket"], **arguments(record.inputs))
+
+
+def hardened_bucket(s3: Any, name: str, key_arn: str) -> dict[str, str]:
+    """A bucket as `secure_bucket` makes it on `key_arn` (versioned, SSE-KMS with the Bucket
+    Key, public access blocked, ACLs off, TLS only); its `assets.<name>` output."""
+    arn = f"arn:aws:s3:::{name}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+         "BucketKeyEnabled": True}]})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True})
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    return {"bucket_name": name, "arn": arn}

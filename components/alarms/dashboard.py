@@ -4,7 +4,8 @@ database, cache, queue, search domain (cluster status, free storage, CPU / JVM),
 database (CPU, connections, freeable memory per instance), Kafka cluster (disk used and CPU per
 broker; a serverless cluster has no broker metrics, so no widget), NAT, and the edge: each web
 firewall's blocked / allowed requests, each Route 53 health check's status and each CloudFront
-distribution's requests and error rates. Widgets of metrics that exist only in us-east-1
+distribution's requests and error rates; last, each AWS Backup vault's job outcomes (backup,
+copy and restore jobs completed and failed). Widgets of metrics that exist only in us-east-1
 (CloudFront, Route 53 health checks, CLOUDFRONT-scope WAF) name that region in their properties,
 whatever the stack's region.
 
@@ -45,7 +46,7 @@ from groundwork.components.alarms.targets import (
     ServiceTarget,
     WebFirewallTarget,
 )
-from groundwork.components.args import ComponentArgs
+from groundwork.components.args import ComponentArgs, Input
 from groundwork.components.base import child_opts, component_naming, default_prefix
 
 WIDTH, HEIGHT = 12, 6
@@ -55,6 +56,23 @@ US_EAST_1 = "us-east-1"
 """Where CloudFront, Route 53 health checks and CLOUDFRONT-scope WAF publish their metrics."""
 DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 """CloudWatch's dashboard-name rule."""
+BACKUP_NAMESPACE = "AWS/Backup"
+"""AWS Backup's job metrics, per vault: dimension `BackupVaultName` (alone, or with
+`ResourceType`), in the vault's region (AWS Backup developer guide, "AWS Backup metrics with
+Amazon CloudWatch", https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html;
+the CloudWatch user guide's "Supported metrics for resource tags for telemetry" lists the
+AWS/Backup metrics below with exactly these two dimension sets). AWS Backup publishes them
+only while jobs run: an empty graph is a quiet day, not a broken widget."""
+BACKUP_JOB_METRICS = (
+    ("backup jobs", ("NumberOfBackupJobsCompleted", "NumberOfBackupJobsFailed",
+                     "NumberOfBackupJobsExpired", "NumberOfBackupJobsPartial")),
+    ("copy and restore jobs", ("NumberOfCopyJobsCompleted", "NumberOfCopyJobsFailed",
+                               "NumberOfRestoreJobsCompleted", "NumberOfRestoreJobsFailed")),
+)
+"""The two widgets per vault: what completed beside what didn't (the failures are also
+EventBridge notices, components/alarms/backup.py)."""
+BACKUP_PERIOD = 3600
+"""Jobs counted per hour (Sum): a daily job is one point a day."""
 
 
 def _metric(namespace: str, name: str, dims: Mapping[str, Any], **options: Any) -> list[Any]:
@@ -86,7 +104,8 @@ class _Grid:
 
 def dashboard_body(title: str, targets: AlarmTargets,
                    alarm_arns: Sequence[pulumi.Input[str]],
-                   topic_names: Sequence[pulumi.Input[str]] = ()) -> dict[str, Any]:
+                   topic_names: Sequence[pulumi.Input[str]] = (),
+                   backup_vault_names: Sequence[pulumi.Input[str]] = ()) -> dict[str, Any]:
     """The dashboard as a dict whose leaves may be Outputs (resolved by `Dashboard`)."""
     region = targets.region
     grid = _Grid()
@@ -193,7 +212,26 @@ def dashboard_body(title: str, targets: AlarmTargets,
             _metric("AWS/EC2", "StatusCheckFailed_System", dims, label="status check failed",
                     stat="Maximum"),
         ], period=300)
+    for vault in backup_vault_names:
+        _backup_widgets(graph, vault)
     return {"start": "-PT6H", "periodOverride": "inherit", "widgets": grid.widgets}
+
+
+def _backup_widgets(graph: Any, vault: pulumi.Input[str]) -> None:
+    """The vault's backup jobs, then its copy and restore jobs, completed and failed per hour
+    (AWS/Backup, BackupVaultName = the vault's name output, in the stack's region: the plan's
+    jobs run there, copies included)."""
+    dims = {"BackupVaultName": vault}
+    for what, metrics in BACKUP_JOB_METRICS:
+        graph(pulumi.Output.format("Backup vault {0}: {1} per hour", vault, what), [
+            _metric(BACKUP_NAMESPACE, m, dims, label=_backup_label(m)) for m in metrics
+        ], stat="Sum", period=BACKUP_PERIOD)
+
+
+def _backup_label(metric: str) -> str:
+    """`NumberOfCopyJobsFailed` -> "copy failed"."""
+    words = re.findall(r"[A-Z][a-z]+", metric.removeprefix("NumberOf"))
+    return f"{words[0].lower()} {words[-1].lower()}"
 
 
 def _web_widgets(graph: Any, lb: Any, svc: ServiceTarget) -> None:
@@ -352,6 +390,9 @@ class DashboardArgs(ComponentArgs):
     dashboard created before."""
     title: str = ""
     """Heading of the dashboard (default "": the name prefix, i.e. the environment)."""
+    backup_vault_names: Sequence[Input[str]] = ()
+    """AWS Backup vaults (in the stack's region) whose job outcomes it graphs (default none: no
+    backup widgets), e.g. `[BackupPlan.vault_name]`."""
 
 
 class Dashboard(pulumi.ComponentResource):
@@ -376,7 +417,7 @@ class Dashboard(pulumi.ComponentResource):
         topics = ([args.notifications.critical.name, args.notifications.warning.name]
                   if args.notifications is not None else [])
         body = dashboard_body(args.title or args.name_prefix or default_prefix(), targets,
-                              [a.arn for a in alarms], topics)
+                              [a.arn for a in alarms], topics, list(args.backup_vault_names))
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=dashboard_name,

@@ -20,15 +20,30 @@ watches both databases and both caches; the alarm names carry the store's name
 Every child's Pulumi name starts with its component's name and every AWS name with
 `<project>-<stack>-<component name>`, so the two of each never collide.
 
+One `BackupPlan` (AWS Backup, docs/backup.md) covers both databases by their `Backup` tag:
+
+| store     | backed up by                                                            |
+|-----------|-------------------------------------------------------------------------|
+| main      | BackupPlan: continuous (35 days), daily (30), monthly (365)             |
+| analytics | BackupPlan: the same                                                    |
+| sessions  | its own daily snapshots, 7 days (AWS Backup doesn't cover ElastiCache)  |
+| jobs      | its own daily snapshots, 7 days                                         |
+
+Every rule copies to a vault in the DR region (`drRegion`, default us-west-2), created through
+a second provider on a key of that region.
+
 Only the public API: `from groundwork.components import ...`, each component built as
 `Component(name, <Component>Args(...))`.
 """
 
 import pulumi
+import pulumi_aws as aws
 
 from groundwork.components import (
     AlarmOverride,
     AlarmTargets,
+    BackupPlan,
+    BackupPlanArgs,
     Dashboard,
     DashboardArgs,
     EnvironmentAlarms,
@@ -80,9 +95,35 @@ def store_group(name: str, *, database_port: int | None = None,
         database_port=database_port, cache_port=cache_port, tags=tags))
 
 
+# Backups (docs/backup.md). A KMS key is regional, so the DR region gets its own provider and a
+# data key there: AWS Backup re-encrypts each copy with the DR vault's key.
+dr_region = pulumi.Config().get("drRegion") or "us-west-2"
+dr = aws.Provider("dr", region=dr_region)
+dr_keys = EnvironmentKeys("kms-dr", EnvironmentKeysArgs(purposes=("data",), tags=tags),
+                          opts=pulumi.ResourceOptions(providers={"aws": dr}))
+
+# The vault (on the data key, governance lock, deletes denied), the daily, monthly and
+# continuous rules, each copied to the DR vault, and a selection of everything tagged
+# `Backup=<prefix>-backup`. The monthly restore test restores the latest database recovery
+# point into the databases' subnet group, behind a group of its own that admits nothing.
+pitr_days = 35  # point-in-time restore window; the databases take it as their retention
+restore_group = store_group("restore-sg", database_port=5432).groups["database"]  # no rules
+backup = BackupPlan("backup", BackupPlanArgs(
+    data_key_arn=data_key,
+    continuous_retention_days=pitr_days,
+    copy_to_region=dr_region,
+    dr_provider=dr,
+    dr_key_arn=dr_keys.require("data").arn,
+    restore_subnet_group_name=network.outputs.db_subnet_group_name,
+    restore_security_group_ids=[restore_group.id],
+    protect=True,  # Pulumi `protect` on both vaults, like the databases (default false)
+    tags=tags,
+))
+backup_tag = backup.selection_tag[1]  # the value the selection selects: tag a store with it
+
 # The databases. Each has its own identifier, parameter group, log groups and monitoring role,
 # all named after it. Smaller than the production defaults (db.m7g.large, 100 GiB) to try it;
-# Multi-AZ, backups, deletion protection, a final snapshot and Pulumi `protect` stay on.
+# Multi-AZ, deletion protection, a final snapshot and Pulumi `protect` stay on.
 main = PostgresDatabase("main", PostgresDatabaseArgs(
     instance_class="db.t4g.medium",
     allocated_storage_gb=20,
@@ -91,6 +132,10 @@ main = PostgresDatabase("main", PostgresDatabaseArgs(
     security_group=store_group("main-sg", database_port=5432),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
+    # In the backup plan; under continuous backup AWS Backup owns the retention, which must
+    # match its rule (docs/backup.md, "RDS retention and AWS Backup").
+    backup_tag=backup_tag,
+    continuous_backup_retention_days=pitr_days,
     tags=tags,
 ))
 analytics = PostgresDatabase("analytics", PostgresDatabaseArgs(
@@ -102,6 +147,8 @@ analytics = PostgresDatabase("analytics", PostgresDatabaseArgs(
     security_group=store_group("analytics-sg", database_port=5432),
     data_key_arn=data_key,
     logs_key_arn=logs_key,
+    backup_tag=backup_tag,
+    continuous_backup_retention_days=pitr_days,
     tags=tags,
 ))
 
@@ -164,5 +211,7 @@ pulumi.export("caches", {name: {
 } for name, cache in (("sessions", sessions), ("jobs", jobs))})
 pulumi.export("service_security_group_ids", {name: services.for_service(name).id
                                              for name in ("app", "reports", "worker")})
+pulumi.export("backup", {"vault_name": backup.vault_name, "dr_vault_name": backup.dr_vault_name,
+                         "dr_region": backup.dr_region, "selection_tag": backup_tag})
 pulumi.export("alarm_names", alarms.names)
 pulumi.export("dashboard", dashboard.name)

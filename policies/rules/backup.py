@@ -23,11 +23,13 @@ Standard library and pulumi_policy only (the pack's own virtualenv).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from ._base import (
     BUCKETS,
@@ -35,6 +37,7 @@ from ._base import (
     RDS_INSTANCE,
     Stack,
     as_list,
+    count,
     get,
     is_true,
     known,
@@ -77,8 +80,22 @@ COLD_MINIMUM_DAYS = 90
 """A recovery point in cold storage stays there at least 90 days (AWS Backup, Lifecycle)."""
 DELETE_ACTION = "backup:DeleteRecoveryPoint"
 _EXEMPT_OPERATORS = ("arnnotequals", "arnnotlike", "stringnotequals", "stringnotlike")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)/[^*?]")
-_RECOVERY_POINTS = re.compile(r"^arn:[^:]+:backup:[^:]*:[^:]*:recovery-point:\*$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:(iam::\d{12}:role/([^*?/]+/)*[^*?/]+|"
+                       r"sts::\d{12}:assumed-role/[^*?/]+/.+)$")
+"""A named role: an IAM role ARN without wildcards (path included), or the sessions of one
+named role (`assumed-role/<role>/*`). `role/break*` or `role/admin/*` exempt every role that
+matches, not a named break-glass role."""
+_RECOVERY_POINTS = re.compile(r"^arn:[^:]+:backup:(?P<region>[^:]*):(?P<account>[^:]*):recovery-point:\*$")
+_PROBE_ARNS = {
+    RDS_INSTANCE: "arn:aws:rds:{r}:{a}:db:{n}", RDS_CLUSTER: "arn:aws:rds:{r}:{a}:cluster:{n}",
+    DOCDB_CLUSTER: "arn:aws:rds:{r}:{a}:cluster:{n}",
+    EFS: "arn:aws:elasticfilesystem:{r}:{a}:file-system/{n}",
+    DYNAMODB: "arn:aws:dynamodb:{r}:{a}:table/{n}", **dict.fromkeys(BUCKETS, "arn:aws:s3:::{n}")}
+"""ARN shapes of the stores, to judge a pattern against a store whose ARN is unknown (preview)."""
+_PROBES = (("us-east-1", "111111111111", "probe-a1"), ("eu-west-3", "222222222222", "other-z9"))
+_MONTHS = {m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
+                                           "SEP", "OCT", "NOV", "DEC"))}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,11 +139,36 @@ def _values(resource: PolicyResource) -> set[str]:
             if isinstance(v := known(resource.props, k), str) and v}
 
 
-def named(stack: Stack, value: Any, types: tuple[str, ...]) -> list[PolicyResource]:
-    """Resources of `types` whose name, id or ARN is `value`."""
+def named(stack: Stack, value: Any, types: tuple[str, ...], *, region: str | None = None,
+          keys: tuple[str, ...] = ("name", "id", "arn")) -> list[PolicyResource]:
+    """Resources of `types` whose name, id or ARN (`keys`) is `value`, and, with `region`, in that
+    region (a vault is named within its region: the same name in the DR region is another
+    vault)."""
     if not isinstance(value, str) or not value:
         return []
-    return [r for r in stack.of_type(*types) if value in _values(r)]
+    found = [r for r in stack.of_type(*types)
+             if value in {str(v) for k in keys if isinstance(v := known(r.props, k), str) and v}]
+    if region:
+        found = [r for r in found if region_of(r) in (None, region)]
+    return found
+
+
+def vault_holders(stack: Stack, vault: PolicyResource, types: list[str]) -> list[PolicyResource]:
+    """The locks / access policies of `types` set on `vault`: their `backupVaultName` names it
+    (by value when both are known, in the vault's region), else (unknown in a preview) by the
+    engine's property dependency."""
+    found = []
+    for holder in stack.of_type(*types):
+        try:
+            value = get(holder.props, "backupVaultName")
+        except UnknownValueError:
+            value = None
+        if isinstance(value, str) and value and _values(vault):
+            if vault in named(stack, value, (VAULT,), region=region_of(holder)):
+                found.append(holder)
+        elif vault in (holder.property_dependencies or {}).get("backupVaultName", []):
+            found.append(holder)
+    return found
 
 
 def plan_of(stack: Stack, selection: PolicyResource) -> PolicyResource | None:
@@ -159,22 +201,48 @@ def _conditions(selection: PolicyResource) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def _arn_patterns(selection: PolicyResource, prop: str, store: PolicyResource) -> tuple[bool, list[str]]:
-    """(whether `prop` depends on the store, the patterns it lists)."""
-    deps = (selection.property_dependencies or {}).get(prop, [])
-    return store in deps, [v for _, v in walk_strings(get(selection.props, prop, default=[]))]
-
-
-def _pattern_names(pattern: str, store: PolicyResource) -> bool:
-    """The ARN pattern may name the store: it matches the store's known ARN, or (ARN unknown in
-    a preview) it is `*` or a pattern over the store's service."""
+def _store_arn(store: PolicyResource) -> str | None:
     arn = known(store.props, "arn")
     if isinstance(arn, str) and arn:
+        return arn
+    name = known(store.props, "bucket") if store.resource_type in BUCKETS else None
+    return f"arn:aws:s3:::{name}" if isinstance(name, str) and name else None
+
+
+def _pattern_names(pattern: str, store: PolicyResource) -> bool | None:
+    """Whether the ARN pattern names the store: by its known ARN; when the ARN is unknown (a
+    preview), True if the pattern matches every ARN of the store's kind, False if none, None
+    (undecided) if it depends on the store's name, region or account."""
+    arn = _store_arn(store)
+    if arn is not None:
         return _like(pattern, arn)
-    if pattern == "*":
+    shape = _PROBE_ARNS.get(store.resource_type, "")
+    if all(_like(pattern, shape.format(r=r, a=a, n=n)) for r, a, n in _PROBES):
         return True
-    parts = pattern.split(":")
-    return len(parts) > 2 and _like(parts[2], ARN_SERVICE.get(store.resource_type, ""))
+    fits = re.escape(shape).replace(r"\{r\}", "[^:]*").replace(r"\{a\}", "[^:]*").replace(r"\{n\}", ".+")
+    return None if re.fullmatch(fits, pattern.replace("*", "x")) else False
+
+
+def _names_store(selection: PolicyResource, prop: str, store: PolicyResource) -> bool | None:
+    """Whether the selection's `prop` (resources / not_resources) names the store: None when
+    the list is empty, else True/False; raises UnknownValueError when preview can't tell."""
+    try:
+        value = get(selection.props, prop, default=[])
+        patterns = [v for _, v in walk_strings(value)]
+        unknown = count(value) > len(patterns)
+    except UnknownValueError:
+        patterns, unknown = [], True
+    if not patterns and not unknown:
+        return None
+    verdicts = [_pattern_names(p, store) for p in patterns]
+    if True in verdicts:
+        return True
+    deps = (selection.property_dependencies or {}).get(prop, [])
+    if unknown and store in deps:
+        return True  # an unknown entry computed from the store: its ARN
+    if None in verdicts or (unknown and not deps):
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, [prop])
+    return False
 
 
 def why_not_selected(selection: PolicyResource, store: PolicyResource, tags: Mapping[str, Any]) -> str | None:
@@ -204,16 +272,52 @@ def why_not_selected(selection: PolicyResource, store: PolicyResource, tags: Map
             }[operator]
             if not holds:
                 return f"excludes it by its condition {operator} {key}={expected}"
-    depends, included = _arn_patterns(selection, "resources", store)
-    if included and not depends and not any(_pattern_names(p, store) for p in included):
+    if _names_store(selection, "resources", store) is False:
         return "lists resources that don't name it"
-    depends, excluded = _arn_patterns(selection, "notResources", store)
-    if depends or any(_pattern_names(p, store) for p in excluded):
+    if _names_store(selection, "notResources", store):
         return "excludes it in not_resources"
     here, there = region_of(selection), region_of(store)
     if here and there and here != there:
         return f"is in {here}, the store in {there}"
     return None
+
+
+def _cron_values(field: str, names: Mapping[str, int] | None = None) -> list[int] | None:
+    """The numbers a cron field lists (`1,15`, `3-5`, `JAN`), or None when it is a wildcard, a
+    step or a special (`*`, `?`, `L`, `W`, `#`, `/`): such a field can always match."""
+    out: list[int] = []
+    for part in field.upper().split(","):
+        bounds = [names.get(b, b) if names else b for b in part.split("-")]
+        if not all(isinstance(b, int) or str(b).isdigit() for b in bounds) or len(bounds) > 2:
+            return None
+        low, high = int(bounds[0]), int(bounds[-1])
+        out.extend(range(low, high + 1))
+    return out
+
+
+def never_fires(schedule: Any) -> str | None:
+    """Why an AWS cron schedule can never run (a day the listed months don't have, years that
+    are over), or None. Unset is AWS Backup's default (daily); other forms are AWS's to judge."""
+    if not isinstance(schedule, str):
+        return None
+    found = re.fullmatch(r"\s*cron\((.*)\)\s*", schedule)
+    fields = found.group(1).split() if found else []
+    if len(fields) != 6:
+        return None
+    days, months, years = _cron_values(fields[2]), _cron_values(fields[3], _MONTHS), _cron_values(fields[5])
+    if days:
+        lengths = [_MONTH_DAYS[m - 1] for m in (months or range(1, 13)) if 1 <= m <= 12]
+        if min(days) > max(lengths, default=0):
+            return f"day {min(days)} never comes in its months"
+    if years and max(years) < datetime.date.today().year:
+        return f"its last year {max(years)} is over"
+    return None
+
+
+def running_rules(plan: PolicyResource) -> list[Any]:
+    """The plan's rules that can run (continuous ones, and schedules that can fire)."""
+    return [r for r in plan_rules(plan)
+            if is_true(get(r, "enableContinuousBackup")) or never_fires(get(r, "schedule")) is None]
 
 
 def coverage(stack: Stack, store: PolicyResource) -> tuple[list[PolicyResource], list[str]]:
@@ -231,6 +335,11 @@ def coverage(stack: Stack, store: PolicyResource) -> tuple[list[PolicyResource],
             notes.append(f"selection '{selection.name}' {why}")
         elif not plan_rules(plan):
             notes.append(f"plan '{plan.name}' of selection '{selection.name}' has no rules")
+        elif not running_rules(plan):
+            why = "; ".join(f"{rule_label(r, i)}: {never_fires(get(r, 'schedule'))}"
+                            for i, r in enumerate(plan_rules(plan)))
+            notes.append(f"plan '{plan.name}' of selection '{selection.name}' has no rule that "
+                         f"can run ({why})")
         elif plan not in plans:
             plans.append(plan)
     return plans, notes
@@ -308,9 +417,10 @@ def backup_recovery_points_encrypted(stack: Stack, config) -> Iterator[tuple[Pol
     for plan in stack.of_type(PLAN):
         for i, rule in enumerate(plan_rules(plan)):
             target = get(rule, "targetVaultName")
-            if not named(stack, target, (VAULT, AIR_GAPPED_VAULT)):
+            if not named(stack, target, (VAULT, AIR_GAPPED_VAULT), region=region_of(plan)):
                 yield plan, (f"{rule_label(rule, i)} writes to vault '{target}', which is not in this "
-                             f"stack: its encryption can't be checked")
+                             f"stack (in the plan's region {region_of(plan) or 'unknown'}): its "
+                             f"encryption can't be checked")
     for store in stack.of_type(*INHERITS_ENCRYPTION):
         plans, _ = coverage(stack, store)
         if plans and not is_true(get(store.props, INHERITS_ENCRYPTION[store.resource_type])):
@@ -370,6 +480,10 @@ def backup_retention_floor(props, args, config) -> Iterator[str]:
             kept = _retention(lifecycle)[0] if lifecycle is not None else own
             if kept is None or kept >= floor:
                 long_copies.add(str(get(copy, "destinationVaultArn", default="")))
+    if floor > CONTINUOUS_MAX_DAYS and rules_ and all(is_true(get(r, "enableContinuousBackup"))
+                                                     for r in rules_):
+        yield (f"has only continuous rules (kept at most {CONTINUOUS_MAX_DAYS} days); the floor "
+               f"{floor:g} needs a scheduled rule")
     for i, rule in enumerate(rules_):
         label = rule_label(rule, i)
         continuous = is_true(get(rule, "enableContinuousBackup"))
@@ -392,7 +506,7 @@ def _vault_retentions(stack: Stack, vault: PolicyResource) -> list[tuple[str, fl
     for plan in stack.of_type(PLAN):
         for i, rule in enumerate(plan_rules(plan)):
             label = f"plan '{plan.name}' {rule_label(rule, i)}"
-            if vault in named(stack, get(rule, "targetVaultName"), (VAULT,)):
+            if vault in named(stack, get(rule, "targetVaultName"), (VAULT,), region=region_of(plan)):
                 found.append((label, _retention(get(rule, "lifecycle", default={}))[0]))
             for j, copy in enumerate(as_list(get(rule, "copyActions", default=[]))):
                 destination = get(copy, "destinationVaultArn")
@@ -417,7 +531,7 @@ def _vault_retentions(stack: Stack, vault: PolicyResource) -> list[tuple[str, fl
 )
 def backup_vault_lock(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     for vault in stack.of_type(VAULT):
-        locks = stack.referring(vault, [VAULT_LOCK], "backupVaultName")
+        locks = vault_holders(stack, vault, [VAULT_LOCK])
         if not locks:
             yield vault, "has no vault lock (backup.VaultLockConfiguration)"
             continue
@@ -429,6 +543,10 @@ def backup_vault_lock(stack: Stack, config) -> Iterator[tuple[PolicyResource, st
                               f"{changeable:g}; AWS requires at least 3")
             low = number(get(lock.props, "minRetentionDays"))
             high = number(get(lock.props, "maxRetentionDays"))
+            if low is None or low < 1:
+                yield vault, (f"lock '{lock.name}' sets no min_retention_days: the vault accepts "
+                              f"backup and copy jobs of any retention, however short (AWS: without "
+                              f"it Vault Lock enforces no minimum)")
             for what, delete in retentions:
                 if low is not None and delete is not None and delete < low:
                     yield vault, (f"{what} keeps {delete:g} days, less than lock '{lock.name}' "
@@ -456,7 +574,28 @@ def _exemption_problem(st: Statement) -> str | None:
     return None
 
 
-def deny_delete_problem(st: Statement) -> str | None:
+def _covers_recovery_points(pattern: str, vault: PolicyResource | None) -> bool:
+    """The Resource covers every recovery point of the vault: `*`, or `recovery-point:*` whose
+    region and account are wildcards or the vault's own (another account's or region's
+    recovery points are not this vault's)."""
+    if pattern == "*":
+        return True
+    found = _RECOVERY_POINTS.match(pattern)
+    if not found:
+        return False
+    arn = known(vault.props, "arn") if vault is not None else None
+    parts = arn.split(":") if isinstance(arn, str) and arn.count(":") >= 5 else None
+    region = parts[3] if parts else (region_of(vault) if vault is not None else None)
+    account = parts[4] if parts else None
+    for value, own in ((found["region"], region), (found["account"], account)):
+        if set(value) <= {"*"} and value:
+            continue
+        if own is None or not _like(value, own):
+            return False
+    return True
+
+
+def deny_delete_problem(st: Statement, vault: PolicyResource | None = None) -> str | None:
     """None when `st` denies everyone but named break-glass roles backup:DeleteRecoveryPoint on
     every recovery point of the vault, else why it doesn't."""
     if st.effect != "Deny":
@@ -465,8 +604,8 @@ def deny_delete_problem(st: Statement) -> str | None:
         return f"does not deny {DELETE_ACTION}"
     if not st.has_not_principal and not everyone(st):
         return "does not apply to every principal (Principal '*')"
-    if st.not_resources or not any(r == "*" or _RECOVERY_POINTS.match(r) for r in st.resources):
-        return "does not cover every recovery point (Resource '*')"
+    if st.not_resources or not any(_covers_recovery_points(r, vault) for r in st.resources):
+        return "does not cover every recovery point of the vault (Resource '*')"
     return _exemption_problem(st)
 
 
@@ -484,15 +623,15 @@ def deny_delete_problem(st: Statement) -> str | None:
 )
 def backup_vault_deny_delete(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     for vault in stack.of_type(VAULT):
-        policies = stack.referring(vault, [VAULT_POLICY], "backupVaultName")
+        policies = vault_holders(stack, vault, [VAULT_POLICY])
         if not policies:
             yield vault, f"has no access policy denying {DELETE_ACTION}"
         for policy in policies:
             found = statements(get(policy.props, "policy"))
             candidates = [st for st in found if st.effect == "Deny"]
-            if any(deny_delete_problem(st) is None for st in candidates):
+            if any(deny_delete_problem(st, vault) is None for st in candidates):
                 continue
-            why = "; ".join(f"statement {st.label} {deny_delete_problem(st)}" for st in candidates) \
+            why = "; ".join(f"statement {st.label} {deny_delete_problem(st, vault)}" for st in candidates) \
                 or "it has no Deny statement"
             yield vault, (f"policy '{policy.name}' does not deny {DELETE_ACTION} to all but "
                           f"break-glass ({why})")
@@ -515,9 +654,9 @@ def backup_cross_region_copy(stack: Stack, config) -> Iterator[tuple[PolicyResou
             notes = []
             for copy in copies:
                 destination = get(copy, "destinationVaultArn")
-                vaults = named(stack, destination, (VAULT, AIR_GAPPED_VAULT))
+                vaults = named(stack, destination, (VAULT, AIR_GAPPED_VAULT), keys=("arn",))
                 if not vaults:
-                    notes.append(f"copies to '{destination}', not a vault of this stack")
+                    notes.append(f"copies to '{destination}', not a vault of this stack (by ARN)")
                     continue
                 there = region_of(vaults[0])
                 if there and home and there != home:

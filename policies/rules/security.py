@@ -627,6 +627,7 @@ UNTAGGABLE = {
     "aws:backup/restoreTestingSelection:RestoreTestingSelection",
     "aws:backup/regionSettings:RegionSettings", "aws:backup/globalSettings:GlobalSettings",
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    "aws:cloudwatch/eventTarget:EventTarget",  # the backup notices' targets
 }
 """aws types that take no tags (the rule only asks taggable resources for tags)."""
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from ._base import (
     BUCKET_POLICY,
@@ -31,7 +32,7 @@ from ._base import (
     present,
     stack_rule,
 )
-from ._documents import grants, public_statements
+from ._documents import grants, public_statements, resource_covers, statements
 from .security import bucket_holders, bucket_policies, orphan_holders
 
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
@@ -202,9 +203,69 @@ LOG_WRITERS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("aws:cloudfront/distribution:Distribution",), "loggingConfig", "receives the logs of"),
     (("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",), "logDestinationConfigs",
      "receives the WAF logs of"),
+    (("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",),
+     "deliveryDestinationConfiguration", "receives the vended logs of"),
+    (("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig",), "destinationArn",
+     "receives the DNS query logs of"),
+    (("aws:networkfirewall/loggingConfiguration:LoggingConfiguration",), "loggingConfiguration",
+     "receives the firewall logs of"),
+    (("aws:elb/loadBalancer:LoadBalancer",), "accessLogs", "receives the access logs of"),
+    (("aws:msk/cluster:Cluster",), "loggingInfo", "receives the broker logs of"),
+    (("aws:globalaccelerator/accelerator:Accelerator",), "attributes", "receives the flow logs of"),
 )
 """(types, prop, what it means): a resource of `types` whose `prop` names a bucket writes its
-logs there. Only these make a bucket a log bucket: never a tag or a name."""
+logs there. Only these make a bucket a log bucket: never a tag or a name. The CloudWatch Logs
+vended-log destination (`LogDeliveryDestination`, e.g. CloudFront standard logging v2, and
+every other service that delivers through CloudWatch Logs) counts whatever the source."""
+
+IDENTITY_POLICIES: tuple[tuple[str, str], ...] = (
+    ("aws:iam/rolePolicy:RolePolicy", "policy"),
+    ("aws:iam/policy:Policy", "policy"),
+    ("aws:iam/userPolicy:UserPolicy", "policy"),
+    ("aws:iam/groupPolicy:GroupPolicy", "policy"),
+    ("aws:iam/role:Role", "inlinePolicies"),
+)
+"""(type, prop) of the identity policies a workload's write grant lives in."""
+_UNRELATED_BUCKET = "arn:aws:s3:::groundwork-policy-probe-unrelated"
+
+
+def _bucket_arn(bucket: PolicyResource) -> str | None:
+    arn = known(bucket.props, "arn")
+    if isinstance(arn, str) and arn:
+        return arn
+    name = known(bucket.props, "bucket")
+    return f"arn:aws:s3:::{name}" if isinstance(name, str) and name else None
+
+
+def workload_writer(stack: Stack, bucket: PolicyResource) -> str | None:
+    """The name of an identity policy of this stack that lets a principal put objects into
+    `bucket` by naming it (a Resource pattern that matches it and not any bucket: `*` and
+    `arn:aws:s3:::*` are broad grants, not a workload's bucket), or None. Log destinations and
+    replicas are written by AWS services through the bucket policy; a bucket a workload writes
+    holds data whatever else delivers into it. Documents unknown during preview are skipped
+    (the offline check and the deploy see them)."""
+    arn = _bucket_arn(bucket)
+    if arn is None:
+        return None
+    for kind, prop in IDENTITY_POLICIES:
+        for holder in stack.of_type(kind):
+            try:
+                value = get(holder.props, prop)
+                docs = [get(v, "policy") for v in as_list(value)] if kind.endswith(":Role") else [value]
+            except UnknownValueError:
+                continue
+            for doc in docs:
+                try:
+                    found = statements(doc)
+                except UnknownValueError:
+                    continue
+                for st in found:
+                    if st.allows and grants(st, "s3:PutObject") and any(
+                            resource_covers(r, f"{arn}/object")
+                            and not resource_covers(r, f"{_UNRELATED_BUCKET}/object")
+                            for r in st.resources):
+                        return holder.name
+    return None
 
 
 def log_writer(stack: Stack, bucket: PolicyResource) -> str | None:
@@ -231,17 +292,40 @@ def replica_of(stack: Stack, bucket: PolicyResource) -> str | None:
 
 def data_buckets(stack: Stack) -> list[PolicyResource]:
     """The buckets that hold data (asset stores): every bucket that is neither a log
-    destination nor a replication destination. Decided by structure (what writes into the
-    bucket), so a new data bucket is a data bucket without anyone tagging it."""
+    destination nor a replication destination, and every bucket a workload's identity policy
+    lets it write (`workload_writer`: a log target or a replication destination that a service
+    also writes is a data bucket, so pointing a logging config at a data bucket doesn't exempt
+    it). Decided by structure (what writes into the bucket), so a new data bucket is a data
+    bucket without anyone tagging it."""
     return [b for b in stack.of_type(*BUCKETS)
-            if log_writer(stack, b) is None and replica_of(stack, b) is None]
+            if (log_writer(stack, b) is None and replica_of(stack, b) is None)
+            or workload_writer(stack, b) is not None]
+
+
+def configs_for(stack: Stack, bucket: PolicyResource, types: tuple[str, ...]) -> list[PolicyResource]:
+    """The configurations of `types` (versioning, lifecycle, encryption) set on `bucket`: their
+    `bucket` input names it by value when both are known (AWS applies the value, whatever it
+    was computed from), else (unknown in a preview) by the engine's property dependency."""
+    own = {str(v) for k in ("bucket", "id", "arn") if isinstance(v := known(bucket.props, k), str) and v}
+    found = []
+    for config in stack.of_type(*types):
+        try:
+            value = get(config.props, "bucket")
+        except UnknownValueError:
+            value = None
+        if isinstance(value, str) and value and own:
+            if value in own:
+                found.append(config)
+        elif bucket in (config.property_dependencies or {}).get("bucket", []):
+            found.append(config)
+    return found
 
 
 def _versioning_status(stack: Stack, bucket: PolicyResource) -> str | None:
     """`Enabled`, `Suspended` or None (never versioned), from BucketVersioning or the inline
     (deprecated) `versioning` input."""
     statuses = [str(get(v.props, "versioningConfiguration", "status", default=""))
-                for v in stack.referring(bucket, list(BUCKET_VERSIONING), "bucket")]
+                for v in configs_for(stack, bucket, BUCKET_VERSIONING)]
     if is_true(get(bucket.props, "versioning", "enabled")):
         statuses.append("Enabled")
     if "Enabled" in statuses:
@@ -285,7 +369,7 @@ def _whole_bucket(rule: object) -> bool:
 
 def _lifecycle_rules(stack: Stack, bucket: PolicyResource) -> list[object]:
     """The enabled rules of every lifecycle configuration of the bucket."""
-    return [r for c in stack.referring(bucket, list(BUCKET_LIFECYCLE), "bucket")
+    return [r for c in configs_for(stack, bucket, BUCKET_LIFECYCLE)
             for r in as_list(get(c.props, "rules", default=[]))
             if str(get(r, "status", default="")) == "Enabled"]
 
@@ -384,7 +468,7 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 def _encryption_defaults(stack: Stack, bucket: PolicyResource) -> list[object]:
     found = [get(r, "applyServerSideEncryptionByDefault", default={})
-             for c in stack.referring(bucket, list(BUCKET_ENCRYPTION), "bucket")
+             for c in configs_for(stack, bucket, BUCKET_ENCRYPTION)
              for r in as_list(get(c.props, "rules", default=[]))]
     inline = get(bucket.props, "serverSideEncryptionConfiguration", "rule",
                  "applyServerSideEncryptionByDefault", default=None)

@@ -268,22 +268,34 @@ def resource_options(record: ResourceRecord | None = None, *, protect: bool = Fa
     return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
 
 
-def _provider_of(record: ResourceRecord,
-                 by_urn: Mapping[str, ResourceRecord]) -> PolicyProviderResource | None:
+def _provider_of(record: ResourceRecord, by_urn: Mapping[str, ResourceRecord],
+                 default: PolicyProviderResource | None = None) -> PolicyProviderResource | None:
     if not record.provider:
-        return None
+        # No explicit provider: Pulumi's default aws provider (its region is `aws:region`),
+        # which the mocks don't record.
+        return default if record.type.startswith("aws:") else None
     provider = by_urn.get(record.provider.rsplit("::", 1)[0])
     if provider is None:
         return None
     return PolicyProviderResource(provider.type, props_of(provider.inputs), provider.urn, provider.name)
 
 
-def stack_resources(records: Sequence[ResourceRecord]) -> list[PolicyResource]:
+def default_provider(region: str) -> PolicyProviderResource:
+    """Pulumi's default aws provider as a policy sees it: the stack's `aws:region`."""
+    return PolicyProviderResource("pulumi:providers:aws", props_of({"region": region}),
+                                  "urn:pulumi:stack::project::pulumi:providers:aws::default", "default")
+
+
+def stack_resources(records: Sequence[ResourceRecord], *,
+                    region: str | None = None) -> list[PolicyResource]:
     """The records as the engine's AnalyzeStack builds them: outputs as props, parents,
-    dependencies and property dependencies resolved to the other resources."""
+    dependencies and property dependencies resolved to the other resources. `region`: the
+    default provider's (`aws:region`), for the aws resources created without an explicit
+    provider (default none: they have no provider, as the mocks recorded them)."""
     by_urn = {r.urn: r for r in records}
+    default = default_provider(region) if region else None
     built = {r.urn: PolicyResource(r.type, props_of(r.outputs or r.inputs), r.urn, r.name,
-                                   resource_options(r), _provider_of(r, by_urn), None, [], {})
+                                   resource_options(r), _provider_of(r, by_urn, default), None, [], {})
              for r in records}
     for r in records:
         res = built[r.urn]
@@ -361,15 +373,17 @@ def synthetic(resource_type: str, name: str, props: Mapping[str, Any], *, protec
 
 
 def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], *, stack: str = "",
-                  config_path: Path | None = None) -> CheckResult:
-    """Every enabled rule over the records, under `config` (a policy config object)."""
+                  config_path: Path | None = None, region: str | None = None) -> CheckResult:
+    """Every enabled rule over the records, under `config` (a policy config object). `region`:
+    the stack's `aws:region`, the default provider's region (see `stack_resources`)."""
     levels = effective_levels(config)
     result = CheckResult(stack=stack, config_path=config_path, levels=levels,
                          resources=sum(1 for r in records
                                        if r.custom and not r.type.startswith("pulumi:providers:")))
     by_urn = {r.urn: r for r in records}
     custom = [r for r in records if r.custom]
-    everything = stack_resources(records)
+    everything = stack_resources(records, region=region)
+    default = default_provider(region) if region else None
     types = {r.urn: (r.type, r.name) for r in records}
     rotation = pack.by_name().get("secretsmanager-rotation")
     if rotation is not None:
@@ -399,7 +413,7 @@ def check_records(records: Sequence[ResourceRecord], config: Mapping[str, Any], 
             if rule.types and record.type not in rule.types:
                 continue
             args = ResourceValidationArgs(record.type, props_of(record.inputs), record.urn, record.name,
-                                          resource_options(record), _provider_of(record, by_urn),
+                                          resource_options(record), _provider_of(record, by_urn, default),
                                           props_config)
 
             # A resource rule's violation is about the record being checked, whatever urn it passes.
@@ -432,7 +446,8 @@ def check_plan(plan: PlanResult, config_path: Path | None = None,
     `default_config_path`). Raises PolicyConfigError for a bad config file."""
     path = config_path or default_config_path(plan, project_dir)
     config = load_policy_config(path) if path is not None else {}
-    return check_records(plan.resources, config, stack=plan.stack, config_path=path)
+    return check_records(plan.resources, config, stack=plan.stack, config_path=path,
+                         region=plan.region)
 
 
 def report_lines(result: CheckResult) -> list[str]:

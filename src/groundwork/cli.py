@@ -437,8 +437,8 @@ def verify(
     project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
     skip: list[str] = typer.Option(
         [], "--skip", help="Checks to skip, comma-separated. A stack: ecs-service, target-health, database, "
-                           "cache, queues, dead-letters, search, documents, kafka, backup, alarms, web-acl, "
-                           "cloudfront, dns-records, http-smoke, security-headers. "
+                           "cache, queues, dead-letters, search, documents, kafka, assets, backup, alarms, "
+                           "web-acl, cloudfront, dns-records, http-smoke, security-headers. "
                            "account: cloudtrail, config, guardduty, securityhub, ebs_encryption, "
                            "s3_public_access_block, password_policy, security_contact, budget, or an "
                            "account program section: audit_trail...)."),
@@ -453,8 +453,9 @@ def verify(
     json_path: Path | None = typer.Option(None, "--json", help="Also write the results as JSON here."),
 ) -> None:
     """After `pulumi up`: check the live environment (ECS, targets, RDS, cache, queues and their
-    dead letters, OpenSearch, DocumentDB, MSK, alarms, HTTP) with boto3. PASS/FAIL/SKIP per check;
-    exit 1 on any failure, 2 on a bad config, an unknown --skip or unreadable outputs.
+    dead letters, OpenSearch, DocumentDB, MSK, asset buckets, backups, alarms, HTTP) with boto3.
+    PASS/FAIL/SKIP per check; exit 1 on any failure, 2 on a bad config, an unknown --skip or
+    unreadable outputs.
 
     `groundwork verify account` checks the account baseline instead (CloudTrail, Config, GuardDuty,
     Security Hub, EBS default encryption, S3 account and VPC Block Public Access, password policy,

@@ -16,6 +16,7 @@ make, Secrets Manager, CloudWatch), taxes, the free tier, Savings Plans and rese
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -217,12 +218,23 @@ class Assumptions:
             "allocated storage (DocumentDB: the storage assumed above) and changes "
             f"{self.rds_backup_daily_change:.0%} a day; each S3 bucket holds "
             f"{self.backup_s3_gb_per_bucket:g} GB changing {self.backup_s3_daily_change:.0%} a "
-            "day; per vault a full copy plus every retained recovery point's changes since the "
-            "one before (a rule's points = its retention / the longest gap of its schedule); the "
-            "continuous rule's local storage is RDS's automated backups (on the database's "
-            "line); copies bill the same rates in the DR region plus inter-region transfer of "
-            "each month's new data; cold storage: none (RDS, DocumentDB and S3 can't tier); "
-            f"restore tests: a job fee, and the restored instance for {self.restore_test_hours:g} "
+            "day; per vault ONE incremental chain per store: a full copy, then between each two "
+            "retained points next in age (every rule's points merged: a rule runs every longest "
+            "gap of its schedule, its points kept for its retention) the share of the data "
+            "changed at least once in that interval, 1 - (1 - daily change)^days (a month at "
+            f"{self.rds_backup_daily_change:.0%} a day: "
+            f"{1 - (1 - self.rds_backup_daily_change) ** 31:.0%} of the data; an upper bound: a "
+            "hot set rewritten again and again, or objects written once, change less); not "
+            "deducted: blocks RDS's automated backups of the same instance may share with these "
+            "points, RDS's free backup "
+            "storage (taken by the automated backups, on the database's line); the continuous "
+            "rule's local storage is RDS's automated backups (on the database's line); copies: "
+            "the same chain in the DR vault at the same rates, and a month of changes at the "
+            "most frequent copying rule's interval sent across regions (the first full copy not "
+            "included); cold storage: none (RDS, DocumentDB and S3 can't tier); "
+            f"restore tests: a job fee (${prices['backup']['restore_testing_job']:g} each: "
+            "UNCONFIRMED, no source at hand states AWS's figure), and the restored instance for "
+            f"{self.restore_test_hours:g} "
             "h + the validation window at single-AZ rates; RDS automated backup replication: "
             "the replicated retention stored in the DR region (no free allowance there) and each "
             "month's changes transferred",
@@ -764,7 +776,16 @@ class _Pricer:
 
     def backup_selection(self, r: ResourceRecord) -> None:
         """The recovery points of what the selection covers, in the plan's vault and, through
-        its rules' copy actions, in the DR vault; the inter-region transfer of the copies."""
+        its rules' copy actions, in the DR vault; the inter-region transfer of the copies.
+
+        A store's recovery points in one vault form ONE incremental chain, whichever rule made
+        them (AWS Backup pricing: "For the first backup of an AWS resource, a full copy of your
+        data is saved. For each incremental backup, only the changed part"; RDS: "subsequent
+        snapshots of the same DB instance are incremental"): the vault holds one full copy plus,
+        between each two retained points next in age, the data changed in that interval
+        (`chain_storage_gb`). A point the daily rule already keeps adds nothing for the monthly
+        rule, and a month between two monthly points adds the share of the data changed at least
+        once in that month (1 - (1 - daily change)^31), not 31 days of changes."""
         from groundwork.components.backup import parse_cron
 
         plans = [p for p in self.plan.of_type(BACKUP_PLAN) if p.outputs.get("id") == r.inputs.get("planId")
@@ -779,37 +800,33 @@ class _Pricer:
             if price is None:  # pragma: no cover - BACKUP_STORE_TYPES and the table agree
                 self.missing(r, f"AWS Backup storage of {kind}")
                 continue
-            local = 0.0
-            copied = 0.0
-            transfer = 0.0
+            local: list[tuple[float, float]] = []   # (gap days, retention days) per rule
+            copied: list[tuple[float, float]] = []
             for rule in plans[0].inputs.get("rules") or []:
                 try:
                     gap_days = parse_cron(str(rule.get("schedule"))).longest_gap_minutes() / 1440
                 except ValueError:
                     self.missing(r, f"backup rule schedule {rule.get('schedule')!r}")
                     continue
-                increment = full * min(1.0, change * gap_days)
-
-                def kept(lifecycle: dict[str, Any] | None, gap: float = gap_days,
-                         each: float = increment) -> float:
-                    days = _num((lifecycle or {}).get("deleteAfter"), 0)
-                    return max(days / gap - 1, 0) * each if days else 0.0
-
                 continuous = bool(rule.get("enableContinuousBackup")) and kind == "RDS"
                 if not continuous:  # RDS's PITR is its automated backups: the database's line
-                    local += kept(rule.get("lifecycle"))
+                    days = _num((rule.get("lifecycle") or {}).get("deleteAfter"), 0)
+                    if days:
+                        local.append((gap_days, days))
                 for copy in rule.get("copyActions") or []:
-                    copied += kept(copy.get("lifecycle"))
-                    transfer += 30 / gap_days * increment
-            has_copies = transfer > 0
+                    days = _num((copy.get("lifecycle") or {}).get("deleteAfter"), 0)
+                    if days:  # a continuous rule's copies are snapshots at its schedule
+                        copied.append((gap_days, days))
             name = store.name
             self.add(r, f"AWS Backup warm storage: {kind} {name} (full copy + changes)",
-                     full + local, "GB-month", price)
-            if has_copies:
+                     chain_storage_gb(full, change, local), "GB-month", price)
+            if copied:
                 self.add(r, f"AWS Backup warm storage in the DR vault: {kind} {name} copies",
-                         full + copied, "GB-month", price)
+                         chain_storage_gb(full, change, copied), "GB-month", price)
+                finest = min(gap for gap, _ in copied)
                 self.add(r, f"cross-region copy transfer: {kind} {name} (new data a month)",
-                         transfer, "GB", self.p["data_transfer"]["inter_region_gb"])
+                         30 / finest * full * changed_share(change, finest), "GB",
+                         self.p["data_transfer"]["inter_region_gb"])
 
     def restore_testing_selection(self, r: ResourceRecord) -> None:
         """A job fee per restore test, and the restored instance's hours until the validation
@@ -930,6 +947,36 @@ def _rule_prefix(rule: dict[str, Any]) -> str:
     """The key prefix of a planned lifecycle rule's filter ("" for the whole bucket)."""
     filt = rule.get("filter") or {}
     return str(filt.get("prefix") or (filt.get("and") or {}).get("prefix") or "")
+
+
+def changed_share(daily_change: float, days: float) -> float:
+    """Share of a store's data changed at least once in `days` days when `daily_change` of it
+    changes each day, at random places (1 - (1 - c)^days): what an incremental backup taken
+    `days` after the previous one stores. A day: `daily_change`; a month at 5 % a day: 80 %."""
+    if days <= 0 or daily_change <= 0:
+        return 0.0
+    return 1.0 - (1.0 - min(daily_change, 1.0)) ** days
+
+
+def chain_storage_gb(full: float, daily_change: float,
+                     rules: Iterable[tuple[float, float]]) -> float:
+    """GB one store's recovery points take in one vault (pure): one full copy, plus the data
+    changed between each two retained points next in age (`changed_share`). `rules`: (days
+    between runs, days each point is kept) of each rule writing to the vault; their points are
+    merged by age, so points two rules both keep count once. No rule: nothing stored."""
+    ages: set[float] = set()
+    for gap, keep in rules:
+        if gap <= 0 or keep <= 0:
+            continue
+        k = 0
+        while k * gap < keep:
+            ages.add(round(k * gap, 6))
+            k += 1
+    if not ages:
+        return 0.0
+    ordered = sorted(ages)
+    return full + sum(full * changed_share(daily_change, b - a)
+                      for a, b in itertools.pairwise(ordered))
 
 
 def age_shares(transitions: Iterable[tuple[float, str]], window: float) -> dict[str, float]:

@@ -27,7 +27,14 @@ one check per thing that can be wrong:
   vault on every rule with `backup.copy_to_region`, a continuous rule when configured); the DR
   vault exists in the DR region (locked likewise); and each protected store's latest backup is
   within `backup.rpo_minutes`: the database by its latest restorable time (continuous backup),
-  else by the newest COMPLETED backup job (ListBackupJobs), a newer FAILED one named;
+  else by the newest COMPLETED backup job (ListBackupJobs), a newer FAILED one named: the
+  DocumentDB cluster (`documents.arn`) and each asset bucket (`assets.<name>.arn`) when they
+  are among `backup.stores`;
+- `assets`: each asset bucket exists, versioning Enabled, SSE-KMS with the data key and the S3
+  Bucket Key, Block Public Access on all four switches, ObjectOwnership BucketOwnerEnforced, a
+  bucket policy denying `s3:*` without TLS on the bucket and its objects, and when it
+  replicates, an enabled replication rule to the exported replica (which exists, versioned, in
+  the DR region);
 - `alarms`: no alarm named `<prefix>-...` in ALARM;
 - `web-acl`: the ALB has the expected web ACL associated (the one `edge.waf` built, or
   `load_balancer.waf_acl_arn`), and groundwork's web ACL (REGIONAL, or CLOUDFRONT-scope in
@@ -73,8 +80,8 @@ Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]
 
 STACK_CHECKS = ("ecs-service", "target-health", "database", "cache", "queues", "dead-letters",
-                "search", "documents", "kafka", "backup", "alarms", "web-acl", "cloudfront", "dns-records",
-                "http-smoke", "security-headers")
+                "search", "documents", "kafka", "assets", "backup", "alarms", "web-acl", "cloudfront",
+                "dns-records", "http-smoke", "security-headers")
 """Every check of `groundwork verify <stack>`, in the order they run and print."""
 
 
@@ -132,6 +139,15 @@ class KafkaExpectation:
     mode: str
     """`provisioned` or `serverless`."""
     enhanced_monitoring: str
+
+
+@dataclass(frozen=True)
+class AssetExpectation:
+    """One bucket of the `assets` section (`name` is the key of the `assets` output)."""
+
+    name: str
+    replicate: bool = False
+    """`replicate_to_dr`: a replication rule to the replica in the DR region."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,7 @@ class Expectations:
     """None: `search` is off in the config (a `search` output is still checked, without sizes)."""
     documents: DocumentsExpectation | None = None
     kafka: KafkaExpectation | None = None
+    assets: tuple[AssetExpectation, ...] = ()
     backup: BackupExpectation | None = None
     """None: `backup.enabled` is false (a `backup` output is still checked, without the
     config's lock and RPO)."""
@@ -245,6 +262,8 @@ class Expectations:
                 deletion_protection=documents.deletion_protection) if documents.enabled else None,
             kafka=KafkaExpectation(mode=kafka.mode, enhanced_monitoring=kafka.enhanced_monitoring)
             if kafka.enabled else None,
+            assets=tuple(AssetExpectation(a.name, replicate=bool(a.replicate_to_dr))
+                         for a in env.assets),
             backup=BackupExpectation.from_config(env.backup),
             edge=_edge_expectation(env), headers=_headers_expectation(env),
         )
@@ -393,7 +412,8 @@ class Verifier:
         checks = {"ecs-service": self.ecs_services, "target-health": self.target_health,
                   "database": self.database, "cache": self.cache, "queues": self.queues,
                   "dead-letters": self.dead_letters, "search": self.search,
-                  "documents": self.documents, "kafka": self.kafka, "backup": self.backup,
+                  "documents": self.documents, "kafka": self.kafka, "assets": self.assets,
+                  "backup": self.backup,
                   "alarms": self.alarms,
                   "web-acl": self.web_acl, "cloudfront": self.cloudfront,
                   "dns-records": self.dns_records, "http-smoke": self.http_smoke,
@@ -827,6 +847,50 @@ class Verifier:
             problems.append(f"enhanced monitoring {monitoring}, configured {expect.enhanced_monitoring}")
         return problems
 
+    # -- assets (S3) ---------------------------------------------------------------------------
+
+    def assets(self) -> list[CheckResult]:
+        exported = self.outputs.get("assets") or {}
+        expected = {a.name: a for a in self.expect.assets}
+        names = [*expected, *(n for n in exported if n not in expected)]
+        results = []
+        for name in names:
+            entry = exported.get(name)
+            out: dict[str, Any] = entry if isinstance(entry, dict) else {}
+            bucket, arn = out.get("bucket_name"), out.get("arn")
+            if not bucket or not arn:
+                results.append(self.skip("assets", name, f"assets.{name}.bucket_name/arn"))
+                continue
+            replicate = expected[name].replicate if name in expected else False
+            if (replicate or out.get("replica_arn")) and not (
+                    out.get("replica_arn") and out.get("replica_bucket_name")):
+                results.append(self.skip("assets", str(bucket), f"assets.{name}.replica_arn"))
+                continue
+            results.append(self._asset_bucket(str(bucket), str(arn), out))
+        return results
+
+    def _asset_bucket(self, bucket: str, arn: str, out: dict[str, Any]) -> CheckResult:
+        s3 = self.client("s3")
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if _error_code(exc) in ("404", "NoSuchBucket", "403", "AccessDenied"):
+                return CheckResult("assets", bucket, "FAIL", f"bucket {bucket}: {_error(exc)}")
+            raise
+        problems = _bucket_problems(s3, bucket, arn, self._data_key())
+        replica = out.get("replica_bucket_name")
+        if replica:
+            problems += _replication_problems(s3, bucket, str(out["replica_arn"]))
+            region = out.get("replica_region")
+            client = self.dr_client("s3", str(region)) if region else s3
+            problems += _replica_problems(client, str(replica), str(region or "the DR region"))
+        if problems:
+            return CheckResult("assets", bucket, "FAIL", "; ".join(problems))
+        copies = (f", replicated to {replica} ({out.get('replica_region')})" if replica else "")
+        return CheckResult("assets", bucket, "PASS",
+                           "versioned, SSE-KMS with the data key and Bucket Key, public access "
+                           f"blocked, ACLs disabled, TLS only{copies}")
+
     # -- backup (AWS Backup) -------------------------------------------------------------------
 
     def backup(self) -> list[CheckResult]:
@@ -902,29 +966,42 @@ class Verifier:
         copies = ", each copied to the DR vault" if dr_vault_arn else ""
         return CheckResult("backup", target, "PASS", f"rules {names}{copies}")
 
-    def _protected(self, expect: BackupExpectation | None) -> list[tuple[str, str]]:
-        """(name, ARN) of each store the plan should protect, from the outputs."""
+    def _protected(self, expect: BackupExpectation | None) -> tuple[list[tuple[str, str]], list[str]]:
+        """(name, ARN) of each store the plan should protect, from the outputs, and the output
+        keys missing for a store that the config (or an output) says exists."""
         stores = expect.stores if expect is not None else ("database", "documents", "assets")
         found: list[tuple[str, str]] = []
+        missing: list[str] = []
         db = self.outputs.get("database") or {}
-        if "database" in stores and db.get("arn"):
-            found.append((str(db.get("identifier") or "database"), str(db["arn"])))
+        if "database" in stores:
+            if db.get("arn"):
+                found.append((str(db.get("identifier") or "database"), str(db["arn"])))
+            elif db or self.expect.database_enabled:
+                missing.append("database.arn")
         docs = self.outputs.get("documents") or {}
-        if "documents" in stores and docs.get("arn"):
-            found.append((str(docs.get("cluster_identifier") or "documents"), str(docs["arn"])))
+        if "documents" in stores:
+            if docs.get("arn"):
+                found.append((str(docs.get("cluster_identifier") or "documents"), str(docs["arn"])))
+            elif docs or self.expect.documents is not None:
+                missing.append("documents.arn")
         assets = self.outputs.get("assets") or {}
-        if "assets" in stores and isinstance(assets, dict):
-            for name, bucket in assets.items():
+        assets = assets if isinstance(assets, dict) else {}
+        if "assets" in stores:
+            names = [*(a.name for a in self.expect.assets),
+                     *(n for n in assets if n not in {a.name for a in self.expect.assets})]
+            for name in names:
+                bucket = assets.get(name)
                 if isinstance(bucket, dict) and bucket.get("arn"):
                     found.append((str(bucket.get("bucket_name") or name), str(bucket["arn"])))
-        return found
+                else:
+                    missing.append(f"assets.{name}.arn")
+        return found, missing
 
     def _recency(self, vault: str, rpo: int, expect: BackupExpectation | None) -> list[CheckResult]:
-        protected = self._protected(expect)
-        if not protected and (expect is None or "database" in expect.stores):
-            return [self.skip("backup", "recovery points", "database.arn")]
+        protected, missing = self._protected(expect)
         now = self._now()
-        results = []
+        results = [self.skip("backup", f"latest backup ({key.split('.')[0]})", key)
+                   for key in missing]
         for name, arn in protected:
             target = f"latest backup {name}"
             if ":rds:" in arn and ":db:" in arn and (expect is None or expect.continuous):
@@ -1414,6 +1491,91 @@ def _denies_insecure_transport(policy: Any, service: str, arn: str) -> bool:
                 and conditions[0][2] and all(v.lower() == "false" for v in conditions[0][2])):
             return True
     return False
+
+
+_S3_MISSING = {
+    "get_bucket_encryption": "ServerSideEncryptionConfigurationNotFoundError",
+    "get_public_access_block": "NoSuchPublicAccessBlockConfiguration",
+    "get_bucket_ownership_controls": "OwnershipControlsNotFoundError",
+    "get_bucket_policy": "NoSuchBucketPolicy",
+    "get_bucket_replication": "ReplicationConfigurationNotFoundError",
+}
+"""The error S3 answers when a bucket has none of what the call reads."""
+
+
+def _s3_get(s3: Any, method: str, bucket: str) -> dict[str, Any] | None:
+    """`s3.<method>(Bucket=bucket)`, None when the bucket has no such configuration."""
+    try:
+        return dict(getattr(s3, method)(Bucket=bucket))
+    except ClientError as exc:
+        if _error_code(exc) == _S3_MISSING.get(method):
+            return None
+        raise
+
+
+_PUBLIC_ACCESS_SWITCHES = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                           "RestrictPublicBuckets")
+
+
+def _bucket_problems(s3: Any, bucket: str, arn: str, data_key: str | None) -> list[str]:
+    """What is wrong with an asset bucket's versioning, encryption, public access block,
+    ownership and TLS-only policy (components/asset_bucket.py builds all five)."""
+    problems = []
+    status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
+    if status != "Enabled":
+        problems.append(f"versioning {status or 'never enabled'}, not Enabled")
+    encryption = _s3_get(s3, "get_bucket_encryption", bucket)
+    rules = ((encryption or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    rule = rules[0] if rules else {}
+    default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+    if default.get("SSEAlgorithm") != "aws:kms":
+        problems.append(f"default encryption {default.get('SSEAlgorithm') or 'none'}, not SSE-KMS")
+    else:
+        problems += _key_problems(default.get("KMSMasterKeyID"), data_key, "by default")
+        if not rule.get("BucketKeyEnabled"):
+            problems.append("S3 Bucket Key off (one KMS request per object)")
+    block = ((_s3_get(s3, "get_public_access_block", bucket) or {})
+             .get("PublicAccessBlockConfiguration") or {})
+    off = [k for k in _PUBLIC_ACCESS_SWITCHES if not block.get(k)]
+    if off:
+        problems.append(f"Block Public Access off: {', '.join(off)}")
+    ownership = ((_s3_get(s3, "get_bucket_ownership_controls", bucket) or {})
+                 .get("OwnershipControls") or {}).get("Rules") or []
+    owner = ownership[0].get("ObjectOwnership") if ownership else None
+    if owner != "BucketOwnerEnforced":
+        problems.append(f"ObjectOwnership {owner or 'unset'}, not BucketOwnerEnforced (ACLs "
+                        "still apply)")
+    policy = (_s3_get(s3, "get_bucket_policy", bucket) or {}).get("Policy")
+    if not all(_denies_insecure_transport(policy, "s3", target) for target in (arn, f"{arn}/object")):
+        problems.append("the bucket policy doesn't deny s3:* without TLS (aws:SecureTransport "
+                        "false) on the bucket and its objects")
+    return problems
+
+
+def _replication_problems(s3: Any, bucket: str, replica_arn: str) -> list[str]:
+    config = (_s3_get(s3, "get_bucket_replication", bucket) or {}).get("ReplicationConfiguration")
+    if not config:
+        return [f"no replication configuration (the replica is {replica_arn})"]
+    rules = [r for r in config.get("Rules") or []
+             if r.get("Status") == "Enabled"
+             and (r.get("Destination") or {}).get("Bucket") == replica_arn]
+    if not rules:
+        return [f"no enabled replication rule to the replica {replica_arn}"]
+    return []
+
+
+def _replica_problems(s3: Any, replica: str, region: str) -> list[str]:
+    try:
+        s3.head_bucket(Bucket=replica)
+    except ClientError as exc:
+        if _error_code(exc) in ("404", "NoSuchBucket"):
+            return [f"the replica {replica} does not exist in {region}"]
+        raise
+    status = s3.get_bucket_versioning(Bucket=replica).get("Status")
+    if status != "Enabled":
+        return [f"the replica {replica} is not versioned (S3 replicates only into a versioned "
+                "bucket)"]
+    return []
 
 
 def _aware(value: Any) -> datetime:

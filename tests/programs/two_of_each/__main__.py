@@ -5,20 +5,31 @@ database, Kafka cluster, cluster, web and worker services, notifications, alarms
 CI role, and the edge of issue 13: an internal HTTPS load balancer (its listener's security
 headers with the environment's own CSP) behind a CloudFront distribution (VPC origin) with a
 CLOUDFRONT-scope web firewall, and the domain records (A + AAAA aliases to the distribution, a
-health check) of `<color>.example.com`. Only the components' names (and the CSP and domain, which
-name the environment) differ, so any clash of URNs or AWS names is a naming bug. The search
-domains are `product-catalogue-blue` and `-green`: their AWS domain names (<= 28 characters)
-share the first 28 characters, so only the hash that cuts them keeps them apart.
+health check) of `<color>.example.com`; and issue 15's data protection: a backup plan (vaults
+here and, through the one `aws-dr` provider, in us-west-2 on the environment's DR key) whose
+tag the database, the document database and the asset bucket carry, the asset bucket
+replicated to us-west-2, and the backup notices on the critical topic. Only the components'
+names (and the CSP and domain, which name the environment) differ, so any clash of URNs or AWS
+names is a naming bug. The search domains are `product-catalogue-blue` and `-green`: their AWS
+domain names (<= 28 characters) share the first 28 characters, so only the hash that cuts them
+keeps them apart.
 
 Stack config `twins:duplicate` true registers a second `blue` network as well: the engine must
 refuse that program, naming the URN.
 """
 
 import pulumi
+import pulumi_aws as aws
 
 from groundwork.components import (
     AccountContext,
     AlarmTargets,
+    AssetBucket,
+    AssetBucketArgs,
+    BackupNotices,
+    BackupNoticesArgs,
+    BackupPlan,
+    BackupPlanArgs,
     CertificateSettings,
     CloudFrontDistribution,
     CloudFrontDistributionArgs,
@@ -71,6 +82,7 @@ from groundwork.components import (
     WebFirewall,
     WebFirewallArgs,
 )
+from groundwork.components.alarms.backup import notices_naming, rule_names
 
 config = pulumi.Config("twins")
 region = pulumi.Config("aws").require("region")
@@ -83,6 +95,10 @@ STORES = {"opensearch": 443, "documentdb": 27017, "kafka": 9098}
 """The store groups of issue 16's components; `allow_from` adds each flow."""
 ZONE = "Z0TWINS0EXAMPLE"
 """The public hosted zone of example.com: both environments' certificates and records."""
+DR_REGION = "us-west-2"
+dr = aws.Provider("aws-dr", region=DR_REGION)
+"""One DR-region provider for both environments (as the stacks have one)."""
+dr_account = AccountContext(region=DR_REGION, account_id="123456789012")
 
 
 def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> GithubDeployRole:
@@ -92,6 +108,13 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     network = Network(f"{color}-net", NetworkArgs(
         tags=TAGS, account=account, cidr=cidr, az_count=2, nat="single",
         logs_key_arn=keys.require("logs").arn))
+    dr_keys = EnvironmentKeys(f"{color}-dr-keys", EnvironmentKeysArgs(
+        tags=TAGS, account=dr_account, purposes=("data",)),
+        opts=pulumi.ResourceOptions(providers={"aws": dr}))
+    backup = BackupPlan(f"{color}-backup", BackupPlanArgs(
+        tags=TAGS, account=account, data_key_arn=keys.require("data").arn,
+        copy_to_region=DR_REGION, dr_provider=dr, dr_key_arn=dr_keys.require("data").arn, s3=True))
+    backup_tag = backup.selection_tag[1]
     groups = SecurityGroups(f"{color}-groups", SecurityGroupsArgs(
         tags=TAGS, vpc_id=network.outputs.vpc_id, vpc_cidr=cidr, services=SERVICES,
         database_port=5432, cache_port=6379, stores=STORES,
@@ -100,7 +123,7 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         tags=TAGS, account=account, instance_class="db.t4g.small", allocated_storage_gb=20,
         max_allocated_storage_gb=100, subnet_group_name=network.outputs.db_subnet_group_name,
         security_group=groups, data_key_arn=audit_key.arn, logs_key_arn=keys.require("logs").arn,
-        protect=False))
+        backup_tag=backup_tag, protect=False))
     cache = RedisCache(f"{color}-cache", RedisCacheArgs(
         tags=TAGS, node_type="cache.t4g.small", num_nodes=2,
         subnet_group_name=network.outputs.cache_subnet_group_name, security_group=groups,
@@ -117,7 +140,11 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         tags=TAGS, instance_class="db.t4g.medium", performance_insights=False, security_group=groups,
         subnet_ids=network.outputs.subnet_ids["data"], data_key_arn=keys.require("data").arn,
         logs_key_arn=keys.require("logs").arn, deletion_protection=False, final_snapshot=False,
-        protect=False))
+        backup_tag=backup_tag, protect=False))
+    assets = AssetBucket(f"{color}-assets", AssetBucketArgs(
+        tags=TAGS, account=account, data_key_arn=keys.require("data").arn, backup_tag=backup_tag,
+        replicate_to_dr=True, dr_provider=dr, dr_key_arn=dr_keys.require("data").arn,
+        dr_account=dr_account, protect=False))
     kafka = Kafka(f"{color}-kafka", KafkaArgs(
         tags=TAGS, instance_type="kafka.t3.small", volume_size_gb=100,
         security_group=groups, subnet_ids=network.outputs.subnet_ids["messaging"],
@@ -180,9 +207,16 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     documents.allow_from(groups.for_service("api"))
     kafka.allow_from(groups.for_service("api"), role=api, produce=True)
     kafka.allow_from(groups.for_service("worker"), role=worker, consume=True)
+    assets.allow_from(api, "write")
+    assets.allow_from(worker, "read")
+    notices = f"{color}-backup-notices"
     notifications = Notifications(f"{color}-notify", NotificationsArgs(
         tags=TAGS, account=account, key_arn=keys.require("notifications").arn,
-        critical_emails=["oncall@example.com"], database_identifiers=[database.identifier]))
+        critical_emails=["oncall@example.com"], database_identifiers=[database.identifier],
+        event_rule_names=list(rule_names(notices_naming(notices)).values())))
+    BackupNotices(notices, BackupNoticesArgs(
+        tags=TAGS, vault_arns=[backup.vault_arn], restore_role_arns=[backup.role_arn],
+        topic_arn=notifications.critical.arn, account_id=account.account_id))
     targets = AlarmTargets.from_components(
         region=region, load_balancers=[lb], services=services, databases=[database],
         caches=[cache], networks=[network], queues=[queue], searches=[search],
@@ -192,7 +226,8 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         tags=TAGS, targets=targets, critical_topic_arn=notifications.critical.arn,
         warning_topic_arn=notifications.warning.arn))
     Dashboard(f"{color}-dashboard", DashboardArgs(
-        tags=TAGS, alarms=alarms, notifications=notifications))
+        tags=TAGS, alarms=alarms, notifications=notifications,
+        backup_vault_names=[backup.vault_name]))
     ci = GithubDeployRole(f"{color}-ci", GithubDeployRoleArgs(
         tags=TAGS, account=account, repository="your-org/app", preview=False,
         oidc_provider_arn=oidc_provider_arn))
