@@ -427,9 +427,9 @@ class AssetBucketArgs(ComponentArgs, AssetBucketSettings):
     bucket_name: str = ""
     """AWS name of the bucket (default "": `<prefix>-<name>-<account>-<region>`, global and
     <= 63). Set it only to keep a bucket created before: a new name is a new, empty bucket."""
-    protect: bool = False
-    """Pulumi `protect` on the bucket and its replica (default false; the stacks protect prod's
-    so `pulumi destroy` can't take the files with it)."""
+    protect: bool = True
+    """Pulumi `protect` on the bucket and its replica (default true: `pulumi destroy` can't take
+    the files with it; the stacks turn it off for dev)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
 

@@ -654,8 +654,9 @@ class BackupPlanArgs(ComponentArgs, BackupPlanSettings):
     the default VPC's)."""
     restore_security_group_ids: Sequence[Input[str]] = ()
     """Security groups of the restore test's instance (default none: AWS infers them)."""
-    protect: bool = False
-    """Pulumi `protect` on the vaults (default false; the stacks protect prod's)."""
+    protect: bool = True
+    """Pulumi `protect` on the vaults (default true: `pulumi destroy` must not take the recovery
+    points with it; set false for a throwaway stack)."""
     account: AccountContext | None = None
     """Region, partition and account id (default none: looked up through the provider)."""
 
@@ -670,6 +671,18 @@ class BackupPlanArgs(ComponentArgs, BackupPlanSettings):
 
 _REQUIRED = {"data_key_arn": "a customer-managed KMS key ARN the vault encrypts with"}
 _KIND = "BackupPlan"
+
+
+def _aws_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    """The aws provider `opts` give the component (`provider=` or `providers={"aws": ...}`)."""
+    if opts is None:
+        return None
+    if opts.provider is not None:
+        return opts.provider
+    providers = opts.providers
+    if isinstance(providers, dict):
+        return providers.get("aws")
+    return next((p for p in providers or [] if getattr(p, "package", None) == "aws"), None)
 
 
 def _short_policy(policy: str) -> str:
@@ -712,6 +725,20 @@ class BackupPlan(pulumi.ComponentResource):
             raise ValueError(f"{_KIND} {name!r}: BackupPlanArgs.copy_to_region and "
                              "BackupPlanArgs.dr_provider go together (copy_to_region names the "
                              "provider's region)")
+        if args.dr_provider is not None:
+            # The region is given twice (copy_to_region for the checks, the provider for the
+            # resources): they must agree, and differ from the plan's own region.
+            there = aws.get_region(opts=pulumi.InvokeOptions(provider=args.dr_provider)).region
+            if there != args.copy_to_region:
+                raise ValueError(f"{_KIND} {name!r}: BackupPlanArgs.dr_provider is in {there} but "
+                                 f"BackupPlanArgs.copy_to_region is {args.copy_to_region}: give "
+                                 "the provider of the region the copies go to")
+            home = args.account.region if args.account is not None else aws.get_region(
+                opts=pulumi.InvokeOptions(provider=_aws_provider(opts))).region
+            if there == home:
+                raise ValueError(f"{_KIND} {name!r}: BackupPlanArgs.copy_to_region {there} is the "
+                                 "plan's own region: the copies must survive losing it; give "
+                                 "another region's provider")
         problems = plan_problems(args, copies=args.dr_provider is not None)
         if problems:
             raise ValueError("; ".join(f"{_KIND} {name!r}: BackupPlanArgs.{'.'.join(key)}: {msg}"
@@ -808,6 +835,8 @@ class BackupPlan(pulumi.ComponentResource):
             # in a vault with a shorter lifecycle).
             opts=child_opts(self, depends_on=[*locks]))
         self.selection_tag: tuple[str, str] = (BACKUP_TAG_KEY, tag_value)
+        self.selection_tag_value: str = tag_value
+        """The `Backup` value a store passes as its `backup_tag` to be covered."""
         self.selection = aws.backup.Selection(
             f"{name}-selection", name=selection_name, plan_id=self.plan.id,
             iam_role_arn=self.role.arn,

@@ -130,6 +130,7 @@ PolicyPack(
         rules.backup.backup_vault_lock,
         rules.backup.backup_vault_deny_delete,
         rules.backup.backup_cross_region_copy,
+        rules.backup.backup_continuous_retention,
         rules.security.kms_key_rotation,
         rules.security.kms_key_not_public,
         rules.security.secretsmanager_rotation,

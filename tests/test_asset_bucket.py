@@ -222,7 +222,8 @@ def _standalone() -> None:
     assert assets.allow_from(api, "write") is first  # idempotent per service
     assets.allow_from(worker, "read")
     reports = AssetBucket("reports", AssetBucketArgs(
-        data_key_arn=KEY, access_log_bucket="shared-logs", min_transition_size_kb=256))
+        data_key_arn=KEY, access_log_bucket="shared-logs", min_transition_size_kb=256,
+        protect=False))
     reports.allow_from(worker, "read")
     pulumi.export("assets_env", assets.connection().environment)
     pulumi.export("reports_env", reports.connection().environment)
@@ -262,7 +263,8 @@ def test_the_bucket_is_named_globally_tagged_and_protected_as_asked(standalone):
     assert b.inputs["tags"]["Backup"] == "q-test-backup"  # the plan's tag selection
     assert b.inputs["tags"]["Owner"] == "t" and b.inputs["tags"]["Component"] == "asset-bucket"
     assert "Backup" not in bucket_of(standalone, "reports-bucket").inputs["tags"]
-    assert b.protect is False
+    assert b.protect is True  # the default: `pulumi destroy` can't take the files with it
+    assert bucket_of(standalone, "reports-bucket").protect is False  # asked for
 
 
 def test_the_bucket_is_sse_kms_with_the_data_key_and_the_bucket_key(standalone):

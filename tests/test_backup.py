@@ -481,3 +481,32 @@ def test_dev_may_turn_backups_on_without_a_dr_region() -> None:
     env = load_environment({"profile": "dev", "tags": {"Owner": "team"},
                             "backup": {"enabled": True}}, stack="dev", region="us-east-1")
     assert env.backup.enabled and env.backup.copy_to_region is None
+
+
+
+def _with_dr_provider(provider_region: str, copy_to_region: str) -> Any:
+    def body() -> None:
+        import pulumi_aws as aws
+
+        from groundwork.components.backup import BackupPlan, BackupPlanArgs
+
+        dr = aws.Provider("dr", region=provider_region)
+        BackupPlan("backup", BackupPlanArgs(name_prefix="app-test", data_key_arn=KEY,
+                                            copy_to_region=copy_to_region, dr_provider=dr,
+                                            dr_key_arn=DR_KEY))
+    return body
+
+
+@pytest.mark.parametrize(("provider_region", "copy_to_region", "fragment"), [
+    ("us-east-2", "us-west-2", "BackupPlanArgs.dr_provider is in us-east-2 but "
+                               "BackupPlanArgs.copy_to_region is us-west-2"),
+    ("us-east-1", "us-east-1", "BackupPlanArgs.copy_to_region us-east-1 is the plan's own region"),
+])
+def test_a_dr_provider_of_another_region_than_copy_to_region_or_the_home_one_is_refused(
+        provider_region: str, copy_to_region: str, fragment: str) -> None:
+    """The DR region is given twice (copy_to_region for the checks, dr_provider for the
+    resources): the component refuses them disagreeing, and a provider in its own region
+    (us-east-1 here), before it registers anything."""
+    with pytest.raises(Exception, match=re.escape(fragment)):
+        plan_function(_with_dr_provider(provider_region, copy_to_region), stack="test",
+                      region="us-east-1")

@@ -517,3 +517,49 @@ def test_prod_database_and_asset_bucket_are_covered_by_the_plan(prod):
 def test_dev_has_no_backup_finding(dev):
     result = check_plan(dev)
     assert [v.message for v in result.violations if v.policy in COVERED_RULES] == []
+
+
+# --- the continuous rule and the database's own retention -----------------------------------------
+
+
+def _continuous(delete: int = 35):
+    return _rule("continuous", delete, enableContinuousBackup=True, schedule="cron(0 17 ? * * *)")
+
+
+def _retention_match(resources):
+    return validate_stack(RULES["backup-continuous-retention"], resources)
+
+
+def test_a_database_keeping_the_continuous_rules_retention_passes():
+    plan = _plan(_rule(), _continuous(35))
+    assert _retention_match([_database(backupRetentionPeriod=35), plan,
+                             _selection(plan, **_tags())]) == []
+
+
+def test_a_database_keeping_another_retention_than_its_continuous_rule_fails():
+    """AWS Backup manages the instance's point-in-time recovery and refuses a retention that
+    differs: the walk-around a library user meets by leaving the database at its default 14."""
+    plan = _plan(_rule(), _continuous(35))
+    [(urn, message)] = _retention_match([_database(backupRetentionPeriod=14), plan,
+                                         _selection(plan, **_tags())])
+    assert urn.endswith("::database")
+    assert "14 days" in message and "continuous rule 'continuous' kept 35 days" in message
+    unset = _retention_match([_database(), plan, _selection(plan, **_tags())])
+    assert [m for _, m in unset] and "unset" in unset[0][1]
+
+
+def test_ignoring_changes_to_the_retention_lets_aws_backups_value_stand():
+    plan = _plan(_rule(), _continuous(35))
+    database = _database(backupRetentionPeriod=14)
+    database.opts.ignore_changes.append("backupRetentionPeriod")
+    assert _retention_match([database, plan, _selection(plan, **_tags())]) == []
+
+
+def test_only_continuous_rules_of_plans_that_cover_the_database_count():
+    plan = _plan(_rule(), _continuous(35))
+    no_continuous = _plan(_rule(), name="snapshots")
+    assert _retention_match([_database(backupRetentionPeriod=14), no_continuous,
+                             _selection(no_continuous, **_tags())]) == []
+    # a plan selecting another value doesn't manage this database (coverage reports that)
+    assert _retention_match([_database(backupRetentionPeriod=14), plan,
+                             _selection(plan, **_tags("groundwork-prod-other"))]) == []

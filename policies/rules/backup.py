@@ -665,3 +665,38 @@ def backup_cross_region_copy(stack: Stack, config) -> Iterator[tuple[PolicyResou
             else:
                 why = "; ".join(notes) if notes else "no copy action"
                 yield plan, f"{rule_label(rule, i)} keeps no copy in another region ({why})"
+
+
+@stack_rule(
+    "backup-continuous-retention",
+    control="Backup continuous retention matches RDS",
+    description="An RDS instance or cluster covered by a plan's continuous-backup rule keeps its "
+                "own backup_retention_period equal to the rule's delete_after, or ignores "
+                "changes to it: AWS Backup then manages the instance's point-in-time recovery and "
+                "refuses a retention that differs (the next `pulumi up` fails, or undoes what AWS "
+                "Backup set).",
+    fix="give the database the continuous rule's retention (PostgresDatabaseArgs."
+        "continuous_backup_retention_days = BackupPlanArgs.continuous_retention_days; the stacks "
+        "do it) (docs/backup.md)",
+    types=[RDS_INSTANCE, RDS_CLUSTER, SELECTION, PLAN],
+)
+def backup_continuous_retention(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    for store in data_stores(stack):
+        if store.resource_type not in (RDS_INSTANCE, RDS_CLUSTER):
+            continue
+        plans, _ = coverage(stack, store)
+        continuous = [(plan, rule) for plan in plans for rule in plan_rules(plan)
+                      if is_true(get(rule, "enableContinuousBackup"))]
+        if not continuous:
+            continue
+        if "backupRetentionPeriod" in (store.opts.ignore_changes or []):
+            continue  # AWS Backup's value stands; Pulumi never sends its own
+        own = number(get(store.props, "backupRetentionPeriod"))
+        for plan, rule in continuous:
+            days, _ = _retention(get(rule, "lifecycle"))
+            if days is None or own is None or days != own:
+                yield store, (f"keeps automated backups {f'{own:g}' if own is not None else 'unset'} "
+                              f"days but plan '{plan.name}' manages its point-in-time recovery "
+                              f"with continuous rule '{get(rule, 'ruleName')}' kept "
+                              f"{f'{days:g}' if days is not None else 'forever'} days: AWS Backup "
+                              "refuses a retention that differs, or ignore_changes it")

@@ -386,6 +386,9 @@ CONTROLS: tuple[Control, ...] = (
        "break-glass roles", "BackupPlan (vault and DR vault)"),
     _c("Backup cross-region copy", GW, "Prod's backup rules copy every recovery point to a vault "
        "in another region", "BackupPlan"),
+    _c("Backup continuous retention matches RDS", GW, "An RDS database under a continuous-backup "
+       "rule keeps the rule's retention (or ignores changes to it): AWS Backup refuses another",
+       "PostgresDatabase (continuous_backup_retention_days), BackupPlan"),
     # --- CloudWatch (NIST in Security Hub) and groundwork's own guardrails ---------------------
     _c("CloudWatch.15", NIST, "CloudWatch alarms should have specified actions configured",
        "EnvironmentAlarms"),
