@@ -681,7 +681,8 @@ def _aws_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResourc
         return opts.provider
     providers = opts.providers
     if isinstance(providers, dict):
-        return providers.get("aws")
+        found = providers.get("aws")
+        return found if isinstance(found, pulumi.ProviderResource) else None
     return next((p for p in providers or [] if getattr(p, "package", None) == "aws"), None)
 
 
