@@ -683,7 +683,8 @@ def _aws_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResourc
     if isinstance(providers, dict):
         found = providers.get("aws")
         return found if isinstance(found, pulumi.ProviderResource) else None
-    return next((p for p in providers or [] if getattr(p, "package", None) == "aws"), None)
+    return next((p for p in providers or []
+                 if isinstance(p, pulumi.ProviderResource) and p.package == "aws"), None)
 
 
 def _short_policy(policy: str) -> str:
