@@ -270,7 +270,7 @@ class BackupRuleSettings(ArgsModel):
     there 90 days: delete_after_days >= this + 90."""
     delete_after_days: Annotated[int, Field(ge=1, le=MAX_LIFECYCLE_DAYS,
                                             validate_default=True)] = 30
-    """Days a recovery point is kept (default 30: the seed's daily backups kept 30 days)."""
+    """Days a recovery point is kept (default 30: a month of daily restore points)."""
     start_window_minutes: Annotated[int, Field(ge=MIN_START_WINDOW_MINUTES, le=43200)] = 60
     """How long after its time a job may start before it is cancelled (default 60, AWS's
     minimum: a late job is a longer gap between recovery points, counted in the RPO)."""
@@ -342,7 +342,7 @@ class RestoreTestingSettings(ArgsModel):
     """The monthly restore test of the latest RDS recovery point (AWS Backup restore testing)."""
 
     enabled: bool = True
-    """Create the restore-testing plan (default true: the seed's monthly restore test)."""
+    """Create the restore-testing plan (default true: a monthly restore test, docs/backup.md)."""
     schedule: str = "cron(0 6 15 * ? *)"
     """When it runs, AWS cron UTC (default cron(0 6 15 * ? *): the 15th at 06:00, away from the
     1st's monthly backup)."""
@@ -393,10 +393,10 @@ class BackupPlanSettings(ArgsModel):
     to the stack region's DR pair, e.g. us-east-1 -> us-west-2, and requires one other than the
     stack's region)."""
     rpo_minutes: Annotated[int, Field(ge=1)] | None = 60
-    """The recovery point objective in minutes (default 60, the seed's one hour): refused if
+    """The recovery point objective in minutes (default 60: lose at most an hour of data): refused if
     the schedule can't meet it (none: not checked)."""
     rto_minutes: Annotated[int, Field(ge=1)] = 240
-    """The recovery time objective in minutes (default 240, the seed's four hours): restore
+    """The recovery time objective in minutes (default 240: back within four hours): restore
     drills report their measured time against it."""
     restore_testing: RestoreTestingSettings = Field(default_factory=RestoreTestingSettings)
     """The monthly restore test of the latest RDS recovery point (default on: a backup never

@@ -3,7 +3,7 @@ component's settings, components/backup.py), the DR region its copies go to, and
 recovery objectives (`rpo_minutes`, `rto_minutes`) the schedule is checked against.
 
 Off in dev by default (a documented choice: dev data is disposable and a vault with copies in a
-second region costs more than dev's database); on in prod, where the seed's 60-minute RPO and
+second region costs more than dev's database); on in prod, where a 60-minute RPO and a
 240-minute RTO are the defaults. See docs/backup.md."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class DrillConfig(_Strict):
     connect and `SELECT 1` only). A table the restore lacks fails the check."""
     timeout_minutes: Annotated[int, Field(ge=5, le=1440)] = 120
     """How long the drill waits for the restored instance before it gives up, cleans up and
-    reports `timeout` (default 120 minutes: half the seed's 240-minute RTO)."""
+    reports `timeout` (default 120 minutes: half the default 240-minute RTO)."""
     instance_class: str | None = None
     """The throwaway instance's class (default none: the source's, so the measured restore
     time is the one a real recovery would see)."""

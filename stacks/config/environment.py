@@ -506,7 +506,7 @@ class EnvironmentConfig(_Strict):
              "for every private subnet's egress and its throughput is capped by its instance "
              "type; use per_az (the prod default)"),
             (self.backup.enabled, ("backup", "enabled"),
-             "must be true in prod: the seed's daily backups kept 30 days, copied to a second "
+             "must be true in prod: daily backups kept 30 days, copied to a second "
              "region (docs/backup.md)"),
             (not self.backup.enabled or self.backup.copy_to_region is not None,
              ("backup", "copy_to_region"),
