@@ -37,6 +37,14 @@ def _check_retention(v: int) -> int:
     return v
 
 
+def _single_hyphens(v: str) -> str:
+    """A component name of the config (a queue's, an asset bucket's): no double hyphen (the AWS
+    names join their parts with single hyphens, so `a--b` would read as an empty part)."""
+    if "--" in v:
+        raise ValueError(f"{v!r} has a double hyphen; use single hyphens")
+    return v
+
+
 def _suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
     import difflib
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from groundwork.components.asset_bucket import AssetBucketSettings, env_name
-from groundwork.stacks.config._base import _Strict
+from groundwork.stacks.config._base import _single_hyphens, _Strict
 
 __all__ = ["ASSET_BUCKET_NAME", "AssetBucketConfig", "asset_env_name"]
 
@@ -35,6 +35,4 @@ class AssetBucketConfig(_Strict, AssetBucketSettings):
     @field_validator("name")
     @classmethod
     def _single_hyphens(cls, v: str) -> str:
-        if "--" in v:
-            raise ValueError(f"{v!r} has a double hyphen; use single hyphens")
-        return v
+        return _single_hyphens(v)

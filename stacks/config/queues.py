@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from groundwork.components.queue import QueueSettings, env_name
-from groundwork.stacks.config._base import _Strict
+from groundwork.stacks.config._base import _single_hyphens, _Strict
 
 __all__ = ["QUEUE_NAME", "QueueConfig", "queue_env_name"]
 
@@ -33,6 +33,4 @@ class QueueConfig(_Strict, QueueSettings):
     @field_validator("name")
     @classmethod
     def _single_hyphens(cls, v: str) -> str:
-        if "--" in v:
-            raise ValueError(f"{v!r} has a double hyphen; use single hyphens")
-        return v
+        return _single_hyphens(v)
