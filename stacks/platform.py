@@ -702,11 +702,11 @@ def _build_alarms(platform: Platform) -> None:
         distributions=[platform.distribution] if platform.distribution is not None else [],
     )
     # AWS Backup's failed jobs notify the critical topic through EventBridge rules whose names
-    # the topic policy lists before they exist (getattr: the plan's outputs, components/backup.py)
+    # the topic policy lists before they exist. Backup and copy jobs run in the plan's region,
+    # from its vault (the DR vault only receives copies); restores are known by the plan's role.
     backup = platform.backup
-    vault_arns = [arn for arn in (getattr(backup, "vault_arn", None),) if arn is not None]
     notice_rules = (rule_names(notices_naming(BACKUP_NOTICES, naming.prefix))
-                    if backup is not None and vault_arns else {})
+                    if backup is not None else {})
     notifications = Notifications("notifications", NotificationsArgs(
         **env.alarms.settings(NotificationsSettings),
         **platform.common,
@@ -724,12 +724,11 @@ def _build_alarms(platform: Platform) -> None:
         rds_events_name=naming.name("rds-events"),
         event_rule_names=list(notice_rules.values()),
     ), opts=platform.opts)
-    if notice_rules:
-        role_arn = getattr(backup, "role_arn", None)
+    if backup is not None:
         platform.backup_notices = BackupNotices(BACKUP_NOTICES, BackupNoticesArgs(
             **platform.common,
-            vault_arns=vault_arns,
-            restore_role_arns=[role_arn] if role_arn is not None else [],
+            vault_arns=[backup.vault_arn],
+            restore_role_arns=[backup.role_arn],
             topic_arn=notifications.critical.arn,
             account_id=platform.account.account_id,
             runbook_url=env.alarms.runbook_url,
