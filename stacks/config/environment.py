@@ -4,7 +4,7 @@ prod floor) and the profiles' defaults."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -326,25 +326,37 @@ class EnvironmentConfig(_Strict):
         return distinct([*(cert.names if cert is not None else []), *hosts,
                          *self.edge.dns.domains])
 
-    def _queues(self) -> None:
-        """Queue names are unique, and every `send_to` / `receive_from` names one of them."""
-        names = [q.name for q in self.queues]
+    def _references(self, section: str, what: str, none: str, names: list[str],
+                    keys: tuple[str, str], error: str,
+                    more: Callable[[ServiceConfig, str], list[str]] | None = None,
+                    ) -> list[InitErrorDetails]:
+        """The check `_queues` and `_assets` share: the names of `section` are unique (else
+        ValueError), and each service's lists `keys` name only them, each once (`more` adds a
+        section's own reasons); the problems, each on its key
+        (`groundwork:services[api].send_to: ...`)."""
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"queues: duplicate queue name(s) {', '.join(dupes)}")
-        known = ", ".join(names) if names else "no queue (add one under groundwork:queues)"
+            raise ValueError(f"{section}: duplicate {what} name(s) {', '.join(dupes)}")
+        known = ", ".join(names) if names else f"{none} (add one under groundwork:{section})"
         details: list[InitErrorDetails] = []
         for index, svc in enumerate(self.services):
-            for key in ("send_to", "receive_from"):
+            for key in keys:
                 listed = getattr(svc, key)
-                unknown = [q for q in listed if q not in names]
-                twice = sorted({q for q in listed if listed.count(q) > 1})
-                reasons = ([f"unknown queue(s) {', '.join(map(repr, unknown))}; groundwork:queues "
-                            f"has {known}"] if unknown else [])
+                unknown = [n for n in listed if n not in names]
+                twice = sorted({n for n in listed if listed.count(n) > 1})
+                reasons = ([f"unknown {what}(s) {', '.join(map(repr, unknown))}; "
+                            f"groundwork:{section} has {known}"] if unknown else [])
                 reasons += [f"{', '.join(twice)} listed twice"] if twice else []
+                reasons += more(svc, key) if more is not None else []
                 details += [InitErrorDetails(
-                    type=PydanticCustomError("unknown_queue", "{reason}", {"reason": reason}),
+                    type=PydanticCustomError(error, "{reason}", {"reason": reason}),
                     loc=("services", index, key), input=listed) for reason in reasons]
+        return details
+
+    def _queues(self) -> None:
+        """Queue names are unique, and every `send_to` / `receive_from` names one of them."""
+        details = self._references("queues", "queue", "no queue", [q.name for q in self.queues],
+                                   ("send_to", "receive_from"), "unknown_queue")
         if details:  # reported on the key: groundwork:services[api].send_to
             raise ValidationError.from_exception_data(type(self).__name__, details)
 
@@ -352,27 +364,14 @@ class EnvironmentConfig(_Strict):
         """Asset bucket names are unique, every `read_assets` / `write_assets` names one of them,
         and a bucket that replicates has a DR region to replicate to. Errors are reported on
         the key (`groundwork:services[api].write_assets: ...`)."""
-        names = [b.name for b in self.assets]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"assets: duplicate asset bucket name(s) {', '.join(dupes)}")
-        known = ", ".join(names) if names else "no bucket (add one under groundwork:assets)"
-        details: list[InitErrorDetails] = []
-        for index, svc in enumerate(self.services):
-            for key in ("read_assets", "write_assets"):
-                listed = getattr(svc, key)
-                unknown = [b for b in listed if b not in names]
-                twice = sorted({b for b in listed if listed.count(b) > 1})
-                reasons = ([f"unknown asset bucket(s) {', '.join(map(repr, unknown))}; "
-                            f"groundwork:assets has {known}"] if unknown else [])
-                reasons += [f"{', '.join(twice)} listed twice"] if twice else []
-                both = sorted(set(svc.read_assets) & set(svc.write_assets))
-                if key == "read_assets" and both:
-                    reasons.append(f"{', '.join(both)} also in write_assets (write includes "
-                                   "read): list it once, under write_assets")
-                details += [InitErrorDetails(
-                    type=PydanticCustomError("unknown_asset_bucket", "{reason}", {"reason": reason}),
-                    loc=("services", index, key), input=listed) for reason in reasons]
+        def read_and_write(svc: ServiceConfig, key: str) -> list[str]:
+            both = sorted(set(svc.read_assets) & set(svc.write_assets))
+            return ([f"{', '.join(both)} also in write_assets (write includes read): list it "
+                     "once, under write_assets"] if key == "read_assets" and both else [])
+
+        details = self._references("assets", "asset bucket", "no bucket",
+                                   [b.name for b in self.assets], ("read_assets", "write_assets"),
+                                   "unknown_asset_bucket", read_and_write)
         backup = self.backup
         for index, bucket in enumerate(self.assets):
             if bucket.replicate_to_dr and not (backup.enabled and backup.copy_to_region):
