@@ -399,15 +399,21 @@ class _Pricer:
 
     # -- data ----------------------------------------------------------------------------------
 
+    def _rds_instance_hour(self, r: ResourceRecord, cls: str) -> float | None:
+        """The hourly price of RDS PostgreSQL class `cls`; None (and `r` listed as not priced)
+        when the table lacks it."""
+        price = self.p["rds_postgresql"]["instance_hour"].get(cls)
+        if price is None:
+            self.missing(r, f"RDS instance class {cls}")
+        return price
+
     def rds_instance(self, r: ResourceRecord) -> None:
         rds = self.p["rds_postgresql"]
         cls = str(r.inputs.get("instanceClass", ""))
         multi = bool(r.inputs.get("multiAz"))
         factor = rds["multi_az_factor"] if multi else 1
-        price = rds["instance_hour"].get(cls)
-        if price is None:
-            self.missing(r, f"RDS instance class {cls}")
-        else:
+        price = self._rds_instance_hour(r, cls)
+        if price is not None:
             label = f"RDS {cls} {'Multi-AZ (x2)' if multi else 'single-AZ'} hours"
             self.add(r, label, factor * self.h, "instance-hour", price)
         storage = _num(r.inputs.get("allocatedStorage"))
@@ -861,9 +867,8 @@ class _Pricer:
             if kind == "RDS":
                 rds = self.p["rds_postgresql"]
                 cls = str(store.inputs.get("instanceClass", ""))
-                price = rds["instance_hour"].get(cls)
+                price = self._rds_instance_hour(r, cls)
                 if price is None:
-                    self.missing(r, f"RDS instance class {cls}")
                     continue
                 self.add(r, f"restored RDS {cls} while tested", hours, "instance-hour", price)
                 self.add(r, "restored RDS gp3 storage while tested",
