@@ -186,6 +186,20 @@ def tags_of(record: ResourceRecord) -> dict[str, str]:
     return record.inputs.get("tags", {}) or {}
 
 
+def stand_in_task_roles() -> tuple[Any, Any]:
+    """Inside a program under the mocks: the two shapes a store's `allow_from` takes, an
+    `aws.iam.Role` ("api-task") and something with a `.task_role` (a FargateService's stand-in,
+    "worker-task")."""
+    from types import SimpleNamespace
+
+    import pulumi_aws as aws
+
+    api = aws.iam.Role("api-task", assume_role_policy="{}")
+    worker = SimpleNamespace(task_role=aws.iam.Role("worker-task", assume_role_policy="{}"),
+                             pulumi_resource_name="worker")
+    return api, worker
+
+
 def run_cli(*args: str, cwd: Path = ROOT, columns: int = 200) -> subprocess.CompletedProcess[str]:
     """`groundwork <args>` in-process, in `cwd`, as a CompletedProcess (exit code, stdout,
     stderr). A process per call costs about 2 s; tests/test_cli.py and the wheel test run the

@@ -10,12 +10,12 @@ the resources they refer to."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
+from conftest import stand_in_task_roles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -205,15 +205,8 @@ def test_env_names():
 # --------------------------------------------------------------------------------------------
 
 
-def _roles() -> tuple[aws.iam.Role, SimpleNamespace]:
-    api = aws.iam.Role("api-task", assume_role_policy="{}")
-    worker = SimpleNamespace(task_role=aws.iam.Role("worker-task", assume_role_policy="{}"),
-                             pulumi_resource_name="worker")
-    return api, worker
-
-
 def _standalone() -> None:
-    api, worker = _roles()
+    api, worker = stand_in_task_roles()
     dr = aws.Provider("aws-dr", region=DR_REGION)
     assets = AssetBucket("assets", AssetBucketArgs(
         data_key_arn=KEY, backup_tag="q-test-backup", tags={"Owner": "t"},
@@ -466,7 +459,7 @@ def _bad_args() -> None:
                                             dr_provider=same, dr_key_arn=DR_KEY))
     except ValueError as exc:
         errors.append(str(exc))
-    api, _ = _roles()
+    api, _ = stand_in_task_roles()
     bucket = AssetBucket("ok", AssetBucketArgs(data_key_arn=KEY))
     for call in (lambda: bucket.allow_from(api, "admin"),  # type: ignore[arg-type]
                  lambda: bucket.allow_from(object(), "read")):

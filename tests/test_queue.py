@@ -8,12 +8,11 @@ Every value is compared with the output of the resource it refers to."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pytest
+from conftest import stand_in_task_roles
 from pydantic import ValidationError
 
 from groundwork.components.alarm_names import ALARMS, SEED_RULES
@@ -114,15 +113,8 @@ def test_env_names():
 # --------------------------------------------------------------------------------------------
 
 
-def _roles() -> tuple[aws.iam.Role, SimpleNamespace]:
-    api = aws.iam.Role("api-task", assume_role_policy="{}")
-    worker = SimpleNamespace(task_role=aws.iam.Role("worker-task", assume_role_policy="{}"),
-                             pulumi_resource_name="worker")
-    return api, worker
-
-
 def _standalone() -> None:
-    api, worker = _roles()
+    api, worker = stand_in_task_roles()
     jobs = Queue("jobs", QueueArgs(data_key_arn=KEY, max_receive_count=3, tags={"Owner": "t"}))
     jobs.allow_from(api, send=True)
     first = jobs.allow_from(worker, receive=True)
@@ -266,7 +258,7 @@ def _bad_args() -> None:
             Queue(name, QueueArgs(**args))
         except ValueError as exc:
             errors.append(str(exc))
-    api, _ = _roles()
+    api, _ = stand_in_task_roles()
     queue = Queue("ok", QueueArgs(data_key_arn=KEY))
     for call in (lambda: queue.allow_from(api),
                  lambda: queue.allow_from(object(), send=True)):
