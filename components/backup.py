@@ -640,6 +640,9 @@ class BackupPlanArgs(ComponentArgs, BackupPlanSettings):
     dr_key_arn: Input[str] | None = None
     """KMS key of the DR vault, in the DR region (a key is regional; the copy is re-encrypted
     with it). Required with `dr_provider`."""
+    dr_account: AccountContext | None = None
+    """The DR region's account context (default none: its region looked up through
+    `dr_provider`, a synchronous invoke the stacks spare by passing it)."""
     break_glass_role_arns: Sequence[Input[str]] = ()
     """Roles still allowed to delete recovery points, the vault or its lock (default none:
     nobody; the vault policy denies it to every principal)."""
@@ -730,7 +733,8 @@ class BackupPlan(pulumi.ComponentResource):
         if args.dr_provider is not None:
             # The region is given twice (copy_to_region for the checks, the provider for the
             # resources): they must agree, and differ from the plan's own region.
-            there = aws.get_region(opts=pulumi.InvokeOptions(provider=args.dr_provider)).region
+            there = (args.dr_account.region if args.dr_account is not None else
+                     aws.get_region(opts=pulumi.InvokeOptions(provider=args.dr_provider)).region)
             if there != args.copy_to_region:
                 raise ValueError(f"{_KIND} {name!r}: BackupPlanArgs.dr_provider is in {there} but "
                                  f"BackupPlanArgs.copy_to_region is {args.copy_to_region}: give "

@@ -643,6 +643,7 @@ def _build_backup(platform: Platform) -> None:
         data_key_arn=platform.keys.require("data").arn,
         dr_provider=platform.dr_provider if dr else None,
         dr_key_arn=platform.dr_keys.require("data").arn if dr else None,
+        dr_account=platform.dr_account if dr else None,
         selection_tag_value=tag,
         s3=assets,
         restore_subnet_group_name=(platform.network.outputs.db_subnet_group_name

@@ -510,3 +510,24 @@ def test_a_dr_provider_of_another_region_than_copy_to_region_or_the_home_one_is_
     with pytest.raises(Exception, match=re.escape(fragment)):
         plan_function(_with_dr_provider(provider_region, copy_to_region), stack="test",
                       region="us-east-1")
+
+
+def test_a_given_dr_account_is_held_to_copy_to_region_without_a_lookup() -> None:
+    """The stacks pass `dr_account` (no synchronous region lookup); the check still holds on it."""
+    from groundwork.components.base import AccountContext
+
+    def body() -> None:
+        import pulumi_aws as aws
+
+        from groundwork.components.backup import BackupPlan, BackupPlanArgs
+
+        dr = aws.Provider("dr", region="us-west-2")
+        BackupPlan("backup", BackupPlanArgs(
+            name_prefix="app-test", data_key_arn=KEY, copy_to_region="us-west-2",
+            dr_provider=dr, dr_key_arn=DR_KEY,
+            dr_account=AccountContext(region="eu-west-1", account_id="123456789012")))
+
+    with pytest.raises(Exception, match=re.escape(
+            "BackupPlanArgs.dr_provider is in eu-west-1 but BackupPlanArgs.copy_to_region is "
+            "us-west-2")):
+        plan_function(body, stack="test", region="us-east-1")
