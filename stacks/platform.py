@@ -127,6 +127,16 @@ class Platform:
         and the required tags."""
         return {"name_prefix": self.naming.prefix, "tags": dict(self.naming.tags)}
 
+    def _second_provider(self, name: str, region: str) -> aws.Provider:
+        """A provider of the stack's account in another region, with the stack's default tags
+        (so what a component forgets to tag there is tagged too)."""
+        return aws.Provider(name, region=region, default_tags={"tags": self.env.all_tags()})
+
+    def _account_in(self, region: str) -> AccountContext:
+        """The account context of `region` (same account and partition as the stack's)."""
+        return AccountContext(region=region, account_id=self.account.account_id,
+                              partition=self.account.partition)
+
     @property
     def us_east_1(self) -> pulumi.ResourceOptions:
         """Options for what AWS keeps in us-east-1 whatever the stack's region (CloudFront's
@@ -136,15 +146,13 @@ class Platform:
         if self.env.region == "us-east-1":
             return self.opts
         if self._us_east_1 is None:
-            self._us_east_1 = aws.Provider("aws-us-east-1", region="us-east-1",
-                                           default_tags={"tags": self.env.all_tags()})
+            self._us_east_1 = self._second_provider("aws-us-east-1", "us-east-1")
         return pulumi.ResourceOptions(providers={"aws": self._us_east_1})
 
     @property
     def us_east_1_account(self) -> AccountContext:
         """The account context of us-east-1 (same account, the global services' region)."""
-        return AccountContext(region="us-east-1", account_id=self.account.account_id,
-                              partition=self.account.partition)
+        return self._account_in("us-east-1")
 
     @property
     def us_east_1_keys(self) -> EnvironmentKeys:
@@ -169,35 +177,31 @@ class Platform:
         backup = self.env.backup
         return backup.copy_to_region if backup.enabled else None
 
-    @property
-    def dr(self) -> pulumi.ResourceOptions:
-        """Options for what lives in the DR region (the copy vault, its key, replicated RDS
-        backups, replica buckets): a second provider `aws-dr` in `backup.copy_to_region` with the
-        stack's default tags, created on first use. Only with a DR region (the config refuses
-        one equal to the stack's region)."""
+    def _required_dr_region(self) -> str:
         region = self.dr_region
         if region is None:  # pragma: no cover - callers check dr_region first
             raise RuntimeError("no DR region: set backup.copy_to_region")
-        if self._dr is None:
-            self._dr = aws.Provider("aws-dr", region=region,
-                                    default_tags={"tags": self.env.all_tags()})
-        return pulumi.ResourceOptions(providers={"aws": self._dr})
+        return region
 
     @property
     def dr_provider(self) -> aws.Provider:
-        """The DR region's provider itself (for Args that take a provider)."""
-        self.dr  # noqa: B018 - creates it on first use
-        assert self._dr is not None
+        """The DR region's provider (what lives there: the copy vault, its key, replicated RDS
+        backups, replica buckets): `aws-dr` in `backup.copy_to_region` with the stack's default
+        tags, created on first use. Only with a DR region (the config refuses one equal to the
+        stack's region)."""
+        if self._dr is None:
+            self._dr = self._second_provider("aws-dr", self._required_dr_region())
         return self._dr
+
+    @property
+    def dr(self) -> pulumi.ResourceOptions:
+        """Options for what lives in the DR region: its provider (`dr_provider`)."""
+        return pulumi.ResourceOptions(providers={"aws": self.dr_provider})
 
     @property
     def dr_account(self) -> AccountContext:
         """The account context of the DR region (same account, another region)."""
-        region = self.dr_region
-        if region is None:  # pragma: no cover - callers check dr_region first
-            raise RuntimeError("no DR region: set backup.copy_to_region")
-        return AccountContext(region=region, account_id=self.account.account_id,
-                              partition=self.account.partition)
+        return self._account_in(self._required_dr_region())
 
     @property
     def dr_keys(self) -> EnvironmentKeys:
