@@ -75,11 +75,13 @@ if TYPE_CHECKING:
         CloudFrontDistributionSettings,
     )
     from groundwork.components.cluster import EcsCluster, EcsClusterArgs, EcsClusterSettings
+    from groundwork.components.containers import ContainerHealthCheckSettings, TracingSettings
     from groundwork.components.database import (
         PostgresDatabase,
         PostgresDatabaseArgs,
         PostgresDatabaseSettings,
     )
+    from groundwork.components.deployment import DeploymentSettings
     from groundwork.components.dns_names import check_dns_name
     from groundwork.components.document_database import (
         DocumentDatabase,
@@ -136,7 +138,6 @@ if TYPE_CHECKING:
     )
     from groundwork.components.security_headers import SecurityHeadersSettings
     from groundwork.components.service import (
-        DeploymentSettings,
         FargateService,
         FargateServiceArgs,
         FargateServiceSettings,
@@ -146,6 +147,7 @@ if TYPE_CHECKING:
         ScalingSettings,
         ServiceWiring,
     )
+    from groundwork.components.smoke import SmokeCheckSettings
     from groundwork.components.web_firewall import (
         WebFirewall,
         WebFirewallArgs,
@@ -210,7 +212,10 @@ _HOME = {
     "QueueMetricSettings": "service",
     "HealthCheckSettings": "service",
     "RoutingSettings": "service",
-    "DeploymentSettings": "service",
+    "DeploymentSettings": "deployment",
+    "ContainerHealthCheckSettings": "containers",
+    "TracingSettings": "containers",
+    "SmokeCheckSettings": "smoke",
     "ServiceWiring": "service",
     "AssetBucket": "asset_bucket",
     "AssetBucketArgs": "asset_bucket",
@@ -286,7 +291,8 @@ __all__ = [
     "BackupRuleSettings", "Budget", "BudgetArgs",
     "BudgetSettings", "CertificateSettings", "CloudFrontDistribution",
     "CloudFrontDistributionArgs", "CloudFrontDistributionSettings", "ConfigRecorder", "ConfigRecorderArgs",
-    "ConfigRecorderSettings", "Dashboard", "DashboardArgs", "DeploymentSettings",
+    "ConfigRecorderSettings", "ContainerHealthCheckSettings", "Dashboard", "DashboardArgs",
+    "DeploymentSettings",
     "DocumentDatabase", "DocumentDatabaseArgs", "DocumentDatabaseSettings",
     "DomainHealthCheckSettings", "DomainRecords", "DomainRecordsArgs", "DomainRecordsSettings",
     "EcsCluster",
@@ -308,8 +314,10 @@ __all__ = [
     "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHeadersSettings",
     "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
-    "ServiceWiring", "ThreatDetection", "ThreatDetectionArgs", "ThreatDetectionSettings",
-    "TierSpec", "VaultLockSettings", "WebFirewall", "WebFirewallArgs", "WebFirewallSettings",
+    "ServiceWiring", "SmokeCheckSettings", "ThreatDetection", "ThreatDetectionArgs",
+    "ThreatDetectionSettings",
+    "TierSpec", "TracingSettings", "VaultLockSettings", "WebFirewall", "WebFirewallArgs",
+    "WebFirewallSettings",
     "achievable_rpo_minutes", "check_dns_name",
     "deployment_alarm_names", "plan_subnets",
 ]

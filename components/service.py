@@ -64,19 +64,23 @@ from groundwork.components.base import (
     default_prefix,
 )
 from groundwork.components.cluster import EcsCluster
+from groundwork.components.containers import (
+    ContainerHealthCheckSettings,
+    TracingSettings,
+    container_definition,
+    volume_name,
+    writable_paths,
+)
+from groundwork.components.deployment import DeploymentSettings
 from groundwork.components.dns_names import DnsName
 from groundwork.components.image import ServiceImage, ecr_repository_arn
 from groundwork.components.load_balancer import LoadBalancer, Route
+from groundwork.components.smoke import SmokeCheckSettings
 
 ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 """AWS-managed policy the blue/green role carries (ECS re-weights the listener rule with it)."""
 SCALE_OUT_COOLDOWN = 60
 SCALE_IN_COOLDOWN = 300
-EXEC_AGENT_PATHS = ("/var/lib/amazon", "/var/log/amazon")
-"""Where ECS Exec's SSM agent writes its state and logs inside the container. With a read-only
-root filesystem the agent can't start (AWS: readonlyRootFilesystem "isn't supported" with ECS
-Exec) and `execute-command` fails with TargetNotConnected, so when Exec is on these two paths get
-writable task volumes too (the workaround in aws/containers-roadmap#1359; ECS.5 stays on)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,25 +228,6 @@ class RoutingSettings(ArgsModel):
     first)."""
 
 
-class DeploymentSettings(ArgsModel):
-    """How ECS replaces tasks."""
-
-    strategy: Literal["ROLLING", "BLUE_GREEN", "CANARY"] = "ROLLING"
-    """Deployment strategy (default ROLLING, with circuit breaker and alarm rollback)."""
-    bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
-    """BLUE_GREEN/CANARY: minutes the new revision serves before the old one goes (default 10)."""
-    canary_percent: Annotated[float, Field(gt=0, lt=100)] = 10.0
-    """CANARY: share of traffic the canary gets first (default 10 %)."""
-    canary_bake_time_minutes: Annotated[int, Field(ge=0, le=1440)] = 5
-    """CANARY: minutes the canary share is held before all traffic shifts (default 5)."""
-    ci_owns_image: bool = False
-    """Let CI roll images (`aws ecs update-service`): Pulumi ignores task-definition drift on
-    the service (default false). Desired-count drift is always ignored: autoscaling owns it."""
-    wait_for_steady_state: bool = True
-    """`pulumi up` waits until the deployment is steady, so a circuit-breaker rollback fails the
-    update instead of passing silently (default true)."""
-
-
 class FargateServiceSettings(ArgsModel):
     """One Fargate service's tunables: kind web (behind a load balancer) or worker (none). The
     service's name is the component's name."""
@@ -288,6 +273,16 @@ class FargateServiceSettings(ArgsModel):
     """Web only: listener-rule match (default: every host and path)."""
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     """Deployment strategy and CI ownership of images (default ROLLING, Pulumi owns images)."""
+    container_health_check: ContainerHealthCheckSettings = Field(
+        default_factory=ContainerHealthCheckSettings)
+    """The app container's `healthCheck` (default: the kind's command from the image contract,
+    every 30 s, 3 retries, 60 s start period; docs/compute.md#image-contract)."""
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    """OpenTelemetry collector sidecar sending traces to X-Ray (default off)."""
+    smoke_checks: list[SmokeCheckSettings] = Field(default_factory=list)
+    """Web only: requests that prove a revision works, run by the pre-traffic hook (through the
+    test listener rule) and by `groundwork verify` (default none: one GET of the health check's
+    path expecting its status)."""
     spot: bool = False
     """Run on FARGATE_SPOT (default false: Spot tasks can be reclaimed with two minutes'
     notice; ~70 % cheaper). X86_64 only: Fargate Spot does not run ARM64 tasks."""
@@ -580,64 +575,6 @@ def exec_policy(*, log_group_arn: str, key_arn: str) -> dict[str, Any]:
         {"Sid": "ExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt",
          "Resource": key_arn},
     ]}
-
-
-def container_definition(
-    settings: FargateServiceSettings,
-    *,
-    name: str,
-    image: str,
-    log_group: str,
-    region: str,
-    environment: Mapping[str, str],
-    secrets: Mapping[str, str],
-    writable_paths: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """The service's one container, named `name` (pure; ECS's camelCase JSON). `writable_paths`
-    (default `settings.scratch_paths`) each get a task volume mounted read-write."""
-    writable = list(settings.scratch_paths if writable_paths is None else writable_paths)
-    definition: dict[str, Any] = {
-        "name": name,
-        "image": image,
-        "essential": True,
-        "user": settings.user,
-        "readonlyRootFilesystem": True,
-        "privileged": False,
-        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
-        "mountPoints": [{"sourceVolume": volume_name(i), "containerPath": path, "readOnly": False}
-                        for i, path in enumerate(writable)],
-        "linuxParameters": {"initProcessEnabled": True},
-        "stopTimeout": settings.stop_timeout_seconds,
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": name,
-                # Never block the app on a slow log API; 25 MiB buffer, then drop.
-                "mode": "non-blocking",
-                "max-buffer-size": "25m",
-            },
-        },
-    }
-    if settings.port is not None:
-        definition["portMappings"] = [{"name": name, "containerPort": settings.port,
-                                       "protocol": "tcp"}]
-    if settings.command:
-        definition["command"] = list(settings.command)
-    return definition
-
-
-def volume_name(index: int) -> str:
-    return f"scratch-{index}"
-
-
-def writable_paths(settings: FargateServiceSettings, *, execute_command: bool) -> list[str]:
-    """The container's writable paths: `scratch_paths`, plus ECS Exec's agent paths when Exec
-    is on (`EXEC_AGENT_PATHS`); each once, in that order."""
-    paths = [*settings.scratch_paths, *(EXEC_AGENT_PATHS if execute_command else ())]
-    return list(dict.fromkeys(paths))
 
 
 def _check(name: str, args: FargateServiceArgs) -> None:
