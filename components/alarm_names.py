@@ -12,8 +12,9 @@ The catalog `CATALOG` is the other half of "one place": every key groundwork not
 its severity (which SNS topic it notifies), what it means, what to do first, and its default
 evaluation window. Most are CloudWatch metric alarms (`ALARMS`: override validation checks keys
 against it, the alarm descriptions are written from it); the `event` ones (`EVENT_NOTICES`) are
-EventBridge rules on AWS Backup's job events. docs/alarms.md has one section per key (a test
-keeps them in step).
+EventBridge rules on AWS Backup's job events (`deployment-rolled-back` is a metric alarm on the
+deploy notices' EventBridge rules, components/alarms/deployments.py). docs/alarms.md has one
+section per key (a test keeps them in step).
 
 This module imports nothing heavier than `components.base`, so config validation can use it.
 """
@@ -28,7 +29,7 @@ from groundwork.components.base import Naming, component_naming
 
 Severity = Literal["critical", "warning"]
 Family = Literal["load_balancer", "service", "database", "cache", "nat", "search", "documents", "queue",
-                 "kafka", "web_firewall", "dns", "cloudfront", "backup"]
+                 "kafka", "web_firewall", "dns", "cloudfront", "backup", "deploy"]
 Source = Literal["metric", "event"]
 """What raises it: a CloudWatch metric alarm, or an EventBridge rule on a service's events."""
 Unit = Literal["percent", "count", "seconds", "bytes", "sessions"]
@@ -372,7 +373,17 @@ _KINDS = (
               "class, KMS access), fix it and restore again; treat the recovery point as suspect "
               "until a restore of it succeeds.",
               evaluation_periods=1, datapoints_to_alarm=1, source="event"),
+    # --- ECS deployments (scope: the stack's services; components/alarms/deployments.py) ---
+    AlarmKind("deployment-rolled-back", "deploy", "warning", "count",
+              "ECS failed a deployment of one of the stack's services (circuit breaker, a "
+              "rollback alarm or the pre-traffic hook) and rolled it back to the last completed "
+              "deployment, or, with none to return to, stopped it: the new release is not live.",
+              "Read the deploy notice's reason and the failed deployment in the ECS console (for "
+              "a failed pre-traffic hook, the hook function's log group), fix it and deploy "
+              "again: ECS already rolled back, no rollback command is needed.",
+              evaluation_periods=1, datapoints_to_alarm=1),
 )
+
 
 CATALOG: dict[str, AlarmKind] = {k.key: k for k in _KINDS}
 """Every key groundwork notifies on, metric alarms and event notices, by key (docs/alarms.md has

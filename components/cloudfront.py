@@ -26,6 +26,9 @@ Always on, not settings (FSBP CloudFront.*):
   Authorization), so a cached object never depends on who asked;
 - a response headers policy with the same security headers as the ALB's listener
   (components/security_headers.py);
+- the origin sets `X-Groundwork-Test: via.cloudfront` on every request (replacing a viewer's):
+  no blue/green test rule matches it, so a viewer can't reach an untested revision through the
+  VPC origin, whose addresses are inside the VPC the test rules admit;
 - a CLOUDFRONT-scope web ACL (`web_acl_arn`, CloudFront.6), refused missing unless
   `require_web_acl` is false;
 - standard logging v2 (CloudFront.5): CloudWatch Logs vended delivery (source -> S3 destination
@@ -67,6 +70,7 @@ from groundwork.components.buckets import (
     secure_bucket,
 )
 from groundwork.components.certificates import dns_validated_certificate
+from groundwork.components.deployment import CLOUDFRONT_TEST_HEADER_VALUE, TEST_HEADER
 from groundwork.components.dns_names import DnsName
 
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
@@ -375,6 +379,13 @@ class CloudFrontDistribution(pulumi.ComponentResource):
             origins=[aws.cloudfront.DistributionOriginArgs(
                 origin_id=ORIGIN_ID,
                 domain_name=args.origin_domain_name,  # type: ignore[arg-type]  # required
+                # The VPC origin's addresses are inside the VPC, where a blue/green service's
+                # test rule admits its header: CloudFront sets the header itself, replacing a
+                # viewer's, to a value no service name can be, so no viewer reaches a test
+                # route ("If a header is present, CloudFront overwrites the header value",
+                # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
+                custom_headers=[aws.cloudfront.DistributionOriginCustomHeaderArgs(
+                    name=TEST_HEADER, value=CLOUDFRONT_TEST_HEADER_VALUE)],
                 vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
                     vpc_origin_id=self.vpc_origin.id,
                     origin_read_timeout=args.origin_read_timeout,

@@ -39,6 +39,13 @@ building the policies raises if one appears) and scoped as far as each AWS servi
 - always denied: changing this role, its own policies, the preview role and the OIDC provider,
   so a workflow can't widen its own trust or permissions (an admin applies changes to them).
 
+`groundwork rollback`, which the deploy workflow runs on a failed verify, needs nothing beyond
+this: `ecs:UpdateService` on the stack's `<prefix>-*` services (`EcsOwn`) and the region-pinned
+ECS reads (`EcsUnscoped`: DescribeServices, the deployment history's ListServiceDeployments,
+DescribeServiceDeployments and DescribeServiceRevisions, DescribeTaskDefinition). A statement
+scoping the history reads to the stack's services would grant nothing those reads don't, so
+there is none (tests/test_github_deploy_role.py checks each call against `rollback.AWS_ACTIONS`).
+
 `GithubDeployRole(name, GithubDeployRoleArgs(repository=..., ...), opts)`: the role is
 `<prefix>-<name>-deploy` (or `role_name`), its policies `<role name>-<group>`.
 
@@ -373,6 +380,13 @@ SEARCH_DOMAIN_HEAD = 21
 ATTACHABLE_AWS_POLICIES = ("service-role/*", "AmazonECSInfrastructureRolePolicyForLoadBalancers")
 """AWS-managed policies the deploy role may attach to the stack's roles (never an admin one):
 service-role policies (RDS enhanced monitoring...) and the one blue/green ECS deploys use."""
+CHATBOT_ACTIONS = (
+    "chatbot:CreateSlackChannelConfiguration", "chatbot:UpdateSlackChannelConfiguration",
+    "chatbot:DeleteSlackChannelConfiguration", "chatbot:TagResource", "chatbot:UntagResource",
+    "chatbot:ListTagsForResource")
+"""The deploy notices' Slack channel configuration (resource: chat-configuration/slack-channel/
+<name>, a global ARN without a region: UNCONFIRMED against the Service Authorization Reference,
+which was not at hand)."""
 
 
 def _validate_repository(repository: str) -> None:
@@ -493,14 +507,16 @@ class StackServices:
     assets: bool = False
     """S3 asset buckets (and their replication to the DR region)."""
     event_rules: bool = False
-    """EventBridge rules on the critical topic (AWS Backup's failure notices)."""
+    """EventBridge rules (AWS Backup's failure notices, the deploy notices)."""
+    chatbot: bool = False
+    """A Slack channel configuration of AWS Chatbot (the deploy notices) and its role."""
     dr_region: str | None = None
     """The DR region the backups and asset replicas go to (its vault, key, replica bucket)."""
 
     @property
     def protection(self) -> bool:
         """Any of what the `protection` policy holds."""
-        return self.backup or self.assets or self.event_rules
+        return self.backup or self.assets or self.event_rules or self.chatbot
 
     @property
     def stores(self) -> bool:
@@ -853,6 +869,16 @@ def _protection_statements(services: StackServices, *, p: str, r: str, a: str, s
             _stmt("EventRulesRead", ["events:ListRules"], "*",
                   {"StringEquals": {"aws:RequestedRegion": r}}),
         ]
+    if services.chatbot:
+        # Chatbot configurations are global (no region in their ARN)
+        out += [
+            _stmt("ChatbotOwn", list(CHATBOT_ACTIONS),
+                  f"arn:{p}:chatbot::{a}:chat-configuration/slack-channel/{s}-*"),
+            _stmt("ChatbotRead", ["chatbot:DescribeSlackChannelConfigurations",
+                                  "chatbot:DescribeSlackWorkspaces"], "*"),
+            _stmt("PassChatbotRole", ["iam:PassRole"], f"arn:{p}:iam::{a}:role/{s}-*chatbot*",
+                  {"StringEquals": {"iam:PassedToService": "chatbot.amazonaws.com"}}),
+        ]
     return out
 
 
@@ -1091,6 +1117,9 @@ def _protection_reads(services: StackServices, *, r: str) -> list[dict[str, Any]
                                                 "events:ListTargetsByRule",
                                                 "events:ListTagsForResource"], "*",
                          {"StringEquals": {"aws:RequestedRegion": r}}))
+    if services.chatbot:
+        out.append(_stmt("ChatbotReadOnly", ["chatbot:DescribeSlackChannelConfigurations",
+                                             "chatbot:ListTagsForResource"], "*"))
     return out
 
 
@@ -1237,8 +1266,12 @@ class _RoleArgs(ComponentArgs):
     """The stack has S3 asset buckets (`AssetBucket`; default false): their replication
     configuration, and passing their `<prefix>-*replication*` role to S3 only."""
     event_rules: bool = False
-    """The stack has EventBridge rules (`BackupNotices`; default false: no `events:`
-    permissions): the `<prefix>-*` rules and their targets."""
+    """The stack has EventBridge rules (`BackupNotices`, `DeployNotices`; default false: no
+    `events:` permissions): the `<prefix>-*` rules and their targets."""
+    chatbot: bool = False
+    """The stack has an AWS Chatbot Slack channel configuration (`DeployNotices` with `slack`;
+    default false: no `chatbot:` permissions): the `<prefix>-*` configuration, and passing its
+    `<prefix>-*chatbot*` role to Chatbot only."""
     dr_region: str | None = None
     """The DR region the backups are copied to and the asset buckets replicate to (default none):
     the stack's keys, aliases, vault and replica bucket there."""
@@ -1251,7 +1284,7 @@ class _RoleArgs(ComponentArgs):
                              web_firewall=self.web_firewall, cloudfront=self.cloudfront,
                              dns_records=self.dns_records, backup=self.backup,
                              assets=self.assets, event_rules=self.event_rules,
-                             dr_region=self.dr_region)
+                             chatbot=self.chatbot, dr_region=self.dr_region)
 
 
 class GithubPreviewRoleArgs(_RoleArgs, GithubPreviewRoleSettings):

@@ -60,6 +60,7 @@ from groundwork.components.buckets import (
     secure_bucket,
 )
 from groundwork.components.certificates import dns_validated_certificate
+from groundwork.components.deployment import MAX_TEST_SOURCE_CIDRS, TEST_HEADER
 from groundwork.components.dns_names import DnsName
 from groundwork.components.security_headers import (
     SecurityHeadersSettings,
@@ -291,7 +292,12 @@ class Route:
     rule: aws.lb.ListenerRule
     target_group: aws.lb.TargetGroup
     alternate_target_group: aws.lb.TargetGroup | None
-    """The second target group of a BLUE_GREEN/CANARY service (ECS shifts weight between them)."""
+    """The second target group of a BLUE_GREEN/CANARY/LINEAR service (ECS shifts weight between
+    them)."""
+    test_rule: aws.lb.ListenerRule | None = None
+    """The test listener rule of an alternate route (header `X-Groundwork-Test: <service>` from
+    the test source CIDRs only), forwarding to the alternate target group; ECS points it at the
+    new revision before production traffic moves."""
 
 
 _REQUIRED = {
@@ -448,13 +454,23 @@ class LoadBalancer(pulumi.ComponentResource):
         deregistration_delay: int,
         alternate: bool = False,
         name_prefix: str | None = None,
+        test_priority: int | None = None,
+        test_header_value: str | None = None,
+        test_source_cidrs: Sequence[Input[str]] = (),
     ) -> Route:
         """A target group (type ip, for Fargate's awsvpc tasks) and a listener rule forwarding
         to it for `host_headers` / `path_patterns` at `priority`. With `alternate` (BLUE_GREEN
         and CANARY), a second target group and a weighted forward (100/0) that ECS re-weights
         during deployments; Pulumi then ignores the rule's actions so it never fights ECS.
         `service` keys the route (logical names `<load balancer>-<service>-...`); `name_prefix`
-        starts the target groups' AWS names (see `target_group_name`)."""
+        starts the target groups' AWS names (see `target_group_name`).
+
+        With `alternate` and `test_priority`, a test rule on the same listener at
+        `test_priority` (lower than `priority`: evaluated first) matching header
+        `X-Groundwork-Test: <test_header_value, default service>` AND a source IP in
+        `test_source_cidrs` (1 to 4: the rule's 5 condition values), forwarding to the
+        alternate target group, actions ignored (ECS re-points it): a request from outside those
+        CIDRs never reaches an untested revision."""
         if service in self.routes:
             raise ValueError(f"LoadBalancer {self._name!r} already routes to {service!r}")
         if not 1 <= priority <= 50000:
@@ -464,6 +480,8 @@ class LoadBalancer(pulumi.ComponentResource):
         if priority in taken:
             raise ValueError(f"LoadBalancer {self._name!r}: listener priority {priority} for "
                              f"{service!r} is already {taken[priority]!r}'s; priorities must differ")
+        test = self._check_test_rule(service, priority, alternate, test_priority,
+                                     test_source_cidrs, taken)
         if not 1 <= len(host_headers) + len(path_patterns) <= 5:
             raise ValueError(f"LoadBalancer {self._name!r}: the rule for {service!r} has "
                              f"{len(host_headers) + len(path_patterns)} host/path values; an ALB "
@@ -502,11 +520,62 @@ class LoadBalancer(pulumi.ComponentResource):
             tags=self._naming.tagged(rule_name, Component="load-balancer", Service=service),
             opts=child_opts(self, ignore_changes=["actions"] if alternate else None),
         )
+        test_rule = None
+        if test is not None:
+            test_rule = aws.lb.ListenerRule(
+                f"{self._name}-{service}-test-rule",
+                listener_arn=self.listener.arn,
+                priority=test,
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward",
+                                                       target_group_arn=groups[1].arn)],
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                            http_header_name=TEST_HEADER,
+                            values=[test_header_value or service])),
+                    aws.lb.ListenerRuleConditionArgs(
+                        source_ip=aws.lb.ListenerRuleConditionSourceIpArgs(
+                            values=list(test_source_cidrs))),
+                ],
+                tags=self._naming.tagged(owner.name("test-rule"), Component="load-balancer",
+                                         Service=service),
+                # ECS re-points the test rule at green (and back) on every deployment.
+                opts=child_opts(self, ignore_changes=["actions"]),
+            )
+            self._priorities[f"{service} (test)"] = test
         route = Route(rule=rule, target_group=groups[0],
-                      alternate_target_group=groups[1] if alternate else None)
+                      alternate_target_group=groups[1] if alternate else None,
+                      test_rule=test_rule)
         self.routes[service] = route
         self._priorities[service] = priority
         return route
+
+    def _check_test_rule(self, service: str, priority: int, alternate: bool,
+                         test_priority: int | None, cidrs: Sequence[Input[str]],
+                         taken: dict[int, str]) -> int | None:
+        """The test rule's priority, checked (None: no test rule)."""
+        where = f"LoadBalancer {self._name!r}: the test rule for {service!r}"
+        if test_priority is None:
+            if cidrs:
+                raise ValueError(f"{where}: test_source_cidrs without a test_priority")
+            return None
+        if not alternate:
+            raise ValueError(f"{where}: a test rule forwards to the alternate target group; "
+                             "pass alternate=True (BLUE_GREEN, CANARY or LINEAR)")
+        if not 1 <= test_priority < priority:
+            raise ValueError(f"{where}: test priority {test_priority} must be 1..{priority - 1}, "
+                             f"below the production rule's {priority} (evaluated first)")
+        if test_priority in taken:
+            raise ValueError(f"{where}: priority {test_priority} is already "
+                             f"{taken[test_priority]!r}'s; priorities must differ")
+        if isinstance(cidrs, str) or not 1 <= len(cidrs) <= MAX_TEST_SOURCE_CIDRS:
+            raise ValueError(f"{where}: test_source_cidrs must list 1 to {MAX_TEST_SOURCE_CIDRS} "
+                             "CIDRs (an ALB rule takes 5 condition values, the header takes one)")
+        for cidr in cidrs:
+            if isinstance(cidr, str) and cidr in ("0.0.0.0/0", "::/0"):
+                raise ValueError(f"{where}: test_source_cidrs {cidr} admits the internet; give "
+                                 "the CIDRs the hook calls from (e.g. the VPC's)")
+        return test_priority
 
     # -- building --------------------------------------------------------------------------
 

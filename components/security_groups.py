@@ -9,6 +9,11 @@ The matrix (docs/data-tier.md):
 | worker   | none                                       | db / cache port to their groups; 443 out   |
 | database | its port from the services that use it     | none                                       |
 | cache    | its port from the services that use it     | none                                       |
+| svc-hook | none                                       | the ALB's listener port to alb; 443 out    |
+
+A `<svc>-hook` group exists for a web service with `deploy_hook` (its blue/green pre-traffic
+hook: a Lambda in the VPC that calls the ALB's test rule, and the EC2 API through NAT), and the
+alb group admits it on the listener port (`listener_port`: 443, or 80 for an http_only ALB).
 
 `matrix()` computes that table as a list of `Intent`s (pure, testable without Pulumi); the
 component turns each intent into resources: one `aws.vpc.SecurityGroupIngressRule` on the
@@ -118,27 +123,39 @@ class ServicePeer(ArgsModel):
     uses: tuple[str, ...] = ()
     """Keys of `SecurityGroupsArgs.stores` (opensearch, documentdb, kafka...) this service may
     reach on their port (default none: a service reaches a store only when it says so)."""
+    deploy_hook: bool = False
+    """Web only: a `<name>-hook` group for the service's pre-traffic deploy hook, which may reach
+    the ALB on its listener port and 443 out (default false: only BLUE_GREEN/CANARY/LINEAR
+    services with the hook have one)."""
 
     @model_validator(mode="after")
     def _web_port(self) -> ServicePeer:
         if self.kind == "web" and self.port is None:
             raise ValueError(f"service {self.name!r} is web: port (the container port the load "
                              "balancer reaches) is required")
+        if self.deploy_hook and self.kind != "web":
+            raise ValueError(f"service {self.name!r}: deploy_hook is for web services (a worker "
+                             "deploys ROLLING, with no test rule to call)")
         return self
+
+
+def hook_key(service: str) -> str:
+    """The matrix key of a service's deploy-hook group."""
+    return f"{service}-hook"
 
 
 def _check_peers(services: Sequence[ServicePeer], stores: Mapping[str, int] | None = None) -> None:
     """Service names must be unique and must not take the alb/database/cache or a store's key;
     every store a service uses must be one of `stores`."""
     stores = stores or {}
-    reserved = (*RESERVED_KEYS, *stores)
+    reserved = (*RESERVED_KEYS, *stores, *(hook_key(s.name) for s in services if s.deploy_hook))
     seen: set[str] = set()
     for i, svc in enumerate(services):
         if svc.name in reserved:
             raise SecurityGroupError(
                 f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is reserved: "
-                f"{', '.join(reserved)} name the load balancer's and data stores' security "
-                "groups; rename the service")
+                f"{', '.join(reserved)} name the load balancer's, data stores' and deploy hooks' "
+                "security groups; rename the service")
         if svc.name in seen:
             raise SecurityGroupError(f"SecurityGroupsArgs.services[{i}].name: {svc.name!r} is "
                                      "listed twice; each service has one group")
@@ -170,11 +187,12 @@ def matrix(
     cache_port: int | None,
     stores: Mapping[str, int] | None = None,
     alb_ingress: Literal["internet", "none"] = "internet",
+    listener_port: int = HTTPS,
 ) -> list[Intent]:
     """The seed-003 matrix for these services (pure). `stores`: the extra store groups
     (key -> port) that services reach through `ServicePeer.uses`. `alb_ingress` none: the alb
     group admits nothing from the world (an internal ALB behind CloudFront, whose own rule
-    the CloudFront component adds)."""
+    the CloudFront component adds). `listener_port`: the port a deploy hook reaches the ALB on."""
     stores = stores or {}
     _check_stores(stores)
     _check_peers(services, stores)
@@ -188,6 +206,13 @@ def matrix(
         for svc in web:
             out.append(Intent(ALB, svc.name, int(svc.port or 0),
                               f"ALB to {svc.name} on its container port"))
+        for svc in web:
+            if svc.deploy_hook:
+                hook = hook_key(svc.name)
+                out.append(Intent(hook, ALB, listener_port,
+                                  f"{svc.name} deploy hook to the ALB test rule"))
+                out.append(Intent(hook, WORLD[0], HTTPS,
+                                  f"{svc.name} deploy hook HTTPS to the EC2 API (via NAT)"))
     for svc in services:
         if database_port is not None and svc.use_database:
             out.append(Intent(svc.name, DATABASE, database_port,
@@ -295,6 +320,9 @@ class SecurityGroupsSettings(ArgsModel):
     stores: Mapping[str, Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=dict)
     """Extra data-store groups, key -> the port each admits from the services that list the key
     in `ServicePeer.uses`, e.g. {"opensearch": 443, "documentdb": 27017} (default none)."""
+    listener_port: Literal[443, 80] = 443
+    """The ALB listener port the services' deploy hooks reach (default 443, the HTTPS listener;
+    80 only for an http_only load balancer)."""
     alb_ingress: Literal["internet", "none"] = "internet"
     """What the alb group admits from outside the VPC (default internet: 443 and the 80
     redirect from 0.0.0.0/0 and ::/0; none: nothing, for an internal ALB that only CloudFront's
@@ -353,7 +381,8 @@ class SecurityGroups(pulumi.ComponentResource):
         services = args.services
         intents = matrix(services=services, load_balancer=args.load_balancer,
                          database_port=args.database_port, cache_port=args.cache_port,
-                         stores=args.stores, alb_ingress=args.alb_ingress)
+                         stores=args.stores, alb_ingress=args.alb_ingress,
+                         listener_port=args.listener_port)
         for intent in intents:  # refuse the whole matrix before registering anything
             check_intent(intent, vpc_cidr=vpc_cidr)
         super().__init__("groundwork:security:SecurityGroups", name, None, opts)
@@ -378,6 +407,11 @@ class SecurityGroups(pulumi.ComponentResource):
             s.name: self._group(s.name, f"Fargate service {s.name} ({s.kind})", Service=s.name)
             for s in services
         }
+        self._hooks: dict[str, aws.ec2.SecurityGroup] = {
+            s.name: self._group(hook_key(s.name), f"Deploy hook of {s.name}: the ALB test rule",
+                                Service=s.name)
+            for s in services if s.deploy_hook and self.alb is not None
+        }
         self.database = self._group(DATABASE, "PostgreSQL: only from the services that use it") \
             if args.database_port is not None else None
         self.cache = self._group(CACHE, "Cache: only from the services that use it") \
@@ -400,6 +434,14 @@ class SecurityGroups(pulumi.ComponentResource):
         except KeyError:
             raise KeyError(f"no security group for service {name!r}; have "
                            f"{', '.join(self._services) or 'none'}") from None
+
+    def for_hook(self, name: str) -> aws.ec2.SecurityGroup:
+        """The deploy-hook group of service `name` (`ServicePeer.deploy_hook`)."""
+        try:
+            return self._hooks[name]
+        except KeyError:
+            raise KeyError(f"no deploy-hook security group for service {name!r}; have "
+                           f"{', '.join(self._hooks) or 'none'} (ServicePeer.deploy_hook)") from None
 
     def allow(self, *, source: Any, target: Any, port: int, description: str) -> None:
         """Allow `source` to reach `target` on tcp `port`: one ingress rule on target (from

@@ -3,16 +3,19 @@
 Task definition (FSBP ECS.2-ECS.10):
 - cpu/memory validated against Fargate's pairs before anything is registered, `runtime_platform`
   explicit (LINUX + X86_64 or ARM64).
-- One container: numeric non-root `user`, `readonlyRootFilesystem`, a writable volume per
-  `scratch_paths` entry (Fargate task storage), not privileged, no host PID (awsvpc), tini as
-  PID 1 (`initProcessEnabled`: signals reach the app, zombies are reaped), `stopTimeout`, awslogs
+- The app container (plus, with `tracing.enabled`, the ADOT collector sidecar; every container
+  with a `healthCheck`: components/containers.py): numeric non-root `user`,
+  `readonlyRootFilesystem`, a writable volume per `scratch_paths` entry (Fargate task storage),
+  not privileged, no host PID (awsvpc), tini as PID 1 (`initProcessEnabled`: signals reach the
+  app, zombies are reaped), `stopTimeout`, awslogs
   to a per-service log group encrypted with the logs key and with retention, plain settings in
   `environment`, secrets only as `secrets[].valueFrom` ARNs.
 - Two roles. The execution role (used by ECS to start the task) may write its own log group,
   read exactly the secret ARNs the container references, decrypt them with the secrets' key only
   via Secrets Manager, and pull from its own ECR repository when the image lives in ECR. The task
   role (the application's identity) gets nothing by default (ECS Exec's channel and log
-  permissions when the cluster has Exec on).
+  permissions when the cluster has Exec on; exactly the X-Ray writes and sampling reads with
+  `tracing.enabled`).
 
 Service:
 - the given (private) subnets, no public IP (ECS.2), platform LATEST (ECS.10), FARGATE or
@@ -21,8 +24,13 @@ Service:
   circuit breaker with rollback, and alarm-based rollback on `deployment_alarm_names` when given
   (`components.alarm_names.deployment_alarm_names` computes the names the `EnvironmentAlarms`
   watching the service will create; the stacks pass them).
-  `deployment.strategy` ROLLING (default), BLUE_GREEN or CANARY: the latter two get a second
-  target group, a weighted production listener rule and an IAM role ECS assumes to re-weight it.
+  `deployment.strategy` ROLLING (default), BLUE_GREEN, CANARY or LINEAR: the latter three get a
+  second target group, a weighted production listener rule, a test listener rule (header
+  `X-Groundwork-Test: <name>` from `test_source_cidrs` only, at `test_listener_priority`), an IAM
+  role ECS assumes to re-weight exactly those two rules and register tasks in exactly those two
+  target groups, and (`deployment.pre_traffic_hook`) the pre-traffic hook: a Lambda in the
+  service's subnets that runs the smoke checks through the test rule at POST_TEST_TRAFFIC_SHIFT,
+  before production traffic moves (components/deployment.py, docs/compute.md#deployments).
 - A web service `depends_on` its listener rule (otherwise ECS races the ALB with "target group
   does not have an associated load balancer") and has a health-check grace period.
 - Drift Pulumi ignores: `desiredCount` always (autoscaling owns the count after creation: a
@@ -32,7 +40,9 @@ Service:
 
 Autoscaling: a scalable target (min/max from `scaling`) and target-tracking policies on average
 CPU and memory; for web services also ALB requests per target (`<lb arn_suffix>/<tg
-arn_suffix>`; ROLLING only, since blue/green moves traffic between two target groups); for
+arn_suffix>`, the predefined ALBRequestCountPerTarget, for ROLLING; for BLUE_GREEN/CANARY/LINEAR
+metric math over both target groups, (FILL(requests A, 0) + FILL(requests B, 0)) / (FILL(healthy
+hosts A, 0) + FILL(healthy hosts B, 0)), so it keeps working whichever group serves); for
 workers with a `queue_metric`, backlog per running task (metric math: queue depth /
 RunningTaskCount). The queue metric's dimensions are the settings' plain strings, overridden key
 by key by `FargateServiceArgs.queue_dimensions` (Outputs allowed: `{"QueueName": queue.name}` of
@@ -55,6 +65,7 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
+from groundwork.components import smoke
 from groundwork.components.args import ArgsModel, ComponentArgs, Input, check_retention
 from groundwork.components.base import (
     AccountContext,
@@ -67,18 +78,25 @@ from groundwork.components.cluster import EcsCluster
 from groundwork.components.containers import (
     ContainerHealthCheckSettings,
     TracingSettings,
-    container_definition,
+    container_definitions,
+    container_problems,
+    tracing_policy,
     volume_name,
     writable_paths,
 )
-from groundwork.components.deployment import DeploymentSettings
+from groundwork.components.deployment import (
+    BlueGreen,
+    DeploymentSettings,
+    HookWiring,
+    hook_environment,
+    hook_host,
+    hook_timeout_problem,
+)
 from groundwork.components.dns_names import DnsName
 from groundwork.components.image import ServiceImage, ecr_repository_arn
 from groundwork.components.load_balancer import LoadBalancer, Route
 from groundwork.components.smoke import SmokeCheckSettings
 
-ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
-"""AWS-managed policy the blue/green role carries (ECS re-weights the listener rule with it)."""
 SCALE_OUT_COOLDOWN = 60
 SCALE_IN_COOLDOWN = 300
 
@@ -362,6 +380,8 @@ class FargateServiceSettings(ArgsModel):
         conditions = len(self.routing.host_headers) + len(self.routing.path_patterns)
         if self.kind == "web" and not 1 <= conditions <= 5:
             problems.append(f"routing has {conditions} host/path values; an ALB rule takes 1 to 5")
+        problems += container_problems(self)  # health check and tracing sidecar vs kind/size
+        problems += smoke.list_problems(self.kind, self.smoke_checks)  # web only, no repeats
         if (
             self.desired_count is not None
             and not self.scaling.min_count <= self.desired_count <= self.scaling.max_count
@@ -469,6 +489,18 @@ class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
     deployment whose tasks fail; naming alarms that nothing creates would leave ECS waiting on
     them). `deployment_alarm_names(service, kind, name_prefix=..., alarms=<EnvironmentAlarms
     name>)` gives the names the alarms watching this service create."""
+    test_listener_priority: Annotated[int, Field(ge=1, le=50000)] | None = None
+    """BLUE_GREEN/CANARY/LINEAR web service: priority of its test listener rule, below (evaluated
+    before) the production rule's (default none; required for those strategies; the stacks give
+    1 + the service's position)."""
+    test_source_cidrs: Sequence[Input[str]] = ()
+    """BLUE_GREEN/CANARY/LINEAR web service: where requests to the test rule may come from, 1 to
+    4 CIDRs, e.g. the VPC's, where the hook runs (default none; required for those strategies:
+    a header alone would let the internet reach an untested revision)."""
+    hook_security_group_ids: Input[Sequence[Input[str]]] | None = None
+    """Security groups of the pre-traffic hook function (default none; required with
+    `deployment.pre_traffic_hook` on a BLUE_GREEN/CANARY/LINEAR web service, e.g.
+    `[SecurityGroups.for_hook(name).id]`: 443 (80 with http_only) to the ALB, 443 out)."""
     queue_dimensions: Mapping[str, Input[str]] | None = None
     """Dimensions of `scaling.queue_metric` known only at deploy time (e.g. `{"QueueName":
     queue.name}`), merged over its `dimensions` (default none)."""
@@ -596,9 +628,64 @@ def _check(name: str, args: FargateServiceArgs) -> None:
     elif args.load_balancer is not None or args.listener_priority is not None:
         raise ValueError(f"{where}: FargateServiceArgs.load_balancer and listener_priority are for "
                          "web services; a worker sits behind no load balancer")
+    _check_blue_green(where, args)
     if args.image is None and (args.service_image is None or args.service_image.image_uri is None):
         raise ValueError(f"{where}: FargateServiceArgs.image is required (an immutable image "
                          "reference), unless service_image is a ServiceImage that builds one")
+
+
+def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
+    """A BLUE_GREEN/CANARY/LINEAR web service's test rule and hook inputs."""
+    shifted = args.kind == "web" and args.deployment.strategy != "ROLLING"
+    if not shifted:
+        for key in ("test_listener_priority", "hook_security_group_ids"):
+            if getattr(args, key) is not None:
+                raise ValueError(f"{where}: FargateServiceArgs.{key} is for a BLUE_GREEN, CANARY or "
+                                 "LINEAR web service (deployment.strategy is "
+                                 f"{args.deployment.strategy})")
+        if args.test_source_cidrs:
+            raise ValueError(f"{where}: FargateServiceArgs.test_source_cidrs is for a BLUE_GREEN, "
+                             "CANARY or LINEAR web service")
+        return
+    strategy = args.deployment.strategy
+    priority = args.listener_priority or args.routing.priority
+    if args.test_listener_priority is None:
+        raise ValueError(f"{where}: FargateServiceArgs.test_listener_priority is required for a "
+                         f"{strategy} web service (1-50000, below its listener priority "
+                         f"{priority}: the test rule is evaluated first)")
+    if priority is not None and args.test_listener_priority >= priority:
+        raise ValueError(f"{where}: FargateServiceArgs.test_listener_priority "
+                         f"{args.test_listener_priority} must be below the listener priority "
+                         f"{priority} (the test rule is evaluated first)")
+    if not args.test_source_cidrs or isinstance(args.test_source_cidrs, str):
+        raise ValueError(f"{where}: FargateServiceArgs.test_source_cidrs is required for a "
+                         f"{strategy} web service: 1 to 4 CIDRs the test rule admits (where the "
+                         "pre-traffic hook calls from, e.g. the VPC CIDR)")
+    if not args.deployment.pre_traffic_hook:
+        return
+    if args.hook_security_group_ids is None or isinstance(args.hook_security_group_ids, str):
+        raise ValueError(f"{where}: FargateServiceArgs.hook_security_group_ids is required with "
+                         "deployment.pre_traffic_hook (a list of ids: the hook function's groups, "
+                         "e.g. [SecurityGroups.for_hook(name).id]); or set "
+                         "deployment.pre_traffic_hook: false")
+    problem = hook_timeout_problem(args.deployment, smoke.effective_checks(args))
+    if problem:
+        raise ValueError(f"{where}: {problem}")
+    lb = args.load_balancer
+    if lb is not None and _hook_host(args, lb) is None:
+        raise ValueError(f"{where}: the pre-traffic hook needs a host name to send and verify TLS "
+                         "against: set routing.host_headers, or give the load balancer a "
+                         "certificate domain (its certificate.arn names none)")
+
+
+def _hook_host(args: FargateServiceArgs, lb: LoadBalancer) -> Input[str] | None:
+    """The host the hook sends: the routed host, the certificate's domain, or (http_only,
+    neither known) the ALB's DNS name; None when TLS has no name to verify."""
+    cert = lb.args.certificate
+    host = hook_host(args.routing.host_headers, cert.names if cert is not None else [])
+    if host is None and lb.args.http_only:
+        return lb.dns_name
+    return host
 
 
 def _queue_dimensions(name: str, args: FargateServiceArgs) -> dict[str, Input[str]] | None:
@@ -707,6 +794,14 @@ class FargateService(pulumi.ComponentResource):
                         dns_suffix=account.dns_suffix))),
                 opts=child_opts(self),
             )
+        if args.tracing.enabled:
+            # The collector sidecar writes traces and proxies sampling with the task role.
+            aws.iam.RolePolicy(
+                f"{name}-task-tracing-policy",
+                role=self.task_role.id,
+                policy=json.dumps(tracing_policy()),
+                opts=child_opts(self),
+            )
         if execute_command and cluster.exec_log_group is not None:
             aws.iam.RolePolicy(
                 f"{name}-task-exec-policy",
@@ -722,9 +817,10 @@ class FargateService(pulumi.ComponentResource):
         containers = pulumi.Output.all(
             image, self.log_group.name, pulumi.Output.from_input(environment),
             pulumi.Output.from_input(secrets),
-        ).apply(lambda a: json.dumps([container_definition(
+        ).apply(lambda a: json.dumps(container_definitions(
             args, name=name, image=a[0], log_group=a[1], region=account.region,
-            environment=a[2], secrets=a[3], writable_paths=writable)]))
+            environment=a[2], secrets=a[3], writable_paths=writable, port=args.port,
+            service_name=physical)))
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=physical,
@@ -739,12 +835,16 @@ class FargateService(pulumi.ComponentResource):
             container_definitions=containers,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume_name(i))
                      for i in range(len(writable))],
+            # A replaced revision stays ACTIVE: `groundwork rollback` (and ECS's own rollback)
+            # can only return a service to an ACTIVE revision (docs/operations.md#roll-back-a-bad-deploy).
+            skip_destroy=True,
             tags=naming.tagged(physical, Component="service", Service=name),
             opts=child_opts(self, depends_on=image_depends_on),
         )
 
         # -- load balancer (web) ------------------------------------------------------------
         self.route: Route | None = None
+        self.blue_green: BlueGreen | None = None
         self.target_group: aws.lb.TargetGroup | None = None
         self.alternate_target_group: aws.lb.TargetGroup | None = None
         self.target_group_arn_suffix: pulumi.Output[str] | None = None
@@ -770,19 +870,32 @@ class FargateService(pulumi.ComponentResource):
                 deregistration_delay=args.deregistration_delay_seconds,
                 alternate=strategy != "ROLLING",
                 name_prefix=naming.prefix,
+                test_priority=args.test_listener_priority if strategy != "ROLLING" else None,
+                test_header_value=name,
+                test_source_cidrs=args.test_source_cidrs if strategy != "ROLLING" else (),
             )
             self.target_group = self.route.target_group
             self.alternate_target_group = self.route.alternate_target_group
             self.target_group_arn_suffix = self.target_group.arn_suffix
             advanced = None
             if self.alternate_target_group is not None:
-                role = self._blue_green_role()
+                test_rule = self.route.test_rule
+                assert test_rule is not None  # _check_blue_green: a test priority and CIDRs
+                self.blue_green = BlueGreen(
+                    self, name, naming=naming, describe=self._describe, account=account,
+                    settings=args.deployment,
+                    rule_arns=[self.route.rule.arn, test_rule.arn],
+                    target_group_arns=[self.target_group.arn, self.alternate_target_group.arn],
+                    hook=self._hook_wiring(load_balancer, cluster) if args.deployment
+                    .pre_traffic_hook else None)
                 advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                     alternate_target_group_arn=self.alternate_target_group.arn,
                     production_listener_rule=self.route.rule.arn,
-                    role_arn=role.arn,
+                    test_listener_rule=test_rule.arn,
+                    role_arn=self.blue_green.infrastructure_role.arn,
                 )
-                depends_on.append(self._blue_green_attachment)
+                # The roles' policies outlive the service on delete (else it stays DRAINING).
+                depends_on += [*self.blue_green.depends_on, test_rule]
             load_balancers = [aws.ecs.ServiceLoadBalancerArgs(
                 target_group_arn=self.target_group.arn,
                 container_name=name,
@@ -796,15 +909,8 @@ class FargateService(pulumi.ComponentResource):
         # which: docs/compute.md); none given, none named.
         self.alarm_names: list[str] = list(args.deployment_alarm_names)
         deployment = aws.ecs.ServiceDeploymentConfigurationArgs(strategy=strategy)
-        if strategy != "ROLLING":
-            deployment = aws.ecs.ServiceDeploymentConfigurationArgs(
-                strategy=strategy,
-                bake_time_in_minutes=str(args.deployment.bake_time_minutes),
-                canary_configuration=aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
-                    canary_percent=args.deployment.canary_percent,
-                    canary_bake_time_in_minutes=str(args.deployment.canary_bake_time_minutes),
-                ) if strategy == "CANARY" else None,
-            )
+        if self.blue_green is not None:
+            deployment = self.blue_green.deployment_configuration()
         ignore = ["desiredCount"]
         if args.deployment.ci_owns_image:
             ignore.append("taskDefinition")
@@ -860,25 +966,21 @@ class FargateService(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-    def _blue_green_role(self) -> aws.iam.Role:
-        """The role ECS assumes to re-weight the production listener rule (BLUE_GREEN/CANARY)."""
-        physical = self._naming.name("deploy", max_length=64)
-        role = aws.iam.Role(
-            f"{self._name}-deploy-role",
-            name=physical,
-            description=f"{self._describe}: ECS shifts traffic between target groups",
-            assume_role_policy=trust_policy("ecs.amazonaws.com"),
-            tags=self._naming.tagged(physical, Component="service", Service=self._name),
-            opts=child_opts(self),
-        )
-        self._blue_green_attachment = aws.iam.RolePolicyAttachment(
-            f"{self._name}-deploy-policy",
-            role=role.name,
-            policy_arn=role.arn.apply(
-                lambda arn: f"arn:{arn.split(':')[1]}:iam::aws:policy/{ECS_INFRASTRUCTURE_POLICY}"),
-            opts=child_opts(self),
-        )
-        return role
+    def _hook_wiring(self, load_balancer: LoadBalancer, cluster: EcsCluster) -> HookWiring:
+        """What the pre-traffic hook runs with: the service's subnets, its own groups, the
+        service's log key and retention, and the environment deploy_hook.py reads."""
+        args = self.args
+        host = _hook_host(args, load_balancer)
+        assert host is not None  # _check_blue_green
+        checks = smoke.hook_environment_checks(smoke.effective_checks(args))
+        environment = pulumi.Output.all(host, load_balancer.arn_suffix).apply(
+            lambda a: hook_environment(checks_json=checks, http_only=load_balancer.args.http_only,
+                                       host=a[0], service=self._name, load_balancer=a[1]))
+        return HookWiring(
+            subnet_ids=args.subnet_ids, security_group_ids=args.hook_security_group_ids,
+            logs_key_arn=args.logs_key_arn,
+            log_retention_days=args.log_retention_days or cluster.args.log_retention_days,
+            environment=environment)
 
     def _autoscaling(self, load_balancer: LoadBalancer | None) -> None:
         args, name = self.args, self._name
@@ -899,16 +1001,23 @@ class FargateService(pulumi.ComponentResource):
             "memory": (scaling.memory_target, _predefined("ECSServiceAverageMemoryUtilization")),
         }
         if (args.kind == "web" and scaling.requests_per_target and load_balancer is not None
-                and self.target_group is not None and self.alternate_target_group is None):
-            label = pulumi.Output.concat(load_balancer.arn_suffix, "/",
-                                         self.target_group.arn_suffix)
-            policies["requests"] = (scaling.requests_per_target,
-                                    _predefined("ALBRequestCountPerTarget", label))
+                and self.target_group is not None):
+            if self.alternate_target_group is None:
+                label = pulumi.Output.concat(load_balancer.arn_suffix, "/",
+                                             self.target_group.arn_suffix)
+                policies["requests"] = (scaling.requests_per_target,
+                                        _predefined("ALBRequestCountPerTarget", label))
+            else:
+                # Blue/green: traffic moves between the two groups; count both.
+                policies["requests"] = (scaling.requests_per_target,
+                                        self._requests_per_target(load_balancer))
         if args.kind == "worker" and scaling.queue_metric is not None:
             policies["queue"] = (scaling.queue_metric.target_per_task, self._backlog_per_task())
         self.scaling_policies: dict[str, aws.appautoscaling.Policy] = {}
         for key, (target, metric) in policies.items():
-            spec = {"customized_metric_specification": metric} if key == "queue" \
+            customized = key == "queue" or (key == "requests"
+                                            and self.alternate_target_group is not None)
+            spec = {"customized_metric_specification": metric} if customized \
                 else {"predefined_metric_specification": metric}
             self.scaling_policies[key] = aws.appautoscaling.Policy(
                 f"{name}-scale-{key}",
@@ -926,6 +1035,30 @@ class FargateService(pulumi.ComponentResource):
                 ),
                 opts=child_opts(self),
             )
+
+    def _requests_per_target(self, load_balancer: LoadBalancer) -> Any:
+        """ALB requests per healthy target over both target groups (`REQUESTS_PER_TARGET`)."""
+        assert self.target_group is not None and self.alternate_target_group is not None
+        spec, metric, stat, inner, dim = _customized()
+
+        def alb(id_: str, label: str, name: str, statistic: str, group: Any) -> Any:
+            return metric(id=id_, label=label, return_data=False, metric_stat=stat(
+                stat=statistic, metric=inner(
+                    namespace="AWS/ApplicationELB", metric_name=name,
+                    dimensions=[dim(name="LoadBalancer", value=load_balancer.arn_suffix),
+                                dim(name="TargetGroup", value=group.arn_suffix)])))
+
+        blue, green = self.target_group, self.alternate_target_group
+        return spec(metrics=[
+            alb("blue", "requests, target group", "RequestCount", "Sum", blue),
+            alb("green", "requests, alternate target group", "RequestCount", "Sum", green),
+            alb("blue_hosts", "healthy targets, target group", "HealthyHostCount", "Average",
+                blue),
+            alb("green_hosts", "healthy targets, alternate target group", "HealthyHostCount",
+                "Average", green),
+            metric(id="per_target", label="requests per healthy target", return_data=True,
+                   expression=REQUESTS_PER_TARGET),
+        ])
 
     def _backlog_per_task(self) -> Any:
         """Queue depth divided by running tasks (AWS's 'backlog per task' pattern)."""
@@ -950,6 +1083,23 @@ class FargateService(pulumi.ComponentResource):
             metric(id="per_task", label="backlog per task", return_data=True,
                    expression="backlog / tasks"),
         ])
+
+
+def _customized() -> tuple[Any, Any, Any, Any, Any]:
+    """The customized-metric argument classes: (spec, metric, stat, inner metric, dimension)."""
+    m = aws.appautoscaling
+    spec = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification"
+    return (getattr(m, f"{spec}Args"), getattr(m, f"{spec}MetricArgs"),
+            getattr(m, f"{spec}MetricMetricStatArgs"), getattr(m, f"{spec}MetricMetricStatMetricArgs"),
+            getattr(m, f"{spec}MetricMetricStatMetricDimensionArgs"))
+
+
+REQUESTS_PER_TARGET = ("(FILL(blue, 0) + FILL(green, 0)) / "
+                       "(FILL(blue_hosts, 0) + FILL(green_hosts, 0))")
+"""Blue/green requests per target: both target groups' requests over both groups' healthy
+targets, each FILLed with 0 (a group that serves nothing has no datapoints). Outside a
+deployment one group serves and this equals ALBRequestCountPerTarget of that group; during one,
+Application Auto Scaling suspends scale-in anyway (docs/compute.md#autoscaling)."""
 
 
 def _predefined(kind: str, label: Input[str] | None = None) -> Any:

@@ -6,7 +6,7 @@ it with `export()`; other stacks read these names (`pulumi stack output`, StackR
 `groundwork verify` reads `database`, `cache`, `queues`, `search`, `documents`, `kafka`,
 `kms_key_arns` (the data key the stores must use), `assets`, `load_balancer`, `edge`,
 `services`, `alarms` and `backup`; `groundwork drill restore` reads `database`, `backup` and
-`vpc_cidr`.
+`vpc_cidr`; `groundwork rollback` reads `cluster_name` and `services`.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def outputs_reference() -> str:
         "`pulumi.StackReference`; `groundwork verify` reads `database`, `cache`, `queues`, `search`,",
         "`documents`, `kafka`, `kms_key_arns` (the data key), `assets`, `load_balancer`, `edge`,",
         "`services`, `alarms` and `backup`; `groundwork drill restore` reads `database`, `backup`",
-        "and `vpc_cidr`.",
+        "and `vpc_cidr`; `groundwork rollback` reads `cluster_name` and `services`.",
         "",
         "| output | what it holds |",
         "|---|---|",

@@ -52,6 +52,7 @@ from groundwork.stacks.outputs import PlatformOutputs, outputs_of
 if TYPE_CHECKING:
     from groundwork.components.alarms import Dashboard, EnvironmentAlarms, Notifications
     from groundwork.components.alarms.backup import BackupNotices
+    from groundwork.components.alarms.deployments import DeployNotices
     from groundwork.components.asset_bucket import AssetBucket
     from groundwork.components.backup import BackupPlan
     from groundwork.components.cloudfront import CloudFrontDistribution
@@ -100,6 +101,9 @@ class Platform:
     dashboard: Dashboard | None = None
     backup_notices: BackupNotices | None = None
     """The EventBridge rules on AWS Backup's failed jobs (None without `backup` or alarms)."""
+    deploy_notices: DeployNotices | None = None
+    """The ECS deployment notices, their deploys topic and the deployment-rolled-back alarm
+    (None without services, alarms or `alarms.deploy_notices.enabled`)."""
     ci: GithubDeployRole | None = None
     web_firewall: WebFirewall | None = None
     """The REGIONAL web ACL on the ALB (None unless `edge.waf.enabled` and the ALB faces the
@@ -269,8 +273,10 @@ def _build_foundation(env: EnvironmentConfig) -> Platform:
     keys = EnvironmentKeys("kms", EnvironmentKeysArgs(
         name_prefix=naming.prefix, tags=dict(naming.tags), account=account,
         alias_prefix=naming.prefix,
-        # AWS Backup's failure notices are EventBridge rules on the critical topic it encrypts
-        eventbridge_publishes=env.backup.enabled and env.alarms.enabled), opts=opts)
+        # AWS Backup's failure notices (critical topic) and the deploy notices (deploys topic)
+        # are EventBridge rules on topics this key encrypts
+        eventbridge_publishes=env.alarms.enabled and (env.backup.enabled or bool(
+            env.services and env.alarms.deploy_notices.enabled))), opts=opts)
     network = Network("network", NetworkArgs(
         **env.network.settings(NetworkSettings),
         name_prefix=naming.prefix,
@@ -337,6 +343,7 @@ def _build_compute(platform: Platform) -> None:
         platform.load_balancer = load_balancer
 
     priorities = env.listener_priorities()
+    test_priorities = env.test_listener_priorities() if load_balancer is not None else {}
     services = platform.services
     for svc in env.services:
         built = None
@@ -362,6 +369,12 @@ def _build_compute(platform: Platform) -> None:
                                          *_store_wirings(platform, svc)),
             load_balancer=load_balancer if svc.kind == "web" else None,
             listener_priority=priorities.get(svc.name),
+            # BLUE_GREEN/CANARY/LINEAR: the test rule, reached from inside the VPC only (where
+            # the pre-traffic hook runs), and the hook's own security group.
+            test_listener_priority=test_priorities.get(svc.name),
+            test_source_cidrs=[net.outputs.vpc_cidr] if svc.name in test_priorities else [],
+            hook_security_group_ids=[groups.for_hook(svc.name).id]
+            if svc.name in test_priorities and _has_hook(env, svc) else None,
             queue_dimensions=_queue_dimensions(platform, svc),
             # The alarms `_build_alarms` creates for it ("alarms"); none without alarms (ECS
             # would wait on alarms that never come).
@@ -442,6 +455,13 @@ def _store_uses(env: EnvironmentConfig, svc: Any) -> tuple[str, ...]:
     return tuple(uses)
 
 
+def _has_hook(env: EnvironmentConfig, svc: Any) -> bool:
+    """A web service behind the ALB that deploys BLUE_GREEN/CANARY/LINEAR with the pre-traffic
+    hook (its function gets a security group of its own)."""
+    return (svc.kind == "web" and env.load_balancer is not None
+            and svc.deployment.strategy != "ROLLING" and svc.deployment.pre_traffic_hook)
+
+
 def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> ServiceWiring:
     """Database and cache connection settings (environment) and credentials (secrets), and
     exactly the secret ARNs the execution role may read."""
@@ -492,9 +512,11 @@ def _build_data(platform: Platform) -> None:
         vpc_cidr=platform.network.outputs.vpc_cidr,
         services=tuple(ServicePeer(name=s.name, kind=s.kind, port=s.port,
                                    use_database=s.use_database, use_cache=s.use_cache,
-                                   uses=_store_uses(env, s))
+                                   uses=_store_uses(env, s), deploy_hook=_has_hook(env, s))
                        for s in env.services),
         load_balancer=env.load_balancer is not None,
+        # the port a blue/green service's pre-traffic hook reaches the ALB's test rule on
+        listener_port=80 if env.load_balancer is not None and env.load_balancer.http_only else 443,
         # Behind CloudFront the ALB admits nothing from the world: only CloudFront's VPC-origin
         # group, whose rule `_build_cloudfront` adds.
         alb_ingress="none" if env.edge.mode == "cloudfront" else "internet",
@@ -739,6 +761,24 @@ def _build_alarms(platform: Platform) -> None:
             runbook_url=env.alarms.runbook_url,
         ), opts=pulumi.ResourceOptions.merge(platform.opts, pulumi.ResourceOptions(
             depends_on=[notifications.policies["critical"]])))
+    if env.alarms.deploy_notices.enabled and platform.services:
+        from groundwork.components.alarms.deployments import (
+            DeployNotices,
+            DeployNoticesArgs,
+            DeployNoticesSettings,
+        )
+
+        platform.deploy_notices = DeployNotices(DEPLOY_NOTICES, DeployNoticesArgs(
+            **env.alarms.deploy_notices.settings(DeployNoticesSettings),
+            **platform.common,
+            account=platform.account,
+            service_arns=[s.service.arn for s in platform.services.values()],
+            key_arn=platform.keys.require("notifications").arn,
+            topic_name=naming.name("deploys"),
+            alarm_topic_arns=notifications.topic_arns,
+            overrides=env.alarms.overrides,
+            runbook_url=env.alarms.runbook_url,
+        ), opts=platform.opts)
     alarms = EnvironmentAlarms("alarms", EnvironmentAlarmsArgs(
         **env.alarms.settings(EnvironmentAlarmsSettings),
         **platform.common,
@@ -756,12 +796,17 @@ def _build_alarms(platform: Platform) -> None:
         notifications=notifications,
         dashboard_name=naming.name("overview"),  # the name before 0.2.0
         backup_vault_names=[backup.vault_name] if backup is not None else [],
+        other_alarms=[platform.deploy_notices.alarm] if platform.deploy_notices is not None
+        and platform.deploy_notices.alarm is not None else [],
     ), opts=platform.opts)
     platform.notifications, platform.alarms, platform.dashboard = notifications, alarms, dashboard
 
 
 BACKUP_NOTICES = "backup-notices"
 """The stacks' `BackupNotices` (rules `<prefix>-backup-notices-<key>`)."""
+DEPLOY_NOTICES = "deploy-notices"
+"""The stacks' `DeployNotices` (rules `<prefix>-deploy-notices-<notice>`, topic
+`<prefix>-deploys`)."""
 
 
 def _regional_topics(platform: Platform, regions: list[str]) -> dict[str, Any]:
@@ -984,7 +1029,8 @@ def _build_ci(platform: Platform) -> None:
         # data protection as `_build_backup`, `_build_assets` and `_build_alarms` built it
         backup=platform.backup is not None,
         assets=bool(platform.assets),
-        event_rules=platform.backup_notices is not None,
+        event_rules=platform.backup_notices is not None or platform.deploy_notices is not None,
+        chatbot=platform.deploy_notices is not None and platform.deploy_notices.chatbot is not None,
         dr_region=platform.dr_region if platform.backup is not None or bool(platform.assets)
         else None,
     ), opts=platform.opts)

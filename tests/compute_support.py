@@ -56,6 +56,12 @@ def containers(plan: PlanResult, name: str) -> list[dict[str, Any]]:
     return json.loads(task(plan, name).inputs["containerDefinitions"])
 
 
+def app_container(plan: PlanResult, name: str) -> dict[str, Any]:
+    """The service's own container (named like the service), whatever sidecars run beside it."""
+    [app] = [c for c in containers(plan, name) if c["name"] == name]
+    return app
+
+
 def doc(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
     value = record.inputs[key]
     return json.loads(value) if isinstance(value, str) else value

@@ -156,6 +156,8 @@ def expected_names(plan: PlanResult) -> set[str]:
         names |= {f"{p}-web-firewall-{k}" for k in ALARMS if ALARMS[k].family == "web_firewall"}
     if env.web_services and env.dns_zone_id and env.edge.dns.health_check.enabled:
         names.add(f"{p}-dns-route53-health-check")  # the app's health check (edge.dns)
+    if env.services and env.alarms.deploy_notices.enabled:  # DeployNotices' own alarm
+        names.add(f"{env.name_prefix}-deploy-notices-services-deployment-rolled-back")
     return names
 
 
@@ -178,7 +180,8 @@ def test_prod_has_the_seed_rules_and_every_recommended_alarm(prod):
     assert names == expected_names(prod)
     # 1 ALB + 6 api + 4 worker (queue-backlog on jobs) + 7 RDS + 3x2 cache + 2x3 NAT + 2 jobs queue
     # + 2 web ACL (edge.waf, on in prod) + 1 Route 53 health check (edge.dns, on in prod)
-    assert len(names) == 35
+    # + 1 deployment-rolled-back (deploy notices)
+    assert len(names) == 36
     # each seed 003 rule is implemented by the alarm that measures it (pinned by hand)
     seeds = {(tags_of(a)["SeedRule"], tags_of(a)["AlarmKey"], a.inputs["name"])
              for a in prod.of_type(ALARM) if tags_of(a).get("SeedRule")}
@@ -198,12 +201,14 @@ def test_alarms_keep_their_0_1_urns_as_aliases(stack, request):
     deployed stack replaces it in place instead of creating and deleting."""
     plan = request.getfixturevalue(stack)
     component = plan.one("groundwork:monitoring:EnvironmentAlarms", "alarms")
-    for alarm in plan.of_type(ALARM):
+    # DeployNotices' deployment-rolled-back is new in 0.3 (no 0.1 URN to keep)
+    ours = [a for a in plan.of_type(ALARM) if tags_of(a)["AlarmKey"] != "deployment-rolled-back"]
+    for alarm in ours:
         assert alarm.parent == component.urn
         assert alarm.name == alarm.inputs["name"].replace(f"{plan.config.name_prefix}-", "", 1)
         old = legacy_name(plan, alarm)
         assert alarm.aliases == [alarm.urn.rsplit("::", 1)[0] + f"::{old}"], alarm.name
-    olds = [a.aliases[0] for a in plan.of_type(ALARM)]
+    olds = [a.aliases[0] for a in ours]
     assert len(set(olds)) == len(olds)
 
 
@@ -212,15 +217,21 @@ def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
     p = "groundwork-prod-alarms"
     rate = a[f"{p}-api-target-5xx-rate"].inputs
     [expr] = [q for q in rate["metricQueries"] if q.get("returnData")]
-    assert "100 * (FILL(errors0, 0)) / IF((FILL(requests0, 0)) > 0" in expr["expression"]
+    # prod's api deploys CANARY: errors and requests of both target groups
+    assert ("100 * (FILL(errors0, 0) + FILL(errors1, 0)) / IF((FILL(requests0, 0) + "
+            "FILL(requests1, 0)) > 0") in expr["expression"]
     queried = {q["id"]: q["metric"] for q in rate["metricQueries"] if "metric" in q}
     assert {m["metricName"] for m in queried.values()} == {"HTTPCode_Target_5XX_Count", "RequestCount"}
     assert {m["period"] for m in queried.values()} == {300} and rate["evaluationPeriods"] == 1
     assert rate["threshold"] == 5 and rate["comparisonOperator"] == "GreaterThanThreshold"
 
     latency = a[f"{p}-api-target-latency-p95"].inputs
-    assert latency["extendedStatistic"] == "p95" and "statistic" not in latency
-    assert latency["threshold"] == 2 and latency["period"] * latency["evaluationPeriods"] == 600
+    # both target groups' p95 (CANARY), the worse one
+    queried = [q["metric"] for q in latency["metricQueries"] if "metric" in q]
+    assert {m["stat"] for m in queried} == {"p95"} and {m["period"] for m in queried} == {60}
+    assert [q["expression"] for q in latency["metricQueries"] if q.get("returnData")] == [
+        "MAX([tg0, tg1])"]
+    assert latency["threshold"] == 2 and latency["evaluationPeriods"] == 10
     assert latency["datapointsToAlarm"] == 10
 
     # db.m7g.large, 8 GiB: max_connections = 8 GiB x 0.9 // 9531392 = 811; 80 % of it = 648
@@ -237,7 +248,8 @@ def test_seed_rules_have_the_seed_thresholds_and_windows(prod):
 
 def test_dev_has_the_same_alarm_set_scaled_to_its_size(dev):
     assert set(alarms(dev)) == expected_names(dev)
-    assert len(alarms(dev)) == 25  # 1 ALB + 6 api + 4 worker + 7 RDS + 3x1 cache + 2x1 NAT + 2 jobs
+    # 1 ALB + 6 api + 4 worker + 7 RDS + 3x1 cache + 2x1 NAT + 2 jobs + 1 deployment-rolled-back
+    assert len(alarms(dev)) == 26
     assert len(of_key(dev, "cache-memory")) == 1 and len(of_key(dev, "nat-port-allocation")) == 1
 
 
@@ -256,7 +268,9 @@ def test_standalone_components_on_stand_in_resources(standin):
     cache, two NAT gateways, a NAT instance): every alarm key of the catalog is created, and
     every ECS service's deployment alarms exist."""
     plan = standin
-    assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS)
+    # every key but DeployNotices' (tests/test_alarms_deployments.py: the program has none)
+    assert {tags_of(a)["AlarmKey"] for a in plan.of_type(ALARM)} == set(ALARMS) - {
+        "deployment-rolled-back"}
     # + queue (oldest, DLQ, depth); + search (one domain, masters on), kafka (two brokers),
     # documents (5 per instance x 2, + replica lag)
     assert len(plan.of_type(ALARM)) == (1 + 2 * 6 + 4 + 7 + 3 * 2 + 2 * 2 + 1 + 10 + 2 + 2 * 3
@@ -300,8 +314,12 @@ def test_every_alarm_notifies_the_topic_of_its_severity(stack, request):
 
 def test_alarm_names_share_the_prefix_and_are_children_of_the_component(prod):
     [component] = [r for r in prod.resources if r.type == "groundwork:monitoring:EnvironmentAlarms"]
-    assert len(prod.of_type(ALARM)) == 35  # with the web ACL's 2 and the health check's 1
-    for alarm in prod.of_type(ALARM):
+    mine = [a for a in prod.of_type(ALARM) if a.parent == component.urn]
+    assert len(mine) == 35  # with the web ACL's 2 and the health check's 1
+    # the one other: DeployNotices' deployment-rolled-back (tests/test_alarms_deployments.py)
+    assert [a.inputs["name"] for a in prod.of_type(ALARM) if a not in mine] == [
+        "groundwork-prod-deploy-notices-services-deployment-rolled-back"]
+    for alarm in mine:
         assert alarm.inputs["name"].startswith("groundwork-prod-alarms-")
         assert len(alarm.inputs["name"]) <= 255
         assert alarm.parent == component.urn
@@ -536,7 +554,8 @@ def test_topics_are_encrypted_with_the_notifications_key(prod):
     [key] = [k for k in prod.of_type("aws:kms/key:Key") if tags_of(k)["Purpose"] == "notifications"]
     topics = prod.of_type(TOPIC)
     assert {t.inputs["name"] for t in topics} == {"groundwork-prod-alarms-critical",
-                                                 "groundwork-prod-alarms-warning"}
+                                                 "groundwork-prod-alarms-warning",
+                                                 "groundwork-prod-deploys"}  # DeployNotices
     for topic in topics:
         assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
         assert tags_of(topic)["Name"] == topic.inputs["name"]
@@ -548,7 +567,9 @@ def test_topics_are_encrypted_with_the_notifications_key(prod):
 
 def test_topic_policies_let_cloudwatch_publish_for_this_account_only(prod):
     arns = {topic_arn(prod, s): s for s in ("critical", "warning")}
-    policies = prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+    # the deploys topic's policy lets EventBridge only (tests/test_alarms_deployments.py)
+    policies = [p for p in prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+                if not p.name.startswith("deploy-notices")]
     assert {p.inputs["arn"] for p in policies} == set(arns)
     for record in policies:
         statements = {s["Sid"]: s for s in policy_doc(record)["Statement"]}

@@ -147,6 +147,11 @@ def test_no_route_from_the_internet_to_the_alb(prod_cloudfront: PlanResult) -> N
                if s.id in alb.inputs["subnets"])
     group = _alb_group_id(plan)
     ingress = [r for r in plan.of_type(INGRESS) if r.inputs["securityGroupId"] == group]
+    # besides CloudFront: the api's deploy hook (its own group in the VPC), on 443 only
+    [hook] = [r for r in ingress if r.name == "security-groups-alb-in-443-api-hook"]
+    assert hook.inputs["referencedSecurityGroupId"] == plan.one(
+        "aws:ec2/securityGroup:SecurityGroup", "security-groups-api-hook").id
+    ingress.remove(hook)
     inline = [g for g in plan.of_type("aws:ec2/securityGroup:SecurityGroup") if g.id == group]
     assert inline and not inline[0].inputs.get("ingress")  # no inline rules either
     (only,) = ingress
@@ -385,3 +390,21 @@ def test_configured_security_headers_reach_the_response_headers_policy() -> None
     assert config["contentSecurityPolicy"] == {"contentSecurityPolicy": csp, "override": True}
     assert config["frameOptions"] == {"frameOption": "SAMEORIGIN", "override": True}
     assert "referrerPolicy" not in config
+
+
+def test_viewers_cant_reach_a_test_rule_through_the_vpc_origin(prod_cloudfront: PlanResult) -> None:
+    """The origin sets X-Groundwork-Test itself (CloudFront overwrites a viewer's), to a value
+    no service name can take: the test rules (from inside the VPC, where the VPC origin's
+    addresses are) never match a viewer's request."""
+    from groundwork.components.base import COMPONENT_NAME
+
+    [origin] = prod_cloudfront.one("aws:cloudfront/distribution:Distribution").inputs["origins"]
+    assert origin["customHeaders"] == [{"name": "X-Groundwork-Test", "value": "via.cloudfront"}]
+    assert not COMPONENT_NAME.match("via.cloudfront")
+    test_rules = [r for r in prod_cloudfront.of_type("aws:lb/listenerRule:ListenerRule")
+                  if r.name.endswith("-test-rule")]
+    assert test_rules  # prod's api: CANARY
+    for rule in test_rules:
+        header = rule.inputs["conditions"][0]["httpHeader"]
+        assert header["httpHeaderName"] == "X-Groundwork-Test"
+        assert "via.cloudfront" not in [v.lower() for v in header["values"]]

@@ -110,8 +110,9 @@ def test_every_compute_child_is_parented_named_and_tagged(prod):
             for child in children:
                 tags = child.inputs.get("tags")
                 if tags is not None:
-                    assert tags["Name"].startswith("/ecs/groundwork-prod") or \
-                        tags["Name"].startswith("groundwork-prod"), (child.type, tags["Name"])
+                    assert tags["Name"].startswith(
+                        ("/ecs/groundwork-prod", "/aws/lambda/groundwork-prod", "groundwork-prod")), \
+                        (child.type, tags["Name"])
                     assert tags["Environment"] == "prod" and tags["Owner"] == "platform-team"
     # every ECS and ELB resource of the stack is a child of a compute component
     ecs_and_lb = [r for r in prod.custom_resources if r.type.startswith(("aws:ecs/", "aws:lb/"))]

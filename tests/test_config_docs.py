@@ -71,12 +71,14 @@ def _sample() -> dict[str, Any]:
         "queues": [{"name": "jobs"}],
         "assets": [{"name": "assets"}],
         "services": [
-            {"name": "web", "kind": "web", "image": "example/web:1.0", "port": 8080},
+            {"name": "web", "kind": "web", "image": "example/web:1.0", "port": 8080,
+             "smoke_checks": [{}]},
             {"name": "jobs", "kind": "worker", "build": {},
              "scaling": {"queue_metric": {"dimensions": {"QueueName": "jobs"}}}},
         ],
         "edge": {"waf": {"managed_groups": {"AWSManagedRulesCommonRuleSet": {}}}},
-        "alarms": {"overrides": {next(iter(ALARMS)): {}}},
+        "alarms": {"overrides": {next(iter(ALARMS)): {}},
+                   "deploy_notices": {"slack": {"team_id": "T0123ABCD", "channel_id": "C0123ABCD"}}},
         "ci": {"repository": "octo/app"},
     }
 

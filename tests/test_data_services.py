@@ -80,7 +80,7 @@ def test_the_api_gets_every_store_and_the_worker_only_its_queue(prod_data_servic
     def environment(service: str) -> set[str]:
         [task] = [t for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
                   if t.parent.endswith(f"::{service}")]
-        [container] = json.loads(task.inputs["containerDefinitions"])
+        container = json.loads(task.inputs["containerDefinitions"])[0]  # the app, not the tracing sidecar
         return {e["name"] for e in container.get("environment", [])} | \
             {s["name"] for s in container.get("secrets", [])}
 

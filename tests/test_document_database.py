@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from compute_support import containers, policies_of_role, role_of, statements, task, tier_subnet_ids
+from compute_support import app_container, policies_of_role, role_of, statements, task, tier_subnet_ids
 from conftest import services_using, tags_of
 
 from groundwork.components.alarms.documents import DocumentsThresholds
@@ -149,7 +149,7 @@ def test_backups_deletion_protection_final_snapshot_and_protect(plan):
 def test_the_api_gets_the_connection_and_only_the_managed_secret(plan):
     cluster = plan.one(CLUSTER)
     secret = cluster.outputs["masterUserSecrets"][0]["secretArn"]
-    [api] = containers(plan, "api")
+    api = app_container(plan, "api")
     env = {e["name"]: e["value"] for e in api["environment"]}
     assert env["DOCUMENTDB_HOST"] == cluster.outputs["endpoint"]
     assert env["DOCUMENTDB_READER_HOST"] == cluster.outputs["readerEndpoint"]
@@ -157,7 +157,7 @@ def test_the_api_gets_the_connection_and_only_the_managed_secret(plan):
     secrets = {s["name"]: s["valueFrom"] for s in api["secrets"]}
     assert secrets["DOCUMENTDB_USER"] == f"{secret}:username::"
     assert secrets["DOCUMENTDB_PASSWORD"] == f"{secret}:password::"
-    [worker] = containers(plan, "worker")
+    worker = app_container(plan, "worker")
     assert not [e for e in worker["environment"] if e["name"].startswith("DOCUMENTDB_")]
     assert not [s for s in worker.get("secrets", []) if s["name"].startswith("DOCUMENTDB_")]
 

@@ -672,6 +672,12 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
     "aws:cloudwatch/eventTarget:EventTarget": [
         ("events:PutTargets", RULE_OF_TARGET), ("events:ListTargetsByRule", RULE_OF_TARGET),
         ("events:RemoveTargets", RULE_OF_TARGET)],
+    # deploy notices (issue 14): the Slack channel of AWS Chatbot (a global ARN) and its role
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": [
+        ("chatbot:CreateSlackChannelConfiguration", "{arn}"),
+        ("chatbot:UpdateSlackChannelConfiguration", "{arn}"), ("chatbot:TagResource", "{arn}"),
+        ("chatbot:ListTagsForResource", "{arn}"), ("chatbot:DeleteSlackChannelConfiguration", "{arn}"),
+        ("chatbot:DescribeSlackChannelConfigurations", "*"), ("iam:PassRole", "{iamRoleArn}")],
     "aws:route53/healthCheck:HealthCheck": [
         ("route53:CreateHealthCheck", "*"),
         ("route53:ChangeTagsForResource", "arn:aws:route53:::healthcheck/0123abcd-4567"),
@@ -685,7 +691,9 @@ PASSED_TO = {"aws:ec2/flowLog:FlowLog": "vpc-flow-logs.amazonaws.com",
              "aws:backup/restoreTestingSelection:RestoreTestingSelection": "backup.amazonaws.com",
              "aws:s3/bucketReplicationConfig:BucketReplicationConfig": "s3.amazonaws.com",
              "aws:rds/instance:Instance": "monitoring.rds.amazonaws.com",
-             "aws:lambda/function:Function": "lambda.amazonaws.com"}
+             "aws:lambda/function:Function": "lambda.amazonaws.com",
+             "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
+                 "chatbot.amazonaws.com"}
 VIA = {"opensearch": "es", "docdb": "rds", "msk": "kafka"}
 DR_REGION = "us-west-2"
 """prod's `backup.copy_to_region` (Pulumi.prod.yaml)."""
@@ -1111,6 +1119,44 @@ def test_the_role_may_not_touch_another_environment(prod_ci):
                    "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/groundwork/prod.json")
     assert allowed(policies, "s3:PutObject",
                    "arn:aws:s3:::acme-pulumi-state/.pulumi/locks/groundwork/prod/abc.json")
+
+
+ROLLBACK_STEPS = {
+    # the resource each call authorises against (IAM's ECS resource types:
+    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html)
+    "ecs:DescribeServices": "{service}", "ecs:ListServiceDeployments": "{service}",
+    "ecs:DescribeServiceDeployments": "{ecs}:service-deployment/{cluster}/{name}/dep-1",
+    "ecs:DescribeServiceRevisions": "{ecs}:service-revision/{cluster}/{name}/1485800978477494678",
+    "ecs:DescribeTaskDefinition": "*",  # no resource-level permissions
+    "ecs:UpdateService": "{service}",
+}
+
+
+def test_the_role_may_run_groundwork_rollback_on_its_own_services_only(prod_ci):
+    """deploy.yml runs `groundwork rollback` with the deploy role when verify fails: every
+    call it makes (rollback.AWS_ACTIONS) on each of the stack's services, in the stack's
+    region; the write (UpdateService) on no other stack's service."""
+    from groundwork.rollback import AWS_ACTIONS
+
+    assert set(ROLLBACK_STEPS) == set(AWS_ACTIONS)
+    policies = policies_of(prod_ci)
+    ecs = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
+    cluster = prod_ci.one("aws:ecs/cluster:Cluster").inputs["name"]
+    names = [s.inputs["name"] for s in prod_ci.of_type("aws:ecs/service:Service")]
+    assert len(names) >= 2
+    context = {"aws:RequestedRegion": REGION}
+    for name in names:
+        service = f"{ecs}:service/{cluster}/{name}"
+        for action, template in ROLLBACK_STEPS.items():
+            arn = template.format(ecs=ecs, cluster=cluster, name=name, service=service)
+            assert allowed(policies, action, arn, context), (action, arn)
+    for arn in (f"{ecs}:service/groundwork-dev-cluster/groundwork-dev-api",
+                f"{ecs}:service/other-cluster/other-api"):
+        assert not allowed(policies, "ecs:UpdateService", arn), arn
+    # the reads are pinned to the stack's region
+    assert not allowed(policies, "ecs:ListServiceDeployments",
+                       f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/{cluster}/{names[0]}",
+                       {"aws:RequestedRegion": "eu-west-1"})
 
 
 def test_the_role_can_never_widen_its_own_trust_or_permissions(prod_ci):

@@ -150,7 +150,7 @@ def test_monitoring_configuration_and_protection(plan):
 
 def _container_env(plan: PlanResult, service: str) -> dict[str, str]:
     task = plan.one(TASK, f"{service}-task")
-    [container] = json.loads(task.inputs["containerDefinitions"])
+    container = json.loads(task.inputs["containerDefinitions"])[0]  # the app, before the tracing sidecar
     return {e["name"]: e["value"] for e in container.get("environment", [])}
 
 

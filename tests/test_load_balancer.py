@@ -229,8 +229,8 @@ def test_access_log_bucket_policy_in_a_newer_region(tmp_path):
     assert plan.one(POLICY, "load-balancer-logs-policy").urn in plan.one(ALB).depends_on
 
 
-def test_target_group_for_the_api(prod):
-    [tg] = prod.of_type(TG)
+def test_target_group_for_the_api(prod, dev):
+    tg = prod.one(TG, "load-balancer-api-tg")
     vpc = prod.one("aws:ec2/vpc:Vpc")
     i = tg.inputs
     assert (i["targetType"], i["protocol"], i["port"], i["vpcId"]) == ("ip", "HTTP", 8000, vpc.id)
@@ -240,10 +240,16 @@ def test_target_group_for_the_api(prod):
         "/health/ready", "200", True, "traffic-port")
     assert hc["timeout"] < hc["interval"]
     # the rule forwards to it, on the HTTPS listener
-    [rule] = prod.of_type(RULE)
+    rule = prod.one(RULE, "load-balancer-api-rule")
     assert rule.inputs["listenerArn"] == listener(prod, 443).id
-    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": tg.outputs["arn"]}]
+    # prod's api is CANARY: weighted to both groups (tests/test_deployment.py); dev's ROLLING
+    alt = prod.one(TG, "load-balancer-api-alt-tg")
+    assert rule.inputs["actions"] == [{"type": "forward", "forward": {"targetGroups": [
+        {"arn": tg.outputs["arn"], "weight": 100}, {"arn": alt.outputs["arn"], "weight": 0}]}}]
     assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    [dev_rule] = dev.of_type(RULE)
+    assert dev_rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": dev.one(
+        TG, "load-balancer-api-tg").outputs["arn"]}]
 
 
 THREE_WEB = [
@@ -373,7 +379,8 @@ def test_a_port_change_gives_the_target_group_a_new_name():
 
 def test_target_group_names_are_the_services_own(prod, three_web):
     """`<prefix>-<service>[-alt]-<port>`: the names before 0.2.0, derived from the service."""
-    assert [t.inputs["name"] for t in prod.of_type(TG)] == ["groundwork-prod-api-8000"]
+    assert sorted(t.inputs["name"] for t in prod.of_type(TG)) == [  # CANARY: and the alternate
+        "groundwork-prod-api-8000", "groundwork-prod-api-alt-8000"]
     assert {t.name: t.inputs["name"] for t in three_web.of_type(TG)} == {
         "load-balancer-api-tg": "groundwork-dev-api-8000",
         "load-balancer-admin-tg": "groundwork-dev-admin-9000",
@@ -403,10 +410,12 @@ def test_two_load_balancers_in_one_program_have_their_own_urns_and_names(compute
         assert li.inputs["loadBalancerArn"] == albs[li.name.rsplit("-", 1)[0]].id
     # the same priority on two listeners is fine: each rule is on its own load balancer's
     rules = {r.name: r for r in compute_twins.of_type(RULE)}
-    assert set(rules) == {"public-lb-api-rule", "partner-lb-shop-rule"}
+    assert set(rules) == {"public-lb-api-rule", "partner-lb-shop-rule", "partner-lb-shop-test-rule"}
     assert rules["public-lb-api-rule"].inputs["listenerArn"] == listeners["public-lb-https"].id
     assert rules["partner-lb-shop-rule"].inputs["listenerArn"] == listeners["partner-lb-http"].id
-    assert {r.inputs["priority"] for r in rules.values()} == {100}
+    assert rules["partner-lb-shop-test-rule"].inputs["listenerArn"] == listeners["partner-lb-http"].id
+    assert {n: r.inputs["priority"] for n, r in rules.items()} == {
+        "public-lb-api-rule": 100, "partner-lb-shop-rule": 100, "partner-lb-shop-test-rule": 10}
     tgs = {t.name: t for t in compute_twins.of_type(TG)}
     assert {n: t.inputs["name"] for n, t in tgs.items()} == {
         "public-lb-api-tg": "standalone-test-api-8000",

@@ -116,18 +116,25 @@ SEED_003 = {
     ("in", "database", 5432, "api"), ("in", "database", 5432, "worker"),
     ("in", "cache", 6379, "api"), ("in", "cache", 6379, "worker"),
 }
+API_HOOK = {  # prod's api deploys CANARY: its pre-traffic hook reaches the ALB's test rule
+    ("in", "alb", 443, "api-hook"), ("out", "api-hook", 443, "alb"),
+    ("out", "api-hook", 443, "0.0.0.0/0"),
+}
 
 
 @pytest.mark.parametrize("stack", ["prod_app", "dev_app"])
 def test_rules_are_exactly_the_seed_003_matrix(stack, request):
     plan = request.getfixturevalue(stack)
-    assert set(group_keys(plan).values()) == {"alb", "api", "worker", "database", "cache"}
-    assert flows(plan) == SEED_003
+    hook = stack == "prod_app"
+    expected = SEED_003 | (API_HOOK if hook else set())
+    assert set(group_keys(plan).values()) == {"alb", "api", "worker", "database", "cache",
+                                              *(["api-hook"] if hook else [])}
+    assert flows(plan) == expected
     # one resource per rule: no flow registered twice
     n_rules = len(plan.of_type(INGRESS)) + len(plan.of_type(EGRESS))
     others = [r for t in (INGRESS, EGRESS) for r in plan.of_type(t)
               if r.inputs["securityGroupId"] not in group_keys(plan)]
-    assert n_rules - len(others) == len(SEED_003)
+    assert n_rules - len(others) == len(expected)
 
 
 def test_data_groups_admit_only_their_port_from_api_and_worker(prod_app):
@@ -176,7 +183,7 @@ def test_groups_have_no_inline_rules_and_revoke_on_delete(prod_app):
     cycle on delete."""
     comp = prod_app.one(COMPONENT)
     groups = [g for g in prod_app.of_type(SG) if g.parent == comp.urn]
-    assert len(groups) == 5
+    assert len(groups) == 6  # the matrix's five and api's deploy hook
     for g in groups:
         assert "egress" not in g.inputs and "ingress" not in g.inputs
         assert g.inputs["revokeRulesOnDelete"] is True
@@ -194,7 +201,7 @@ def test_groups_have_no_inline_rules_and_revoke_on_delete(prod_app):
 
 def test_egress_and_ingress_come_in_matching_pairs(prod_app):
     pairs = {(g, p, s) for d, g, p, s in flows(prod_app) if d == "in" and s not in WORLD}
-    assert len(pairs) == 5  # api <- alb; database and cache <- api and worker
+    assert len(pairs) == 6  # api <- alb; database and cache <- api and worker; alb <- api-hook
     for target, port, source in pairs:
         assert ("out", source, port, target) in flows(prod_app)
 

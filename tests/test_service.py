@@ -110,8 +110,10 @@ def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
                 assert "pidMode" not in t.inputs                          # ECS.3
                 assert c["linuxParameters"]["initProcessEnabled"] is True
                 assert c["stopTimeout"] == 30
-                # writable scratch: every mount point is a task volume
-                assert [m["containerPath"] for m in c["mountPoints"]] == ["/tmp"]
+                # writable scratch: every mount point is a task volume (the tracing sidecar,
+                # prod, writes nothing: tests/test_containers.py)
+                sidecar = c["name"] == "aws-otel-collector"
+                assert [m["containerPath"] for m in c["mountPoints"]] == ([] if sidecar else ["/tmp"])
                 assert {m["sourceVolume"] for m in c["mountPoints"]} <= volumes
                 # ECS.9: awslogs to the service's own group
                 log = c["logConfiguration"]
@@ -124,7 +126,7 @@ def test_every_container_is_hardened_ecs_3_4_5_8_9(prod, dev):
                         continue  # a reference to a secret, not one (CACHE_AUTH_SECRET_ARN)
                     assert not SECRETISH.search(env["name"]), env
                     assert not env["value"].startswith("arn:aws:secretsmanager"), env
-                assert c["secrets"]
+                assert c["secrets"] or sidecar
                 for s in c["secrets"]:
                     assert s["valueFrom"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
 
@@ -161,7 +163,7 @@ def test_services_are_private_on_latest_platform_ecs_2_10(prod):
         net = svc.inputs["networkConfiguration"]
         assert net["assignPublicIp"] is False                             # ECS.2
         assert sorted(net["subnets"]) == compute
-        [sg] = [g for g in prod.of_type(SG) if tags_of(g).get("Service") == name]
+        [sg] = [g for g in prod.of_type(SG) if tags_of(g).get("Group") == name]
         assert net["securityGroups"] == [sg.id]
         assert svc.inputs["platformVersion"] == "LATEST"                  # ECS.10
         assert svc.inputs["propagateTags"] == "SERVICE"
@@ -177,7 +179,11 @@ def test_capacity_provider_per_environment(prod, dev):
             {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
 
 
-def test_safe_rolling_deploys(prod):
+def test_safe_rolling_deploys(prod, dev):
+    # prod's api deploys CANARY (tests/test_deployment.py), dev's services and prod's worker ROLLING
+    strategies = {"api": "CANARY", "worker": "ROLLING"}
+    for name in ("api", "worker"):
+        assert service(dev, name).inputs["deploymentConfiguration"] == {"strategy": "ROLLING"}
     rollback_on = {  # web: errors and failed health checks; worker: tasks that don't stay up
         "api": ["groundwork-prod-alarms-api-target-5xx-rate", "groundwork-prod-alarms-api-unhealthy-hosts"],
         "worker": ["groundwork-prod-alarms-worker-running-below-desired"],
@@ -188,7 +194,7 @@ def test_safe_rolling_deploys(prod):
         assert i["deploymentMaximumPercent"] == 200
         assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert i["alarms"] == {"alarmNames": names, "enable": True, "rollback": True}
-        assert i["deploymentConfiguration"] == {"strategy": "ROLLING"}
+        assert i["deploymentConfiguration"]["strategy"] == strategies[name]
         assert i["waitForSteadyState"] is True
 
 
@@ -204,13 +210,16 @@ def test_rollback_alarms_exist_in_the_plan(prod, dev):
             assert names and set(names) <= alarms, (svc.name, set(names) - alarms)
 
 
-def test_web_service_sits_behind_its_rule_with_a_grace_period(prod):
-    api = service(prod, "api")
-    [tg] = prod.of_type(TG)
-    assert api.inputs["loadBalancers"] == [{"targetGroupArn": tg.outputs["arn"],
-                                            "containerName": "api", "containerPort": 8000}]
-    assert api.inputs["healthCheckGracePeriodSeconds"] == 300
-    assert prod.one(RULE).urn in api.depends_on
+def test_web_service_sits_behind_its_rule_with_a_grace_period(prod, dev):
+    for plan in (prod, dev):
+        api = service(plan, "api")
+        tg = plan.one(TG, "load-balancer-api-tg")
+        [lb] = api.inputs["loadBalancers"]
+        assert {k: v for k, v in lb.items() if k != "advancedConfiguration"} == {
+            "targetGroupArn": tg.outputs["arn"], "containerName": "api", "containerPort": 8000}
+        assert ("advancedConfiguration" in lb) is (plan is prod)  # prod's api is CANARY
+        assert api.inputs["healthCheckGracePeriodSeconds"] == 300
+        assert plan.one(RULE, "load-balancer-api-rule").urn in api.depends_on
     port = containers(prod, "api")[0]["portMappings"]
     assert port == [{"name": "api", "containerPort": 8000, "protocol": "tcp"}]
 
@@ -218,7 +227,7 @@ def test_web_service_sits_behind_its_rule_with_a_grace_period(prod):
 def test_worker_has_no_load_balancer(prod):
     w = service(prod, "worker")
     assert "loadBalancers" not in w.inputs and "healthCheckGracePeriodSeconds" not in w.inputs
-    [c] = containers(prod, "worker")
+    c = containers(prod, "worker")[0]  # the app; prod's tracing sidecar is second
     assert "portMappings" not in c
     assert c["command"] == ["python", "-m", "app.worker"]
 
@@ -240,8 +249,8 @@ def test_database_and_cache_are_wired_into_both_services(prod):
     jobs = prod.one("aws:sqs/queue:Queue", "jobs-queue")  # api sends to it, worker receives
     assets = prod.one("aws:s3/bucket:Bucket", "assets-bucket")  # api writes, worker reads
     for name in ("api", "worker"):
-        [c] = containers(prod, name)
-        env = {e["name"]: e["value"] for e in c["environment"]}
+        c = containers(prod, name)[0]  # the app; OTEL_* (tracing): tests/test_containers.py
+        env = {e["name"]: e["value"] for e in c["environment"] if not e["name"].startswith("OTEL_")}
         assert env == {"DATABASE_HOST": db.outputs["address"], "DATABASE_PORT": "5432",
                        "DATABASE_NAME": "app", "CACHE_HOST": rg.outputs["primaryEndpointAddress"],
                        "CACHE_PORT": "6379", "CACHE_TLS": "true",
@@ -280,12 +289,16 @@ def test_execution_role_reads_exactly_the_referenced_secrets(prod):
 
 def test_task_role_may_only_reread_the_rotating_cache_token(prod):
     """Nothing but the cache token, which rotates under running tasks (docs/data-tier.md), the
-    jobs queue's grant (tests/test_queue.py) and the asset bucket's (tests/test_asset_bucket.py)."""
+    jobs queue's grant (tests/test_queue.py), the asset bucket's (tests/test_asset_bucket.py) and,
+    with tracing on in prod, the X-Ray writes alone (tests/test_containers.py)."""
     for name in ("api", "worker"):
         role = role_of(prod, task(prod, name).inputs["taskRoleArn"])
         assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {
             "Service": "ecs-tasks.amazonaws.com"}
-        policy, queue, assets = policies_of_role(prod, role)
+        policies = policies_of_role(prod, role)
+        [tracing] = [p for p in policies if p.name == f"{name}-task-tracing-policy"]
+        assert [a.split(":")[0] for a in doc(tracing)["Statement"][0]["Action"]] == ["xray"] * 5
+        policy, queue, assets = [p for p in policies if p is not tracing]
         assert queue.name == f"jobs-{name}-access"
         assert assets.name == f"assets-{name}-access"
         assert policy.name == f"{name}-task-secrets-policy"
@@ -340,8 +353,12 @@ def blue_green():
 def test_blue_green_has_two_target_groups_and_an_ecs_role(blue_green):
     plan = blue_green
     api = service(plan, "api")
-    assert api.inputs["deploymentConfiguration"] == {"strategy": "BLUE_GREEN",
-                                                     "bakeTimeInMinutes": "15"}
+    dc = api.inputs["deploymentConfiguration"]
+    assert {k: v for k, v in dc.items() if k != "lifecycleHooks"} == {
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}
+    [hook] = dc["lifecycleHooks"]
+    assert hook["hookTargetArn"] == plan.one("aws:lambda/function:Function",
+                                             "api-deploy-hook").outputs["arn"]
     primary = plan.one(TG, "load-balancer-api-tg")
     alternate = plan.one(TG, "load-balancer-api-alt-tg")
     rule = plan.one(RULE, "load-balancer-api-rule")
@@ -350,12 +367,15 @@ def test_blue_green_has_two_target_groups_and_an_ecs_role(blue_green):
     assert lb["targetGroupArn"] == primary.outputs["arn"]
     assert adv["alternateTargetGroupArn"] == alternate.outputs["arn"]
     assert adv["productionListenerRule"] == rule.outputs["arn"]
+    assert adv["testListenerRule"] == plan.one(RULE, "load-balancer-api-test-rule").outputs["arn"]
     role = role_of(plan, adv["roleArn"])
-    assert doc(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {"Service": "ecs.amazonaws.com"}
-    [attachment] = policies_of_role(plan, role)
-    assert attachment.inputs["policyArn"] == \
-        "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
-    assert attachment.urn in api.depends_on and rule.urn in api.depends_on
+    assert role.name == "api-deploy-role"  # the URN of the role from before the inline policy
+    trust = doc(role, "assumeRolePolicy")["Statement"][0]
+    assert trust["Principal"] == {"Service": "ecs.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    [policy] = policies_of_role(plan, role)  # inline and scoped (no AWS-managed policy)
+    assert policy.type == ROLE_POLICY
+    assert policy.urn in api.depends_on and rule.urn in api.depends_on
     # the production rule forwards to both (100/0); ECS re-weights it, Pulumi leaves it be
     assert rule.inputs["actions"] == [{"type": "forward", "forward": {"targetGroups": [
         {"arn": primary.outputs["arn"], "weight": 100},
@@ -365,13 +385,32 @@ def test_blue_green_has_two_target_groups_and_an_ecs_role(blue_green):
 
 def test_canary_configuration(blue_green):
     dc = service(blue_green, "web").inputs["deploymentConfiguration"]
+    assert [h["lifecycleStages"] for h in dc.pop("lifecycleHooks")] == [["POST_TEST_TRAFFIC_SHIFT"]]
     assert dc == {"strategy": "CANARY", "bakeTimeInMinutes": "10", "canaryConfiguration": {
         "canaryPercent": 20, "canaryBakeTimeInMinutes": "5"}}
 
 
-def test_blue_green_skips_request_count_scaling(blue_green):
-    names = {p.name for p in blue_green.of_type(SCALING_POLICY)}
-    assert "api-scale-requests" not in names and "api-scale-cpu" in names
+def test_blue_green_scales_on_requests_over_both_target_groups(blue_green):
+    """Kept through a blue/green switch: requests of both target groups over both groups'
+    healthy targets (the predefined metric names one target group, which stops serving)."""
+    plan = blue_green
+    policy = plan.one(SCALING_POLICY, "api-scale-requests")
+    conf = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert "predefinedMetricSpecification" not in conf and conf["targetValue"] == 1000
+    metrics = {m["id"]: m for m in conf["customizedMetricSpecification"]["metrics"]}
+    assert metrics["per_target"]["expression"] == (
+        "(FILL(blue, 0) + FILL(green, 0)) / (FILL(blue_hosts, 0) + FILL(green_hosts, 0))")
+    assert [m["id"] for m in metrics.values() if m["returnData"]] == ["per_target"]
+    suffix = {m: plan.one(TG, f"load-balancer-api{m}-tg").outputs["arnSuffix"] for m in ("", "-alt")}
+    alb = plan.one(ALB).outputs["arnSuffix"]
+    for key, name, group in (("blue", "RequestCount", ""), ("green", "RequestCount", "-alt"),
+                             ("blue_hosts", "HealthyHostCount", ""),
+                             ("green_hosts", "HealthyHostCount", "-alt")):
+        stat = metrics[key]["metricStat"]
+        assert stat["metric"]["metricName"] == name and stat["metric"]["namespace"] == "AWS/ApplicationELB"
+        assert {d["name"]: d["value"] for d in stat["metric"]["dimensions"]} == {
+            "LoadBalancer": alb, "TargetGroup": suffix[group]}
+        assert stat["stat"] == ("Sum" if name == "RequestCount" else "Average")
 
 
 # -- autoscaling --------------------------------------------------------------------------------
@@ -387,8 +426,10 @@ def test_autoscaling_targets(prod, dev):
         assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == bounds
 
 
-def test_web_scales_on_cpu_memory_and_requests_per_target(prod):
-    policies = {p.name: p.inputs for p in prod.of_type(SCALING_POLICY) if p.name.startswith("api-")}
+def test_web_scales_on_cpu_memory_and_requests_per_target(dev):
+    """ROLLING (dev's api): the predefined ALBRequestCountPerTarget of its one target group (a
+    blue/green service's customized metric: tests/test_deployment.py)."""
+    policies = {p.name: p.inputs for p in dev.of_type(SCALING_POLICY) if p.name.startswith("api-")}
     assert set(policies) == {"api-scale-cpu", "api-scale-memory", "api-scale-requests"}
     conf = {k: v["targetTrackingScalingPolicyConfiguration"] for k, v in policies.items()}
     assert conf["api-scale-cpu"]["predefinedMetricSpecification"] == {
@@ -396,15 +437,15 @@ def test_web_scales_on_cpu_memory_and_requests_per_target(prod):
     assert conf["api-scale-cpu"]["targetValue"] == 60
     assert conf["api-scale-memory"]["targetValue"] == 75
     requests = conf["api-scale-requests"]["predefinedMetricSpecification"]
-    alb, [tg] = prod.one(ALB), prod.of_type(TG)
+    alb, [tg] = dev.one(ALB), dev.of_type(TG)
     assert requests == {"predefinedMetricType": "ALBRequestCountPerTarget",
                         "resourceLabel": f"{alb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"}
-    assert requests["resourceLabel"].startswith("app/groundwork-prod-alb/")
-    assert "/targetgroup/groundwork-prod-api-8000/" in requests["resourceLabel"]
+    assert requests["resourceLabel"].startswith("app/groundwork-dev-alb/")
+    assert "/targetgroup/groundwork-dev-api-8000/" in requests["resourceLabel"]
     assert conf["api-scale-requests"]["targetValue"] == 1000
     for p in policies.values():
         assert p["policyType"] == "TargetTrackingScaling"
-        assert p["resourceId"] == "service/groundwork-prod-cluster/groundwork-prod-api"
+        assert p["resourceId"] == "service/groundwork-dev-cluster/groundwork-dev-api"
 
 
 def test_worker_scales_on_cpu_or_backlog_per_task():

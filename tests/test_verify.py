@@ -9,8 +9,9 @@ What moto can't represent, and how it's handled:
   case stubs that single `DescribeTargetHealth` response with `botocore.stub.Stubber` on the
   elbv2 client (a moto-native fault, a stopped EC2 instance target reported `unused`, is
   tested too).
-- The load balancer is a local `http.server` on 127.0.0.1 (passed as `--base-url`), sending
-  the security headers the dev config asks of the listener (moto's ALB stores the listener's
+- The load balancer is a local `http.server` on 127.0.0.1 (passed as `--base-url`), answering
+  dev's smoke checks (`/health` with a JSON `status`, `/health/ready`, `/api/v1/products`) and
+  sending the security headers the dev config asks of the listener (moto's ALB stores the listener's
   header attributes but answers no HTTP). The ALB itself exists in moto: the web ACL is
   associated with its ARN and the app's alias record points at its DNS name.
 - WAFv2 in moto keeps associations and logging configurations (and returns them), CloudFront
@@ -44,6 +45,7 @@ from verify_support import hardened_bucket, hardened_queue, sqs_as_aws
 
 from groundwork import verify
 from groundwork.cli import app
+from groundwork.components.smoke import SmokeCheckSettings
 from groundwork.stacks.config import load_environment
 from groundwork.stacks.loader import read_stack_file
 
@@ -75,7 +77,8 @@ def dev_expectations() -> verify.Expectations:
 @dataclass
 class HealthServer:
     url: str
-    status: dict[str, int] = field(default_factory=lambda: {HEALTH: 200})
+    status: dict[str, int] = field(default_factory=lambda: {HEALTH: 200, "/health": 200,
+                                                            "/api/v1/products": 200})
     seen_hosts: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=lambda: dict(DEV_HEADERS))
     """The headers every response carries (as the listener adds them)."""
@@ -92,9 +95,10 @@ def alb() -> Iterator[HealthServer]:
             self.send_response(code)
             for header, value in state.headers.items():
                 self.send_header(header, value)
-            self.send_header("Content-Length", "2")
+            body = b'{"status": "ok"}'
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(body)
 
         def log_message(self, *args: Any) -> None:
             """Keep the request log out of the test output."""
@@ -254,7 +258,9 @@ def test_a_healthy_environment_passes_every_check(aws, monkeypatch, alb):
         ("alarms", f"{PREFIX}-*"): "PASS", ("dns-records", DOMAIN): "PASS",
         ("http-smoke", "api"): "PASS", ("security-headers", "api"): "PASS",
     }
-    assert results[("http-smoke", "api")].detail == f"GET {alb.url}{HEALTH} -> 200"
+    smoke = results[("http-smoke", "api")].detail
+    assert smoke.startswith(f"{alb.url}: GET /health: ok (p95 ") and "; GET /health/ready: ok" in smoke
+    assert "; GET /api/v1/products: ok (p95 " in smoke and smoke.endswith("ms of 800, 5 requests)")
     assert results[("dns-records", DOMAIN)].detail.startswith("alias A to the ALB (groundwork-dev-alb-")
 
 
@@ -345,7 +351,7 @@ def test_a_cache_without_transit_encryption_fails_cache(aws, monkeypatch, alb):
 def test_a_failing_health_endpoint_fails_http_smoke(aws, monkeypatch, alb):
     alb.status[HEALTH] = 503
     results = run_checks(deploy(monkeypatch), alb)
-    assert failing(results) == {("http-smoke", "api"): f"GET {alb.url}{HEALTH} -> 503, expected 200"}
+    assert failing(results) == {("http-smoke", "api"): f"{alb.url}: GET /health/ready: status 503, want 200"}
 
 
 def test_an_unreachable_load_balancer_fails_http_smoke(aws, monkeypatch, alb):
@@ -353,7 +359,9 @@ def test_an_unreachable_load_balancer_fails_http_smoke(aws, monkeypatch, alb):
     verifier = verify.Verifier(outputs, dev_expectations(), base_url="http://127.0.0.1:9",
                                http_timeout=2)
     [smoke] = verifier.http_smoke()
-    assert smoke.status == "FAIL" and smoke.detail.startswith("GET http://127.0.0.1:9/health/ready:")
+    assert smoke.status == "FAIL" and smoke.detail.startswith("http://127.0.0.1:9: GET /health: ")
+    # one request per check: the rest would only repeat the refused connection
+    assert "GET /health/ready: " in smoke.detail and "GET /api/v1/products: " in smoke.detail
 
 
 def test_missing_outputs_skip_with_the_key_named(aws, monkeypatch, alb):
@@ -395,7 +403,9 @@ def test_verifier_reads_the_names_the_real_stack_exports(dev):
     assert dev.stack_outputs["database"]["identifier"] == dev.one(
         "aws:rds/instance:Instance").inputs["identifier"]
     expect = dev_expectations()
-    assert expect.web == {"api": verify.WebExpectation(HEALTH, frozenset({200}), None)}
+    assert expect.web == {"api": verify.WebExpectation(HEALTH, frozenset({200}), None, checks=(
+        SmokeCheckSettings(path="/health", json_key="status"), SmokeCheckSettings(path=HEALTH),
+        SmokeCheckSettings(path="/api/v1/products", requests=5, p95_ms=800)))}
     assert expect.domain == "dev.app.example.com" and expect.scheme == "https"
     # the queue checks read the `queues` output by the config's queue names
     assert expect.queues == (verify.QueueExpectation("jobs", 5),)
@@ -688,3 +698,101 @@ def test_edge_expectations_match_what_the_stacks_build(prod, prod_cloudfront):
     dist = prod_cloudfront.one("aws:cloudfront/distribution:Distribution")
     assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] == expectations(
         "prod", edge={"mode": "cloudfront"}).edge.minimum_protocol_version
+
+
+# --------------------------------------------------------------------------------------------
+# http-smoke through a fake HTTP layer: the smoke checks with the hook's run_checks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeHttp:
+    """`Verifier(http=...)`: per URL path a list of (status, body, seconds), used in order (the
+    last repeats); every answer carries dev's security headers; records every call."""
+
+    answers: dict[str, list[tuple[int, bytes, float]]]
+    calls: list[tuple[str, str, dict[str, str], float]] = field(default_factory=list)
+
+    def __call__(self, method: str, url: str, headers: dict[str, str], timeout: float) -> Any:
+        import email.message
+
+        self.calls.append((method, url, headers, timeout))
+        path = url.removeprefix(BASE)
+        script = self.answers[path]
+        status, body, seconds = script[min(sum(1 for c in self.calls if c[1] == url) - 1,
+                                           len(script) - 1)]
+        message = email.message.Message()
+        for header, value in DEV_HEADERS.items():
+            message[header] = value
+        return verify._Response(url, status, message, body, seconds)
+
+
+BASE = "https://dev.app.example.com"
+OK_BODY = b'{"status": "ok"}'
+
+
+def fake_run(fake: FakeHttp) -> tuple[verify.CheckResult, verify.CheckResult]:
+    """http-smoke then security-headers of dev's api, through `fake` (no AWS, no network)."""
+    verifier = verify.Verifier({}, dev_expectations(), clients=lambda name: None, base_url=BASE,
+                               http=fake)
+    [smoke] = verifier.http_smoke()
+    [headers] = verifier.security_headers()
+    return smoke, headers
+
+
+def healthy() -> dict[str, list[tuple[int, bytes, float]]]:
+    return {"/health": [(200, OK_BODY, 0.02)], HEALTH: [(200, b"ready", 0.03)],
+            "/api/v1/products": [(200, b'{"data": []}', 0.25)]}
+
+
+def test_http_smoke_runs_every_smoke_check_through_the_public_url():
+    fake = FakeHttp(healthy())
+    smoke, headers = fake_run(fake)
+    assert (smoke.status, smoke.detail) == ("PASS", (
+        f"{BASE}: GET /health: ok (p95 20 ms of 1000, 5 requests); "
+        "GET /health/ready: ok (p95 30 ms of 1000, 5 requests); "
+        "GET /api/v1/products: ok (p95 250 ms of 800, 5 requests)"))
+    paths = [url.removeprefix(BASE) for _, url, _, _ in fake.calls]
+    assert paths == ["/health"] * 5 + [HEALTH] * 5 + ["/api/v1/products"] * 5
+    # security-headers read the health path's first answer: no request of its own
+    assert headers.status == "PASS" and headers.detail.startswith(f"GET {BASE}{HEALTH}: ")
+    assert {h["User-Agent"] for _, _, h, _ in fake.calls} == {"groundwork-verify"}
+    assert {t for *_, t in fake.calls} == {5.0}  # the check's timeout (under http_timeout 10)
+
+
+def test_http_smoke_fails_on_a_bad_status():
+    answers = healthy()
+    answers[HEALTH] = [(200, b"", 0.01), (503, b"draining", 0.01)]
+    smoke, headers = fake_run(FakeHttp(answers))
+    assert (smoke.status, smoke.detail) == (
+        "FAIL", f"{BASE}: GET /health/ready: status 503, want 200 (4 of 5 requests)")
+    assert headers.status == "PASS"  # the headers are there on any status
+
+
+def test_http_smoke_fails_a_p95_over_budget():
+    """dev's /api/v1/products: 5 requests, 800 ms: nearest rank 5 is the slowest (0.95 s)."""
+    answers = healthy()
+    answers["/api/v1/products"] = [(200, b"[]", t) for t in (0.2, 0.3, 0.95, 0.25, 0.3)]
+    smoke, _ = fake_run(FakeHttp(answers))
+    assert (smoke.status, smoke.detail) == (
+        "FAIL", f"{BASE}: GET /api/v1/products: p95 950 ms over the 800 ms budget (5 requests)")
+
+
+def test_http_smoke_fails_a_missing_json_key():
+    answers = healthy()
+    answers["/health"] = [(200, b'{"state": "ok"}', 0.02)]
+    smoke, _ = fake_run(FakeHttp(answers))
+    assert (smoke.status, smoke.detail) == ("FAIL", f"{BASE}: GET /health: JSON body has no 'status'")
+
+
+def test_without_smoke_checks_http_smoke_gets_the_health_path():
+    expect = expectations("dev", services=[{
+        "name": "api", "kind": "web", "image": "ghcr.io/your-org/app:1.0.0", "port": 8000,
+        "health_check": {"path": "/ready", "matcher": "204"}}])
+    assert expect.web["api"].checks == (SmokeCheckSettings(path="/ready", status=204),)
+    fake = FakeHttp({"/ready": [(204, b"", 0.01)]})
+    verifier = verify.Verifier({}, expect, clients=lambda name: None, base_url=BASE, http=fake)
+    [smoke] = verifier.http_smoke()
+    assert smoke.status == "PASS" and len(fake.calls) == 5
+    verifier.security_headers()
+    assert len(fake.calls) == 5  # the cached health answer

@@ -170,3 +170,75 @@ def test_dependabot_keeps_the_pinned_actions_current():
     config = _load(GITHUB / "dependabot.yml")
     [actions] = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
     assert actions["directory"] == "/" and actions["cooldown"]["default-days"] >= 7
+
+
+# --------------------------------------------------------------------------------------------
+# deploy.yml: GitHub's schema, and the rollback on a failed verify (docs/ci.md)
+# --------------------------------------------------------------------------------------------
+
+DEPLOY = GITHUB / "workflows" / "deploy.yml"
+ON_FAILED_VERIFY = "failure() && steps.verify.outcome == 'failure'"
+
+
+def _workflow_schema() -> dict:
+    """SchemaStore's github-workflow.json (https://json.schemastore.org/github-workflow.json),
+    as check-jsonschema (the dev extra) vendors it: offline, and the same schema
+    tests/test_repo.py runs the check-jsonschema command with."""
+    from importlib.resources import files
+
+    return json.loads((files("check_jsonschema.builtin_schemas.vendor")
+                       / "github-workflows.json").read_text())
+
+
+def _as_github_reads(path: Path) -> dict:
+    flow = _load(path)
+    if True in flow:  # YAML 1.1 reads the `on:` key as the boolean true; GitHub reads "on"
+        flow["on"] = flow.pop(True)
+    return flow
+
+
+def test_the_deploy_workflow_validates_against_githubs_schema():
+    import jsonschema
+
+    schema = _workflow_schema()
+    validator = jsonschema.Draft7Validator(schema)
+    flow = _as_github_reads(DEPLOY)
+    assert [e.message for e in validator.iter_errors(flow)] == []
+    # the schema does refuse what GitHub refuses: a misspelt step key, a step without run/uses
+    broken = _as_github_reads(DEPLOY)
+    broken["jobs"]["deploy-dev"]["steps"][-1]["iff"] = ON_FAILED_VERIFY
+    assert list(validator.iter_errors(broken))
+    broken = _as_github_reads(DEPLOY)
+    broken["jobs"]["deploy-prod"]["steps"].append({"name": "nothing to do"})
+    assert list(validator.iter_errors(broken))
+
+
+@pytest.mark.parametrize("job, stack", [("deploy-dev", "dev"), ("deploy-prod", "prod")])
+def test_a_failed_verify_rolls_back_what_the_deploy_changed_uploads_the_record_and_fails(job, stack):
+    steps = _load(DEPLOY)["jobs"][job]["steps"]
+    by_id = {step["id"]: i for i, step in enumerate(steps) if "id" in step}
+    [up] = [i for i, step in enumerate(steps) if step.get("run", "").startswith("pulumi up")]
+    before, verify, rollback = by_id["before-up"], by_id["verify"], by_id["rollback"]
+    # the time is taken before `pulumi up`, as a step output
+    assert before < up < verify < rollback
+    assert "date -u +%Y-%m-%dT%H:%M:%SZ" in steps[before]["run"]
+    assert '>> "$GITHUB_OUTPUT"' in steps[before]["run"] and "at=" in steps[before]["run"]
+    assert f"groundwork verify {stack} --outputs {stack}-outputs.json" in steps[verify]["run"]
+    # the rollback runs only when verify failed (not on a failed `pulumi up`: verify is
+    # skipped then), for the services changed since that time, and writes its record
+    step = steps[rollback]
+    assert step["if"] == ON_FAILED_VERIFY
+    assert step["env"] == {"CHANGED_SINCE": "${{ steps.before-up.outputs.at }}"}
+    command = " ".join(step["run"].split())
+    assert command == (f".venv/bin/groundwork rollback {stack} --outputs {stack}-outputs.json "
+                       f'--changed-since "$CHANGED_SINCE" --force --record rollback-{stack}.json')
+    # the record is uploaded, and the job fails whatever the rollback did
+    after = steps[rollback + 1:]
+    [upload] = [s for s in after if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["if"] == ON_FAILED_VERIFY
+    assert upload["with"]["path"] == f"rollback-{stack}.json"
+    assert upload["with"]["name"] == f"rollback-{stack}"
+    assert steps.index(upload) == len(steps) - 2
+    fail = steps[-1]
+    assert fail["if"] == ON_FAILED_VERIFY and fail["run"].rstrip().endswith("exit 1")
+    assert not any(s.get("continue-on-error") for s in steps)  # verify's failure stays the job's

@@ -6,6 +6,9 @@
   (load_balancer, service, database, cache, nat), all built by `base.AlarmFactory`.
 - `BackupNotices(name, BackupNoticesArgs)`: EventBridge rules on AWS Backup's failed backup,
   copy and restore jobs, to the critical topic (the catalog's `event` keys).
+- `DeployNotices(name, DeployNoticesArgs)`: EventBridge rules on the services' ECS deployment
+  events (started, succeeded, rolled back, failed) to a deploys topic, e-mail and Slack (AWS
+  Chatbot) subscribers, and the `deployment-rolled-back` alarm.
 - `Dashboard(name, DashboardArgs)`: one CloudWatch dashboard over the same targets.
 - `AlarmTargets`: what they watch (outputs of the watched resources, each named after its
   component).
@@ -14,6 +17,11 @@
 from groundwork.components.alarms.backup import BackupNotices, BackupNoticesArgs
 from groundwork.components.alarms.base import AlarmOverride, other_regions
 from groundwork.components.alarms.dashboard import Dashboard, DashboardArgs
+from groundwork.components.alarms.deployments import (
+    DeployNotices,
+    DeployNoticesArgs,
+    DeployNoticesSettings,
+)
 from groundwork.components.alarms.environment import (
     AlarmsSettings,
     EnvironmentAlarms,
@@ -53,6 +61,9 @@ __all__ = [
     "Dashboard",
     "DashboardArgs",
     "DatabaseTarget",
+    "DeployNotices",
+    "DeployNoticesArgs",
+    "DeployNoticesSettings",
     "DocumentsTarget",
     "EnvironmentAlarms",
     "EnvironmentAlarmsArgs",

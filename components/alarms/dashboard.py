@@ -393,6 +393,9 @@ class DashboardArgs(ComponentArgs):
     backup_vault_names: Sequence[Input[str]] = ()
     """AWS Backup vaults (in the stack's region) whose job outcomes it graphs (default none: no
     backup widgets), e.g. `[BackupPlan.vault_name]`."""
+    other_alarms: Sequence[CreatedAlarm] = ()
+    """Alarms made outside `alarms` whose status it shows too (default none), e.g.
+    `[DeployNotices.alarm]` (deployment-rolled-back)."""
 
 
 class Dashboard(pulumi.ComponentResource):
@@ -413,7 +416,8 @@ class Dashboard(pulumi.ComponentResource):
                              "hyphens and underscores)")
         super().__init__("groundwork:monitoring:Dashboard", name, None, opts)
         self.args = args
-        alarms: Sequence[CreatedAlarm] = args.alarms.alarms if args.alarms is not None else ()
+        alarms: Sequence[CreatedAlarm] = [
+            *(args.alarms.alarms if args.alarms is not None else ()), *args.other_alarms]
         topics = ([args.notifications.critical.name, args.notifications.warning.name]
                   if args.notifications is not None else [])
         body = dashboard_body(args.title or args.name_prefix or default_prefix(), targets,

@@ -32,6 +32,7 @@ from ._base import (
     resource_rule,
     stack_rule,
 )
+from ._documents import action_covers, document, matches, statements
 
 FARGATE_PLATFORMS = (None, "LATEST", "1.4.0")
 ECS_TASK_SET = "aws:ecs/taskSet:TaskSet"
@@ -46,7 +47,9 @@ INSIGHTS = ("enabled", "enhanced")
 
 
 CONTAINER_KEYS = ("name", "image", "user", "privileged", "readonlyRootFilesystem", "environment",
-                  "secrets", "logConfiguration", "logDriver", "options", "value", "valueFrom")
+                  "secrets", "logConfiguration", "logDriver", "options", "value", "valueFrom",
+                  "healthCheck", "command", "interval", "timeout", "retries", "startPeriod",
+                  "essential", "dependsOn", "containerName", "condition")
 _FOLDED = {key.casefold(): key for key in CONTAINER_KEYS}
 NUMERIC_ID = re.compile(r"[+-]?\d+")
 """A uid as runc reads it (Go's strconv.Atoi: a sign and leading zeros are fine)."""
@@ -194,6 +197,103 @@ def ecs_non_root_user(props, args, config) -> Iterator[str]:
             yield f"{_label(c)} runs as root (user {text!r})"
 
 
+HEALTH_CHECK_KINDS = ("CMD", "CMD-SHELL")
+"""How a `healthCheck.command` starts (Docker compares exactly; `NONE` disables the check)."""
+HEALTH_CHECK_TIMINGS = ("interval", "timeout", "retries")
+"""Written by groundwork, else AWS fills them in and every up sees a changed definition."""
+DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+
+
+def health_check_problem(check: Any) -> str | None:
+    """Why a container's `healthCheck` does not check anything, or None."""
+    if not isinstance(check, Mapping):
+        return "has no healthCheck"
+    command = check.get("command")
+    if not isinstance(command, list) or not command:
+        return f"has a healthCheck without a command list ({command!r})"
+    if command[0] not in HEALTH_CHECK_KINDS:
+        return f"has a healthCheck command starting {command[0]!r}, not CMD or CMD-SHELL"
+    rest = command[1:]
+    if not rest or not all(isinstance(p, str) for p in rest) or not rest[0].strip():
+        return f"has a healthCheck command with nothing to run after {command[0]}"
+    missing = [k for k in HEALTH_CHECK_TIMINGS
+               if isinstance(check.get(k), bool) or not isinstance(check.get(k), (int, float))]
+    if missing:
+        return f"has a healthCheck without {', '.join(missing)} (AWS fills them in: a new revision every up)"
+    return None
+
+
+@resource_rule(
+    "ecs-container-health-check",
+    control="ECS container health check",
+    description="Every container of a task definition has a healthCheck: a command starting CMD or "
+                "CMD-SHELL with something to run, and interval, timeout and retries written.",
+    fix="set container_health_check (the kind's default from the image contract, "
+        "docs/compute.md#image-contract); write interval, timeout, retries and startPeriod",
+    types=[ECS_TASK],
+)
+def ecs_container_health_check(props, args, config) -> Iterator[str]:
+    """A hung container with no check runs forever (ECS replaces only unhealthy tasks); a
+    check ECS fills in shows as drift on every up. Every container, sidecars too."""
+    for c in containers(props, args):
+        problem = health_check_problem(c.get("healthCheck"))
+        if problem:
+            yield f"{_label(c)} {problem}"
+
+
+def _essential(container: Mapping[str, Any]) -> bool:
+    """ECS's reading: `essential` unset is true."""
+    value = container.get("essential")
+    return value is None or is_true(value)
+
+
+@resource_rule(
+    "ecs-essential-container",
+    control="ECS essential container",
+    description="A task definition has an essential container that is not only a sidecar others "
+                "depend on, and every dependsOn names another container of the task with a "
+                "condition ECS accepts for it.",
+    fix="keep the app container essential (sidecars such as the collector essential: false), and "
+        "make dependsOn name the task's containers (HEALTHY only on one with a healthCheck; "
+        "COMPLETE/SUCCESS never on an essential one)",
+    types=[ECS_TASK],
+)
+def ecs_essential_container(props, args, config) -> Iterator[str]:
+    """With sidecars, the task's health is its essential containers': if only a sidecar is
+    essential, the app can exit or hang and the task stays up; a dependsOn on a container that
+    doesn't exist or with a condition ECS refuses fails at deploy time, which a mock accepts."""
+    defs = containers(props, args)
+    if not defs:
+        return
+    by_name = {str(c.get("name")): c for c in defs}
+    depended: set[str] = set()
+    for c in defs:
+        for dep in c.get("dependsOn") or []:
+            if not isinstance(dep, Mapping):
+                yield f"{_label(c)} has a dependsOn entry that is not an object"
+                continue
+            target, condition = str(dep.get("containerName")), dep.get("condition")
+            depended.add(target)
+            other = by_name.get(target)
+            if other is None or target == c.get("name"):
+                yield (f"{_label(c)} depends on container '{target}', which is not another "
+                       "container of the task")
+            elif condition not in DEPENDENCY_CONDITIONS:
+                yield (f"{_label(c)} depends on '{target}' with condition {condition!r} "
+                       "(START, COMPLETE, SUCCESS or HEALTHY)")
+            elif condition == "HEALTHY" and health_check_problem(other.get("healthCheck")):
+                yield f"{_label(c)} waits for '{target}' to be HEALTHY, which has no working healthCheck"
+            elif condition in ("COMPLETE", "SUCCESS") and _essential(other):
+                yield (f"{_label(c)} waits for essential '{target}' to {condition.lower()}: an "
+                       "essential container that exits stops the task")
+    essential = [str(c.get("name")) for c in defs if _essential(c)]
+    if not essential:
+        yield "has no essential container"
+    elif all(n in depended for n in essential):
+        yield (f"has only sidecars essential ({', '.join(essential)}: other containers depend on "
+               "them); the app container must be essential")
+
+
 def _on_fargate(props) -> bool:
     """The tasks run on Fargate: by launch type, by a FARGATE capacity provider, or with neither
     set, by the cluster's default capacity provider strategy (not visible here), which a set
@@ -232,6 +332,137 @@ def ecs_container_insights(props, args, config) -> Iterator[str]:
               if get(s, "name") == "containerInsights"]
     if not any(v in INSIGHTS for v in values):
         yield "has Container Insights off"
+
+
+# --------------------------------------------------------------------------------------------
+# blue/green, canary and linear deployments
+# --------------------------------------------------------------------------------------------
+
+SHIFTED_STRATEGIES = ("BLUE_GREEN", "CANARY", "LINEAR")
+TESTED_STAGES = ("TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT")
+"""Lifecycle stages at which the test listener rule reaches the new revision and no production
+traffic has moved yet: a hook here tests green before it serves (earlier stages run before the
+test rule points at green; PRODUCTION_TRAFFIC_SHIFT and later, after users reach it)."""
+IAM_ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+TRAFFIC_ACTIONS = ("elasticloadbalancing:ModifyRule", "elasticloadbalancing:ModifyListener",
+                   "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets")
+"""What moves production traffic or puts tasks behind it."""
+_PROBE_ELB_ARNS = ("arn:aws:elasticloadbalancing:zz-probe-1:000000000000:targetgroup/zzprobe/0",
+                   "arn:aws:elasticloadbalancing:zz-probe-1:000000000000:"
+                   "listener-rule/app/zzprobe/0/0/0",
+                   "arn:aws:elasticloadbalancing:zz-probe-1:000000000000:listener/app/zzprobe/0/0")
+"""Target group, rule and listener ARNs of nobody's: a resource pattern that matches one covers
+every service's (`*`, the managed policy's `targetgroup/*/*`)."""
+
+
+def _strategy(props: Any) -> str:
+    return str(get(props, "deploymentConfiguration", "strategy", default="ROLLING") or "ROLLING")
+
+
+def _advanced(props: Any) -> list[Any]:
+    return [get(lb, "advancedConfiguration") for lb in as_list(get(props, "loadBalancers"))
+            if get(lb, "advancedConfiguration") is not None]
+
+
+@resource_rule(
+    "ecs-blue-green-tested",
+    control="ECS blue/green tested",
+    description="A BLUE_GREEN, CANARY or LINEAR ECS service has a test listener rule and a Lambda "
+                "lifecycle hook at TEST_TRAFFIC_SHIFT or POST_TEST_TRAFFIC_SHIFT, so the new "
+                "revision is tested before production traffic moves.",
+    fix="set advanced_configuration.test_listener_rule and a lifecycle hook "
+        "{lifecycle_stages: [POST_TEST_TRAFFIC_SHIFT], hook_target_arn: <function>, role_arn} "
+        "(FargateService: deployment.pre_traffic_hook, test_listener_priority)",
+    types=[ECS_SERVICE],
+)
+def ecs_blue_green_tested(props, args, config) -> Iterator[str]:
+    """A PAUSE hook tests nothing by itself (its timeout may CONTINUE), a hook at
+    PRODUCTION_TRAFFIC_SHIFT or later runs after users reach the revision, and a hook with no
+    test rule can only reach green through production."""
+    strategy = _strategy(props)
+    if strategy not in SHIFTED_STRATEGIES:
+        return
+    advanced = _advanced(props)
+    if not advanced or not all(get(a, "testListenerRule") for a in advanced):
+        yield f"deploys {strategy} without a test listener rule (advancedConfiguration.testListenerRule)"
+    hooks = as_list(get(props, "deploymentConfiguration", "lifecycleHooks"))
+    tested = [h for h in hooks
+              if set(map(str, as_list(get(h, "lifecycleStages")))) & set(TESTED_STAGES)
+              and str(get(h, "targetType", default="AWS_LAMBDA") or "AWS_LAMBDA") == "AWS_LAMBDA"
+              and get(h, "hookTargetArn")]
+    if not tested:
+        stages = sorted({str(s) for h in hooks for s in as_list(get(h, "lifecycleStages"))})
+        yield (f"deploys {strategy} with no Lambda hook before production traffic "
+               f"(stages {', '.join(stages) or 'none'}; need TEST_TRAFFIC_SHIFT or "
+               "POST_TEST_TRAFFIC_SHIFT)")
+
+
+def _role_policies(stack: Stack, role: PolicyResource) -> Iterator[tuple[str, Any, str | None]]:
+    """(where, document, managed policy ARN) of everything attached to `role`."""
+    for i, inline in enumerate(as_list(get(role.props, "inlinePolicies"))):
+        yield f"inline policy {known(inline, 'name') or i}", get(inline, "policy"), None
+    for arn in as_list(get(role.props, "managedPolicyArns")):
+        yield "managed policy", None, str(arn)
+    for policy in stack.of_type(ROLE_POLICY, ROLE_POLICY_ATTACHMENT):
+        if role not in stack.referenced(policy, "role", [IAM_ROLE]):
+            continue
+        if policy.resource_type == ROLE_POLICY:
+            yield f"role policy '{policy.name}'", get(policy.props, "policy"), None
+        else:
+            yield f"attachment '{policy.name}'", None, str(get(policy.props, "policyArn", default=""))
+
+
+def _too_wide(doc: Any) -> list[str]:
+    """The traffic actions a document allows on every target group, rule or listener."""
+    if document(doc) is None:
+        return []
+    wide = []
+    for st in statements(doc):
+        if st.effect.strip().lower() != "allow":
+            continue
+        every = bool(st.not_resources) or any(
+            matches(p, probe) for p in st.resources for probe in _PROBE_ELB_ARNS)
+        if not every:
+            continue
+        for action in TRAFFIC_ACTIONS:
+            granted = (not any(action_covers(p, action) for p in st.not_actions)) if st.not_actions \
+                else any(action_covers(p, action) for p in st.actions)
+            if granted and action not in wide:
+                wide.append(action)
+    return wide
+
+
+@stack_rule(
+    "ecs-infrastructure-role-scoped",
+    control="ECS infrastructure role scoped",
+    description="The role ECS re-weights a blue/green service's listener rules with carries no "
+                "AmazonECSInfrastructureRolePolicyForLoadBalancers and allows ModifyRule, "
+                "ModifyListener, RegisterTargets and DeregisterTargets only on named rules and "
+                "target groups, not on every one.",
+    fix="give the infrastructure role an inline policy naming the service's production and test "
+        "rule ARNs and its two target group ARNs (components/deployment.py "
+        "infrastructure_policy)",
+    types=[ECS_SERVICE, IAM_ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT],
+)
+def ecs_infrastructure_role_scoped(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """The managed policy lets ECS re-point any rule and register into any target group of the
+    account: a confused or compromised deployment could move another service's traffic."""
+    for service in stack.of_type(ECS_SERVICE):
+        if not _advanced(service.props):
+            continue
+        for role in stack.referenced(service, "loadBalancers", [IAM_ROLE]):
+            for where, doc, managed in _role_policies(stack, role):
+                if managed is not None and managed.rsplit("/", 1)[-1] == ECS_INFRASTRUCTURE_POLICY:
+                    yield role, (f"(the infrastructure role of '{service.name}') carries the "
+                                 f"AWS-managed {ECS_INFRASTRUCTURE_POLICY} ({where})")
+                wide = _too_wide(doc) if doc is not None else []
+                if wide:
+                    yield role, (f"(the infrastructure role of '{service.name}') allows "
+                                 f"{', '.join(wide)} on every target group or rule ({where})")
+
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
-"""Lambda rules: no function may be invoked by the world, and every function runs on a runtime
-AWS still supports (groundwork's own functions: the cache token rotation)."""
+"""Lambda rules: no function may be invoked by the world, every function runs on a runtime
+AWS still supports, and a VPC function spans two AZs (groundwork's own functions: the cache
+token rotation, the blue/green pre-traffic hook)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from ._base import get, known, resource_rule
+from pulumi_policy import PolicyResource
+
+from ._base import SUBNET, Stack, as_list, get, known, resource_rule, stack_rule
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
@@ -73,3 +76,29 @@ def lambda_supported_runtime(props, args, config) -> Iterator[str]:
         hint = " (deprecated)" if re.match(r"^(python3\.[0-9]$|nodejs1[0-8]|go1\.x|ruby2|dotnet[3-7])",
                                            str(runtime)) else ""
         yield f"uses runtime {runtime!r}{hint}, which is not on AWS's supported list"
+
+
+@stack_rule(
+    "lambda-vpc-multi-az",
+    control="Lambda.5",
+    description="A Lambda function in a VPC has subnets in at least two availability zones.",
+    fix="give vpc_config.subnet_ids subnets of two or more AZs (the compute tier's; "
+        "FargateService passes its own)",
+    types=[LAMBDA_FUNCTION, SUBNET],
+)
+def lambda_vpc_multi_az(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """AZs come from the subnets the plan created (their `availabilityZone`); a subnet made
+    elsewhere counts as its own AZ only when none is known (distinct ids, like elb-multi-az)."""
+    for fn in stack.of_type(LAMBDA_FUNCTION):
+        vpc = get(fn.props, "vpcConfig")
+        listed = as_list(get(vpc, "subnetIds")) if vpc is not None else []
+        if not listed:
+            continue
+        subnets = stack.referenced(fn, "vpcConfig", [SUBNET])
+        azs = {known(s.props, "availabilityZone") for s in subnets} - {None}
+        ids = len({str(v) for v in listed})
+        if azs and len(subnets) >= ids:
+            if len(azs) < 2:
+                yield fn, f"runs in one AZ ({', '.join(sorted(azs))})"
+        elif ids < 2:
+            yield fn, f"has {ids} subnet; a VPC function needs two AZs"

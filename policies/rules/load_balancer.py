@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
@@ -12,6 +13,7 @@ from ._base import (
     LISTENERS,
     LOAD_BALANCERS,
     SUBNET,
+    WORLD_CIDRS,
     Stack,
     as_list,
     count,
@@ -23,6 +25,7 @@ from ._base import (
     present,
     resource_rule,
     stack_rule,
+    walk_strings,
 )
 
 ELB17_POLICIES = frozenset({
@@ -341,3 +344,64 @@ def acm_rsa_key_length(props, args, config) -> Iterator[str]:
     kind, _, size = algorithm.upper().partition("_")
     if kind == "RSA" and (not size.isdigit() or int(size) < MIN_RSA_BITS):
         yield f"requests key algorithm {algorithm}"
+
+
+# --------------------------------------------------------------------------------------------
+# blue/green test rules
+# --------------------------------------------------------------------------------------------
+
+ECS_SERVICE_TYPE = "aws:ecs/service:Service"
+
+
+def _strings_of(value: Any) -> set[str]:
+    try:
+        return {str(v) for _, v in walk_strings(value)}
+    except UnknownValueError:
+        return set()
+
+
+def _forward_targets(rule: PolicyResource) -> set[str]:
+    """The target group ARNs a listener rule's forward actions name."""
+    found: set[str] = set()
+    for action in as_list(get(rule.props, "actions")):
+        found |= _strings_of(get(action, "targetGroupArn"))
+        for group in as_list(get(action, "forward", "targetGroups")):
+            found |= _strings_of(get(group, "arn"))
+    return found
+
+
+def _conditions(rule: PolicyResource, field: str) -> list[Any]:
+    return [get(c, field) for c in as_list(get(rule.props, "conditions"))
+            if get(c, field) is not None]
+
+
+@stack_rule(
+    "alb-test-rule-restricted",
+    control="ALB test rule restricted",
+    description="A blue/green test listener rule (named by an ECS service's testListenerRule, or "
+                "matching an HTTP header and forwarding to a service's alternate target group) "
+                "also matches a source IP condition that admits neither 0.0.0.0/0 nor ::/0, so "
+                "the internet never reaches an untested revision.",
+    fix="add a source_ip condition with the CIDRs the pre-traffic hook calls from (the VPC's): "
+        "FargateServiceArgs.test_source_cidrs",
+    types=[*LISTENER_RULES, ECS_SERVICE_TYPE],
+)
+def alb_test_rule_restricted(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
+    """A header is a password everybody can read in the docs: the source IP is the lock."""
+    test_rules: set[str] = set()
+    alternates: set[str] = set()
+    for service in stack.of_type(ECS_SERVICE_TYPE):
+        for lb in as_list(get(service.props, "loadBalancers")):
+            test_rules |= _strings_of(get(lb, "advancedConfiguration", "testListenerRule"))
+            alternates |= _strings_of(get(lb, "advancedConfiguration", "alternateTargetGroupArn"))
+    for rule in stack.of_type(*LISTENER_RULES):
+        named = bool(_strings_of(get(rule.props, "arn")) & test_rules)
+        headed = bool(_conditions(rule, "httpHeader")) and bool(_forward_targets(rule) & alternates)
+        if not (named or headed):
+            continue
+        sources = [str(v) for c in _conditions(rule, "sourceIp") for v in as_list(get(c, "values"))]
+        open_to = sorted(set(sources) & set(WORLD_CIDRS))
+        if not sources:
+            yield rule, "is a blue/green test rule with no source_ip condition (reachable from anywhere)"
+        elif open_to:
+            yield rule, f"is a blue/green test rule whose source_ip admits {', '.join(open_to)}"

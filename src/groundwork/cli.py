@@ -3,6 +3,7 @@
     groundwork plan <stack> [--types] [--json PATH] [--markdown PATH] [--project-dir DIR]
     groundwork check <stack> | cost <stack> | names <stack> [--update]
     groundwork verify <stack> | drill restore <stack> [--store database]   (live AWS)
+    groundwork rollback <stack> [--service S] [--to REVISION] [--changed-since T]   (live AWS)
 
 `plan`, `check`, `cost` and `names` run in any Pulumi Python project directory (the current one,
 or `--project-dir`): its Pulumi.yaml (name, `main:`), its Pulumi.<stack>.yaml and its program.
@@ -633,14 +634,15 @@ class _DrillProgress:
     """The drill's progress: a live status line (phase, elapsed, AWS status) on a terminal; a
     plain line per change of status otherwise (a CI log)."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, initial: str = "finding the latest recovery point..."):
         self.console = console
+        self.initial = initial
         self._status: Any = None
         self._last: tuple[str, str] | None = None
 
     def __enter__(self) -> _DrillProgress:
         if self.console.is_terminal:
-            self._status = self.console.status("finding the latest recovery point...")
+            self._status = self.console.status(self.initial)
             self._status.__enter__()
         return self
 
@@ -692,6 +694,121 @@ def _print_drill(out: _Out, record) -> None:  # record: groundwork.drill.DrillRe
             out.alert("Cleanup incomplete: delete what is marked left/failed (tag "
                       f"groundwork:drill={record.drill_id})")
         out.alert(f"FAILED {line}")
+
+
+@app.command()
+def rollback(
+    stack: str = typer.Argument(..., help="Stack name: dev, prod, or any Pulumi.<stack>.yaml."),
+    service: str | None = typer.Option(
+        None, "--service", help="Roll back this service only (its name in the config: api); "
+                                "default every service of the stack."),
+    to: str | None = typer.Option(
+        None, "--to", help="The task definition to go back to: a revision number of the "
+                           "service's family (7) or a full task-definition ARN (with --service "
+                           "when the stack has several). Default: the newest one that ran in a "
+                           "SUCCESSFUL deployment before the current one."),
+    changed_since: str | None = typer.Option(
+        None, "--changed-since", help="Only the services whose current deployment was created "
+                                      "at or after this ISO 8601 time with its zone "
+                                      "(2026-05-01T10:00:00Z): the ones a deploy changed."),
+    force: bool = typer.Option(
+        False, "--force", help="Roll back services whose image Pulumi owns "
+                               "(deployment.ci_owns_image false) although the next pulumi up "
+                               "undoes it: a stop-gap until the fix is deployed."),
+    record_path: Path | None = typer.Option(
+        None, "--record", help="Write the JSON record here (default: "
+                               "rollback-<stack>-<UTC stamp>.json in the current directory)."),
+    wait: float = typer.Option(
+        1200.0, "--wait", help="Seconds the deployments and then verify may take altogether."),
+    outputs: Path | None = typer.Option(
+        None, "--outputs", help="Stack outputs JSON (default: `pulumi stack output --json`)."),
+    project: Path | None = typer.Option(None, "--project-dir", help=PROJECT_DIR_HELP),
+) -> None:
+    """Put each service back on the task definition that last ran healthy (ECS's deployment
+    history, or --to), watch the deployment, then run verify for the stack, and write a JSON
+    record. Refuses (exit 2, before changing anything) services whose image Pulumi owns
+    without --force: the next `pulumi up` would put the bad revision back. Talks to AWS with
+    your credentials. Exit 0 when every selected service rolled back and verify passed, 1
+    otherwise (nothing rolled back included), 2 on bad input or a refusal."""
+    from datetime import UTC, datetime
+
+    from groundwork import rollback as rb
+    from groundwork import verify as checks
+    from groundwork.stacks.config import load_environment
+    from groundwork.stacks.loader import read_stack_file
+
+    _set_project_dir(project)
+    try:
+        sf = read_stack_file(stack, project_dir())
+        env = load_environment(sf.namespace, stack=stack, region=sf.region)
+        stack_outputs = checks.read_outputs(stack, outputs)
+        request = rb.request_from(stack, env, stack_outputs, service=service, to=to,
+                                  changed_since=changed_since, force=force, wait_seconds=wait)
+    except ConfigError as error:
+        fail_config(error)
+    except (checks.OutputsError, rb.RollbackError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False,
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    refused = rb.refusal(request)
+    if refused is not None:
+        err_console.print(f"refused: {refused}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG)
+    out = _Out(console)
+    names = ", ".join(s.name for s in request.services)
+    since = f", changed since {rb.iso(request.changed_since)}" if request.changed_since else ""
+    out.heading(f"groundwork rollback: stack {stack} ({names}{since}; cluster {request.cluster}, "
+                f"region {request.region})")
+    if request.force and request.pulumi_owned:
+        out.alert(f"--force: {', '.join(request.pulumi_owned)}: {rb.PULUMI_UNDOES}")
+    with _DrillProgress(err_console, "reading the services and their deployment history...") as shown:
+        try:
+            record = rb.Rollback(request, clients=rb.boto3_clients(request.region),
+                                 verify=rb.stack_verify(env, stack_outputs),
+                                 progress=shown.update).run()
+        except rb.RollbackError as exc:
+            err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_CONFIG) from None
+    _print_rollback(out, record)
+    path = record_path or Path(f"rollback-{stack}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json")
+    rb.write_record(record, path)
+    out.line(f"wrote the rollback's record to {path}")
+    if record.exit_code:
+        raise typer.Exit(record.exit_code)
+
+
+def _print_rollback(out: _Out, record) -> None:  # record: groundwork.rollback.RollbackRecord
+    from rich.markup import escape
+
+    from groundwork.rollback import short
+
+    out.table(["service", "verdict", "from", "to", "seconds"],
+              [[s.name, s.verdict, short(s.from_task_definition), short(s.to_task_definition),
+                "-" if s.deploy_seconds is None else f"{s.deploy_seconds:.0f}"]
+               for s in record.services], right={4})
+    for s in record.services:
+        line = f"- {s.name}: {s.detail}"
+        if s.verdict in ("rolled-back", "skipped"):
+            out.line(line, indent=2)
+        else:
+            out.alert(line, indent=2)
+    verify = record.verify
+    if verify.ran:
+        out.line(f"Verify: {verify.detail} ({verify.seconds or 0:.0f} s)")
+        for r in verify.results:
+            if r["status"] == "FAIL":
+                out.alert(f"- {r['check']} {r['target']}: {r['detail']}", indent=2)
+    elif verify.detail:
+        out.line(f"Verify: {verify.detail}")
+    if record.passed:
+        done = ", ".join(s.name for s in record.attempted)
+        out.markup("[bold green]PASSED[/] " + escape(f"rolled back: {done}"))
+    elif not record.attempted:
+        out.alert("FAILED: nothing rolled back (no selected service changed since "
+                  "--changed-since)")
+    else:
+        failed = [f"{s.name} {s.verdict}" for s in record.attempted if s.verdict != "rolled-back"]
+        out.alert(f"FAILED: {', '.join(failed)}")
 
 
 def _default_region() -> str:

@@ -210,6 +210,19 @@ CONTROLS: tuple[Control, ...] = (
     _c("ECS.12", F, "ECS clusters should use Container Insights", "EcsCluster"),
     _c("ECS.20", F, "ECS task definitions should configure non-root users in Linux container definitions",
        "FargateService"),
+    _c("ECS container health check", GW, "Every container of every task definition has a health "
+       "check (CMD or CMD-SHELL with a command; interval, timeout and retries written)",
+       "FargateService (app container and tracing sidecar)"),
+    _c("ECS blue/green tested", GW, "A BLUE_GREEN, CANARY or LINEAR service has a test listener "
+       "rule and a Lambda hook before production traffic shifts", "FargateService (deployment)"),
+    _c("ECS infrastructure role scoped", GW, "The ECS infrastructure role of a blue/green service "
+       "may re-weight and register into only that service's rules and target groups",
+       "FargateService (deployment)"),
+    _c("ALB test rule restricted", GW, "A blue/green test listener rule admits only the CIDRs the "
+       "hook calls from, never the internet", "LoadBalancer test rules"),
+    _c("ECS essential container", GW, "A task definition's essential containers include the app, not "
+       "only sidecars, and every dependsOn names a container of the task with a condition ECS "
+       "accepts", "FargateService"),
     # --- ECR ----------------------------------------------------------------------------------
     _c("ECR.1", F, "ECR private repositories should have image scanning configured", "ServiceImage"),
     _c("ECR.2", F, "ECR private repositories should have tag immutability configured", "ServiceImage"),
@@ -343,6 +356,8 @@ CONTROLS: tuple[Control, ...] = (
     _c("SNS.4", F, "SNS topic access policies should not allow public access", "Notifications, Budget"),
     _c("Lambda.1", F, "Lambda function policies should prohibit public access", "RedisCache token rotation"),
     _c("Lambda.2", F, "Lambda functions should use supported runtimes", "RedisCache token rotation"),
+    _c("Lambda.5", F, "VPC Lambda functions should operate in multiple Availability Zones",
+       "FargateService pre-traffic hook"),
     # --- S3 -------------------------------------------------------------------------------------
     _c("S3.2", F, "S3 general purpose buckets should block public read access", "every bucket"),
     _c("S3.3", F, "S3 general purpose buckets should block public write access", "every bucket"),

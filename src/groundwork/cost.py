@@ -72,6 +72,10 @@ S3_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration
 S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 ASSET_BUCKET = "groundwork:data:AssetBucket"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+COLLECTOR_CONTAINER = "aws-otel-collector"
+"""The tracing sidecar's container name in a task definition (components/containers.py)."""
 BACKUP_PLAN = "aws:backup/plan:Plan"
 BACKUP_SELECTION = "aws:backup/selection:Selection"
 RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
@@ -177,10 +181,24 @@ class Assumptions:
     restore_test_hours: float = 1.0
     """Hours a restore-testing job's restore takes before its validation window starts (default
     1); the restored instance is billed for these plus the validation window."""
+    deploys_per_month: float = 40.0
+    """Deployments of each service per month (default 40: about two a working day); each runs
+    the service's pre-traffic hook once per lifecycle stage it is registered for."""
+    deploy_hook_seconds: float = 10.0
+    """Seconds one pre-traffic hook invocation runs (default 10: a few smoke checks of a few
+    requests each; its timeout is the ceiling)."""
+    traced_requests_millions_per_service: float = 10.0
+    """Million requests (a worker: jobs) a month each traced service handles (default 10, about
+    4 a second: the same figure as the CloudFront and WAF request assumptions)."""
+    xray_sampling_rate: float | None = None
+    """Share of the requests beyond the reservoir X-Ray records (default: the default sampling
+    rule's, 5 %, after its reservoir of one request a second for the whole account)."""
 
     def describe(self, prices: dict[str, Any]) -> list[str]:
         spot = self.spot_discount if self.spot_discount is not None else (
             prices["fargate"]["spot_discount"])
+        sampling = self.xray_sampling_rate if self.xray_sampling_rate is not None else (
+            prices["xray"]["default_fixed_rate"])
         return [
             f"{self.hours_per_month:g} hours/month; on-demand list prices of {prices['region']} as of "
             f"{prices['as_of']} (groundwork/prices/{prices['region']}.json); no free tier",
@@ -247,6 +265,18 @@ class Assumptions:
             "included: noncurrent versions, lifecycle transition requests, retrievals from IA / "
             "Glacier IR, Deep Archive's 40 KB per-object overhead; other buckets (logs) not "
             "priced",
+            f"pre-traffic hooks: {self.deploys_per_month:g} deploys per service a month, "
+            f"{self.deploy_hook_seconds:g} s per invocation at the function's memory (the free "
+            "tier not deducted)",
+            "tracing: the collector sidecar's cpu/memory are its share of the task's Fargate "
+            "hours (the task size is what Fargate bills: not an extra charge); X-Ray: "
+            f"{self.traced_requests_millions_per_service:g} million requests per traced service "
+            "a month, the default sampling rule (the first request each second for the whole "
+            f"account, then {sampling:.0%} of the rest), the always-free 100,000 traces a month "
+            "deducted",
+            "EventBridge rules on AWS service events (AWS Backup and deploy notices): free; the "
+            "SNS deliveries of notices (a few hundred e-mails or Chatbot posts a month): under a "
+            "cent, not itemised",
             "not included: data transfer out / cross-AZ, S3 and ECR storage, Container Insights, "
             "other API requests (KMS, Secrets Manager, CloudWatch), taxes, Savings Plans",
         ]
@@ -332,6 +362,29 @@ def _num(value: Any, default: float = 0.0) -> float:
         return default
 
 
+def collector_share(container_definitions: Any) -> tuple[float, float]:
+    """(vCPU, GB) the tracing collector (`aws-otel-collector`) reserves in a task definition's
+    container JSON (its `cpu` units / 1024, `memory` MiB / 1024); (0, 0) without one."""
+    try:
+        containers = (json.loads(container_definitions) if isinstance(container_definitions, str)
+                      else container_definitions) or []
+    except ValueError:
+        return 0.0, 0.0
+    for container in containers if isinstance(containers, list) else []:
+        if isinstance(container, dict) and container.get("name") == COLLECTOR_CONTAINER:
+            memory = container.get("memory") or container.get("memoryReservation")
+            return _num(container.get("cpu")) / 1024, _num(memory) / 1024
+    return 0.0, 0.0
+
+
+def xray_traces(requests: float, *, seconds: float, rate: float,
+                reservoir_per_second: float = 1.0) -> float:
+    """Traces X-Ray's sampling records of `requests` spread evenly over `seconds`: the
+    reservoir (`reservoir_per_second`, for the account) first, then `rate` of the rest."""
+    reservoir = min(requests, reservoir_per_second * seconds)
+    return reservoir + rate * (requests - reservoir)
+
+
 class _Pricer:
     """Turns records into lines. One method per billable resource type."""
 
@@ -342,6 +395,8 @@ class _Pricer:
         self.h = assumptions.hours_per_month
         self.lines: list[CostLine] = []
         self.unpriced: list[str] = []
+        self._traced: list[ResourceRecord] = []
+        """ECS services whose task runs the tracing collector (X-Ray traces, `finish`)."""
 
     def add(self, record: ResourceRecord, item: str, quantity: float, unit: str, price: float) -> None:
         if quantity:
@@ -578,14 +633,25 @@ class _Pricer:
         count = self._task_count(r)
         on_demand, spot = fargate_split(count, r.inputs.get("capacityProviderStrategies") or [])
         discount = self.a.spot_discount if self.a.spot_discount is not None else fg["spot_discount"]
+        # the tracing collector's share of the task (billed as part of it, shown apart)
+        share_cpu, share_gib = collector_share(task.inputs.get("containerDefinitions"))
+        share_cpu, share_gib = min(share_cpu, vcpu), min(share_gib, gib)
+        if share_cpu or share_gib:
+            self._traced.append(r)
         for label, tasks, factor in (("", on_demand, 1.0), (" Spot", spot, 1 - discount)):
             if not tasks:
                 continue
             what = f"{tasks:g} task(s) {arch}{label}"
-            self.add(r, f"Fargate vCPU ({vcpu:g} x {what})", tasks * vcpu * self.h, "vCPU-hour",
-                     round(rates["vcpu_hour"] * factor, 8))
-            self.add(r, f"Fargate memory ({gib:g} GB x {what})", tasks * gib * self.h, "GB-hour",
-                     round(rates["gb_hour"] * factor, 8))
+            vcpu_price = round(rates["vcpu_hour"] * factor, 8)
+            gb_price = round(rates["gb_hour"] * factor, 8)
+            self.add(r, f"Fargate vCPU ({vcpu:g} x {what})", tasks * (vcpu - share_cpu) * self.h,
+                     "vCPU-hour", vcpu_price)
+            self.add(r, f"Fargate memory ({gib:g} GB x {what})",
+                     tasks * (gib - share_gib) * self.h, "GB-hour", gb_price)
+            self.add(r, f"tracing collector's share: {share_cpu:g} of {vcpu:g} vCPU ({what})",
+                     tasks * share_cpu * self.h, "vCPU-hour", vcpu_price)
+            self.add(r, f"tracing collector's share: {share_gib:g} of {gib:g} GB ({what})",
+                     tasks * share_gib * self.h, "GB-hour", gb_price)
         ephemeral = _num((task.inputs.get("ephemeralStorage") or {}).get("sizeInGib"))
         extra = max(ephemeral - fg["ephemeral_free_gb"], 0)
         self.add(r, "Fargate ephemeral storage beyond 20 GB", count * extra * self.h, "GB-hour",
@@ -700,6 +766,61 @@ class _Pricer:
 
     def dashboard(self, r: ResourceRecord) -> None:
         self.add(r, "CloudWatch dashboard", 1, "dashboard-month", self.p["cloudwatch"]["dashboard_month"])
+
+    def lambda_function(self, r: ResourceRecord) -> None:
+        """A pre-traffic hook (a function some ECS service's lifecycle hook targets): per month,
+        deploys x its lifecycle stages invocations, each `deploy_hook_seconds` at its memory.
+        Other functions (the cache token's rotation: minutes a month) are not priced."""
+        arn = r.outputs.get("arn")
+        invocations = sum(
+            len(hook.get("lifecycleStages") or [])
+            for svc in self.plan.of_type(ECS_SERVICE)
+            for hook in ((svc.inputs.get("deploymentConfiguration") or {}).get("lifecycleHooks")
+                         or [])
+            if arn and hook.get("hookTargetArn") == arn) * self.a.deploys_per_month
+        if not invocations:
+            return
+        lam = self.p["lambda"]
+        arch = str((r.inputs.get("architectures") or ["x86_64"])[0])
+        price = lam["gb_second"].get(arch)
+        if price is None:
+            self.missing(r, f"Lambda architecture {arch}")
+            return
+        memory_gb = _num(r.inputs.get("memorySize"), 128) / 1024
+        self.add(r, f"pre-traffic hook invocations ({invocations:g} a month, assumed)",
+                 invocations / 1e6, "million requests", lam["requests_million"])
+        self.add(r, f"pre-traffic hook duration ({self.a.deploy_hook_seconds:g} s x "
+                    f"{memory_gb * 1024:g} MB {arch}, assumed)",
+                 invocations * self.a.deploy_hook_seconds * memory_gb, "GB-second", price)
+
+    def event_rule(self, r: ResourceRecord) -> None:
+        """A rule on AWS service events (ECS deployments, AWS Backup jobs): free, said so."""
+        pattern = str(r.inputs.get("eventPattern") or "")
+        if '"aws.' not in pattern:
+            return  # not on AWS service events: custom events are billed per million published
+        self.lines.append(CostLine(component_of(self.plan, r), r.name,
+                                   "EventBridge rule on AWS service events (free)", 1, "rule-month",
+                                   self.p["eventbridge"]["aws_service_event_rule_month"]))
+
+    def finish(self) -> None:
+        """X-Ray traces recorded by the traced services, on the services' records: the default
+        sampling rule's reservoir (one request a second, once for the account) and its rate of
+        the rest, the always-free 100,000 a month deducted, split by each service's share."""
+        if not self._traced:
+            return
+        xray = self.p["xray"]
+        rate = self.a.xray_sampling_rate
+        rate = xray["default_fixed_rate"] if rate is None else rate
+        requests = self.a.traced_requests_millions_per_service * 1e6
+        total_requests = requests * len(self._traced)
+        traces = xray_traces(total_requests, seconds=self.h * 3600, rate=rate,
+                             reservoir_per_second=xray["default_reservoir_per_second"])
+        billed = max(traces - xray["free_traces_recorded_month"], 0.0)
+        for r in self._traced:
+            self.add(r, f"X-Ray traces recorded (assumed; its 1/{len(self._traced)} of "
+                        f"{traces / 1e6:.3g} million a month, 100,000 free)",
+                     billed / len(self._traced) / 1e6, "million traces",
+                     xray["traces_recorded_million"])
 
     def usage_based(self, r: ResourceRecord) -> None:
         """A $0 line naming what the service bills by (USAGE_BASED)."""
@@ -1117,11 +1238,14 @@ _HANDLERS: dict[str, Callable[[_Pricer, ResourceRecord], None]] = {
     RDS_BACKUP_REPLICATION: _Pricer.rds_backup_replication,
     S3_BUCKET: _Pricer.s3_bucket,
     S3_REPLICATION: _Pricer.s3_replication,
+    LAMBDA_FUNCTION: _Pricer.lambda_function,
+    EVENT_RULE: _Pricer.event_rule,
     **dict.fromkeys(USAGE_BASED, _Pricer.usage_based),
 }
 """Resource types that cost money by themselves. Everything else in a plan (subnets, route
-tables, security groups, IAM, task definitions, SNS topics, Lambda functions such as the cache
-token's rotation: minutes of 128 MB a month, a fraction of a cent...) is free or usage-only."""
+tables, security groups, IAM, task definitions, SNS topics, Lambda functions other than the
+pre-traffic hooks, such as the cache token's rotation: minutes of 128 MB a month, a fraction of
+a cent...) is free or usage-only."""
 
 
 def estimate(plan: PlanResult, assumptions: Assumptions | None = None,
@@ -1134,6 +1258,7 @@ def estimate(plan: PlanResult, assumptions: Assumptions | None = None,
         handler = _HANDLERS.get(record.type)
         if handler is not None:
             handler(pricer, record)
+    pricer.finish()
     return Estimate(stack=plan.stack, region=prices["region"], as_of=prices["as_of"],
                     assumptions=assumptions.describe(prices), lines=pricer.lines,
                     unpriced=pricer.unpriced)

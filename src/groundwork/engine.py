@@ -295,6 +295,7 @@ PHYSICAL_NAMES: dict[str, tuple[str, ...]] = {
     "aws:backup/restoreTestingSelection:RestoreTestingSelection": ("name", "restoreTestingPlanName"),
     "aws:backup/selection:Selection": ("name", "planId"),
     "aws:backup/vault:Vault": ("name",),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": ("configurationName",),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName",),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:cloudwatch/eventRule:EventRule": ("name", "eventBusName"),
@@ -638,6 +639,13 @@ class _AwsMocks(_MocksBase):
         elif typ == "aws:sns/topic:Topic":
             s["arn"] = f"arn:aws:sns:{region}:{acct}:{n}"
             s["id"] = s["arn"]
+        elif typ == "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
+            # a global resource: no region in its ARN; Terraform's id is that ARN
+            s["chatConfigurationArn"] = (f"arn:aws:chatbot::{acct}:chat-configuration/"
+                                         f"slack-channel/{s.get('configurationName', name)}")
+            s["id"] = s["arn"] = s["chatConfigurationArn"]
+            s.setdefault("slackTeamName", "offline-workspace")
+            s.setdefault("slackChannelName", "offline-channel")
         elif typ == "aws:cloudwatch/eventRule:EventRule":  # EventBridge: events, rule/<name>
             s["arn"] = f"arn:aws:events:{region}:{acct}:rule/{n}"
             s["id"] = n

@@ -44,8 +44,11 @@ one check per thing that can be wrong:
   minimum viewer TLS (`TLSv1.2_2021`) on its own certificate;
 - `dns-records`: each app domain has an alias A record in the zone pointing at the ALB (or the
   distribution, plus AAAA), evaluating target health as configured;
-- `http-smoke`: the health path answers through the load balancer with the expected status;
-- `security-headers`: that same response carries the configured security headers (HSTS with
+- `http-smoke`: each web service's smoke checks (`smoke_checks`, else one GET of the health
+  path) through the public entry point, with the pre-traffic hook's own `run_checks`: every
+  answer's status, body substring and JSON key, and the p95 latency budget over N requests
+  (docs/compute.md#smoke-checks);
+- `security-headers`: the health path's response carries the configured security headers (HSTS with
   max-age of at least a year, nosniff, X-Frame-Options, the CSP; Referrer-Policy through
   CloudFront).
 
@@ -73,11 +76,16 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from groundwork.components.deploy_hook import run_checks
 from groundwork.components.search import TLS_POLICY
+from groundwork.components.smoke import SmokeCheckSettings, effective_checks
 from groundwork.stacks.config import EnvironmentConfig
 
 Status = Literal["PASS", "FAIL", "SKIP"]
 ClientFactory = Callable[[str], Any]
+HttpCall = Callable[[str, str, dict[str, str], float], "_Response"]
+"""`http(method, url, headers, timeout) -> _Response` (status, headers, body, seconds); raises
+on a timeout, a TLS or a connection error. The tests hand in a fake."""
 
 STACK_CHECKS = ("ecs-service", "target-health", "database", "cache", "queues", "dead-letters",
                 "search", "documents", "kafka", "assets", "backup", "alarms", "web-acl", "cloudfront",
@@ -104,6 +112,8 @@ class WebExpectation:
     path: str
     statuses: frozenset[int]
     host: str | None = None
+    checks: tuple[SmokeCheckSettings, ...] = ()
+    """The smoke checks `http-smoke` runs (`smoke.effective_checks`; empty: one GET of `path`)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +252,7 @@ class Expectations:
                 path=s.health_check.path,
                 statuses=parse_matcher(s.health_check.matcher),
                 host=next((h for h in s.routing.host_headers if "*" not in h), None),
+                checks=tuple(effective_checks(s)),
             )
             for s in env.web_services
         }
@@ -368,7 +379,7 @@ class Verifier:
                  clients: ClientFactory | None = None, base_url: str | None = None,
                  http_timeout: float = 10.0, us_east_1_clients: ClientFactory | None = None,
                  dr_clients: ClientFactory | None = None,
-                 now: Callable[[], datetime] | None = None):
+                 now: Callable[[], datetime] | None = None, http: HttpCall | None = None):
         self.outputs = outputs
         self.expect = expect
         self._clients = clients or _boto3_clients(expect.region)
@@ -381,6 +392,8 @@ class Verifier:
         self._responses: dict[tuple[str, str | None], _Response | str] = {}
         self.base_url = base_url
         self.http_timeout = http_timeout
+        """The longest any request waits (a check's own `timeout_seconds` when shorter)."""
+        self._http = http or _urllib_http
 
     def client(self, name: str) -> Any:
         if name not in self._cache:
@@ -1087,42 +1100,52 @@ class Verifier:
         base, source = self._base_url()
         if base is None:
             return [self.skip("http-smoke", name, source) for name in self.expect.web]
-        return [self._get_health(name, base, web) for name, web in self.expect.web.items()]
+        return [self._smoke(name, base, web) for name, web in self.expect.web.items()]
+
+    def _headers(self, web: WebExpectation) -> dict[str, str]:
+        headers = {"User-Agent": "groundwork-verify"}
+        if web.host:
+            headers["Host"] = web.host
+        return headers
+
+    def _smoke(self, name: str, base: str, web: WebExpectation) -> CheckResult:
+        """The service's smoke checks through `base`, with the hook's `run_checks`. The first
+        GET of the health path is kept for `security-headers` (no second request for it)."""
+        checks = web.checks or (SmokeCheckSettings(path=web.path, status=min(web.statuses)),)
+        headers = self._headers(web)
+
+        def request(method: str, path: str, *, timeout: float) -> tuple[int, bytes, float]:
+            url = base + path
+            answer = self._http(method, url, headers, min(timeout, self.http_timeout))
+            if method == "GET" and path == web.path:
+                self._responses.setdefault((url, web.host), answer)
+            return answer.status, answer.body, answer.seconds
+
+        report = run_checks([c.model_dump() for c in checks], request)
+        if report.passed:
+            return CheckResult("http-smoke", name, "PASS", f"{base}: {report.summary()}")
+        hint = ("; pass --base-url https://<your domain>"
+                if any(": TLS " in r for r in report.reasons) else "")
+        return CheckResult("http-smoke", name, "FAIL",
+                           f"{base}: " + "; ".join(report.reasons) + hint)
 
     def _fetch(self, base: str, web: WebExpectation) -> _Response | str:
-        """GET the health path (once per run: http-smoke and security-headers read the same
-        answer); the response, or what went wrong as the detail of a FAIL."""
+        """GET the health path (once per run: `security-headers` reads the answer `http-smoke`
+        got when its checks include that GET); the response, or what went wrong as the detail
+        of a FAIL."""
         url = base + web.path
         key = (url, web.host)
         if key in self._responses:
             return self._responses[key]
-        headers = {"User-Agent": "groundwork-verify"}
-        if web.host:
-            headers["Host"] = web.host
-        request = urllib.request.Request(url, headers=headers, method="GET")
         answer: _Response | str
         try:
-            with urllib.request.urlopen(request, timeout=self.http_timeout,
-                                        context=ssl.create_default_context()) as resp:
-                answer = _Response(url, resp.status, resp.headers)
-        except urllib.error.HTTPError as exc:
-            answer = _Response(url, exc.code, exc.headers)
+            answer = self._http("GET", url, self._headers(web), self.http_timeout)
         except ssl.SSLCertVerificationError as exc:
             answer = f"GET {url}: TLS {exc.verify_message}; pass --base-url https://<your domain>"
         except (urllib.error.URLError, OSError) as exc:
             answer = f"GET {url}: {getattr(exc, 'reason', exc)}"
         self._responses[key] = answer
         return answer
-
-    def _get_health(self, name: str, base: str, web: WebExpectation) -> CheckResult:
-        answer = self._fetch(base, web)
-        if isinstance(answer, str):
-            return CheckResult("http-smoke", name, "FAIL", answer)
-        url, status = answer.url, answer.status
-        if status in web.statuses:
-            return CheckResult("http-smoke", name, "PASS", f"GET {url} -> {status}")
-        return CheckResult("http-smoke", name, "FAIL",
-                           f"GET {url} -> {status}, expected {_codes(web.statuses)}")
 
     def security_headers(self) -> list[CheckResult]:
         """The health path's response (any status: the edge adds the headers to every answer)
@@ -1311,6 +1334,31 @@ class _Response:
     status: int
     headers: Any
     """An `email.message.Message` (case-insensitive `get`)."""
+    body: bytes = b""
+    seconds: float = 0.0
+    """From sending the request to the body's last byte."""
+
+
+MAX_BODY_BYTES = 1 << 20
+"""The most of a response body read (1 MiB)."""
+
+
+def _urllib_http(method: str, url: str, headers: dict[str, str], timeout: float) -> _Response:
+    """One request with urllib, timed; an error status is an answer, not an exception."""
+    request = urllib.request.Request(url, headers=headers, method=method)
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout,
+                                    context=ssl.create_default_context()) as resp:
+            body = resp.read(MAX_BODY_BYTES)
+            return _Response(url, resp.status, resp.headers, body, time.perf_counter() - start)
+    except urllib.error.HTTPError as exc:
+        body = exc.read(MAX_BODY_BYTES) if exc.fp is not None else b""
+        return _Response(url, exc.code, exc.headers, body, time.perf_counter() - start)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, BaseException):
+            raise exc.reason from exc  # the socket's own error: a timeout, TLS, refused
+        raise
 
 
 _HEADER_NAMES = {

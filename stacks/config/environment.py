@@ -419,6 +419,21 @@ class EnvironmentConfig(_Strict):
                                  f"services[{seen_match[match]}]; give it host_headers or "
                                  "path_patterns of its own")
             seen_match[match] = svc
+        production = self.listener_priorities()
+        for svc, test in self.test_listener_priorities().items():
+            if test in seen_priority or test >= production[svc]:
+                raise ValueError(f"services[{svc}].routing.priority {production[svc]} leaves no room "
+                                 f"for its test rule at {test} (a {svc} deployment tests through a "
+                                 "rule evaluated first, 1 + its position among web services); use a "
+                                 "priority above the test rules' and distinct from them")
+            seen_priority[test] = f"{svc} (test rule)"
+
+    def test_listener_priorities(self) -> dict[str, int]:
+        """Test-rule priority of each BLUE_GREEN/CANARY/LINEAR web service: 1 + its position
+        among the web services (below every production rule's 100 + 10 x position, so a test
+        rule is evaluated first)."""
+        return {s.name: 1 + i for i, s in enumerate(self.web_services)
+                if s.deployment.strategy != "ROLLING"}
 
     def listener_priorities(self) -> dict[str, int]:
         """Listener-rule priority of each web service: `routing.priority`, else 100 + 10 x its

@@ -159,7 +159,9 @@ elif case == "compute_twins":
         "shop": FargateService("shop", FargateServiceArgs(
             kind="web", image=IMAGE, port=8000, cluster=clusters["green"],
             load_balancer=lbs["partner"], routing=RoutingSettings(priority=100),
-            deployment=DeploymentSettings(strategy="BLUE_GREEN"), **common)),
+            deployment=DeploymentSettings(strategy="BLUE_GREEN"), test_listener_priority=10,
+            test_source_cidrs=[VPC_CIDR], hook_security_group_ids=["sg-0ccccccccccccccc3"],
+            **common)),
         "api-jobs": FargateService("api-jobs", FargateServiceArgs(
             image=IMAGE, cluster=clusters["blue"], **common)),
         "shop-jobs": FargateService("shop-jobs", FargateServiceArgs(
