@@ -551,6 +551,7 @@ def _build_data(platform: Platform) -> None:
             security_group=groups,  # its cache group; allow_from goes through the matrix
             data_key_arn=keys.require("data").arn,
             logs_key_arn=keys.require("logs").arn,
+            account=platform.account,
             protect=env.profile is Profile.PROD,
         ), opts=platform.opts)
         platform.cache = cache
