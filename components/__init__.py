@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         Notifications,
         NotificationsArgs,
         NotificationsSettings,
+        SlackSettings,
     )
     from groundwork.components.asset_bucket import AssetBucket, AssetBucketArgs, AssetBucketSettings
     from groundwork.components.backup import (
@@ -244,6 +245,7 @@ _HOME = {
     "DeployNotices": "alarms",
     "DeployNoticesArgs": "alarms",
     "DeployNoticesSettings": "alarms",
+    "SlackSettings": "alarms",
     "GithubDeployRole": "github_deploy_role",
     "GithubDeployRoleArgs": "github_deploy_role",
     "GithubDeployRoleSettings": "github_deploy_role",
@@ -320,7 +322,7 @@ __all__ = [
     "SecurityGroups", "SecurityGroupsArgs", "SecurityGroupsSettings", "SecurityHeadersSettings",
     "SecurityHub",
     "SecurityHubArgs", "SecurityHubSettings", "ServiceImage", "ServiceImageArgs", "ServicePeer",
-    "ServiceWiring", "SmokeCheckSettings", "ThreatDetection", "ThreatDetectionArgs",
+    "ServiceWiring", "SlackSettings", "SmokeCheckSettings", "ThreatDetection", "ThreatDetectionArgs",
     "ThreatDetectionSettings",
     "TierSpec", "TracingSettings", "VaultLockSettings", "WebFirewall", "WebFirewallArgs",
     "WebFirewallSettings",

@@ -20,6 +20,7 @@ worst-case run time. `BlueGreen` creates the resources as children of the servic
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,9 @@ HOOK_MARGIN_SECONDS = 30
 addresses (DescribeNetworkInterfaces), the report."""
 LAMBDA_MAX_TIMEOUT = 900
 """Lambda's longest run (15 minutes)."""
-MAX_TEST_SOURCE_CIDRS = 4
-"""An ALB rule takes 5 condition values: the header's one value plus up to 4 source CIDRs."""
+MAX_TEST_SOURCE_CIDRS = 3
+"""Source CIDRs of a test rule: ALB takes "up to three match evaluations per condition" and
+five per rule (the header's one value plus these), https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html."""
 
 
 class DeploymentSettings(ArgsModel):
@@ -151,6 +153,46 @@ def hook_host(host_headers: Sequence[str], certificate_names: Sequence[str]) -> 
     the certificate both cover it). None when neither is known."""
     for host in (*host_headers, *certificate_names):
         return f"deploy-hook{host[1:]}" if host.startswith("*.") else host
+    return None
+
+
+LAMBDA_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""Lambda's function-name rule (CreateFunction: letters, digits, hyphens, underscores; 64)."""
+IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+"""IAM's role-name rule (CreateRole: letters, digits and +=,.@_-; 64)."""
+
+
+@dataclass(frozen=True)
+class BlueGreenNames:
+    """The AWS names of one service's blue/green parts (`blue_green_names`)."""
+
+    infrastructure_role: str
+    hook_function: str
+    hook_log_group: str
+    """`/aws/lambda/<function>`: the group Lambda's own console and tools look in."""
+    hook_role: str
+    hook_invoke_role: str
+
+
+def blue_green_names(naming: Naming) -> BlueGreenNames:
+    """The infrastructure role, the hook function, its log group and its two roles (pure):
+    functions and roles within 64 characters, whatever the prefix."""
+    fn = naming.name("deploy-hook", max_length=64)
+    return BlueGreenNames(
+        infrastructure_role=naming.name("deploy", max_length=64), hook_function=fn,
+        hook_log_group=f"/aws/lambda/{fn}", hook_role=naming.name("deploy-hook", max_length=64),
+        hook_invoke_role=naming.name("hook-invoke", max_length=64))
+
+
+def blue_green_name_problem(names: BlueGreenNames) -> str | None:
+    """Why AWS would refuse one of `names` (a prefix with characters Lambda or IAM don't take,
+    e.g. a dot in a function name), or None."""
+    if not LAMBDA_FUNCTION_NAME.match(names.hook_function):
+        return (f"the hook function's name {names.hook_function!r} is not a Lambda function name "
+                "(letters, digits, - and _); choose a name_prefix of those")
+    for role in (names.infrastructure_role, names.hook_role, names.hook_invoke_role):
+        if not IAM_ROLE_NAME.match(role):
+            return f"role name {role!r} is not an IAM role name (letters, digits and +=,.@_-)"
     return None
 
 
@@ -263,19 +305,14 @@ class BlueGreen:
 
         self._owner, self._name, self._naming = owner, name, naming
         self._settings = settings
+        self.names = blue_green_names(naming)
         ecs_trust = pulumi.Output.from_input(account.account_id).apply(
             lambda a: service_trust_policy(account.service_principal("ecs"), a))
 
         # The infrastructure role: its logical name predates the inline policy (URN kept).
-        physical = naming.name("deploy", max_length=64)
-        self.infrastructure_role = aws.iam.Role(
-            f"{name}-deploy-role",
-            name=physical,
-            description=f"{describe}: ECS shifts traffic between target groups",
-            assume_role_policy=ecs_trust,
-            tags=naming.tagged(physical, Component="service", Service=name),
-            opts=child_opts(owner),
-        )
+        self.infrastructure_role = self._role(
+            "deploy-role", self.names.infrastructure_role,
+            f"{describe}: ECS shifts traffic between target groups", ecs_trust)
         self.infrastructure_policy = aws.iam.RolePolicy(
             f"{name}-deploy-policy",
             role=self.infrastructure_role.id,
@@ -302,8 +339,7 @@ class BlueGreen:
         from groundwork.components.base import child_opts
 
         owner, name, naming = self._owner, self._name, self._naming
-        fn_name = naming.name("deploy-hook", max_length=64)
-        log_name = f"/aws/lambda/{fn_name}"
+        fn_name, log_name = self.names.hook_function, self.names.hook_log_group
         self.hook_log_group = aws.cloudwatch.LogGroup(
             f"{name}-deploy-hook-logs",
             name=log_name,
@@ -312,16 +348,11 @@ class BlueGreen:
             tags=naming.tagged(log_name, Component="service", Service=name),
             opts=child_opts(owner),
         )
-        role_name = naming.name("deploy-hook", max_length=64)
-        self.hook_role = aws.iam.Role(
-            f"{name}-deploy-hook-role",
-            name=role_name,
-            description=f"{describe}: the pre-traffic hook function",
-            assume_role_policy=pulumi.Output.from_input(account.account_id).apply(
-                lambda a: service_trust_policy(account.service_principal("lambda"), a)),
-            tags=naming.tagged(role_name, Component="service", Service=name),
-            opts=child_opts(owner),
-        )
+        self.hook_role = self._role(
+            "deploy-hook-role", self.names.hook_role,
+            f"{describe}: the pre-traffic hook function",
+            pulumi.Output.from_input(account.account_id).apply(
+                lambda a: service_trust_policy(account.service_principal("lambda"), a)))
         self.hook_role_policy = aws.iam.RolePolicy(
             f"{name}-deploy-hook-policy",
             role=self.hook_role.id,
@@ -349,15 +380,9 @@ class BlueGreen:
             # Its log group and permissions (the VPC interfaces) exist before it is created.
             opts=child_opts(owner, depends_on=[self.hook_log_group, self.hook_role_policy]),
         )
-        invoke_name = naming.name("hook-invoke", max_length=64)
-        self.hook_invoke_role = aws.iam.Role(
-            f"{name}-hook-invoke-role",
-            name=invoke_name,
-            description=f"{describe}: ECS invokes the pre-traffic hook",
-            assume_role_policy=ecs_trust,
-            tags=naming.tagged(invoke_name, Component="service", Service=name),
-            opts=child_opts(owner),
-        )
+        self.hook_invoke_role = self._role(
+            "hook-invoke-role", self.names.hook_invoke_role,
+            f"{describe}: ECS invokes the pre-traffic hook", ecs_trust)
         self.hook_invoke_policy = aws.iam.RolePolicy(
             f"{name}-hook-invoke-policy",
             role=self.hook_invoke_role.id,
@@ -366,6 +391,22 @@ class BlueGreen:
             opts=child_opts(owner),
         )
         self.depends_on.append(self.hook_invoke_policy)
+
+    def _role(self, key: str, physical: str, description: str, trust: Any) -> aws.iam.Role:
+        """A role of this service's deployment, `<service>-<key>` (physical name `physical`),
+        assumed under `trust`."""
+        import pulumi_aws as aws
+
+        from groundwork.components.base import child_opts
+
+        return aws.iam.Role(
+            f"{self._name}-{key}",
+            name=physical,
+            description=description,
+            assume_role_policy=trust,
+            tags=self._naming.tagged(physical, Component="service", Service=self._name),
+            opts=child_opts(self._owner),
+        )
 
     def deployment_configuration(self) -> aws.ecs.ServiceDeploymentConfigurationArgs:
         """The service's `deployment_configuration`: strategy, bake time, the canary or linear

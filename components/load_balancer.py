@@ -468,7 +468,7 @@ class LoadBalancer(pulumi.ComponentResource):
         With `alternate` and `test_priority`, a test rule on the same listener at
         `test_priority` (lower than `priority`: evaluated first) matching header
         `X-Groundwork-Test: <test_header_value, default service>` AND a source IP in
-        `test_source_cidrs` (1 to 4: the rule's 5 condition values), forwarding to the
+        `test_source_cidrs` (1 to 3: ALB's match evaluations per condition), forwarding to the
         alternate target group, actions ignored (ECS re-points it): a request from outside those
         CIDRs never reaches an untested revision."""
         if service in self.routes:
@@ -570,7 +570,7 @@ class LoadBalancer(pulumi.ComponentResource):
                              f"{taken[test_priority]!r}'s; priorities must differ")
         if isinstance(cidrs, str) or not 1 <= len(cidrs) <= MAX_TEST_SOURCE_CIDRS:
             raise ValueError(f"{where}: test_source_cidrs must list 1 to {MAX_TEST_SOURCE_CIDRS} "
-                             "CIDRs (an ALB rule takes 5 condition values, the header takes one)")
+                             "CIDRs (an ALB condition takes at most three values)")
         for cidr in cidrs:
             if isinstance(cidr, str) and cidr in ("0.0.0.0/0", "::/0"):
                 raise ValueError(f"{where}: test_source_cidrs {cidr} admits the internet; give "

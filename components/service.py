@@ -85,9 +85,12 @@ from groundwork.components.containers import (
     writable_paths,
 )
 from groundwork.components.deployment import (
+    MAX_TEST_SOURCE_CIDRS,
     BlueGreen,
     DeploymentSettings,
     HookWiring,
+    blue_green_name_problem,
+    blue_green_names,
     hook_environment,
     hook_host,
     hook_timeout_problem,
@@ -495,8 +498,9 @@ class FargateServiceArgs(ComponentArgs, FargateServiceSettings):
     1 + the service's position)."""
     test_source_cidrs: Sequence[Input[str]] = ()
     """BLUE_GREEN/CANARY/LINEAR web service: where requests to the test rule may come from, 1 to
-    4 CIDRs, e.g. the VPC's, where the hook runs (default none; required for those strategies:
-    a header alone would let the internet reach an untested revision)."""
+    3 CIDRs (ALB's values per condition), e.g. the VPC's, where the hook runs (default none;
+    required for those strategies: a header alone would let the internet reach an untested
+    revision)."""
     hook_security_group_ids: Input[Sequence[Input[str]]] | None = None
     """Security groups of the pre-traffic hook function (default none; required with
     `deployment.pre_traffic_hook` on a BLUE_GREEN/CANARY/LINEAR web service, e.g.
@@ -657,10 +661,13 @@ def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
         raise ValueError(f"{where}: FargateServiceArgs.test_listener_priority "
                          f"{args.test_listener_priority} must be below the listener priority "
                          f"{priority} (the test rule is evaluated first)")
-    if not args.test_source_cidrs or isinstance(args.test_source_cidrs, str):
+    if (not args.test_source_cidrs or isinstance(args.test_source_cidrs, str)
+            or len(args.test_source_cidrs) > MAX_TEST_SOURCE_CIDRS):
         raise ValueError(f"{where}: FargateServiceArgs.test_source_cidrs is required for a "
-                         f"{strategy} web service: 1 to 4 CIDRs the test rule admits (where the "
-                         "pre-traffic hook calls from, e.g. the VPC CIDR)")
+                         f"{strategy} web service: 1 to {MAX_TEST_SOURCE_CIDRS} CIDRs the test "
+                         "rule admits (where the pre-traffic hook calls from, e.g. the VPC CIDR; "
+                         f"an ALB condition takes at most three values), got "
+                         f"{len(args.test_source_cidrs)}")
     if not args.deployment.pre_traffic_hook:
         return
     if args.hook_security_group_ids is None or isinstance(args.hook_security_group_ids, str):
@@ -671,6 +678,10 @@ def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
     problem = hook_timeout_problem(args.deployment, smoke.effective_checks(args))
     if problem:
         raise ValueError(f"{where}: {problem}")
+    try:  # the hook's CHECKS variable, within Lambda's 4 KB of environment
+        smoke.hook_environment_checks(smoke.effective_checks(args))
+    except ValueError as exc:
+        raise ValueError(f"{where}: FargateServiceArgs.{exc}") from None
     lb = args.load_balancer
     if lb is not None and _hook_host(args, lb) is None:
         raise ValueError(f"{where}: the pre-traffic hook needs a host name to send and verify TLS "
@@ -713,7 +724,11 @@ class FargateService(pulumi.ComponentResource):
     `scaling`, `health_check`... as given), `service` (aws.ecs.Service), `service_name`,
     `cluster_name`, `task_definition`, `log_group_name`, `execution_role`, `task_role`,
     `target_group` (web), `target_group_arn_suffix` (web, else None), `alternate_target_group`
-    (BLUE_GREEN/CANARY), `alarm_names` (the deployment alarms it rolls back on),
+    (BLUE_GREEN/CANARY/LINEAR), `service_arn` (what `DeployNoticesArgs.service_arns` takes),
+    `test_rule` (the test listener rule, BLUE_GREEN/CANARY/LINEAR, else None),
+    `hook_function` (the pre-traffic hook's Lambda, None without one), `blue_green` (the
+    deployment's roles and hook: `BlueGreen`), `alarm_names` (the deployment alarms it rolls
+    back on),
     `queue_dimensions` (the queue metric's dimensions as scaled on, None without
     `scaling.queue_metric`).
     """
@@ -724,6 +739,10 @@ class FargateService(pulumi.ComponentResource):
         # Everything is checked before the component registers anything.
         naming = component_naming("FargateService", name, args)
         _check(name, args)
+        if args.kind == "web" and args.deployment.strategy != "ROLLING":
+            problem = blue_green_name_problem(blue_green_names(naming))
+            if problem:
+                raise ValueError(f"FargateService {name!r}: {problem}")
         queue_dimensions = _queue_dimensions(name, args)
         cluster, subnet_ids = args.cluster, args.subnet_ids
         assert cluster is not None and subnet_ids is not None  # _check
@@ -848,6 +867,8 @@ class FargateService(pulumi.ComponentResource):
         self.target_group: aws.lb.TargetGroup | None = None
         self.alternate_target_group: aws.lb.TargetGroup | None = None
         self.target_group_arn_suffix: pulumi.Output[str] | None = None
+        self.test_rule: aws.lb.ListenerRule | None = None
+        self.hook_function: aws.lambda_.Function | None = None
         load_balancers = None
         depends_on: list[pulumi.Resource] = [cluster.capacity_providers]
         strategy = args.deployment.strategy
@@ -888,6 +909,7 @@ class FargateService(pulumi.ComponentResource):
                     target_group_arns=[self.target_group.arn, self.alternate_target_group.arn],
                     hook=self._hook_wiring(load_balancer, cluster) if args.deployment
                     .pre_traffic_hook else None)
+                self.test_rule, self.hook_function = test_rule, self.blue_green.hook_function
                 advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                     alternate_target_group_arn=self.alternate_target_group.arn,
                     production_listener_rule=self.route.rule.arn,
@@ -947,6 +969,7 @@ class FargateService(pulumi.ComponentResource):
             opts=child_opts(self, depends_on=depends_on, ignore_changes=ignore),
         )
         self.service_name: pulumi.Output[str] = self.service.name
+        self.service_arn: pulumi.Output[str] = self.service.arn
         self.cluster_name: pulumi.Output[str] = cluster.name
 
         self._autoscaling(load_balancer)

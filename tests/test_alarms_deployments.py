@@ -265,6 +265,17 @@ def test_slack_channel_configuration_its_role_and_guardrail(prod_slack):
     actions = {a for s in policy_doc(inline)["Statement"] for a in s["Action"]}
     assert actions == {"cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"}
     assert prod_slack.name_clashes == []
+    # prod is in us-east-1, where Chatbot has no API endpoint: the configuration is managed in
+    # a region that has one (https://docs.aws.amazon.com/general/latest/gr/chatbot.html)
+    assert slack.inputs["region"] == "us-east-2"
+
+
+@given(st.sampled_from(["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1",
+                        "eu-central-1", "ap-southeast-1", "ap-northeast-1", "sa-east-1"]))
+def test_the_chatbot_configuration_lives_where_chatbot_has_an_api(region):
+    where = dn.chatbot_region(region)
+    assert where in ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1")
+    assert where == region or region not in dn.CHATBOT_REGIONS
 
 
 def test_the_policy_pack_passes_the_slack_plan(prod_slack):
@@ -346,3 +357,17 @@ def test_deploy_notices_can_be_turned_off():
 def test_bad_args_are_refused_before_anything_is_registered(args, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         DeployNotices("deploy-notices", DeployNoticesArgs(name_prefix="gw-test", **args))
+
+
+def test_slack_settings_are_public_for_a_program_of_its_own():
+    """A program outside the stacks names the channel with `SlackSettings` from the public API
+    (`from groundwork.components import ...`, the examples' rule), and a bad id is refused
+    naming the field."""
+    import pydantic
+
+    from groundwork.components import DeployNoticesSettings, SlackSettings
+
+    settings = DeployNoticesSettings(slack=SlackSettings(**SLACK_IDS))
+    assert settings.slack is not None and settings.slack.channel_id == SLACK_IDS["channel_id"]
+    with pytest.raises(pydantic.ValidationError, match="channel_id"):
+        SlackSettings(team_id="T07EA123LEP", channel_id="D024BE91L")

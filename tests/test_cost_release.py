@@ -156,8 +156,7 @@ def test_prod_prices_the_collector_of_each_traced_service_and_their_traces(prod)
     tasks = {t.inputs["family"]: t for t in prod.of_type(cost.TASK_DEFINITION)}
     traced = [f for f, t in tasks.items() if cost.collector_share(t.inputs["containerDefinitions"])
               != (0.0, 0.0)]
-    if not traced:
-        pytest.skip("no collector sidecar in the prod plan yet (tracing lane)")
+    assert sorted(traced) == ["groundwork-prod-api", "groundwork-prod-worker"]
     share = [line for line in est.lines if line.item.startswith("tracing collector's share")]
     assert {line.component for line in share} == {"api", "worker"}
     xray = [line for line in est.lines if line.item.startswith("X-Ray")]
@@ -167,7 +166,8 @@ def test_prod_prices_the_collector_of_each_traced_service_and_their_traces(prod)
     free = [line for line in est.lines if line.item.startswith("EventBridge rule")]
     assert {line.component for line in free} == {"deploy-notices", "backup-notices"}
     assert len(free) == 7 and all(line.monthly == 0 for line in free)
-    # the hook, once lane A's function is in the plan: one line pair per hook function
+    # the api's pre-traffic hook: one line pair (invocations, duration), cents
     hooks = [line for line in est.lines if line.item.startswith("pre-traffic hook")]
-    assert len(hooks) in (0, 2)
-    assert all(line.monthly < 0.01 for line in hooks)
+    assert sorted((line.resource, line.unit) for line in hooks) == [
+        ("api-deploy-hook", "GB-second"), ("api-deploy-hook", "million requests")]
+    assert all(0 < line.monthly < 0.01 for line in hooks)

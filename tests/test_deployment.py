@@ -16,10 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from groundwork.components import service as service_module
+from groundwork.components.args import ComponentArgs
+from groundwork.components.base import component_naming
 from groundwork.components.deployment import (
     HOOK_MARGIN_SECONDS,
     TEST_HEADER,
     DeploymentSettings,
+    blue_green_name_problem,
+    blue_green_names,
     hook_host,
     hook_timeout_problem,
     hook_worst_case_seconds,
@@ -111,6 +115,27 @@ def test_the_infrastructure_policy_names_only_what_it_is_given():
 
 
 # -- prod's api: CANARY with the pre-traffic hook ------------------------------------------------
+
+
+_PREFIX = st.from_regex(r"[a-z][a-z0-9-]{0,79}", fullmatch=True)
+_COMPONENT = st.from_regex(r"[a-z](-?[a-z0-9]){0,19}", fullmatch=True)  # COMPONENT_NAME
+
+
+@given(_PREFIX, _COMPONENT)
+def test_blue_green_names_fit_lambda_and_iam_for_any_prefix(prefix, component):
+    naming = component_naming("FargateService", component, ComponentArgs(name_prefix=prefix))
+    names = blue_green_names(naming)
+    assert blue_green_name_problem(names) is None
+    assert len(names.hook_function) <= 64 and len(names.hook_log_group) <= 512
+    assert names.hook_log_group == f"/aws/lambda/{names.hook_function}"
+    for role in (names.infrastructure_role, names.hook_role, names.hook_invoke_role):
+        assert len(role) <= 64
+    assert names.hook_invoke_role != names.infrastructure_role != names.hook_role
+
+
+def test_a_prefix_whose_hook_name_lambda_refuses_is_named():
+    naming = component_naming("FargateService", "api", ComponentArgs(name_prefix="acme.prod"))
+    assert "not a Lambda function name" in blue_green_name_problem(blue_green_names(naming))
 
 
 def _lb(plan):
@@ -285,9 +310,15 @@ def _args(**extra):
     ({"deployment": {"strategy": "ROLLING"}}, "test_listener_priority is for a BLUE_GREEN"),
     ({"deployment": {"strategy": "CANARY", "hook_timeout_seconds": 10}},
      "deployment.hook_timeout_seconds 10 is below"),
+    # ALB: "up to three match evaluations per condition" (rule-condition-types.html)
+    ({"test_source_cidrs": [f"10.{i}.0.0/16" for i in range(4)]}, "1 to 3 CIDRs .* got 4"),
+    # the hook's CHECKS variable over 3 KB: Lambda refuses more than 4 KB of environment
+    ({"smoke_checks": [{"path": f"/p{i}", "body_contains": "x" * 200, "requests": 1,
+                        "timeout_seconds": 1} for i in range(12)]},
+     "FargateServiceArgs.smoke_checks take .* bytes"),
 ])
 def test_bad_blue_green_args_are_refused(extra, words):
-    with pytest.raises(ValueError, match=words.replace(".", r"\.")):
+    with pytest.raises(ValueError, match=words.replace(".", r"\.").replace(r"\.*", ".*")):
         service_module._check_blue_green(WHERE, _args(**extra))
 
 

@@ -68,6 +68,7 @@ OWN_RESOURCES: dict[str, set[tuple[str, str]]] = {
     "existing-vpc-database": set(),  # the subnet group is PostgresDatabase's (subnet_ids=)
     "two-databases": set(),
     "queue-and-search": set(),  # the grants are the Queue's and the SearchDomain's
+    "web-service": set(),  # the hook, test rule and roles are the FargateService's
 }
 """Every example, with the cloud resources its `__main__.py` declares itself at the stack's
 root. Everything else must be created, and parented, by a groundwork component."""
@@ -123,6 +124,11 @@ def two() -> PlanResult:
 @pytest.fixture(scope="module")
 def queue_search() -> PlanResult:
     return plan("queue-and-search")
+
+
+@pytest.fixture(scope="module")
+def web() -> PlanResult:
+    return plan("web-service")
 
 
 def key_arn(result: PlanResult, purpose: str) -> str:
@@ -325,7 +331,7 @@ def test_examples_with_a_database_accept_only_the_default_port_advisory():
 
 
 def test_examples_create_only_the_keys_they_use(network_only, worker, database, two,
-                                                queue_search):
+                                                queue_search, web):
     """(purpose, region) of every key: the examples with a backup plan add a data key in the
     DR region (its vault's), through their `dr` provider."""
     home = [(p, REGION) for p in ("data", "logs", "notifications")]
@@ -333,7 +339,8 @@ def test_examples_create_only_the_keys_they_use(network_only, worker, database, 
                          (worker, [("data", DR_REGION), *home[:2]]),
                          (database, [("data", DR_REGION), *home]),
                          (two, [("data", DR_REGION), *home]),
-                         (queue_search, home)):
+                         (queue_search, home),
+                         (web, home)):
         found = [(k.inputs["tags"]["Purpose"], region_of(result, k)) for k in result.of_type(KEY)]
         assert sorted(found) == sorted(keys)
         for k in result.of_type(KEY):
@@ -1155,3 +1162,138 @@ def test_queue_and_search_worker_scales_and_alarms_on_the_queue_name(queue_searc
     topics = {t.outputs["arn"] for t in queue_search.of_type(TOPIC)}
     assert all(set(a.inputs["alarmActions"]) <= topics and a.inputs["alarmActions"]
                for a in alarms.values())
+
+
+# --------------------------------------------------------------------------------------------
+# web-service: CANARY with the test rule, the pre-traffic hook and its smoke checks, tracing,
+# deploy notices (issue 14's release safety, wired by hand from the components)
+# --------------------------------------------------------------------------------------------
+
+WS = prefix_of("web-service")
+LAMBDA = "aws:lambda/function:Function"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+
+
+def ws_group(result: PlanResult, key: str) -> ResourceRecord:
+    return result.one(SG, f"security-groups-{key}")
+
+
+def test_web_service_deploys_canary_10_percent_for_5_minutes_behind_the_hook(web):
+    """CANARY 10 % / 5 min then 100 %, the old revision kept 10 minutes; one lifecycle hook at
+    POST_TEST_TRAFFIC_SHIFT naming the hook function, invoked with a role that may invoke
+    exactly it; the deployment alarms rolled back on are alarms the program creates."""
+    service = web.one(SERVICE, "api-service")
+    config = service.inputs["deploymentConfiguration"]
+    assert config["strategy"] == "CANARY"
+    assert config["canaryConfiguration"] == {"canaryPercent": 10, "canaryBakeTimeInMinutes": "5"}
+    assert config["bakeTimeInMinutes"] == "10"
+    fn = web.one(LAMBDA, "api-deploy-hook")
+    invoke = web.one(ROLE, "api-hook-invoke-role")
+    assert config["lifecycleHooks"] == [{
+        "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"], "hookTargetArn": fn.outputs["arn"],
+        "roleArn": invoke.outputs["arn"]}]
+    [grant] = [p for p in web.of_type(ROLE_POLICY) if p.inputs["role"] == invoke.id]
+    [statement] = doc(grant)["Statement"]
+    assert (statement["Action"], statement["Resource"]) == ("lambda:InvokeFunction",
+                                                            fn.outputs["arn"])
+    rollback = service.inputs["alarms"]
+    assert rollback["rollback"] is True and rollback["alarmNames"]
+    assert set(rollback["alarmNames"]) <= set(alarms_by_name(web))
+    assert web.stack_outputs["rollback_alarms"] == rollback["alarmNames"]
+
+
+def test_web_service_test_rule_reaches_the_new_revision_from_the_vpc_only(web):
+    """The test rule sits on the production rule's HTTPS listener, first (1 < 100), matches
+    `X-Groundwork-Test: api` AND a source in the VPC, and forwards to the alternate target
+    group; the service hands ECS both rules and the infrastructure role."""
+    prod, test = web.one(LISTENER_RULE, "load-balancer-api-rule"), \
+        web.one(LISTENER_RULE, "load-balancer-api-test-rule")
+    https = web.one("aws:lb/listener:Listener", "load-balancer-https")
+    assert prod.inputs["listenerArn"] == test.inputs["listenerArn"] == https.outputs["arn"]
+    assert (test.inputs["priority"], prod.inputs["priority"]) == (1, 100)
+    vpc = web.one("aws:ec2/vpc:Vpc")
+    assert sorted(test.inputs["conditions"], key=str) == sorted([
+        {"httpHeader": {"httpHeaderName": "X-Groundwork-Test", "values": ["api"]}},
+        {"sourceIp": {"values": [vpc.inputs["cidrBlock"]]}}], key=str)
+    alternate = web.one(TARGET_GROUP, "load-balancer-api-alt-tg")
+    assert alternate.inputs["name"] == f"{WS}-api-alt-8000"
+    assert test.inputs["actions"] == [{"type": "forward",
+                                       "targetGroupArn": alternate.outputs["arn"]}]
+    assert {"hostHeader": {"values": ["api.example.com"]}} in prod.inputs["conditions"]
+    [lb] = web.one(SERVICE, "api-service").inputs["loadBalancers"]
+    assert lb["advancedConfiguration"] == {
+        "alternateTargetGroupArn": alternate.outputs["arn"],
+        "productionListenerRule": prod.outputs["arn"], "testListenerRule": test.outputs["arn"],
+        "roleArn": web.one(ROLE, "api-deploy-role").outputs["arn"]}
+    assert web.stack_outputs["deploy"]["test_rule_arn"] == test.outputs["arn"]
+
+
+def test_web_service_hook_runs_the_smoke_checks_from_its_own_group(web):
+    """The hook function runs in the compute subnets in the `api-hook` group, which may reach
+    the ALB on 443 (and the ALB admits it there) and HTTPS out, nothing else; its environment
+    carries the three smoke checks, the api's host and the test header."""
+    fn = web.one(LAMBDA, "api-deploy-hook")
+    hook, alb = ws_group(web, "api-hook"), ws_group(web, "alb")
+    compute = [s.id for s in subnets_by_tier(web)["compute"]]
+    assert sorted(fn.inputs["vpcConfig"]["subnetIds"]) == sorted(compute)
+    assert fn.inputs["vpcConfig"]["securityGroupIds"] == [hook.id]
+    assert sorted(flow(r) for r in rules_on(web, EGRESS, hook.id)) == sorted([
+        ("tcp", 443, 443, alb.id), ("tcp", 443, 443, "0.0.0.0/0")])
+    assert rules_on(web, INGRESS, hook.id) == []
+    assert ("tcp", 443, 443, hook.id) in [flow(r) for r in rules_on(web, INGRESS, alb.id)]
+    env = fn.inputs["environment"]["variables"]
+    checks = json.loads(env["CHECKS"])
+    assert [(c["path"], c["status"], c["json_key"], c["requests"], c["p95_ms"]) for c in checks] \
+        == [("/health", 200, "status", 5, 1000), ("/health/ready", 200, None, 5, 1000),
+            ("/api/v1/products", 200, None, 10, 800)]
+    assert (env["HOST"], env["SCHEME"], env["PORT"]) == ("api.example.com", "https", "443")
+    assert (env["TEST_HEADER"], env["TEST_HEADER_VALUE"]) == ("X-Groundwork-Test", "api")
+    lb = web.one("aws:lb/loadBalancer:LoadBalancer", "load-balancer")
+    assert env["LOAD_BALANCER"] == lb.outputs["arnSuffix"]
+    assert web.stack_outputs["deploy"]["hook_function"] == fn.outputs["name"]
+
+
+def test_web_service_traces_to_xray_with_the_collector_sidecar(web):
+    """With tracing on the task runs the ADOT collector next to the app (the app depends on it
+    starting), and the task role's only policy writes to X-Ray."""
+    containers = {c["name"]: c for c in json.loads(
+        web.one(TASK, "api-task").inputs["containerDefinitions"])}
+    assert sorted(containers) == ["api", "aws-otel-collector"]
+    collector = containers["aws-otel-collector"]
+    assert collector["essential"] is False and (collector["cpu"], collector["memory"]) == (64, 256)
+    assert {"containerName": "aws-otel-collector", "condition": "START"} in \
+        containers["api"]["dependsOn"]
+    assert all("healthCheck" in c for c in containers.values())
+    assert sorted(grants_on(web, "api")) == ["api-task-tracing-policy"]
+    [statement] = doc(grants_on(web, "api")["api-task-tracing-policy"])["Statement"]
+    assert statement["Action"] and all(a.startswith("xray:") for a in statement["Action"])
+
+
+def test_web_service_deploy_notices_mail_the_releases_list(web):
+    """Four rules on the api's ECS deployment events -> the deploys topic (encrypted with the
+    notifications key, which lets EventBridge use it), one e-mail subscription, and the
+    deployment-rolled-back alarm on a Notifications topic and on the dashboard."""
+    service = web.one(SERVICE, "api-service")
+    topic = web.one(TOPIC, "deploy-notices-deploys")
+    assert topic.inputs["name"] == f"{WS}-deploy-notices-deploys"
+    assert topic.inputs["kmsMasterKeyId"] == key_arn(web, "notifications")
+    key = web.one(KEY, "kms-notifications-key")
+    assert "EventBridgeRulesPublish" in {s["Sid"] for s in doc(key)["Statement"]}
+    rules = {r.name.removeprefix("deploy-notices-"): r for r in web.of_type(EVENT_RULE)}
+    assert sorted(rules) == ["failed", "rolled-back", "started", "succeeded"]
+    for rule in rules.values():
+        assert json.loads(rule.inputs["eventPattern"])["resources"] == [service.outputs["arn"]]
+    [mail] = web.of_type(SUBSCRIPTION)
+    assert (mail.inputs["protocol"], mail.inputs["endpoint"], mail.inputs["topic"]) == \
+        ("email", "releases@example.com", topic.outputs["arn"])
+    alarm = alarms_by_name(web)[f"{WS}-deploy-notices-services-deployment-rolled-back"]
+    notify = {web.one(TOPIC, f"notifications-{s}").outputs["arn"] for s in ("critical", "warning")}
+    assert alarm.inputs["alarmActions"] and set(alarm.inputs["alarmActions"]) <= notify
+    board = web.one("aws:cloudwatch/dashboard:Dashboard")
+    assert alarm.outputs["arn"] in board.inputs["dashboardBody"]
+    assert web.stack_outputs["deploy"]["deploys_topic_arn"] == topic.outputs["arn"]
+    assert web.stack_outputs["deploy"]["notice_rules"] == {
+        k: r.inputs["name"] for k, r in rules.items()}

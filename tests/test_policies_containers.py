@@ -184,3 +184,89 @@ def test_prod_api_task_fails_when_its_sidecar_loses_its_check_or_the_app_its_ess
     [problem] = validate_resource(RULES["ecs-essential-container"], TASK,
                                   {**record.inputs, "containerDefinitions": json.dumps(swapped)})
     assert "only sidecars essential (aws-otel-collector" in problem
+
+
+# --- round-2 audit: ways around the container rules, each failing before its fix ---------------
+# (docs/policies.md "Tested evasions"; the passing cases beside them)
+
+
+@pytest.mark.parametrize("command", [
+    ["CMD-SHELL", "exit 0"], ["CMD-SHELL", "true"], ["CMD-SHELL", ":"], ["CMD-SHELL", "echo ok"],
+    ["CMD", "true"], ["CMD", "/bin/true"], ["CMD", "echo", "healthy"],
+    ["CMD", "sh", "-c", "exit 0"], ["CMD", "/bin/sh", "-c", "curl -f http://127.0.0.1/ || true"],
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health || true"],
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health || exit 0"],
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health; exit 0"],
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health || exit 1; true"],
+], ids=["exit-0", "true", "colon", "echo", "cmd-true", "bin-true", "cmd-echo", "sh-c-exit",
+        "sh-c-or-true", "or-true", "or-exit-0", "then-exit-0", "then-true"])
+def test_a_check_that_always_succeeds_fails(command):
+    [problem] = _problems("ecs-container-health-check", _app(healthCheck={**CHECK, "command": command}),
+                          _sidecar())
+    assert "always succeeds" in problem, problem
+
+
+@pytest.mark.parametrize("command", [
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health || exit 1"],
+    ["CMD-SHELL", "test -f /tmp/heartbeat && find /tmp/heartbeat -mmin -2 | grep -q ."],
+    ["CMD", "/healthcheck"], ["CMD", "python", "-c", "import sys; sys.exit(0 if ok() else 1)"],
+    ["CMD", "sh", "-c", "pgrep -f worker || exit 1"],
+    ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health && echo ok"],
+], ids=["curl", "heartbeat", "binary", "python", "sh-c", "and-echo"])
+def test_real_checks_are_not_taken_for_trivial_ones(command):
+    assert _problems("ecs-container-health-check", _app(healthCheck={**CHECK, "command": command}),
+                     _sidecar()) == []
+
+
+@pytest.mark.parametrize(("changes", "fragment"), [
+    ({"command": ["cmd", "/bin/check"]}, "starting 'cmd'"),
+    ({"command": ["CMD", ""]}, "nothing to run after CMD"),
+    ({"interval": 1}, "interval 1"), ({"interval": 301}, "interval 301"),
+    ({"timeout": 0}, "timeout 0"), ({"timeout": 61}, "timeout 61"),
+    ({"retries": 0}, "retries 0"), ({"retries": 11}, "retries 11"),
+    ({"startPeriod": 301}, "startPeriod 301"), ({"startPeriod": -1}, "startPeriod -1"),
+    ({"interval": 30.5}, "interval 30.5"),
+], ids=["lowercase-cmd", "empty-arg", "interval-low", "interval-high", "timeout-low", "timeout-high",
+        "retries-low", "retries-high", "start-high", "start-negative", "fractional"])
+def test_checks_ecs_refuses_or_miscounts_fail(changes, fragment):
+    [problem] = _problems("ecs-container-health-check", _app(healthCheck={**CHECK, **changes}), _sidecar())
+    assert fragment in problem, problem
+
+
+def test_definitions_unknown_in_preview_defer_not_pass():
+    from pulumi_policy.proxy import UnknownValueError
+
+    from groundwork.engine import UNKNOWN
+    with pytest.raises(UnknownValueError):
+        validate_resource(RULES["ecs-container-health-check"], TASK,
+                          {"family": "app", "containerDefinitions": UNKNOWN})
+    with pytest.raises(UnknownValueError):  # a structured list with an unknown container
+        validate_resource(RULES["ecs-container-health-check"], TASK,
+                          {"family": "app", "containerDefinitions": [_app(dependsOn=None), UNKNOWN]})
+
+
+@pytest.mark.parametrize(("defs", "fragment"), [
+    # the app non-essential and depending on nothing, the sidecar essential: a dead app keeps
+    # the task up (ECS reads only essential containers' health)
+    ((_app(essential=False, dependsOn=None), _sidecar(essential=True)),
+     "container 'api' is not essential and no container depends on it"),
+    ((_app(essential=False, dependsOn=None), _sidecar(essential=None)),
+     "container 'api' is not essential and no container depends on it"),
+    ((_app(), _sidecar(dependsOn=[{"containerName": "api", "condition": "START"}])),
+     "dependsOn cycle (api -> aws-otel-collector -> api)"),
+    ((_app(dependsOn=None), _app(dependsOn=None, image="other:1")), "two containers named 'api'"),
+], ids=["app-standalone-non-essential", "sidecar-essential-by-default", "cycle", "duplicate-name"])
+def test_more_broken_essential_or_dependency_sets_fail(defs, fragment):
+    problems = _problems("ecs-essential-container", *defs)
+    assert any(fragment in p for p in problems), problems
+
+
+def test_explicit_and_omitted_essential_read_as_ecs_does():
+    rule = "ecs-essential-container"
+    # omitted (or null) is true: one essential app, alone or with a depended-on sidecar
+    assert _problems(rule, _app(essential=None, dependsOn=None)) == []
+    assert _problems(rule, json.dumps({**_app(dependsOn=None), "essential": None})) == []
+    assert _problems(rule, _app(essential=None), _sidecar()) == []
+    # every container explicitly false: nothing essential
+    problems = _problems(rule, _app(essential=False), _sidecar(essential=False))
+    assert any("has no essential container" in p for p in problems), problems

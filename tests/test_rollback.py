@@ -297,6 +297,20 @@ def test_a_deregistered_previous_revision_is_passed_over(ecs):
     assert "describe_service_deployments" in ecs.calls
 
 
+def test_a_newer_revision_that_never_ran_healthy_is_passed_over(ecs):
+    """Revision 2 is ACTIVE and newer than 1, but its deployment FAILED: only SUCCESSFUL
+    deployments count, so the rollback goes to 1, not to the newest revision before 3."""
+    ecs.history[API] = [Deployment(td(API, 3), minutes_ago=5),
+                        Deployment(td(API, 2), status="FAILED", minutes_ago=600),
+                        Deployment(td(API, 1), minutes_ago=3000)]
+    record = run(ecs, request("api"))
+    [api] = record.services
+    assert (api.verdict, api.to_task_definition) == ("rolled-back", td(API, 1))
+    assert api.healthy_deployment.endswith(f"/{CLUSTER}/{API}/deployment2")
+    assert ecs.updates == [{"cluster": CLUSTER, "service": API, "taskDefinition": td(API, 1)}]
+    assert ecs.task_definition_of(API) == td(API, 1)
+
+
 def test_when_every_earlier_healthy_revision_is_deregistered_there_is_none(ecs):
     """What Pulumi leaves behind when it replaces a task definition without skip_destroy:
     the earlier revisions INACTIVE, so no-previous-revision, naming them."""

@@ -608,6 +608,23 @@ def test_two_web_and_two_worker_services_in_one_program(compute_twins):
     assert not (service(compute_twins, "api").inputs.get("alarms") or {}).get("alarmNames")
 
 
+def test_the_service_exposes_its_arn_test_rule_and_hook_function(compute_twins):
+    """`service_arn` (what DeployNoticesArgs.service_arns takes), `test_rule` and
+    `hook_function` are the ECS service's, the test listener rule's and the hook Lambda's;
+    None on a ROLLING service and a worker."""
+    release = compute_twins.stack_outputs["twins"]["release"]
+    for name in ("api", "shop", "api-jobs", "shop-jobs"):
+        assert release[name]["service_arn"] == service(compute_twins, name).outputs["arn"]
+    assert release["shop"]["test_rule"] == compute_twins.one(
+        "aws:lb/listenerRule:ListenerRule", "partner-lb-shop-test-rule").outputs["arn"]
+    hook = compute_twins.one("aws:lambda/function:Function", "shop-deploy-hook")
+    assert release["shop"]["hook_function"] == hook.outputs["arn"]
+    [lifecycle] = service(compute_twins, "shop").inputs["deploymentConfiguration"]["lifecycleHooks"]
+    assert lifecycle["hookTargetArn"] == hook.outputs["arn"]
+    for name in ("api", "api-jobs", "shop-jobs"):
+        assert (release[name]["test_rule"], release[name]["hook_function"]) == (None, None)
+
+
 def test_one_service_name_in_two_programs_gets_two_sets_of_names(compute_twins):
     staging = run_standalone("compute_twins", stack="staging")
     for name in ("api", "shop-jobs"):

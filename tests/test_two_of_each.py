@@ -33,6 +33,7 @@ COMPONENTS = {
     "groundwork:messaging:Kafka", "groundwork:edge:WebFirewall",
     "groundwork:edge:CloudFrontDistribution", "groundwork:edge:DomainRecords",
     "groundwork:data:BackupPlan", "groundwork:data:AssetBucket", "groundwork:monitoring:BackupNotices",
+    "groundwork:monitoring:DeployNotices",
 }
 
 
@@ -46,7 +47,7 @@ def test_every_component_is_there_twice(twins):
     for kind in COMPONENTS:
         assert kinds[kind] >= 2, (kind, kinds[kind])
     services = {r.name for r in twins.resources if r.type == "groundwork:compute:FargateService"}
-    assert services == {"blue-api", "blue-worker", "green-api", "green-worker"}
+    assert services == {f"{c}-{s}" for c in ("blue", "green") for s in ("api", "worker", "shop")}
 
 
 def test_no_shared_aws_name(twins):
@@ -444,7 +445,8 @@ def test_the_protection_names_are_per_environment(twins):
                                   if r.name.startswith(f"{color}-")],
             "role": sorted(r.inputs["name"] for r in twins.of_type("aws:iam/role:Role")
                            if r.name in (f"{color}-backup-role", f"{color}-assets-replication")),
-            "rule": _names(twins, "aws:cloudwatch/eventRule:EventRule", "name", color),
+            "rule": [n for n in _names(twins, "aws:cloudwatch/eventRule:EventRule", "name", color)
+                     if "-backup-notices-" in n],  # the deploy notices' are issue 14's
             "bucket": sorted(r.inputs["bucket"] for r in twins.of_type("aws:s3/bucket:Bucket")
                              if r.name.startswith(f"{color}-assets-")),
         }
@@ -509,3 +511,144 @@ def test_each_plan_covers_its_own_environments_stores_only(twins):
                   if m[0] == "AWS/Backup"}
         assert vaults == {vault.outputs["name"]}
     assert tags["blue"] != tags["green"]
+
+
+# --------------------------------------------------------------------------------------------
+# issue 14's release safety, two of each: two blue/green web services on ONE load balancer
+# (api CANARY, shop LINEAR, each with its test rule, hook, hook group and roles) per
+# environment, and a DeployNotices per environment
+# --------------------------------------------------------------------------------------------
+
+SHIFTED = {"api": (100, 1, "CANARY"), "shop": (90, 2, "LINEAR")}
+"""Service -> (production priority, test priority, strategy) on its environment's listener."""
+RULE = "aws:lb/listenerRule:ListenerRule"
+LAMBDA = "aws:lambda/function:Function"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def _policy(twins: PlanResult, name: str) -> dict:
+    value = twins.one(ROLE_POLICY, name).inputs["policy"]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_two_blue_green_services_share_one_listener_apart(twins):
+    """On each environment's one HTTPS listener: four rules at four priorities, each test rule
+    before its production rule, matching its own service's name from the environment's VPC
+    only and forwarding to its own alternate target group; each service hands ECS its own
+    rules, target groups and infrastructure role, whose policy names exactly those."""
+    for color in COLORS:
+        https = twins.one("aws:lb/listener:Listener", f"{color}-lb-https")
+        rules = [r for r in twins.of_type(RULE) if r.inputs["listenerArn"] == https.outputs["arn"]]
+        assert sorted(r.inputs["priority"] for r in rules) == [1, 2, 90, 100]
+        vpc = twins.one("aws:ec2/vpc:Vpc", f"{color}-net-vpc")
+        for svc, (priority, test_priority, strategy) in SHIFTED.items():
+            name = f"{color}-{svc}"
+            prod = twins.one(RULE, f"{color}-lb-{name}-rule")
+            test = twins.one(RULE, f"{color}-lb-{name}-test-rule")
+            assert (prod.inputs["priority"], test.inputs["priority"]) == (priority, test_priority)
+            blue_tg = twins.one("aws:lb/targetGroup:TargetGroup", f"{color}-lb-{name}-tg")
+            green_tg = twins.one("aws:lb/targetGroup:TargetGroup", f"{color}-lb-{name}-alt-tg")
+            assert sorted(test.inputs["conditions"], key=str) == sorted([
+                {"httpHeader": {"httpHeaderName": "X-Groundwork-Test", "values": [name]}},
+                {"sourceIp": {"values": [vpc.inputs["cidrBlock"]]}}], key=str)
+            assert test.inputs["actions"] == [{"type": "forward",
+                                               "targetGroupArn": green_tg.outputs["arn"]}]
+            service = twins.one("aws:ecs/service:Service", f"{name}-service")
+            assert service.inputs["deploymentConfiguration"]["strategy"] == strategy
+            role = twins.one("aws:iam/role:Role", f"{name}-deploy-role")
+            [lb] = service.inputs["loadBalancers"]
+            assert lb["targetGroupArn"] == blue_tg.outputs["arn"]
+            assert lb["advancedConfiguration"] == {
+                "alternateTargetGroupArn": green_tg.outputs["arn"],
+                "productionListenerRule": prod.outputs["arn"],
+                "testListenerRule": test.outputs["arn"], "roleArn": role.outputs["arn"]}
+            scoped = {st["Sid"]: st["Resource"] for st in
+                      _policy(twins, f"{name}-deploy-policy")["Statement"]}
+            assert scoped["ShiftTrafficOnTheseRules"] == sorted(
+                [prod.outputs["arn"], test.outputs["arn"]])
+            assert scoped["RegisterTasksInTheseTargetGroups"] == sorted(
+                [blue_tg.outputs["arn"], green_tg.outputs["arn"]])
+    assert twins.one("aws:ecs/service:Service", "blue-shop-service").inputs[
+        "deploymentConfiguration"]["linearConfiguration"]["stepPercent"] == 25
+
+
+def test_each_blue_green_service_has_its_own_hook_group_and_roles(twins):
+    """Per service: its hook function (in its own `<svc>-hook` group), the lifecycle hook
+    naming exactly that function, the invoke role allowed exactly that function; the hook
+    groups reach their own environment's ALB. No AWS name is shared between the four."""
+    seen: dict[str, set[str]] = {"function": set(), "group": set(), "log": set(), "role": set(),
+                                 "tg": set()}
+    for color in COLORS:
+        alb = twins.one("aws:ec2/securityGroup:SecurityGroup", f"{color}-groups-alb")
+        for svc in SHIFTED:
+            name = f"{color}-{svc}"
+            fn = twins.one(LAMBDA, f"{name}-deploy-hook")
+            group = twins.one("aws:ec2/securityGroup:SecurityGroup", f"{color}-groups-{svc}-hook")
+            assert fn.inputs["vpcConfig"]["securityGroupIds"] == [group.id]
+            assert fn.inputs["environment"]["variables"]["TEST_HEADER_VALUE"] == name
+            assert fn.inputs["environment"]["variables"]["HOST"] == f"{color}.example.com"
+            invoke = twins.one("aws:iam/role:Role", f"{name}-hook-invoke-role")
+            [hook] = twins.one("aws:ecs/service:Service", f"{name}-service").inputs[
+                "deploymentConfiguration"]["lifecycleHooks"]
+            assert (hook["hookTargetArn"], hook["roleArn"]) == (fn.outputs["arn"],
+                                                                invoke.outputs["arn"])
+            [grant] = _policy(twins, f"{name}-hook-invoke-policy")["Statement"]
+            assert grant["Resource"] == fn.outputs["arn"]
+            to_alb = [r for r in twins.of_type(
+                "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+                if r.inputs["securityGroupId"] == group.id
+                and r.inputs.get("referencedSecurityGroupId")]
+            assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"])
+                    for r in to_alb] == [(alb.id, 443)]
+            for key, value in (
+                    ("function", fn.inputs["name"]), ("group", group.inputs["namePrefix"]),
+                    ("log", twins.one("aws:cloudwatch/logGroup:LogGroup",
+                                      f"{name}-deploy-hook-logs").inputs["name"]),
+                    ("tg", twins.one("aws:lb/targetGroup:TargetGroup",
+                                     f"{color}-lb-{name}-alt-tg").inputs["name"])):
+                assert value not in seen[key], (key, value)
+                seen[key].add(value)
+            for role in ("deploy", "deploy-hook", "hook-invoke"):
+                physical = twins.one("aws:iam/role:Role", f"{name}-{role}-role").inputs["name"]
+                assert physical not in seen["role"] and len(physical) <= 64
+                seen["role"].add(physical)
+    assert all(len(v) == 4 for k, v in seen.items() if k != "role") and len(seen["role"]) == 12
+    assert twins.name_clashes == []
+
+
+def test_two_deploy_notices_watch_their_own_environments_services(twins):
+    """Each DeployNotices: four rules on exactly its environment's three services, its own
+    deploys topic on its environment's notifications key (which lets EventBridge use it), its
+    own e-mail subscription and rolled-back alarm (on its own rules, to its own topics); no
+    rule, topic or alarm name is the other's."""
+    names: dict[str, set[str]] = {}
+    for color in COLORS:
+        component = twins.one("groundwork:monitoring:DeployNotices", f"{color}-deploy-notices")
+        children = [c for c in twins.descendants(component) if c.custom]
+        assert all(c.name.startswith(f"{color}-deploy-notices-") for c in children)
+        arns = sorted(twins.one("aws:ecs/service:Service", f"{color}-{s}-service").outputs["arn"]
+                      for s in ("api", "worker", "shop"))
+        rules = {r.inputs["name"]: r for r in children
+                 if r.type == "aws:cloudwatch/eventRule:EventRule"}
+        assert sorted(rules) == sorted(f"{PREFIX}-{color}-deploy-notices-{k}"
+                                       for k in ("started", "succeeded", "rolled-back", "failed"))
+        for rule in rules.values():
+            assert sorted(json.loads(rule.inputs["eventPattern"])["resources"]) == arns
+        [topic] = [c for c in children if c.type == "aws:sns/topic:Topic"]
+        key = twins.one("aws:kms/key:Key", f"{color}-keys-notifications-key")
+        assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+        key_policy = json.loads(key.inputs["policy"])
+        assert "EventBridgeRulesPublish" in {st["Sid"] for st in key_policy["Statement"]}
+        [mail] = [c for c in children if c.type == "aws:sns/topicSubscription:TopicSubscription"]
+        assert (mail.inputs["topic"], mail.inputs["endpoint"]) == (
+            topic.outputs["arn"], f"releases-{color}@example.com")
+        [alarm] = [c for c in children if c.type == ALARM]
+        read = {q["metric"]["dimensions"]["RuleName"] for q in alarm.inputs["metricQueries"]
+                if "metric" in q}
+        assert read == {f"{PREFIX}-{color}-deploy-notices-{k}" for k in ("rolled-back", "failed")}
+        own = {twins.one("aws:sns/topic:Topic", f"{color}-notify-{s}").outputs["arn"]
+               for s in ("critical", "warning")}
+        assert alarm.inputs["alarmActions"] and set(alarm.inputs["alarmActions"]) <= own
+        names[color] = {*rules, topic.inputs["name"], alarm.inputs["name"]}
+    assert not names["blue"] & names["green"]
+    assert twins.name_clashes == []

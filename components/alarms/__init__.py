@@ -21,6 +21,7 @@ from groundwork.components.alarms.deployments import (
     DeployNotices,
     DeployNoticesArgs,
     DeployNoticesSettings,
+    SlackSettings,
 )
 from groundwork.components.alarms.environment import (
     AlarmsSettings,
@@ -78,6 +79,7 @@ __all__ = [
     "QueueTarget",
     "SearchTarget",
     "ServiceTarget",
+    "SlackSettings",
     "WebFirewallTarget",
     "alarm_specs",
     "other_regions",

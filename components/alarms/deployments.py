@@ -100,6 +100,11 @@ CONFIGURATION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 GUARDRAIL_POLICY = "CloudWatchReadOnlyAccess"
 """The AWS-managed policy that caps what anyone in the Slack channel can do through Chatbot
 (without a guardrail Chatbot applies AdministratorAccess): CloudWatch reads only."""
+CHATBOT_REGIONS = ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1")
+"""The only regions with a Chatbot API (Amazon Q Developer in chat applications endpoints,
+https://docs.aws.amazon.com/general/latest/gr/chatbot.html): the provider's region elsewhere,
+e.g. us-east-1, has no chatbot endpoint and CreateSlackChannelConfiguration fails to connect.
+A configuration delivers from topics in any region."""
 CHATBOT_ROLE_ACTIONS = ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]
 """The channel role: Chatbot's "Notification permissions" template (render CloudWatch graphs in
 a notification), nothing else."""
@@ -229,6 +234,12 @@ def chatbot_role_policy() -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{
         "Sid": "NotificationsRead", "Effect": "Allow", "Action": list(CHATBOT_ROLE_ACTIONS),
         "Resource": "*"}]}
+
+
+def chatbot_region(region: str) -> str:
+    """Where the Slack channel configuration is managed (pure): the stack's region when Chatbot
+    has an API there, else us-east-2 (where its console lives)."""
+    return region if region in CHATBOT_REGIONS else CHATBOT_REGIONS[0]
 
 
 def notices_naming(name: str, name_prefix: str = "") -> Naming:
@@ -445,7 +456,7 @@ class DeployNotices(pulumi.ComponentResource):
         self.chatbot_role: aws.iam.Role | None = None
         if args.slack is not None:
             self._slack(name, naming, args.slack, topic_arn, chatbot_name,
-                        partition=account.partition, dns=dns)
+                        partition=account.partition, dns=dns, region=account.region)
 
         factory = AlarmFactory(parent=self, name=name, naming=naming,
                                topics=dict(args.alarm_topic_arns), region=account.region,
@@ -455,7 +466,7 @@ class DeployNotices(pulumi.ComponentResource):
         self.register_outputs({"rule_names": names, "topic_arn": self.topic_arn})
 
     def _slack(self, name: str, naming: Naming, slack: SlackSettings, topic_arn: Input[str],
-               configuration_name: str, *, partition: str, dns: str) -> None:
+               configuration_name: str, *, partition: str, dns: str, region: str) -> None:
         """The channel role (trusts Chatbot; CloudWatch reads) and the Slack channel
         configuration on the topic, capped by the read-only guardrail."""
         role_name = naming.name("chatbot", max_length=64)
@@ -475,5 +486,6 @@ class DeployNotices(pulumi.ComponentResource):
             sns_topic_arns=[topic_arn],
             guardrail_policy_arns=[f"arn:{partition}:iam::aws:policy/{GUARDRAIL_POLICY}"],
             logging_level="ERROR",
+            region=chatbot_region(region),
             tags=naming.tagged(configuration_name, Component="deploy-notices"),
             opts=child_opts(self))

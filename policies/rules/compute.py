@@ -204,6 +204,32 @@ HEALTH_CHECK_TIMINGS = ("interval", "timeout", "retries")
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
 
+HEALTH_CHECK_RANGES = {"interval": (5, 300), "timeout": (2, 60), "retries": (1, 10), "startPeriod": (0, 300)}
+"""What ECS takes, in whole seconds (retries: a count); RegisterTaskDefinition refuses the rest,
+which a mock accepts (https://docs.aws.amazon.com/cdk/api/latest/python/aws_cdk.aws_ecs/HealthCheck.html)."""
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "busybox"})
+_NO_OP = re.compile(r"^(true|:|/bin/true|/usr/bin/true|exit(\s+0)?|(echo|printf)(\s.*)?)$", re.DOTALL)
+"""A command that exits 0 whatever the container is doing."""
+_SWALLOWED = re.compile(r"(\|\||;|(?<!&)&(?!&))\s*"
+                        r"(true|:|/bin/true|/usr/bin/true|exit(\s+0)?|(echo|printf)\b[^|&;]*)\s*;?$")
+"""A script whose last step turns any failure into success (`... || true`, `...; exit 0`)."""
+
+
+def _always_succeeds(kind: str, args: list[str]) -> bool:
+    """The check exits 0 whatever the container does: a no-op command, or a shell script that
+    ends by succeeding (`curl ... || true`). Deterministic text checks, no shell parsing: a
+    script that only looks like this (`|| true` inside quotes) is rare enough to rewrite."""
+    if kind == "CMD":
+        program = args[0].strip().rsplit("/", 1)[-1]
+        if not (program in SHELLS and len(args) >= 3 and args[1].strip() == "-c"):
+            return program in ("true", "echo", "printf", ":")
+        script = args[2]
+    else:
+        script = " ".join(args)
+    script = script.strip().rstrip(";").strip()
+    return bool(_NO_OP.match(script) or _SWALLOWED.search(script))
+
+
 def health_check_problem(check: Any) -> str | None:
     """Why a container's `healthCheck` does not check anything, or None."""
     if not isinstance(check, Mapping):
@@ -216,10 +242,19 @@ def health_check_problem(check: Any) -> str | None:
     rest = command[1:]
     if not rest or not all(isinstance(p, str) for p in rest) or not rest[0].strip():
         return f"has a healthCheck command with nothing to run after {command[0]}"
+    if _always_succeeds(command[0], rest):
+        return f"has a healthCheck that always succeeds ({' '.join(rest)!r}): it never reports a hang"
     missing = [k for k in HEALTH_CHECK_TIMINGS
                if isinstance(check.get(k), bool) or not isinstance(check.get(k), (int, float))]
     if missing:
         return f"has a healthCheck without {', '.join(missing)} (AWS fills them in: a new revision every up)"
+    for key, (low, high) in HEALTH_CHECK_RANGES.items():
+        value = check.get(key)
+        if value is None and key not in HEALTH_CHECK_TIMINGS:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or value != int(value) or not low <= value <= high:
+            return f"has a healthCheck with {key} {value!r} (ECS takes whole numbers {low}-{high})"
     return None
 
 
@@ -261,12 +296,18 @@ def _essential(container: Mapping[str, Any]) -> bool:
 def ecs_essential_container(props, args, config) -> Iterator[str]:
     """With sidecars, the task's health is its essential containers': if only a sidecar is
     essential, the app can exit or hang and the task stays up; a dependsOn on a container that
-    doesn't exist or with a condition ECS refuses fails at deploy time, which a mock accepts."""
+    doesn't exist, in a cycle, or with a condition ECS refuses fails at deploy time, which a mock
+    accepts. A non-essential container nothing depends on is not a sidecar of anything: if it is
+    the app, the task outlives it."""
     defs = containers(props, args)
     if not defs:
         return
+    names = [str(c.get("name")) for c in defs]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        yield f"has two containers named '{name}' (ECS refuses duplicate names)"
     by_name = {str(c.get("name")): c for c in defs}
     depended: set[str] = set()
+    edges: dict[str, list[str]] = {}
     for c in defs:
         for dep in c.get("dependsOn") or []:
             if not isinstance(dep, Mapping):
@@ -274,6 +315,7 @@ def ecs_essential_container(props, args, config) -> Iterator[str]:
                 continue
             target, condition = str(dep.get("containerName")), dep.get("condition")
             depended.add(target)
+            edges.setdefault(str(c.get("name")), []).append(target)
             other = by_name.get(target)
             if other is None or target == c.get("name"):
                 yield (f"{_label(c)} depends on container '{target}', which is not another "
@@ -286,12 +328,51 @@ def ecs_essential_container(props, args, config) -> Iterator[str]:
             elif condition in ("COMPLETE", "SUCCESS") and _essential(other):
                 yield (f"{_label(c)} waits for essential '{target}' to {condition.lower()}: an "
                        "essential container that exits stops the task")
+    cycle = _dependency_cycle(edges, by_name)
+    if cycle:
+        yield f"has a dependsOn cycle ({' -> '.join(cycle)}): no container of it ever starts"
     essential = [str(c.get("name")) for c in defs if _essential(c)]
     if not essential:
         yield "has no essential container"
-    elif all(n in depended for n in essential):
+        return
+    if all(n in depended for n in essential):
         yield (f"has only sidecars essential ({', '.join(essential)}: other containers depend on "
                "them); the app container must be essential")
+        return
+    for c in defs:
+        name = str(c.get("name"))
+        if not _essential(c) and name not in depended:
+            yield (f"{_label(c)} is not essential and no container depends on it: if it is the app, "
+                   "the task stays up when it exits (make it essential, or make the app dependsOn it)")
+
+
+def _dependency_cycle(edges: Mapping[str, list[str]], known: Mapping[str, Any]) -> list[str]:
+    """The first dependsOn cycle (`a -> b -> a`) between two or more containers, or []."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        state[name] = 1
+        path.append(name)
+        for target in edges.get(name, []):
+            if target == name or target not in known:
+                continue  # reported on its own
+            if state.get(target) == 1:
+                return [*path[path.index(target):], target]
+            if target not in state:
+                found = visit(target)
+                if found:
+                    return found
+        path.pop()
+        state[name] = 2
+        return []
+
+    for name in edges:
+        if name not in state:
+            found = visit(name)
+            if found:
+                return found
+    return []
 
 
 def _on_fargate(props) -> bool:
@@ -348,8 +429,11 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ECS_INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 TRAFFIC_ACTIONS = ("elasticloadbalancing:ModifyRule", "elasticloadbalancing:ModifyListener",
-                   "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets")
-"""What moves production traffic or puts tasks behind it."""
+                   "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
+                   "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule",
+                   "elasticloadbalancing:SetRulePriorities")
+"""What moves production traffic or puts tasks behind it (the last three rewrite a listener's
+rules: ECS needs none of them)."""
 _PROBE_ELB_ARNS = ("arn:aws:elasticloadbalancing:zz-probe-1:000000000000:targetgroup/zzprobe/0",
                    "arn:aws:elasticloadbalancing:zz-probe-1:000000000000:"
                    "listener-rule/app/zzprobe/0/0/0",
@@ -359,7 +443,10 @@ every service's (`*`, the managed policy's `targetgroup/*/*`)."""
 
 
 def _strategy(props: Any) -> str:
-    return str(get(props, "deploymentConfiguration", "strategy", default="ROLLING") or "ROLLING")
+    """The deployment strategy as ECS reads it (unset is ROLLING; compared without case or
+    padding, so a spelling the provider might pass on is judged, not waved through)."""
+    value = get(props, "deploymentConfiguration", "strategy", default="ROLLING")
+    return str(value or "ROLLING").strip().upper() or "ROLLING"
 
 
 def _advanced(props: Any) -> list[Any]:
@@ -367,102 +454,195 @@ def _advanced(props: Any) -> list[Any]:
             if get(lb, "advancedConfiguration") is not None]
 
 
+SHIFTING_CONTROLLERS = ("CODE_DEPLOY", "EXTERNAL")
+"""Deployment controllers that move traffic outside ECS's lifecycle hooks: CodeDeploy's hooks are
+in an AppSpec given at deploy time, EXTERNAL's task sets are shifted by whoever calls the API;
+neither is in the plan. ECS-native blue/green, canary and linear need the ECS controller
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html)."""
+LAMBDA_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function[:/][A-Za-z0-9_-]+"
+                        r"(:[A-Za-z0-9$_-]+)?$")
+"""A Lambda function ARN (or one of its versions or aliases)."""
+
+
 @resource_rule(
     "ecs-blue-green-tested",
     control="ECS blue/green tested",
-    description="A BLUE_GREEN, CANARY or LINEAR ECS service has a test listener rule and a Lambda "
-                "lifecycle hook at TEST_TRAFFIC_SHIFT or POST_TEST_TRAFFIC_SHIFT, so the new "
-                "revision is tested before production traffic moves.",
+    description="A BLUE_GREEN, CANARY or LINEAR ECS service has a test listener rule (not its "
+                "production rule) on every load balancer and a Lambda lifecycle hook at "
+                "TEST_TRAFFIC_SHIFT or POST_TEST_TRAFFIC_SHIFT, so the new revision is tested "
+                "before production traffic moves; a service on the CODE_DEPLOY or EXTERNAL "
+                "deployment controller, whose shifts the plan can't see, fails.",
     fix="set advanced_configuration.test_listener_rule and a lifecycle hook "
         "{lifecycle_stages: [POST_TEST_TRAFFIC_SHIFT], hook_target_arn: <function>, role_arn} "
-        "(FargateService: deployment.pre_traffic_hook, test_listener_priority)",
+        "(FargateService: deployment.pre_traffic_hook, test_listener_priority) on the ECS "
+        "deployment controller",
     types=[ECS_SERVICE],
 )
 def ecs_blue_green_tested(props, args, config) -> Iterator[str]:
     """A PAUSE hook tests nothing by itself (its timeout may CONTINUE), a hook at
-    PRODUCTION_TRAFFIC_SHIFT or later runs after users reach the revision, and a hook with no
-    test rule can only reach green through production."""
+    PRODUCTION_TRAFFIC_SHIFT or later runs after users reach the revision, a hook with no
+    test rule can only reach green through production, and so can one whose test rule is the
+    production rule."""
+    controller = str(get(props, "deploymentController", "type", default="ECS") or "ECS").strip().upper()
+    if controller in SHIFTING_CONTROLLERS:
+        yield (f"shifts traffic with the deployment controller {controller}, outside ECS's "
+               "lifecycle hooks: nothing in the plan tests the new revision first")
+        return
     strategy = _strategy(props)
     if strategy not in SHIFTED_STRATEGIES:
         return
-    advanced = _advanced(props)
-    if not advanced or not all(get(a, "testListenerRule") for a in advanced):
+    balancers = as_list(get(props, "loadBalancers"))
+    advanced = [get(lb, "advancedConfiguration") for lb in balancers]
+    if not advanced or not all(a is not None and get(a, "testListenerRule") for a in advanced):
         yield f"deploys {strategy} without a test listener rule (advancedConfiguration.testListenerRule)"
+    for a in advanced:
+        test = str(get(a, "testListenerRule", default="") or "").strip()
+        if test and test == str(get(a, "productionListenerRule", default="") or "").strip():
+            yield (f"deploys {strategy} whose test listener rule is its production listener rule "
+                   f"({test}): the test reaches users")
     hooks = as_list(get(props, "deploymentConfiguration", "lifecycleHooks"))
     tested = [h for h in hooks
               if set(map(str, as_list(get(h, "lifecycleStages")))) & set(TESTED_STAGES)
               and str(get(h, "targetType", default="AWS_LAMBDA") or "AWS_LAMBDA") == "AWS_LAMBDA"
-              and get(h, "hookTargetArn")]
+              and LAMBDA_ARN.match(str(get(h, "hookTargetArn", default="") or "").strip())]
     if not tested:
         stages = sorted({str(s) for h in hooks for s in as_list(get(h, "lifecycleStages"))})
         yield (f"deploys {strategy} with no Lambda hook before production traffic "
                f"(stages {', '.join(stages) or 'none'}; need TEST_TRAFFIC_SHIFT or "
-               "POST_TEST_TRAFFIC_SHIFT)")
+               "POST_TEST_TRAFFIC_SHIFT, targeting a Lambda function ARN)")
+
+
+MANAGED_POLICY = "aws:iam/policy:Policy"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+EXCLUSIVE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+"""Every way a managed policy reaches a role: RolePolicyAttachment (`role`), PolicyAttachment
+(`roles`), RolePolicyAttachmentsExclusive (`roleName`, `policyArns`), Role.managedPolicyArns."""
+
+
+def _managed(stack: Stack, holder: PolicyResource, prop: str, arns: list[str]) -> Iterator[tuple[str, Any]]:
+    """(ARN, document or None) of managed policies: a policy of the plan is read (by property
+    dependency or by its ARN); an AWS-managed policy or one made elsewhere can't be (None)."""
+    referenced = stack.referenced(holder, prop, [MANAGED_POLICY])
+    by_arn = {str(known(p.props, "arn")): p for p in [*referenced, *stack.of_type(MANAGED_POLICY)]
+              if known(p.props, "arn")}
+    for arn in arns:
+        policy = by_arn.get(arn)
+        if policy is None and len(referenced) == 1 and len(arns) == 1:
+            policy = referenced[0]
+        yield arn, (get(policy.props, "policy") if policy is not None else None)
 
 
 def _role_policies(stack: Stack, role: PolicyResource) -> Iterator[tuple[str, Any, str | None]]:
-    """(where, document, managed policy ARN) of everything attached to `role`."""
+    """(where, document, managed policy ARN) of everything attached to `role`; a managed
+    policy's document is None when it can't be read."""
     for i, inline in enumerate(as_list(get(role.props, "inlinePolicies"))):
         yield f"inline policy {known(inline, 'name') or i}", get(inline, "policy"), None
-    for arn in as_list(get(role.props, "managedPolicyArns")):
-        yield "managed policy", None, str(arn)
-    for policy in stack.of_type(ROLE_POLICY, ROLE_POLICY_ATTACHMENT):
-        if role not in stack.referenced(policy, "role", [IAM_ROLE]):
+    for arn, doc in _managed(stack, role, "managedPolicyArns",
+                             [str(a) for a in as_list(get(role.props, "managedPolicyArns"))]):
+        yield "managed policy", doc, arn
+    holders = (ROLE_POLICY, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT, EXCLUSIVE_ATTACHMENTS)
+    for policy in stack.of_type(*holders):
+        prop = {POLICY_ATTACHMENT: "roles", EXCLUSIVE_ATTACHMENTS: "roleName"}.get(
+            policy.resource_type, "role")
+        if role not in stack.referenced(policy, prop, [IAM_ROLE]):
             continue
         if policy.resource_type == ROLE_POLICY:
             yield f"role policy '{policy.name}'", get(policy.props, "policy"), None
-        else:
-            yield f"attachment '{policy.name}'", None, str(get(policy.props, "policyArn", default=""))
+            continue
+        many = policy.resource_type == EXCLUSIVE_ATTACHMENTS
+        key = "policyArns" if many else "policyArn"
+        arns = [str(a) for a in as_list(get(policy.props, key))] if many \
+            else [str(get(policy.props, key, default=""))]
+        for arn, doc in _managed(stack, policy, key, arns):
+            yield f"attachment '{policy.name}'", doc, arn
 
 
-def _too_wide(doc: Any) -> list[str]:
-    """The traffic actions a document allows on every target group, rule or listener."""
+def _too_wide(doc: Any, own: set[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """(the traffic actions a document allows on every target group, rule or listener;
+    action -> the other resources it allows them on: patterns and ARNs that are not `own`, the
+    services' own rules and target groups)."""
     if document(doc) is None:
-        return []
-    wide = []
+        return [], {}
+    wide: list[str] = []
+    elsewhere: dict[str, list[str]] = {}
     for st in statements(doc):
         if st.effect.strip().lower() != "allow":
             continue
         every = bool(st.not_resources) or any(
             matches(p, probe) for p in st.resources for probe in _PROBE_ELB_ARNS)
-        if not every:
-            continue
         for action in TRAFFIC_ACTIONS:
             granted = (not any(action_covers(p, action) for p in st.not_actions)) if st.not_actions \
                 else any(action_covers(p, action) for p in st.actions)
-            if granted and action not in wide:
-                wide.append(action)
-    return wide
+            if not granted:
+                continue
+            if every:
+                if action not in wide:
+                    wide.append(action)
+                continue
+            for pattern in st.resources:
+                if pattern.strip() not in own and pattern not in elsewhere.get(action, []):
+                    elsewhere.setdefault(action, []).append(pattern)
+    return wide, elsewhere
+
+
+def _own_arns(props: Any) -> set[str]:
+    """A blue/green service's own rules and target groups, read as they are (an ARN unknown
+    during preview defers the rule rather than making every grant look foreign)."""
+    own: set[str] = set()
+    for lb in as_list(get(props, "loadBalancers")):
+        for value in (get(lb, "targetGroupArn"),
+                      *(get(lb, "advancedConfiguration", key) for key in
+                        ("productionListenerRule", "testListenerRule", "alternateTargetGroupArn"))):
+            if value:
+                own.add(str(value).strip())
+    return own
 
 
 @stack_rule(
     "ecs-infrastructure-role-scoped",
     control="ECS infrastructure role scoped",
     description="The role ECS re-weights a blue/green service's listener rules with carries no "
-                "AmazonECSInfrastructureRolePolicyForLoadBalancers and allows ModifyRule, "
-                "ModifyListener, RegisterTargets and DeregisterTargets only on named rules and "
-                "target groups, not on every one.",
+                "AmazonECSInfrastructureRolePolicyForLoadBalancers nor any managed policy the "
+                "check can't read, and allows ModifyRule, ModifyListener, RegisterTargets, "
+                "DeregisterTargets, CreateRule, DeleteRule and SetRulePriorities only on the "
+                "service's own rules and target groups, named.",
     fix="give the infrastructure role an inline policy naming the service's production and test "
         "rule ARNs and its two target group ARNs (components/deployment.py "
         "infrastructure_policy)",
-    types=[ECS_SERVICE, IAM_ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT],
+    types=[ECS_SERVICE, IAM_ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT,
+           EXCLUSIVE_ATTACHMENTS, MANAGED_POLICY],
 )
 def ecs_infrastructure_role_scoped(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
     """The managed policy lets ECS re-point any rule and register into any target group of the
-    account: a confused or compromised deployment could move another service's traffic."""
+    account: a confused or compromised deployment could move another service's traffic. So
+    does a pattern pinned to the account (`targetgroup/*`) or to one ALB, and so does another
+    service's ARN named exactly."""
     for service in stack.of_type(ECS_SERVICE):
         if not _advanced(service.props):
             continue
-        for role in stack.referenced(service, "loadBalancers", [IAM_ROLE]):
+        roles = stack.referenced(service, "loadBalancers", [IAM_ROLE])
+        if not roles:
+            continue
+        own: set[str] = set()
+        for other in stack.of_type(ECS_SERVICE):  # a role shared by services may touch theirs
+            if set(stack.referenced(other, "loadBalancers", [IAM_ROLE])) & set(roles):
+                own |= _own_arns(other.props)
+        for role in roles:
+            label = f"(the infrastructure role of '{service.name}')"
             for where, doc, managed in _role_policies(stack, role):
                 if managed is not None and managed.rsplit("/", 1)[-1] == ECS_INFRASTRUCTURE_POLICY:
-                    yield role, (f"(the infrastructure role of '{service.name}') carries the "
-                                 f"AWS-managed {ECS_INFRASTRUCTURE_POLICY} ({where})")
-                wide = _too_wide(doc) if doc is not None else []
+                    yield role, f"{label} carries the AWS-managed {ECS_INFRASTRUCTURE_POLICY} ({where})"
+                    continue
+                if managed is not None and (doc is None or document(doc) is None):
+                    yield role, (f"{label} carries the managed policy {managed}, which can't be read "
+                                 f"here (AWS-managed or made outside the plan) ({where})")
+                    continue
+                wide, elsewhere = _too_wide(doc, own) if doc is not None else ([], {})
                 if wide:
-                    yield role, (f"(the infrastructure role of '{service.name}') allows "
-                                 f"{', '.join(wide)} on every target group or rule ({where})")
-
+                    yield role, f"{label} allows {', '.join(wide)} on every target group or rule ({where})"
+                for action, patterns in elsewhere.items():
+                    yield role, (f"{label} allows {action} on {', '.join(patterns)}, not one of the "
+                                 f"service's own rules or target groups ({where})")
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterator
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from ._base import SUBNET, Stack, as_list, get, known, resource_rule, stack_rule
+from ._base import SUBNET, Stack, as_list, count, get, known, resource_rule, stack_rule
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
@@ -78,6 +79,25 @@ def lambda_supported_runtime(props, args, config) -> Iterator[str]:
         yield f"uses runtime {runtime!r}{hint}, which is not on AWS's supported list"
 
 
+def _zone(subnet: PolicyResource) -> tuple[str | None, str | None]:
+    """(AZ id, AZ name) of a subnet of the plan. Neither known: AWS picks the AZ at create
+    (`availabilityZone` unset, or unknown during preview), which defers the rule."""
+    zone_id, name = known(subnet.props, "availabilityZoneId"), known(subnet.props, "availabilityZone")
+    if not (zone_id or name):
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["availabilityZone"])  # AWS picks it at create
+    return (str(zone_id) if zone_id else None), (str(name) if name else None)
+
+
+def _distinct_zones(zones: list[tuple[str | None, str | None]]) -> list[str]:
+    """The AZs, by id where one is known (names map to ids through subnets that show both; a
+    name is account-specific, an id is not). A name that can't be mapped is compared with the
+    other names only, and the larger group counts: `us-east-1a` and `use1-az2` may be one AZ."""
+    to_id = {name: zid for zid, name in zones if zid and name}
+    ids = {zid or to_id.get(name or "", "") for zid, name in zones} - {""}
+    names = {name for zid, name in zones if not zid and name and name not in to_id}
+    return sorted(ids) if len(ids) >= len(names) else sorted(names)
+
+
 @stack_rule(
     "lambda-vpc-multi-az",
     control="Lambda.5",
@@ -87,18 +107,25 @@ def lambda_supported_runtime(props, args, config) -> Iterator[str]:
     types=[LAMBDA_FUNCTION, SUBNET],
 )
 def lambda_vpc_multi_az(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    """AZs come from the subnets the plan created (their `availabilityZone`); a subnet made
-    elsewhere counts as its own AZ only when none is known (distinct ids, like elb-multi-az)."""
+    """AZs come from the subnets the plan created (their AZ id, else name); a subnet made
+    elsewhere counts as its own AZ (distinct ids, like elb-multi-az). Subnet ids unknown during
+    preview are judged through the function's property dependencies (known then), or defer."""
     for fn in stack.of_type(LAMBDA_FUNCTION):
         vpc = get(fn.props, "vpcConfig")
-        listed = as_list(get(vpc, "subnetIds")) if vpc is not None else []
+        raw = get(vpc, "subnetIds") if vpc is not None else None
+        listed = count(raw)
         if not listed:
             continue
+        known_ids = {str(v) for v in as_list(raw)}
+        pending = listed - len(as_list(raw))
         subnets = stack.referenced(fn, "vpcConfig", [SUBNET])
-        azs = {known(s.props, "availabilityZone") for s in subnets} - {None}
-        ids = len({str(v) for v in listed})
-        if azs and len(subnets) >= ids:
-            if len(azs) < 2:
-                yield fn, f"runs in one AZ ({', '.join(sorted(azs))})"
-        elif ids < 2:
-            yield fn, f"has {ids} subnet; a VPC function needs two AZs"
+        if pending and not subnets:
+            raise UnknownValueError(UNKNOWN_STRING_VALUE, ["vpcConfig", "subnetIds"])
+        distinct = len(known_ids) + pending
+        elsewhere = max(0, distinct - len(subnets))
+        azs = _distinct_zones([_zone(s) for s in subnets])
+        if len(azs) + elsewhere < 2:
+            if azs:
+                yield fn, f"runs in one AZ ({', '.join(azs)})"
+            else:
+                yield fn, f"has {distinct} subnet; a VPC function needs two AZs"

@@ -19,6 +19,7 @@ from ._base import (
     count,
     get,
     is_false,
+    is_list,
     is_true,
     known,
     number,
@@ -360,13 +361,17 @@ def _strings_of(value: Any) -> set[str]:
         return set()
 
 
-def _forward_targets(rule: PolicyResource) -> set[str]:
-    """The target group ARNs a listener rule's forward actions name."""
+def _forward_targets(rule: PolicyResource, prop: str = "actions", *, sending: bool = False) -> set[str]:
+    """The target group ARNs a listener rule's (or a listener's `defaultActions`) forward actions
+    name; with `sending`, only those that get traffic (a weighted forward's weight 0 sends none;
+    an unset or unknown weight counts as sending)."""
     found: set[str] = set()
-    for action in as_list(get(rule.props, "actions")):
+    for action in as_list(get(rule.props, prop)):
         found |= _strings_of(get(action, "targetGroupArn"))
         for group in as_list(get(action, "forward", "targetGroups")):
-            found |= _strings_of(get(group, "arn"))
+            weight = number(known(group, "weight"))
+            if not sending or weight is None or weight > 0:
+                found |= _strings_of(get(group, "arn"))
     return found
 
 
@@ -375,33 +380,108 @@ def _conditions(rule: PolicyResource, field: str) -> list[Any]:
             if get(c, field) is not None]
 
 
+def _source_cidrs(rule: PolicyResource) -> list[str]:
+    """Every source_ip value, read as they are: one unknown during preview defers the rule (a
+    value left out would read as a missing condition, or a narrower one)."""
+    out: list[str] = []
+    for condition in _conditions(rule, "sourceIp"):
+        values = get(condition, "values", default=[])
+        for i in range(len(values) if is_list(values) else 0):
+            out.append(str(values[i]).strip())
+    return out
+
+
+VPC_TYPES = {"aws:ec2/vpc:Vpc": ("cidrBlock", "ipv6CidrBlock"),
+             "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": ("cidrBlock",),
+             "aws:ec2/vpcIpv6CidrBlockAssociation:VpcIpv6CidrBlockAssociation": ("ipv6CidrBlock",)}
+"""Where the stack's own address space is: a test rule may admit it even when it is public
+(BYOIP): the hook calls from there."""
+NOT_PUBLIC = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+              "172.16.0.0/12", "192.168.0.0/16", "::1/128", "::/128", "fc00::/7", "fe80::/10")
+"""Ranges no internet client sends from (RFC 1918, CGNAT, loopback, link-local, IPv6 ULA).
+Everything else is public: `::ffff:0:0/96` (every IPv4 client, IPv4-mapped) included."""
+
+
+def _network(cidr: str) -> Any:
+    """A CIDR as AWS reads it (host bits ignored: `10.9.8.7/0` is the world), or None."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def _admitted_public(sources: list[str], own: list[str]) -> tuple[bool, list[str]]:
+    """(the union is the whole internet of a version, the CIDRs that admit public addresses
+    outside `own`, the stack's VPC ranges)."""
+    import ipaddress
+
+    allowed = [n for n in (_network(c) for c in (*NOT_PUBLIC, *own)) if n is not None]
+    nets = [(c, n) for c, n in ((c, _network(c)) for c in sources) if n is not None]
+    world = False
+    for version in (4, 6):
+        same: list[Any] = [n for _, n in nets if n.version == version]
+        if same and [n.prefixlen for n in ipaddress.collapse_addresses(same)] == [0]:
+            world = True
+    public = [c for c, n in nets
+              if not any(n.version == a.version and n.subnet_of(a) for a in allowed)]
+    return world, public
+
+
 @stack_rule(
     "alb-test-rule-restricted",
     control="ALB test rule restricted",
     description="A blue/green test listener rule (named by an ECS service's testListenerRule, or "
-                "matching an HTTP header and forwarding to a service's alternate target group) "
-                "also matches a source IP condition that admits neither 0.0.0.0/0 nor ::/0, so "
-                "the internet never reaches an untested revision.",
+                "any rule but a service's production rule that sends traffic to a service's "
+                "alternate target group, whatever its conditions) also matches a source IP "
+                "condition admitting only private addresses or the stack's VPC ranges, and no "
+                "listener's default action sends traffic to an alternate target group, so the "
+                "internet never reaches an untested revision.",
     fix="add a source_ip condition with the CIDRs the pre-traffic hook calls from (the VPC's): "
-        "FargateServiceArgs.test_source_cidrs",
-    types=[*LISTENER_RULES, ECS_SERVICE_TYPE],
+        "FargateServiceArgs.test_source_cidrs; route to the alternate target group only from "
+        "the test rule",
+    types=[*LISTENER_RULES, *LISTENERS, ECS_SERVICE_TYPE, *VPC_TYPES],
 )
 def alb_test_rule_restricted(stack: Stack, config) -> Iterator[tuple[PolicyResource, str]]:
-    """A header is a password everybody can read in the docs: the source IP is the lock."""
+    """A header is a password everybody can read in the docs: the source IP is the lock. A rule
+    that reaches green by query string, host or path is a test rule too, and a listener has no
+    conditions at all."""
     test_rules: set[str] = set()
+    production: set[str] = set()
     alternates: set[str] = set()
     for service in stack.of_type(ECS_SERVICE_TYPE):
         for lb in as_list(get(service.props, "loadBalancers")):
             test_rules |= _strings_of(get(lb, "advancedConfiguration", "testListenerRule"))
+            production |= _strings_of(get(lb, "advancedConfiguration", "productionListenerRule"))
             alternates |= _strings_of(get(lb, "advancedConfiguration", "alternateTargetGroupArn"))
+    if not (test_rules or alternates):
+        return
+    own = [str(known(v.props, key)) for kind, keys in VPC_TYPES.items() for v in stack.of_type(kind)
+           for key in keys if known(v.props, key)]
     for rule in stack.of_type(*LISTENER_RULES):
-        named = bool(_strings_of(get(rule.props, "arn")) & test_rules)
-        headed = bool(_conditions(rule, "httpHeader")) and bool(_forward_targets(rule) & alternates)
-        if not (named or headed):
+        arns = _strings_of(get(rule.props, "arn"))
+        named = bool(arns & test_rules)
+        if arns & production and not named:
+            continue  # ECS re-weights the production rule itself
+        if not (named or _forward_targets(rule, sending=True) & alternates):
             continue
-        sources = [str(v) for c in _conditions(rule, "sourceIp") for v in as_list(get(c, "values"))]
+        sources = _source_cidrs(rule)
         open_to = sorted(set(sources) & set(WORLD_CIDRS))
+        world, public = _admitted_public(sources, own)
         if not sources:
             yield rule, "is a blue/green test rule with no source_ip condition (reachable from anywhere)"
         elif open_to:
             yield rule, f"is a blue/green test rule whose source_ip admits {', '.join(open_to)}"
+        elif world:
+            yield rule, ("is a blue/green test rule whose source_ip admits the internet "
+                         f"({', '.join(sources)})")
+        elif public:
+            yield rule, (f"is a blue/green test rule whose source_ip admits public addresses outside "
+                         f"the stack's VPCs ({', '.join(public)})")
+    for listener in stack.of_type(*LISTENERS):
+        if _strings_of(get(listener.props, "arn")) & production:
+            continue  # an NLB's production listener (ECS re-points it)
+        if _forward_targets(listener, "defaultActions", sending=True) & alternates:
+            yield listener, ("sends requests to the untested revision: its default action forwards "
+                             "to an alternate target group (a listener takes no source_ip)")

@@ -173,6 +173,11 @@ elif case == "compute_twins":
         "images": {k: i.repository_url for k, i in images.items()},
         "services": {k: s.service_name for k, s in services.items()},
         "alarm_names": {k: s.alarm_names for k, s in services.items()},
+        # the release-safety attributes a program wires on (None where the service has none)
+        "release": {k: {"service_arn": s.service_arn,
+                        "test_rule": s.test_rule.arn if s.test_rule is not None else None,
+                        "hook_function": s.hook_function.arn if s.hook_function is not None
+                        else None} for k, s in services.items()},
     })
 
 elif case == "compute_bad_args":

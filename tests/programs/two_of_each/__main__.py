@@ -8,7 +8,10 @@ CLOUDFRONT-scope web firewall, and the domain records (A + AAAA aliases to the d
 health check) of `<color>.example.com`; and issue 15's data protection: a backup plan (vaults
 here and, through the one `aws-dr` provider, in us-west-2 on the environment's DR key) whose
 tag the database, the document database and the asset bucket carry, the asset bucket
-replicated to us-west-2, and the backup notices on the critical topic. Only the components'
+replicated to us-west-2, and the backup notices on the critical topic; and issue 14's release
+safety: two blue/green web services on each environment's ONE load balancer (`api` CANARY,
+`shop` LINEAR, each with its test rule, pre-traffic hook, hook group and infrastructure role)
+and a `DeployNotices` per environment. Only the components'
 names (and the CSP and domain, which name the environment) differ, so any clash of URNs or AWS
 names is a naming bug. The search domains are `product-catalogue-blue` and `-green`: their AWS
 domain names (<= 28 characters) share the first 28 characters, so only the hash that cuts them
@@ -35,6 +38,9 @@ from groundwork.components import (
     CloudFrontDistributionArgs,
     Dashboard,
     DashboardArgs,
+    DeploymentSettings,
+    DeployNotices,
+    DeployNoticesArgs,
     DocumentDatabase,
     DocumentDatabaseArgs,
     DomainHealthCheckSettings,
@@ -69,6 +75,7 @@ from groundwork.components import (
     QueueMetricSettings,
     RedisCache,
     RedisCacheArgs,
+    RoutingSettings,
     ScalingSettings,
     SearchDomain,
     SearchDomainArgs,
@@ -89,8 +96,21 @@ region = pulumi.Config("aws").require("region")
 account = AccountContext(region=region, account_id="123456789012")
 TAGS = {"Owner": "platform", "Environment": "test"}
 IMAGE = "ghcr.io/your-org/app:1.0.0"
-SERVICES = (ServicePeer(name="api", kind="web", port=8000, use_database=True, use_cache=True),
-            ServicePeer(name="worker", use_database=True))
+SERVICES = (ServicePeer(name="api", kind="web", port=8000, use_database=True, use_cache=True,
+                        deploy_hook=True),
+            ServicePeer(name="worker", use_database=True),
+            ServicePeer(name="shop", kind="web", port=8080, deploy_hook=True))
+WEB = {
+    # two blue/green web services on one listener: production and test priorities apart, the
+    # test rules first; shop's paths before api's catch-all
+    "api": dict(listener_priority=100, test_listener_priority=1,
+                deployment=DeploymentSettings(strategy="CANARY", canary_percent=10,
+                                              canary_bake_time_minutes=5)),
+    "shop": dict(listener_priority=90, test_listener_priority=2,
+                 routing=RoutingSettings(path_patterns=["/shop", "/shop/*"]),
+                 deployment=DeploymentSettings(strategy="LINEAR", linear_step_percent=25)),
+}
+"""Per web service: its rules' priorities, routing and strategy (both with the hook)."""
 STORES = {"opensearch": 443, "documentdb": 27017, "kafka": 9098}
 """The store groups of issue 16's components; `allow_from` adds each flow."""
 ZONE = "Z0TWINS0EXAMPLE"
@@ -102,7 +122,10 @@ dr_account = AccountContext(region=DR_REGION, account_id="123456789012")
 
 
 def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> GithubDeployRole:
-    keys = EnvironmentKeys(f"{color}-keys", EnvironmentKeysArgs(tags=TAGS, account=account))
+    # eventbridge_publishes: the backup and deploy notices are EventBridge rules on topics the
+    # notifications key encrypts
+    keys = EnvironmentKeys(f"{color}-keys", EnvironmentKeysArgs(tags=TAGS, account=account,
+                                                                eventbridge_publishes=True))
     audit_key = EncryptionKey(f"{color}-audit-key", EncryptionKeyArgs(
         tags=TAGS, account=account, purpose="data"))
     network = Network(f"{color}-net", NetworkArgs(
@@ -183,17 +206,19 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     # the api uses every store; the worker consumes the queue (and scales on it) and Kafka
     stores = {"api": [queue.connection(), search.connection(), documents.connection(),
                       kafka.connection()],
-              "worker": [queue.connection(), kafka.connection()]}
+              "worker": [queue.connection(), kafka.connection()], "shop": []}
     services = {
         peer.name: FargateService(f"{color}-{peer.name}", FargateServiceArgs(
             tags=TAGS, account=account, kind=peer.kind, image=IMAGE, port=peer.port,
             cpu=256, memory=512, cluster=cluster, subnet_ids=network.outputs.subnet_ids["compute"],
             security_group_ids=[groups.for_service(peer.name).id],
             logs_key_arn=keys.require("logs").arn,
-            wiring=ServiceWiring.combine(wiring, *stores[peer.name]),
+            wiring=ServiceWiring.combine(wiring, *stores[peer.name])
+            if peer.use_database else None,
             load_balancer=lb if peer.kind == "web" else None,
-            listener_priority=100 if peer.kind == "web" else None,
-            **({} if peer.kind == "web" else dict(
+            **(dict(WEB[peer.name], test_source_cidrs=[cidr],
+                    hook_security_group_ids=[groups.for_hook(peer.name).id])
+               if peer.kind == "web" else dict(
                 scaling=ScalingSettings(min_count=1, max_count=4,
                                         queue_metric=QueueMetricSettings(target_per_task=20)),
                 queue_dimensions={"QueueName": queue.name})),
@@ -217,6 +242,10 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
     BackupNotices(notices, BackupNoticesArgs(
         tags=TAGS, vault_arns=[backup.vault_arn], restore_role_arns=[backup.role_arn],
         topic_arn=notifications.critical.arn, account_id=account.account_id))
+    deploys = DeployNotices(f"{color}-deploy-notices", DeployNoticesArgs(
+        tags=TAGS, account=account, service_arns=[s.service_arn for s in services.values()],
+        key_arn=keys.require("notifications").arn, emails=[f"releases-{color}@example.com"],
+        alarm_topic_arns=notifications.topic_arns))
     targets = AlarmTargets.from_components(
         region=region, load_balancers=[lb], services=services, databases=[database],
         caches=[cache], networks=[network], queues=[queue], searches=[search],
@@ -227,7 +256,8 @@ def environment(color: str, cidr: str, *, oidc_provider_arn: object = None) -> G
         warning_topic_arn=notifications.warning.arn))
     Dashboard(f"{color}-dashboard", DashboardArgs(
         tags=TAGS, alarms=alarms, notifications=notifications,
-        backup_vault_names=[backup.vault_name]))
+        backup_vault_names=[backup.vault_name],
+        other_alarms=[deploys.alarm] if deploys.alarm is not None else []))
     ci = GithubDeployRole(f"{color}-ci", GithubDeployRoleArgs(
         tags=TAGS, account=account, repository="your-org/app", preview=False,
         oidc_provider_arn=oidc_provider_arn))
