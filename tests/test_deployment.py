@@ -47,13 +47,13 @@ def test_the_schedules_of_each_strategy():
     assert traffic_schedule(DeploymentSettings()) == []
     assert traffic_schedule(DeploymentSettings(strategy="BLUE_GREEN", bake_time_minutes=15)) == [
         (100.0, 15)]
-    # prod's api: 10 % for five minutes, then 100 % baked ten (seed 001's 10 % -> 100 %)
+    # prod's api: 10 % for five minutes, then 100 % baked ten (10 % -> 100 %)
     assert traffic_schedule(DeploymentSettings(
         strategy="CANARY", canary_percent=10, canary_bake_time_minutes=5,
         bake_time_minutes=10)) == [(10.0, 5), (100.0, 10)]
     assert traffic_schedule(DeploymentSettings(strategy="LINEAR")) == [
         (20.0, 5), (40.0, 5), (60.0, 5), (80.0, 5), (100.0, 10)]
-    # the seed's 50 % step: LINEAR at 50 % (ECS's steps are equal, docs/compute.md#deployments)
+    # a 50 % step: LINEAR at 50 % (ECS's steps are equal, docs/compute.md#deployments)
     assert traffic_schedule(DeploymentSettings(strategy="LINEAR", linear_step_percent=50)) == [
         (50.0, 5), (100.0, 10)]
     assert traffic_schedule(DeploymentSettings(strategy="LINEAR", linear_step_percent=30)) == [
