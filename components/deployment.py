@@ -247,12 +247,14 @@ def hook_execution_policy(*, log_group_arn: str) -> dict[str, Any]:
     )
 
 
-def service_trust_policy(principal: str, account_id: str) -> str:
-    """Trust of a role an AWS service assumes for this account only (aws:SourceAccount pinned:
-    the confused-deputy guard)."""
+def service_trust_policy(principal: str) -> str:
+    """Trust of a role an AWS service assumes: the service principal alone, as AWS documents it
+    for ECS's infrastructure and lifecycle-hook roles
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html).
+    No aws:SourceAccount condition: AWS doesn't document that ECS sends it, and a condition the
+    service doesn't satisfy fails every deployment at AssumeRole (docs/compute.md#deployments)."""
     return json.dumps(_version({
-        "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}))
+        "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}))
 
 
 def hook_environment(*, checks_json: str, http_only: bool, host: str, service: str,
@@ -306,8 +308,7 @@ class BlueGreen:
         self._owner, self._name, self._naming = owner, name, naming
         self._settings = settings
         self.names = blue_green_names(naming)
-        ecs_trust = pulumi.Output.from_input(account.account_id).apply(
-            lambda a: service_trust_policy(account.service_principal("ecs"), a))
+        ecs_trust = service_trust_policy(account.service_principal("ecs"))
 
         # The infrastructure role: its logical name predates the inline policy (URN kept).
         self.infrastructure_role = self._role(
@@ -351,8 +352,7 @@ class BlueGreen:
         self.hook_role = self._role(
             "deploy-hook-role", self.names.hook_role,
             f"{describe}: the pre-traffic hook function",
-            pulumi.Output.from_input(account.account_id).apply(
-                lambda a: service_trust_policy(account.service_principal("lambda"), a)))
+            service_trust_policy(account.service_principal("lambda")))
         self.hook_role_policy = aws.iam.RolePolicy(
             f"{name}-deploy-hook-policy",
             role=self.hook_role.id,

@@ -171,11 +171,11 @@ def test_the_lifecycle_hook_runs_the_hook_function_before_production_traffic(pro
     assert {k: v for k, v in dc.items() if k != "lifecycleHooks"} == {
         "strategy": "CANARY", "bakeTimeInMinutes": "10",
         "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": "5"}}
-    # the role ECS invokes it with: this account only, this function only
+    # the role ECS invokes it with: AWS's documented trust (the ECS principal), this function only
     invoke = role_of(prod, hook["roleArn"])
-    trust = doc(invoke, "assumeRolePolicy")["Statement"][0]
-    assert trust["Principal"] == {"Service": "ecs.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert doc(invoke, "assumeRolePolicy")["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]
     [policy] = [p for p in prod.of_type(ROLE_POLICY) if p.inputs["role"] == invoke.id]
     assert doc(policy)["Statement"] == [{"Sid": "InvokeThisHook", "Effect": "Allow",
                                          "Action": "lambda:InvokeFunction",
@@ -188,8 +188,9 @@ def test_the_infrastructure_role_is_scoped_to_the_services_rules_and_groups(prod
     adv = _lb(prod)["advancedConfiguration"]
     role = role_of(prod, adv["roleArn"])
     assert role.name == "api-deploy-role" and role.inputs["name"] == "groundwork-prod-api-deploy"
-    assert doc(role, "assumeRolePolicy")["Statement"][0]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert doc(role, "assumeRolePolicy")["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]
     [policy] = [p for p in prod.of_type(ROLE_POLICY) if p.inputs["role"] == role.id]
     assert not [a for a in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                 if a.inputs["role"] in (role.id, role.inputs["name"])]
