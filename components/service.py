@@ -675,11 +675,12 @@ def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
                          "deployment.pre_traffic_hook (a list of ids: the hook function's groups, "
                          "e.g. [SecurityGroups.for_hook(name).id]); or set "
                          "deployment.pre_traffic_hook: false")
-    problem = hook_timeout_problem(args.deployment, smoke.effective_checks(args))
+    checks = smoke.effective_checks(args)
+    problem = hook_timeout_problem(args.deployment, checks)
     if problem:
         raise ValueError(f"{where}: {problem}")
     try:  # the hook's CHECKS variable, within Lambda's 4 KB of environment
-        smoke.hook_environment_checks(smoke.effective_checks(args))
+        smoke.hook_environment_checks(checks)
     except ValueError as exc:
         raise ValueError(f"{where}: FargateServiceArgs.{exc}") from None
     lb = args.load_balancer
@@ -1019,7 +1020,8 @@ class FargateService(pulumi.ComponentResource):
                                      Service=name),
             opts=child_opts(self),
         )
-        policies: dict[str, tuple[float, Any]] = {
+        # key -> (target, the metric: {predefined_|customized_metric_specification: ...})
+        policies: dict[str, tuple[float, dict[str, Any]]] = {
             "cpu": (scaling.cpu_target, _predefined("ECSServiceAverageCPUUtilization")),
             "memory": (scaling.memory_target, _predefined("ECSServiceAverageMemoryUtilization")),
         }
@@ -1032,16 +1034,13 @@ class FargateService(pulumi.ComponentResource):
                                         _predefined("ALBRequestCountPerTarget", label))
             else:
                 # Blue/green: traffic moves between the two groups; count both.
-                policies["requests"] = (scaling.requests_per_target,
-                                        self._requests_per_target(load_balancer))
+                policies["requests"] = (scaling.requests_per_target, {
+                    "customized_metric_specification": self._requests_per_target(load_balancer)})
         if args.kind == "worker" and scaling.queue_metric is not None:
-            policies["queue"] = (scaling.queue_metric.target_per_task, self._backlog_per_task())
+            policies["queue"] = (scaling.queue_metric.target_per_task,
+                                 {"customized_metric_specification": self._backlog_per_task()})
         self.scaling_policies: dict[str, aws.appautoscaling.Policy] = {}
-        for key, (target, metric) in policies.items():
-            customized = key == "queue" or (key == "requests"
-                                            and self.alternate_target_group is not None)
-            spec = {"customized_metric_specification": metric} if customized \
-                else {"predefined_metric_specification": metric}
+        for key, (target, spec) in policies.items():
             self.scaling_policies[key] = aws.appautoscaling.Policy(
                 f"{name}-scale-{key}",
                 name=self._naming.name("scale", key),
@@ -1087,13 +1086,8 @@ class FargateService(pulumi.ComponentResource):
         """Queue depth divided by running tasks (AWS's 'backlog per task' pattern)."""
         q = self.args.scaling.queue_metric
         assert q is not None and self.queue_dimensions is not None
-        m = aws.appautoscaling
-        spec = "PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification"
-        metric = getattr(m, f"{spec}MetricArgs")
-        stat = getattr(m, f"{spec}MetricMetricStatArgs")
-        inner = getattr(m, f"{spec}MetricMetricStatMetricArgs")
-        dim = getattr(m, f"{spec}MetricMetricStatMetricDimensionArgs")
-        return getattr(m, f"{spec}Args")(metrics=[
+        spec, metric, stat, inner, dim = _customized()
+        return spec(metrics=[
             metric(id="backlog", label="queue depth", return_data=False, metric_stat=stat(
                 stat="Sum", metric=inner(namespace=q.namespace, metric_name=q.metric_name,
                                          dimensions=[dim(name=k, value=v) for k, v
@@ -1125,6 +1119,7 @@ deployment one group serves and this equals ALBRequestCountPerTarget of that gro
 Application Auto Scaling suspends scale-in anyway (docs/compute.md#autoscaling)."""
 
 
-def _predefined(kind: str, label: Input[str] | None = None) -> Any:
-    return aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-        predefined_metric_type=kind, resource_label=label)
+def _predefined(kind: str, label: Input[str] | None = None) -> dict[str, Any]:
+    return {"predefined_metric_specification": aws.appautoscaling
+            .PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                predefined_metric_type=kind, resource_label=label)}
