@@ -96,6 +96,17 @@ class DeploymentSettings(ArgsModel):
     """`pulumi up` waits until the deployment is steady, so a circuit-breaker rollback fails the
     update instead of passing silently (default true)."""
 
+    @property
+    def shifts_traffic(self) -> bool:
+        """BLUE_GREEN/CANARY/LINEAR: green runs beside blue behind a second target group and ECS
+        shifts traffic to it (a test rule, the infrastructure role)."""
+        return self.strategy != "ROLLING"
+
+    @property
+    def runs_hook(self) -> bool:
+        """The deployment runs the pre-traffic hook (a traffic shift with `pre_traffic_hook`)."""
+        return self.shifts_traffic and self.pre_traffic_hook
+
 
 # --------------------------------------------------------------------------------------------
 # planning (pure)
@@ -109,7 +120,7 @@ def traffic_schedule(settings: DeploymentSettings) -> list[tuple[float, int]]:
     100, each held the step bake time, the 100 % step the bake time. BLUE_GREEN: [(100, bake)].
     ROLLING: [] (no second target group: tasks are replaced behind the one)."""
     s = settings
-    if s.strategy == "ROLLING":
+    if not s.shifts_traffic:
         return []
     if s.strategy == "BLUE_GREEN":
         return [(100.0, s.bake_time_minutes)]
@@ -137,7 +148,7 @@ def hook_timeout_problem(settings: DeploymentSettings,
     """Why `deployment.hook_timeout_seconds` can't cover the checks, or None. A hook that Lambda
     kills mid-check fails every deployment, however healthy."""
     worst = hook_worst_case_seconds(checks)
-    if settings.strategy == "ROLLING" or not settings.pre_traffic_hook:
+    if not settings.runs_hook:
         return None
     if worst > settings.hook_timeout_seconds:
         return (f"deployment.hook_timeout_seconds {settings.hook_timeout_seconds} is below the smoke "

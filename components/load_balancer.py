@@ -62,6 +62,7 @@ from groundwork.components.buckets import (
 from groundwork.components.certificates import dns_validated_certificate
 from groundwork.components.deployment import MAX_TEST_SOURCE_CIDRS, TEST_HEADER
 from groundwork.components.dns_names import DnsName
+from groundwork.components.security_groups import WORLD
 from groundwork.components.security_headers import (
     SecurityHeadersSettings,
     listener_header_attributes,
@@ -572,7 +573,7 @@ class LoadBalancer(pulumi.ComponentResource):
             raise ValueError(f"{where}: test_source_cidrs must list 1 to {MAX_TEST_SOURCE_CIDRS} "
                              "CIDRs (an ALB condition takes at most three values)")
         for cidr in cidrs:
-            if isinstance(cidr, str) and cidr in ("0.0.0.0/0", "::/0"):
+            if isinstance(cidr, str) and cidr in WORLD:
                 raise ValueError(f"{where}: test_source_cidrs {cidr} admits the internet; give "
                                  "the CIDRs the hook calls from (e.g. the VPC's)")
         return test_priority

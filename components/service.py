@@ -372,7 +372,7 @@ class FargateServiceSettings(ArgsModel):
             problems.append("user must not be root (uid 0)")
         if self.spot and self.architecture == "ARM64":
             problems.append("Fargate Spot runs X86_64 tasks only; set spot: false for ARM64")
-        if self.kind == "worker" and self.deployment.strategy != "ROLLING":
+        if self.kind == "worker" and self.deployment.shifts_traffic:
             problems.append(f"deployment.strategy {self.deployment.strategy} needs a load "
                             "balancer; a worker deploys ROLLING")
         if self.kind == "web" and self.scaling.queue_metric is not None:
@@ -640,7 +640,7 @@ def _check(name: str, args: FargateServiceArgs) -> None:
 
 def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
     """A BLUE_GREEN/CANARY/LINEAR web service's test rule and hook inputs."""
-    shifted = args.kind == "web" and args.deployment.strategy != "ROLLING"
+    shifted = args.kind == "web" and args.deployment.shifts_traffic
     if not shifted:
         for key in ("test_listener_priority", "hook_security_group_ids"):
             if getattr(args, key) is not None:
@@ -740,7 +740,7 @@ class FargateService(pulumi.ComponentResource):
         # Everything is checked before the component registers anything.
         naming = component_naming("FargateService", name, args)
         _check(name, args)
-        if args.kind == "web" and args.deployment.strategy != "ROLLING":
+        if args.kind == "web" and args.deployment.shifts_traffic:
             problem = blue_green_name_problem(blue_green_names(naming))
             if problem:
                 raise ValueError(f"FargateService {name!r}: {problem}")
@@ -890,11 +890,12 @@ class FargateService(pulumi.ComponentResource):
                     timeout=hc.timeout_seconds, healthy_threshold=hc.healthy_threshold,
                     unhealthy_threshold=hc.unhealthy_threshold),
                 deregistration_delay=args.deregistration_delay_seconds,
-                alternate=strategy != "ROLLING",
+                alternate=args.deployment.shifts_traffic,
                 name_prefix=naming.prefix,
-                test_priority=args.test_listener_priority if strategy != "ROLLING" else None,
+                # None and () for ROLLING (`_check_blue_green` refuses them there)
+                test_priority=args.test_listener_priority,
                 test_header_value=name,
-                test_source_cidrs=args.test_source_cidrs if strategy != "ROLLING" else (),
+                test_source_cidrs=args.test_source_cidrs,
             )
             self.target_group = self.route.target_group
             self.alternate_target_group = self.route.alternate_target_group
@@ -908,8 +909,8 @@ class FargateService(pulumi.ComponentResource):
                     settings=args.deployment,
                     rule_arns=[self.route.rule.arn, test_rule.arn],
                     target_group_arns=[self.target_group.arn, self.alternate_target_group.arn],
-                    hook=self._hook_wiring(load_balancer, cluster) if args.deployment
-                    .pre_traffic_hook else None)
+                    hook=self._hook_wiring(load_balancer, cluster) if args.deployment.runs_hook
+                    else None)
                 self.test_rule, self.hook_function = test_rule, self.blue_green.hook_function
                 advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
                     alternate_target_group_arn=self.alternate_target_group.arn,

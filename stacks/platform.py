@@ -373,8 +373,7 @@ def _build_compute(platform: Platform) -> None:
             # the pre-traffic hook runs), and the hook's own security group.
             test_listener_priority=test_priorities.get(svc.name),
             test_source_cidrs=[net.outputs.vpc_cidr] if svc.name in test_priorities else [],
-            hook_security_group_ids=[groups.for_hook(svc.name).id]
-            if svc.name in test_priorities and _has_hook(env, svc) else None,
+            hook_security_group_ids=[groups.for_hook(svc.name).id] if _has_hook(env, svc) else None,
             queue_dimensions=_queue_dimensions(platform, svc),
             # The alarms `_build_alarms` creates for it ("alarms"); none without alarms (ECS
             # would wait on alarms that never come).
@@ -458,8 +457,7 @@ def _store_uses(env: EnvironmentConfig, svc: Any) -> tuple[str, ...]:
 def _has_hook(env: EnvironmentConfig, svc: Any) -> bool:
     """A web service behind the ALB that deploys BLUE_GREEN/CANARY/LINEAR with the pre-traffic
     hook (its function gets a security group of its own)."""
-    return (svc.kind == "web" and env.load_balancer is not None
-            and svc.deployment.strategy != "ROLLING" and svc.deployment.pre_traffic_hook)
+    return svc.kind == "web" and env.load_balancer is not None and svc.deployment.runs_hook
 
 
 def _service_wiring(platform: Platform, use_database: bool, use_cache: bool) -> ServiceWiring:

@@ -433,7 +433,7 @@ class EnvironmentConfig(_Strict):
         among the web services (below every production rule's 100 + 10 x position, so a test
         rule is evaluated first)."""
         return {s.name: 1 + i for i, s in enumerate(self.web_services)
-                if s.deployment.strategy != "ROLLING"}
+                if s.deployment.shifts_traffic}
 
     def listener_priorities(self) -> dict[str, int]:
         """Listener-rule priority of each web service: `routing.priority`, else 100 + 10 x its
