@@ -364,7 +364,9 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _error(exc: Exception) -> str:
+def aws_error(exc: Exception) -> str:
+    """`Code: Message` of an AWS error, else the exception's type and text (for records and
+    progress lines; `groundwork rollback` words its errors the same way)."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
@@ -489,7 +491,7 @@ class RestoreDrill:
         try:
             point = latest_recovery_point(self.client, self.target)
         except (ClientError, BotoCoreError) as exc:
-            return self._finish("restore-failed", f"listing recovery points: {_error(exc)}")
+            return self._finish("restore-failed", f"listing recovery points: {aws_error(exc)}")
         if point is None:
             where = f"vault {self.target.vault_name} nor " if self.target.vault_name else ""
             return self._finish("no-recovery-point",
@@ -514,9 +516,9 @@ class RestoreDrill:
         except RestoreFailed as exc:
             verdict, detail = "restore-failed", str(exc)
         except (ClientError, BotoCoreError, DrillError) as exc:
-            verdict, detail = "restore-failed", _error(exc)
+            verdict, detail = "restore-failed", aws_error(exc)
         except Exception as exc:  # a bug must not leave an instance running: clean up, report
-            verdict, detail = "restore-failed", f"unexpected {_error(exc)}"
+            verdict, detail = "restore-failed", f"unexpected {aws_error(exc)}"
         finally:
             self._cleanup()
         return self._finish(verdict, detail)
@@ -683,13 +685,13 @@ class RestoreDrill:
                 password=str(secret["password"]),
                 dbname=str(db.get("DBName") or self.target.database_name or "postgres"))
         except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as exc:
-            outcome.errors.append(f"credentials: {_error(exc)}")
+            outcome.errors.append(f"credentials: {aws_error(exc)}")
             rec.check_seconds = self.clock() - start
             return
         try:
             conn = self.connector(params)
         except Exception as exc:
-            outcome.errors.append(f"connect to {params.host}:{params.port}: {_error(exc)}")
+            outcome.errors.append(f"connect to {params.host}:{params.port}: {aws_error(exc)}")
             rec.check_seconds = self.clock() - start
             return
         outcome.connected = True
@@ -699,13 +701,13 @@ class RestoreDrill:
                 if not outcome.select_1:
                     outcome.errors.append("SELECT 1 did not return 1")
             except Exception as exc:
-                outcome.errors.append(f"SELECT 1: {_error(exc)}")
+                outcome.errors.append(f"SELECT 1: {aws_error(exc)}")
             for table in self.target.tables:
                 try:
                     outcome.tables[table] = int(conn.scalar(f"SELECT count(*) FROM {quote_table(table)}"))
                 except Exception as exc:
                     outcome.tables[table] = None
-                    outcome.errors.append(f"count {table}: {_error(exc)}")
+                    outcome.errors.append(f"count {table}: {aws_error(exc)}")
         finally:
             with contextlib.suppress(Exception):  # closing a throwaway connection
                 conn.close()
@@ -745,9 +747,9 @@ class RestoreDrill:
             if _code(exc) in missing:
                 steps.append(CleanupStep(kind, ident, "gone", "already deleted"))
             else:
-                steps.append(CleanupStep(kind, ident, "failed", _error(exc)))
+                steps.append(CleanupStep(kind, ident, "failed", aws_error(exc)))
         except BotoCoreError as exc:
-            steps.append(CleanupStep(kind, ident, "failed", _error(exc)))
+            steps.append(CleanupStep(kind, ident, "failed", aws_error(exc)))
 
     def _delete_instance(self) -> bool:
         """Delete the restored instance and wait until it is gone; True once it is."""
@@ -767,7 +769,7 @@ class RestoreDrill:
                 rec.cleanup.append(CleanupStep("db-instance", ident, "gone", "not found"))
                 return True
             if _code(exc) != "InvalidDBInstanceState":  # still being created: retry below
-                rec.cleanup.append(CleanupStep("db-instance", ident, "failed", _error(exc)))
+                rec.cleanup.append(CleanupStep("db-instance", ident, "failed", aws_error(exc)))
                 return False
             return self._delete_when_deletable(ident)
         return self._wait_gone(ident)

@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from groundwork.drill import aws_error
+
 if TYPE_CHECKING:
     from groundwork.stacks.config import EnvironmentConfig
     from groundwork.verify import CheckResult
@@ -327,13 +329,6 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _error(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
-
-
 def family_of(task_definition: str) -> str:
     """`arn:...:task-definition/<family>:<revision>` (or `family:revision`) -> family."""
     return task_definition.rsplit("/", 1)[-1].rsplit(":", 1)[0]
@@ -506,7 +501,7 @@ class Rollback:
         try:
             history = healthy_history(self.ecs, self.request.cluster, item.service_name)
         except (ClientError, BotoCoreError) as exc:
-            item.verdict, item.detail = "rollback-failed", f"reading the deployment history: {_error(exc)}"
+            item.verdict, item.detail = "rollback-failed", f"reading the deployment history: {aws_error(exc)}"
             return False
         for healthy in history:
             if healthy.task_definition == item.from_task_definition:
@@ -535,7 +530,7 @@ class Rollback:
         try:
             found = self.ecs.describe_task_definition(taskDefinition=task_definition)
         except ClientError as exc:
-            return f"not found ({_error(exc)})"
+            return f"not found ({aws_error(exc)})"
         return str((found.get("taskDefinition") or {}).get("status") or "UNKNOWN")
 
     def _checked_to(self, item: ServiceRollback) -> str:
@@ -549,7 +544,7 @@ class Rollback:
             found = self.ecs.describe_task_definition(taskDefinition=wanted)["taskDefinition"]
         except ClientError as exc:
             raise RollbackError(f"--to {to}: no task definition {short(wanted)} "
-                                f"({_error(exc)})") from None
+                                f"({aws_error(exc)})") from None
         arn = str(found.get("taskDefinitionArn") or wanted)
         if found.get("status") != "ACTIVE":
             raise RollbackError(f"--to {to}: {short(arn)} is {found.get('status')}: ECS can't "
@@ -569,7 +564,7 @@ class Rollback:
                                              service=item.service_name,
                                              taskDefinition=item.to_task_definition)
         except (ClientError, BotoCoreError) as exc:
-            item.verdict, item.detail = "rollback-failed", f"UpdateService refused: {_error(exc)}"
+            item.verdict, item.detail = "rollback-failed", f"UpdateService refused: {aws_error(exc)}"
             item.finished_at = self.now()
             return None
         for dep in (answer.get("service") or {}).get("deployments") or []:
@@ -586,7 +581,7 @@ class Rollback:
                 services = self._describe()
             except (ClientError, BotoCoreError) as exc:
                 for w in open_:
-                    self._finish(w, "rollback-failed", None, f"DescribeServices: {_error(exc)}")
+                    self._finish(w, "rollback-failed", None, f"DescribeServices: {aws_error(exc)}")
                 return
             for w in open_:
                 self._check(w, services.get(w.rollback.service_name) or {})
@@ -656,7 +651,7 @@ class Rollback:
             results = self.verify_run(wait_seconds)
         except Exception as exc:  # a verify crash is a failed verify, recorded
             outcome.ran, outcome.passed = True, False
-            outcome.detail = f"verify raised {_error(exc)}"
+            outcome.detail = f"verify raised {aws_error(exc)}"
             outcome.seconds = self.clock() - start
             return
         outcome.ran = True

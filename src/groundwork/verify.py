@@ -1632,11 +1632,6 @@ def _aware(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _codes(codes: Iterable[int]) -> str:
-    ordered = sorted(codes)
-    return str(ordered[0]) if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
-
-
 def _boto3_clients(region: str) -> ClientFactory:
     def factory(name: str) -> Any:
         import boto3
