@@ -312,9 +312,7 @@ class BlueGreen:
                  rule_arns: Sequence[Any], target_group_arns: Sequence[Any],
                  hook: HookWiring | None):
         import pulumi
-        import pulumi_aws as aws
 
-        from groundwork.components.base import child_opts
 
         self._owner, self._name, self._naming = owner, name, naming
         self._settings = settings
@@ -325,15 +323,11 @@ class BlueGreen:
         self.infrastructure_role = self._role(
             "deploy-role", self.names.infrastructure_role,
             f"{describe}: ECS shifts traffic between target groups", ecs_trust)
-        self.infrastructure_policy = aws.iam.RolePolicy(
-            f"{name}-deploy-policy",
-            role=self.infrastructure_role.id,
-            policy=pulumi.Output.all(pulumi.Output.all(*rule_arns),
-                                     pulumi.Output.all(*target_group_arns)).apply(
-                lambda a: json.dumps(infrastructure_policy(rule_arns=a[0],
-                                                           target_group_arns=a[1]))),
-            opts=child_opts(owner),
-        )
+        self.infrastructure_policy = self._policy(
+            "deploy-policy", self.infrastructure_role,
+            pulumi.Output.all(pulumi.Output.all(*rule_arns),
+                              pulumi.Output.all(*target_group_arns)).apply(
+                lambda a: infrastructure_policy(rule_arns=a[0], target_group_arns=a[1])))
         self.depends_on: list[pulumi.Resource] = [self.infrastructure_policy]
         self.hook_function: aws.lambda_.Function | None = None
         self.hook_log_group: aws.cloudwatch.LogGroup | None = None
@@ -364,13 +358,9 @@ class BlueGreen:
             "deploy-hook-role", self.names.hook_role,
             f"{describe}: the pre-traffic hook function",
             service_trust_policy(account.service_principal("lambda")))
-        self.hook_role_policy = aws.iam.RolePolicy(
-            f"{name}-deploy-hook-policy",
-            role=self.hook_role.id,
-            policy=self.hook_log_group.arn.apply(
-                lambda arn: json.dumps(hook_execution_policy(log_group_arn=arn))),
-            opts=child_opts(owner),
-        )
+        self.hook_role_policy = self._policy(
+            "deploy-hook-policy", self.hook_role,
+            self.hook_log_group.arn.apply(lambda arn: hook_execution_policy(log_group_arn=arn)))
         self.hook_function = aws.lambda_.Function(
             f"{name}-deploy-hook",
             name=fn_name,
@@ -394,14 +384,21 @@ class BlueGreen:
         self.hook_invoke_role = self._role(
             "hook-invoke-role", self.names.hook_invoke_role,
             f"{describe}: ECS invokes the pre-traffic hook", ecs_trust)
-        self.hook_invoke_policy = aws.iam.RolePolicy(
-            f"{name}-hook-invoke-policy",
-            role=self.hook_invoke_role.id,
-            policy=self.hook_function.arn.apply(
-                lambda arn: json.dumps(hook_invoke_policy(function_arn=arn))),
-            opts=child_opts(owner),
-        )
+        self.hook_invoke_policy = self._policy(
+            "hook-invoke-policy", self.hook_invoke_role,
+            self.hook_function.arn.apply(lambda arn: hook_invoke_policy(function_arn=arn)))
         self.depends_on.append(self.hook_invoke_policy)
+
+    def _policy(self, key: str, role: aws.iam.Role,
+                document: pulumi.Output[dict[str, Any]]) -> aws.iam.RolePolicy:
+        """`role`'s inline policy `<service>-<key>`: `document` (JSON once known)."""
+        import pulumi_aws as aws
+
+        from groundwork.components.base import child_opts
+
+        return aws.iam.RolePolicy(f"{self._name}-{key}", role=role.id,
+                                  policy=document.apply(json.dumps),
+                                  opts=child_opts(self._owner))
 
     def _role(self, key: str, physical: str, description: str, trust: Any) -> aws.iam.Role:
         """A role of this service's deployment, `<service>-<key>` (physical name `physical`),
