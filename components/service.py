@@ -385,6 +385,7 @@ class FargateServiceSettings(ArgsModel):
             problems.append(f"routing has {conditions} host/path values; an ALB rule takes 1 to 5")
         problems += container_problems(self)  # health check and tracing sidecar vs kind/size
         problems += smoke.list_problems(self.kind, self.smoke_checks)  # web only, no repeats
+        problems += _hook_problems(self)  # the hook's timeout and environment vs its checks
         if (
             self.desired_count is not None
             and not self.scaling.min_count <= self.desired_count <= self.scaling.max_count
@@ -675,19 +676,27 @@ def _check_blue_green(where: str, args: FargateServiceArgs) -> None:
                          "deployment.pre_traffic_hook (a list of ids: the hook function's groups, "
                          "e.g. [SecurityGroups.for_hook(name).id]); or set "
                          "deployment.pre_traffic_hook: false")
-    checks = smoke.effective_checks(args)
-    problem = hook_timeout_problem(args.deployment, checks)
-    if problem:
-        raise ValueError(f"{where}: {problem}")
-    try:  # the hook's CHECKS variable, within Lambda's 4 KB of environment
-        smoke.hook_environment_checks(checks)
-    except ValueError as exc:
-        raise ValueError(f"{where}: FargateServiceArgs.{exc}") from None
     lb = args.load_balancer
     if lb is not None and _hook_host(args, lb) is None:
         raise ValueError(f"{where}: the pre-traffic hook needs a host name to send and verify TLS "
                          "against: set routing.host_headers, or give the load balancer a "
                          "certificate domain (its certificate.arn names none)")
+
+
+def _hook_problems(settings: FargateServiceSettings) -> list[str]:
+    """What the settings alone say against the pre-traffic hook (a web service that runs it):
+    its timeout must cover the smoke checks' worst case, and the checks must fit the hook's
+    CHECKS variable (Lambda's 4 KB of environment). In the settings' validation, so a stack
+    config names `groundwork:services[<name>]` before any resource exists."""
+    if settings.kind != "web" or not settings.deployment.runs_hook:
+        return []
+    checks = smoke.effective_checks(settings)
+    problems = [p for p in [hook_timeout_problem(settings.deployment, checks)] if p]
+    try:
+        smoke.hook_environment_checks(checks)
+    except ValueError as exc:
+        problems.append(str(exc))
+    return problems
 
 
 def _hook_host(args: FargateServiceArgs, lb: LoadBalancer) -> Input[str] | None:

@@ -316,11 +316,26 @@ def _args(**extra):
     # the hook's CHECKS variable over 3 KB: Lambda refuses more than 4 KB of environment
     ({"smoke_checks": [{"path": f"/p{i}", "body_contains": "x" * 200, "requests": 1,
                         "timeout_seconds": 1} for i in range(12)]},
-     "FargateServiceArgs.smoke_checks take .* bytes"),
+     "smoke_checks take .* bytes as the hook's CHECKS variable, over 3072"),
 ])
 def test_bad_blue_green_args_are_refused(extra, words):
     with pytest.raises(ValueError, match=words.replace(".", r"\.").replace(r"\.*", ".*")):
         service_module._check_blue_green(WHERE, _args(**extra))
+
+
+def test_a_stack_config_whose_hook_cant_cover_its_checks_names_the_service():
+    """The settings refuse it, so the stack's config error names the service (no program
+    failure, nothing registered)."""
+    from groundwork.stacks.config import ConfigError, load_environment
+
+    service = {"name": "api", "kind": "web", "image": "example/api:1.0.0", "port": 8000,
+               "deployment": {"strategy": "CANARY", "hook_timeout_seconds": 10}}
+    with pytest.raises(ConfigError, match=r"groundwork:services\[api\]: deployment\."
+                                          r"hook_timeout_seconds 10 is below"):
+        load_environment({"profile": "dev", "tags": {"Owner": "x"}, "services": [service],
+                          "load_balancer": {"certificate": {
+                              "arn": "arn:aws:acm:us-east-1:111111111111:certificate/c"}}},
+                         stack="dev")
 
 
 def test_a_hook_with_no_host_to_verify_is_refused():
